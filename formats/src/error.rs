@@ -1,0 +1,153 @@
+//! The one error type of the library.
+//!
+//! Every parse error names the file kind, the absolute byte offset, the record
+//! index (when the fault lies inside a record) and the field, so that a user can
+//! open the file in a hex editor and look at the exact bytes.
+
+use crate::kind::FileKind;
+
+/// Result alias used throughout the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where a fault lies inside one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file kind being read.
+    pub kind: FileKind,
+    /// Absolute byte offset of the faulty field.
+    pub offset: u64,
+    /// Zero-based record index, `None` for the file header or the file as a whole.
+    pub record: Option<u64>,
+    /// Name of the field as used in `docs/formats/*.md` and in JSON.
+    pub field: &'static str,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte offset {} (0x{:x})", self.kind, self.offset, self.offset)?;
+        match self.record {
+            Some(r) => write!(f, ", record {r}")?,
+            None => write!(f, ", file header")?,
+        }
+        write!(f, ", field `{}`", self.field)
+    }
+}
+
+/// Every error the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bytes do not follow the format.
+    #[error("{at}: {message}")]
+    Format {
+        /// Where the fault is.
+        at: Location,
+        /// What is wrong, in plain words.
+        message: String,
+    },
+    /// The file size breaks a documented size rule.
+    #[error("{kind}: file is {size} bytes, but {rule}")]
+    Size {
+        /// The file kind being read.
+        kind: FileKind,
+        /// The actual size.
+        size: u64,
+        /// The documented rule, with its source.
+        rule: String,
+    },
+    /// A JSON document given to `build` breaks a rule.
+    #[error("JSON {path}: {message}")]
+    Json {
+        /// JSON path such as `records[3].sync`.
+        path: String,
+        /// The rule that was broken.
+        message: String,
+    },
+    /// A value cannot be written in the format (for example a name too long for its field).
+    #[error("cannot write {kind} record {record:?}, field `{field}`: {message}")]
+    Encode {
+        /// The file kind being written.
+        kind: FileKind,
+        /// Zero-based record index, `None` for the header.
+        record: Option<u64>,
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading or writing failed at the operating-system level.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Builds an I/O error with context.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Builds a JSON error.
+    pub fn json(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Json {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The location of a format error, if this is one.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Error::Format { at, .. } => Some(at),
+            _ => None,
+        }
+    }
+
+    /// True when the error came from the operating system rather than the data.
+    pub fn is_io(&self) -> bool {
+        matches!(self, Error::Io { .. })
+    }
+}
+
+/// A fault found while decoding one item (header or record) from its bytes,
+/// before the reader knows the absolute offset and record index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFault {
+    /// Offset of the field inside the item.
+    pub rel_offset: usize,
+    /// Field name.
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl FieldFault {
+    /// Builds a fault.
+    pub fn new(rel_offset: usize, field: &'static str, message: impl Into<String>) -> Self {
+        FieldFault {
+            rel_offset,
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// Places the fault in a file.
+    pub fn at(self, kind: FileKind, item_offset: u64, record: Option<u64>) -> Error {
+        Error::Format {
+            at: Location {
+                kind,
+                offset: item_offset + self.rel_offset as u64,
+                record,
+                field: self.field,
+            },
+            message: self.message,
+        }
+    }
+}

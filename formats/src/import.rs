@@ -1,0 +1,836 @@
+//! The Import-file transaction grammar: the text inside every queue record.
+//!
+//! Spec: `docs/formats/import.md`, from `../shared/research/dirsync-facts.md`
+//! section 3 (KB Q96001, Q104869, Q104281, Q117198, Q131151, Q159308).
+//!
+//! The parser works on the stored bytes (a single-byte DOS code page, so one
+//! byte is one character and every syntax character is ASCII). It never
+//! allocates for the structure: every part borrows from the input. Limits the
+//! documentation gives are checked, and each violation names the Import
+//! message MS Mail would log (for example `[ 20] Address element is too long`).
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+use crate::codepage;
+use crate::messages;
+
+/// The command in column 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Command {
+    /// `A`: add an entry.
+    #[serde(rename = "A")]
+    Add,
+    /// `D`: delete an entry.
+    #[serde(rename = "D")]
+    Delete,
+    /// `M`: modify an entry.
+    #[serde(rename = "M")]
+    Modify,
+    /// `R`: replace the whole list of a postoffice or gateway.
+    #[serde(rename = "R")]
+    Replace,
+    /// `T`: (re)define a template.
+    #[serde(rename = "T")]
+    Template,
+    /// `#`: a comment or dummy transaction with no effect.
+    #[serde(rename = "#")]
+    Comment,
+}
+
+impl Command {
+    /// The letter in column 1.
+    pub fn letter(self) -> char {
+        match self {
+            Command::Add => 'A',
+            Command::Delete => 'D',
+            Command::Modify => 'M',
+            Command::Replace => 'R',
+            Command::Template => 'T',
+            Command::Comment => '#',
+        }
+    }
+}
+
+/// How the alias and address are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// Alias from column 3, address type at column 34.
+    Columns,
+    /// Alias and address separated by tabs.
+    Tabs,
+}
+
+/// The address types the documentation names (KB Q96001, Q156730, Q103421, Q151782).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum AddressType {
+    /// MS Mail postoffice (`NET/PO/MAILBOX`).
+    Pcm,
+    /// IBM PROFS gateway (`GATEWAY/NODE/USER`).
+    Profs,
+    /// IBM SNADS gateway (`GATEWAY/DGN/DEN`).
+    Snads,
+    /// OfficeVision (`GATEWAY/NODE/USER`).
+    Ov,
+    /// MCI Mail.
+    Mci,
+    /// X.400.
+    X400,
+    /// SMTP.
+    Smtp,
+    /// Novell MHS.
+    Mhs,
+    /// Mail Connection (MSMAIL).
+    Msmail,
+    /// FAX (`recipient~location~company~phone`).
+    Fax,
+    /// FFAPI users as they appear in MSTTRANS.
+    Csi,
+    /// FFAPI.
+    Ffapi,
+    /// Microsoft Exchange.
+    Ms,
+    /// A type glbtool does not know; kept as written.
+    Other,
+}
+
+impl AddressType {
+    /// Recognises a type name, case-insensitively.
+    pub fn from_name(name: &[u8]) -> AddressType {
+        const TABLE: &[(&[u8], AddressType)] = &[
+            (b"PCM", AddressType::Pcm),
+            (b"PROFS", AddressType::Profs),
+            (b"SNADS", AddressType::Snads),
+            (b"OV", AddressType::Ov),
+            (b"MCI", AddressType::Mci),
+            (b"X400", AddressType::X400),
+            (b"SMTP", AddressType::Smtp),
+            (b"MHS", AddressType::Mhs),
+            (b"MSMAIL", AddressType::Msmail),
+            (b"FAX", AddressType::Fax),
+            (b"CSI", AddressType::Csi),
+            (b"FFAPI", AddressType::Ffapi),
+            (b"MS", AddressType::Ms),
+        ];
+        TABLE
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map_or(AddressType::Other, |&(_, t)| t)
+    }
+
+    /// True for the 10/10/10 types whose address is `A/B/C` with short alphanumeric elements.
+    pub fn is_elemental(self) -> bool {
+        matches!(
+            self,
+            AddressType::Pcm
+                | AddressType::Profs
+                | AddressType::Snads
+                | AddressType::Ov
+                | AddressType::Csi
+                | AddressType::Ffapi
+                | AddressType::Ms
+        )
+    }
+
+    /// True when template information lines are allowed (KB Q96001 error 24).
+    pub fn allows_template(self) -> bool {
+        !matches!(
+            self,
+            AddressType::Mci
+                | AddressType::X400
+                | AddressType::Smtp
+                | AddressType::Mhs
+                | AddressType::Msmail
+                | AddressType::Fax
+        )
+    }
+}
+
+/// An address `TYPE:body`, or a body alone (MS Mail then assumes PCM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address<'a> {
+    /// The type as written (`None` when omitted).
+    pub type_name: Option<&'a [u8]>,
+    /// The recognised type (PCM when omitted).
+    pub address_type: AddressType,
+    /// Everything after the colon.
+    pub body: &'a [u8],
+}
+
+impl<'a> Address<'a> {
+    /// Splits `TYPE:body`.
+    pub fn parse(raw: &'a [u8]) -> Address<'a> {
+        if let Some(colon) = raw.iter().position(|&b| b == b':') {
+            let name = &raw[..colon];
+            if !name.is_empty() && name.len() <= 8 && name.iter().all(u8::is_ascii_alphanumeric) {
+                return Address {
+                    type_name: Some(name),
+                    address_type: AddressType::from_name(name),
+                    body: &raw[colon + 1..],
+                };
+            }
+        }
+        Address {
+            type_name: None,
+            address_type: AddressType::Pcm,
+            body: raw,
+        }
+    }
+
+    /// The `/`-separated elements of a 10/10/10 address.
+    pub fn elements(&self) -> impl Iterator<Item = &'a [u8]> {
+        let body = self.body;
+        body.split(|&b| b == b'/')
+    }
+
+    /// The type name in upper case, for comparison (`PCM` when omitted).
+    pub fn type_upper(&self) -> String {
+        match self.type_name {
+            Some(n) => String::from_utf8_lossy(n).to_ascii_uppercase(),
+            None => "PCM".into(),
+        }
+    }
+
+    /// The canonical address key: upper-case type, colon, body upper-cased for
+    /// the 10/10/10 types (MS Mail names are case-insensitive), verbatim otherwise.
+    pub fn key(&self) -> Vec<u8> {
+        let mut k = self.type_upper().into_bytes();
+        k.push(b':');
+        if self.address_type.is_elemental() {
+            k.extend(self.body.iter().map(u8::to_ascii_uppercase));
+        } else {
+            k.extend_from_slice(self.body);
+        }
+        k
+    }
+}
+
+/// One `- Prompt:/value` template information line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemplateInfo<'a> {
+    /// The prompt as written (a `/` inside it appears doubled, `//`).
+    pub prompt: &'a [u8],
+    /// The value.
+    pub value: &'a [u8],
+}
+
+/// The target line of a Modify (`M`): the entry's new alias and address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModifyTarget<'a> {
+    /// The new alias.
+    pub alias: &'a [u8],
+    /// The new address.
+    pub address: Address<'a>,
+}
+
+/// A problem with a transaction, named by the Import message it would cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// The Import message number (KB Q96001-Q96004).
+    pub message: u16,
+    /// One-based line within the transaction.
+    pub line: usize,
+    /// Byte offset within the transaction text.
+    pub at: usize,
+    /// What exactly is wrong.
+    pub detail: String,
+}
+
+impl Issue {
+    fn new(message: u16, line: usize, at: usize, detail: impl Into<String>) -> Issue {
+        Issue {
+            message,
+            line,
+            at,
+            detail: detail.into(),
+        }
+    }
+
+    /// `[ 20] Address element is too long`.
+    pub fn bracketed(&self) -> String {
+        messages::bracketed(self.message)
+    }
+}
+
+impl Serialize for Issue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Issue", 5)?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("text", messages::text(self.message))?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("at", &self.at)?;
+        st.serialize_field("detail", &self.detail)?;
+        st.end()
+    }
+}
+
+/// A parsed transaction. Every part borrows from the stored text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction<'a> {
+    /// The command.
+    pub command: Command,
+    /// How the first line is laid out.
+    pub layout: Layout,
+    /// The alias (friendly name) for A, D and M.
+    pub alias: Option<&'a [u8]>,
+    /// The address (for R and T, the postoffice, gateway or node).
+    pub address: Option<Address<'a>>,
+    /// For M: the line giving the new alias and address, when present.
+    pub modify_target: Option<ModifyTarget<'a>>,
+    /// Template information lines (`- Prompt:/value`).
+    pub template_info: Vec<TemplateInfo<'a>>,
+    /// Template definition lines after T (without the leading space).
+    pub template_defs: Vec<&'a [u8]>,
+    /// For `#`: the comment text after the `#`.
+    pub comment: Option<&'a [u8]>,
+    /// Limits broken and syntax problems found.
+    pub issues: Vec<Issue>,
+}
+
+/// The documented limits (KB Q96001, Q96003, Q104869).
+pub mod limits {
+    /// Alias (friendly name) length.
+    pub const ALIAS: usize = 30;
+    /// Length of one element of a 10/10/10 address.
+    pub const ELEMENT: usize = 10;
+    /// FAX recipient, location, company, phone field lengths.
+    pub const FAX: [usize; 4] = [30, 30, 30, 22];
+    /// Column (one-based) where the alias starts in the fixed layout.
+    pub const ALIAS_COLUMN: usize = 3;
+    /// Column (one-based) where the address type starts in the fixed layout.
+    pub const TYPE_COLUMN: usize = 34;
+}
+
+fn trim_end(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+fn trim_start(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    s
+}
+
+/// Offset of `sub` inside `whole` (both from the same buffer).
+fn offset_in(whole: &[u8], sub: &[u8]) -> usize {
+    (sub.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+}
+
+/// True for a character allowed in a network, postoffice or mailbox name:
+/// letters and digits, including the code page's accented letters. KB Q199676
+/// lists ASCII 1-47, 58-64, 91-96, 123-127 and 145-148 and the space as invalid.
+pub fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || (b >= 0x80 && !(145..=148).contains(&b))
+}
+
+/// Iterates the lines of a transaction text, accepting CR LF or LF.
+fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = text.strip_suffix(b"\r\n").or_else(|| text.strip_suffix(b"\n")).unwrap_or(text);
+    body.split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+}
+
+/// Parses the alias and address of a line's part after the command (columns 3
+/// onwards), in either layout. `col0` is the offset of column 3 within the text.
+fn alias_and_address<'a>(
+    text: &'a [u8],
+    line: &'a [u8],
+    lineno: usize,
+    issues: &mut Vec<Issue>,
+) -> (Layout, &'a [u8], Option<Address<'a>>) {
+    let rest = &line[2.min(line.len())..];
+    if let Some(tab) = rest.iter().position(|&b| b == b'\t') {
+        let alias = trim_end(trim_start(&rest[..tab]));
+        let addr = trim_start(&rest[tab + 1..]);
+        let addr = trim_end(addr);
+        check_alias(text, alias, lineno, issues);
+        let address = if addr.is_empty() {
+            issues.push(Issue::new(48, lineno, offset_in(text, addr), "no address after the alias"));
+            None
+        } else {
+            Some(Address::parse(addr))
+        };
+        return (Layout::Tabs, alias, address);
+    }
+    // Fixed columns: alias in columns 3..=32, a space in 33, the type from 34.
+    let alias_end = limits::TYPE_COLUMN - 2; // index of column 33
+    if line.len() < limits::TYPE_COLUMN {
+        let alias = trim_end(rest);
+        if alias.is_empty() {
+            issues.push(Issue::new(46, lineno, offset_in(text, rest), "no alias"));
+        } else if let Some(sp) = alias.iter().rposition(|&b| b == b' ') {
+            // Looks like "alias address" squeezed before column 34.
+            issues.push(Issue::new(
+                72,
+                lineno,
+                offset_in(text, alias) + sp,
+                "the address type must start in column 34 (or be separated by a tab); Import reads everything before column 34 as the alias",
+            ));
+        } else {
+            issues.push(Issue::new(18, lineno, offset_in(text, rest) + rest.len(), "line ends before column 34, where the address type belongs"));
+        }
+        return (Layout::Columns, alias, None);
+    }
+    let field = &line[2..alias_end];
+    let alias = trim_end(field);
+    check_alias(text, alias, lineno, issues);
+    if line[alias_end] != b' ' {
+        issues.push(Issue::new(
+            72,
+            lineno,
+            offset_in(text, line) + alias_end,
+            "column 33 must be a space: the alias runs past 30 characters or starts after column 3",
+        ));
+    }
+    let addr = trim_end(&line[alias_end + 1..]);
+    let address = if addr.is_empty() {
+        issues.push(Issue::new(48, lineno, offset_in(text, addr), "no address at column 34"));
+        None
+    } else {
+        Some(Address::parse(addr))
+    };
+    (Layout::Columns, alias, address)
+}
+
+fn check_alias(text: &[u8], alias: &[u8], lineno: usize, issues: &mut Vec<Issue>) {
+    if alias.is_empty() {
+        issues.push(Issue::new(46, lineno, offset_in(text, alias), "no alias (friendly name)"));
+    } else if alias.len() > limits::ALIAS {
+        issues.push(Issue::new(
+            72,
+            lineno,
+            offset_in(text, alias),
+            format!("alias is {} characters, at most {} are allowed", alias.len(), limits::ALIAS),
+        ));
+    }
+}
+
+/// Checks an address's body against the rules of its type. `elements` is the
+/// number of elements a 10/10/10 address must have (3 for an entry, 2 for a
+/// postoffice or node in R and T).
+fn check_address(text: &[u8], addr: &Address<'_>, elements: usize, lineno: usize, issues: &mut Vec<Issue>) {
+    let at = offset_in(text, addr.body);
+    if addr.address_type == AddressType::Other {
+        issues.push(Issue::new(
+            16,
+            lineno,
+            offset_in(text, addr.type_name.unwrap_or(addr.body)),
+            format!(
+                "address type `{}` is not one MS Mail documents; kept as written",
+                String::from_utf8_lossy(addr.type_name.unwrap_or(b""))
+            ),
+        ));
+        return;
+    }
+    if addr.address_type.is_elemental() {
+        let names = ["network", "postoffice", "mailbox"];
+        let parts: Vec<&[u8]> = addr.elements().collect();
+        if addr.body.is_empty() && elements == 2 {
+            return; // `R PROFS:` style: a whole gateway list.
+        }
+        if parts.len() < elements {
+            let code = if elements == 3 && parts.len() == 2 { 81 } else { 19 };
+            issues.push(Issue::new(
+                code,
+                lineno,
+                at + addr.body.len(),
+                format!("expected {elements} `/`-separated elements, found {}", parts.len()),
+            ));
+        } else if parts.len() > elements {
+            issues.push(Issue::new(26, lineno, at, format!("expected {elements} `/`-separated elements, found {}", parts.len())));
+        }
+        for (i, part) in parts.iter().take(elements).enumerate() {
+            let pat = offset_in(text, part);
+            if part.is_empty() {
+                let code = if i == 2 { 81 } else { 17 };
+                issues.push(Issue::new(code, lineno, pat, format!("the {} name is empty", names[i])));
+            } else if part.len() > limits::ELEMENT {
+                issues.push(Issue::new(
+                    20,
+                    lineno,
+                    pat,
+                    format!(
+                        "{} name `{}` is {} characters, at most {} are allowed",
+                        names[i],
+                        codepage::active().decode(part),
+                        part.len(),
+                        limits::ELEMENT
+                    ),
+                ));
+            }
+            if let Some(bad) = part.iter().position(|&b| !is_name_char(b)) {
+                issues.push(Issue::new(
+                    69 + i as u16,
+                    lineno,
+                    pat + bad,
+                    format!("{} name contains {:?}", names[i], codepage::active().decode_byte(part[bad])),
+                ));
+            }
+        }
+    } else if addr.address_type == AddressType::Fax {
+        let fields: Vec<&[u8]> = addr.body.split(|&b| b == b'~').collect();
+        if fields.len() != 4 {
+            issues.push(Issue::new(
+                26,
+                lineno,
+                at,
+                format!("a FAX address has four `~`-separated fields (recipient~location~company~phone), found {}", fields.len()),
+            ));
+        }
+        let labels = ["recipient", "location", "company", "phone"];
+        for (i, f) in fields.iter().take(4).enumerate() {
+            if f.len() > limits::FAX[i] {
+                issues.push(Issue::new(
+                    74 + i as u16,
+                    lineno,
+                    offset_in(text, f),
+                    format!("FAX {} is {} characters, at most {} are allowed", labels[i], f.len(), limits::FAX[i]),
+                ));
+            }
+        }
+        if let Some(phone) = fields.get(3) {
+            if let Some(bad) = phone.iter().position(|b| !(b.is_ascii_digit() || b" ,-".contains(b))) {
+                issues.push(Issue::new(
+                    15,
+                    lineno,
+                    offset_in(text, phone) + bad,
+                    "a FAX phone number holds only digits, spaces, commas and hyphens",
+                ));
+            }
+        }
+    } else if addr.body.is_empty() && elements == 3 {
+        issues.push(Issue::new(48, lineno, at, "the address after the type is empty"));
+    }
+}
+
+/// Splits `- Prompt:/value`. A `/` doubled (`//`) belongs to the prompt.
+fn template_info<'a>(text: &'a [u8], line: &'a [u8], lineno: usize, issues: &mut Vec<Issue>) -> Option<TemplateInfo<'a>> {
+    let body = trim_start(&line[1..]);
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'/' {
+            if body.get(i + 1) == Some(&b'/') {
+                i += 2;
+                continue;
+            }
+            return Some(TemplateInfo {
+                prompt: &body[..i],
+                value: &body[i + 1..],
+            });
+        }
+        i += 1;
+    }
+    issues.push(Issue::new(22, lineno, offset_in(text, line), "a template information line is `- Prompt:/value`"));
+    None
+}
+
+/// Parses one transaction's text. Never fails: problems are listed in `issues`.
+pub fn parse(text: &[u8]) -> Transaction<'_> {
+    let mut issues = Vec::new();
+    let mut it = lines(text);
+    let first = it.next().unwrap_or(b"");
+    let mut t = Transaction {
+        command: Command::Comment,
+        layout: Layout::Columns,
+        alias: None,
+        address: None,
+        modify_target: None,
+        template_info: Vec::new(),
+        template_defs: Vec::new(),
+        comment: None,
+        issues: Vec::new(),
+    };
+    let cmd = match first.first() {
+        Some(b'#') => {
+            t.comment = Some(&first[1..]);
+            t.issues = issues;
+            return t;
+        }
+        Some(c) => match c.to_ascii_uppercase() {
+            b'A' => Command::Add,
+            b'D' => Command::Delete,
+            b'M' => Command::Modify,
+            b'R' => Command::Replace,
+            b'T' => Command::Template,
+            c if c.is_ascii_alphabetic() => {
+                issues.push(Issue::new(13, 1, 0, format!("`{}` is not one of A, D, M, R, T", c as char)));
+                t.issues = issues;
+                return t;
+            }
+            _ => {
+                issues.push(Issue::new(12, 1, 0, "column 1 must hold A, D, M, R, T or #"));
+                t.issues = issues;
+                return t;
+            }
+        },
+        None => {
+            issues.push(Issue::new(21, 1, 0, "the transaction is empty"));
+            t.issues = issues;
+            return t;
+        }
+    };
+    t.command = cmd;
+    match first.get(1) {
+        Some(b' ' | b'\t') => {}
+        Some(_) => issues.push(Issue::new(23, 1, 1, "column 2 must be a space or a tab")),
+        None => {}
+    }
+    match cmd {
+        Command::Replace | Command::Template => {
+            let addr = trim_end(trim_start(first.get(1..).unwrap_or(b"")));
+            if first.get(1) == Some(&b'\t') {
+                t.layout = Layout::Tabs;
+            }
+            if addr.is_empty() {
+                issues.push(Issue::new(19, 1, first.len(), "expected the postoffice or gateway address"));
+            } else {
+                let a = Address::parse(addr);
+                check_address(text, &a, 2, 1, &mut issues);
+                t.address = Some(a);
+            }
+        }
+        _ => {
+            let (layout, alias, address) = alias_and_address(text, first, 1, &mut issues);
+            t.layout = layout;
+            t.alias = Some(alias);
+            if let Some(a) = &address {
+                check_address(text, a, 3, 1, &mut issues);
+            }
+            t.address = address;
+        }
+    }
+    for (n, line) in it.enumerate() {
+        let lineno = n + 2;
+        match (cmd, line.first()) {
+            (Command::Template, Some(b' ')) => t.template_defs.push(&line[1..]),
+            (Command::Add | Command::Delete | Command::Modify, Some(b'-')) => {
+                if let Some(info) = template_info(text, line, lineno, &mut issues) {
+                    t.template_info.push(info);
+                }
+            }
+            (Command::Modify, Some(b' ' | b'\t'))
+                if t.modify_target.is_none() && t.template_info.is_empty() =>
+            {
+                let (_, alias, address) = alias_and_address(text, line, lineno, &mut issues);
+                if let Some(a) = &address {
+                    check_address(text, a, 3, lineno, &mut issues);
+                    t.modify_target = Some(ModifyTarget { alias, address: *a });
+                }
+            }
+            _ => issues.push(Issue::new(
+                12,
+                lineno,
+                offset_in(text, line),
+                match cmd {
+                    Command::Template => "template definition lines start with a space",
+                    Command::Replace => "an R transaction has no continuation lines",
+                    _ => "continuation lines start with `-` (template information) or, after M, with spaces (the new entry)",
+                },
+            )),
+        }
+    }
+    if !t.template_info.is_empty() {
+        let ty = t.modify_target.map(|m| m.address).or(t.address).map(|a| a.address_type);
+        if let Some(ty) = ty {
+            if !ty.allows_template() {
+                issues.push(Issue::new(24, 2, 0, format!("{ty:?} addresses carry no template information")));
+            }
+        }
+    }
+    t.issues = issues;
+    t
+}
+
+// ---------------------------------------------------------------------------
+// JSON form of a parsed transaction (output only; the stored text is authoritative)
+// ---------------------------------------------------------------------------
+
+struct Str<'a>(&'a [u8]);
+impl Serialize for Str<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&codepage::active().decode(self.0))
+    }
+}
+
+impl Serialize for Address<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let elemental = self.address_type.is_elemental();
+        let parts: Vec<&[u8]> = if elemental { self.elements().collect() } else { Vec::new() };
+        let mut st = s.serialize_struct("Address", 4)?;
+        st.serialize_field("type", &self.type_upper())?;
+        st.serialize_field("type_written", &self.type_name.is_some())?;
+        if elemental && !self.body.is_empty() {
+            let names = ["network", "postoffice", "mailbox"];
+            let v: Vec<(&str, Str)> = parts.iter().take(3).enumerate().map(|(i, p)| (names[i], Str(p))).collect();
+            st.serialize_field("elements", &ElementMap(&v))?;
+        } else if self.address_type == AddressType::Fax {
+            let fields: Vec<Str> = self.body.split(|&b| b == b'~').map(Str).collect();
+            st.serialize_field("fax", &fields)?;
+        } else {
+            st.skip_field("elements")?;
+        }
+        st.serialize_field("address", &Str(self.body))?;
+        st.end()
+    }
+}
+
+struct ElementMap<'a>(&'a [(&'static str, Str<'a>)]);
+impl Serialize for ElementMap<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Transaction<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Info<'a> {
+            prompt: Str<'a>,
+            value: Str<'a>,
+        }
+        #[derive(Serialize)]
+        struct Target<'a> {
+            alias: Str<'a>,
+            address: Address<'a>,
+        }
+        let mut st = s.serialize_struct("Transaction", 9)?;
+        st.serialize_field("command", &self.command)?;
+        if self.command != Command::Comment {
+            st.serialize_field("layout", &self.layout)?;
+        }
+        if let Some(a) = self.alias {
+            st.serialize_field("alias", &Str(a))?;
+        }
+        if let Some(a) = &self.address {
+            st.serialize_field("address", a)?;
+        }
+        if let Some(m) = &self.modify_target {
+            st.serialize_field("new", &Target { alias: Str(m.alias), address: m.address })?;
+        }
+        if !self.template_info.is_empty() {
+            let v: Vec<Info> = self.template_info.iter().map(|i| Info { prompt: Str(i.prompt), value: Str(i.value) }).collect();
+            st.serialize_field("template", &v)?;
+        }
+        if !self.template_defs.is_empty() {
+            let v: Vec<Str> = self.template_defs.iter().map(|d| Str(d)).collect();
+            st.serialize_field("template_definition", &v)?;
+        }
+        if let Some(c) = self.comment {
+            st.serialize_field("comment", &Str(c))?;
+        }
+        if !self.issues.is_empty() {
+            st.serialize_field("issues", &self.issues)?;
+        }
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(t: &Transaction) -> Vec<u16> {
+        t.issues.iter().map(|i| i.message).collect()
+    }
+
+    #[test]
+    fn listq_sample_transactions_parse_cleanly() {
+        let r = parse(b"R PCM:POLYNOMIAL/MONTGOMERY");
+        assert_eq!(r.command, Command::Replace);
+        assert_eq!(r.address.unwrap().elements().collect::<Vec<_>>(), vec![&b"POLYNOMIAL"[..], b"MONTGOMERY"]);
+        assert!(r.issues.is_empty(), "{:?}", r.issues);
+        let a = parse(b"A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able");
+        assert_eq!(a.layout, Layout::Tabs);
+        assert!(a.issues.is_empty(), "{:?}", a.issues);
+        assert_eq!(a.alias.unwrap(), b"able is he who knows his limit");
+        assert_eq!(a.address.unwrap().body, b"POLYNOMIAL/MONTGOMERY/able");
+    }
+
+    #[test]
+    fn fixed_columns_put_the_type_at_column_34() {
+        let line = format!("D {:<30} PCM:NET1/PO1/USER1", "User1 alias");
+        let t = parse(line.as_bytes());
+        assert_eq!(t.layout, Layout::Columns);
+        assert!(t.issues.is_empty(), "{:?}", t.issues);
+        assert_eq!(t.alias.unwrap(), b"User1 alias");
+        assert_eq!(t.address.unwrap().address_type, AddressType::Pcm);
+        // The alias shifted one column to the right overruns column 33.
+        let shifted = format!("D  {:<30} PCM:NET1/PO1/USER1", "User1 alias that is long enough");
+        assert!(codes(&parse(shifted.as_bytes())).contains(&72));
+    }
+
+    #[test]
+    fn limits_name_the_import_message() {
+        assert_eq!(codes(&parse(b"A Joe\tPCM:POLYNOMIALXX/PO/joe")), vec![20]);
+        let long = format!("A {}\tPCM:N/P/m", "x".repeat(31));
+        assert_eq!(codes(&parse(long.as_bytes())), vec![72]);
+        assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/jo.e")), vec![71]);
+        assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/")), vec![81]);
+        assert_eq!(codes(&parse(b"X Joe\tPCM:N/P/joe")), vec![13]);
+        assert_eq!(codes(&parse(b"1 Joe\tPCM:N/P/joe")), vec![12]);
+        assert_eq!(codes(&parse(b"A \tPCM:N/P/joe")), vec![46]);
+    }
+
+    #[test]
+    fn fax_fields_and_phone_characters() {
+        assert!(parse(b"A Fax Joe\tFAX:Joe~Seattle~Acme~206 555-1212").issues.is_empty());
+        let long = format!("A Fax Joe\tFAX:{}~S~A~1", "r".repeat(31));
+        assert_eq!(codes(&parse(long.as_bytes())), vec![74]);
+        assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S~A~555-CALL")), vec![15]);
+        assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S~A~12345678901234567890123")), vec![77]);
+        assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S")), vec![26]);
+    }
+
+    #[test]
+    fn continuation_lines() {
+        let t = parse(b"A Joe\tPROFS:GW/NODE/joe\r\n- Phone:/(206) 635-7022\r\n- City//ST//Zip:/City, State, 12345");
+        assert!(t.issues.is_empty(), "{:?}", t.issues);
+        assert_eq!(t.template_info.len(), 2);
+        assert_eq!(t.template_info[1].prompt, b"City//ST//Zip:");
+        assert_eq!(t.template_info[1].value, b"City, State, 12345");
+        let m = parse(b"M Joe\tPCM:N/P/joe\r\n \tJoseph\tPCM:N/P/joe");
+        assert!(m.issues.is_empty(), "{:?}", m.issues);
+        assert_eq!(m.modify_target.unwrap().alias, b"Joseph");
+        let smtp = parse(b"A Joe\tSMTP:joe@example.com\r\n- Phone:/1");
+        assert_eq!(codes(&smtp), vec![24]);
+        let tdef = parse(b"T PROFS:GW/NODE\r\n Full Name:~10~25~A~John Doe~");
+        assert!(tdef.issues.is_empty(), "{:?}", tdef.issues);
+        assert_eq!(tdef.template_defs, vec![&b"Full Name:~10~25~A~John Doe~"[..]]);
+        assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/joe\r\n- Phone 12")), vec![22]);
+    }
+
+    #[test]
+    fn unknown_types_are_kept_and_reported_as_16() {
+        let t = parse(b"A Joe\tWANG:node/joe");
+        assert_eq!(t.address.unwrap().address_type, AddressType::Other);
+        assert_eq!(t.address.unwrap().type_name.unwrap(), b"WANG");
+        assert_eq!(codes(&t), vec![16]);
+        // Types are case-insensitive.
+        assert_eq!(parse(b"A Joe\tpcm:n/p/joe").address.unwrap().address_type, AddressType::Pcm);
+    }
+
+    #[test]
+    fn comments_have_no_effect() {
+        let t = parse(b"# Dummy record installed by PODIAG.");
+        assert_eq!(t.command, Command::Comment);
+        assert!(t.issues.is_empty());
+    }
+
+    #[test]
+    fn address_keys_fold_case_for_ms_mail_names_only() {
+        assert_eq!(Address::parse(b"pcm:Net/Po/joe").key(), b"PCM:NET/PO/JOE");
+        assert_eq!(Address::parse(b"smtp:Joe@Example.com").key(), b"SMTP:Joe@Example.com");
+        assert_eq!(Address::parse(b"NET/PO/joe").key(), b"PCM:NET/PO/JOE");
+    }
+}

@@ -1,0 +1,27 @@
+//! `glb-formats`: models, readers and writers for the binary files of
+//! Microsoft Mail for PC Networks 3.x directory synchronization (Dir-Sync) and
+//! the address lists it keeps in step.
+//!
+//! Data flows one way: bytes -> typed records ([`format::Reader`]) -> findings,
+//! diffs and patches -> the CLI's renderers. Nothing here prints or exits.
+//! Every layout is specified in `docs/formats/`, each field tagged *documented*
+//! (with its KB article) or *reconstructed* (with the reasoning).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod checksum;
+pub mod codepage;
+pub mod error;
+pub mod fields;
+pub mod format;
+pub mod import;
+pub mod json;
+pub mod kind;
+pub mod layout;
+pub mod messages;
+pub mod queue;
+
+pub use codepage::CodePage;
+pub use error::{Error, Location, Result};
+pub use format::{Document, Format, ReadOptions, Reader, RecordRef, Writer};
+pub use kind::{Family, FileKind};

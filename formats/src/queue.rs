@@ -1,0 +1,499 @@
+//! The Dir-Sync transaction queues: REQTRANS, SRVTRANS, MSTTRANS, RESYNC,
+//! USRTRANS, NMETRANS, GWTRANS, SRVUPDS, REQUPDS and Import's temporary
+//! IUSRTRAN, INMETRAN and IGWTRANS. All share one record format (KB Q119449:
+//! RESYNC.GLB has the record format of SRVTRANS.GLB).
+//!
+//! Spec: `docs/formats/queue.md`. The byte layout is *reconstructed*; it meets
+//! every documented constraint (0-byte empty queue, 49-byte acknowledged
+//! REQTRANS, 60-byte PODIAG REQTRANS, per-record checksum, date stamp and sync
+//! number, text in Import format ended by a NUL).
+//!
+//! ```text
+//! +0   u16  length       whole record, 25 + text length
+//! +2   u16  checksum     CRC-16/ARC over every other byte of the record
+//! +4   u32  sync         the transaction's sync number
+//! +8   u32  date_stamp   seconds since 1970-01-01 UTC
+//! +12  [12] reserved     unknown, kept verbatim (glbtool writes zeros)
+//! +24  [n]  text         Import-format transaction, CP850, lines joined by CR LF
+//! +24+n u8  terminator   0x00
+//! ```
+
+use std::io::Cursor;
+
+use binrw::{BinRead, BinWrite};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::checksum::checksum_parts;
+use crate::codepage;
+use crate::error::FieldFault;
+use crate::fields::{Reserved, Stamp};
+use crate::format::{Format, RecordSize};
+use crate::import::{self, Transaction};
+use crate::layout::{Annotate, Role, Span, Value};
+
+/// Bytes of a record that are not text: the 24-byte fixed part and the NUL.
+pub const OVERHEAD: usize = 25;
+/// Offset of the text.
+pub const TEXT_OFFSET: usize = 24;
+/// The largest record the 16-bit length field allows.
+pub const MAX_RECORD: usize = u16::MAX as usize;
+/// The longest text a record can hold.
+pub const MAX_TEXT: usize = MAX_RECORD - OVERHEAD;
+
+/// Text of the dummy transaction REQMAIN keeps at T3 (reconstructed: the real
+/// text is not documented; 24 characters make the documented 49-byte file).
+pub const ACK_DUMMY_TEXT: &str = "# Last confirmed ReqSync";
+/// Text of the record PODIAG installs (documented, KB Q110496).
+pub const PODIAG_DUMMY_TEXT: &str = "# Dummy record installed by PODIAG.";
+
+const FIELDS: &[(usize, usize, &str)] = &[
+    (0, 2, "length"),
+    (2, 2, "checksum"),
+    (4, 4, "sync"),
+    (8, 4, "date_stamp"),
+    (12, 12, "reserved"),
+    (24, usize::MAX - 24, "text"),
+];
+
+/// The fixed leading part of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, BinRead, BinWrite)]
+#[brw(little)]
+struct Fixed {
+    length: u16,
+    checksum: u16,
+    sync: u32,
+    date_stamp: Stamp,
+    reserved: Reserved<12>,
+}
+
+/// A stored checksum, or (in JSON given to `build`) a request to compute it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// The value stored in the file.
+    Stored(u16),
+    /// Compute glbtool's checksum when writing.
+    Auto,
+}
+
+impl Default for Checksum {
+    fn default() -> Self {
+        Checksum::Auto
+    }
+}
+
+impl Serialize for Checksum {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Checksum::Stored(v) => s.serialize_str(&format!("{v:04X}")),
+            Checksum::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Checksum {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Checksum::Auto);
+        }
+        u16::from_str_radix(&s, 16)
+            .map(Checksum::Stored)
+            .map_err(|_| D::Error::custom(format!("expected 4 hex digits such as \"FB16\", or \"auto\"; got {s:?}")))
+    }
+}
+
+/// One queue record: a transaction with its checksum, sync number and date stamp.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueRecord {
+    /// The stored checksum.
+    pub checksum: Checksum,
+    /// The sync number.
+    pub sync: u32,
+    /// When the entry was placed in the file.
+    pub date_stamp: Stamp,
+    /// Unknown bytes, kept verbatim.
+    pub reserved: Reserved<12>,
+    /// The transaction text, without the NUL terminator.
+    #[serde(with = "cp_text")]
+    pub text: Vec<u8>,
+}
+
+/// Serde for raw text bytes through the active code page.
+pub mod cp_text {
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+
+    use crate::codepage;
+
+    /// As a string.
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&codepage::active().decode(b))
+    }
+
+    /// From a string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        let cp = codepage::active();
+        cp.encode(&s)
+            .map_err(|c| D::Error::custom(format!("character {c:?} does not exist in code page {cp}")))
+    }
+}
+
+/// The numbers in the RESYNC.GLB header transaction (KB Q119449).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ResyncHeader {
+    /// Import count to store in the requestor's REQCONF.
+    pub impseq: u32,
+    /// ReqSync to store: the largest over all SRVCONF requestor records.
+    pub reqseq: u32,
+    /// SrvSync to store: the server postoffice's own SRVCONF record.
+    pub srvseq: u32,
+}
+
+const RESYNC_PREFIX: &str = "# RESYNC ";
+
+impl ResyncHeader {
+    /// The header's text (reconstructed encoding: a `#` transaction, harmless
+    /// to readers that do not know it, with the three numbers as 10-digit
+    /// fields in the `SRVSEQ=0000000644` style of Dir-Sync messages, KB Q118298).
+    pub fn text(&self) -> String {
+        format!(
+            "{RESYNC_PREFIX}IMPSEQ={:010} REQSEQ={:010} SRVSEQ={:010}",
+            self.impseq, self.reqseq, self.srvseq
+        )
+    }
+
+    /// Recognises a header text in exactly the canonical form.
+    pub fn from_text(text: &[u8]) -> Option<ResyncHeader> {
+        let rest = text.strip_prefix(RESYNC_PREFIX.as_bytes())?;
+        if rest.len() != 3 * 17 + 2 {
+            return None;
+        }
+        let field = |at: usize, key: &[u8]| -> Option<u32> {
+            let f = rest.get(at..at + 17)?;
+            if &f[..7] != key || !f[7..].iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            std::str::from_utf8(&f[7..]).ok()?.parse().ok()
+        };
+        if rest[17] != b' ' || rest[35] != b' ' {
+            return None;
+        }
+        Some(ResyncHeader {
+            impseq: field(0, b"IMPSEQ=")?,
+            reqseq: field(18, b"REQSEQ=")?,
+            srvseq: field(36, b"SRVSEQ=")?,
+        })
+    }
+}
+
+/// What a record's text means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload<'a> {
+    /// A RESYNC.GLB header transaction.
+    ResyncHeader(ResyncHeader),
+    /// Any other transaction (including `#` dummies).
+    Transaction(Transaction<'a>),
+}
+
+impl QueueRecord {
+    /// A record with `text`, checksum computed.
+    pub fn new(sync: u32, date_stamp: Stamp, text: &[u8]) -> QueueRecord {
+        let mut r = QueueRecord {
+            checksum: Checksum::Auto,
+            sync,
+            date_stamp,
+            reserved: Reserved::default(),
+            text: text.to_vec(),
+        };
+        r.checksum = Checksum::Stored(r.computed_checksum());
+        r
+    }
+
+    /// The REQMAIN dummy that keeps the last confirmed ReqSync (49 bytes).
+    pub fn ack_dummy(reqsync: u32, date_stamp: Stamp) -> QueueRecord {
+        QueueRecord::new(reqsync, date_stamp, ACK_DUMMY_TEXT.as_bytes())
+    }
+
+    /// The record PODIAG installs (60 bytes).
+    pub fn podiag_dummy(reqsync: u32, date_stamp: Stamp) -> QueueRecord {
+        QueueRecord::new(reqsync, date_stamp, PODIAG_DUMMY_TEXT.as_bytes())
+    }
+
+    /// A RESYNC.GLB header record (sync number 0).
+    pub fn resync_header(h: ResyncHeader, date_stamp: Stamp) -> QueueRecord {
+        QueueRecord::new(0, date_stamp, h.text().as_bytes())
+    }
+
+    /// The record's size on disk.
+    pub fn len_on_disk(&self) -> usize {
+        OVERHEAD + self.text.len()
+    }
+
+    /// The checksum glbtool's algorithm gives for this record.
+    pub fn computed_checksum(&self) -> u16 {
+        let len = (self.len_on_disk().min(MAX_RECORD) as u16).to_le_bytes();
+        let mut fixed = [0u8; 20];
+        fixed[..4].copy_from_slice(&self.sync.to_le_bytes());
+        fixed[4..8].copy_from_slice(&self.date_stamp.0.to_le_bytes());
+        fixed[8..].copy_from_slice(&self.reserved.0);
+        checksum_parts(&[&len, &fixed, &self.text, &[0]])
+    }
+
+    /// The stored checksum (the computed one when `Auto`).
+    pub fn stored_checksum(&self) -> u16 {
+        match self.checksum {
+            Checksum::Stored(v) => v,
+            Checksum::Auto => self.computed_checksum(),
+        }
+    }
+
+    /// True when the stored checksum matches glbtool's algorithm.
+    pub fn checksum_ok(&self) -> bool {
+        self.stored_checksum() == self.computed_checksum()
+    }
+
+    /// What the text means.
+    pub fn payload(&self) -> Payload<'_> {
+        match ResyncHeader::from_text(&self.text) {
+            Some(h) => Payload::ResyncHeader(h),
+            None => Payload::Transaction(import::parse(&self.text)),
+        }
+    }
+
+    /// The RESYNC header numbers, if this record is a header transaction.
+    pub fn resync_header_numbers(&self) -> Option<ResyncHeader> {
+        ResyncHeader::from_text(&self.text)
+    }
+}
+
+impl Annotate for QueueRecord {
+    fn spans(&self, out: &mut Vec<Span>) {
+        let n = self.text.len();
+        out.push(Span::new(0, 2, "length", Role::Length, Value::Unsigned(self.len_on_disk() as u64)));
+        out.push(Span::new(
+            2,
+            2,
+            "checksum",
+            Role::Checksum,
+            Value::Checksum { stored: self.stored_checksum(), computed: self.computed_checksum() },
+        ));
+        out.push(Span::new(4, 4, "sync", Role::Sync, Value::Unsigned(u64::from(self.sync))));
+        out.push(Span::new(8, 4, "date_stamp", Role::Time, Value::Time(self.date_stamp)));
+        out.push(Span::new(12, 12, "reserved", Role::Unknown, Value::Bytes));
+        out.push(Span::new(TEXT_OFFSET, n, "text", Role::Text, Value::Text(codepage::active().decode(&self.text))));
+        out.push(Span::new(TEXT_OFFSET + n, 1, "terminator", Role::Terminator, Value::Unsigned(0)));
+    }
+}
+
+/// Derived facts shown under `info` in JSON.
+#[derive(Debug, Serialize)]
+pub struct QueueInfo<'a> {
+    /// Record size on disk.
+    pub length: usize,
+    /// Whether the stored checksum matches glbtool's CRC-16/ARC.
+    pub checksum_ok: bool,
+    /// The checksum glbtool computes.
+    pub checksum_computed: String,
+    /// The RESYNC header numbers, when this is a header transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resync_header: Option<ResyncHeader>,
+    /// The parsed transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<Transaction<'a>>,
+}
+
+/// The queue record format.
+#[derive(Debug, Clone, Copy)]
+pub struct Queue;
+
+impl Format for Queue {
+    type Header = crate::format::NoHeader;
+    type Record = QueueRecord;
+    type Info<'a> = QueueInfo<'a>;
+    const HEADER_LEN: usize = 0;
+    const RECORD: RecordSize = RecordSize::Prefixed { min: OVERHEAD, max: MAX_RECORD };
+
+    fn size_rule() -> &'static str {
+        "a queue file is a sequence of whole records, each 25 bytes plus its text (reconstructed layout, docs/formats/queue.md)"
+    }
+
+    fn header_fields() -> &'static [(usize, usize, &'static str)] {
+        &[]
+    }
+
+    fn record_fields() -> &'static [(usize, usize, &'static str)] {
+        FIELDS
+    }
+
+    fn decode_header(_: &[u8]) -> Result<Self::Header, FieldFault> {
+        Ok(crate::format::NoHeader)
+    }
+
+    fn decode_record(bytes: &[u8], out: &mut QueueRecord) -> Result<(), FieldFault> {
+        // The reader hands over exactly `length` bytes, at least OVERHEAD long.
+        let fixed = Fixed::read(&mut Cursor::new(bytes))
+            .map_err(|e| FieldFault::new(0, "length", format!("unreadable record header: {e}")))?;
+        let n = bytes.len();
+        if usize::from(fixed.length) != n {
+            return Err(FieldFault::new(0, "length", format!("length field {} disagrees with the {n} bytes read", fixed.length)));
+        }
+        let last = bytes[n - 1];
+        if last != 0 {
+            return Err(FieldFault::new(
+                n - 1,
+                "terminator",
+                format!("the record's last byte is 0x{last:02x}, not the NUL that ends the text; the length field is probably corrupt"),
+            ));
+        }
+        out.checksum = Checksum::Stored(fixed.checksum);
+        out.sync = fixed.sync;
+        out.date_stamp = fixed.date_stamp;
+        out.reserved = fixed.reserved;
+        out.text.clear();
+        out.text.extend_from_slice(&bytes[TEXT_OFFSET..n - 1]);
+        Ok(())
+    }
+
+    fn encode_header(_: &Self::Header, _: &mut Vec<u8>) -> Result<(), FieldFault> {
+        Ok(())
+    }
+
+    fn encode_record(r: &QueueRecord, out: &mut Vec<u8>) -> Result<(), FieldFault> {
+        if r.text.len() > MAX_TEXT {
+            return Err(FieldFault::new(
+                TEXT_OFFSET,
+                "text",
+                format!("text is {} bytes, a record holds at most {MAX_TEXT}", r.text.len()),
+            ));
+        }
+        let fixed = Fixed {
+            length: r.len_on_disk() as u16,
+            checksum: r.stored_checksum(),
+            sync: r.sync,
+            date_stamp: r.date_stamp,
+            reserved: r.reserved,
+        };
+        let start = out.len();
+        let mut cur = Cursor::new(std::mem::take(out));
+        cur.set_position(start as u64);
+        fixed
+            .write(&mut cur)
+            .map_err(|e| FieldFault::new(0, "length", format!("cannot encode: {e}")))?;
+        *out = cur.into_inner();
+        out.extend_from_slice(&r.text);
+        out.push(0);
+        Ok(())
+    }
+
+    fn info(r: &QueueRecord) -> Option<QueueInfo<'_>> {
+        let computed = r.computed_checksum();
+        let (resync_header, transaction) = match r.payload() {
+            Payload::ResyncHeader(h) => (Some(h), None),
+            Payload::Transaction(t) => (None, Some(t)),
+        };
+        Some(QueueInfo {
+            length: r.len_on_disk(),
+            checksum_ok: r.stored_checksum() == computed,
+            checksum_computed: format!("{computed:04X}"),
+            resync_header,
+            transaction,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::{Document, ReadOptions};
+    use crate::kind::FileKind;
+
+    fn bytes_of(records: &[QueueRecord]) -> Vec<u8> {
+        let doc = Document::<Queue> {
+            kind: FileKind::Reqtrans,
+            header: Some(crate::format::NoHeader),
+            records: records.to_vec(),
+            trailing: vec![],
+        };
+        doc.to_bytes().unwrap()
+    }
+
+    #[test]
+    fn documented_sizes_of_the_single_record_files() {
+        // KB Q133428: an acknowledged REQTRANS holding only the dummy is 49 bytes.
+        assert_eq!(bytes_of(&[QueueRecord::ack_dummy(17, Stamp(0))]).len(), 49);
+        // KB Q110496: the PODIAG-made REQTRANS with its one record is 60 bytes.
+        assert_eq!(bytes_of(&[QueueRecord::podiag_dummy(17, Stamp(0))]).len(), 60);
+        // An empty queue is 0 bytes.
+        assert!(bytes_of(&[]).is_empty());
+    }
+
+    #[test]
+    fn layout_places_fields_where_the_spec_says() {
+        let r = QueueRecord::new(0x01020304, Stamp(0x0A0B0C0D), b"R PCM:N/P");
+        let b = bytes_of(&[r.clone()]);
+        assert_eq!(&b[0..2], &(b.len() as u16).to_le_bytes());
+        assert_eq!(&b[2..4], &r.computed_checksum().to_le_bytes());
+        assert_eq!(&b[4..8], &[4, 3, 2, 1]);
+        assert_eq!(&b[8..12], &[0x0D, 0x0C, 0x0B, 0x0A]);
+        assert_eq!(&b[12..24], &[0; 12]);
+        assert_eq!(&b[24..33], b"R PCM:N/P");
+        assert_eq!(b[33], 0);
+    }
+
+    #[test]
+    fn parse_then_write_gives_the_same_bytes() {
+        let mut odd = QueueRecord::new(5, Stamp(765_720_832), b"A Paul\tPCM:POLYNOMIAL/MONTGOMERY/paul");
+        odd.reserved.0[3] = 0xAB;
+        odd.checksum = Checksum::Stored(0x1234);
+        let b = bytes_of(&[odd, QueueRecord::ack_dummy(6, Stamp(1))]);
+        let doc = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default()).unwrap();
+        assert_eq!(doc.records.len(), 2);
+        assert!(!doc.records[0].checksum_ok());
+        assert!(doc.records[1].checksum_ok());
+        assert_eq!(doc.to_bytes().unwrap(), b);
+    }
+
+    #[test]
+    fn corrupt_length_names_offset_record_and_field() {
+        let mut b = bytes_of(&[QueueRecord::ack_dummy(1, Stamp(0)), QueueRecord::ack_dummy(2, Stamp(0))]);
+        b[49] = 5; // second record's length: below the 24-byte minimum
+        let err = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default()).unwrap_err();
+        let at = err.location().expect("a format error");
+        assert_eq!((at.offset, at.record, at.field), (49, Some(1), "length"));
+        let msg = err.to_string();
+        assert!(msg.contains("record 1"), "{msg}");
+    }
+
+    #[test]
+    fn missing_nul_is_reported_on_the_terminator() {
+        let mut b = bytes_of(&[QueueRecord::ack_dummy(1, Stamp(0))]);
+        b[48] = b'!';
+        let err = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default()).unwrap_err();
+        let at = err.location().unwrap();
+        assert_eq!((at.offset, at.record, at.field), (48, Some(0), "terminator"));
+    }
+
+    #[test]
+    fn truncation_names_the_field_it_cuts() {
+        let b = bytes_of(&[QueueRecord::ack_dummy(1, Stamp(0))]);
+        let err = Document::<Queue>::from_bytes(&b[..10], FileKind::Reqtrans, ReadOptions::default()).unwrap_err();
+        let at = err.location().unwrap();
+        assert_eq!((at.offset, at.field), (10, "date_stamp"));
+        // Salvage keeps the cut record as trailing bytes and writes them back.
+        let doc = Document::<Queue>::from_bytes(&b[..10], FileKind::Reqtrans, ReadOptions { salvage: true }).unwrap();
+        assert_eq!(doc.records.len(), 0);
+        assert_eq!(doc.trailing.len(), 10);
+        assert_eq!(doc.to_bytes().unwrap(), &b[..10]);
+    }
+
+    #[test]
+    fn resync_header_text_round_trips_and_is_recognised() {
+        let h = ResyncHeader { impseq: 2, reqseq: 18, srvseq: 80 };
+        let r = QueueRecord::resync_header(h, Stamp(0));
+        assert_eq!(r.resync_header_numbers(), Some(h));
+        assert_eq!(ResyncHeader::from_text(b"# RESYNC IMPSEQ=2 REQSEQ=18 SRVSEQ=80"), None);
+        assert!(matches!(r.payload(), Payload::ResyncHeader(_)));
+    }
+}
