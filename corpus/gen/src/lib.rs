@@ -1,0 +1,37 @@
+//! `glb-corpus`: makes every committed sample under `corpus/` with the
+//! project's own library code, never by editing bytes by hand.
+//!
+//! [`samples`] lists each sample file with its path below `corpus/samples/`
+//! and its bytes. `corpus/README.md` says what each one is; a test in this
+//! crate regenerates them all and fails if a committed file differs.
+#![forbid(unsafe_code)]
+
+pub mod samples;
+
+/// One generated file: its path below the output directory, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    /// Relative path, `/`-separated.
+    pub path: String,
+    /// File contents.
+    pub bytes: Vec<u8>,
+}
+
+impl Sample {
+    /// Builds a sample.
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Sample {
+        Sample { path: path.into(), bytes }
+    }
+}
+
+/// Writes samples below `dir`, creating directories.
+pub fn write_all(dir: &std::path::Path, samples: &[Sample]) -> std::io::Result<()> {
+    for s in samples {
+        let p = dir.join(&s.path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&p, &s.bytes)?;
+    }
+    Ok(())
+}
