@@ -40,7 +40,9 @@ impl TryFrom<u16> for CodePage {
         match n {
             850 => Ok(CodePage::Cp850),
             437 => Ok(CodePage::Cp437),
-            other => Err(format!("code page {other} is not supported (use 850 or 437)")),
+            other => Err(format!(
+                "code page {other} is not supported (use 850 or 437)"
+            )),
         }
     }
 }

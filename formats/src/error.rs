@@ -24,7 +24,11 @@ pub struct Location {
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at byte offset {} (0x{:x})", self.kind, self.offset, self.offset)?;
+        write!(
+            f,
+            "{} at byte offset {} (0x{:x})",
+            self.kind, self.offset, self.offset
+        )?;
         match self.record {
             Some(r) => write!(f, ", record {r}")?,
             None => write!(f, ", file header")?,

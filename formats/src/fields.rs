@@ -242,7 +242,9 @@ impl<'de, const N: usize> Deserialize<'de> for Reserved<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         let bytes = hex::decode(&s).map_err(|e| {
-            D::Error::custom(format!("expected hex (trailing zero bytes may be left out): {e}"))
+            D::Error::custom(format!(
+                "expected hex (trailing zero bytes may be left out): {e}"
+            ))
         })?;
         if bytes.len() > N {
             return Err(D::Error::custom(format!(
@@ -307,13 +309,13 @@ impl Stamp {
 
     /// Parses an RFC 3339 string (any offset) into a stamp, if it is inside the 32-bit range.
     pub fn parse(s: &str) -> Result<Stamp, String> {
-        let ts: jiff::Timestamp = s
-            .parse()
-            .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 1994-04-07T12:13:52Z: {e}"))?;
+        let ts: jiff::Timestamp = s.parse().map_err(|e| {
+            format!("`{s}` is not an RFC 3339 time such as 1994-04-07T12:13:52Z: {e}")
+        })?;
         let secs = ts.as_second();
-        u32::try_from(secs)
-            .map(Stamp)
-            .map_err(|_| format!("`{s}` is outside 1970-01-01..2106-02-07, the range of a 32-bit time stamp"))
+        u32::try_from(secs).map(Stamp).map_err(|_| {
+            format!("`{s}` is outside 1970-01-01..2106-02-07, the range of a 32-bit time stamp")
+        })
     }
 }
 

@@ -97,7 +97,7 @@ pub trait Format: std::fmt::Debug + 'static {
         let h = Self::HEADER_LEN as u64;
         let ok = match Self::RECORD {
             RecordSize::None => size == h,
-            RecordSize::Fixed(n) => size >= h && (size - h) % n as u64 == 0,
+            RecordSize::Fixed(n) => size >= h && (size - h).is_multiple_of(n as u64),
             RecordSize::Prefixed { .. } => size >= h,
         };
         if ok {
@@ -233,7 +233,11 @@ impl<F: Format, R: Read> Reader<F, R> {
         } else {
             header = Some(F::Header::default());
         }
-        let offset = if header.is_some() { F::HEADER_LEN as u64 } else { 0 };
+        let offset = if header.is_some() {
+            F::HEADER_LEN as u64
+        } else {
+            0
+        };
         let mut reader = Reader {
             src,
             kind,
@@ -571,9 +575,8 @@ impl<F: Format> Document<F> {
     /// Writes the whole file to bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut w = Writer::<F, _>::new(Vec::new(), self.kind);
-        match &self.header {
-            Some(h) => w.header(h)?,
-            None => {}
+        if let Some(h) = &self.header {
+            w.header(h)?;
         }
         if self.header.is_none() && F::HEADER_LEN > 0 {
             // A damaged header was kept among the trailing bytes.

@@ -331,7 +331,10 @@ pub fn is_name_char(b: u8) -> bool {
 
 /// Iterates the lines of a transaction text, accepting CR LF or LF.
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let body = text.strip_suffix(b"\r\n").or_else(|| text.strip_suffix(b"\n")).unwrap_or(text);
+    let body = text
+        .strip_suffix(b"\r\n")
+        .or_else(|| text.strip_suffix(b"\n"))
+        .unwrap_or(text);
     body.split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
 }
@@ -351,7 +354,12 @@ fn alias_and_address<'a>(
         let addr = trim_end(addr);
         check_alias(text, alias, lineno, issues);
         let address = if addr.is_empty() {
-            issues.push(Issue::new(48, lineno, offset_in(text, addr), "no address after the alias"));
+            issues.push(Issue::new(
+                48,
+                lineno,
+                offset_in(text, addr),
+                "no address after the alias",
+            ));
             None
         } else {
             Some(Address::parse(addr))
@@ -373,7 +381,12 @@ fn alias_and_address<'a>(
                 "the address type must start in column 34 (or be separated by a tab); Import reads everything before column 34 as the alias",
             ));
         } else {
-            issues.push(Issue::new(18, lineno, offset_in(text, rest) + rest.len(), "line ends before column 34, where the address type belongs"));
+            issues.push(Issue::new(
+                18,
+                lineno,
+                offset_in(text, rest) + rest.len(),
+                "line ends before column 34, where the address type belongs",
+            ));
         }
         return (Layout::Columns, alias, None);
     }
@@ -390,7 +403,12 @@ fn alias_and_address<'a>(
     }
     let addr = trim_end(&line[alias_end + 1..]);
     let address = if addr.is_empty() {
-        issues.push(Issue::new(48, lineno, offset_in(text, addr), "no address at column 34"));
+        issues.push(Issue::new(
+            48,
+            lineno,
+            offset_in(text, addr),
+            "no address at column 34",
+        ));
         None
     } else {
         Some(Address::parse(addr))
@@ -400,13 +418,22 @@ fn alias_and_address<'a>(
 
 fn check_alias(text: &[u8], alias: &[u8], lineno: usize, issues: &mut Vec<Issue>) {
     if alias.is_empty() {
-        issues.push(Issue::new(46, lineno, offset_in(text, alias), "no alias (friendly name)"));
+        issues.push(Issue::new(
+            46,
+            lineno,
+            offset_in(text, alias),
+            "no alias (friendly name)",
+        ));
     } else if alias.len() > limits::ALIAS {
         issues.push(Issue::new(
             72,
             lineno,
             offset_in(text, alias),
-            format!("alias is {} characters, at most {} are allowed", alias.len(), limits::ALIAS),
+            format!(
+                "alias is {} characters, at most {} are allowed",
+                alias.len(),
+                limits::ALIAS
+            ),
         ));
     }
 }
@@ -414,7 +441,13 @@ fn check_alias(text: &[u8], alias: &[u8], lineno: usize, issues: &mut Vec<Issue>
 /// Checks an address's body against the rules of its type. `elements` is the
 /// number of elements a 10/10/10 address must have (3 for an entry, 2 for a
 /// postoffice or node in R and T).
-fn check_address(text: &[u8], addr: &Address<'_>, elements: usize, lineno: usize, issues: &mut Vec<Issue>) {
+fn check_address(
+    text: &[u8],
+    addr: &Address<'_>,
+    elements: usize,
+    lineno: usize,
+    issues: &mut Vec<Issue>,
+) {
     let at = offset_in(text, addr.body);
     if addr.address_type == AddressType::Other {
         issues.push(Issue::new(
@@ -435,21 +468,41 @@ fn check_address(text: &[u8], addr: &Address<'_>, elements: usize, lineno: usize
             return; // `R PROFS:` style: a whole gateway list.
         }
         if parts.len() < elements {
-            let code = if elements == 3 && parts.len() == 2 { 81 } else { 19 };
+            let code = if elements == 3 && parts.len() == 2 {
+                81
+            } else {
+                19
+            };
             issues.push(Issue::new(
                 code,
                 lineno,
                 at + addr.body.len(),
-                format!("expected {elements} `/`-separated elements, found {}", parts.len()),
+                format!(
+                    "expected {elements} `/`-separated elements, found {}",
+                    parts.len()
+                ),
             ));
         } else if parts.len() > elements {
-            issues.push(Issue::new(26, lineno, at, format!("expected {elements} `/`-separated elements, found {}", parts.len())));
+            issues.push(Issue::new(
+                26,
+                lineno,
+                at,
+                format!(
+                    "expected {elements} `/`-separated elements, found {}",
+                    parts.len()
+                ),
+            ));
         }
         for (i, part) in parts.iter().take(elements).enumerate() {
             let pat = offset_in(text, part);
             if part.is_empty() {
                 let code = if i == 2 { 81 } else { 17 };
-                issues.push(Issue::new(code, lineno, pat, format!("the {} name is empty", names[i])));
+                issues.push(Issue::new(
+                    code,
+                    lineno,
+                    pat,
+                    format!("the {} name is empty", names[i]),
+                ));
             } else if part.len() > limits::ELEMENT {
                 issues.push(Issue::new(
                     20,
@@ -469,7 +522,11 @@ fn check_address(text: &[u8], addr: &Address<'_>, elements: usize, lineno: usize
                     69 + i as u16,
                     lineno,
                     pat + bad,
-                    format!("{} name contains {:?}", names[i], codepage::active().decode_byte(part[bad])),
+                    format!(
+                        "{} name contains {:?}",
+                        names[i],
+                        codepage::active().decode_byte(part[bad])
+                    ),
                 ));
             }
         }
@@ -490,12 +547,20 @@ fn check_address(text: &[u8], addr: &Address<'_>, elements: usize, lineno: usize
                     74 + i as u16,
                     lineno,
                     offset_in(text, f),
-                    format!("FAX {} is {} characters, at most {} are allowed", labels[i], f.len(), limits::FAX[i]),
+                    format!(
+                        "FAX {} is {} characters, at most {} are allowed",
+                        labels[i],
+                        f.len(),
+                        limits::FAX[i]
+                    ),
                 ));
             }
         }
         if let Some(phone) = fields.get(3) {
-            if let Some(bad) = phone.iter().position(|b| !(b.is_ascii_digit() || b" ,-".contains(b))) {
+            if let Some(bad) = phone
+                .iter()
+                .position(|b| !(b.is_ascii_digit() || b" ,-".contains(b)))
+            {
                 issues.push(Issue::new(
                     15,
                     lineno,
@@ -505,12 +570,22 @@ fn check_address(text: &[u8], addr: &Address<'_>, elements: usize, lineno: usize
             }
         }
     } else if addr.body.is_empty() && elements == 3 {
-        issues.push(Issue::new(48, lineno, at, "the address after the type is empty"));
+        issues.push(Issue::new(
+            48,
+            lineno,
+            at,
+            "the address after the type is empty",
+        ));
     }
 }
 
 /// Splits `- Prompt:/value`. A `/` doubled (`//`) belongs to the prompt.
-fn template_info<'a>(text: &'a [u8], line: &'a [u8], lineno: usize, issues: &mut Vec<Issue>) -> Option<TemplateInfo<'a>> {
+fn template_info<'a>(
+    text: &'a [u8],
+    line: &'a [u8],
+    lineno: usize,
+    issues: &mut Vec<Issue>,
+) -> Option<TemplateInfo<'a>> {
     let body = trim_start(&line[1..]);
     let mut i = 0;
     while i < body.len() {
@@ -526,7 +601,12 @@ fn template_info<'a>(text: &'a [u8], line: &'a [u8], lineno: usize, issues: &mut
         }
         i += 1;
     }
-    issues.push(Issue::new(22, lineno, offset_in(text, line), "a template information line is `- Prompt:/value`"));
+    issues.push(Issue::new(
+        22,
+        lineno,
+        offset_in(text, line),
+        "a template information line is `- Prompt:/value`",
+    ));
     None
 }
 
@@ -559,12 +639,22 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
             b'R' => Command::Replace,
             b'T' => Command::Template,
             c if c.is_ascii_alphabetic() => {
-                issues.push(Issue::new(13, 1, 0, format!("`{}` is not one of A, D, M, R, T", c as char)));
+                issues.push(Issue::new(
+                    13,
+                    1,
+                    0,
+                    format!("`{}` is not one of A, D, M, R, T", c as char),
+                ));
                 t.issues = issues;
                 return t;
             }
             _ => {
-                issues.push(Issue::new(12, 1, 0, "column 1 must hold A, D, M, R, T or #"));
+                issues.push(Issue::new(
+                    12,
+                    1,
+                    0,
+                    "column 1 must hold A, D, M, R, T or #",
+                ));
                 t.issues = issues;
                 return t;
             }
@@ -588,7 +678,12 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
                 t.layout = Layout::Tabs;
             }
             if addr.is_empty() {
-                issues.push(Issue::new(19, 1, first.len(), "expected the postoffice or gateway address"));
+                issues.push(Issue::new(
+                    19,
+                    1,
+                    first.len(),
+                    "expected the postoffice or gateway address",
+                ));
             } else {
                 let a = Address::parse(addr);
                 check_address(text, &a, 2, 1, &mut issues);
@@ -636,10 +731,19 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
         }
     }
     if !t.template_info.is_empty() {
-        let ty = t.modify_target.map(|m| m.address).or(t.address).map(|a| a.address_type);
+        let ty = t
+            .modify_target
+            .map(|m| m.address)
+            .or(t.address)
+            .map(|a| a.address_type);
         if let Some(ty) = ty {
             if !ty.allows_template() {
-                issues.push(Issue::new(24, 2, 0, format!("{ty:?} addresses carry no template information")));
+                issues.push(Issue::new(
+                    24,
+                    2,
+                    0,
+                    format!("{ty:?} addresses carry no template information"),
+                ));
             }
         }
     }
@@ -661,13 +765,22 @@ impl Serialize for Str<'_> {
 impl Serialize for Address<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let elemental = self.address_type.is_elemental();
-        let parts: Vec<&[u8]> = if elemental { self.elements().collect() } else { Vec::new() };
+        let parts: Vec<&[u8]> = if elemental {
+            self.elements().collect()
+        } else {
+            Vec::new()
+        };
         let mut st = s.serialize_struct("Address", 4)?;
         st.serialize_field("type", &self.type_upper())?;
         st.serialize_field("type_written", &self.type_name.is_some())?;
         if elemental && !self.body.is_empty() {
             let names = ["network", "postoffice", "mailbox"];
-            let v: Vec<(&str, Str)> = parts.iter().take(3).enumerate().map(|(i, p)| (names[i], Str(p))).collect();
+            let v: Vec<(&str, Str)> = parts
+                .iter()
+                .take(3)
+                .enumerate()
+                .map(|(i, p)| (names[i], Str(p)))
+                .collect();
             st.serialize_field("elements", &ElementMap(&v))?;
         } else if self.address_type == AddressType::Fax {
             let fields: Vec<Str> = self.body.split(|&b| b == b'~').map(Str).collect();
@@ -716,10 +829,23 @@ impl Serialize for Transaction<'_> {
             st.serialize_field("address", a)?;
         }
         if let Some(m) = &self.modify_target {
-            st.serialize_field("new", &Target { alias: Str(m.alias), address: m.address })?;
+            st.serialize_field(
+                "new",
+                &Target {
+                    alias: Str(m.alias),
+                    address: m.address,
+                },
+            )?;
         }
         if !self.template_info.is_empty() {
-            let v: Vec<Info> = self.template_info.iter().map(|i| Info { prompt: Str(i.prompt), value: Str(i.value) }).collect();
+            let v: Vec<Info> = self
+                .template_info
+                .iter()
+                .map(|i| Info {
+                    prompt: Str(i.prompt),
+                    value: Str(i.value),
+                })
+                .collect();
             st.serialize_field("template", &v)?;
         }
         if !self.template_defs.is_empty() {
@@ -748,7 +874,10 @@ mod tests {
     fn listq_sample_transactions_parse_cleanly() {
         let r = parse(b"R PCM:POLYNOMIAL/MONTGOMERY");
         assert_eq!(r.command, Command::Replace);
-        assert_eq!(r.address.unwrap().elements().collect::<Vec<_>>(), vec![&b"POLYNOMIAL"[..], b"MONTGOMERY"]);
+        assert_eq!(
+            r.address.unwrap().elements().collect::<Vec<_>>(),
+            vec![&b"POLYNOMIAL"[..], b"MONTGOMERY"]
+        );
         assert!(r.issues.is_empty(), "{:?}", r.issues);
         let a = parse(b"A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able");
         assert_eq!(a.layout, Layout::Tabs);
@@ -766,7 +895,10 @@ mod tests {
         assert_eq!(t.alias.unwrap(), b"User1 alias");
         assert_eq!(t.address.unwrap().address_type, AddressType::Pcm);
         // The alias shifted one column to the right overruns column 33.
-        let shifted = format!("D  {:<30} PCM:NET1/PO1/USER1", "User1 alias that is long enough");
+        let shifted = format!(
+            "D  {:<30} PCM:NET1/PO1/USER1",
+            "User1 alias that is long enough"
+        );
         assert!(codes(&parse(shifted.as_bytes())).contains(&72));
     }
 
@@ -784,11 +916,16 @@ mod tests {
 
     #[test]
     fn fax_fields_and_phone_characters() {
-        assert!(parse(b"A Fax Joe\tFAX:Joe~Seattle~Acme~206 555-1212").issues.is_empty());
+        assert!(parse(b"A Fax Joe\tFAX:Joe~Seattle~Acme~206 555-1212")
+            .issues
+            .is_empty());
         let long = format!("A Fax Joe\tFAX:{}~S~A~1", "r".repeat(31));
         assert_eq!(codes(&parse(long.as_bytes())), vec![74]);
         assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S~A~555-CALL")), vec![15]);
-        assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S~A~12345678901234567890123")), vec![77]);
+        assert_eq!(
+            codes(&parse(b"A Fax Joe\tFAX:J~S~A~12345678901234567890123")),
+            vec![77]
+        );
         assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S")), vec![26]);
     }
 
@@ -806,7 +943,10 @@ mod tests {
         assert_eq!(codes(&smtp), vec![24]);
         let tdef = parse(b"T PROFS:GW/NODE\r\n Full Name:~10~25~A~John Doe~");
         assert!(tdef.issues.is_empty(), "{:?}", tdef.issues);
-        assert_eq!(tdef.template_defs, vec![&b"Full Name:~10~25~A~John Doe~"[..]]);
+        assert_eq!(
+            tdef.template_defs,
+            vec![&b"Full Name:~10~25~A~John Doe~"[..]]
+        );
         assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/joe\r\n- Phone 12")), vec![22]);
     }
 
@@ -817,7 +957,10 @@ mod tests {
         assert_eq!(t.address.unwrap().type_name.unwrap(), b"WANG");
         assert_eq!(codes(&t), vec![16]);
         // Types are case-insensitive.
-        assert_eq!(parse(b"A Joe\tpcm:n/p/joe").address.unwrap().address_type, AddressType::Pcm);
+        assert_eq!(
+            parse(b"A Joe\tpcm:n/p/joe").address.unwrap().address_type,
+            AddressType::Pcm
+        );
     }
 
     #[test]
@@ -830,7 +973,10 @@ mod tests {
     #[test]
     fn address_keys_fold_case_for_ms_mail_names_only() {
         assert_eq!(Address::parse(b"pcm:Net/Po/joe").key(), b"PCM:NET/PO/JOE");
-        assert_eq!(Address::parse(b"smtp:Joe@Example.com").key(), b"SMTP:Joe@Example.com");
+        assert_eq!(
+            Address::parse(b"smtp:Joe@Example.com").key(),
+            b"SMTP:Joe@Example.com"
+        );
         assert_eq!(Address::parse(b"NET/PO/joe").key(), b"PCM:NET/PO/JOE");
     }
 }

@@ -98,18 +98,31 @@ fn write_inner<F: Format, R: Read, W: Write>(
     cp: CodePage,
 ) -> Result<u64> {
     let kind = reader.kind();
-    let header = if F::HEADER_LEN == 0 { None } else { reader.header().cloned() };
+    let header = if F::HEADER_LEN == 0 {
+        None
+    } else {
+        reader.header().cloned()
+    };
     match style {
         Style::Lines => {
             serde_json::to_writer(
                 &mut *out,
-                &FileLine { format: LINES_FORMAT, kind, codepage: cp, header: header.as_ref() },
+                &FileLine {
+                    format: LINES_FORMAT,
+                    kind,
+                    codepage: cp,
+                    header: header.as_ref(),
+                },
             )
             .map_err(ser_err)?;
             out.write_all(b"\n").map_err(io_err)?;
         }
         Style::Document => {
-            write!(out, "{{\n  \"format\": \"{DOCUMENT_FORMAT}\",\n  \"kind\": ").map_err(io_err)?;
+            write!(
+                out,
+                "{{\n  \"format\": \"{DOCUMENT_FORMAT}\",\n  \"kind\": "
+            )
+            .map_err(io_err)?;
             serde_json::to_writer(&mut *out, &kind).map_err(ser_err)?;
             write!(out, ",\n  \"codepage\": {},\n  \"header\": ", cp.number()).map_err(io_err)?;
             write_indented(out, &header, "  ")?;
@@ -119,14 +132,20 @@ fn write_inner<F: Format, R: Read, W: Write>(
     let mut first = true;
     let mut count = 0;
     while let Some(r) = reader.next_record()? {
-        let entry = Entry::<F> { index: r.index, offset: r.offset, record: r.record, info: F::info(r.record) };
+        let entry = Entry::<F> {
+            index: r.index,
+            offset: r.offset,
+            record: r.record,
+            info: F::info(r.record),
+        };
         match style {
             Style::Lines => {
                 serde_json::to_writer(&mut *out, &entry).map_err(ser_err)?;
                 out.write_all(b"\n").map_err(io_err)?;
             }
             Style::Document => {
-                out.write_all(if first { b"\n    " } else { b",\n    " }).map_err(io_err)?;
+                out.write_all(if first { b"\n    " } else { b",\n    " })
+                    .map_err(io_err)?;
                 write_indented(out, &entry, "    ")?;
             }
         }
@@ -145,10 +164,15 @@ fn write_inner<F: Format, R: Read, W: Write>(
             out.write_all(b"\n").map_err(io_err)?;
         }
         Style::Document => {
-            out.write_all(if first { b"],\n  \"trailing\": " } else { b"\n  ],\n  \"trailing\": " })
-                .map_err(io_err)?;
+            out.write_all(if first {
+                b"],\n  \"trailing\": "
+            } else {
+                b"\n  ],\n  \"trailing\": "
+            })
+            .map_err(io_err)?;
             serde_json::to_writer(&mut *out, &hex::encode(end.trailing)).map_err(ser_err)?;
-            out.write_all(b",\n  \"trailing_offset\": ").map_err(io_err)?;
+            out.write_all(b",\n  \"trailing_offset\": ")
+                .map_err(io_err)?;
             serde_json::to_writer(&mut *out, &end.trailing_offset).map_err(ser_err)?;
             out.write_all(b"\n}\n").map_err(io_err)?;
         }
@@ -228,7 +252,10 @@ impl<'de, F: Format, W: Write> Visitor<'de> for TopVisitor<'_, F, W> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a glbtool JSON document (an object with \"kind\", \"header\" and \"records\")")
+        write!(
+            f,
+            "a glbtool JSON document (an object with \"kind\", \"header\" and \"records\")"
+        )
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
@@ -353,14 +380,20 @@ impl<'de, F: Format, W: Write> Visitor<'de> for RecordsSeed<'_, F, W> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let st = self.0;
-        let cp = CP_OVERRIDE.with(|c| c.get()).unwrap_or_else(codepage::active);
-        while let Some(mut value) = seq.next_element::<serde_json::Map<String, serde_json::Value>>()? {
+        let cp = CP_OVERRIDE
+            .with(|c| c.get())
+            .unwrap_or_else(codepage::active);
+        while let Some(mut value) =
+            seq.next_element::<serde_json::Map<String, serde_json::Value>>()?
+        {
             let i = st.records;
             for derived in ["index", "offset", "info"] {
                 value.remove(derived);
             }
-            let rec: F::Record = codepage::scope(cp, || from_value(serde_json::Value::Object(value), &format!("records[{i}]")))
-                .map_err(|e| st.fail(e))?;
+            let rec: F::Record = codepage::scope(cp, || {
+                from_value(serde_json::Value::Object(value), &format!("records[{i}]"))
+            })
+            .map_err(|e| st.fail(e))?;
             let r = st.writer()?.record(&rec);
             r.map_err(|e| st.fail(encode_to_json(e, Some(i))))?;
             st.records += 1;
@@ -371,7 +404,12 @@ impl<'de, F: Format, W: Write> Visitor<'de> for RecordsSeed<'_, F, W> {
 
 /// Reads a JSON document (the output of `dump --format json`) and writes the
 /// file it describes. Streams: memory does not grow with the record count.
-pub fn build<F: Format, R: Read, W: Write>(input: R, kind: FileKind, out: W, cp: CodePage) -> Result<(W, BuildSummary)> {
+pub fn build<F: Format, R: Read, W: Write>(
+    input: R,
+    kind: FileKind,
+    out: W,
+    cp: CodePage,
+) -> Result<(W, BuildSummary)> {
     CP_OVERRIDE.with(|c| c.set(None));
     let mut st = BuildState::<F, W> {
         kind,
@@ -394,16 +432,30 @@ pub fn build<F: Format, R: Read, W: Write>(input: R, kind: FileKind, out: W, cp:
         if e.is_io() {
             return Err(Error::io("reading JSON", e.into()));
         }
-        return Err(Error::json(format!("line {} column {}", e.line(), e.column()), e.to_string()));
+        return Err(Error::json(
+            format!("line {} column {}", e.line(), e.column()),
+            e.to_string(),
+        ));
     }
-    let writer = st.writer.take().ok_or_else(|| Error::json("", "internal: writer missing"))?;
+    let writer = st
+        .writer
+        .take()
+        .ok_or_else(|| Error::json("", "internal: writer missing"))?;
     let out = writer.finish()?;
-    Ok((out, BuildSummary { records: st.records, trailing: st.trailing }))
+    Ok((
+        out,
+        BuildSummary {
+            records: st.records,
+            trailing: st.trailing,
+        },
+    ))
 }
 
 /// The JSON form of a single value with the active code page, for tests and tools.
 pub fn to_value<T: Serialize>(v: &T, cp: CodePage) -> serde_json::Value {
-    codepage::scope(cp, || serde_json::to_value(v).unwrap_or(serde_json::Value::Null))
+    codepage::scope(cp, || {
+        serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+    })
 }
 
 /// Parses just the `kind` of a JSON document's text, if present near the top.
@@ -428,14 +480,30 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let mut doc = Document::<Queue>::new(FileKind::Reqtrans);
-        doc.records.push(QueueRecord::new(1, Stamp(765_720_832), b"R PCM:POLYNOMIAL/MONTGOMERY"));
-        doc.records.push(QueueRecord::new(2, Stamp(765_720_832), "A Andr\u{e9}\tPCM:POLYNOMIAL/MONTGOMERY/andre".as_bytes()));
-        doc.records[1].text = CodePage::Cp850.encode("A Andr\u{e9}\tPCM:POLYNOMIAL/MONTGOMERY/andre").unwrap();
+        doc.records.push(QueueRecord::new(
+            1,
+            Stamp(765_720_832),
+            b"R PCM:POLYNOMIAL/MONTGOMERY",
+        ));
+        doc.records.push(QueueRecord::new(
+            2,
+            Stamp(765_720_832),
+            "A Andr\u{e9}\tPCM:POLYNOMIAL/MONTGOMERY/andre".as_bytes(),
+        ));
+        doc.records[1].text = CodePage::Cp850
+            .encode("A Andr\u{e9}\tPCM:POLYNOMIAL/MONTGOMERY/andre")
+            .unwrap();
         doc.to_bytes().unwrap()
     }
 
     fn json_of(bytes: &[u8], style: Style) -> String {
-        let mut reader = Reader::<Queue, _>::new(bytes, FileKind::Reqtrans, Some(bytes.len() as u64), ReadOptions::default()).unwrap();
+        let mut reader = Reader::<Queue, _>::new(
+            bytes,
+            FileKind::Reqtrans,
+            Some(bytes.len() as u64),
+            ReadOptions::default(),
+        )
+        .unwrap();
         let mut out = Vec::new();
         write(&mut reader, &mut out, style, CodePage::Cp850).unwrap();
         String::from_utf8(out).unwrap()
@@ -446,8 +514,17 @@ mod tests {
         let bytes = sample();
         let json = json_of(&bytes, Style::Document);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(v["records"][1]["info"]["transaction"]["alias"], "Andr\u{e9}");
-        let (back, summary) = build::<Queue, _, _>(json.as_bytes(), FileKind::Reqtrans, Vec::new(), CodePage::Cp850).unwrap();
+        assert_eq!(
+            v["records"][1]["info"]["transaction"]["alias"],
+            "Andr\u{e9}"
+        );
+        let (back, summary) = build::<Queue, _, _>(
+            json.as_bytes(),
+            FileKind::Reqtrans,
+            Vec::new(),
+            CodePage::Cp850,
+        )
+        .unwrap();
         assert_eq!(summary.records, 2);
         assert_eq!(back, bytes);
     }
@@ -465,12 +542,31 @@ mod tests {
     #[test]
     fn errors_name_the_json_path() {
         let json = json_of(&sample(), Style::Document).replace("\"sync\": 2", "\"sync\": -2");
-        let err = build::<Queue, _, _>(json.as_bytes(), FileKind::Reqtrans, Vec::new(), CodePage::Cp850).unwrap_err();
+        let err = build::<Queue, _, _>(
+            json.as_bytes(),
+            FileKind::Reqtrans,
+            Vec::new(),
+            CodePage::Cp850,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("records[1].sync"), "{err}");
-        let json = json_of(&sample(), Style::Document).replace("\"sync\": 2", "\"sync\": 2, \"synk\": 3");
-        let err = build::<Queue, _, _>(json.as_bytes(), FileKind::Reqtrans, Vec::new(), CodePage::Cp850).unwrap_err();
+        let json =
+            json_of(&sample(), Style::Document).replace("\"sync\": 2", "\"sync\": 2, \"synk\": 3");
+        let err = build::<Queue, _, _>(
+            json.as_bytes(),
+            FileKind::Reqtrans,
+            Vec::new(),
+            CodePage::Cp850,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("synk"), "{err}");
-        let err = build::<Queue, _, _>(json_of(&sample(), Style::Document).as_bytes(), FileKind::Resync, Vec::new(), CodePage::Cp850).unwrap_err();
+        let err = build::<Queue, _, _>(
+            json_of(&sample(), Style::Document).as_bytes(),
+            FileKind::Resync,
+            Vec::new(),
+            CodePage::Cp850,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("--kind resync"), "{err}");
     }
 
@@ -479,8 +575,18 @@ mod tests {
         let json = json_of(&sample(), Style::Document);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         let stored = v["records"][0]["checksum"].as_str().unwrap().to_string();
-        let edited = json.replacen(&format!("\"checksum\": \"{stored}\""), "\"checksum\": \"auto\"", 1);
-        let (back, _) = build::<Queue, _, _>(edited.as_bytes(), FileKind::Reqtrans, Vec::new(), CodePage::Cp850).unwrap();
+        let edited = json.replacen(
+            &format!("\"checksum\": \"{stored}\""),
+            "\"checksum\": \"auto\"",
+            1,
+        );
+        let (back, _) = build::<Queue, _, _>(
+            edited.as_bytes(),
+            FileKind::Reqtrans,
+            Vec::new(),
+            CodePage::Cp850,
+        )
+        .unwrap();
         assert_eq!(back, sample());
     }
 }

@@ -182,7 +182,11 @@ impl FileKind {
 
     /// Recognises a kind from a file name (case-insensitive, any directory).
     pub fn from_file_name(name: &str) -> Option<FileKind> {
-        let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_uppercase();
+        let base = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_uppercase();
         if let Some(k) = FileKind::ALL
             .iter()
             .copied()
@@ -239,10 +243,22 @@ mod tests {
 
     #[test]
     fn file_names_are_recognised_case_insensitively() {
-        assert_eq!(FileKind::from_file_name("po/GLB/reqtrans.glb"), Some(FileKind::Reqtrans));
-        assert_eq!(FileKind::from_file_name("NME\\ADMIN.NME"), Some(FileKind::Nme));
-        assert_eq!(FileKind::from_file_name("0000002E.usr"), Some(FileKind::Usr));
-        assert_eq!(FileKind::from_file_name("GALNETPO.GLB"), Some(FileKind::Netpo));
+        assert_eq!(
+            FileKind::from_file_name("po/GLB/reqtrans.glb"),
+            Some(FileKind::Reqtrans)
+        );
+        assert_eq!(
+            FileKind::from_file_name("NME\\ADMIN.NME"),
+            Some(FileKind::Nme)
+        );
+        assert_eq!(
+            FileKind::from_file_name("0000002E.usr"),
+            Some(FileKind::Usr)
+        );
+        assert_eq!(
+            FileKind::from_file_name("GALNETPO.GLB"),
+            Some(FileKind::Netpo)
+        );
         assert_eq!(FileKind::from_file_name("notes.txt"), None);
     }
 }

@@ -11,9 +11,11 @@
 
 pub mod checksum;
 pub mod codepage;
+pub mod dispatch;
 pub mod error;
 pub mod fields;
 pub mod format;
+pub mod identify;
 pub mod import;
 pub mod json;
 pub mod kind;

@@ -68,18 +68,13 @@ struct Fixed {
 }
 
 /// A stored checksum, or (in JSON given to `build`) a request to compute it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Checksum {
     /// The value stored in the file.
     Stored(u16),
     /// Compute glbtool's checksum when writing.
+    #[default]
     Auto,
-}
-
-impl Default for Checksum {
-    fn default() -> Self {
-        Checksum::Auto
-    }
 }
 
 impl Serialize for Checksum {
@@ -99,7 +94,11 @@ impl<'de> Deserialize<'de> for Checksum {
         }
         u16::from_str_radix(&s, 16)
             .map(Checksum::Stored)
-            .map_err(|_| D::Error::custom(format!("expected 4 hex digits such as \"FB16\", or \"auto\"; got {s:?}")))
+            .map_err(|_| {
+                D::Error::custom(format!(
+                    "expected 4 hex digits such as \"FB16\", or \"auto\"; got {s:?}"
+                ))
+            })
     }
 }
 
@@ -135,8 +134,9 @@ pub mod cp_text {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
         let cp = codepage::active();
-        cp.encode(&s)
-            .map_err(|c| D::Error::custom(format!("character {c:?} does not exist in code page {cp}")))
+        cp.encode(&s).map_err(|c| {
+            D::Error::custom(format!("character {c:?} does not exist in code page {cp}"))
+        })
     }
 }
 
@@ -271,19 +271,52 @@ impl QueueRecord {
 impl Annotate for QueueRecord {
     fn spans(&self, out: &mut Vec<Span>) {
         let n = self.text.len();
-        out.push(Span::new(0, 2, "length", Role::Length, Value::Unsigned(self.len_on_disk() as u64)));
+        out.push(Span::new(
+            0,
+            2,
+            "length",
+            Role::Length,
+            Value::Unsigned(self.len_on_disk() as u64),
+        ));
         out.push(Span::new(
             2,
             2,
             "checksum",
             Role::Checksum,
-            Value::Checksum { stored: self.stored_checksum(), computed: self.computed_checksum() },
+            Value::Checksum {
+                stored: self.stored_checksum(),
+                computed: self.computed_checksum(),
+            },
         ));
-        out.push(Span::new(4, 4, "sync", Role::Sync, Value::Unsigned(u64::from(self.sync))));
-        out.push(Span::new(8, 4, "date_stamp", Role::Time, Value::Time(self.date_stamp)));
+        out.push(Span::new(
+            4,
+            4,
+            "sync",
+            Role::Sync,
+            Value::Unsigned(u64::from(self.sync)),
+        ));
+        out.push(Span::new(
+            8,
+            4,
+            "date_stamp",
+            Role::Time,
+            Value::Time(self.date_stamp),
+        ));
         out.push(Span::new(12, 12, "reserved", Role::Unknown, Value::Bytes));
-        out.push(Span::new(TEXT_OFFSET, n, "text", Role::Text, Value::Text(codepage::active().decode(&self.text))));
-        out.push(Span::new(TEXT_OFFSET + n, 1, "terminator", Role::Terminator, Value::Unsigned(0)));
+        out.push(Span::new(
+            TEXT_OFFSET,
+            n,
+            "text",
+            Role::Text,
+            Value::Text(codepage::active().decode(&self.text)),
+        ));
+        out.push(Span::new(
+            TEXT_OFFSET + n,
+            1,
+            "terminator",
+            Role::Terminator,
+            Value::Unsigned(0),
+        ));
     }
 }
 
@@ -313,7 +346,10 @@ impl Format for Queue {
     type Record = QueueRecord;
     type Info<'a> = QueueInfo<'a>;
     const HEADER_LEN: usize = 0;
-    const RECORD: RecordSize = RecordSize::Prefixed { min: OVERHEAD, max: MAX_RECORD };
+    const RECORD: RecordSize = RecordSize::Prefixed {
+        min: OVERHEAD,
+        max: MAX_RECORD,
+    };
 
     fn size_rule() -> &'static str {
         "a queue file is a sequence of whole records, each 25 bytes plus its text (reconstructed layout, docs/formats/queue.md)"
@@ -337,7 +373,14 @@ impl Format for Queue {
             .map_err(|e| FieldFault::new(0, "length", format!("unreadable record header: {e}")))?;
         let n = bytes.len();
         if usize::from(fixed.length) != n {
-            return Err(FieldFault::new(0, "length", format!("length field {} disagrees with the {n} bytes read", fixed.length)));
+            return Err(FieldFault::new(
+                0,
+                "length",
+                format!(
+                    "length field {} disagrees with the {n} bytes read",
+                    fixed.length
+                ),
+            ));
         }
         let last = bytes[n - 1];
         if last != 0 {
@@ -365,7 +408,10 @@ impl Format for Queue {
             return Err(FieldFault::new(
                 TEXT_OFFSET,
                 "text",
-                format!("text is {} bytes, a record holds at most {MAX_TEXT}", r.text.len()),
+                format!(
+                    "text is {} bytes, a record holds at most {MAX_TEXT}",
+                    r.text.len()
+                ),
             ));
         }
         let fixed = Fixed {
@@ -424,7 +470,10 @@ mod tests {
         // KB Q133428: an acknowledged REQTRANS holding only the dummy is 49 bytes.
         assert_eq!(bytes_of(&[QueueRecord::ack_dummy(17, Stamp(0))]).len(), 49);
         // KB Q110496: the PODIAG-made REQTRANS with its one record is 60 bytes.
-        assert_eq!(bytes_of(&[QueueRecord::podiag_dummy(17, Stamp(0))]).len(), 60);
+        assert_eq!(
+            bytes_of(&[QueueRecord::podiag_dummy(17, Stamp(0))]).len(),
+            60
+        );
         // An empty queue is 0 bytes.
         assert!(bytes_of(&[]).is_empty());
     }
@@ -432,7 +481,7 @@ mod tests {
     #[test]
     fn layout_places_fields_where_the_spec_says() {
         let r = QueueRecord::new(0x01020304, Stamp(0x0A0B0C0D), b"R PCM:N/P");
-        let b = bytes_of(&[r.clone()]);
+        let b = bytes_of(std::slice::from_ref(&r));
         assert_eq!(&b[0..2], &(b.len() as u16).to_le_bytes());
         assert_eq!(&b[2..4], &r.computed_checksum().to_le_bytes());
         assert_eq!(&b[4..8], &[4, 3, 2, 1]);
@@ -444,11 +493,16 @@ mod tests {
 
     #[test]
     fn parse_then_write_gives_the_same_bytes() {
-        let mut odd = QueueRecord::new(5, Stamp(765_720_832), b"A Paul\tPCM:POLYNOMIAL/MONTGOMERY/paul");
+        let mut odd = QueueRecord::new(
+            5,
+            Stamp(765_720_832),
+            b"A Paul\tPCM:POLYNOMIAL/MONTGOMERY/paul",
+        );
         odd.reserved.0[3] = 0xAB;
         odd.checksum = Checksum::Stored(0x1234);
         let b = bytes_of(&[odd, QueueRecord::ack_dummy(6, Stamp(1))]);
-        let doc = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default()).unwrap();
+        let doc =
+            Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default()).unwrap();
         assert_eq!(doc.records.len(), 2);
         assert!(!doc.records[0].checksum_ok());
         assert!(doc.records[1].checksum_ok());
@@ -457,9 +511,13 @@ mod tests {
 
     #[test]
     fn corrupt_length_names_offset_record_and_field() {
-        let mut b = bytes_of(&[QueueRecord::ack_dummy(1, Stamp(0)), QueueRecord::ack_dummy(2, Stamp(0))]);
+        let mut b = bytes_of(&[
+            QueueRecord::ack_dummy(1, Stamp(0)),
+            QueueRecord::ack_dummy(2, Stamp(0)),
+        ]);
         b[49] = 5; // second record's length: below the 24-byte minimum
-        let err = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default()).unwrap_err();
+        let err = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default())
+            .unwrap_err();
         let at = err.location().expect("a format error");
         assert_eq!((at.offset, at.record, at.field), (49, Some(1), "length"));
         let msg = err.to_string();
@@ -470,19 +528,30 @@ mod tests {
     fn missing_nul_is_reported_on_the_terminator() {
         let mut b = bytes_of(&[QueueRecord::ack_dummy(1, Stamp(0))]);
         b[48] = b'!';
-        let err = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default()).unwrap_err();
+        let err = Document::<Queue>::from_bytes(&b, FileKind::Reqtrans, ReadOptions::default())
+            .unwrap_err();
         let at = err.location().unwrap();
-        assert_eq!((at.offset, at.record, at.field), (48, Some(0), "terminator"));
+        assert_eq!(
+            (at.offset, at.record, at.field),
+            (48, Some(0), "terminator")
+        );
     }
 
     #[test]
     fn truncation_names_the_field_it_cuts() {
         let b = bytes_of(&[QueueRecord::ack_dummy(1, Stamp(0))]);
-        let err = Document::<Queue>::from_bytes(&b[..10], FileKind::Reqtrans, ReadOptions::default()).unwrap_err();
+        let err =
+            Document::<Queue>::from_bytes(&b[..10], FileKind::Reqtrans, ReadOptions::default())
+                .unwrap_err();
         let at = err.location().unwrap();
         assert_eq!((at.offset, at.field), (10, "date_stamp"));
         // Salvage keeps the cut record as trailing bytes and writes them back.
-        let doc = Document::<Queue>::from_bytes(&b[..10], FileKind::Reqtrans, ReadOptions { salvage: true }).unwrap();
+        let doc = Document::<Queue>::from_bytes(
+            &b[..10],
+            FileKind::Reqtrans,
+            ReadOptions { salvage: true },
+        )
+        .unwrap();
         assert_eq!(doc.records.len(), 0);
         assert_eq!(doc.trailing.len(), 10);
         assert_eq!(doc.to_bytes().unwrap(), &b[..10]);
@@ -490,10 +559,17 @@ mod tests {
 
     #[test]
     fn resync_header_text_round_trips_and_is_recognised() {
-        let h = ResyncHeader { impseq: 2, reqseq: 18, srvseq: 80 };
+        let h = ResyncHeader {
+            impseq: 2,
+            reqseq: 18,
+            srvseq: 80,
+        };
         let r = QueueRecord::resync_header(h, Stamp(0));
         assert_eq!(r.resync_header_numbers(), Some(h));
-        assert_eq!(ResyncHeader::from_text(b"# RESYNC IMPSEQ=2 REQSEQ=18 SRVSEQ=80"), None);
+        assert_eq!(
+            ResyncHeader::from_text(b"# RESYNC IMPSEQ=2 REQSEQ=18 SRVSEQ=80"),
+            None
+        );
         assert!(matches!(r.payload(), Payload::ResyncHeader(_)));
     }
 }

@@ -1,2 +1,97 @@
+//! `glbtool`: read, dump, build, validate, diff and patch the binary files of
+//! MS Mail for PC Networks 3.x directory synchronization.
+//!
+//! This crate is the command line only: argument parsing, opening files,
+//! rendering text, hex and JSON. Every format lives in `glb-formats`.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod build;
+mod dispatch;
+mod dump;
+mod identify;
+mod input;
+mod output;
+mod render;
+mod timefmt;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Inspect, convert and repair MS Mail 3.x Dir-Sync files.
+///
+/// glbtool reads the transaction queues (REQTRANS, SRVTRANS, MSTTRANS,
+/// RESYNC, Import queues), the configuration files (REQCONF, SRVCONF,
+/// PROCESS) and the address lists (NME, USR, NETPO, NETWORK, XTN). The byte
+/// layouts inside records are not public: glbtool's are reconstructed and
+/// documented field by field in docs/formats/.
+///
+/// Exit codes: 0 fine, 1 findings or differences, 2 trouble (unreadable or
+/// invalid input; the message on stderr names file, offset, record and field).
+#[derive(Parser, Debug)]
+#[command(name = "glbtool", version, about, long_about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Say what each file is: its kind, size, record count and whether it parses.
+    Identify(identify::IdentifyArgs),
+    /// Show a file as LISTQ-style text, an annotated hex dump, JSON or NDJSON.
+    Dump(dump::DumpArgs),
+    /// Write a file from the JSON that `dump --format json` printed.
+    Build(build::BuildArgs),
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Options shared by commands that show text.
+#[derive(Args, Debug, Clone)]
+pub struct ShowOptions {
+    /// Colour output: auto (terminal and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// Time zone for showing time stamps: UTC (default), an offset such as
+    /// -08:00, an IANA name such as America/Los_Angeles, or a POSIX/MS C TZ
+    /// value such as PST8PDT. Stored values never change.
+    #[arg(long, default_value = "UTC", global = true)]
+    pub tz: String,
+    /// Code page of the text in the files: 850 (MS Mail's default) or 437.
+    #[arg(long, default_value = "850", global = true)]
+    pub codepage: glb_formats::CodePage,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Identify(a) => identify::run(a),
+        Command::Dump(a) => dump::run(a),
+        Command::Build(a) => build::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if e.is_broken_pipe() {
+                // `glbtool dump ... | head`: the reader left; that is not an error.
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("glbtool: {e}");
+            if let Some(hint) = e.hint() {
+                eprintln!("  hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

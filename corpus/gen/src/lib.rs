@@ -20,7 +20,10 @@ pub struct Sample {
 impl Sample {
     /// Builds a sample.
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Sample {
-        Sample { path: path.into(), bytes }
+        Sample {
+            path: path.into(),
+            bytes,
+        }
     }
 }
 

@@ -33,7 +33,11 @@ fn main() -> ExitCode {
                 eprintln!("glb-corpus: writing below {}: {e}", out.display());
                 return ExitCode::from(2);
             }
-            eprintln!("glb-corpus: wrote {} files below {}", samples.len(), out.display());
+            eprintln!(
+                "glb-corpus: wrote {} files below {}",
+                samples.len(),
+                out.display()
+            );
             ExitCode::SUCCESS
         }
     }

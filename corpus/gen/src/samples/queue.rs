@@ -1,7 +1,7 @@
 //! Queue-file samples (`docs/formats/queue.md`), from the documented texts.
 
 use glb_formats::format::Document;
-use glb_formats::queue::{Queue, QueueRecord, ResyncHeader};
+use glb_formats::queue::{Checksum, Queue, QueueRecord, ResyncHeader};
 use glb_formats::{fields::Stamp, FileKind};
 
 use super::LISTQ_DATE;
@@ -12,7 +12,11 @@ use crate::Sample;
 /// not reproduce (the original algorithm is unknown).
 pub const LISTQ_SAMPLE: [(u16, u32, &str); 6] = [
     (0xFB16, 1, "R PCM:POLYNOMIAL/MONTGOMERY"),
-    (0xB4A2, 2, "A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able"),
+    (
+        0xB4A2,
+        2,
+        "A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able",
+    ),
     (0x2FC1, 3, "A apple\tPCM:POLYNOMIAL/MONTGOMERY/apple"),
     (0xD2CD, 4, "A Paul\tPCM:POLYNOMIAL/MONTGOMERY/paul"),
     (0x6D23, 5, "A Bryan\tPCM:POLYNOMIAL/MONTGOMERY/bryan"),
@@ -31,9 +35,15 @@ fn at(day_offset: u32) -> Stamp {
 
 /// The queue samples.
 pub fn samples() -> Vec<Sample> {
+    // The export keeps the documented CRC values, as a file written by MS Mail
+    // would: glbtool's CRC-16/ARC does not reproduce them (algorithm unknown).
     let export: Vec<QueueRecord> = LISTQ_SAMPLE
         .iter()
-        .map(|&(_, sync, text)| QueueRecord::new(sync, LISTQ_DATE, text.as_bytes()))
+        .map(|&(crc, sync, text)| {
+            let mut r = QueueRecord::new(sync, LISTQ_DATE, text.as_bytes());
+            r.checksum = Checksum::Stored(crc);
+            r
+        })
         .collect();
     // An MSTTRANS holding the exports of three requestors and later changes,
     // numbered by the server in arrival order.
@@ -52,24 +62,55 @@ pub fn samples() -> Vec<Sample> {
     push(0, "A Taylor Sales\tSMTP:sales@taylor.example.com");
     push(1, "R PCM:POLYNOMIAL/LAGRANGE");
     push(1, "A Joseph-Louis Lagrange\tPCM:POLYNOMIAL/LAGRANGE/joseph");
-    push(1, "A Fax Lagrange\tFAX:Joseph Lagrange~Turin~Lagrange~011 39 555 0100");
+    push(
+        1,
+        "A Fax Lagrange\tFAX:Joseph Lagrange~Turin~Lagrange~011 39 555 0100",
+    );
     push(2, "M Paul\tPCM:POLYNOMIAL/MONTGOMERY/paul\r\n \tPaul Montgomery\tPCM:POLYNOMIAL/MONTGOMERY/paul");
     push(2, "D apple\tPCM:POLYNOMIAL/MONTGOMERY/apple");
-    push(3, "A Brook Taylor Jr\tPROFS:PROFSGW/NODE1/brookjr\r\n- Phone:/(206) 635-7022");
+    push(
+        3,
+        "A Brook Taylor Jr\tPROFS:PROFSGW/NODE1/brookjr\r\n- Phone:/(206) 635-7022",
+    );
     let mst_bytes = file(FileKind::Msttrans, mst);
     // A RESYNC.GLB made the way IMPORT -S does (KB Q119449): the header, then
     // every address in the server's database.
-    let mut resync = vec![QueueRecord::resync_header(ResyncHeader { impseq: 1, reqseq: 17, srvseq: 80 }, at(4))];
+    let mut resync = vec![QueueRecord::resync_header(
+        ResyncHeader {
+            impseq: 1,
+            reqseq: 17,
+            srvseq: 80,
+        },
+        at(4),
+    )];
     for (i, &(_, _, text)) in LISTQ_SAMPLE.iter().enumerate() {
         resync.push(QueueRecord::new(i as u32 + 1, at(4), text.as_bytes()));
     }
     vec![
         Sample::new("samples/queue/empty/REQTRANS.GLB", Vec::new()),
-        Sample::new("samples/queue/acknowledged/REQTRANS.GLB", file(FileKind::Reqtrans, vec![QueueRecord::ack_dummy(17, LISTQ_DATE)])),
-        Sample::new("samples/queue/podiag/REQTRANS.GLB", file(FileKind::Reqtrans, vec![QueueRecord::podiag_dummy(17, LISTQ_DATE)])),
-        Sample::new("samples/queue/export/REQTRANS.GLB", file(FileKind::Reqtrans, export)),
+        Sample::new(
+            "samples/queue/acknowledged/REQTRANS.GLB",
+            file(
+                FileKind::Reqtrans,
+                vec![QueueRecord::ack_dummy(17, LISTQ_DATE)],
+            ),
+        ),
+        Sample::new(
+            "samples/queue/podiag/REQTRANS.GLB",
+            file(
+                FileKind::Reqtrans,
+                vec![QueueRecord::podiag_dummy(17, LISTQ_DATE)],
+            ),
+        ),
+        Sample::new(
+            "samples/queue/export/REQTRANS.GLB",
+            file(FileKind::Reqtrans, export),
+        ),
         Sample::new("samples/queue/server/MSTTRANS.GLB", mst_bytes),
-        Sample::new("samples/queue/resync/RESYNC.GLB", file(FileKind::Resync, resync)),
+        Sample::new(
+            "samples/queue/resync/RESYNC.GLB",
+            file(FileKind::Resync, resync),
+        ),
     ]
 }
 
@@ -84,5 +125,31 @@ mod tests {
         assert_eq!(size("empty/REQTRANS.GLB"), 0);
         assert_eq!(size("acknowledged/REQTRANS.GLB"), 49); // KB Q133428
         assert_eq!(size("podiag/REQTRANS.GLB"), 60); // KB Q110496
+    }
+
+    /// The LISTQ sample (KB Q96060) is the only public record-level data. The
+    /// original checksum algorithm is unknown: glbtool's CRC-16/ARC must not be
+    /// mistaken for it, so none of the six documented values may match.
+    #[test]
+    fn listq_vectors_are_known_unmatched_original_algorithm_unknown() {
+        for (crc, sync, text) in LISTQ_SAMPLE {
+            let r = QueueRecord::new(sync, LISTQ_DATE, text.as_bytes());
+            assert_ne!(r.computed_checksum(), crc, "sync {sync}");
+        }
+        let s = samples();
+        let export = &s
+            .iter()
+            .find(|x| x.path.ends_with("export/REQTRANS.GLB"))
+            .unwrap()
+            .bytes;
+        let doc = glb_formats::Document::<Queue>::from_bytes(
+            export,
+            FileKind::Reqtrans,
+            Default::default(),
+        )
+        .unwrap();
+        let stored: Vec<u16> = doc.records.iter().map(|r| r.stored_checksum()).collect();
+        assert_eq!(stored, vec![0xFB16, 0xB4A2, 0x2FC1, 0xD2CD, 0x6D23, 0x16F9]);
+        assert!(doc.records.iter().all(|r| !r.checksum_ok()));
     }
 }

@@ -1,0 +1,21 @@
+//! The one place that maps a [`Family`](crate::Family) to its [`Format`](crate::Format) type.
+//!
+//! `with_format!(family, |F| expr, else fallback)` evaluates `expr` with the
+//! type alias `F` bound to the family's format, so generic code
+//! (`dump::<F>()`, `Reader::<F, _>`) can be written once and used for every
+//! family. Adding a family means adding one arm here.
+
+/// Runs an expression with `F` bound to the format type of a family.
+#[macro_export]
+macro_rules! with_format {
+    ($family:expr, |$F:ident| $body:expr, else $other:expr) => {{
+        #[allow(unreachable_patterns)]
+        match $family {
+            $crate::Family::Queue => {
+                type $F = $crate::queue::Queue;
+                $body
+            }
+            _ => $other,
+        }
+    }};
+}

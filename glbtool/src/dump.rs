@@ -1,0 +1,162 @@
+//! `glbtool dump`: one file as text, annotated hex, JSON or NDJSON.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use glb_formats::format::{Format, ReadOptions, Reader};
+use glb_formats::json::{self, Style};
+use glb_formats::{codepage, with_format, FileKind};
+
+use crate::dispatch::{TextContext, TextView};
+use crate::input::{self, Input};
+use crate::output::{self, use_color, CliError, CliResult};
+use crate::render::hex::HexWriter;
+use crate::render::Painter;
+use crate::timefmt::Zone;
+use crate::ShowOptions;
+
+/// How to show the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DumpFormat {
+    /// Human-readable view (LISTQ columns for queue files).
+    Text,
+    /// Annotated hex: every byte range labelled with its field.
+    Hex,
+    /// One JSON document (convert back with `glbtool build`).
+    Json,
+    /// One JSON value per line: a file line, one line per record, an end line.
+    Ndjson,
+}
+
+/// Arguments of `dump`.
+#[derive(Args, Debug)]
+pub struct DumpArgs {
+    /// The file to show (`-` reads standard input and needs --kind).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DumpFormat::Text)]
+    pub format: DumpFormat,
+    /// The file's kind, when its name does not say (see `glbtool identify`).
+    #[arg(long)]
+    pub kind: Option<FileKind>,
+    /// Mark records whose stored checksum differs from glbtool's CRC-16/ARC (LISTQ -c).
+    #[arg(long)]
+    pub check_crc: bool,
+    /// Read a damaged file as far as possible and keep the rest as trailing bytes.
+    #[arg(long)]
+    pub salvage: bool,
+    #[command(flatten)]
+    pub show: ShowOptions,
+}
+
+/// Runs `dump`.
+pub fn run(args: DumpArgs) -> CliResult {
+    let input = input::open(&args.file, args.kind)?;
+    let path = input.path.clone();
+    let family = input.kind.family();
+    let r = with_format!(family, |F| dump_with::<F>(input, &args), else Err(CliError::usage(format!(
+        "{} files are recognised but glbtool cannot show them yet",
+        family_name(&args)
+    ))));
+    r.map_err(|e| e.file(&path))
+}
+
+fn family_name(args: &DumpArgs) -> String {
+    args.kind
+        .map_or_else(|| args.file.display().to_string(), |k| k.to_string())
+}
+
+fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
+    let zone = Zone::parse(&args.show.tz).map_err(CliError::usage)?;
+    let painter = Painter::new(use_color(args.show.color));
+    let cp = args.show.codepage;
+    let opts = ReadOptions {
+        salvage: args.salvage,
+    };
+    let title = format!("{} ({})", input.path.display(), input.kind);
+    let kind = input.kind;
+    let mut reader = Reader::<F, Box<dyn Read>>::new(input.reader, kind, input.size, opts)
+        .map_err(|e| CliError::from(e).with_hint(salvage_hint(args.salvage)))?;
+    let mut out = output::stdout();
+    let code = match args.format {
+        DumpFormat::Json | DumpFormat::Ndjson => {
+            let style = if args.format == DumpFormat::Json {
+                Style::Document
+            } else {
+                Style::Lines
+            };
+            json::write(&mut reader, &mut out, style, cp)
+                .map_err(|e| CliError::from(e).with_hint(salvage_hint(args.salvage)))?;
+            0
+        }
+        DumpFormat::Text => {
+            let ctx = TextContext {
+                painter,
+                zone: &zone,
+                codepage: cp,
+                check_crc: args.check_crc,
+                title,
+            };
+            codepage::scope(cp, || F::text(&mut reader, &mut out, &ctx))
+                .map_err(|e| e.with_hint(salvage_hint(args.salvage)))?
+        }
+        DumpFormat::Hex => {
+            codepage::scope(cp, || hex_dump(&mut reader, &mut out, painter, &zone))
+                .map_err(|e| e.with_hint(salvage_hint(args.salvage)))?;
+            0
+        }
+    };
+    if let Some(off) = reader.trailing_offset() {
+        if args.format == DumpFormat::Text {
+            writeln!(
+                out,
+                "{}",
+                painter.warn(&format!(
+                    "{} trailing bytes at offset {off} kept verbatim (salvaged)",
+                    reader.trailing().len()
+                ))
+            )?;
+        }
+    }
+    output::finish(out)?;
+    if let Some(e) = reader.salvage_error() {
+        eprintln!("glbtool: {}: salvaged: {e}", args.file.display());
+    }
+    Ok(code)
+}
+
+fn salvage_hint(salvaging: bool) -> String {
+    if salvaging {
+        "the file could not be read even with --salvage".into()
+    } else {
+        "`glbtool dump --salvage` shows what can be read and keeps the rest as trailing bytes"
+            .into()
+    }
+}
+
+fn hex_dump<F: Format, R: Read, W: Write>(
+    reader: &mut Reader<F, R>,
+    out: &mut W,
+    painter: Painter,
+    zone: &Zone,
+) -> Result<(), CliError> {
+    let mut hw = HexWriter::new(painter, zone);
+    if F::HEADER_LEN > 0 {
+        if let Some(h) = reader.header().cloned() {
+            let raw = reader.header_raw().to_vec();
+            hw.title(out, "file header", 0, raw.len())?;
+            hw.item(out, &h, &raw, 0)?;
+        }
+    }
+    while let Some(r) = reader.next_record()? {
+        hw.title(out, &format!("record {}", r.index), r.offset, r.raw.len())?;
+        hw.item(out, r.record, r.raw, r.offset)?;
+    }
+    if let Some(off) = reader.trailing_offset() {
+        let t = reader.trailing().to_vec();
+        hw.title(out, "trailing bytes (salvaged)", off, t.len())?;
+        hw.raw(out, &t, off, "trailing")?;
+    }
+    Ok(())
+}

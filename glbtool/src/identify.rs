@@ -1,0 +1,143 @@
+//! `glbtool identify`: what each file is.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use glb_formats::format::{Format, ReadOptions, Reader};
+use glb_formats::identify::Evidence;
+use glb_formats::{with_format, FileKind};
+use serde::Serialize;
+
+use crate::input;
+use crate::output::{self, use_color, CliError, CliResult};
+use crate::render::Painter;
+use crate::ColorChoice;
+
+/// Output format of `identify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdentifyFormat {
+    /// One line per file.
+    Text,
+    /// A JSON array.
+    Json,
+}
+
+/// Arguments of `identify`.
+#[derive(Args, Debug)]
+pub struct IdentifyArgs {
+    /// Files to identify.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Treat every file as this kind instead of recognising it.
+    #[arg(long)]
+    pub kind: Option<FileKind>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = IdentifyFormat::Text)]
+    pub format: IdentifyFormat,
+    /// Colour output: auto, always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Serialize)]
+struct Identity {
+    path: String,
+    kind: Option<FileKind>,
+    evidence: Option<Evidence>,
+    size: Option<u64>,
+    records: Option<u64>,
+    parses: bool,
+    error: Option<String>,
+}
+
+/// Runs `identify`. Exit 0 when every file is recognised and parses, 1 when
+/// some do not, 2 when a file cannot be read at all.
+pub fn run(args: IdentifyArgs) -> CliResult {
+    let mut all = Vec::new();
+    let mut code = 0u8;
+    for path in &args.files {
+        let id = match input::open(path, args.kind) {
+            Ok(inp) => {
+                let (kind, evidence, size) = (inp.kind, inp.evidence, inp.size);
+                let family = kind.family();
+                let parsed: Result<u64, String> = with_format!(family, |F| count::<F>(inp), else Err("glbtool cannot read this kind yet".into()));
+                Identity {
+                    path: path.display().to_string(),
+                    kind: Some(kind),
+                    evidence: Some(evidence),
+                    size,
+                    records: parsed.as_ref().ok().copied(),
+                    parses: parsed.is_ok(),
+                    error: parsed.err(),
+                }
+            }
+            Err(e) => {
+                if matches!(e.kind, crate::output::CliErrorKind::Io(_)) {
+                    code = 2;
+                }
+                let mut msg = e.to_string();
+                if let Some(h) = e.hint() {
+                    msg.push_str(&format!(" ({h})"));
+                }
+                Identity {
+                    path: path.display().to_string(),
+                    kind: None,
+                    evidence: None,
+                    size: None,
+                    records: None,
+                    parses: false,
+                    error: Some(msg),
+                }
+            }
+        };
+        if !id.parses && code == 0 {
+            code = 1;
+        }
+        all.push(id);
+    }
+    let mut out = output::stdout();
+    match args.format {
+        IdentifyFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &all)
+                .map_err(|e| CliError::from(std::io::Error::other(e)))?;
+            use std::io::Write;
+            writeln!(out)?;
+        }
+        IdentifyFormat::Text => {
+            use std::io::Write;
+            let p = Painter::new(use_color(args.color));
+            for id in &all {
+                let kind = id.kind.map_or("unknown".to_string(), |k| k.to_string());
+                let how = match id.evidence {
+                    Some(Evidence::Content) => " (guessed from size and content)",
+                    Some(Evidence::Given) => " (as given)",
+                    _ => "",
+                };
+                let size = id.size.map_or(String::new(), |s| format!(", {s} bytes"));
+                let recs = id.records.map_or(String::new(), |n| {
+                    format!(", {n} record{}", if n == 1 { "" } else { "s" })
+                });
+                let status = if id.parses {
+                    p.paint("parses", owo_colors::Style::new().green())
+                } else {
+                    p.error("does not parse")
+                };
+                writeln!(out, "{}: {kind}{how}{size}{recs}, {status}", id.path)?;
+                if let Some(e) = &id.error {
+                    writeln!(out, "  {e}")?;
+                }
+            }
+        }
+    }
+    output::finish(out)?;
+    Ok(code)
+}
+
+fn count<F: Format>(inp: input::Input) -> Result<u64, String> {
+    let mut r =
+        Reader::<F, Box<dyn Read>>::new(inp.reader, inp.kind, inp.size, ReadOptions::default())
+            .map_err(|e| e.to_string())?;
+    while r.next_record().map_err(|e| e.to_string())?.is_some() {}
+    Ok(r.records_read())
+}

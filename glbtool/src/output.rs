@@ -1,0 +1,128 @@
+//! Command errors, colour decisions and the buffered standard output.
+
+use std::fmt;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::ColorChoice;
+
+/// An error a command reports: what went wrong, which file, and a way out.
+#[derive(Debug)]
+pub struct CliError {
+    /// The file concerned, if any.
+    pub path: Option<PathBuf>,
+    /// The error.
+    pub kind: CliErrorKind,
+    /// A suggestion for the user.
+    pub hint: Option<String>,
+}
+
+/// The underlying error.
+#[derive(Debug)]
+pub enum CliErrorKind {
+    /// From the library (already names kind, offset, record, field).
+    Format(glb_formats::Error),
+    /// Writing to standard output or a file failed.
+    Io(io::Error),
+    /// A usage problem.
+    Usage(String),
+}
+
+impl CliError {
+    /// A usage error.
+    pub fn usage(msg: impl Into<String>) -> Self {
+        CliError {
+            path: None,
+            kind: CliErrorKind::Usage(msg.into()),
+            hint: None,
+        }
+    }
+
+    /// Attaches the file.
+    pub fn file(mut self, path: &Path) -> Self {
+        if self.path.is_none() {
+            self.path = Some(path.to_path_buf());
+        }
+        self
+    }
+
+    /// Attaches a hint: what the user can do about it.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The hint, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// True when standard output was closed by its reader.
+    pub fn is_broken_pipe(&self) -> bool {
+        match &self.kind {
+            CliErrorKind::Io(e) => e.kind() == io::ErrorKind::BrokenPipe,
+            CliErrorKind::Format(glb_formats::Error::Io { source, .. }) => {
+                source.kind() == io::ErrorKind::BrokenPipe
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.path {
+            write!(f, "{}: ", p.display())?;
+        }
+        match &self.kind {
+            CliErrorKind::Format(e) => write!(f, "{e}"),
+            CliErrorKind::Io(e) => write!(f, "{e}"),
+            CliErrorKind::Usage(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl From<glb_formats::Error> for CliError {
+    fn from(e: glb_formats::Error) -> Self {
+        CliError {
+            path: None,
+            kind: CliErrorKind::Format(e),
+            hint: None,
+        }
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError {
+            path: None,
+            kind: CliErrorKind::Io(e),
+            hint: None,
+        }
+    }
+}
+
+/// Result of a command: the exit code on success.
+pub type CliResult = Result<u8, CliError>;
+
+/// Decides whether to colour standard output.
+pub fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            !no_color && io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Buffered standard output (locked once, flushed at the end).
+pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+/// Flushes, mapping errors.
+pub fn finish<W: Write>(mut w: W) -> Result<(), CliError> {
+    w.flush().map_err(CliError::from)
+}

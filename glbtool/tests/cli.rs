@@ -1,0 +1,320 @@
+//! End-to-end tests of the `glbtool` command line.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::{corpus, files_below, glbtool, Rng};
+use predicates::prelude::*;
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = glbtool().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "glbtool {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_corpus_file_round_trips_through_json_and_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = files_below(&corpus("samples"));
+    assert!(files.len() >= 6, "corpus has {} files", files.len());
+    for f in files {
+        let json = glbtool()
+            .args(["dump", "--format", "json"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(
+            json.status.success(),
+            "dump {}: {}",
+            f.display(),
+            String::from_utf8_lossy(&json.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let kind = doc["kind"].as_str().unwrap().to_string();
+        let out = tmp.path().join(f.file_name().unwrap());
+        glbtool()
+            .args(["build", "--kind", &kind, "-", "-o"])
+            .arg(&out)
+            .write_stdin(json.stdout)
+            .assert()
+            .success();
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&f).unwrap(),
+            "{} changed in the round trip",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn listq_view_of_the_export_sample() {
+    let f = corpus("samples/queue/export/REQTRANS.GLB");
+    let text = stdout_of(&["dump", "--check-crc", f.to_str().unwrap()]);
+    // The documented LISTQ values appear as LISTQ printed them (KB Q96060).
+    assert!(
+        text.contains("FB16!  Thu Apr 07 12:13:52 1994  000001  R PCM:POLYNOMIAL/MONTGOMERY"),
+        "{text}"
+    );
+    assert!(text.contains("all 6 stored checksums differ"), "{text}");
+    insta::assert_snapshot!(
+        "listq_export",
+        text.replace(f.to_str().unwrap(), "REQTRANS.GLB")
+    );
+}
+
+#[test]
+fn listq_view_of_the_server_sample_with_continuation_lines() {
+    let f = corpus("samples/queue/server/MSTTRANS.GLB");
+    let text = stdout_of(&["dump", f.to_str().unwrap()]);
+    insta::assert_snapshot!(
+        "listq_msttrans",
+        text.replace(f.to_str().unwrap(), "MSTTRANS.GLB")
+    );
+}
+
+#[test]
+fn hex_dump_labels_every_field() {
+    let f = corpus("samples/queue/podiag/REQTRANS.GLB");
+    let text = stdout_of(&[
+        "dump",
+        "--format",
+        "hex",
+        "--color",
+        "never",
+        f.to_str().unwrap(),
+    ]);
+    for field in [
+        "length",
+        "checksum",
+        "sync",
+        "date_stamp",
+        "reserved",
+        "text",
+        "terminator",
+    ] {
+        assert!(text.contains(field), "{field} missing:\n{text}");
+    }
+    assert!(
+        text.contains("00000018  23 20 44 75"),
+        "text starts at offset 24:\n{text}"
+    );
+    insta::assert_snapshot!("hex_podiag", text);
+}
+
+#[test]
+fn color_always_colours_and_never_does_not() {
+    let f = corpus("samples/queue/podiag/REQTRANS.GLB");
+    let coloured = stdout_of(&[
+        "dump",
+        "--format",
+        "hex",
+        "--color",
+        "always",
+        f.to_str().unwrap(),
+    ]);
+    assert!(coloured.contains('\u{1b}'));
+    let plain = glbtool()
+        .args(["dump", "--format", "hex"])
+        .arg(&f)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn ndjson_lines_are_json_and_one_per_record() {
+    let f = corpus("samples/queue/server/MSTTRANS.GLB");
+    let text = stdout_of(&["dump", "--format", "ndjson", f.to_str().unwrap()]);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 16 + 2);
+    assert_eq!(lines[1]["sync"], 1);
+    assert_eq!(lines[17]["end"]["records"], 16);
+}
+
+#[test]
+fn identify_names_kind_size_and_records() {
+    let f = corpus("samples/queue/acknowledged/REQTRANS.GLB");
+    let text = stdout_of(&["identify", f.to_str().unwrap()]);
+    assert!(
+        text.contains("REQTRANS.GLB, 49 bytes, 1 record, parses"),
+        "{text}"
+    );
+    // A renamed queue file is still recognised, from its content.
+    let tmp = tempfile::tempdir().unwrap();
+    let renamed = tmp.path().join("mystery.bin");
+    std::fs::copy(corpus("samples/queue/export/REQTRANS.GLB"), &renamed).unwrap();
+    let text = stdout_of(&["identify", renamed.to_str().unwrap()]);
+    assert!(text.contains("guessed from size and content"), "{text}");
+}
+
+#[test]
+fn damaged_files_exit_2_naming_offset_record_and_field() {
+    let good = std::fs::read(corpus("samples/queue/export/REQTRANS.GLB")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("REQTRANS.GLB");
+    // Truncated inside the second record's date stamp.
+    std::fs::write(&f, &good[..good.len() - 1]).unwrap();
+    glbtool().arg("dump").arg(&f).assert().code(2).stderr(
+        predicate::str::contains("REQTRANS.GLB")
+            .and(predicate::str::contains("byte offset"))
+            .and(predicate::str::contains("record 5"))
+            .and(predicate::str::contains("field `")),
+    );
+    // A corrupted length.
+    let mut bad = good.clone();
+    bad[52] = 3;
+    std::fs::write(&f, &bad).unwrap();
+    glbtool()
+        .arg("dump")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("field `length`"));
+    // A missing NUL terminator.
+    let mut bad = good.clone();
+    bad[51] = b'x';
+    std::fs::write(&f, &bad).unwrap();
+    glbtool().arg("dump").arg(&f).assert().code(2).stderr(
+        predicate::str::contains("field `terminator`").and(predicate::str::contains("record 0")),
+    );
+    // --salvage reads what it can and keeps the rest.
+    glbtool()
+        .args(["dump", "--salvage"])
+        .arg(&f)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("salvaged"));
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("SRVTRANS.GLB");
+    let mut rng = Rng(0x5eed);
+    for i in 0..60 {
+        let n = rng.below(300) as usize;
+        let mut bytes = rng.bytes(n);
+        if i % 3 == 0 && bytes.len() >= 2 {
+            // A plausible length prefix, to get past the first check.
+            let len = (rng.below(bytes.len() as u64) as u16).max(25);
+            bytes[..2].copy_from_slice(&len.to_le_bytes());
+        }
+        std::fs::write(&f, &bytes).unwrap();
+        for format in ["text", "hex", "json", "ndjson"] {
+            let out = glbtool()
+                .args(["dump", "--format", format])
+                .arg(&f)
+                .output()
+                .unwrap();
+            let code = out.status.code().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(code == 0 || code == 2, "exit {code} for input {i}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            if code == 2 {
+                assert!(stderr.contains("offset"), "{stderr}");
+            }
+        }
+    }
+}
+
+#[test]
+fn build_refuses_bad_json_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("REQTRANS.GLB");
+    let json = stdout_of(&[
+        "dump",
+        "--format",
+        "json",
+        corpus("samples/queue/export/REQTRANS.GLB")
+            .to_str()
+            .unwrap(),
+    ]);
+    let broken = json.replacen("\"sync\": 3", "\"sync\": \"three\"", 1);
+    glbtool()
+        .args(["build", "--kind", "reqtrans", "-", "-o"])
+        .arg(&out)
+        .write_stdin(broken)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("records[2].sync"));
+    assert!(!out.exists(), "a failed build must not create the output");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "no temporary file left behind"
+    );
+    glbtool()
+        .args(["build", "--kind", "reqtrans", "-", "-o"])
+        .arg(&out)
+        .write_stdin("{not json")
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_directory_or_missing_file_is_trouble_not_a_panic() {
+    glbtool()
+        .args(["dump"])
+        .arg(corpus("samples"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("directory"));
+    glbtool()
+        .args(["dump", "/nonexistent/REQTRANS.GLB"])
+        .assert()
+        .code(2);
+    glbtool()
+        .args(["dump", "-"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--kind"));
+}
+
+#[test]
+fn closed_pipe_exits_quietly_with_0() {
+    use glb_formats::fields::Stamp;
+    use glb_formats::queue::{Queue, QueueRecord};
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("MSTTRANS.GLB");
+    let mut doc = glb_formats::Document::<Queue>::new(glb_formats::FileKind::Msttrans);
+    for i in 0..50_000 {
+        doc.records.push(QueueRecord::new(
+            i,
+            Stamp(i),
+            b"A Somebody\tPCM:NET/PO/somebody",
+        ));
+    }
+    std::fs::write(&f, doc.to_bytes().unwrap()).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("glbtool"))
+        .args(["dump", "--format", "ndjson"])
+        .arg(&f)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader goes away after one line, like `| head -1`.
+    let out = child.wait_with_output().unwrap();
+    assert!(first.starts_with('{'));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
