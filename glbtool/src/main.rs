@@ -13,6 +13,7 @@ mod input;
 mod output;
 mod render;
 mod timefmt;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,8 @@ enum Command {
     Dump(dump::DumpArgs),
     /// Write a file from the JSON that `dump --format json` printed.
     Build(build::BuildArgs),
+    /// Check files alone and against each other; predict MS Mail's errors and say how to fix them.
+    Validate(validate::ValidateArgs),
 }
 
 /// When to colour output.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Identify(a) => identify::run(a),
         Command::Dump(a) => dump::run(a),
         Command::Build(a) => build::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -318,3 +318,50 @@ fn closed_pipe_exits_quietly_with_0() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn validate_reports_findings_with_codes_and_exit_codes() {
+    // A healthy file: exit 0.
+    glbtool()
+        .args(["validate"])
+        .arg(corpus("samples/queue/resync/RESYNC.GLB"))
+        .assert()
+        .code(0);
+    // The MS Mail-written export: one warning, not corruption; exit 1.
+    let out = glbtool()
+        .args(["validate", "--format", "json"])
+        .arg(corpus("samples/queue/export/REQTRANS.GLB"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["GLB305"]);
+    // A corrupted record: named, with offset and record; text and JSON agree on the code.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("MSTTRANS.GLB");
+    let mut bytes = std::fs::read(corpus("samples/queue/server/MSTTRANS.GLB")).unwrap();
+    bytes[30] ^= 0x20; // a letter of the first transaction's text changes case
+    std::fs::write(&f, &bytes).unwrap();
+    let text = glbtool()
+        .args(["validate", "--color", "never"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("GLB304") && text.contains("record 0"),
+        "{text}"
+    );
+    // An unreadable input: exit 2.
+    glbtool()
+        .args(["validate", "/nonexistent/REQTRANS.GLB"])
+        .assert()
+        .code(2);
+}

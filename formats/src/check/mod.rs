@@ -1,0 +1,333 @@
+//! Findings: what `validate` and `doctor` report, and the catalogue of every
+//! check with its stable code (documented in `docs/checks.md`).
+//!
+//! Code scheme: `GLBnnn` where `nnn` is an MS Mail message number is a
+//! finding that predicts that message (`GLB014` predicts error 14,
+//! `GLB020` predicts `[ 20] Address element is too long`); `GLB3nn` are
+//! glbtool's own structure and consistency checks.
+
+pub mod file;
+pub mod queue;
+
+use serde::Serialize;
+
+use crate::kind::FileKind;
+use crate::messages;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing will fail because of it.
+    Info,
+    /// Likely trouble, or a heuristic.
+    Warning,
+    /// MS Mail or Exchange will fail or lose data.
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The message MS Mail or Exchange would give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Predicted {
+    /// Which program reports it.
+    pub program: &'static str,
+    /// The message number, when it has one.
+    pub number: Option<u16>,
+    /// The message as the program prints it.
+    pub text: String,
+}
+
+impl Predicted {
+    /// An MS Mail Dir-Sync / Import message by number, in the DIRSYNC.LOG form.
+    pub fn ms_mail(program: &'static str, level: &str, number: u16) -> Predicted {
+        Predicted {
+            program,
+            number: Some(number),
+            text: format!("{level}[{number:>3}] {}", messages::text(number)),
+        }
+    }
+}
+
+/// How to repair a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Fix {
+    /// A glbtool command line that repairs it.
+    Command {
+        /// The command line.
+        command: String,
+    },
+    /// The documented administrator procedure.
+    Procedure {
+        /// What to do.
+        text: String,
+        /// Where it is documented.
+        source: &'static str,
+    },
+    /// Nothing to do (information only).
+    None,
+}
+
+/// One finding about one file (or a set of files).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code, e.g. `GLB014`.
+    pub code: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The file concerned, as given by the user.
+    pub file: String,
+    /// Its kind, when known.
+    pub kind: Option<FileKind>,
+    /// Byte offset, when the finding has one.
+    pub offset: Option<u64>,
+    /// Zero-based record index, when the finding has one.
+    pub record: Option<u64>,
+    /// What MS Mail or Exchange would report.
+    pub predicts: Option<Predicted>,
+    /// One sentence of cause.
+    pub cause: String,
+    /// The fix.
+    pub fix: Fix,
+}
+
+/// A file being checked: its path as given and its kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// Path as given.
+    pub path: String,
+    /// Kind.
+    pub kind: FileKind,
+}
+
+impl FileRef {
+    /// A finding about this file, from the catalogue entry `code`.
+    pub fn finding(&self, code: &'static str, cause: impl Into<String>) -> Finding {
+        let info = info(code);
+        Finding {
+            code,
+            severity: info.map_or(Severity::Error, |i| i.severity),
+            file: self.path.clone(),
+            kind: Some(self.kind),
+            offset: None,
+            record: None,
+            predicts: None,
+            cause: cause.into(),
+            fix: Fix::None,
+        }
+    }
+}
+
+impl Finding {
+    /// Places the finding at a record.
+    pub fn at(mut self, offset: u64, record: Option<u64>) -> Self {
+        self.offset = Some(offset);
+        self.record = record;
+        self
+    }
+
+    /// Sets the predicted message.
+    pub fn predicts(mut self, p: Predicted) -> Self {
+        self.predicts = Some(p);
+        self
+    }
+
+    /// Sets the fix.
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    /// Overrides the catalogue severity.
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+}
+
+/// A catalogue entry: one kind of finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CheckInfo {
+    /// The stable code.
+    pub code: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// Short title.
+    pub title: &'static str,
+    /// The documentation it rests on.
+    pub source: &'static str,
+}
+
+const fn c(
+    code: &'static str,
+    severity: Severity,
+    title: &'static str,
+    source: &'static str,
+) -> CheckInfo {
+    CheckInfo {
+        code,
+        severity,
+        title,
+        source,
+    }
+}
+
+/// Every check glbtool performs.
+pub const CATALOGUE: &[CheckInfo] = &[
+    c("GLB012", Severity::Error, "Transaction: invalid character in column 1", "KB Q96001"),
+    c("GLB013", Severity::Error, "Transaction: invalid transaction command", "KB Q96001"),
+    c("GLB014", Severity::Error, "RESYNC.GLB header numbers below the requestors' (Exchange DXA defect): Fatal error 14", "KB Q215505, Q119449"),
+    c("GLB015", Severity::Error, "Transaction: invalid character in FAX phone number", "KB Q96001"),
+    c("GLB016", Severity::Warning, "Transaction: address type MS Mail does not document", "KB Q96001"),
+    c("GLB017", Severity::Error, "Transaction: empty network or postoffice name", "KB Q96001"),
+    c("GLB018", Severity::Error, "Transaction: line ends inside the fullname columns", "KB Q96001"),
+    c("GLB019", Severity::Error, "Transaction: physical address ends too early", "KB Q96001"),
+    c("GLB020", Severity::Error, "Transaction: address element longer than 10 characters", "KB Q96001, Q123398"),
+    c("GLB021", Severity::Error, "Transaction: empty transaction text", "KB Q96001"),
+    c("GLB022", Severity::Error, "Transaction: template information line without '/'", "KB Q96001"),
+    c("GLB023", Severity::Error, "Transaction: column 2 is neither tab nor space", "KB Q96001"),
+    c("GLB024", Severity::Error, "Transaction: template information for a type that allows none", "KB Q96001"),
+    c("GLB026", Severity::Error, "Transaction: malformed physical address", "KB Q96001"),
+    c("GLB046", Severity::Error, "Transaction: no fullname", "KB Q96002"),
+    c("GLB048", Severity::Error, "Transaction: no physical address", "KB Q96002"),
+    c("GLB069", Severity::Error, "Transaction: network name not alphanumeric", "KB Q96003"),
+    c("GLB070", Severity::Error, "Transaction: postoffice name not alphanumeric", "KB Q96003"),
+    c("GLB071", Severity::Error, "Transaction: mailbox name not alphanumeric", "KB Q96003"),
+    c("GLB072", Severity::Error, "Transaction: fullname longer than 30 characters", "KB Q96003, Q104869"),
+    c("GLB074", Severity::Error, "Transaction: FAX recipient longer than 30 characters", "KB Q96003"),
+    c("GLB075", Severity::Error, "Transaction: FAX location longer than 30 characters", "KB Q96003"),
+    c("GLB076", Severity::Error, "Transaction: FAX company longer than 30 characters", "KB Q96003"),
+    c("GLB077", Severity::Error, "Transaction: FAX phone number longer than 22 characters", "KB Q96003"),
+    c("GLB081", Severity::Error, "Transaction: no mailbox name", "KB Q96003, Q128872"),
+    c("GLB301", Severity::Error, "File cannot be read", "-"),
+    c("GLB302", Severity::Error, "File does not parse", "docs/formats/"),
+    c("GLB303", Severity::Error, "File size breaks the documented size rule", "KB Q77926, Q132744"),
+    c("GLB304", Severity::Error, "Some records' checksums mismatch: corrupt records", "KB Q96060, Q103421"),
+    c("GLB305", Severity::Warning, "Every record's checksum mismatches: probably written with MS Mail's undocumented algorithm", "KB Q96060; docs/formats/queue.md"),
+    c("GLB306", Severity::Error, "Sync numbers not strictly increasing inside a queue file", "KB Q96060"),
+    c("GLB307", Severity::Warning, "Text holds control characters that are not valid in a transaction", "KB Q103421 (CP850 names)"),
+    c("GLB308", Severity::Error, "RESYNC.GLB header transaction missing or not first", "KB Q119449"),
+];
+
+/// The catalogue entry of a code.
+pub fn info(code: &str) -> Option<&'static CheckInfo> {
+    CATALOGUE.iter().find(|c| c.code == code)
+}
+
+/// The catalogue code for an Import grammar issue: `GLB` + the message number.
+pub fn import_code(message: u16) -> &'static str {
+    let want = format!("GLB{message:03}");
+    CATALOGUE
+        .iter()
+        .find(|c| c.code == want)
+        .map_or("GLB302", |c| c.code)
+}
+
+/// Sorts findings by severity (errors first), then file, then offset.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.offset.cmp(&b.offset))
+            .then_with(|| a.code.cmp(b.code))
+    });
+}
+
+/// Converts a read error into a finding.
+pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
+    match err {
+        crate::Error::Size { .. } => file.finding("GLB303", err.to_string()).fix(Fix::Procedure {
+            text: "restore the file from a backup taken before the damage; glbtool dump --salvage shows what can still be read".into(),
+            source: "KB Q132744",
+        }),
+        crate::Error::Io { .. } => file.finding("GLB301", err.to_string()),
+        other => {
+            let mut f = file.finding("GLB302", other.to_string()).fix(Fix::Command {
+                command: format!("glbtool dump --salvage {}", shell_quote(&file.path)),
+            });
+            if let Some(at) = other.location() {
+                f = f.at(at.offset, at.record);
+            }
+            f
+        }
+    }
+}
+
+/// Quotes a path for a shell command line when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for c in CATALOGUE {
+            assert!(seen.insert(c.code), "duplicate {}", c.code);
+            assert!(c.code.starts_with("GLB") && c.code.len() == 6, "{}", c.code);
+        }
+    }
+
+    #[test]
+    fn import_codes_follow_the_message_number() {
+        assert_eq!(import_code(20), "GLB020");
+        assert_eq!(import_code(72), "GLB072");
+        // Every message number the grammar can report has a catalogue entry.
+        for m in [
+            12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 46, 48, 69, 70, 71, 72, 74, 75, 76,
+            77, 81,
+        ] {
+            assert_eq!(import_code(m), format!("GLB{m:03}"), "message {m}");
+        }
+    }
+
+    #[test]
+    fn severity_orders_errors_first() {
+        let f = FileRef {
+            path: "a".into(),
+            kind: FileKind::Reqtrans,
+        };
+        let mut v = vec![f.finding("GLB305", "w"), f.finding("GLB304", "e")];
+        sort(&mut v);
+        assert_eq!(v[0].code, "GLB304");
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    /// Every code in the catalogue is documented in docs/checks.md.
+    #[test]
+    fn every_code_is_documented() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/checks.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        for c in super::CATALOGUE {
+            assert!(
+                doc.contains(&format!("| {} |", c.code)),
+                "{} is missing from docs/checks.md",
+                c.code
+            );
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Findings as text: grouped by file, coloured by severity, each with the
+//! predicted message, the cause and the fix.
+
+use std::io::{self, Write};
+
+use glb_formats::check::{Finding, Fix, Severity};
+
+use super::Painter;
+
+/// Counts per severity.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Information.
+    pub infos: usize,
+}
+
+impl Tally {
+    /// Counts findings.
+    pub fn of(findings: &[Finding]) -> Tally {
+        let mut t = Tally::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => t.errors += 1,
+                Severity::Warning => t.warnings += 1,
+                Severity::Info => t.infos += 1,
+            }
+        }
+        t
+    }
+
+    /// The exit code: 1 when there is an error or a warning.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.errors + self.warnings > 0)
+    }
+
+    /// `2 errors, 1 warning, 0 notes`.
+    pub fn summary(&self) -> String {
+        let p = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "{}, {}, {}",
+            p(self.errors, "error"),
+            p(self.warnings, "warning"),
+            p(self.infos, "note")
+        )
+    }
+}
+
+fn severity_label(p: &Painter, s: Severity) -> String {
+    let text = format!("{:<7}", s.name());
+    match s {
+        Severity::Error => p.error(&text),
+        Severity::Warning => p.warn(&text),
+        Severity::Info => p.dim(&text),
+    }
+}
+
+/// Writes one finding (without its file name).
+pub fn finding<W: Write>(out: &mut W, p: &Painter, f: &Finding) -> io::Result<()> {
+    let place = match (f.record, f.offset) {
+        (Some(r), Some(o)) => format!("record {r} at byte {o} (0x{o:x}): "),
+        (None, Some(o)) => format!("at byte {o} (0x{o:x}): "),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "  {} {}  {place}{}",
+        severity_label(p, f.severity),
+        p.heading(f.code),
+        f.cause
+    )?;
+    if let Some(pr) = &f.predicts {
+        writeln!(
+            out,
+            "                  predicts ({}): {}",
+            pr.program, pr.text
+        )?;
+    }
+    match &f.fix {
+        Fix::Command { command } => writeln!(
+            out,
+            "                  fix: {}",
+            p.paint(command, owo_colors::Style::new().green())
+        )?,
+        Fix::Procedure { text, source } => {
+            writeln!(out, "                  fix: {text} ({source})")?
+        }
+        Fix::None => {}
+    }
+    Ok(())
+}
+
+/// Writes findings grouped by file, in the given order of files.
+pub fn grouped<W: Write>(
+    out: &mut W,
+    p: &Painter,
+    files: &[String],
+    findings: &[Finding],
+) -> io::Result<()> {
+    for file in files {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| &f.file == file).collect();
+        if mine.is_empty() {
+            writeln!(
+                out,
+                "{}  {}",
+                p.heading(file),
+                p.paint("ok", owo_colors::Style::new().green())
+            )?;
+            continue;
+        }
+        let t = Tally::of(&mine.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
+        writeln!(out, "{}  {}", p.heading(file), p.dim(&t.summary()))?;
+        for f in mine {
+            finding(out, p, f)?;
+        }
+    }
+    // Findings about files not in the list (cross-file findings name their own file).
+    for f in findings.iter().filter(|f| !files.contains(&f.file)) {
+        writeln!(out, "{}", p.heading(&f.file))?;
+        finding(out, p, f)?;
+    }
+    Ok(())
+}

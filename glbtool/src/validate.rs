@@ -1,0 +1,153 @@
+//! `glbtool validate`: check files, alone and against each other, and say
+//! what MS Mail or Exchange would report and how to fix it.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use glb_formats::check::{self, file::Facts, FileRef, Finding};
+use glb_formats::{codepage, CodePage, FileKind};
+use serde::Serialize;
+
+use crate::input;
+use crate::output::{self, use_color, CliResult};
+use crate::render::findings::{self, Tally};
+use crate::render::Painter;
+use crate::ColorChoice;
+
+/// Output format of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Grouped by file, coloured by severity.
+    Text,
+    /// A JSON document with every finding.
+    Json,
+}
+
+/// Arguments of `validate`.
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Further files to check the first ones against (for example the
+    /// server's SRVCONF.GLB when validating a RESYNC.GLB). They are checked too.
+    #[arg(long, num_args = 1..)]
+    pub against: Vec<PathBuf>,
+    /// Treat every FILE as this kind.
+    #[arg(long)]
+    pub kind: Option<FileKind>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Colour output: auto (terminal and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Code page of the text in the files.
+    #[arg(long, default_value = "850")]
+    pub codepage: CodePage,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    files: Vec<FileReport<'a>>,
+    findings: &'a [Finding],
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+#[derive(Serialize)]
+struct FileReport<'a> {
+    path: &'a str,
+    kind: Option<FileKind>,
+    facts: &'a Facts,
+}
+
+/// One checked file: its path as given, its kind (when it could be opened) and its facts.
+pub type Checked = (String, Option<FileKind>, Facts);
+
+/// Checks files and returns them with their findings, and whether any could not be opened.
+pub fn check_files(
+    paths: &[(PathBuf, Option<FileKind>)],
+    cp: CodePage,
+) -> (Vec<Checked>, Vec<Finding>, bool) {
+    let mut findings = Vec::new();
+    let mut checked = Vec::new();
+    let mut trouble = false;
+    for (path, kind) in paths {
+        let name = path.display().to_string();
+        match input::open(path, *kind) {
+            Ok(inp) => {
+                let file = FileRef {
+                    path: name.clone(),
+                    kind: inp.kind,
+                };
+                let facts = codepage::scope(cp, || {
+                    check::file::check(&file, inp.reader, inp.size, &mut findings)
+                });
+                checked.push((name, Some(inp.kind), facts));
+            }
+            Err(e) => {
+                let mut msg = e.to_string();
+                if let Some(h) = e.hint() {
+                    msg.push_str(&format!(" ({h})"));
+                }
+                eprintln!("glbtool: {msg}");
+                trouble = true;
+                checked.push((name, None, Facts::None));
+            }
+        }
+    }
+    (checked, findings, trouble)
+}
+
+/// Runs `validate`. Exit 0 when nothing worth a warning was found, 1 when
+/// findings exist, 2 when an input cannot be read.
+pub fn run(args: ValidateArgs) -> CliResult {
+    let mut paths: Vec<(PathBuf, Option<FileKind>)> =
+        args.files.iter().map(|p| (p.clone(), args.kind)).collect();
+    paths.extend(args.against.iter().map(|p| (p.clone(), None)));
+    let (checked, mut all, trouble) = check_files(&paths, args.codepage);
+    check::sort(&mut all);
+    let tally = Tally::of(&all);
+    let mut out = output::stdout();
+    match args.format {
+        ReportFormat::Json => {
+            let report = Report {
+                files: checked
+                    .iter()
+                    .map(|(p, k, f)| FileReport {
+                        path: p,
+                        kind: *k,
+                        facts: f,
+                    })
+                    .collect(),
+                findings: &all,
+                errors: tally.errors,
+                warnings: tally.warnings,
+                notes: tally.infos,
+            };
+            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
+            use std::io::Write;
+            writeln!(out)?;
+        }
+        ReportFormat::Text => {
+            use std::io::Write;
+            let p = Painter::new(use_color(args.color));
+            let names: Vec<String> = checked.iter().map(|c| c.0.clone()).collect();
+            findings::grouped(&mut out, &p, &names, &all)?;
+            writeln!(
+                out,
+                "{}",
+                p.heading(&format!(
+                    "{} in {} file{}",
+                    tally.summary(),
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" }
+                ))
+            )?;
+        }
+    }
+    output::finish(out)?;
+    Ok(if trouble { 2 } else { tally.exit_code() })
+}
