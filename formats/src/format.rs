@@ -142,14 +142,82 @@ pub struct RecordRef<'a, R> {
     pub raw: &'a [u8],
 }
 
+/// A read window over a source: bytes are read in large chunks and records are
+/// decoded in place, so a record is copied once (from the kernel) on its way in.
+struct Window<R> {
+    src: R,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+}
+
+/// The window's usual size; an item is at most 65,535 bytes, so it always fits.
+const WINDOW: usize = 1 << 18;
+
+impl<R: Read> Window<R> {
+    fn new(src: R) -> Self {
+        Window {
+            src,
+            buf: Vec::new(),
+            pos: 0,
+            end: 0,
+            eof: false,
+        }
+    }
+
+    /// Makes `n` bytes available from the current position if the source has
+    /// them; returns how many are available (fewer only at the end of the source).
+    fn ensure(&mut self, n: usize) -> std::io::Result<usize> {
+        if self.end - self.pos >= n {
+            return Ok(n);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        let want = n.max(WINDOW);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        while self.end < n && !self.eof {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(k) => self.end += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n.min(self.end - self.pos))
+    }
+
+    /// The available bytes from the current position.
+    fn avail(&self) -> &[u8] {
+        &self.buf[self.pos..self.end]
+    }
+
+    /// Moves past `n` available bytes.
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+    }
+
+    /// Appends every remaining byte (buffered and unread) to `out`.
+    fn rest_into(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        out.extend_from_slice(&self.buf[self.pos..self.end]);
+        self.pos = self.end;
+        self.src.read_to_end(out)?;
+        Ok(())
+    }
+}
+
 /// Streams a file of format `F` record by record in constant memory.
 pub struct Reader<F: Format, R: Read> {
-    src: R,
+    win: Window<R>,
     kind: FileKind,
     opts: ReadOptions,
     offset: u64,
     index: u64,
-    buf: Vec<u8>,
     header: Option<F::Header>,
     header_raw: Vec<u8>,
     record: F::Record,
@@ -159,103 +227,67 @@ pub struct Reader<F: Format, R: Read> {
     done: bool,
 }
 
-/// Reads until `buf` is full or the source ends; returns how many bytes were read.
-fn read_full<R: Read>(src: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match src.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
 impl<F: Format, R: Read> Reader<F, R> {
     /// Opens a stream. `total` is the file size when known (checked against the
     /// documented size rule up front, unless salvaging). Reads the header.
-    pub fn new(mut src: R, kind: FileKind, total: Option<u64>, opts: ReadOptions) -> Result<Self> {
+    pub fn new(src: R, kind: FileKind, total: Option<u64>, opts: ReadOptions) -> Result<Self> {
         if let (Some(size), false) = (total, opts.salvage) {
             F::check_size(kind, size)?;
         }
-        let mut header_raw = vec![0u8; F::HEADER_LEN];
-        let mut header = None;
-        let mut me_trailing = Vec::new();
-        let mut trailing_offset = None;
-        let mut salvage_error = None;
-        let mut done = false;
-        if F::HEADER_LEN > 0 {
-            let got = read_full(&mut src, &mut header_raw)
-                .map_err(|e| Error::io(format!("reading {kind} header"), e))?;
-            if got < F::HEADER_LEN {
-                let err = if got == 0 {
-                    Error::Size {
-                        kind,
-                        size: 0,
-                        rule: F::size_rule().to_string(),
-                    }
-                } else {
-                    FieldFault::new(
-                        got,
-                        field_at(F::header_fields(), got),
-                        format!(
-                            "file ends after {got} bytes, inside the {}-byte header",
-                            F::HEADER_LEN
-                        ),
-                    )
-                    .at(kind, 0, None)
-                };
-                if !opts.salvage {
-                    return Err(err);
-                }
-                header_raw.truncate(got);
-                me_trailing = std::mem::take(&mut header_raw);
-                trailing_offset = Some(0);
-                salvage_error = Some(err);
-                done = true;
-            } else {
-                match F::decode_header(&header_raw) {
-                    Ok(h) => header = Some(h),
-                    Err(fault) => {
-                        let err = fault.at(kind, 0, None);
-                        if !opts.salvage {
-                            return Err(err);
-                        }
-                        me_trailing = std::mem::take(&mut header_raw);
-                        trailing_offset = Some(0);
-                        salvage_error = Some(err);
-                        done = true;
-                    }
-                }
-            }
-        } else {
-            header = Some(F::Header::default());
-        }
-        let offset = if header.is_some() {
-            F::HEADER_LEN as u64
-        } else {
-            0
-        };
         let mut reader = Reader {
-            src,
+            win: Window::new(src),
             kind,
             opts,
-            offset,
+            offset: 0,
             index: 0,
-            buf: Vec::new(),
-            header,
-            header_raw,
+            header: None,
+            header_raw: Vec::new(),
             record: F::Record::default(),
-            trailing: me_trailing,
-            trailing_offset,
-            salvage_error,
-            done,
+            trailing: Vec::new(),
+            trailing_offset: None,
+            salvage_error: None,
+            done: false,
         };
-        if done {
-            reader.slurp_rest()?;
+        if F::HEADER_LEN == 0 {
+            reader.header = Some(F::Header::default());
+            return Ok(reader);
         }
+        let got = reader
+            .win
+            .ensure(F::HEADER_LEN)
+            .map_err(|e| Error::io(format!("reading {kind} header"), e))?;
+        let err = if got < F::HEADER_LEN {
+            if got == 0 {
+                Error::Size {
+                    kind,
+                    size: 0,
+                    rule: F::size_rule().to_string(),
+                }
+            } else {
+                FieldFault::new(
+                    got,
+                    field_at(F::header_fields(), got),
+                    format!(
+                        "file ends after {got} bytes, inside the {}-byte header",
+                        F::HEADER_LEN
+                    ),
+                )
+                .at(kind, 0, None)
+            }
+        } else {
+            let bytes = &reader.win.avail()[..F::HEADER_LEN];
+            match F::decode_header(bytes) {
+                Ok(h) => {
+                    reader.header = Some(h);
+                    reader.header_raw = bytes.to_vec();
+                    reader.win.consume(F::HEADER_LEN);
+                    reader.offset = F::HEADER_LEN as u64;
+                    return Ok(reader);
+                }
+                Err(fault) => fault.at(kind, 0, None),
+            }
+        };
+        reader.fail(err)?;
         Ok(reader)
     }
 
@@ -299,23 +331,24 @@ impl<F: Format, R: Read> Reader<F, R> {
         self.offset + self.trailing.len() as u64
     }
 
-    fn slurp_rest(&mut self) -> Result<()> {
-        let kind = self.kind;
-        self.src
-            .read_to_end(&mut self.trailing)
-            .map_err(|e| Error::io(format!("reading {kind}"), e))?;
-        Ok(())
-    }
-
-    fn fail(&mut self, err: Error, consumed: &[u8]) -> Result<()> {
+    /// Ends reading: fails, or (salvaging) keeps every byte from the current
+    /// item onwards as trailing bytes.
+    fn fail(&mut self, err: Error) -> Result<()> {
         self.done = true;
         if !self.opts.salvage {
             return Err(err);
         }
+        let kind = self.kind;
         self.trailing_offset = Some(self.offset);
-        self.trailing.extend_from_slice(consumed);
+        self.win
+            .rest_into(&mut self.trailing)
+            .map_err(|e| Error::io(format!("reading {kind}"), e))?;
         self.salvage_error = Some(err);
-        self.slurp_rest()
+        Ok(())
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(format!("reading {}", self.kind), e)
     }
 
     /// Reads the next record; `None` at the end of the file.
@@ -328,9 +361,7 @@ impl<F: Format, R: Read> Reader<F, R> {
         let offset = self.offset;
         let size = match F::RECORD {
             RecordSize::None => {
-                let mut probe = [0u8; 1];
-                let got = read_full(&mut self.src, &mut probe)
-                    .map_err(|e| Error::io(format!("reading {kind}"), e))?;
+                let got = self.win.ensure(1).map_err(|e| self.io(e))?;
                 self.done = true;
                 if got == 0 {
                     return Ok(None);
@@ -340,14 +371,12 @@ impl<F: Format, R: Read> Reader<F, R> {
                     size: offset + 1,
                     rule: format!("{} (extra bytes follow the header)", F::size_rule()),
                 };
-                self.fail(err, &probe)?;
+                self.fail(err)?;
                 return Ok(None);
             }
             RecordSize::Fixed(n) => n,
             RecordSize::Prefixed { min, max } => {
-                let mut len = [0u8; 2];
-                let got = read_full(&mut self.src, &mut len)
-                    .map_err(|e| Error::io(format!("reading {kind}"), e))?;
+                let got = self.win.ensure(2).map_err(|e| self.io(e))?;
                 if got == 0 {
                     self.done = true;
                     return Ok(None);
@@ -359,10 +388,11 @@ impl<F: Format, R: Read> Reader<F, R> {
                         "file ends inside the 2-byte record length",
                     )
                     .at(kind, offset, Some(index));
-                    self.fail(err, &len[..got])?;
+                    self.fail(err)?;
                     return Ok(None);
                 }
-                let n = u16::from_le_bytes(len) as usize;
+                let a = self.win.avail();
+                let n = u16::from_le_bytes([a[0], a[1]]) as usize;
                 if n < min || n > max {
                     let err = FieldFault::new(
                         0,
@@ -370,69 +400,50 @@ impl<F: Format, R: Read> Reader<F, R> {
                         format!("record length {n} is outside the valid range {min}..={max}"),
                     )
                     .at(kind, offset, Some(index));
-                    self.fail(err, &len)?;
+                    self.fail(err)?;
                     return Ok(None);
                 }
-                self.buf.clear();
-                self.buf.extend_from_slice(&len);
-                self.buf.resize(n, 0);
-                let got = read_full(&mut self.src, &mut self.buf[2..])
-                    .map_err(|e| Error::io(format!("reading {kind}"), e))?;
-                if got < n - 2 {
-                    let at = 2 + got;
-                    let err = FieldFault::new(
-                        at,
-                        field_at(F::record_fields(), at.min(n - 1)),
-                        format!("file ends {at} bytes into a record whose length field says {n}"),
-                    )
-                    .at(kind, offset, Some(index));
-                    let consumed = std::mem::take(&mut self.buf);
-                    self.fail(err, &consumed[..at])?;
-                    self.buf = consumed;
-                    return Ok(None);
-                }
-                0
+                n
             }
         };
-        if size > 0 {
-            self.buf.clear();
-            self.buf.resize(size, 0);
-            let got = read_full(&mut self.src, &mut self.buf)
-                .map_err(|e| Error::io(format!("reading {kind}"), e))?;
-            if got == 0 {
-                self.done = true;
-                return Ok(None);
-            }
-            if got < size {
-                let err = FieldFault::new(
-                    got,
-                    field_at(F::record_fields(), got),
-                    format!(
-                        "file ends {got} bytes into a {size}-byte record; {}",
-                        F::size_rule()
-                    ),
-                )
-                .at(kind, offset, Some(index));
-                let consumed = std::mem::take(&mut self.buf);
-                self.fail(err, &consumed[..got])?;
-                self.buf = consumed;
-                return Ok(None);
-            }
-        }
-        if let Err(fault) = F::decode_record(&self.buf, &mut self.record) {
-            let err = fault.at(kind, offset, Some(index));
-            let consumed = std::mem::take(&mut self.buf);
-            self.fail(err, &consumed)?;
-            self.buf = consumed;
+        let got = self.win.ensure(size).map_err(|e| self.io(e))?;
+        if got == 0 {
+            self.done = true;
             return Ok(None);
         }
+        if got < size {
+            let message = match F::RECORD {
+                RecordSize::Prefixed { .. } => {
+                    format!("file ends {got} bytes into a record whose length field says {size}")
+                }
+                _ => format!(
+                    "file ends {got} bytes into a {size}-byte record; {}",
+                    F::size_rule()
+                ),
+            };
+            let err = FieldFault::new(
+                got,
+                field_at(F::record_fields(), got.min(size - 1)),
+                message,
+            )
+            .at(kind, offset, Some(index));
+            self.fail(err)?;
+            return Ok(None);
+        }
+        let start = self.win.pos;
+        if let Err(fault) = F::decode_record(&self.win.buf[start..start + size], &mut self.record) {
+            let err = fault.at(kind, offset, Some(index));
+            self.fail(err)?;
+            return Ok(None);
+        }
+        self.win.consume(size);
         self.index += 1;
-        self.offset += self.buf.len() as u64;
+        self.offset += size as u64;
         Ok(Some(RecordRef {
             index,
             offset,
             record: &self.record,
-            raw: &self.buf,
+            raw: &self.win.buf[start..start + size],
         }))
     }
 }

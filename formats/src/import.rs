@@ -463,37 +463,35 @@ fn check_address(
     }
     if addr.address_type.is_elemental() {
         let names = ["network", "postoffice", "mailbox"];
-        let parts: Vec<&[u8]> = addr.elements().collect();
         if addr.body.is_empty() && elements == 2 {
             return; // `R PROFS:` style: a whole gateway list.
         }
-        if parts.len() < elements {
-            let code = if elements == 3 && parts.len() == 2 {
-                81
-            } else {
-                19
-            };
+        // At most `elements` parts are kept; `count` counts them all (no allocation).
+        let mut parts: [&[u8]; 3] = [b""; 3];
+        let mut count = 0;
+        for p in addr.elements() {
+            if count < 3 {
+                parts[count] = p;
+            }
+            count += 1;
+        }
+        if count < elements {
+            let code = if elements == 3 && count == 2 { 81 } else { 19 };
             issues.push(Issue::new(
                 code,
                 lineno,
                 at + addr.body.len(),
-                format!(
-                    "expected {elements} `/`-separated elements, found {}",
-                    parts.len()
-                ),
+                format!("expected {elements} `/`-separated elements, found {count}"),
             ));
-        } else if parts.len() > elements {
+        } else if count > elements {
             issues.push(Issue::new(
                 26,
                 lineno,
                 at,
-                format!(
-                    "expected {elements} `/`-separated elements, found {}",
-                    parts.len()
-                ),
+                format!("expected {elements} `/`-separated elements, found {count}"),
             ));
         }
-        for (i, part) in parts.iter().take(elements).enumerate() {
+        for (i, part) in parts.iter().take(elements.min(count)).enumerate() {
             let pat = offset_in(text, part);
             if part.is_empty() {
                 let code = if i == 2 { 81 } else { 17 };

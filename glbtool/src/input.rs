@@ -1,7 +1,7 @@
 //! Opening input files: standard input or a path, with the kind recognised.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use glb_formats::identify::{self, Evidence};
@@ -19,11 +19,9 @@ pub struct Input {
     pub evidence: Evidence,
     /// The size, when known (not for standard input).
     pub size: Option<u64>,
-    /// The bytes, buffered.
+    /// The bytes (the library's reader buffers them).
     pub reader: Box<dyn Read>,
 }
-
-const READ_BUFFER: usize = 1 << 18;
 
 fn open_file(path: &Path) -> Result<(File, u64), CliError> {
     let meta = std::fs::metadata(path).map_err(|e| CliError::from(e).file(path))?;
@@ -49,7 +47,7 @@ pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
             kind,
             evidence: Evidence::Given,
             size: None,
-            reader: Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())),
+            reader: Box::new(io::stdin()),
         });
     }
     let (mut file, size) = open_file(path)?;
@@ -89,6 +87,6 @@ pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
         kind,
         evidence,
         size: Some(size),
-        reader: Box::new(BufReader::with_capacity(READ_BUFFER, file)),
+        reader: Box::new(file),
     })
 }
