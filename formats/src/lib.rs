@@ -23,6 +23,7 @@ pub mod kind;
 pub mod layout;
 pub mod messages;
 pub mod queue;
+pub mod replay;
 
 pub use codepage::CodePage;
 pub use error::{Error, Location, Result};
