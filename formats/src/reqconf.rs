@@ -1,0 +1,485 @@
+//! REQCONF.GLB: the requestor configuration every postoffice keeps in its GLB
+//! directory: its Dir-Sync server, the requestor password, the sync numbers,
+//! the last export and import request times, Import's four queue pointers, the
+//! requested address types and the requestor options.
+//!
+//! Spec: `docs/formats/reqconf.md`. The size (exactly 512 bytes, KB Q77926,
+//! Q123437, Q148705) and the list of contents are documented; the byte layout
+//! is *reconstructed* (byte-packed, little-endian, like the 197-byte PROCESS
+//! record whose odd size rules out padding):
+//!
+//! ```text
+//! +0    [11]  server_network     Dir-Sync server's network, 10 chars + NUL
+//! +11   [11]  server_postoffice  Dir-Sync server's postoffice, 10 chars + NUL
+//! +22   [9]   password           requestor password, 8 chars + NUL
+//! +31   u32   reqsync            ReqSync: updates sent to the server
+//! +35   u32   srvsync            SrvSync: updates received from the server
+//! +39   u32   impsync            imports requested (the I= of ReqTx)
+//! +43   u32   last_export        last Export request, seconds since 1970 UTC
+//! +47   u32   last_import        last Import request, seconds since 1970 UTC
+//! +51   i32   srvtrans_pointer   offset into SRVTRANS.GLB, -1 = none
+//! +55   i32   usrtrans_pointer   offset into USRTRANS.GLB, -1 = none
+//! +59   i32   gwtrans_pointer    offset into GWTRANS.GLB, -1 = none
+//! +63   i32   nmetrans_pointer   offset into NMETRANS.GLB, -1 = none
+//! +67   u16   template_options   0 none, 1 receive, 2 send, 3 both
+//! +69   u32   size_limit         Options, Limit (0 = no limit)
+//! +73   [128] types              requested address types, `PCM|SNADS|X400`
+//! +201  [311] reserved           unknown, kept verbatim
+//! ```
+
+use binrw::{BinRead, BinWrite};
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldFault;
+use crate::fields::{Reserved, Stamp, Text};
+use crate::fixed::{self, FieldTable};
+use crate::format::{Format, NoHeader, RecordSize};
+use crate::layout::{Annotate, Role, Span, Value};
+
+/// The documented size of REQCONF.GLB.
+pub const REQCONF_LEN: usize = 512;
+
+/// The value a queue pointer holds when it points nowhere; setting all four
+/// pointers to it repairs a corrupt pointer (KB Q140462).
+pub const NO_POINTER: i32 = -1;
+
+/// The separator between address types in [`ReqConf::types`] (as in the
+/// documented foreign Dir-Sync key `TYPES=PCM|CSI|profs`, KB Q118298).
+pub const TYPE_SEPARATOR: char = '|';
+
+const FIELDS: &FieldTable = &[
+    (0, 11, "server_network"),
+    (11, 11, "server_postoffice"),
+    (22, 9, "password"),
+    (31, 4, "reqsync"),
+    (35, 4, "srvsync"),
+    (39, 4, "impsync"),
+    (43, 4, "last_export"),
+    (47, 4, "last_import"),
+    (51, 4, "srvtrans_pointer"),
+    (55, 4, "usrtrans_pointer"),
+    (59, 4, "gwtrans_pointer"),
+    (63, 4, "nmetrans_pointer"),
+    (67, 2, "template_options"),
+    (69, 4, "size_limit"),
+    (73, 128, "types"),
+    (201, 311, "reserved"),
+];
+
+/// The whole of REQCONF.GLB.
+#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[brw(little)]
+#[serde(deny_unknown_fields)]
+pub struct ReqConf {
+    /// The Dir-Sync server's network name (Config, Dir-Sync, Requestor, Registration).
+    pub server_network: Text<11>,
+    /// The Dir-Sync server's postoffice name.
+    pub server_postoffice: Text<11>,
+    /// The requestor password the server expects (blank when none).
+    pub password: Text<9>,
+    /// ReqSync: cumulative count of updates sent to the server (KB Q96060).
+    pub reqsync: u32,
+    /// SrvSync: cumulative count of updates received from the server (KB Q96060).
+    pub srvsync: u32,
+    /// Import count: Import requests made so far, the `I=` of ReqTx (KB Q96060, Q119452).
+    pub impsync: u32,
+    /// When the last Export was requested (KB Q131681).
+    pub last_export: Stamp,
+    /// When the last Import was requested (KB Q131681); 0 when never.
+    pub last_import: Stamp,
+    /// Import's position in SRVTRANS.GLB, -1 for none (KB Q140462).
+    pub srvtrans_pointer: i32,
+    /// Import's position in USRTRANS.GLB, -1 for none (KB Q140462).
+    pub usrtrans_pointer: i32,
+    /// Import's position in GWTRANS.GLB, -1 for none (KB Q140462).
+    pub gwtrans_pointer: i32,
+    /// Import's position in NMETRANS.GLB, -1 for none (KB Q140462).
+    pub nmetrans_pointer: i32,
+    /// Template exchange (Options): see [`template_options_meaning`].
+    pub template_options: u16,
+    /// The largest update the server may send in one reply before pacing
+    /// (Options, Limit, KB Q133719); unit undocumented; 0 taken as no limit.
+    pub size_limit: u32,
+    /// The address types to receive, separated by `|` (Types).
+    pub types: Text<128>,
+    /// Bytes of unknown meaning, kept verbatim.
+    pub reserved: Reserved<311>,
+}
+
+/// What a template-options code means (reconstructed codes, after Exchange's
+/// documented DXA-Template-Options: 0 none, 1 incoming, 2 outgoing, 3 both).
+pub fn template_options_meaning(code: u16) -> Option<&'static str> {
+    match code {
+        0 => Some("no template exchange"),
+        1 => Some("receive templates (incoming)"),
+        2 => Some("send templates (outgoing)"),
+        3 => Some("send and receive templates"),
+        _ => None,
+    }
+}
+
+impl ReqConf {
+    /// The Dir-Sync server as `NET/PO`, the way LISTDS prints it.
+    pub fn server(&self) -> String {
+        format!(
+            "{}/{}",
+            self.server_network.text(),
+            self.server_postoffice.text()
+        )
+    }
+
+    /// The requested address types, in stored order, without empty entries.
+    pub fn types_list(&self) -> Vec<String> {
+        split_types(&self.types.text())
+    }
+
+    /// The four queue pointers with the names of the files they point into.
+    pub fn pointers(&self) -> [(&'static str, i32); 4] {
+        [
+            ("SRVTRANS.GLB", self.srvtrans_pointer),
+            ("USRTRANS.GLB", self.usrtrans_pointer),
+            ("GWTRANS.GLB", self.gwtrans_pointer),
+            ("NMETRANS.GLB", self.nmetrans_pointer),
+        ]
+    }
+
+    /// What `LISTDS -r -z` should do (a "local reset", KB Q96060):
+    /// ReqSync, SrvSync and the import count become 0 (KB Q96060, Q119452);
+    /// the four queue pointers become -1, which LISTDS 3.5 forgot to do
+    /// (KB Q140462); the requested types, template options and size limit are
+    /// cleared (KB Q180297: `-z` resets "all requestor information including
+    /// any templates or gateway addresses", after which the administrator sets
+    /// Types and Options again, KB Q96060). The last export and import times
+    /// are kept (KB Q131681), and so are the server registration and password
+    /// (only older LISTDS versions also cleared the server name, KB Q96060).
+    /// Unknown bytes are kept.
+    pub fn reset(&mut self) {
+        self.reqsync = 0;
+        self.srvsync = 0;
+        self.impsync = 0;
+        self.srvtrans_pointer = NO_POINTER;
+        self.usrtrans_pointer = NO_POINTER;
+        self.gwtrans_pointer = NO_POINTER;
+        self.nmetrans_pointer = NO_POINTER;
+        self.types = Text::default();
+        self.template_options = 0;
+        self.size_limit = 0;
+    }
+}
+
+/// Splits a `|`-separated type list, dropping empty entries.
+pub fn split_types(s: &str) -> Vec<String> {
+    s.split(TYPE_SEPARATOR)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn pointer_value(p: i32) -> Value {
+    Value::Signed(i64::from(p))
+}
+
+impl Annotate for ReqConf {
+    fn spans(&self, out: &mut Vec<Span>) {
+        let sync = |v: u32| (Role::Sync, Value::Unsigned(u64::from(v)));
+        fixed::spans(
+            FIELDS,
+            [
+                (Role::Text, fixed::text(&self.server_network)),
+                (Role::Text, fixed::text(&self.server_postoffice)),
+                (Role::Text, fixed::text(&self.password)),
+                sync(self.reqsync),
+                sync(self.srvsync),
+                sync(self.impsync),
+                (Role::Time, Value::Time(self.last_export)),
+                (Role::Time, Value::Time(self.last_import)),
+                (Role::Pointer, pointer_value(self.srvtrans_pointer)),
+                (Role::Pointer, pointer_value(self.usrtrans_pointer)),
+                (Role::Pointer, pointer_value(self.gwtrans_pointer)),
+                (Role::Pointer, pointer_value(self.nmetrans_pointer)),
+                (
+                    Role::Flag,
+                    Value::Code {
+                        raw: u64::from(self.template_options),
+                        meaning: template_options_meaning(self.template_options),
+                    },
+                ),
+                (Role::Number, Value::Unsigned(u64::from(self.size_limit))),
+                (Role::Text, fixed::text(&self.types)),
+                (Role::Unknown, Value::Bytes),
+            ],
+            out,
+        );
+    }
+}
+
+/// The REQCONF.GLB layout: a 512-byte file with no records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReqConfFile;
+
+impl Format for ReqConfFile {
+    type Header = ReqConf;
+    type Record = NoHeader;
+    type Info<'a> = ();
+    const HEADER_LEN: usize = REQCONF_LEN;
+    const RECORD: RecordSize = RecordSize::None;
+
+    fn size_rule() -> &'static str {
+        "REQCONF.GLB is always exactly 512 bytes (KB Q77926, Q123437, Q148705)"
+    }
+
+    fn header_fields() -> &'static [(usize, usize, &'static str)] {
+        FIELDS
+    }
+
+    fn record_fields() -> &'static [(usize, usize, &'static str)] {
+        &[]
+    }
+
+    fn decode_header(bytes: &[u8]) -> Result<ReqConf, FieldFault> {
+        fixed::decode(bytes, FIELDS)
+    }
+
+    fn decode_record(_: &[u8], _: &mut NoHeader) -> Result<(), FieldFault> {
+        Err(FieldFault::new(REQCONF_LEN, "records", Self::size_rule()))
+    }
+
+    fn encode_header(h: &ReqConf, out: &mut Vec<u8>) -> Result<(), FieldFault> {
+        fixed::encode(h, out, FIELDS)
+    }
+
+    fn encode_record(_: &NoHeader, _: &mut Vec<u8>) -> Result<(), FieldFault> {
+        Err(FieldFault::new(REQCONF_LEN, "records", Self::size_rule()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codepage::CodePage;
+    use crate::error::Error;
+    use crate::fixed::test_support::{assert_spans_cover, assert_table_covers};
+    use crate::format::{Document, ReadOptions, Reader};
+    use crate::kind::FileKind;
+    use proptest::prelude::*;
+
+    fn text<const N: usize>(s: &str) -> Text<N> {
+        Text::encode(s, CodePage::Cp850).unwrap()
+    }
+
+    fn bytes_of(h: &ReqConf) -> Vec<u8> {
+        let doc = Document::<ReqConfFile> {
+            kind: FileKind::Reqconf,
+            header: Some(h.clone()),
+            records: vec![],
+            trailing: vec![],
+        };
+        doc.to_bytes().unwrap()
+    }
+
+    fn parse(b: &[u8]) -> crate::Result<Document<ReqConfFile>> {
+        Document::<ReqConfFile>::from_bytes(b, FileKind::Reqconf, ReadOptions::default())
+    }
+
+    fn montgomery() -> ReqConf {
+        ReqConf {
+            server_network: text("POLYNOMIAL"),
+            server_postoffice: text("MONTGOMERY"),
+            reqsync: 17,
+            srvsync: 80,
+            impsync: 1,
+            srvtrans_pointer: 0x0102_0304,
+            usrtrans_pointer: 77,
+            gwtrans_pointer: -1,
+            nmetrans_pointer: 5,
+            types: text("PCM|SNADS|X400|SMTP"),
+            template_options: 3,
+            size_limit: 500,
+            last_export: Stamp(0x0A0B_0C0D),
+            last_import: Stamp(9),
+            ..ReqConf::default()
+        }
+    }
+
+    #[test]
+    fn the_file_is_exactly_the_documented_512_bytes() {
+        assert_table_covers(FIELDS, 512);
+        assert_eq!(bytes_of(&ReqConf::default()).len(), 512);
+        assert_spans_cover(&montgomery(), FIELDS);
+    }
+
+    #[test]
+    fn fields_the_admin_program_needs_lie_beyond_offset_100() {
+        // KB Q123437: a REQCONF.GLB of 100 bytes or less cannot be used.
+        let end_of_known = FIELDS
+            .iter()
+            .filter(|f| f.2 != "reserved")
+            .map(|f| f.0 + f.1)
+            .max()
+            .unwrap();
+        assert!(end_of_known > 100, "{end_of_known}");
+    }
+
+    #[test]
+    fn offsets_hold_what_the_spec_says() {
+        let b = bytes_of(&montgomery());
+        assert_eq!(&b[0..11], b"POLYNOMIAL\0");
+        assert_eq!(&b[11..22], b"MONTGOMERY\0");
+        assert_eq!(&b[22..31], &[0; 9]);
+        assert_eq!(&b[31..35], &17u32.to_le_bytes());
+        assert_eq!(&b[35..39], &80u32.to_le_bytes());
+        assert_eq!(&b[39..43], &1u32.to_le_bytes());
+        assert_eq!(&b[43..47], &[0x0D, 0x0C, 0x0B, 0x0A]);
+        assert_eq!(&b[47..51], &[9, 0, 0, 0]);
+        assert_eq!(&b[51..55], &[4, 3, 2, 1]);
+        assert_eq!(&b[55..59], &[77, 0, 0, 0]);
+        assert_eq!(&b[59..63], &[0xFF; 4]);
+        assert_eq!(&b[63..67], &[5, 0, 0, 0]);
+        assert_eq!(&b[67..69], &[3, 0]);
+        assert_eq!(&b[69..73], &500u32.to_le_bytes());
+        assert_eq!(&b[73..93], b"PCM|SNADS|X400|SMTP\0");
+        assert!(b[93..].iter().all(|&x| x == 0));
+        let back = parse(&b).unwrap();
+        assert_eq!(
+            back.header.as_ref().unwrap().server(),
+            "POLYNOMIAL/MONTGOMERY"
+        );
+        assert_eq!(
+            back.header.unwrap().types_list(),
+            ["PCM", "SNADS", "X400", "SMTP"]
+        );
+    }
+
+    #[test]
+    fn wrong_sizes_are_size_errors_naming_512() {
+        let b = bytes_of(&montgomery());
+        for n in [0usize, 100, 511, 513, 1024] {
+            let mut v = b.clone();
+            v.resize(n, 0);
+            match parse(&v) {
+                Err(Error::Size { size, rule, .. }) => {
+                    assert_eq!(size, n as u64);
+                    assert!(rule.contains("512"), "{rule}");
+                }
+                other => panic!("{n} bytes: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn truncation_names_the_field_it_cuts() {
+        let b = bytes_of(&montgomery());
+        // Size unknown (a stream): the reader finds the end inside the header.
+        let err = Reader::<ReqConfFile, _>::new(
+            &b[..100],
+            FileKind::Reqconf,
+            None,
+            ReadOptions::default(),
+        )
+        .err()
+        .unwrap();
+        let at = err.location().unwrap();
+        assert_eq!((at.offset, at.field), (100, "types"));
+        // Extra bytes after the header are reported too.
+        let mut long = b.clone();
+        long.push(0);
+        let mut r = Reader::<ReqConfFile, _>::new(
+            &long[..],
+            FileKind::Reqconf,
+            None,
+            ReadOptions::default(),
+        )
+        .unwrap();
+        assert!(matches!(r.next_record(), Err(Error::Size { .. })));
+    }
+
+    #[test]
+    fn reset_clears_numbers_sets_pointers_to_minus_one_and_keeps_times_and_server() {
+        let mut c = montgomery();
+        c.reserved.0[10] = 0x5A;
+        c.password = text("SECRET");
+        c.reset();
+        assert_eq!((c.reqsync, c.srvsync, c.impsync), (0, 0, 0));
+        assert_eq!(
+            (
+                c.srvtrans_pointer,
+                c.usrtrans_pointer,
+                c.gwtrans_pointer,
+                c.nmetrans_pointer
+            ),
+            (-1, -1, -1, -1)
+        );
+        assert_eq!(
+            (c.last_export, c.last_import),
+            (Stamp(0x0A0B_0C0D), Stamp(9))
+        );
+        assert_eq!(c.server(), "POLYNOMIAL/MONTGOMERY");
+        assert_eq!(c.password, text("SECRET"));
+        assert!(c.types_list().is_empty());
+        assert_eq!(c.reserved.0[10], 0x5A);
+        let b = bytes_of(&c);
+        assert_eq!(&b[51..67], &[0xFF; 16]);
+    }
+
+    #[test]
+    fn unknown_template_codes_round_trip() {
+        assert_eq!(template_options_meaning(7), None);
+        let mut c = montgomery();
+        c.template_options = 0xBEEF;
+        assert_eq!(parse(&bytes_of(&c)).unwrap().header.unwrap(), c);
+    }
+
+    fn arb_text<const N: usize>() -> impl Strategy<Value = Text<N>> {
+        prop::collection::vec(any::<u8>(), N).prop_map(|v| Text(v.try_into().unwrap()))
+    }
+
+    prop_compose! {
+        fn arb_reqconf()(
+            names in (arb_text::<11>(), arb_text::<11>(), arb_text::<9>()),
+            numbers in any::<(u32, u32, u32, u32, u32)>(),
+            pointers in any::<(i32, i32, i32, i32)>(),
+            options in any::<(u16, u32)>(),
+            types in arb_text::<128>(),
+            reserved in prop::collection::vec(any::<u8>(), 311),
+        ) -> ReqConf {
+            ReqConf {
+                server_network: names.0,
+                server_postoffice: names.1,
+                password: names.2,
+                reqsync: numbers.0,
+                srvsync: numbers.1,
+                impsync: numbers.2,
+                last_export: Stamp(numbers.3),
+                last_import: Stamp(numbers.4),
+                srvtrans_pointer: pointers.0,
+                usrtrans_pointer: pointers.1,
+                gwtrans_pointer: pointers.2,
+                nmetrans_pointer: pointers.3,
+                template_options: options.0,
+                size_limit: options.1,
+                types,
+                reserved: Reserved(reserved.try_into().unwrap()),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_512_bytes_parse_and_write_back_identically(b in prop::collection::vec(any::<u8>(), 512)) {
+            let doc = parse(&b).unwrap();
+            prop_assert_eq!(doc.to_bytes().unwrap(), b);
+        }
+
+        #[test]
+        fn any_value_survives_bytes_and_json(c in arb_reqconf()) {
+            let b = bytes_of(&c);
+            prop_assert_eq!(b.len(), 512);
+            let back = parse(&b).unwrap().header.unwrap();
+            prop_assert_eq!(&back, &c);
+            let json = serde_json::to_string(&c).unwrap();
+            let from_json: ReqConf = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(from_json, c);
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! SRVCONF.GLB: the Dir-Sync server's configuration, kept only on the server
+//! postoffice: a 1024-byte header (the highest SrvSync, the current cycle, the
+//! report mailbox and Keep Updates) and one 1024-byte block per registered
+//! requestor (its name, password, sync numbers, last cycle and last update).
+//!
+//! Spec: `docs/formats/srvconf.md`. The sizes (1024 + 1024 per requestor,
+//! KB Q77926, Q148705, Q96060) and the contents are documented; the byte
+//! layout is *reconstructed* (byte-packed, little-endian). The header follows
+//! the layout written after the SCONFIX conversion (SRVMAIN 3.2.14, ADMIN
+//! 3.2.13, LISTDS 3.2.1, KB Q111703), in which the administrator mailbox field
+//! holds a full 10-character mailbox name.
+//!
+//! ```text
+//! header (1024 bytes)
+//! +0    u32   highest_srvsync  number of the last MSTTRANS entry ("Sync")
+//! +4    u32   cycle            current Dir-Sync cycle
+//! +8    [11]  admin_mailbox    mailbox that receives reports, 10 chars + NUL
+//! +19   u16   keep_updates     days MSTTRANS entries are kept
+//! +21   [1003] reserved        unknown, kept verbatim
+//!
+//! requestor record (1024 bytes)
+//! +0    [32]  name             `TYPE:NET/PO`, e.g. PCM:POLYNOMIAL/MONTGOMERY
+//! +32   [9]   password         8 chars + NUL; blank = accept any password
+//! +41   u32   reqsync          server copy of the requestor's ReqSync
+//! +45   u32   srvsync          server copy of the requestor's SrvSync
+//! +49   u32   impsync          Import requests received from the requestor
+//! +53   u32   last_cycle       last cycle the requestor took part in
+//! +57   u32   last_update      when its last update arrived, seconds since 1970 UTC
+//! +61   [128] types            address types it receives, `PCM|SNADS`
+//! +189  [835] reserved         unknown, kept verbatim
+//! ```
+
+use binrw::{BinRead, BinWrite};
+use serde::{Deserialize, Serialize};
+
+use crate::fields::{Reserved, Stamp, Text};
+use crate::fixed::{self, FieldTable};
+use crate::layout::{Annotate, Role, Span, Value};
+
+/// The documented size of the header and of each requestor block.
+pub const BLOCK_LEN: usize = 1024;
+
+const HEADER_FIELDS: &FieldTable = &[
+    (0, 4, "highest_srvsync"),
+    (4, 4, "cycle"),
+    (8, 11, "admin_mailbox"),
+    (19, 2, "keep_updates"),
+    (21, 1003, "reserved"),
+];
+
+const RECORD_FIELDS: &FieldTable = &[
+    (0, 32, "name"),
+    (32, 9, "password"),
+    (41, 4, "reqsync"),
+    (45, 4, "srvsync"),
+    (49, 4, "impsync"),
+    (53, 4, "last_cycle"),
+    (57, 4, "last_update"),
+    (61, 128, "types"),
+    (189, 835, "reserved"),
+];
+
+/// The SRVCONF.GLB header.
+#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[brw(little)]
+#[serde(deny_unknown_fields)]
+pub struct SrvConfHeader {
+    /// "Highest SrvSync": the number of the last entry in MSTTRANS.GLB (KB Q96060).
+    pub highest_srvsync: u32,
+    /// "Current Dirsync Cycle" (KB Q96060).
+    pub cycle: u32,
+    /// The mailbox that receives Dir-Sync reports (Server, Options, Administrator;
+    /// KB Q125511, Q111703); blank when none.
+    pub admin_mailbox: Text<11>,
+    /// Keep Updates: how long MSTTRANS.GLB entries are kept, in days (KB Q96060, Q108067).
+    pub keep_updates: u16,
+    /// Bytes of unknown meaning, kept verbatim.
+    pub reserved: Reserved<1003>,
+}
+
+/// One registered requestor.
+#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[brw(little)]
+#[serde(deny_unknown_fields)]
+pub struct RequestorRecord {
+    /// The requestor as `TYPE:NET/PO`, e.g. `PCM:POLYNOMIAL/MONTGOMERY` (KB Q96060).
+    pub name: Text<32>,
+    /// The requestor's Dir-Sync password; blank makes the server accept any (KB Q125917).
+    pub password: Text<9>,
+    /// The server's copy of the requestor's ReqSync (KB Q96060).
+    pub reqsync: u32,
+    /// The server's copy of the requestor's SrvSync (KB Q96060).
+    pub srvsync: u32,
+    /// Import requests received from this requestor (the `I=` of SrvTx, KB Q96060).
+    pub impsync: u32,
+    /// The last cycle the requestor took part in (KB Q96060).
+    pub last_cycle: u32,
+    /// When the requestor's last update arrived (KB Q96060).
+    pub last_update: Stamp,
+    /// The address types the requestor receives, separated by `|`.
+    pub types: Text<128>,
+    /// Bytes of unknown meaning, kept verbatim.
+    pub reserved: Reserved<835>,
+}
+
+impl RequestorRecord {
+    /// The address type before the colon (`PCM`), if the name has one.
+    pub fn address_type(&self) -> Option<String> {
+        let name = self.name.text();
+        name.split_once(':').map(|(t, _)| t.to_string())
+    }
+
+    /// The `NET/PO` part of the name (everything after the first colon, or the
+    /// whole name when it has none).
+    pub fn net_po(&self) -> String {
+        let name = self.name.text();
+        match name.split_once(':') {
+            Some((_, rest)) => rest.to_string(),
+            None => name,
+        }
+    }
+
+    /// The address types the requestor receives.
+    pub fn types_list(&self) -> Vec<String> {
+        crate::reqconf::split_types(&self.types.text())
+    }
+}
+
+impl Annotate for SrvConfHeader {
+    fn spans(&self, out: &mut Vec<Span>) {
+        fixed::spans(
+            HEADER_FIELDS,
+            [
+                (Role::Sync, Value::Unsigned(u64::from(self.highest_srvsync))),
+                (Role::Number, Value::Unsigned(u64::from(self.cycle))),
+                (Role::Text, fixed::text(&self.admin_mailbox)),
+                (Role::Number, Value::Unsigned(u64::from(self.keep_updates))),
+                (Role::Unknown, Value::Bytes),
+            ],
+            out,
+        );
+    }
+}
+
+impl Annotate for RequestorRecord {
+    fn spans(&self, out: &mut Vec<Span>) {
+        let sync = |v: u32| (Role::Sync, Value::Unsigned(u64::from(v)));
+        fixed::spans(
+            RECORD_FIELDS,
+            [
+                (Role::Text, fixed::text(&self.name)),
+                (Role::Text, fixed::text(&self.password)),
+                sync(self.reqsync),
+                sync(self.srvsync),
+                sync(self.impsync),
+                (Role::Number, Value::Unsigned(u64::from(self.last_cycle))),
+                (Role::Time, Value::Time(self.last_update)),
+                (Role::Text, fixed::text(&self.types)),
+                (Role::Unknown, Value::Bytes),
+            ],
+            out,
+        );
+    }
+}
+
+/// Derived facts about a requestor record, shown under `info` in JSON.
+#[derive(Debug, Serialize)]
+pub struct RequestorInfo {
+    /// The `NET/PO` part of the name.
+    pub postoffice: String,
+}
+
+/// The SRVCONF.GLB layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SrvConfFile;
+
+fixed::fixed_format!(
+    SrvConfFile,
+    header: SrvConfHeader = HEADER_FIELDS,
+    record: RequestorRecord = RECORD_FIELDS,
+    info: RequestorInfo = |r: &RequestorRecord| Some(RequestorInfo { postoffice: r.net_po() }),
+    rule: "SRVCONF.GLB is a 1024-byte header plus one 1024-byte record per registered requestor, so its size is divisible by 1024 (KB Q77926, Q148705)",
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codepage::CodePage;
+    use crate::error::Error;
+    use crate::fixed::test_support::{assert_spans_cover, assert_table_covers};
+    use crate::format::{Document, ReadOptions, Reader};
+    use crate::kind::FileKind;
+    use proptest::prelude::*;
+
+    fn text<const N: usize>(s: &str) -> Text<N> {
+        Text::encode(s, CodePage::Cp850).unwrap()
+    }
+
+    fn doc(header: SrvConfHeader, records: Vec<RequestorRecord>) -> Document<SrvConfFile> {
+        Document {
+            kind: FileKind::Srvconf,
+            header: Some(header),
+            records,
+            trailing: vec![],
+        }
+    }
+
+    fn parse(b: &[u8]) -> crate::Result<Document<SrvConfFile>> {
+        Document::<SrvConfFile>::from_bytes(b, FileKind::Srvconf, ReadOptions::default())
+    }
+
+    fn header() -> SrvConfHeader {
+        SrvConfHeader {
+            highest_srvsync: 80,
+            cycle: 11,
+            admin_mailbox: text("ADMINISTRA"),
+            keep_updates: 14,
+            ..SrvConfHeader::default()
+        }
+    }
+
+    fn montgomery() -> RequestorRecord {
+        RequestorRecord {
+            name: text("PCM:POLYNOMIAL/MONTGOMERY"),
+            password: text("PASSWORD"),
+            reqsync: 17,
+            srvsync: 80,
+            impsync: 2,
+            last_cycle: 11,
+            last_update: Stamp(761_577_118),
+            types: text("PCM"),
+            ..RequestorRecord::default()
+        }
+    }
+
+    #[test]
+    fn header_and_record_are_the_documented_1024_bytes() {
+        assert_table_covers(HEADER_FIELDS, 1024);
+        assert_table_covers(RECORD_FIELDS, 1024);
+        assert_spans_cover(&header(), HEADER_FIELDS);
+        assert_spans_cover(&montgomery(), RECORD_FIELDS);
+        let b = doc(header(), vec![montgomery(), montgomery(), montgomery()])
+            .to_bytes()
+            .unwrap();
+        assert_eq!(b.len(), 1024 + 3 * 1024);
+    }
+
+    #[test]
+    fn offsets_hold_what_the_spec_says() {
+        let b = doc(header(), vec![montgomery()]).to_bytes().unwrap();
+        assert_eq!(&b[0..4], &80u32.to_le_bytes());
+        assert_eq!(&b[4..8], &11u32.to_le_bytes());
+        // A 10-character mailbox fits with its NUL and leaves Keep Updates alone
+        // (the post-SCONFIX layout, KB Q111703).
+        assert_eq!(&b[8..19], b"ADMINISTRA\0");
+        assert_eq!(&b[19..21], &14u16.to_le_bytes());
+        assert!(b[21..1024].iter().all(|&x| x == 0));
+        let r = &b[1024..];
+        assert_eq!(&r[0..26], b"PCM:POLYNOMIAL/MONTGOMERY\0");
+        assert_eq!(&r[32..41], b"PASSWORD\0");
+        assert_eq!(&r[41..45], &17u32.to_le_bytes());
+        assert_eq!(&r[45..49], &80u32.to_le_bytes());
+        assert_eq!(&r[49..53], &2u32.to_le_bytes());
+        assert_eq!(&r[53..57], &11u32.to_le_bytes());
+        assert_eq!(&r[57..61], &761_577_118u32.to_le_bytes());
+        assert_eq!(&r[61..65], b"PCM\0");
+        assert!(r[65..].iter().all(|&x| x == 0));
+        let back = parse(&b).unwrap();
+        assert_eq!(back.records[0].net_po(), "POLYNOMIAL/MONTGOMERY");
+        assert_eq!(back.records[0].address_type().as_deref(), Some("PCM"));
+        assert_eq!(back.header.unwrap().admin_mailbox.text(), "ADMINISTRA");
+    }
+
+    #[test]
+    fn a_name_without_a_type_is_its_own_net_po() {
+        let r = RequestorRecord {
+            name: text("NET/PO"),
+            ..RequestorRecord::default()
+        };
+        assert_eq!(r.net_po(), "NET/PO");
+        assert_eq!(r.address_type(), None);
+    }
+
+    #[test]
+    fn sizes_not_divisible_by_1024_are_size_errors_naming_1024() {
+        let b = doc(header(), vec![montgomery()]).to_bytes().unwrap();
+        for n in [0usize, 512, 1023, 1025, 2047, 2049] {
+            let mut v = b.clone();
+            v.resize(n, 0);
+            match parse(&v) {
+                Err(Error::Size { size, rule, .. }) => {
+                    assert_eq!(size, n as u64);
+                    assert!(rule.contains("1024"), "{rule}");
+                }
+                other => panic!("{n} bytes: {other:?}"),
+            }
+        }
+        // A header alone is a valid server with no requestors.
+        assert_eq!(parse(&b[..1024]).unwrap().records.len(), 0);
+    }
+
+    #[test]
+    fn truncation_names_the_field_it_cuts() {
+        let b = doc(header(), vec![montgomery(), montgomery()])
+            .to_bytes()
+            .unwrap();
+        let cut = &b[..2048 + 50];
+        let mut r =
+            Reader::<SrvConfFile, _>::new(cut, FileKind::Srvconf, None, ReadOptions::default())
+                .unwrap();
+        assert!(r.next_record().unwrap().is_some());
+        let err = r.next_record().unwrap_err();
+        let at = err.location().unwrap();
+        assert_eq!((at.offset, at.record, at.field), (2098, Some(1), "impsync"));
+        let err = Reader::<SrvConfFile, _>::new(
+            &b[..10],
+            FileKind::Srvconf,
+            None,
+            ReadOptions::default(),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(err.location().unwrap().field, "admin_mailbox");
+    }
+
+    fn arb_text<const N: usize>() -> impl Strategy<Value = Text<N>> {
+        prop::collection::vec(any::<u8>(), N).prop_map(|v| Text(v.try_into().unwrap()))
+    }
+
+    prop_compose! {
+        fn arb_header()(n in any::<(u32, u32, u16)>(), mailbox in arb_text::<11>(),
+                        reserved in prop::collection::vec(any::<u8>(), 1003)) -> SrvConfHeader {
+            SrvConfHeader {
+                highest_srvsync: n.0,
+                cycle: n.1,
+                admin_mailbox: mailbox,
+                keep_updates: n.2,
+                reserved: Reserved(reserved.try_into().unwrap()),
+            }
+        }
+    }
+
+    prop_compose! {
+        fn arb_record()(name in arb_text::<32>(), password in arb_text::<9>(),
+                        n in any::<(u32, u32, u32, u32, u32)>(), types in arb_text::<128>(),
+                        reserved in prop::collection::vec(any::<u8>(), 835)) -> RequestorRecord {
+            RequestorRecord {
+                name,
+                password,
+                reqsync: n.0,
+                srvsync: n.1,
+                impsync: n.2,
+                last_cycle: n.3,
+                last_update: Stamp(n.4),
+                types,
+                reserved: Reserved(reserved.try_into().unwrap()),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_bytes_of_a_valid_size_write_back_identically(
+            b in (0usize..4).prop_flat_map(|n| prop::collection::vec(any::<u8>(), 1024 * (n + 1)))
+        ) {
+            let d = parse(&b).unwrap();
+            prop_assert_eq!(d.records.len(), b.len() / 1024 - 1);
+            prop_assert_eq!(d.to_bytes().unwrap(), b);
+        }
+
+        #[test]
+        fn any_value_survives_bytes_and_json(h in arb_header(), records in prop::collection::vec(arb_record(), 0..4)) {
+            let d = doc(h, records);
+            let back = parse(&d.to_bytes().unwrap()).unwrap();
+            prop_assert_eq!(&back, &d);
+            for r in &d.records {
+                let json = serde_json::to_string(r).unwrap();
+                prop_assert_eq!(&serde_json::from_str::<RequestorRecord>(&json).unwrap(), r);
+            }
+            let json = serde_json::to_string(d.header.as_ref().unwrap()).unwrap();
+            prop_assert_eq!(serde_json::from_str::<SrvConfHeader>(&json).unwrap(), d.header.unwrap());
+        }
+    }
+}
