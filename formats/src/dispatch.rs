@@ -15,6 +15,18 @@ macro_rules! with_format {
                 type $F = $crate::queue::Queue;
                 $body
             }
+            $crate::Family::ReqConf => {
+                type $F = $crate::reqconf::ReqConfFile;
+                $body
+            }
+            $crate::Family::SrvConf => {
+                type $F = $crate::srvconf::SrvConfFile;
+                $body
+            }
+            $crate::Family::Process => {
+                type $F = $crate::process::ProcessFile;
+                $body
+            }
             _ => $other,
         }
     }};

@@ -1,20 +1,37 @@
 //! `glbtool build`: write a file from the JSON `dump --format json` printed.
 
-use std::io::{BufWriter, Read};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Args;
-use glb_formats::format::Format;
+use clap::{Args, ValueEnum};
+use glb_formats::dssched::{self, PostofficeRole};
+use glb_formats::format::{Document, Format, ReadOptions};
 use glb_formats::json;
+use glb_formats::process::{schedule, ProcessFile, ProcessKind};
 use glb_formats::{with_format, CodePage, FileKind};
+use tempfile::NamedTempFile;
 
 use crate::output::{CliError, CliResult};
+use crate::timefmt::Zone;
+
+/// Which kind of postoffice a DSSCHED schedule is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// The Dir-Sync server: T1, T2 and T3 entries are used.
+    Server,
+    /// A requestor: T2 entries are ignored, as DSSCHED did.
+    Requestor,
+}
 
 /// Arguments of `build`.
 #[derive(Args, Debug)]
 pub struct BuildArgs {
-    /// The JSON document (`-` for standard input).
-    pub input: PathBuf,
+    /// The JSON document (`-` for standard input); not with --from-dssched.
+    #[arg(
+        required_unless_present = "from_dssched",
+        conflicts_with = "from_dssched"
+    )]
+    pub input: Option<PathBuf>,
     /// The kind of file to write.
     #[arg(long)]
     pub kind: FileKind,
@@ -25,14 +42,36 @@ pub struct BuildArgs {
     /// Code page for text when the document does not name one.
     #[arg(long, default_value = "850")]
     pub codepage: CodePage,
+    /// Build PROCESS.GLB from a DSSCHED text file (`T1 Sat 13:45` lines, as
+    /// `dump --format dssched` or `dssched -x` wrote) instead of JSON.
+    #[arg(long, value_name = "TIMES.TXT")]
+    pub from_dssched: Option<PathBuf>,
+    /// With --from-dssched: the PROCESS.GLB to start from (header, IDs, windows,
+    /// comments are kept); without it the schedule starts from an empty file.
+    #[arg(long, value_name = "PROCESS.GLB", requires = "from_dssched")]
+    pub base: Option<PathBuf>,
+    /// With --from-dssched: server or requestor (a requestor ignores T2
+    /// entries). Default: server when the base has a T2 record, else requestor.
+    #[arg(long, value_enum, requires = "from_dssched")]
+    pub role: Option<RoleArg>,
+    /// With --from-dssched: the time zone of the times in the text (UTC by
+    /// default; DSSCHED itself used TZ, PST8PDT when unset).
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
 }
 
 /// Runs `build`.
 pub fn run(args: BuildArgs) -> CliResult {
-    let source: Box<dyn Read> = if args.input.as_os_str() == "-" {
+    if let Some(times) = &args.from_dssched {
+        return from_dssched(times, &args).map_err(|e| e.file(times));
+    }
+    let input = args.input.clone().ok_or_else(|| {
+        CliError::usage("give the JSON document to build from, or --from-dssched")
+    })?;
+    let source: Box<dyn Read> = if input.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(&args.input).map_err(|e| CliError::from(e).file(&args.input))?)
+        Box::new(std::fs::File::open(&input).map_err(|e| CliError::from(e).file(&input))?)
     };
     let source = std::io::BufReader::with_capacity(1 << 16, source);
     let family = args.kind.family();
@@ -40,37 +79,112 @@ pub fn run(args: BuildArgs) -> CliResult {
         "glbtool cannot build {} files yet",
         args.kind
     ))));
-    r.map_err(|e| e.file(&args.input))
+    r.map_err(|e| e.file(&input))
 }
 
 fn build_with<F: Format>(source: impl Read, args: &BuildArgs) -> CliResult {
-    let dir = parent_dir(&args.output);
+    let summary = write_atomically(&args.output, |w| {
+        json::build::<F, _, _>(source, args.kind, w, args.codepage)
+            .map_err(|e| CliError::from(e).with_hint("the output file was not written"))
+    })?;
+    report(&args.output, summary.records, summary.trailing);
+    Ok(0)
+}
+
+/// Writes `output` through a temporary file beside it, renamed into place
+/// only when `fill` succeeded, so a failure leaves nothing behind.
+fn write_atomically<T>(
+    output: &Path,
+    fill: impl FnOnce(BufWriter<NamedTempFile>) -> Result<(BufWriter<NamedTempFile>, T), CliError>,
+) -> Result<T, CliError> {
     let tmp = tempfile::Builder::new()
         .prefix(".glbtool-build-")
-        .tempfile_in(dir)
-        .map_err(|e| CliError::from(e).file(&args.output))?;
-    let (writer, summary) =
-        json::build::<F, _, _>(source, args.kind, BufWriter::new(tmp), args.codepage)
-            .map_err(|e| CliError::from(e).with_hint("the output file was not written"))?;
+        .tempfile_in(parent_dir(output))
+        .map_err(|e| CliError::from(e).file(output))?;
+    let (writer, value) = fill(BufWriter::new(tmp))?;
     let tmp = writer
         .into_inner()
-        .map_err(|e| CliError::from(e.into_error()).file(&args.output))?;
+        .map_err(|e| CliError::from(e.into_error()).file(output))?;
     tmp.as_file()
         .sync_all()
-        .map_err(|e| CliError::from(e).file(&args.output))?;
-    tmp.persist(&args.output)
-        .map_err(|e| CliError::from(e.error).file(&args.output))?;
+        .map_err(|e| CliError::from(e).file(output))?;
+    tmp.persist(output)
+        .map_err(|e| CliError::from(e.error).file(output))?;
+    Ok(value)
+}
+
+fn report(output: &Path, records: u64, trailing: u64) {
     eprintln!(
         "glbtool: wrote {} ({} record{}{})",
-        args.output.display(),
-        summary.records,
-        if summary.records == 1 { "" } else { "s" },
-        if summary.trailing > 0 {
-            format!(", {} trailing bytes", summary.trailing)
+        output.display(),
+        records,
+        if records == 1 { "" } else { "s" },
+        if trailing > 0 {
+            format!(", {trailing} trailing bytes")
         } else {
             String::new()
         }
     );
+}
+
+/// `build --kind process --from-dssched TIMES.TXT [--base PROCESS.GLB]`:
+/// what `dssched -i` does (KB Q96060, Q119590).
+fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
+    if args.kind != FileKind::Process {
+        return Err(CliError::usage(format!(
+            "--from-dssched builds PROCESS.GLB (--kind process), not {}",
+            args.kind
+        )));
+    }
+    let text = if times.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(times)?
+    };
+    let lines = dssched::parse(&text).map_err(|e| CliError::usage(e.to_string()))?;
+    let base = match &args.base {
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| CliError::from(e).file(p))?;
+            Document::<ProcessFile>::from_bytes(&bytes, FileKind::Process, ReadOptions::default())
+                .map_err(|e| CliError::from(e).file(p))?
+        }
+        None => schedule(Vec::new()),
+    };
+    let role = match args.role {
+        Some(RoleArg::Server) => PostofficeRole::Server,
+        Some(RoleArg::Requestor) => PostofficeRole::Requestor,
+        None if base
+            .records
+            .iter()
+            .any(|r| r.kind() == Some(ProcessKind::ServerProcess)) =>
+        {
+            PostofficeRole::Server
+        }
+        None => PostofficeRole::Requestor,
+    };
+    let zone = Zone::parse(&args.tz).map_err(CliError::usage)?;
+    let doc = dssched::apply(&base, &lines, role, zone.tz())
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    let skipped = lines.len() - doc.records.len();
+    if skipped > 0 {
+        eprintln!(
+            "glbtool: {skipped} T2 entr{} ignored: a requestor does not run T2 (use --role server for the Dir-Sync server)",
+            if skipped == 1 { "y" } else { "ies" }
+        );
+    }
+    eprintln!(
+        "glbtool: DSSCHED times read as local times in {}",
+        zone.label()
+    );
+    let bytes = doc.to_bytes()?;
+    write_atomically(&args.output, |mut w| {
+        w.write_all(&bytes)
+            .map_err(|e| CliError::from(e).file(&args.output))?;
+        Ok((w, ()))
+    })?;
+    report(&args.output, doc.records.len() as u64, 0);
     Ok(0)
 }
 

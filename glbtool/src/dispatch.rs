@@ -6,10 +6,15 @@
 use std::io::{Read, Write};
 
 use glb_formats::codepage::CodePage;
+use glb_formats::dssched;
 use glb_formats::format::{Format, Reader};
+use glb_formats::process::ProcessFile;
 use glb_formats::queue::Queue;
+use glb_formats::reqconf::ReqConfFile;
+use glb_formats::srvconf::SrvConfFile;
 
 use crate::output::CliError;
+use crate::render::config::ConfigView;
 use crate::render::queue::QueueView;
 use crate::render::Painter;
 use crate::timefmt::Zone;
@@ -38,6 +43,116 @@ pub trait TextView: Format {
     ) -> Result<u8, CliError>
     where
         Self: Sized;
+
+    /// Writes the DSSCHED text form (`T1 Sat 13:45` lines); only PROCESS.GLB has one.
+    fn dssched<R: Read, W: Write>(
+        _reader: &mut Reader<Self, R>,
+        _out: &mut W,
+        _ctx: &TextContext,
+    ) -> Result<u8, CliError>
+    where
+        Self: Sized,
+    {
+        Err(CliError::usage(
+            "--format dssched is the DSSCHED text form of PROCESS.GLB; this file is not one",
+        ))
+    }
+}
+
+fn config_view<'a>(ctx: &'a TextContext) -> ConfigView<'a> {
+    ConfigView {
+        painter: ctx.painter,
+        zone: ctx.zone,
+    }
+}
+
+impl TextView for ReqConfFile {
+    fn text<R: Read, W: Write>(
+        reader: &mut Reader<Self, R>,
+        out: &mut W,
+        ctx: &TextContext,
+    ) -> Result<u8, CliError> {
+        let view = config_view(ctx);
+        view.title(out, &ctx.title)?;
+        if let Some(h) = reader.header() {
+            view.reqconf(out, h)?;
+        }
+        // Reports bytes after the 512 (a size error) when the size was unknown.
+        while reader.next_record()?.is_some() {}
+        Ok(0)
+    }
+}
+
+impl TextView for SrvConfFile {
+    fn text<R: Read, W: Write>(
+        reader: &mut Reader<Self, R>,
+        out: &mut W,
+        ctx: &TextContext,
+    ) -> Result<u8, CliError> {
+        let view = config_view(ctx);
+        view.title(out, &ctx.title)?;
+        let header = reader.header().cloned();
+        let first = reader.next_record()?.map(|r| r.record.clone());
+        if let Some(h) = &header {
+            let server = first.as_ref().map(|r| r.net_po());
+            view.srvconf_header(out, h, server.as_deref())?;
+        }
+        let Some(first) = first else {
+            writeln!(out, "No requestor records.")?;
+            return Ok(0);
+        };
+        view.requestor(out, 1, &first)?;
+        while let Some(r) = reader.next_record()? {
+            view.requestor(out, r.index + 1, r.record)?;
+        }
+        Ok(0)
+    }
+}
+
+impl TextView for ProcessFile {
+    fn text<R: Read, W: Write>(
+        reader: &mut Reader<Self, R>,
+        out: &mut W,
+        ctx: &TextContext,
+    ) -> Result<u8, CliError> {
+        let view = config_view(ctx);
+        view.title(out, &ctx.title)?;
+        if let Some(h) = reader.header() {
+            view.process_header(out, &h.reserved)?;
+        }
+        let mut count = 0;
+        while let Some(r) = reader.next_record()? {
+            view.process(out, r.index + 1, r.record)?;
+            count += 1;
+        }
+        if count == 0 {
+            writeln!(out, "No scheduled processes (a reset PROCESS.GLB is the 512-byte header alone, KB Q119111).")?;
+        }
+        Ok(0)
+    }
+
+    fn dssched<R: Read, W: Write>(
+        reader: &mut Reader<Self, R>,
+        out: &mut W,
+        ctx: &TextContext,
+    ) -> Result<u8, CliError> {
+        // The zone goes to standard error so that the output stays a DSSCHED file.
+        eprintln!(
+            "glbtool: DSSCHED times are local times in {} (use --tz to change)",
+            ctx.zone.label()
+        );
+        let mut skipped = 0;
+        while let Some(r) = reader.next_record()? {
+            match dssched::export(std::slice::from_ref(r.record), ctx.zone.tz()).first() {
+                Some(line) => writeln!(out, "{line}")?,
+                None => skipped += 1,
+            }
+        }
+        if skipped > 0 {
+            eprintln!("glbtool: {skipped} record(s) with an unknown process code have no DSSCHED form and were left out");
+        }
+        Ok(0)
+    }
 }
 
 impl TextView for Queue {

@@ -27,6 +27,9 @@ pub enum DumpFormat {
     Json,
     /// One JSON value per line: a file line, one line per record, an end line.
     Ndjson,
+    /// PROCESS.GLB only: DSSCHED's text form, `T1 Sat 13:45` per record, in the
+    /// --tz zone (read back with `build --from-dssched`).
+    Dssched,
 }
 
 /// Arguments of `dump`.
@@ -55,6 +58,13 @@ pub fn run(args: DumpArgs) -> CliResult {
     let input = input::open(&args.file, args.kind)?;
     let path = input.path.clone();
     let family = input.kind.family();
+    if args.format == DumpFormat::Dssched && family != glb_formats::Family::Process {
+        return Err(CliError::usage(format!(
+            "--format dssched is the DSSCHED text form of PROCESS.GLB; {} is {}",
+            path.display(),
+            input.kind
+        )));
+    }
     let r = with_format!(family, |F| dump_with::<F>(input, &args), else Err(CliError::usage(format!(
         "{} files are recognised but glbtool cannot show them yet",
         family_name(&args)
@@ -90,7 +100,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 .map_err(|e| CliError::from(e).with_hint(salvage_hint(args.salvage)))?;
             0
         }
-        DumpFormat::Text => {
+        DumpFormat::Text | DumpFormat::Dssched => {
             let ctx = TextContext {
                 painter,
                 zone: &zone,
@@ -98,7 +108,12 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 check_crc: args.check_crc,
                 title,
             };
-            codepage::scope(cp, || F::text(&mut reader, &mut out, &ctx))
+            let view = if args.format == DumpFormat::Text {
+                F::text
+            } else {
+                F::dssched
+            };
+            codepage::scope(cp, || view(&mut reader, &mut out, &ctx))
                 .map_err(|e| e.with_hint(salvage_hint(args.salvage)))?
         }
         DumpFormat::Hex => {

@@ -4,6 +4,7 @@
 //! docs/formats/queue.md). They are shown in UTC unless `--tz` names a zone.
 
 use glb_formats::fields::Stamp;
+use glb_formats::timezone;
 use jiff::tz::{Offset, TimeZone};
 
 /// A zone for display, with the label text views print.
@@ -20,6 +21,16 @@ impl Zone {
             tz: TimeZone::UTC,
             label: "UTC".into(),
         }
+    }
+
+    /// The zone.
+    pub fn tz(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    /// The zone's name as given (`UTC`, `PST8PDT (as POSIX ...)`).
+    pub fn label(&self) -> &str {
+        &self.label
     }
 
     /// What text views print: `times in UTC (use --tz to change)`.
@@ -51,7 +62,9 @@ impl Zone {
                 })
                 .map_err(|e| format!("unknown time zone `{t}`: {e}"));
         }
-        let posix = ms_c_tz_to_posix(t).unwrap_or_else(|| t.to_string());
+        // MS C TZ values (`PST8PDT`, `ast-10`) get the daylight rule of the era
+        // (glb_formats::timezone); anything else is tried as a POSIX TZ string.
+        let posix = timezone::parse_ms_c_tz(t).map_or_else(|_| t.to_string(), |z| z.posix());
         TimeZone::posix(&posix)
             .map(|tz| Zone {
                 tz,
@@ -80,36 +93,6 @@ fn parse_offset(t: &str) -> Option<Offset> {
         return None;
     }
     Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()
-}
-
-/// Translates an MS C run-time TZ value (`xxxN[yyy]`, hours west of UTC
-/// positive, KB Q101753) into a POSIX TZ string. When a daylight name is
-/// given, the US rules of the era (first Sunday of April to last Sunday of
-/// October, 02:00) apply, as the MS C run time assumed (reconstructed).
-pub fn ms_c_tz_to_posix(t: &str) -> Option<String> {
-    let b = t.as_bytes();
-    if b.len() < 4 || !b[..3].iter().all(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    let mut i = 3;
-    if matches!(b.get(i), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    let digits_start = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    if i == digits_start || i - digits_start > 2 {
-        return None;
-    }
-    let dst = &t[i..];
-    if dst.is_empty() {
-        return Some(t.to_string());
-    }
-    if dst.len() == 3 && dst.bytes().all(|c| c.is_ascii_alphabetic()) {
-        return Some(format!("{t},M4.1.0/2,M10.5.0/2"));
-    }
-    None
 }
 
 /// A stamp the way C `ctime()` prints it in the LISTQ/LISTDS samples:

@@ -2,6 +2,7 @@
 //! bytes themselves; what they show comes from the library's models and
 //! field maps.
 
+pub mod config;
 pub mod findings;
 pub mod hex;
 pub mod queue;
