@@ -59,11 +59,17 @@ pub trait TextView: Format {
     }
 }
 
-fn config_view<'a>(ctx: &'a TextContext) -> ConfigView<'a> {
-    ConfigView {
+/// A configuration view, after writing its title and time-zone statement.
+fn config_view<'a, W: Write>(
+    ctx: &'a TextContext,
+    out: &mut W,
+) -> Result<ConfigView<'a>, CliError> {
+    let view = ConfigView {
         painter: ctx.painter,
         zone: ctx.zone,
-    }
+    };
+    view.title(out, &ctx.title)?;
+    Ok(view)
 }
 
 impl TextView for ReqConfFile {
@@ -72,8 +78,7 @@ impl TextView for ReqConfFile {
         out: &mut W,
         ctx: &TextContext,
     ) -> Result<u8, CliError> {
-        let view = config_view(ctx);
-        view.title(out, &ctx.title)?;
+        let view = config_view(ctx, out)?;
         if let Some(h) = reader.header() {
             view.reqconf(out, h)?;
         }
@@ -89,8 +94,7 @@ impl TextView for SrvConfFile {
         out: &mut W,
         ctx: &TextContext,
     ) -> Result<u8, CliError> {
-        let view = config_view(ctx);
-        view.title(out, &ctx.title)?;
+        let view = config_view(ctx, out)?;
         let header = reader.header().cloned();
         let first = reader.next_record()?.map(|r| r.record.clone());
         if let Some(h) = &header {
@@ -115,8 +119,7 @@ impl TextView for ProcessFile {
         out: &mut W,
         ctx: &TextContext,
     ) -> Result<u8, CliError> {
-        let view = config_view(ctx);
-        view.title(out, &ctx.title)?;
+        let view = config_view(ctx, out)?;
         if let Some(h) = reader.header() {
             view.process_header(out, &h.reserved)?;
         }

@@ -22,6 +22,30 @@ pub fn glbtool() -> Command {
     c
 }
 
+/// Dumps `file` in each of `formats` and returns each exit code with its
+/// standard error, after checking that glbtool exited 0 or 2 without panicking.
+pub fn dump_outcomes(file: &Path, formats: &[&str]) -> Vec<(i32, String)> {
+    formats
+        .iter()
+        .map(|format| {
+            let out = glbtool()
+                .args(["dump", "--format", format])
+                .arg(file)
+                .output()
+                .unwrap();
+            let code = out.status.code().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(
+                code == 0 || code == 2,
+                "exit {code} for --format {format} of {}",
+                file.display()
+            );
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            (code, stderr)
+        })
+        .collect()
+}
+
 /// Every file below `dir`, sorted.
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
