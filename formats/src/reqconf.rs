@@ -24,7 +24,9 @@
 //! +67   u16   template_options   0 none, 1 receive, 2 send, 3 both
 //! +69   u32   size_limit         Options, Limit (0 = no limit)
 //! +73   [128] types              requested address types, `PCM|SNADS|X400`
-//! +201  [311] reserved           unknown, kept verbatim
+//! +201  [11]  local_network      this postoffice's own network
+//! +212  [11]  local_postoffice   this postoffice's own name
+//! +223  [289] reserved           unknown, kept verbatim
 //! ```
 
 use binrw::{BinRead, BinWrite};
@@ -63,7 +65,9 @@ const FIELDS: &FieldTable = &[
     (67, 2, "template_options"),
     (69, 4, "size_limit"),
     (73, 128, "types"),
-    (201, 311, "reserved"),
+    (201, 11, "local_network"),
+    (212, 11, "local_postoffice"),
+    (223, 289, "reserved"),
 ];
 
 /// The whole of REQCONF.GLB.
@@ -102,8 +106,14 @@ pub struct ReqConf {
     pub size_limit: u32,
     /// The address types to receive, separated by `|` (Types).
     pub types: Text<128>,
+    /// This postoffice's own network (reconstructed: LISTDS `-r` names the
+    /// local postoffice in its heading, `Examining NET/PO Requestor
+    /// Configuration Record`, KB Q96060; blank when unknown).
+    pub local_network: Text<11>,
+    /// This postoffice's own name (reconstructed, see `local_network`).
+    pub local_postoffice: Text<11>,
     /// Bytes of unknown meaning, kept verbatim.
-    pub reserved: Reserved<311>,
+    pub reserved: Reserved<289>,
 }
 
 /// What a template-options code means (reconstructed codes, after Exchange's
@@ -126,6 +136,12 @@ impl ReqConf {
             self.server_network.text(),
             self.server_postoffice.text()
         )
+    }
+
+    /// This postoffice as `NET/PO`, when REQCONF records it.
+    pub fn local(&self) -> Option<String> {
+        let (n, p) = (self.local_network.text(), self.local_postoffice.text());
+        (!n.is_empty() && !p.is_empty()).then(|| format!("{n}/{p}"))
     }
 
     /// The requested address types, in stored order, without empty entries.
@@ -207,6 +223,8 @@ impl Annotate for ReqConf {
                 ),
                 (Role::Number, Value::Unsigned(u64::from(self.size_limit))),
                 (Role::Text, fixed::text(&self.types)),
+                (Role::Text, fixed::text(&self.local_network)),
+                (Role::Text, fixed::text(&self.local_postoffice)),
                 (Role::Unknown, Value::Bytes),
             ],
             out,
@@ -441,7 +459,8 @@ mod tests {
             pointers in any::<(i32, i32, i32, i32)>(),
             options in any::<(u16, u32)>(),
             types in arb_text::<128>(),
-            reserved in prop::collection::vec(any::<u8>(), 311),
+            local in (arb_text::<11>(), arb_text::<11>()),
+            reserved in prop::collection::vec(any::<u8>(), 289),
         ) -> ReqConf {
             ReqConf {
                 server_network: names.0,
@@ -459,6 +478,8 @@ mod tests {
                 template_options: options.0,
                 size_limit: options.1,
                 types,
+                local_network: local.0,
+                local_postoffice: local.1,
                 reserved: Reserved(reserved.try_into().unwrap()),
             }
         }

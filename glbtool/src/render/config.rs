@@ -149,7 +149,8 @@ impl ConfigView<'_> {
 
     /// The LISTDS `-r` view, then the fields LISTDS does not print.
     pub fn reqconf<W: Write>(&self, out: &mut W, c: &ReqConf) -> io::Result<()> {
-        writeln!(out, "Examining REQCONF.GLB Requestor Configuration Record")?;
+        let local = c.local().unwrap_or_else(|| "REQCONF.GLB".into());
+        writeln!(out, "Examining {local} Requestor Configuration Record")?;
         writeln!(out)?;
         writeln!(out, "Dir-Sync Server: {}", visible(&c.server()))?;
         writeln!(out, "ReqSync = {}, SrvSync = {}", c.reqsync, c.srvsync)?;

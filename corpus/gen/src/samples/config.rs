@@ -134,6 +134,8 @@ pub fn montgomery_reqconf() -> ReqConf {
         template_options: 3,
         size_limit: 0,
         types: text("PCM|SNADS|X400|SMTP"),
+        local_network: text("POLYNOMIAL"),
+        local_postoffice: text("MONTGOMERY"),
         ..ReqConf::default()
     }
 }
@@ -155,6 +157,8 @@ pub fn november_reset_reqconf() -> ReqConf {
         nmetrans_pointer: NO_POINTER,
         template_options: 1,
         types: text("PCM"),
+        local_network: text("POLYNOMIAL"),
+        local_postoffice: text("NOVEMBER"),
         ..ReqConf::default()
     };
     c.reset();
