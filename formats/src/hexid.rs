@@ -9,10 +9,9 @@
 //! `docs/formats/postoffice.md`.
 
 use binrw::{BinRead, BinWrite};
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::fields::Text;
+use crate::fields::{u32_or_text, Text};
 
 /// A hexid: a mailbag / object number.
 ///
@@ -93,18 +92,12 @@ impl Serialize for Hexid {
 
 impl<'de> Deserialize<'de> for Hexid {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            N(u32),
-            S(String),
-        }
-        match Either::deserialize(d).map_err(|_| {
-            D::Error::custom("expected a hexid: 8 hex digits such as \"0000002E\", or a 32-bit integer")
-        })? {
-            Either::N(n) => Ok(Hexid(n)),
-            Either::S(s) => Hexid::parse(&s).map_err(D::Error::custom),
-        }
+        u32_or_text(
+            d,
+            "expected a hexid: 8 hex digits such as \"0000002E\", or a 32-bit integer",
+            |s| Hexid::parse(s).map(|h| h.0),
+        )
+        .map(Hexid)
     }
 }
 

@@ -27,6 +27,7 @@ pub mod messages;
 pub mod netpo;
 pub mod network;
 pub mod nme;
+pub mod postoffice;
 pub mod queue;
 pub mod replay;
 pub mod usr;

@@ -4,6 +4,7 @@ use glb_formats::fields::Stamp;
 
 use crate::Sample;
 
+pub mod lists;
 pub mod queue;
 
 /// `Thu Apr 07 12:13:52 1994`, the date stamp of the LISTQ sample (KB Q96060), as UTC.
@@ -13,5 +14,6 @@ pub const LISTQ_DATE: Stamp = Stamp(765_720_832);
 pub fn samples() -> Vec<Sample> {
     let mut out = Vec::new();
     out.extend(queue::samples());
+    out.extend(lists::samples());
     out
 }
