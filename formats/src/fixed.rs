@@ -176,7 +176,11 @@ pub(crate) mod testing {
     pub fn bytes_round_trip<F: Format>(kind: FileKind, bytes: &[u8]) -> Document<F> {
         let doc = Document::<F>::from_bytes(bytes, kind, ReadOptions::default())
             .unwrap_or_else(|e| panic!("{kind} should accept {} bytes: {e}", bytes.len()));
-        assert_eq!(doc.to_bytes().unwrap(), bytes, "{kind} writes back what it read");
+        assert_eq!(
+            doc.to_bytes().unwrap(),
+            bytes,
+            "{kind} writes back what it read"
+        );
         doc
     }
 
@@ -204,7 +208,9 @@ pub(crate) mod testing {
             bytes.resize(len, 0);
             let err = Document::<F>::from_bytes(&bytes, kind, ReadOptions::default()).unwrap_err();
             match &err {
-                Error::Size { size: got, rule, .. } => {
+                Error::Size {
+                    size: got, rule, ..
+                } => {
                     assert_eq!(*got, len as u64);
                     assert!(rule.contains(&format!("{size}-byte")), "{rule}");
                     assert!(rule.contains("KB Q"), "the rule cites its source: {rule}");

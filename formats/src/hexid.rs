@@ -17,9 +17,7 @@ use crate::fields::{u32_or_text, Text};
 ///
 /// JSON form: the 8-digit upper-case hex string, e.g. `"0000002E"`; a plain
 /// integer is accepted on input too.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BinRead, BinWrite,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BinRead, BinWrite)]
 #[brw(little)]
 pub struct Hexid(pub u32);
 
@@ -131,7 +129,10 @@ mod tests {
         assert_eq!(&t.0, b"0000002E\0");
         assert_eq!(Hexid::from_text(&t), Some(Hexid(0x2E)));
         assert_eq!(Hexid::from_text(&Text::<9>::default()), None);
-        assert_eq!(Hexid::from_file_name("po/USR/0000000A.USR"), Some(Hexid(10)));
+        assert_eq!(
+            Hexid::from_file_name("po/USR/0000000A.USR"),
+            Some(Hexid(10))
+        );
         assert_eq!(Hexid::from_file_name("nme\\0000000a.nme"), Some(Hexid(10)));
         assert_eq!(Hexid::from_file_name("ADMIN.NME"), None);
         assert_eq!(Hexid::from_file_name("TMP00003.NME"), None);
@@ -140,7 +141,10 @@ mod tests {
     #[test]
     fn json_is_the_digit_string() {
         assert_eq!(serde_json::to_string(&Hexid(0x2E)).unwrap(), "\"0000002E\"");
-        assert_eq!(serde_json::from_str::<Hexid>("\"0000002E\"").unwrap(), Hexid(0x2E));
+        assert_eq!(
+            serde_json::from_str::<Hexid>("\"0000002E\"").unwrap(),
+            Hexid(0x2E)
+        );
         assert_eq!(serde_json::from_str::<Hexid>("46").unwrap(), Hexid(0x2E));
         assert!(serde_json::from_str::<Hexid>("\"2E\"").is_err());
     }

@@ -35,6 +35,6 @@ pub mod xtn;
 
 pub use codepage::CodePage;
 pub use error::{Error, Location, Result};
-pub use hexid::Hexid;
 pub use format::{Document, Format, ReadOptions, Reader, RecordRef, Writer};
+pub use hexid::Hexid;
 pub use kind::{Family, FileKind};

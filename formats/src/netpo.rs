@@ -18,14 +18,17 @@
 //! NME pointers are absolute byte offsets into this file, header included
 //! ([`record_offset`]).
 
+use std::io::{Read, Seek, SeekFrom};
+
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldFault;
+use crate::error::{Error, FieldFault};
 use crate::fields::Text;
 use crate::fixed::{self, FieldTable};
 use crate::format::{Format, RecordSize};
 use crate::hexid::Hexid;
+use crate::kind::FileKind;
 use crate::layout::{Annotate, Role, Span, Value};
 
 /// Bytes of the file header (KB Q77926, Q110223, Q175694).
@@ -60,9 +63,7 @@ pub fn record_index(offset: u32) -> Option<u64> {
 }
 
 /// The file header.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NetpoHeader {
@@ -81,9 +82,7 @@ impl Annotate for NetpoHeader {
 }
 
 /// One external address.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NetpoRecord {
@@ -192,6 +191,60 @@ impl Format for Netpo {
     }
 }
 
+/// Reads single records by the byte offsets NME pointers hold, without
+/// reading the whole file (a GALNETPO.GLB grows with the GAL).
+#[derive(Debug)]
+pub struct Lookup<R> {
+    src: R,
+    size: u64,
+    kind: FileKind,
+    buf: Vec<u8>,
+}
+
+impl Lookup<std::io::BufReader<std::fs::File>> {
+    /// Opens a NETPO.GLB (or GALNETPO.GLB) file; errors name the path.
+    pub fn open(path: &std::path::Path) -> Result<Self, Error> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        let size = file
+            .metadata()
+            .map_err(|e| Error::io(format!("examining {}", path.display()), e))?
+            .len();
+        Ok(Lookup::new(std::io::BufReader::new(file), size))
+    }
+}
+
+impl<R: Read + Seek> Lookup<R> {
+    /// Looks records up in `src`, a file of `size` bytes.
+    pub fn new(src: R, size: u64) -> Self {
+        Lookup {
+            src,
+            size,
+            kind: FileKind::Netpo,
+            buf: vec![0; RECORD_LEN],
+        }
+    }
+
+    /// The record that starts at byte offset `pointer`; `None` when no whole
+    /// record starts there.
+    pub fn get(&mut self, pointer: u32) -> Result<Option<NetpoRecord>, Error> {
+        let Some(index) = record_index(pointer) else {
+            return Ok(None);
+        };
+        let start = u64::from(pointer);
+        if start + RECORD_LEN as u64 > self.size {
+            return Ok(None);
+        }
+        let kind = self.kind;
+        let io = |e| Error::io(format!("reading {kind} at offset {start}"), e);
+        self.src.seek(SeekFrom::Start(start)).map_err(io)?;
+        self.src.read_exact(&mut self.buf).map_err(io)?;
+        let mut r = NetpoRecord::default();
+        Netpo::decode_record(&self.buf, &mut r).map_err(|f| f.at(kind, start, Some(index)))?;
+        Ok(Some(r))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,7 +272,9 @@ mod tests {
     fn bytes_of(chain: u32, records: &[NetpoRecord]) -> Vec<u8> {
         Document::<Netpo> {
             kind: FileKind::Netpo,
-            header: Some(NetpoHeader { delete_chain: chain }),
+            header: Some(NetpoHeader {
+                delete_chain: chain,
+            }),
             records: records.to_vec(),
             trailing: vec![],
         }
@@ -237,7 +292,13 @@ mod tests {
 
     #[test]
     fn header_then_43_byte_records_at_the_offsets_nme_pointers_use() {
-        let b = bytes_of(47, &[record(1, "POLYNOMIAL", "TAYLOR", "BROOK"), record(0, "POLYNOMIAL", "TAYLOR", "COLIN")]);
+        let b = bytes_of(
+            47,
+            &[
+                record(1, "POLYNOMIAL", "TAYLOR", "BROOK"),
+                record(0, "POLYNOMIAL", "TAYLOR", "COLIN"),
+            ],
+        );
         assert_eq!(b.len(), 4 + 2 * 43);
         assert_eq!(&b[0..4], &47u32.to_le_bytes());
         assert_eq!(record_offset(0), Some(4));
@@ -262,7 +323,8 @@ mod tests {
         let one = bytes_of(0, &[record(1, "N", "P", "M")]);
         testing::wrong_sizes::<Netpo>(FileKind::Netpo, &one, RECORD_LEN);
         // Shorter than the header: still a size error naming the rule.
-        let err = Document::<Netpo>::from_bytes(&[0, 0], FileKind::Netpo, ReadOptions::default()).unwrap_err();
+        let err = Document::<Netpo>::from_bytes(&[0, 0], FileKind::Netpo, ReadOptions::default())
+            .unwrap_err();
         assert!(err.to_string().contains("43-byte"), "{err}");
     }
 
@@ -270,10 +332,19 @@ mod tests {
     fn truncation_names_the_field_it_cuts() {
         let b = bytes_of(0, &[record(1, "N", "P", "M")]);
         // Streamed without a known size, so the cut shows as a truncation.
-        let mut r = crate::format::Reader::<Netpo, _>::new(&b[..24], FileKind::Netpo, None, ReadOptions::default()).unwrap();
+        let mut r = crate::format::Reader::<Netpo, _>::new(
+            &b[..24],
+            FileKind::Netpo,
+            None,
+            ReadOptions::default(),
+        )
+        .unwrap();
         let err = r.next_record().unwrap_err();
         let at = err.location().unwrap();
-        assert_eq!((at.offset, at.record, at.field), (24, Some(0), "postoffice"));
+        assert_eq!(
+            (at.offset, at.record, at.field),
+            (24, Some(0), "postoffice")
+        );
     }
 
     #[test]
@@ -283,8 +354,30 @@ mod tests {
         assert_eq!(doc.records.len(), 2);
         assert!(!doc.records[0].is_deleted());
         assert!(doc.records[1].is_deleted());
-        assert_eq!(Netpo::info(&doc.records[1]).unwrap().status, Some("deleted"));
+        assert_eq!(
+            Netpo::info(&doc.records[1]).unwrap().status,
+            Some("deleted")
+        );
         assert_eq!(doc.records[1].address(), "N/P/B");
+    }
+
+    #[test]
+    fn lookup_reads_the_record_a_pointer_designates() {
+        let b = bytes_of(
+            90,
+            &[
+                record(1, "N", "P", "A"),
+                record(1, "N", "Q", "B"),
+                record(0, "N", "P", "C"),
+            ],
+        );
+        let mut l = Lookup::new(std::io::Cursor::new(&b), b.len() as u64);
+        assert_eq!(l.get(47).unwrap().unwrap().address(), "N/Q/B");
+        assert!(l.get(90).unwrap().unwrap().is_deleted());
+        assert_eq!(l.get(4).unwrap().unwrap().address(), "N/P/A");
+        assert_eq!(l.get(48).unwrap(), None, "not the start of a record");
+        assert_eq!(l.get(133).unwrap(), None, "past the end");
+        assert_eq!(l.get(0).unwrap(), None, "the header");
     }
 
     fn any_record() -> impl Strategy<Value = NetpoRecord> {

@@ -50,9 +50,7 @@ pub fn network_type_meaning(code: u64) -> Option<&'static str> {
 }
 
 /// One network or gateway.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkRecord {
@@ -98,7 +96,10 @@ impl Annotate for NetworkRecord {
             FIELDS,
             [
                 (Role::Flag, fixed::code(self.status, fixed::status_meaning)),
-                (Role::Flag, fixed::code(self.network_type, network_type_meaning)),
+                (
+                    Role::Flag,
+                    fixed::code(self.network_type, network_type_meaning),
+                ),
                 (Role::Text, Value::Text(self.name.text())),
                 (Role::Text, Value::Text(self.xtn_hexid.text())),
                 (Role::Text, Value::Text(self.mailbag_hexid.text())),
@@ -169,7 +170,10 @@ mod tests {
     #[test]
     fn documented_offsets_hold_the_documented_fields() {
         // KB Q148666: +0 delete code, +1 type, +2 name, +13 XTN hexid, +33 MBG hexid.
-        let b = bytes_of(&[record(1, 0x64, "FFAPIGW", None, 0x2E), record(0, 0x10, "POLYNOMIAL", Some(7), 9)]);
+        let b = bytes_of(&[
+            record(1, 0x64, "FFAPIGW", None, 0x2E),
+            record(0, 0x10, "POLYNOMIAL", Some(7), 9),
+        ]);
         assert_eq!(b.len(), 2 * 122);
         let gw = &b[..122];
         assert_eq!(gw[0], 0x01);
@@ -192,13 +196,19 @@ mod tests {
 
     #[test]
     fn sizes_that_are_not_whole_records_name_122() {
-        testing::wrong_sizes::<Network>(FileKind::Network, &bytes_of(&[record(1, 0x10, "N", Some(1), 2)]), RECORD_LEN);
+        testing::wrong_sizes::<Network>(
+            FileKind::Network,
+            &bytes_of(&[record(1, 0x10, "N", Some(1), 2)]),
+            RECORD_LEN,
+        );
     }
 
     #[test]
     fn truncation_names_the_field_it_cuts() {
         let b = bytes_of(&[record(1, 0x10, "N", Some(1), 2)]);
-        let mut r = Reader::<Network, _>::new(&b[..20], FileKind::Network, None, ReadOptions::default()).unwrap();
+        let mut r =
+            Reader::<Network, _>::new(&b[..20], FileKind::Network, None, ReadOptions::default())
+                .unwrap();
         let err = r.next_record().unwrap_err();
         let at = err.location().unwrap();
         assert_eq!((at.offset, at.record, at.field), (20, Some(0), "xtn_hexid"));
@@ -230,14 +240,16 @@ mod tests {
             any::<[u8; 9]>(),
             prop::collection::vec(any::<u8>(), 80),
         )
-            .prop_map(|(status, network_type, name, xtn, mbg, reserved)| NetworkRecord {
-                status,
-                network_type,
-                name: Text(name),
-                xtn_hexid: Text(xtn),
-                mailbag_hexid: Text(mbg),
-                reserved: Reserved(reserved.try_into().unwrap()),
-            })
+            .prop_map(
+                |(status, network_type, name, xtn, mbg, reserved)| NetworkRecord {
+                    status,
+                    network_type,
+                    name: Text(name),
+                    xtn_hexid: Text(xtn),
+                    mailbag_hexid: Text(mbg),
+                    reserved: Reserved(reserved.try_into().unwrap()),
+                },
+            )
     }
 
     proptest! {

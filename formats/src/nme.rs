@@ -68,9 +68,7 @@ pub fn entry_type_meaning(code: u64) -> Option<&'static str> {
 }
 
 /// One address-list entry.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NmeRecord {
@@ -174,7 +172,12 @@ headerless_fixed_format! {
 /// is not documented; this compares the stored bytes with ASCII letters folded
 /// to upper case, which agrees with it on plain ASCII names.
 pub fn gal_order(a: &Text<31>, b: &Text<31>) -> Ordering {
-    let fold = |t: &Text<31>| t.bytes().iter().map(u8::to_ascii_uppercase).collect::<Vec<u8>>();
+    let fold = |t: &Text<31>| {
+        t.bytes()
+            .iter()
+            .map(u8::to_ascii_uppercase)
+            .collect::<Vec<u8>>()
+    };
     fold(a).cmp(&fold(b))
 }
 
@@ -258,14 +261,20 @@ mod tests {
         let one = bytes_of(&[record(1, "Bryan", 1, 0, 4)]);
         testing::wrong_sizes::<Nme>(FileKind::Nme, &one, RECORD_LEN);
         // An empty list is valid (a fresh gateway list is 0 bytes, KB Q102300).
-        assert!(Document::<Nme>::from_bytes(&[], FileKind::Nme, ReadOptions::default()).unwrap().records.is_empty());
+        assert!(
+            Document::<Nme>::from_bytes(&[], FileKind::Nme, ReadOptions::default())
+                .unwrap()
+                .records
+                .is_empty()
+        );
     }
 
     #[test]
     fn truncation_names_the_field_it_cuts() {
         let b = bytes_of(&[record(1, "Bryan", 1, 0, 4), record(1, "Mark", 2, 69, 5)]);
         let cut = &b[..45 + 35];
-        let mut reader = Reader::<Nme, _>::new(cut, FileKind::Nme, None, ReadOptions::default()).unwrap();
+        let mut reader =
+            Reader::<Nme, _>::new(cut, FileKind::Nme, None, ReadOptions::default()).unwrap();
         assert!(reader.next_record().unwrap().is_some());
         let err = reader.next_record().unwrap_err();
         let at = err.location().expect("a format error");
@@ -275,7 +284,11 @@ mod tests {
 
     #[test]
     fn corrupt_and_unknown_types_are_kept_and_flagged() {
-        let records = [record(0, "Bad", 7, 0, 9), record(3, "Mac", 8, 0, 10), record(2, "Ext", 9, 47, 8)];
+        let records = [
+            record(0, "Bad", 7, 0, 9),
+            record(3, "Mac", 8, 0, 10),
+            record(2, "Ext", 9, 47, 8),
+        ];
         let doc = testing::bytes_round_trip::<Nme>(FileKind::Nme, &bytes_of(&records));
         assert_eq!(doc.records.len(), 3);
         assert!(doc.records[0].is_corrupt());
@@ -283,12 +296,20 @@ mod tests {
         assert_eq!(doc.records[1].entry_type_meaning(), None);
         assert_eq!(doc.records[1].entry_type, 3);
         assert_eq!(doc.records[2].netpo_record(), Some(1));
-        assert_eq!(Nme::info(&doc.records[2]).unwrap().pointer_into, Some("NETPO.GLB"));
+        assert_eq!(
+            Nme::info(&doc.records[2]).unwrap().pointer_into,
+            Some("NETPO.GLB")
+        );
     }
 
     #[test]
     fn gal_order_folds_ascii_case() {
-        let sorted = [record(1, "able is he", 1, 0, 1), record(1, "Andr\u{e9} Weil", 1, 0, 1), record(1, "Bryan", 1, 0, 1), record(1, "bryan", 1, 0, 1)];
+        let sorted = [
+            record(1, "able is he", 1, 0, 1),
+            record(1, "Andr\u{e9} Weil", 1, 0, 1),
+            record(1, "Bryan", 1, 0, 1),
+            record(1, "bryan", 1, 0, 1),
+        ];
         assert_eq!(first_out_of_order(&sorted), None);
         let unsorted = [record(1, "Mark", 1, 0, 1), record(1, "Bryan", 1, 0, 1)];
         assert_eq!(first_out_of_order(&unsorted), Some(1));
@@ -321,8 +342,14 @@ mod tests {
         }
         let count = 500_001u64;
         let rec: [u8; RECORD_LEN] = bytes_of(&[record(2, "Gauss", 1, 4, 8)]).try_into().unwrap();
-        let src = Gal { left: count, rec, pos: 0 };
-        let mut reader = Reader::<Nme, _>::new(src, FileKind::Nme, Some(count * 45), ReadOptions::default()).unwrap();
+        let src = Gal {
+            left: count,
+            rec,
+            pos: 0,
+        };
+        let mut reader =
+            Reader::<Nme, _>::new(src, FileKind::Nme, Some(count * 45), ReadOptions::default())
+                .unwrap();
         let mut n = 0;
         while let Some(r) = reader.next_record().unwrap() {
             assert_eq!(r.raw.len(), RECORD_LEN);
@@ -332,15 +359,20 @@ mod tests {
     }
 
     fn any_record() -> impl Strategy<Value = NmeRecord> {
-        (any::<u16>(), any::<[u8; 31]>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(
-            |(entry_type, name, tid, pointer, hexid)| NmeRecord {
+        (
+            any::<u16>(),
+            any::<[u8; 31]>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+        )
+            .prop_map(|(entry_type, name, tid, pointer, hexid)| NmeRecord {
                 entry_type,
                 name: Text(name),
                 tid,
                 pointer,
                 hexid: Hexid(hexid),
-            },
-        )
+            })
     }
 
     proptest! {

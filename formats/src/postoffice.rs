@@ -214,7 +214,11 @@ fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::FileType)>> {
         let ft = entry
             .file_type()
             .map_err(|e| io_error("examining", &entry.path(), e))?;
-        out.push((entry.file_name().to_string_lossy().into_owned(), entry.path(), ft));
+        out.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            entry.path(),
+            ft,
+        ));
     }
     out.sort_by(|a, b| {
         a.0.to_ascii_uppercase()
@@ -226,7 +230,11 @@ fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::FileType)>> {
 
 /// Reads every record of a small fixed-record file (NETWORK.GLB, an XTN),
 /// salvaging what comes before any damage; the damage becomes a problem.
-fn read_records<F: Format>(path: &Path, kind: FileKind, problems: &mut Vec<String>) -> Result<Vec<(u64, F::Record)>> {
+fn read_records<F: Format>(
+    path: &Path,
+    kind: FileKind,
+    problems: &mut Vec<String>,
+) -> Result<Vec<(u64, F::Record)>> {
     let file = std::fs::File::open(path).map_err(|e| io_error("opening", path, e))?;
     let size = file
         .metadata()
@@ -353,7 +361,10 @@ impl Postoffice {
     }
 
     fn read_networks(&mut self) -> Result<()> {
-        let Some(network_glb) = self.find(Folder::Glb, "NETWORK.GLB").map(|f| f.path.clone()) else {
+        let Some(network_glb) = self
+            .find(Folder::Glb, "NETWORK.GLB")
+            .map(|f| f.path.clone())
+        else {
             if self.folders.iter().any(|(f, _)| *f == Folder::Glb) {
                 self.problems
                     .push("GLB/NETWORK.GLB is missing: no USR file can be named".into());
@@ -369,12 +380,16 @@ impl Postoffice {
                 postoffices: Vec::new(),
             };
             if let Some(xtn) = entry.record.xtn() {
-                match self.find(Folder::Xtn, &format!("{xtn}.XTN")).map(|f| f.path.clone()) {
+                match self
+                    .find(Folder::Xtn, &format!("{xtn}.XTN"))
+                    .map(|f| f.path.clone())
+                {
                     Some(path) => {
-                        entry.postoffices = read_records::<Xtn>(&path, FileKind::Xtn, &mut self.problems)?
-                            .into_iter()
-                            .map(|(index, record)| XtnEntry { index, record })
-                            .collect();
+                        entry.postoffices =
+                            read_records::<Xtn>(&path, FileKind::Xtn, &mut self.problems)?
+                                .into_iter()
+                                .map(|(index, record)| XtnEntry { index, record })
+                                .collect();
                         entry.xtn_path = Some(path);
                     }
                     None if !entry.record.is_deleted() => self.problems.push(format!(
@@ -433,9 +448,9 @@ impl Postoffice {
                 ListName::Gateway {
                     name: n.record.name.text(),
                 },
-                n.record.is_deleted().then(|| {
-                    format!("named through deleted NETWORK.GLB record {}", n.index)
-                }),
+                n.record
+                    .is_deleted()
+                    .then(|| format!("named through deleted NETWORK.GLB record {}", n.index)),
             ),
             None => (ListName::Unresolved { hexid }, None),
         }
@@ -445,8 +460,12 @@ impl Postoffice {
         let mut lists = Vec::new();
         for f in &self.files {
             let (kind, entries) = match (f.folder, f.kind) {
-                (Folder::Nme, Some(FileKind::Nme)) => (FileKind::Nme, Nme::record_count_for_size(f.size)),
-                (Folder::Usr, Some(FileKind::Usr)) => (FileKind::Usr, Usr::record_count_for_size(f.size)),
+                (Folder::Nme, Some(FileKind::Nme)) => {
+                    (FileKind::Nme, Nme::record_count_for_size(f.size))
+                }
+                (Folder::Usr, Some(FileKind::Usr)) => {
+                    (FileKind::Usr, Usr::record_count_for_size(f.size))
+                }
                 _ => continue,
             };
             let upper = f.name.to_ascii_uppercase();
@@ -637,12 +656,28 @@ mod tests {
             "xtn/00000003.xtn",
             &file::<Xtn>(
                 FileKind::Xtn,
-                vec![xtn(1, "TAYLOR", 5), xtn(0, "EULER", 6), xtn(1, "LAGRANGE", 7)],
+                vec![
+                    xtn(1, "TAYLOR", 5),
+                    xtn(0, "EULER", 6),
+                    xtn(1, "LAGRANGE", 7),
+                ],
             ),
         );
-        put(root, "xtn/00000020.xtn", &file::<Xtn>(FileKind::Xtn, vec![xtn(1, "OLDPO", 0x22)]));
+        put(
+            root,
+            "xtn/00000020.xtn",
+            &file::<Xtn>(FileKind::Xtn, vec![xtn(1, "OLDPO", 0x22)]),
+        );
         let users = file::<Usr>(FileKind::Usr, vec![UsrRecord::default(); 3]);
-        for name in ["00000005.usr", "00000006.usr", "0000002e.usr", "00000022.usr", "00000099.usr", "import.usr", "odd.usr"] {
+        for name in [
+            "00000005.usr",
+            "00000006.usr",
+            "0000002e.usr",
+            "00000022.usr",
+            "00000099.usr",
+            "import.usr",
+            "odd.usr",
+        ] {
             put(root, &format!("usr/{name}"), &users);
         }
         put(root, "usr/00000007.usr", &users[..50]);
@@ -686,16 +721,31 @@ mod tests {
             ]
         );
         let problems = |f: &str| {
-            po.address_lists().iter().find(|l| l.file_name == f).unwrap().problems.join("\n")
+            po.address_lists()
+                .iter()
+                .find(|l| l.file_name == f)
+                .unwrap()
+                .problems
+                .join("\n")
         };
         assert!(problems("00000005.usr").is_empty());
-        assert!(problems("00000006.usr").contains("deleted"), "{}", problems("00000006.usr"));
+        assert!(
+            problems("00000006.usr").contains("deleted"),
+            "{}",
+            problems("00000006.usr")
+        );
         assert!(problems("00000022.usr").contains("deleted"));
         let bad = problems("00000007.usr");
-        assert!(bad.contains("53-byte") && bad.contains("00000007.usr"), "{bad}");
+        assert!(
+            bad.contains("53-byte") && bad.contains("00000007.usr"),
+            "{bad}"
+        );
         assert!(problems("adminshd.nme").contains("must be identical"));
         assert!(problems("admin.nme").is_empty());
-        assert_eq!(po.usr_for("polynomial", "Taylor"), Some(dir.0.join("usr/00000005.usr")));
+        assert_eq!(
+            po.usr_for("polynomial", "Taylor"),
+            Some(dir.0.join("usr/00000005.usr"))
+        );
         assert_eq!(po.usr_for("POLYNOMIAL", "GAUSS"), None);
         let txt = po.files().iter().find(|f| f.name == "notes.txt").unwrap();
         assert_eq!((txt.folder, txt.kind), (Folder::Nme, None));
@@ -706,7 +756,13 @@ mod tests {
     fn missing_and_damaged_network_files_are_problems_naming_the_file() {
         let dir = temp("damaged");
         let root = &dir.0;
-        let mut net = file::<Network>(FileKind::Network, vec![network(1, 0x10, "POLYNOMIAL", Some(3), 4), network(1, 0x10, "GONE", Some(9), 8)]);
+        let mut net = file::<Network>(
+            FileKind::Network,
+            vec![
+                network(1, 0x10, "POLYNOMIAL", Some(3), 4),
+                network(1, 0x10, "GONE", Some(9), 8),
+            ],
+        );
         net.extend_from_slice(b"junk");
         put(root, "GLB/NETWORK.GLB", &net);
         let mut x = file::<Xtn>(FileKind::Xtn, vec![xtn(1, "TAYLOR", 5)]);
@@ -715,9 +771,18 @@ mod tests {
         put(root, "USR/00000005.USR", &[]);
         let po = Postoffice::open(root).unwrap();
         let all = po.problems().join("\n");
-        assert!(all.contains("NETWORK.GLB") && all.contains("122-byte"), "{all}");
-        assert!(all.contains("00000003.XTN") && all.contains("698-byte"), "{all}");
-        assert!(all.contains("XTN/00000009.XTN, which does not exist"), "{all}");
+        assert!(
+            all.contains("NETWORK.GLB") && all.contains("122-byte"),
+            "{all}"
+        );
+        assert!(
+            all.contains("00000003.XTN") && all.contains("698-byte"),
+            "{all}"
+        );
+        assert!(
+            all.contains("XTN/00000009.XTN, which does not exist"),
+            "{all}"
+        );
         // What could be read was read: the USR file is still named.
         assert_eq!(po.address_lists()[0].name.to_string(), "POLYNOMIAL/TAYLOR");
     }
@@ -727,7 +792,10 @@ mod tests {
         let dir = temp("empty");
         let err = Postoffice::open(&dir.0).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains(&dir.0.display().to_string()) && msg.contains("not a postoffice"), "{msg}");
+        assert!(
+            msg.contains(&dir.0.display().to_string()) && msg.contains("not a postoffice"),
+            "{msg}"
+        );
         let missing = dir.0.join("nowhere");
         let err = Postoffice::open(&missing).unwrap_err();
         assert!(err.to_string().contains("nowhere"), "{err}");
@@ -740,9 +808,18 @@ mod tests {
             postoffice: "TAYLOR".into(),
         })
         .unwrap();
-        assert_eq!(v, serde_json::json!({"type": "postoffice", "network": "POLYNOMIAL", "postoffice": "TAYLOR"}));
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "postoffice", "network": "POLYNOMIAL", "postoffice": "TAYLOR"})
+        );
         let v = serde_json::to_value(ListName::Personal { hexid: Hexid(3) }).unwrap();
-        assert_eq!(v, serde_json::json!({"type": "personal", "hexid": "00000003"}));
-        assert_eq!(serde_json::to_value(ListName::Gal).unwrap(), serde_json::json!({"type": "gal"}));
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "personal", "hexid": "00000003"})
+        );
+        assert_eq!(
+            serde_json::to_value(ListName::Gal).unwrap(),
+            serde_json::json!({"type": "gal"})
+        );
     }
 }

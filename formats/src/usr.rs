@@ -32,9 +32,7 @@ const FIELDS: FieldTable = &[
 ];
 
 /// One user or group of an external postoffice.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct UsrRecord {
@@ -146,7 +144,8 @@ mod tests {
     #[test]
     fn truncation_names_the_field_it_cuts() {
         let b = bytes_of(&[record(1, "A", "B")]);
-        let mut r = Reader::<Usr, _>::new(&b[..45], FileKind::Usr, None, ReadOptions::default()).unwrap();
+        let mut r =
+            Reader::<Usr, _>::new(&b[..45], FileKind::Usr, None, ReadOptions::default()).unwrap();
         let err = r.next_record().unwrap_err();
         let at = err.location().unwrap();
         assert_eq!((at.offset, at.record, at.field), (45, Some(0), "tid"));
@@ -165,15 +164,20 @@ mod tests {
     }
 
     fn any_record() -> impl Strategy<Value = UsrRecord> {
-        (any::<u8>(), any::<[u8; 11]>(), any::<[u8; 31]>(), any::<u32>(), any::<[u8; 6]>()).prop_map(
-            |(status, mailbox, name, tid, reserved)| UsrRecord {
+        (
+            any::<u8>(),
+            any::<[u8; 11]>(),
+            any::<[u8; 31]>(),
+            any::<u32>(),
+            any::<[u8; 6]>(),
+        )
+            .prop_map(|(status, mailbox, name, tid, reserved)| UsrRecord {
                 status,
                 mailbox: Text(mailbox),
                 name: Text(name),
                 tid,
                 reserved: Reserved(reserved),
-            },
-        )
+            })
     }
 
     proptest! {

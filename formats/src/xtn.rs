@@ -35,9 +35,7 @@ const FIELDS: FieldTable = &[
 ];
 
 /// One postoffice (or gateway node) of a network.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct XtnRecord {
@@ -77,7 +75,10 @@ impl Annotate for XtnRecord {
                 (Role::Text, Value::Text(self.postoffice.text())),
                 (Role::Text, Value::Text(self.mailbag_hexid.text())),
                 (Role::Unknown, Value::Bytes),
-                (Role::Number, Value::Unsigned(u64::from(self.indirect_counter))),
+                (
+                    Role::Number,
+                    Value::Unsigned(u64::from(self.indirect_counter)),
+                ),
                 (Role::Unknown, Value::Bytes),
             ],
             out,
@@ -160,16 +161,24 @@ mod tests {
 
     #[test]
     fn sizes_that_are_not_whole_records_name_698() {
-        testing::wrong_sizes::<Xtn>(FileKind::Xtn, &bytes_of(&[record(1, "P", 1, 0)]), RECORD_LEN);
+        testing::wrong_sizes::<Xtn>(
+            FileKind::Xtn,
+            &bytes_of(&[record(1, "P", 1, 0)]),
+            RECORD_LEN,
+        );
     }
 
     #[test]
     fn truncation_names_the_field_it_cuts() {
         let b = bytes_of(&[record(1, "P", 1, 0)]);
-        let mut r = Reader::<Xtn, _>::new(&b[..650], FileKind::Xtn, None, ReadOptions::default()).unwrap();
+        let mut r =
+            Reader::<Xtn, _>::new(&b[..650], FileKind::Xtn, None, ReadOptions::default()).unwrap();
         let err = r.next_record().unwrap_err();
         let at = err.location().unwrap();
-        assert_eq!((at.offset, at.record, at.field), (650, Some(0), "indirect_counter"));
+        assert_eq!(
+            (at.offset, at.record, at.field),
+            (650, Some(0), "indirect_counter")
+        );
     }
 
     #[test]
@@ -177,11 +186,17 @@ mod tests {
         let mut odd = record(0, "EULER", 10, 3);
         odd.reserved.0[0] = 0x11;
         odd.reserved_tail.0[46] = 0x22;
-        let doc = testing::bytes_round_trip::<Xtn>(FileKind::Xtn, &bytes_of(&[record(1, "TAYLOR", 8, 0), odd]));
+        let doc = testing::bytes_round_trip::<Xtn>(
+            FileKind::Xtn,
+            &bytes_of(&[record(1, "TAYLOR", 8, 0), odd]),
+        );
         assert!(doc.records[1].is_deleted());
         assert_eq!(doc.records[1].mailbag(), Some(Hexid(10)));
         assert_eq!(doc.records[1].reserved_tail.0[46], 0x22);
-        assert_eq!(info(&doc.records[0]).usr_file.as_deref(), Some("USR/00000008.USR"));
+        assert_eq!(
+            info(&doc.records[0]).usr_file.as_deref(),
+            Some("USR/00000008.USR")
+        );
     }
 
     fn any_record() -> impl Strategy<Value = XtnRecord> {

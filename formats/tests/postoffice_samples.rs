@@ -23,7 +23,10 @@ fn open_named(dir: &str, expect: &[(&str, &str, u64)]) -> Postoffice {
         .iter()
         .map(|l| (l.file_name.as_str(), l.name.to_string(), l.entries))
         .collect();
-    let want: Vec<(&str, String, u64)> = expect.iter().map(|&(f, n, e)| (f, n.to_string(), e)).collect();
+    let want: Vec<(&str, String, u64)> = expect
+        .iter()
+        .map(|&(f, n, e)| (f, n.to_string(), e))
+        .collect();
     assert_eq!(got, want);
     for l in po.address_lists() {
         assert!(l.problems.is_empty(), "{}: {:?}", l.file_name, l.problems);
@@ -53,7 +56,13 @@ fn server_lists_are_named_by_postoffice() {
     let nets: Vec<(String, Option<&str>, usize)> = po
         .networks()
         .iter()
-        .map(|n| (n.record.name.text(), n.record.network_type_meaning(), n.postoffices.len()))
+        .map(|n| {
+            (
+                n.record.name.text(),
+                n.record.network_type_meaning(),
+                n.postoffices.len(),
+            )
+        })
         .collect();
     assert_eq!(
         nets,
@@ -96,15 +105,22 @@ fn requestor_lists_are_named_by_postoffice() {
 
 fn json_round_trip<F: Format>(path: &Path, kind: FileKind) {
     let bytes = std::fs::read(path).unwrap();
-    let mut reader =
-        Reader::<F, _>::new(&bytes[..], kind, Some(bytes.len() as u64), ReadOptions::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = Reader::<F, _>::new(
+        &bytes[..],
+        kind,
+        Some(bytes.len() as u64),
+        ReadOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = Vec::new();
     json::write(&mut reader, &mut text, Style::Document, CodePage::Cp850).unwrap();
     let (back, summary) = json::build::<F, _, _>(&text[..], kind, Vec::new(), CodePage::Cp850)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(back, bytes, "{} changed through JSON", path.display());
-    assert_eq!(summary.records, F::record_count_for_size(bytes.len() as u64).unwrap());
+    assert_eq!(
+        summary.records,
+        F::record_count_for_size(bytes.len() as u64).unwrap()
+    );
 }
 
 fn files_below(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -142,7 +158,9 @@ fn every_sample_file_round_trips_through_json() {
 fn json_shows_names_hexids_and_meanings() {
     let path = samples().join("server/NME/ADMIN.NME");
     let bytes = std::fs::read(&path).unwrap();
-    let mut reader = Reader::<nme::Nme, _>::new(&bytes[..], FileKind::Nme, None, ReadOptions::default()).unwrap();
+    let mut reader =
+        Reader::<nme::Nme, _>::new(&bytes[..], FileKind::Nme, None, ReadOptions::default())
+            .unwrap();
     let mut text = Vec::new();
     json::write(&mut reader, &mut text, Style::Document, CodePage::Cp850).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&text).unwrap();

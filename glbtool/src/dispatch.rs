@@ -4,12 +4,19 @@
 //! [`Format`]; the only per-family code is the text view, declared here.
 
 use std::io::{Read, Write};
+use std::path::PathBuf;
 
 use glb_formats::codepage::CodePage;
 use glb_formats::format::{Format, Reader};
+use glb_formats::netpo::Netpo;
+use glb_formats::network::Network;
+use glb_formats::nme::Nme;
 use glb_formats::queue::Queue;
+use glb_formats::usr::Usr;
+use glb_formats::xtn::Xtn;
 
 use crate::output::CliError;
+use crate::render::lists::{self, ListContext};
 use crate::render::queue::QueueView;
 use crate::render::Painter;
 use crate::timefmt::Zone;
@@ -26,6 +33,9 @@ pub struct TextContext<'a> {
     pub check_crc: bool,
     /// The file's name, for titles.
     pub title: String,
+    /// The file's path as given (`-` for standard input), for views that
+    /// look at the postoffice directory around the file.
+    pub path: PathBuf,
 }
 
 /// A family's human-readable view.
@@ -64,4 +74,29 @@ impl TextView for Queue {
         view.footer(out, count, bad)?;
         Ok(0)
     }
+}
+
+/// Implements [`TextView`] for the address-list families, each by its view
+/// function in `render::lists`.
+macro_rules! list_views {
+    ($($format:ty => $view:path),* $(,)?) => {$(
+        impl TextView for $format {
+            fn text<R: Read, W: Write>(
+                reader: &mut Reader<Self, R>,
+                out: &mut W,
+                ctx: &TextContext,
+            ) -> Result<u8, CliError> {
+                let lctx = ListContext::new(ctx.painter, ctx.codepage, &ctx.path);
+                $view(reader, out, &lctx, &ctx.title)
+            }
+        }
+    )*};
+}
+
+list_views! {
+    Nme => lists::nme_view,
+    Usr => lists::usr_view,
+    Netpo => lists::netpo_view,
+    Network => lists::network_view,
+    Xtn => lists::xtn_view,
 }

@@ -4,6 +4,7 @@
 
 pub mod findings;
 pub mod hex;
+pub mod lists;
 pub mod queue;
 
 use owo_colors::{OwoColorize, Style};

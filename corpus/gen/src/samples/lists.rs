@@ -12,7 +12,7 @@
 //!   user list keeps apple as a deleted record; its XTN keeps the deleted
 //!   postoffice EULER.
 //!
-//! Everything is derived from the [`Site`] tables below. The byte layouts
+//! Everything is derived from the `Site` tables below. The byte layouts
 //! are glbtool's reconstructions (see the specs); ADMIN.GRP, ACCESS2.GLB and
 //! the other files the records point into are left out because glbtool does
 //! not model them.
@@ -55,20 +55,34 @@ pub struct Person {
 }
 
 const fn user(mailbox: &'static str, name: &'static str) -> Person {
-    Person { mailbox, name, deleted: false, synced: true }
+    Person {
+        mailbox,
+        name,
+        deleted: false,
+        synced: true,
+    }
 }
 
 /// MONTGOMERY's users in creation order (KB Q96060 LISTQ sample, then the MSTTRANS changes).
 pub const MONTGOMERY_USERS: &[Person] = &[
     user("able", "able is he who knows his limit"),
-    Person { deleted: true, ..user("apple", "apple") },
+    Person {
+        deleted: true,
+        ..user("apple", "apple")
+    },
     user("paul", "Paul Montgomery"),
     user("bryan", "Bryan"),
     user("mark", "Mark"),
-    Person { synced: false, ..user("andre", "Andr\u{e9} Weil") },
+    Person {
+        synced: false,
+        ..user("andre", "Andr\u{e9} Weil")
+    },
 ];
 /// TAYLOR's users.
-pub const TAYLOR_USERS: &[Person] = &[user("brook", "Brook Taylor"), user("colin", "Colin Maclaurin")];
+pub const TAYLOR_USERS: &[Person] = &[
+    user("brook", "Brook Taylor"),
+    user("colin", "Colin Maclaurin"),
+];
 /// LAGRANGE's users.
 pub const LAGRANGE_USERS: &[Person] = &[user("joseph", "Joseph-Louis Lagrange")];
 
@@ -128,14 +142,42 @@ const SERVER: Site = Site {
     groups: &[("Polynomial Staff", 0x106)],
     xtn: 0x06,
     remotes: &[
-        Remote { postoffice: "TAYLOR", mailbag: 0x07, deleted: false, people: TAYLOR_USERS },
-        Remote { postoffice: "LAGRANGE", mailbag: 0x08, deleted: false, people: LAGRANGE_USERS },
+        Remote {
+            postoffice: "TAYLOR",
+            mailbag: 0x07,
+            deleted: false,
+            people: TAYLOR_USERS,
+        },
+        Remote {
+            postoffice: "LAGRANGE",
+            mailbag: 0x08,
+            deleted: false,
+            people: LAGRANGE_USERS,
+        },
     ],
     gateways: &[("PAGER", 0x0A)],
     externals: &[
-        External { postoffice: "LAGRANGE", mailbag: 0x08, person: LAGRANGE_USERS[0], tid: 0x107, deleted: false },
-        External { postoffice: "TAYLOR", mailbag: 0x07, person: TAYLOR_USERS[0], tid: 0x108, deleted: false },
-        External { postoffice: "TAYLOR", mailbag: 0x07, person: TAYLOR_USERS[1], tid: 0x109, deleted: true },
+        External {
+            postoffice: "LAGRANGE",
+            mailbag: 0x08,
+            person: LAGRANGE_USERS[0],
+            tid: 0x107,
+            deleted: false,
+        },
+        External {
+            postoffice: "TAYLOR",
+            mailbag: 0x07,
+            person: TAYLOR_USERS[0],
+            tid: 0x108,
+            deleted: false,
+        },
+        External {
+            postoffice: "TAYLOR",
+            mailbag: 0x07,
+            person: TAYLOR_USERS[1],
+            tid: 0x109,
+            deleted: true,
+        },
     ],
     pol_externals: &[0],
     pals: &[("paul", &[PalEntry::External(1), PalEntry::Local("bryan")])],
@@ -150,9 +192,24 @@ const REQUESTOR: Site = Site {
     groups: &[],
     xtn: 0x03,
     remotes: &[
-        Remote { postoffice: "MONTGOMERY", mailbag: 0x04, deleted: false, people: MONTGOMERY_USERS },
-        Remote { postoffice: "LAGRANGE", mailbag: 0x05, deleted: false, people: LAGRANGE_USERS },
-        Remote { postoffice: "EULER", mailbag: 0x06, deleted: true, people: &[] },
+        Remote {
+            postoffice: "MONTGOMERY",
+            mailbag: 0x04,
+            deleted: false,
+            people: MONTGOMERY_USERS,
+        },
+        Remote {
+            postoffice: "LAGRANGE",
+            mailbag: 0x05,
+            deleted: false,
+            people: LAGRANGE_USERS,
+        },
+        Remote {
+            postoffice: "EULER",
+            mailbag: 0x06,
+            deleted: true,
+            people: &[],
+        },
     ],
     gateways: &[],
     externals: &[],
@@ -181,10 +238,22 @@ fn status(deleted: bool) -> u8 {
 }
 
 fn nme_record(entry_type: u16, name: &str, tid: u32, pointer: u32, hexid: u32) -> NmeRecord {
-    NmeRecord { entry_type, name: text(name), tid, pointer, hexid: Hexid(hexid) }
+    NmeRecord {
+        entry_type,
+        name: text(name),
+        tid,
+        pointer,
+        hexid: Hexid(hexid),
+    }
 }
 
-fn netpo_record(deleted: bool, tid: u32, postoffice: &str, mailbox: &str, mailbag: u32) -> NetpoRecord {
+fn netpo_record(
+    deleted: bool,
+    tid: u32,
+    postoffice: &str,
+    mailbox: &str,
+    mailbag: u32,
+) -> NetpoRecord {
     NetpoRecord {
         status: u16::from(status(deleted)),
         tid,
@@ -211,23 +280,41 @@ impl Site {
     }
 
     fn local_entry(&self, mailbox: &str) -> NmeRecord {
-        let (i, p, hexid, tid) = self.locals().find(|l| l.1.mailbox == mailbox).expect("a local user");
+        let (i, p, hexid, tid) = self
+            .locals()
+            .find(|l| l.1.mailbox == mailbox)
+            .expect("a local user");
         nme_record(entry_type::LOCAL_USER, p.name, tid, i * ACCESS2_LEN, hexid)
     }
 
     fn external_entry(&self, index: usize) -> NmeRecord {
         let e = &self.externals[index];
         let pointer = netpo::record_offset(index as u64).expect("small index");
-        nme_record(entry_type::EXTERNAL_USER, e.person.name, e.tid, pointer, e.mailbag)
+        nme_record(
+            entry_type::EXTERNAL_USER,
+            e.person.name,
+            e.tid,
+            pointer,
+            e.mailbag,
+        )
     }
 
     /// Local users and groups: what the POL and the GAL share.
     fn own_entries(&self) -> Vec<NmeRecord> {
-        let mut out: Vec<NmeRecord> = self.locals().map(|l| self.local_entry(l.1.mailbox)).collect();
+        let mut out: Vec<NmeRecord> = self
+            .locals()
+            .map(|l| self.local_entry(l.1.mailbox))
+            .collect();
         // Each group's member chain starts right after the previous group's
         // (one 8-byte node per group here; reconstructed offsets).
         for (g, &(name, tid)) in self.groups.iter().enumerate() {
-            out.push(nme_record(entry_type::GROUP, name, tid, GRP_HEADER_LEN * (g as u32 + 1), 0));
+            out.push(nme_record(
+                entry_type::GROUP,
+                name,
+                tid,
+                GRP_HEADER_LEN * (g as u32 + 1),
+                0,
+            ));
         }
         out
     }
@@ -254,7 +341,13 @@ impl Site {
         for (i, (r, p)) in remote_people.into_iter().enumerate() {
             let tid = GAL_FIRST_TID + i as u32;
             let pointer = netpo::record_offset(i as u64).expect("small index");
-            gal.push(nme_record(entry_type::EXTERNAL_USER, p.name, tid, pointer, r.mailbag));
+            gal.push(nme_record(
+                entry_type::EXTERNAL_USER,
+                p.name,
+                tid,
+                pointer,
+                r.mailbag,
+            ));
             galnetpo.push(netpo_record(false, tid, r.postoffice, p.mailbox, r.mailbag));
         }
         (
@@ -276,7 +369,13 @@ impl Site {
             .rposition(|e| e.deleted)
             .and_then(|i| netpo::record_offset(i as u64))
             .unwrap_or(0);
-        file::<Netpo>(FileKind::Netpo, NetpoHeader { delete_chain: chain }, records)
+        file::<Netpo>(
+            FileKind::Netpo,
+            NetpoHeader {
+                delete_chain: chain,
+            },
+            records,
+        )
     }
 
     fn network(&self) -> Vec<u8> {
@@ -334,7 +433,10 @@ impl Site {
                     }
                 })
                 .collect();
-            out.push((r.mailbag, file::<Usr>(FileKind::Usr, Default::default(), records)));
+            out.push((
+                r.mailbag,
+                file::<Usr>(FileKind::Usr, Default::default(), records),
+            ));
         }
         out
     }
@@ -364,13 +466,26 @@ impl Site {
             Sample::new(at("NME/GAL.NME".into()), gal),
         ];
         for (owner, entries) in self.pals {
-            let hexid = self.locals().find(|l| l.1.mailbox == *owner).expect("PAL owner").2;
-            out.push(Sample::new(at(format!("NME/{}.NME", Hexid(hexid))), self.pal(entries)));
+            let hexid = self
+                .locals()
+                .find(|l| l.1.mailbox == *owner)
+                .expect("PAL owner")
+                .2;
+            out.push(Sample::new(
+                at(format!("NME/{}.NME", Hexid(hexid))),
+                self.pal(entries),
+            ));
         }
         for (mailbag, bytes) in self.usrs() {
-            out.push(Sample::new(at(format!("USR/{}.USR", Hexid(mailbag))), bytes));
+            out.push(Sample::new(
+                at(format!("USR/{}.USR", Hexid(mailbag))),
+                bytes,
+            ));
         }
-        out.push(Sample::new(at(format!("XTN/{}.XTN", Hexid(self.xtn))), self.xtn()));
+        out.push(Sample::new(
+            at(format!("XTN/{}.XTN", Hexid(self.xtn))),
+            self.xtn(),
+        ));
         out
     }
 }
@@ -388,23 +503,44 @@ mod tests {
     use glb_formats::format::ReadOptions;
 
     fn get(path: &str) -> Vec<u8> {
-        samples().into_iter().find(|s| s.path.ends_with(path)).unwrap_or_else(|| panic!("{path}")).bytes
+        samples()
+            .into_iter()
+            .find(|s| s.path.ends_with(path))
+            .unwrap_or_else(|| panic!("{path}"))
+            .bytes
     }
 
     fn nme(path: &str) -> Vec<NmeRecord> {
-        Document::<Nme>::from_bytes(&get(path), FileKind::Nme, ReadOptions::default()).unwrap().records
+        Document::<Nme>::from_bytes(&get(path), FileKind::Nme, ReadOptions::default())
+            .unwrap()
+            .records
     }
 
     #[test]
     fn the_people_agree_with_the_queue_samples() {
-        let mst = super::super::queue::samples().into_iter().find(|s| s.path.ends_with("MSTTRANS.GLB")).unwrap().bytes;
+        let mst = super::super::queue::samples()
+            .into_iter()
+            .find(|s| s.path.ends_with("MSTTRANS.GLB"))
+            .unwrap()
+            .bytes;
         let mst = String::from_utf8_lossy(&mst).into_owned();
-        for (po, people) in [("MONTGOMERY", MONTGOMERY_USERS), ("TAYLOR", TAYLOR_USERS), ("LAGRANGE", LAGRANGE_USERS)] {
+        for (po, people) in [
+            ("MONTGOMERY", MONTGOMERY_USERS),
+            ("TAYLOR", TAYLOR_USERS),
+            ("LAGRANGE", LAGRANGE_USERS),
+        ] {
             for p in people.iter().filter(|p| p.synced) {
                 let addr = format!("PCM:{NETWORK}/{po}/{}", p.mailbox);
-                assert!(mst.contains(&format!("{}\t{addr}", p.name)), "{} {addr}", p.name);
+                assert!(
+                    mst.contains(&format!("{}\t{addr}", p.name)),
+                    "{} {addr}",
+                    p.name
+                );
                 if p.deleted {
-                    assert!(mst.contains(&format!("D {}\t{addr}", p.name)), "{addr} deleted");
+                    assert!(
+                        mst.contains(&format!("D {}\t{addr}", p.name)),
+                        "{addr} deleted"
+                    );
                 }
             }
         }
@@ -413,7 +549,11 @@ mod tests {
     #[test]
     fn shadow_is_identical_and_lists_are_sorted_by_name() {
         assert_eq!(get("server/NME/ADMIN.NME"), get("server/NME/ADMINSHD.NME"));
-        for path in ["server/NME/GAL.NME", "requestor/NME/GAL.NME", "server/NME/ADMIN.NME"] {
+        for path in [
+            "server/NME/GAL.NME",
+            "requestor/NME/GAL.NME",
+            "server/NME/ADMIN.NME",
+        ] {
             let records = nme(path);
             assert!(records.len() > 3);
             assert_eq!(nme::first_out_of_order(&records), None, "{path}");
@@ -423,24 +563,58 @@ mod tests {
     #[test]
     fn server_pol_has_a_group_an_external_user_and_accented_name() {
         let pol = nme("server/NME/ADMIN.NME");
-        let group = pol.iter().find(|r| r.entry_type == entry_type::GROUP).unwrap();
-        assert_eq!(group.pointer, 8, "first chain after ADMIN.GRP's 8-byte header");
-        let ext = pol.iter().find(|r| r.entry_type == entry_type::EXTERNAL_USER).unwrap();
+        let group = pol
+            .iter()
+            .find(|r| r.entry_type == entry_type::GROUP)
+            .unwrap();
+        assert_eq!(
+            group.pointer, 8,
+            "first chain after ADMIN.GRP's 8-byte header"
+        );
+        let ext = pol
+            .iter()
+            .find(|r| r.entry_type == entry_type::EXTERNAL_USER)
+            .unwrap();
         assert_eq!(ext.netpo_record(), Some(0));
-        let netpo = Document::<Netpo>::from_bytes(&get("server/GLB/NETPO.GLB"), FileKind::Netpo, ReadOptions::default()).unwrap();
+        let netpo = Document::<Netpo>::from_bytes(
+            &get("server/GLB/NETPO.GLB"),
+            FileKind::Netpo,
+            ReadOptions::default(),
+        )
+        .unwrap();
         assert_eq!(netpo.records[0].address(), "POLYNOMIAL/LAGRANGE/joseph");
         assert!(netpo.records[2].is_deleted());
         assert_eq!(netpo.header.unwrap().delete_chain, 90);
-        let andre = pol.iter().find(|r| r.name.bytes().starts_with(b"Andr")).unwrap();
+        let andre = pol
+            .iter()
+            .find(|r| r.name.bytes().starts_with(b"Andr"))
+            .unwrap();
         assert_eq!(andre.name.bytes(), b"Andr\x82 Weil");
     }
 
     #[test]
     fn requestor_keeps_deleted_records() {
-        let usr = Document::<Usr>::from_bytes(&get("requestor/USR/00000004.USR"), FileKind::Usr, ReadOptions::default()).unwrap();
-        let apple = usr.records.iter().find(|r| r.mailbox.bytes() == b"apple").unwrap();
+        let usr = Document::<Usr>::from_bytes(
+            &get("requestor/USR/00000004.USR"),
+            FileKind::Usr,
+            ReadOptions::default(),
+        )
+        .unwrap();
+        let apple = usr
+            .records
+            .iter()
+            .find(|r| r.mailbox.bytes() == b"apple")
+            .unwrap();
         assert!(apple.is_deleted());
-        let xtn = Document::<Xtn>::from_bytes(&get("requestor/XTN/00000003.XTN"), FileKind::Xtn, ReadOptions::default()).unwrap();
-        assert!(xtn.records.iter().any(|r| r.is_deleted() && r.postoffice.bytes() == b"EULER"));
+        let xtn = Document::<Xtn>::from_bytes(
+            &get("requestor/XTN/00000003.XTN"),
+            FileKind::Xtn,
+            ReadOptions::default(),
+        )
+        .unwrap();
+        assert!(xtn
+            .records
+            .iter()
+            .any(|r| r.is_deleted() && r.postoffice.bytes() == b"EULER"));
     }
 }
