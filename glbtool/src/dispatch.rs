@@ -76,10 +76,10 @@ impl TextView for Queue {
     }
 }
 
-/// Implements [`TextView`] for the address-list families, each by its view
-/// function in `render::lists`.
+/// Implements [`TextView`] for the address-list families through their
+/// [`lists::ListView`].
 macro_rules! list_views {
-    ($($format:ty => $view:path),* $(,)?) => {$(
+    ($($format:ty),* $(,)?) => {$(
         impl TextView for $format {
             fn text<R: Read, W: Write>(
                 reader: &mut Reader<Self, R>,
@@ -87,16 +87,10 @@ macro_rules! list_views {
                 ctx: &TextContext,
             ) -> Result<u8, CliError> {
                 let lctx = ListContext::new(ctx.painter, ctx.codepage, &ctx.path);
-                $view(reader, out, &lctx, &ctx.title)
+                lists::view(reader, out, &lctx, &ctx.title)
             }
         }
     )*};
 }
 
-list_views! {
-    Nme => lists::nme_view,
-    Usr => lists::usr_view,
-    Netpo => lists::netpo_view,
-    Network => lists::network_view,
-    Xtn => lists::xtn_view,
-}
+list_views!(Nme, Usr, Netpo, Network, Xtn);

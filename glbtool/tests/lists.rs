@@ -217,16 +217,14 @@ fn random_list_files_never_panic() {
                 rng.below(1500) as usize
             };
             std::fs::write(&f, rng.bytes(n)).unwrap();
-            for format in ["text", "hex", "json"] {
-                let out = glbtool()
-                    .args(["dump", "--format", format])
-                    .arg(&f)
-                    .output()
-                    .unwrap();
-                let code = out.status.code().unwrap();
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                assert!(code == 0 || code == 2, "{name} input {i}: exit {code}");
-                assert!(!stderr.contains("panicked"), "{stderr}");
+            let runs =
+                common::dump_survives(&f, &["text", "hex", "json"], &format!("{name} input {i}"));
+            if i % 2 == 0 {
+                // Any bytes in whole records are accepted (unknown codes are kept, not refused).
+                assert!(
+                    runs.iter().all(|(code, _)| *code == 0),
+                    "{name} input {i}: {runs:?}"
+                );
             }
         }
     }

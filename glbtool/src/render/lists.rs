@@ -357,80 +357,94 @@ pub fn xtn_row(ctx: &ListContext, index: u64, r: &XtnRecord) -> (String, bool) {
     (line, r.status != fixed::ACTIVE)
 }
 
-/// The NME view; external entries resolved when the file sits in a postoffice.
-pub fn nme_view<R: Read, W: Write>(
-    reader: &mut Reader<Nme, R>,
-    out: &mut W,
-    ctx: &ListContext,
-    base: &str,
-) -> Result<u8, CliError> {
-    let mut resolver = NmeResolver::new(ctx);
-    table(
-        reader,
-        out,
-        ctx,
-        &title(ctx, base),
-        NME_COLUMNS,
-        |i, _, r| resolver.row(ctx, i, r),
-    )
+/// What each list family's view adds to [`table`]: its columns, its title
+/// and how one record becomes a line.
+pub trait ListView: Format + Sized {
+    /// The column line.
+    const COLUMNS: &'static str;
+
+    /// The title line(s); by default the file and what the postoffice calls it.
+    fn title<R: Read>(_reader: &Reader<Self, R>, ctx: &ListContext, base: &str) -> String {
+        title(ctx, base)
+    }
+
+    /// The function that makes one record's line (and says whether it is marked).
+    fn rows(
+        ctx: &ListContext,
+    ) -> impl FnMut(u64, u64, &Self::Record) -> Result<(String, bool), CliError> + '_;
 }
 
-/// The USR view.
-pub fn usr_view<R: Read, W: Write>(
-    reader: &mut Reader<Usr, R>,
+/// The text view of any list family.
+pub fn view<F: ListView, R: Read, W: Write>(
+    reader: &mut Reader<F, R>,
     out: &mut W,
     ctx: &ListContext,
     base: &str,
 ) -> Result<u8, CliError> {
-    table(
-        reader,
-        out,
-        ctx,
-        &title(ctx, base),
-        USR_COLUMNS,
-        |i, _, r| Ok(usr_row(ctx, i, r)),
-    )
+    let title = F::title(reader, ctx, base);
+    table(reader, out, ctx, &title, F::COLUMNS, F::rows(ctx))
 }
 
-/// The NETPO.GLB view, with the delete chain.
-pub fn netpo_view<R: Read, W: Write>(
-    reader: &mut Reader<Netpo, R>,
-    out: &mut W,
-    ctx: &ListContext,
-    base: &str,
-) -> Result<u8, CliError> {
-    let chain = reader.header().map_or(0, |h| h.delete_chain);
-    let title = format!("{base}\n{}", netpo_header(chain));
-    table(reader, out, ctx, &title, NETPO_COLUMNS, |i, off, r| {
-        Ok(netpo_row(ctx, i, off, r))
-    })
+impl ListView for Nme {
+    const COLUMNS: &'static str = NME_COLUMNS;
+
+    fn rows(
+        ctx: &ListContext,
+    ) -> impl FnMut(u64, u64, &NmeRecord) -> Result<(String, bool), CliError> + '_ {
+        let mut resolver = NmeResolver::new(ctx);
+        move |i, _, r| resolver.row(ctx, i, r)
+    }
 }
 
-/// The NETWORK.GLB view.
-pub fn network_view<R: Read, W: Write>(
-    reader: &mut Reader<Network, R>,
-    out: &mut W,
-    ctx: &ListContext,
-    base: &str,
-) -> Result<u8, CliError> {
-    table(reader, out, ctx, base, NETWORK_COLUMNS, |i, _, r| {
-        Ok(network_row(ctx, i, r))
-    })
+impl ListView for Usr {
+    const COLUMNS: &'static str = USR_COLUMNS;
+
+    fn rows(
+        ctx: &ListContext,
+    ) -> impl FnMut(u64, u64, &UsrRecord) -> Result<(String, bool), CliError> + '_ {
+        move |i, _, r| Ok(usr_row(ctx, i, r))
+    }
 }
 
-/// The XTN view.
-pub fn xtn_view<R: Read, W: Write>(
-    reader: &mut Reader<Xtn, R>,
-    out: &mut W,
-    ctx: &ListContext,
-    base: &str,
-) -> Result<u8, CliError> {
-    table(
-        reader,
-        out,
-        ctx,
-        &xtn_title(ctx, base),
-        XTN_COLUMNS,
-        |i, _, r| Ok(xtn_row(ctx, i, r)),
-    )
+impl ListView for Netpo {
+    const COLUMNS: &'static str = NETPO_COLUMNS;
+
+    fn title<R: Read>(reader: &Reader<Self, R>, _ctx: &ListContext, base: &str) -> String {
+        let chain = reader.header().map_or(0, |h| h.delete_chain);
+        format!("{base}\n{}", netpo_header(chain))
+    }
+
+    fn rows(
+        ctx: &ListContext,
+    ) -> impl FnMut(u64, u64, &NetpoRecord) -> Result<(String, bool), CliError> + '_ {
+        move |i, off, r| Ok(netpo_row(ctx, i, off, r))
+    }
+}
+
+impl ListView for Network {
+    const COLUMNS: &'static str = NETWORK_COLUMNS;
+
+    fn title<R: Read>(_reader: &Reader<Self, R>, _ctx: &ListContext, base: &str) -> String {
+        base.to_string()
+    }
+
+    fn rows(
+        ctx: &ListContext,
+    ) -> impl FnMut(u64, u64, &NetworkRecord) -> Result<(String, bool), CliError> + '_ {
+        move |i, _, r| Ok(network_row(ctx, i, r))
+    }
+}
+
+impl ListView for Xtn {
+    const COLUMNS: &'static str = XTN_COLUMNS;
+
+    fn title<R: Read>(_reader: &Reader<Self, R>, ctx: &ListContext, base: &str) -> String {
+        xtn_title(ctx, base)
+    }
+
+    fn rows(
+        ctx: &ListContext,
+    ) -> impl FnMut(u64, u64, &XtnRecord) -> Result<(String, bool), CliError> + '_ {
+        move |i, _, r| Ok(xtn_row(ctx, i, r))
+    }
 }
