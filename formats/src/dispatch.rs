@@ -27,6 +27,26 @@ macro_rules! with_format {
                 type $F = $crate::process::ProcessFile;
                 $body
             }
+            $crate::Family::Nme => {
+                type $F = $crate::nme::Nme;
+                $body
+            }
+            $crate::Family::Usr => {
+                type $F = $crate::usr::Usr;
+                $body
+            }
+            $crate::Family::Netpo => {
+                type $F = $crate::netpo::Netpo;
+                $body
+            }
+            $crate::Family::Network => {
+                type $F = $crate::network::Network;
+                $body
+            }
+            $crate::Family::Xtn => {
+                type $F = $crate::xtn::Xtn;
+                $body
+            }
             _ => $other,
         }
     }};

@@ -327,18 +327,31 @@ impl Serialize for Stamp {
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either {
-            N(u32),
-            S(String),
-        }
-        match Either::deserialize(d).map_err(|_| {
-            D::Error::custom("expected an RFC 3339 UTC time such as \"1994-04-07T12:13:52Z\", or seconds since 1970 as a 32-bit integer")
-        })? {
-            Either::N(n) => Ok(Stamp(n)),
-            Either::S(s) => Stamp::parse(&s).map_err(D::Error::custom),
-        }
+        u32_or_text(
+            d,
+            "expected an RFC 3339 UTC time such as \"1994-04-07T12:13:52Z\", or seconds since 1970 as a 32-bit integer",
+            |s| Stamp::parse(s).map(|t| t.0),
+        )
+        .map(Stamp)
+    }
+}
+
+/// Deserializes a 32-bit value written either as an integer or as a string
+/// that `parse` understands; `expecting` is the message for anything else.
+pub fn u32_or_text<'de, D: Deserializer<'de>>(
+    d: D,
+    expecting: &str,
+    parse: impl FnOnce(&str) -> Result<u32, String>,
+) -> Result<u32, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        N(u32),
+        S(String),
+    }
+    match Either::deserialize(d).map_err(|_| D::Error::custom(expecting))? {
+        Either::N(n) => Ok(n),
+        Either::S(s) => parse(&s).map_err(D::Error::custom),
     }
 }
 

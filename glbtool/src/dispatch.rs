@@ -4,17 +4,24 @@
 //! [`Format`]; the only per-family code is the text view, declared here.
 
 use std::io::{Read, Write};
+use std::path::PathBuf;
 
 use glb_formats::codepage::CodePage;
 use glb_formats::dssched;
 use glb_formats::format::{Format, Reader};
+use glb_formats::netpo::Netpo;
+use glb_formats::network::Network;
+use glb_formats::nme::Nme;
 use glb_formats::process::ProcessFile;
 use glb_formats::queue::Queue;
 use glb_formats::reqconf::ReqConfFile;
 use glb_formats::srvconf::SrvConfFile;
+use glb_formats::usr::Usr;
+use glb_formats::xtn::Xtn;
 
 use crate::output::CliError;
 use crate::render::config::ConfigView;
+use crate::render::lists::{self, ListContext};
 use crate::render::queue::QueueView;
 use crate::render::Painter;
 use crate::timefmt::Zone;
@@ -31,6 +38,9 @@ pub struct TextContext<'a> {
     pub check_crc: bool,
     /// The file's name, for titles.
     pub title: String,
+    /// The file's path as given (`-` for standard input), for views that
+    /// look at the postoffice directory around the file.
+    pub path: PathBuf,
 }
 
 /// A family's human-readable view.
@@ -183,3 +193,22 @@ impl TextView for Queue {
         Ok(0)
     }
 }
+
+/// Implements [`TextView`] for the address-list families through their
+/// [`lists::ListView`].
+macro_rules! list_views {
+    ($($format:ty),* $(,)?) => {$(
+        impl TextView for $format {
+            fn text<R: Read, W: Write>(
+                reader: &mut Reader<Self, R>,
+                out: &mut W,
+                ctx: &TextContext,
+            ) -> Result<u8, CliError> {
+                let lctx = ListContext::new(ctx.painter, ctx.codepage, &ctx.path);
+                lists::view(reader, out, &lctx, &ctx.title)
+            }
+        }
+    )*};
+}
+
+list_views!(Nme, Usr, Netpo, Network, Xtn);

@@ -1,7 +1,7 @@
 //! `glbtool dump`: one file as text, annotated hex, JSON or NDJSON.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glb_formats::format::{Format, ReadOptions, Reader};
@@ -36,7 +36,13 @@ pub enum DumpFormat {
 #[derive(Args, Debug)]
 pub struct DumpArgs {
     /// The file to show (`-` reads standard input and needs --kind).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "postoffice")]
+    pub file: Option<PathBuf>,
+    /// Show a whole postoffice directory instead (the folder holding GLB,
+    /// NME, USR and XTN): its networks and every address list, each USR file
+    /// named by its network and postoffice, with entry counts (text or json).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["file", "kind", "check_crc", "salvage"])]
+    pub postoffice: Option<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DumpFormat::Text)]
     pub format: DumpFormat,
@@ -55,7 +61,13 @@ pub struct DumpArgs {
 
 /// Runs `dump`.
 pub fn run(args: DumpArgs) -> CliResult {
-    let input = input::open(&args.file, args.kind)?;
+    if let Some(dir) = &args.postoffice {
+        return crate::postoffice::run(dir, &args);
+    }
+    let Some(file) = &args.file else {
+        return Err(CliError::usage("give a FILE, or --postoffice DIR"));
+    };
+    let input = input::open(file, args.kind)?;
     let path = input.path.clone();
     let family = input.kind.family();
     if args.format == DumpFormat::Dssched && family != glb_formats::Family::Process {
@@ -67,14 +79,14 @@ pub fn run(args: DumpArgs) -> CliResult {
     }
     let r = with_format!(family, |F| dump_with::<F>(input, &args), else Err(CliError::usage(format!(
         "{} files are recognised but glbtool cannot show them yet",
-        family_name(&args)
+        family_name(&args, file)
     ))));
     r.map_err(|e| e.file(&path))
 }
 
-fn family_name(args: &DumpArgs) -> String {
+fn family_name(args: &DumpArgs, file: &Path) -> String {
     args.kind
-        .map_or_else(|| args.file.display().to_string(), |k| k.to_string())
+        .map_or_else(|| file.display().to_string(), |k| k.to_string())
 }
 
 fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
@@ -85,6 +97,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
         salvage: args.salvage,
     };
     let title = format!("{} ({})", input.path.display(), input.kind);
+    let input_path = input.path.clone();
     let kind = input.kind;
     let mut reader = Reader::<F, Box<dyn Read>>::new(input.reader, kind, input.size, opts)
         .map_err(|e| CliError::from(e).with_hint(salvage_hint(args.salvage)))?;
@@ -107,6 +120,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 codepage: cp,
                 check_crc: args.check_crc,
                 title,
+                path: input_path.clone(),
             };
             let view = if args.format == DumpFormat::Text {
                 F::text
@@ -136,7 +150,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
     }
     output::finish(out)?;
     if let Some(e) = reader.salvage_error() {
-        eprintln!("glbtool: {}: salvaged: {e}", args.file.display());
+        eprintln!("glbtool: {}: salvaged: {e}", input_path.display());
     }
     Ok(code)
 }

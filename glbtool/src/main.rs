@@ -11,6 +11,7 @@ mod dump;
 mod identify;
 mod input;
 mod output;
+mod postoffice;
 mod render;
 mod timefmt;
 mod validate;

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod findings;
 pub mod hex;
+pub mod lists;
 pub mod queue;
 
 use owo_colors::{OwoColorize, Style};

@@ -92,3 +92,23 @@ impl Rng {
         }
     }
 }
+
+/// Runs `glbtool dump --format F FILE` for each format and checks it ends
+/// with exit 0 or 2 and no panic; returns each run's exit code and stderr.
+pub fn dump_survives(file: &Path, formats: &[&str], what: &str) -> Vec<(i32, String)> {
+    formats
+        .iter()
+        .map(|format| {
+            let out = glbtool()
+                .args(["dump", "--format", format])
+                .arg(file)
+                .output()
+                .unwrap();
+            let code = out.status.code().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(code == 0 || code == 2, "{what}: exit {code}");
+            assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+            (code, stderr)
+        })
+        .collect()
+}

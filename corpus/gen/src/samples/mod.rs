@@ -5,6 +5,7 @@ use glb_formats::fields::Stamp;
 use crate::Sample;
 
 pub mod config;
+pub mod lists;
 pub mod queue;
 
 /// `Thu Apr 07 12:13:52 1994`, the date stamp of the LISTQ sample (KB Q96060), as UTC.
@@ -15,5 +16,6 @@ pub fn samples() -> Vec<Sample> {
     let mut out = Vec::new();
     out.extend(queue::samples());
     out.extend(config::samples());
+    out.extend(lists::samples());
     out
 }

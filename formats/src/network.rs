@@ -1,0 +1,266 @@
+//! NETWORK.GLB: the external networks and gateways a postoffice knows, one
+//! 122-byte record each, not encrypted (KB Q77926, Q86625, Q87467). A
+//! network's postoffices are listed in its `XTN\<xtn_hexid>.XTN`. Spec:
+//! `docs/formats/network.md`.
+//!
+//! ```text
+//! +0   u8     status          01 active, 00 deleted                      documented (KB Q148666)
+//! +1   u8     network_type    0x10 Mail network, 0x64 FFAPI gateway       documented (KB Q148666)
+//! +2   [11]   name            network name, <= 10 characters              documented start
+//! +13  [20]   xtn_hexid       hexid of the XTN file, as 8 hex digits      documented start
+//! +33  [9]    mailbag_hexid   hexid of the mailbag, as 8 hex digits       documented start
+//! +42  [80]   reserved        unknown, kept verbatim
+//! ```
+
+use binrw::{BinRead, BinWrite};
+use serde::{Deserialize, Serialize};
+
+use crate::fields::{Reserved, Text};
+use crate::fixed::{self, headerless_fixed_format, FieldTable};
+use crate::hexid::Hexid;
+use crate::layout::{Annotate, Role, Span, Value};
+
+/// Bytes per record (KB Q77926, Q86625).
+pub const RECORD_LEN: usize = 122;
+
+const FIELDS: &FieldTable = &[
+    (0, 1, "status"),
+    (1, 1, "network_type"),
+    (2, 11, "name"),
+    (13, 20, "xtn_hexid"),
+    (33, 9, "mailbag_hexid"),
+    (42, 80, "reserved"),
+];
+
+/// The documented network type codes (KB Q148666, Q103820).
+pub mod network_type {
+    /// An MS Mail (MSMAIL / Mail Connection) network record.
+    pub const MAIL: u8 = 0x10;
+    /// An FFAPI gateway record ("service type equal to 100", KB Q103820).
+    pub const FFAPI: u8 = 0x64;
+}
+
+/// What a network type code means; `None` for the undocumented codes.
+pub fn network_type_meaning(code: u64) -> Option<&'static str> {
+    match code {
+        0x10 => Some("Mail network"),
+        0x64 => Some("FFAPI gateway"),
+        _ => None,
+    }
+}
+
+/// One network or gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[brw(little)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkRecord {
+    /// 01 active, 00 deleted; other values are kept.
+    pub status: u8,
+    /// The record type: see [`network_type`]; unknown codes are kept.
+    pub network_type: u8,
+    /// The network (or gateway) name.
+    pub name: Text<11>,
+    /// The hexid naming `XTN\<hexid>.XTN`, as text; empty for a gateway.
+    pub xtn_hexid: Text<20>,
+    /// The hexid of the mailbag (`<hexid>.MBG`), as text.
+    pub mailbag_hexid: Text<9>,
+    /// Unknown bytes, kept verbatim.
+    pub reserved: Reserved<80>,
+}
+
+impl NetworkRecord {
+    /// True when the status marks the record deleted (it stays in the file).
+    pub fn is_deleted(&self) -> bool {
+        self.status == fixed::DELETED
+    }
+
+    /// The meaning of the type code, `None` when undocumented.
+    pub fn network_type_meaning(&self) -> Option<&'static str> {
+        network_type_meaning(u64::from(self.network_type))
+    }
+
+    /// The XTN file's hexid, when the field holds 8 hex digits.
+    pub fn xtn(&self) -> Option<Hexid> {
+        Hexid::from_text(&self.xtn_hexid)
+    }
+
+    /// The mailbag hexid, when the field holds 8 hex digits.
+    pub fn mailbag(&self) -> Option<Hexid> {
+        Hexid::from_text(&self.mailbag_hexid)
+    }
+}
+
+impl Annotate for NetworkRecord {
+    fn spans(&self, out: &mut Vec<Span>) {
+        fixed::spans(
+            FIELDS,
+            [
+                (Role::Flag, fixed::code(self.status, fixed::status_meaning)),
+                (
+                    Role::Flag,
+                    fixed::code(self.network_type, network_type_meaning),
+                ),
+                (Role::Text, Value::Text(self.name.text())),
+                (Role::Text, Value::Text(self.xtn_hexid.text())),
+                (Role::Text, Value::Text(self.mailbag_hexid.text())),
+                (Role::Unknown, Value::Bytes),
+            ],
+            out,
+        );
+    }
+}
+
+/// Derived facts shown under `info` in JSON.
+#[derive(Debug, Serialize)]
+pub struct NetworkInfo {
+    /// The meaning of the status, `null` when unknown.
+    pub status: Option<&'static str>,
+    /// The meaning of the type, `null` when undocumented.
+    pub network_type: Option<&'static str>,
+    /// The XTN file listing this network's postoffices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xtn_file: Option<String>,
+}
+
+fn info(r: &NetworkRecord) -> NetworkInfo {
+    NetworkInfo {
+        status: fixed::status_meaning(u64::from(r.status)),
+        network_type: r.network_type_meaning(),
+        xtn_file: r.xtn().map(|h| format!("XTN/{h}.XTN")),
+    }
+}
+
+headerless_fixed_format! {
+    /// The NETWORK.GLB format.
+    Network {
+        record: NetworkRecord,
+        size: RECORD_LEN,
+        fields: FIELDS,
+        info: NetworkInfo = info,
+        rule: "NETWORK.GLB is a whole number of 122-byte records (KB Q77926, Q86625)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codepage::CodePage;
+    use crate::fixed::testing;
+    use crate::format::{Document, ReadOptions, Reader};
+    use crate::kind::FileKind;
+    use proptest::prelude::*;
+
+    fn record(status: u8, ty: u8, name: &str, xtn: Option<u32>, mailbag: u32) -> NetworkRecord {
+        NetworkRecord {
+            status,
+            network_type: ty,
+            name: Text::encode(name, CodePage::Cp850).unwrap(),
+            xtn_hexid: xtn.map(|x| Hexid(x).to_text()).unwrap_or_default(),
+            mailbag_hexid: Hexid(mailbag).to_text(),
+            reserved: Reserved::default(),
+        }
+    }
+
+    fn bytes_of(records: &[NetworkRecord]) -> Vec<u8> {
+        let mut doc = Document::<Network>::new(FileKind::Network);
+        doc.records = records.to_vec();
+        doc.to_bytes().unwrap()
+    }
+
+    #[test]
+    fn documented_offsets_hold_the_documented_fields() {
+        // KB Q148666: +0 delete code, +1 type, +2 name, +13 XTN hexid, +33 MBG hexid.
+        let b = bytes_of(&[
+            record(1, 0x64, "FFAPIGW", None, 0x2E),
+            record(0, 0x10, "POLYNOMIAL", Some(7), 9),
+        ]);
+        assert_eq!(b.len(), 2 * 122);
+        let gw = &b[..122];
+        assert_eq!(gw[0], 0x01);
+        assert_eq!(gw[1], 0x64);
+        assert_eq!(&gw[2..10], b"FFAPIGW\0");
+        assert_eq!(gw[13], 0, "a gateway record has an empty XTN field");
+        assert_eq!(&gw[33..41], b"0000002E");
+        let net = &b[122..];
+        assert_eq!(net[0], 0x00);
+        assert_eq!(net[1], 0x10);
+        assert_eq!(&net[2..12], b"POLYNOMIAL");
+        assert_eq!(&net[13..21], b"00000007");
+        assert_eq!(&net[33..41], b"00000009");
+    }
+
+    #[test]
+    fn field_table_covers_the_record() {
+        testing::table_covers::<Network>(RECORD_LEN);
+    }
+
+    #[test]
+    fn sizes_that_are_not_whole_records_name_122() {
+        testing::wrong_sizes::<Network>(
+            FileKind::Network,
+            &bytes_of(&[record(1, 0x10, "N", Some(1), 2)]),
+            RECORD_LEN,
+        );
+    }
+
+    #[test]
+    fn truncation_names_the_field_it_cuts() {
+        let b = bytes_of(&[record(1, 0x10, "N", Some(1), 2)]);
+        let mut r =
+            Reader::<Network, _>::new(&b[..20], FileKind::Network, None, ReadOptions::default())
+                .unwrap();
+        let err = r.next_record().unwrap_err();
+        let at = err.location().unwrap();
+        assert_eq!((at.offset, at.record, at.field), (20, Some(0), "xtn_hexid"));
+    }
+
+    #[test]
+    fn deleted_and_unknown_records_are_kept_and_flagged() {
+        let mut odd = record(0, 0x22, "OLDNET", Some(3), 4);
+        odd.reserved.0[79] = 0x5A;
+        let b = bytes_of(&[odd, record(1, 0x64, "GW", None, 0x2E)]);
+        let doc = testing::bytes_round_trip::<Network>(FileKind::Network, &b);
+        let (old, gw) = (&doc.records[0], &doc.records[1]);
+        assert!(old.is_deleted());
+        assert_eq!(old.network_type_meaning(), None);
+        assert_eq!(old.xtn(), Some(Hexid(3)));
+        assert_eq!(info(old).xtn_file.as_deref(), Some("XTN/00000003.XTN"));
+        assert!(!gw.is_deleted());
+        assert_eq!(gw.network_type_meaning(), Some("FFAPI gateway"));
+        assert_eq!(gw.xtn(), None);
+        assert_eq!(gw.mailbag(), Some(Hexid(0x2E)));
+    }
+
+    fn any_record() -> impl Strategy<Value = NetworkRecord> {
+        (
+            any::<u8>(),
+            any::<u8>(),
+            any::<[u8; 11]>(),
+            any::<[u8; 20]>(),
+            any::<[u8; 9]>(),
+            prop::collection::vec(any::<u8>(), 80),
+        )
+            .prop_map(
+                |(status, network_type, name, xtn, mbg, reserved)| NetworkRecord {
+                    status,
+                    network_type,
+                    name: Text(name),
+                    xtn_hexid: Text(xtn),
+                    mailbag_hexid: Text(mbg),
+                    reserved: Reserved(reserved.try_into().unwrap()),
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn any_records_round_trip(records in prop::collection::vec(any_record(), 0..6)) {
+            testing::value_round_trip::<Network>(FileKind::Network, crate::format::NoHeader, records);
+        }
+
+        #[test]
+        fn any_whole_records_of_bytes_round_trip(n in 0usize..4, seed in prop::collection::vec(any::<u8>(), 122 * 4)) {
+            testing::bytes_round_trip::<Network>(FileKind::Network, &seed[..122 * n]);
+        }
+    }
+}

@@ -1,0 +1,825 @@
+//! A postoffice directory seen as a whole: the folder holding `GLB\`, `NME\`,
+//! `USR\` and `XTN\` (KB Q77926). [`Postoffice::open`] lists every file in
+//! those folders with its kind, reads NETWORK.GLB and the XTN files it names,
+//! and names every address list: the NME lists by their documented file
+//! names, and each `USR\<hexid>.USR` by the network and postoffice whose XTN
+//! record carries that mailbag hexid (KB Q134228, Q148666). Spec:
+//! `docs/formats/postoffice.md`.
+//!
+//! Names are decoded with the active code page ([`crate::codepage::scope`]).
+//! Nothing here reads a whole address list: entry counts come from file
+//! sizes, so a 500,000-name GAL costs nothing. Damaged NETWORK.GLB and XTN
+//! files are read as far as they go and reported in [`Postoffice::problems`].
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use serde::{Serialize, Serializer};
+
+use crate::error::{Error, Result};
+use crate::format::{Format, ReadOptions, Reader};
+use crate::hexid::Hexid;
+use crate::kind::FileKind;
+use crate::network::{Network, NetworkRecord};
+use crate::nme::Nme;
+use crate::usr::Usr;
+use crate::xtn::{Xtn, XtnRecord};
+
+/// The postoffice folders glbtool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Folder {
+    /// `GLB\`: the global files (NETWORK.GLB, NETPO.GLB, gateway address files, ...).
+    Glb,
+    /// `NME\`: the NME address lists.
+    Nme,
+    /// `USR\`: the user lists of external postoffices and gateway nodes.
+    Usr,
+    /// `XTN\`: the postoffice lists of the networks.
+    Xtn,
+}
+
+impl Folder {
+    /// Every folder, in the order they are listed.
+    pub const ALL: [Folder; 4] = [Folder::Glb, Folder::Nme, Folder::Usr, Folder::Xtn];
+
+    /// The folder's name on a DOS volume.
+    pub fn name(self) -> &'static str {
+        match self {
+            Folder::Glb => "GLB",
+            Folder::Nme => "NME",
+            Folder::Usr => "USR",
+            Folder::Xtn => "XTN",
+        }
+    }
+}
+
+fn lossy_path<S: Serializer>(p: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}
+
+/// One file found in a postoffice folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PoFile {
+    /// Where it is.
+    #[serde(serialize_with = "lossy_path")]
+    pub path: PathBuf,
+    /// Which folder it is in.
+    pub folder: Folder,
+    /// Its file name as stored.
+    pub name: String,
+    /// Its kind, when glbtool knows the name.
+    pub kind: Option<FileKind>,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// What an address list is, by its name and the postoffice's NETWORK.GLB and XTN files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ListName {
+    /// `USR\<hexid>.USR` of an external postoffice (or gateway node), resolved
+    /// through the XTN record that carries its mailbag hexid.
+    Postoffice {
+        /// The network name from NETWORK.GLB.
+        network: String,
+        /// The postoffice name from the XTN record.
+        postoffice: String,
+    },
+    /// `NME\ADMIN.NME`: the postoffice address list.
+    Pol,
+    /// `NME\ADMINSHD.NME`: the POL's shadow, which must be identical (KB Q85647).
+    PolShadow,
+    /// `NME\GAL.NME`: the global address list.
+    Gal,
+    /// `NME\<hexid>.NME`: the personal address list of the user with that hexid.
+    Personal {
+        /// The user's hexid.
+        hexid: Hexid,
+    },
+    /// A gateway's list: `NME\<gw>.NME`, or the `.USR` named by a gateway's
+    /// mailbag hexid in NETWORK.GLB.
+    Gateway {
+        /// The gateway's name.
+        name: String,
+    },
+    /// A temporary file of REBUILD or Import (KB Q99117, Q148364, Q119018, Q96060).
+    Temporary {
+        /// The file name.
+        name: String,
+    },
+    /// `USR\<hexid>.USR` whose hexid no XTN or NETWORK record carries.
+    Unresolved {
+        /// The hexid from the file name.
+        hexid: Hexid,
+    },
+    /// A `.USR` file whose name is not a hexid.
+    Unknown {
+        /// The file name.
+        name: String,
+    },
+}
+
+impl std::fmt::Display for ListName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ListName::Postoffice {
+                network,
+                postoffice,
+            } => write!(f, "{network}/{postoffice}"),
+            ListName::Pol => f.write_str("POL"),
+            ListName::PolShadow => f.write_str("POL shadow"),
+            ListName::Gal => f.write_str("GAL"),
+            ListName::Personal { hexid } => write!(f, "PAL of {hexid}"),
+            ListName::Gateway { name } => write!(f, "gateway {name}"),
+            ListName::Temporary { name } => write!(f, "temporary {name}"),
+            ListName::Unresolved { hexid } => write!(f, "unresolved {hexid}"),
+            ListName::Unknown { name } => write!(f, "unknown {name}"),
+        }
+    }
+}
+
+/// One address list of the postoffice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressList {
+    /// Where it is.
+    #[serde(serialize_with = "lossy_path")]
+    pub path: PathBuf,
+    /// Its file name as stored.
+    pub file_name: String,
+    /// [`FileKind::Nme`] or [`FileKind::Usr`].
+    pub kind: FileKind,
+    /// What it is.
+    pub name: ListName,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Whole records in it.
+    pub entries: u64,
+    /// Anything wrong with it or with how it was named.
+    pub problems: Vec<String>,
+}
+
+/// One XTN record of a network, with its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XtnEntry {
+    /// Zero-based record index in the XTN file.
+    pub index: u64,
+    /// The record.
+    pub record: XtnRecord,
+}
+
+/// One NETWORK.GLB record with the postoffices its XTN file lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkEntry {
+    /// Zero-based record index in NETWORK.GLB.
+    pub index: u64,
+    /// The record.
+    pub record: NetworkRecord,
+    /// The XTN file, when the record names one and it exists.
+    pub xtn_path: Option<PathBuf>,
+    /// The XTN file's records (deleted ones included).
+    pub postoffices: Vec<XtnEntry>,
+}
+
+/// A postoffice directory.
+#[derive(Debug, Clone)]
+pub struct Postoffice {
+    root: PathBuf,
+    folders: Vec<(Folder, PathBuf)>,
+    files: Vec<PoFile>,
+    networks: Vec<NetworkEntry>,
+    lists: Vec<AddressList>,
+    problems: Vec<String>,
+}
+
+/// REBUILD's and Import's temporary file names (KB Q99117, Q148364, Q119018, Q96060).
+fn is_temporary(upper_name: &str) -> bool {
+    matches!(
+        upper_name,
+        "GAL$.NME" | "TMPACC2.NME" | "TMPGRP.NME" | "IMPORT.USR"
+    ) || (upper_name.len() == 12
+        && upper_name.starts_with("TMP0000")
+        && upper_name.ends_with(".NME"))
+}
+
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    Error::io(format!("{what} {}", path.display()), e)
+}
+
+/// The entries of `dir`, sorted by name, as `(name, path, file type)`.
+fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::FileType)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io_error("listing", dir, e))? {
+        let entry = entry.map_err(|e| io_error("listing", dir, e))?;
+        let ft = entry
+            .file_type()
+            .map_err(|e| io_error("examining", &entry.path(), e))?;
+        out.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            entry.path(),
+            ft,
+        ));
+    }
+    out.sort_by(|a, b| {
+        a.0.to_ascii_uppercase()
+            .cmp(&b.0.to_ascii_uppercase())
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    Ok(out)
+}
+
+/// Reads every record of a small fixed-record file (NETWORK.GLB, an XTN),
+/// salvaging what comes before any damage; the damage becomes a problem.
+fn read_records<F: Format>(
+    path: &Path,
+    kind: FileKind,
+    problems: &mut Vec<String>,
+) -> Result<Vec<(u64, F::Record)>> {
+    let file = std::fs::File::open(path).map_err(|e| io_error("opening", path, e))?;
+    let size = file
+        .metadata()
+        .map_err(|e| io_error("examining", path, e))?
+        .len();
+    if let Err(e) = F::check_size(kind, size) {
+        problems.push(format!("{}: {e}", path.display()));
+    }
+    let mut reader = Reader::<F, _>::new(
+        std::io::BufReader::new(file),
+        kind,
+        Some(size),
+        ReadOptions { salvage: true },
+    )?;
+    let mut out = Vec::new();
+    while let Some(r) = reader.next_record()? {
+        out.push((r.index, r.record.clone()));
+    }
+    if let Some(e) = reader.salvage_error() {
+        if !matches!(e, Error::Size { .. }) {
+            problems.push(format!("{}: {e}", path.display()));
+        }
+    }
+    Ok(out)
+}
+
+/// True when two files hold the same bytes (compared buffer by buffer).
+fn same_contents(a: &Path, b: &Path) -> Result<bool> {
+    let open = |p: &Path| {
+        std::fs::File::open(p)
+            .map(std::io::BufReader::new)
+            .map_err(|e| io_error("opening", p, e))
+    };
+    let (mut fa, mut fb) = (open(a)?, open(b)?);
+    loop {
+        let ba = fa.fill_buf().map_err(|e| io_error("reading", a, e))?;
+        let bb = fb.fill_buf().map_err(|e| io_error("reading", b, e))?;
+        if ba.is_empty() || bb.is_empty() {
+            return Ok(ba.is_empty() && bb.is_empty());
+        }
+        let n = ba.len().min(bb.len());
+        if ba[..n] != bb[..n] {
+            return Ok(false);
+        }
+        fa.consume(n);
+        fb.consume(n);
+    }
+}
+
+impl Postoffice {
+    /// Opens the postoffice directory `dir`: the folder holding `GLB\`,
+    /// `NME\`, `USR\` and `XTN\` (found in any letter case). Fails when none of
+    /// them exists or a directory or file cannot be read; the error names it.
+    pub fn open(dir: &Path) -> Result<Postoffice> {
+        let mut problems = Vec::new();
+        let mut folders: Vec<(Folder, PathBuf)> = Vec::new();
+        for (name, path, ft) in list_dir(dir)? {
+            let Some(folder) = Folder::ALL
+                .into_iter()
+                .find(|f| f.name().eq_ignore_ascii_case(&name))
+            else {
+                continue;
+            };
+            if !ft.is_dir() {
+                continue;
+            }
+            if let Some((_, first)) = folders.iter().find(|(f, _)| *f == folder) {
+                problems.push(format!(
+                    "{} and {} are both the {} folder; using the first",
+                    first.display(),
+                    path.display(),
+                    folder.name()
+                ));
+                continue;
+            }
+            folders.push((folder, path));
+        }
+        if folders.is_empty() {
+            return Err(Error::io(
+                format!("opening postoffice {}", dir.display()),
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not a postoffice directory: it has no GLB, NME, USR or XTN folder",
+                ),
+            ));
+        }
+        folders.sort();
+        let mut files = Vec::new();
+        for (folder, path) in &folders {
+            for (name, fpath, ft) in list_dir(path)? {
+                if !ft.is_file() {
+                    continue;
+                }
+                let size = std::fs::metadata(&fpath)
+                    .map_err(|e| io_error("examining", &fpath, e))?
+                    .len();
+                files.push(PoFile {
+                    kind: FileKind::from_file_name(&name),
+                    path: fpath,
+                    folder: *folder,
+                    name,
+                    size,
+                });
+            }
+        }
+        let mut po = Postoffice {
+            root: dir.to_path_buf(),
+            folders,
+            files,
+            networks: Vec::new(),
+            lists: Vec::new(),
+            problems,
+        };
+        po.read_networks()?;
+        po.name_lists()?;
+        Ok(po)
+    }
+
+    /// The file `name` in `folder`, matched without regard to letter case.
+    pub fn find(&self, folder: Folder, name: &str) -> Option<&PoFile> {
+        self.files
+            .iter()
+            .find(|f| f.folder == folder && f.name.eq_ignore_ascii_case(name))
+    }
+
+    fn read_networks(&mut self) -> Result<()> {
+        let Some(network_glb) = self
+            .find(Folder::Glb, "NETWORK.GLB")
+            .map(|f| f.path.clone())
+        else {
+            if self.folders.iter().any(|(f, _)| *f == Folder::Glb) {
+                self.problems
+                    .push("GLB/NETWORK.GLB is missing: no USR file can be named".into());
+            }
+            return Ok(());
+        };
+        let records = read_records::<Network>(&network_glb, FileKind::Network, &mut self.problems)?;
+        for (index, record) in records {
+            let mut entry = NetworkEntry {
+                index,
+                record,
+                xtn_path: None,
+                postoffices: Vec::new(),
+            };
+            if let Some(xtn) = entry.record.xtn() {
+                match self
+                    .find(Folder::Xtn, &format!("{xtn}.XTN"))
+                    .map(|f| f.path.clone())
+                {
+                    Some(path) => {
+                        entry.postoffices =
+                            read_records::<Xtn>(&path, FileKind::Xtn, &mut self.problems)?
+                                .into_iter()
+                                .map(|(index, record)| XtnEntry { index, record })
+                                .collect();
+                        entry.xtn_path = Some(path);
+                    }
+                    None if !entry.record.is_deleted() => self.problems.push(format!(
+                        "{} record {index} ({}) names XTN/{xtn}.XTN, which does not exist",
+                        network_glb.display(),
+                        entry.record.name.text()
+                    )),
+                    None => {}
+                }
+            }
+            self.networks.push(entry);
+        }
+        Ok(())
+    }
+
+    /// Names a `<hexid>.USR` file; the second value says when the name came
+    /// only through deleted records.
+    fn resolve_usr(&self, hexid: Hexid) -> (ListName, Option<String>) {
+        let mut best: Option<(u8, &NetworkEntry, &XtnEntry)> = None;
+        for net in &self.networks {
+            for po in &net.postoffices {
+                if po.record.mailbag() != Some(hexid) {
+                    continue;
+                }
+                let rank = u8::from(net.record.is_deleted()) + u8::from(po.record.is_deleted());
+                if best.is_none_or(|(r, _, _)| rank < r) {
+                    best = Some((rank, net, po));
+                }
+            }
+        }
+        if let Some((rank, net, po)) = best {
+            let note = (rank > 0).then(|| {
+                format!(
+                    "named through a deleted record (NETWORK.GLB record {}, {} record {})",
+                    net.index,
+                    net.xtn_path
+                        .as_deref()
+                        .and_then(Path::file_name)
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                    po.index
+                )
+            });
+            let name = ListName::Postoffice {
+                network: net.record.name.text(),
+                postoffice: po.record.postoffice.text(),
+            };
+            return (name, note);
+        }
+        let gateway = self
+            .networks
+            .iter()
+            .filter(|n| n.record.mailbag() == Some(hexid))
+            .min_by_key(|n| n.record.is_deleted());
+        match gateway {
+            Some(n) => (
+                ListName::Gateway {
+                    name: n.record.name.text(),
+                },
+                n.record
+                    .is_deleted()
+                    .then(|| format!("named through deleted NETWORK.GLB record {}", n.index)),
+            ),
+            None => (ListName::Unresolved { hexid }, None),
+        }
+    }
+
+    fn name_lists(&mut self) -> Result<()> {
+        let mut lists = Vec::new();
+        for f in &self.files {
+            let (kind, entries) = match (f.folder, f.kind) {
+                (Folder::Nme, Some(FileKind::Nme)) => {
+                    (FileKind::Nme, Nme::record_count_for_size(f.size))
+                }
+                (Folder::Usr, Some(FileKind::Usr)) => {
+                    (FileKind::Usr, Usr::record_count_for_size(f.size))
+                }
+                _ => continue,
+            };
+            let upper = f.name.to_ascii_uppercase();
+            let stem = upper.rsplit_once('.').map_or(upper.as_str(), |(s, _)| s);
+            let mut problems = Vec::new();
+            let size_check = match kind {
+                FileKind::Nme => Nme::check_size(kind, f.size),
+                _ => Usr::check_size(kind, f.size),
+            };
+            if let Err(e) = size_check {
+                problems.push(format!("{}: {e}", f.path.display()));
+            }
+            let name = if is_temporary(&upper) {
+                ListName::Temporary {
+                    name: f.name.clone(),
+                }
+            } else if kind == FileKind::Nme {
+                match (stem, Hexid::from_file_name(&upper)) {
+                    ("ADMIN", _) => ListName::Pol,
+                    ("ADMINSHD", _) => ListName::PolShadow,
+                    ("GAL", _) => ListName::Gal,
+                    (_, Some(hexid)) => ListName::Personal { hexid },
+                    _ => ListName::Gateway {
+                        name: stem.to_string(),
+                    },
+                }
+            } else {
+                match Hexid::from_file_name(&upper) {
+                    Some(hexid) => {
+                        let (name, note) = self.resolve_usr(hexid);
+                        problems.extend(note);
+                        name
+                    }
+                    None => ListName::Unknown {
+                        name: f.name.clone(),
+                    },
+                }
+            };
+            lists.push(AddressList {
+                path: f.path.clone(),
+                file_name: f.name.clone(),
+                kind,
+                name,
+                size: f.size,
+                entries: entries.unwrap_or(0),
+                problems,
+            });
+        }
+        // KB Q85647, Q135932: ADMIN.NME and ADMINSHD.NME must be identical.
+        let pol = lists.iter().position(|l| l.name == ListName::Pol);
+        let shadow = lists.iter().position(|l| l.name == ListName::PolShadow);
+        if let (Some(p), Some(s)) = (pol, shadow) {
+            if !same_contents(&lists[p].path, &lists[s].path)? {
+                let msg = format!(
+                    "{} differs from {}; the two must be identical (KB Q85647)",
+                    lists[s].path.display(),
+                    lists[p].path.display()
+                );
+                lists[s].problems.push(msg);
+            }
+        }
+        self.lists = lists;
+        Ok(())
+    }
+
+    /// The directory given to [`Postoffice::open`].
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folders found, with their paths as stored.
+    pub fn folders(&self) -> &[(Folder, PathBuf)] {
+        &self.folders
+    }
+
+    /// Every file in the folders, by folder then name.
+    pub fn files(&self) -> &[PoFile] {
+        &self.files
+    }
+
+    /// NETWORK.GLB's records with their postoffices, in file order.
+    pub fn networks(&self) -> &[NetworkEntry] {
+        &self.networks
+    }
+
+    /// Every NME and USR list, named, by folder then file name.
+    pub fn address_lists(&self) -> &[AddressList] {
+        &self.lists
+    }
+
+    /// Problems found while reading NETWORK.GLB and the XTN files, each naming the file.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+
+    /// The user list of the postoffice `network`/`postoffice` (any letter
+    /// case), preferring one named through active records.
+    pub fn usr_for(&self, network: &str, postoffice: &str) -> Option<PathBuf> {
+        self.lists
+            .iter()
+            .filter(|l| match &l.name {
+                ListName::Postoffice {
+                    network: n,
+                    postoffice: p,
+                } => n.eq_ignore_ascii_case(network) && p.eq_ignore_ascii_case(postoffice),
+                _ => false,
+            })
+            .min_by_key(|l| !l.problems.is_empty())
+            .map(|l| l.path.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codepage::CodePage;
+    use crate::fields::Text;
+    use crate::format::Document;
+    use crate::network::NetworkRecord;
+    use crate::usr::UsrRecord;
+
+    struct TempDir(PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn temp(name: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!("glb-po-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    fn put(root: &Path, rel: &str, bytes: &[u8]) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+
+    fn t<const N: usize>(s: &str) -> Text<N> {
+        Text::encode(s, CodePage::Cp850).unwrap()
+    }
+
+    fn network(status: u8, ty: u8, name: &str, xtn: Option<u32>, mailbag: u32) -> NetworkRecord {
+        NetworkRecord {
+            status,
+            network_type: ty,
+            name: t(name),
+            xtn_hexid: xtn.map(|x| Hexid(x).to_text()).unwrap_or_default(),
+            mailbag_hexid: Hexid(mailbag).to_text(),
+            ..NetworkRecord::default()
+        }
+    }
+
+    fn xtn(status: u8, po: &str, mailbag: u32) -> XtnRecord {
+        XtnRecord {
+            status,
+            postoffice: t(po),
+            mailbag_hexid: Hexid(mailbag).to_text(),
+            ..XtnRecord::default()
+        }
+    }
+
+    fn file<F: Format>(kind: FileKind, records: Vec<F::Record>) -> Vec<u8> {
+        let mut doc = Document::<F>::new(kind);
+        doc.records = records;
+        doc.to_bytes().unwrap()
+    }
+
+    /// A lower-case copy of a postoffice, as a Unix copy of a DOS volume may be.
+    fn lower_case_po(root: &Path) {
+        put(
+            root,
+            "glb/network.glb",
+            &file::<Network>(
+                FileKind::Network,
+                vec![
+                    network(1, 0x10, "POLYNOMIAL", Some(3), 4),
+                    network(1, 0x64, "PAGER", None, 0x2E),
+                    network(0, 0x10, "OLDNET", Some(0x20), 0x21),
+                ],
+            ),
+        );
+        put(
+            root,
+            "xtn/00000003.xtn",
+            &file::<Xtn>(
+                FileKind::Xtn,
+                vec![
+                    xtn(1, "TAYLOR", 5),
+                    xtn(0, "EULER", 6),
+                    xtn(1, "LAGRANGE", 7),
+                ],
+            ),
+        );
+        put(
+            root,
+            "xtn/00000020.xtn",
+            &file::<Xtn>(FileKind::Xtn, vec![xtn(1, "OLDPO", 0x22)]),
+        );
+        let users = file::<Usr>(FileKind::Usr, vec![UsrRecord::default(); 3]);
+        for name in [
+            "00000005.usr",
+            "00000006.usr",
+            "0000002e.usr",
+            "00000022.usr",
+            "00000099.usr",
+            "import.usr",
+            "odd.usr",
+        ] {
+            put(root, &format!("usr/{name}"), &users);
+        }
+        put(root, "usr/00000007.usr", &users[..50]);
+        put(root, "nme/admin.nme", &[0; 90]);
+        put(root, "nme/adminshd.nme", &[1; 90]);
+        for name in ["gal.nme", "0000000a.nme", "smtp.nme", "tmp00003.nme"] {
+            put(root, &format!("nme/{name}"), &[0; 45]);
+        }
+        put(root, "nme/notes.txt", b"not a list");
+    }
+
+    #[test]
+    fn every_list_is_named_in_a_lower_case_copy() {
+        let dir = temp("lower");
+        lower_case_po(&dir.0);
+        let po = Postoffice::open(&dir.0).unwrap();
+        assert_eq!(po.folders().len(), 4, "{:?}", po.folders());
+        let named: Vec<(String, String, u64)> = po
+            .address_lists()
+            .iter()
+            .map(|l| (l.file_name.clone(), l.name.to_string(), l.entries))
+            .collect();
+        let expect = |f: &str, n: &str, e: u64| (f.to_string(), n.to_string(), e);
+        assert_eq!(
+            named,
+            vec![
+                expect("0000000a.nme", "PAL of 0000000A", 1),
+                expect("admin.nme", "POL", 2),
+                expect("adminshd.nme", "POL shadow", 2),
+                expect("gal.nme", "GAL", 1),
+                expect("smtp.nme", "gateway SMTP", 1),
+                expect("tmp00003.nme", "temporary tmp00003.nme", 1),
+                expect("00000005.usr", "POLYNOMIAL/TAYLOR", 3),
+                expect("00000006.usr", "POLYNOMIAL/EULER", 3),
+                expect("00000007.usr", "POLYNOMIAL/LAGRANGE", 0),
+                expect("00000022.usr", "OLDNET/OLDPO", 3),
+                expect("0000002e.usr", "gateway PAGER", 3),
+                expect("00000099.usr", "unresolved 00000099", 3),
+                expect("import.usr", "temporary import.usr", 3),
+                expect("odd.usr", "unknown odd.usr", 3),
+            ]
+        );
+        let problems = |f: &str| {
+            po.address_lists()
+                .iter()
+                .find(|l| l.file_name == f)
+                .unwrap()
+                .problems
+                .join("\n")
+        };
+        assert!(problems("00000005.usr").is_empty());
+        assert!(
+            problems("00000006.usr").contains("deleted"),
+            "{}",
+            problems("00000006.usr")
+        );
+        assert!(problems("00000022.usr").contains("deleted"));
+        let bad = problems("00000007.usr");
+        assert!(
+            bad.contains("53-byte") && bad.contains("00000007.usr"),
+            "{bad}"
+        );
+        assert!(problems("adminshd.nme").contains("must be identical"));
+        assert!(problems("admin.nme").is_empty());
+        assert_eq!(
+            po.usr_for("polynomial", "Taylor"),
+            Some(dir.0.join("usr/00000005.usr"))
+        );
+        assert_eq!(po.usr_for("POLYNOMIAL", "GAUSS"), None);
+        let txt = po.files().iter().find(|f| f.name == "notes.txt").unwrap();
+        assert_eq!((txt.folder, txt.kind), (Folder::Nme, None));
+        assert!(po.problems().is_empty(), "{:?}", po.problems());
+    }
+
+    #[test]
+    fn missing_and_damaged_network_files_are_problems_naming_the_file() {
+        let dir = temp("damaged");
+        let root = &dir.0;
+        let mut net = file::<Network>(
+            FileKind::Network,
+            vec![
+                network(1, 0x10, "POLYNOMIAL", Some(3), 4),
+                network(1, 0x10, "GONE", Some(9), 8),
+            ],
+        );
+        net.extend_from_slice(b"junk");
+        put(root, "GLB/NETWORK.GLB", &net);
+        let mut x = file::<Xtn>(FileKind::Xtn, vec![xtn(1, "TAYLOR", 5)]);
+        x.push(0);
+        put(root, "XTN/00000003.XTN", &x);
+        put(root, "USR/00000005.USR", &[]);
+        let po = Postoffice::open(root).unwrap();
+        let all = po.problems().join("\n");
+        assert!(
+            all.contains("NETWORK.GLB") && all.contains("122-byte"),
+            "{all}"
+        );
+        assert!(
+            all.contains("00000003.XTN") && all.contains("698-byte"),
+            "{all}"
+        );
+        assert!(
+            all.contains("XTN/00000009.XTN, which does not exist"),
+            "{all}"
+        );
+        // What could be read was read: the USR file is still named.
+        assert_eq!(po.address_lists()[0].name.to_string(), "POLYNOMIAL/TAYLOR");
+    }
+
+    #[test]
+    fn a_directory_without_postoffice_folders_is_an_error_naming_it() {
+        let dir = temp("empty");
+        let err = Postoffice::open(&dir.0).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&dir.0.display().to_string()) && msg.contains("not a postoffice"),
+            "{msg}"
+        );
+        let missing = dir.0.join("nowhere");
+        let err = Postoffice::open(&missing).unwrap_err();
+        assert!(err.to_string().contains("nowhere"), "{err}");
+    }
+
+    #[test]
+    fn list_names_serialize_with_a_type_tag() {
+        let v = serde_json::to_value(ListName::Postoffice {
+            network: "POLYNOMIAL".into(),
+            postoffice: "TAYLOR".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "postoffice", "network": "POLYNOMIAL", "postoffice": "TAYLOR"})
+        );
+        let v = serde_json::to_value(ListName::Personal { hexid: Hexid(3) }).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "personal", "hexid": "00000003"})
+        );
+        assert_eq!(
+            serde_json::to_value(ListName::Gal).unwrap(),
+            serde_json::json!({"type": "gal"})
+        );
+    }
+}

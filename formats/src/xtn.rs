@@ -1,0 +1,232 @@
+//! XTN files: `XTN\<hexid>.XTN`, the postoffices of one network listed in
+//! NETWORK.GLB (or the nodes of a SNADS, PROFS or OV gateway), one 698-byte
+//! record each (KB Q77926, Q87467, Q86625, Q148666). A record's mailbag hexid
+//! names the postoffice's `USR\<hexid>.USR`. Spec: `docs/formats/xtn.md`.
+//!
+//! ```text
+//! +0      u8     status             01 active, 00 deleted                 documented (KB Q86625)
+//! +1      [11]   postoffice         postoffice name, <= 10 characters     documented start (KB Q86625)
+//! +12     [9]    mailbag_hexid      hexid as 8 hex digits + NUL           documented start (KB Q148666)
+//! +21     [628]  reserved           unknown, kept verbatim
+//! +0x289  u16    indirect_counter   the "indirect PO counter"             documented (KB Q86625)
+//! +651    [47]   reserved_tail      unknown, kept verbatim
+//! ```
+
+use binrw::{BinRead, BinWrite};
+use serde::{Deserialize, Serialize};
+
+use crate::fields::{Reserved, Text};
+use crate::fixed::{self, headerless_fixed_format, FieldTable};
+use crate::hexid::Hexid;
+use crate::layout::{Annotate, Role, Span, Value};
+
+/// Bytes per record (0x2BA; KB Q77926, Q128243).
+pub const RECORD_LEN: usize = 698;
+/// Offset of the indirect PO counter (KB Q86625: DEBUG addresses 0x389/0x38A).
+pub const INDIRECT_COUNTER_OFFSET: usize = 0x289;
+
+const FIELDS: &FieldTable = &[
+    (0, 1, "status"),
+    (1, 11, "postoffice"),
+    (12, 9, "mailbag_hexid"),
+    (21, 628, "reserved"),
+    (0x289, 2, "indirect_counter"),
+    (651, 47, "reserved_tail"),
+];
+
+/// One postoffice (or gateway node) of a network.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[brw(little)]
+#[serde(deny_unknown_fields)]
+pub struct XtnRecord {
+    /// 01 active, 00 deleted; other values are kept.
+    pub status: u8,
+    /// The postoffice name.
+    pub postoffice: Text<11>,
+    /// The postoffice's mailbag hexid, as text: names its `.USR`, `.MBG`, `.KEY`.
+    pub mailbag_hexid: Text<9>,
+    /// Unknown bytes (routing, sign-on, connection and statistics data, per
+    /// KB Q77926), kept verbatim.
+    pub reserved: Reserved<628>,
+    /// The 2-byte indirect PO counter (KB Q86625).
+    pub indirect_counter: u16,
+    /// Unknown bytes, kept verbatim.
+    pub reserved_tail: Reserved<47>,
+}
+
+impl XtnRecord {
+    /// True when the status marks the record deleted (it stays in the file).
+    pub fn is_deleted(&self) -> bool {
+        self.status == fixed::DELETED
+    }
+
+    /// The mailbag hexid, when the field holds 8 hex digits.
+    pub fn mailbag(&self) -> Option<Hexid> {
+        Hexid::from_text(&self.mailbag_hexid)
+    }
+}
+
+impl Annotate for XtnRecord {
+    fn spans(&self, out: &mut Vec<Span>) {
+        fixed::spans(
+            FIELDS,
+            [
+                (Role::Flag, fixed::code(self.status, fixed::status_meaning)),
+                (Role::Text, Value::Text(self.postoffice.text())),
+                (Role::Text, Value::Text(self.mailbag_hexid.text())),
+                (Role::Unknown, Value::Bytes),
+                (
+                    Role::Number,
+                    Value::Unsigned(u64::from(self.indirect_counter)),
+                ),
+                (Role::Unknown, Value::Bytes),
+            ],
+            out,
+        );
+    }
+}
+
+/// Derived facts shown under `info` in JSON.
+#[derive(Debug, Serialize)]
+pub struct XtnInfo {
+    /// The meaning of the status, `null` when unknown.
+    pub status: Option<&'static str>,
+    /// The user list of this postoffice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usr_file: Option<String>,
+}
+
+fn info(r: &XtnRecord) -> XtnInfo {
+    XtnInfo {
+        status: fixed::status_meaning(u64::from(r.status)),
+        usr_file: r.mailbag().map(|h| format!("USR/{h}.USR")),
+    }
+}
+
+headerless_fixed_format! {
+    /// The XTN record format.
+    Xtn {
+        record: XtnRecord,
+        size: RECORD_LEN,
+        fields: FIELDS,
+        info: XtnInfo = info,
+        rule: "XTN files are a whole number of 698-byte records (KB Q77926, Q128243)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codepage::CodePage;
+    use crate::fixed::testing;
+    use crate::format::{Document, ReadOptions, Reader};
+    use crate::kind::FileKind;
+    use proptest::prelude::*;
+
+    fn record(status: u8, po: &str, mailbag: u32, counter: u16) -> XtnRecord {
+        XtnRecord {
+            status,
+            postoffice: Text::encode(po, CodePage::Cp850).unwrap(),
+            mailbag_hexid: Hexid(mailbag).to_text(),
+            indirect_counter: counter,
+            ..XtnRecord::default()
+        }
+    }
+
+    fn bytes_of(records: &[XtnRecord]) -> Vec<u8> {
+        let mut doc = Document::<Xtn>::new(FileKind::Xtn);
+        doc.records = records.to_vec();
+        doc.to_bytes().unwrap()
+    }
+
+    #[test]
+    fn documented_offsets_hold_the_documented_fields() {
+        let b = bytes_of(&[record(1, "TAYLOR", 8, 0x0102), record(0, "EULER", 10, 0)]);
+        assert_eq!(b.len(), 2 * 698);
+        // KB Q86625: delete code at 0, postoffice name from 1, counter at 0x289.
+        assert_eq!(b[0], 0x01);
+        assert_eq!(&b[1..8], b"TAYLOR\0");
+        assert_eq!(&b[0x289..0x28B], &[0x02, 0x01]);
+        // KB Q148666: "-d10C" shows the mailbag hexid as the first eight characters.
+        assert_eq!(&b[0x10C - 0x100..0x10C - 0x100 + 8], b"00000008");
+        assert_eq!(b[698], 0x00, "second record deleted");
+        assert_eq!(&b[698 + 12..698 + 20], b"0000000A");
+    }
+
+    #[test]
+    fn field_table_covers_the_record() {
+        testing::table_covers::<Xtn>(RECORD_LEN);
+        assert_eq!(INDIRECT_COUNTER_OFFSET, 649);
+    }
+
+    #[test]
+    fn sizes_that_are_not_whole_records_name_698() {
+        testing::wrong_sizes::<Xtn>(
+            FileKind::Xtn,
+            &bytes_of(&[record(1, "P", 1, 0)]),
+            RECORD_LEN,
+        );
+    }
+
+    #[test]
+    fn truncation_names_the_field_it_cuts() {
+        let b = bytes_of(&[record(1, "P", 1, 0)]);
+        let mut r =
+            Reader::<Xtn, _>::new(&b[..650], FileKind::Xtn, None, ReadOptions::default()).unwrap();
+        let err = r.next_record().unwrap_err();
+        let at = err.location().unwrap();
+        assert_eq!(
+            (at.offset, at.record, at.field),
+            (650, Some(0), "indirect_counter")
+        );
+    }
+
+    #[test]
+    fn deleted_records_and_unknown_bytes_are_kept() {
+        let mut odd = record(0, "EULER", 10, 3);
+        odd.reserved.0[0] = 0x11;
+        odd.reserved_tail.0[46] = 0x22;
+        let doc = testing::bytes_round_trip::<Xtn>(
+            FileKind::Xtn,
+            &bytes_of(&[record(1, "TAYLOR", 8, 0), odd]),
+        );
+        assert!(doc.records[1].is_deleted());
+        assert_eq!(doc.records[1].mailbag(), Some(Hexid(10)));
+        assert_eq!(doc.records[1].reserved_tail.0[46], 0x22);
+        assert_eq!(
+            info(&doc.records[0]).usr_file.as_deref(),
+            Some("USR/00000008.USR")
+        );
+    }
+
+    fn any_record() -> impl Strategy<Value = XtnRecord> {
+        (
+            any::<u8>(),
+            any::<[u8; 11]>(),
+            any::<[u8; 9]>(),
+            prop::collection::vec(any::<u8>(), 628),
+            any::<u16>(),
+            prop::collection::vec(any::<u8>(), 47),
+        )
+            .prop_map(|(status, po, mbg, reserved, counter, tail)| XtnRecord {
+                status,
+                postoffice: Text(po),
+                mailbag_hexid: Text(mbg),
+                reserved: Reserved(reserved.try_into().unwrap()),
+                indirect_counter: counter,
+                reserved_tail: Reserved(tail.try_into().unwrap()),
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_records_round_trip(records in prop::collection::vec(any_record(), 0..4)) {
+            testing::value_round_trip::<Xtn>(FileKind::Xtn, crate::format::NoHeader, records);
+        }
+
+        #[test]
+        fn any_whole_records_of_bytes_round_trip(n in 0usize..3, seed in prop::collection::vec(any::<u8>(), 698 * 3)) {
+            testing::bytes_round_trip::<Xtn>(FileKind::Xtn, &seed[..698 * n]);
+        }
+    }
+}

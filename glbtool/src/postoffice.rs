@@ -1,0 +1,201 @@
+//! `glbtool dump --postoffice DIR`: a postoffice directory's networks and
+//! every address list, each named (a USR file by the network and postoffice
+//! whose XTN record carries its hexid), with entry counts. Text or JSON.
+
+use std::io::Write;
+use std::path::Path;
+
+use glb_formats::codepage::{self, CodePage};
+use glb_formats::hexid::Hexid;
+use glb_formats::postoffice::{AddressList, PoFile, Postoffice};
+use serde::Serialize;
+
+use crate::dump::{DumpArgs, DumpFormat};
+use crate::output::{self, use_color, CliError, CliResult};
+use crate::render::lists::{self, plural, ListContext};
+use crate::render::Painter;
+
+/// The `format` value of the JSON document.
+pub const FORMAT: &str = "glbtool-postoffice/1";
+
+#[derive(Serialize)]
+struct PostofficeJson<'a> {
+    format: &'static str,
+    root: String,
+    codepage: CodePage,
+    networks: Vec<NetworkJson>,
+    address_lists: &'a [AddressList],
+    files: &'a [PoFile],
+    problems: &'a [String],
+}
+
+#[derive(Serialize)]
+struct NetworkJson {
+    index: u64,
+    name: String,
+    status: u8,
+    deleted: bool,
+    network_type: u8,
+    network_type_meaning: Option<&'static str>,
+    xtn: Option<Hexid>,
+    mailbag: Option<Hexid>,
+    postoffices: Vec<XtnJson>,
+}
+
+#[derive(Serialize)]
+struct XtnJson {
+    index: u64,
+    name: String,
+    status: u8,
+    deleted: bool,
+    mailbag: Option<Hexid>,
+}
+
+/// Runs `dump --postoffice DIR`. Exit 0, or 1 when something was found wrong
+/// (a list whose size is not whole records, a USR named only through deleted
+/// records, a differing shadow, a damaged NETWORK.GLB or XTN).
+pub fn run(dir: &Path, args: &DumpArgs) -> CliResult {
+    if !matches!(args.format, DumpFormat::Text | DumpFormat::Json) {
+        return Err(CliError::usage("--postoffice shows text or json")
+            .with_hint("use --format text or --format json; dump single files for hex or ndjson"));
+    }
+    let cp = args.show.codepage;
+    let po = codepage::scope(cp, || Postoffice::open(dir))?;
+    let mut out = output::stdout();
+    match args.format {
+        DumpFormat::Json => write_json(&po, cp, &mut out)?,
+        _ => write_text(&po, cp, Painter::new(use_color(args.show.color)), &mut out)?,
+    }
+    output::finish(out)?;
+    let clean =
+        po.problems().is_empty() && po.address_lists().iter().all(|l| l.problems.is_empty());
+    Ok(if clean { 0 } else { 1 })
+}
+
+/// A path below the postoffice root, `/`-separated.
+fn relative(po: &Postoffice, p: &Path) -> String {
+    let rel = p.strip_prefix(po.root()).unwrap_or(p);
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+fn write_json<W: Write>(po: &Postoffice, cp: CodePage, out: &mut W) -> Result<(), CliError> {
+    let networks = po
+        .networks()
+        .iter()
+        .map(|n| NetworkJson {
+            index: n.index,
+            name: n.record.name.decode(cp),
+            status: n.record.status,
+            deleted: n.record.is_deleted(),
+            network_type: n.record.network_type,
+            network_type_meaning: n.record.network_type_meaning(),
+            xtn: n.record.xtn(),
+            mailbag: n.record.mailbag(),
+            postoffices: n
+                .postoffices
+                .iter()
+                .map(|p| XtnJson {
+                    index: p.index,
+                    name: p.record.postoffice.decode(cp),
+                    status: p.record.status,
+                    deleted: p.record.is_deleted(),
+                    mailbag: p.record.mailbag(),
+                })
+                .collect(),
+        })
+        .collect();
+    let doc = PostofficeJson {
+        format: FORMAT,
+        root: po.root().display().to_string(),
+        codepage: cp,
+        networks,
+        address_lists: po.address_lists(),
+        files: po.files(),
+        problems: po.problems(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)
+        .map_err(|e| CliError::from(std::io::Error::other(e)))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn write_text<W: Write>(
+    po: &Postoffice,
+    cp: CodePage,
+    painter: Painter,
+    out: &mut W,
+) -> Result<(), CliError> {
+    let ctx = ListContext {
+        painter,
+        codepage: cp,
+        file_name: String::new(),
+        po: None,
+    };
+    writeln!(
+        out,
+        "{}",
+        painter.heading(&format!("Postoffice {}", po.root().display()))
+    )?;
+    writeln!(out, "{}", painter.heading("Networks (GLB/NETWORK.GLB)"))?;
+    writeln!(out, "{}", painter.heading(lists::NETWORK_COLUMNS))?;
+    for n in po.networks() {
+        writeln!(out, "{}", lists::network_row(&ctx, n.index, &n.record).0)?;
+        if !n.postoffices.is_empty() {
+            let names: Vec<String> = n
+                .postoffices
+                .iter()
+                .map(|p| {
+                    let mailbag = p
+                        .record
+                        .mailbag()
+                        .map_or_else(|| "?".into(), |h| h.to_string());
+                    let name = format!("{} {mailbag}", p.record.postoffice.decode(cp));
+                    if p.record.is_deleted() {
+                        format!("{name} {}", painter.warn("DELETED"))
+                    } else {
+                        name
+                    }
+                })
+                .collect();
+            writeln!(out, "{:7}postoffices: {}", "", names.join(", "))?;
+        }
+    }
+    writeln!(out, "{}", painter.heading("Address lists"))?;
+    writeln!(
+        out,
+        "{}",
+        painter.heading(&format!("{:<20}  {:<28}  {:>7}", "File", "List", "Entries"))
+    )?;
+    let mut total = 0;
+    for l in po.address_lists() {
+        writeln!(
+            out,
+            "{:<20}  {:<28}  {:>7}",
+            relative(po, &l.path),
+            l.name.to_string(),
+            l.entries
+        )?;
+        total += l.entries;
+        for p in &l.problems {
+            writeln!(out, "{:22}{}", "", painter.warn(&format!("! {p}")))?;
+        }
+    }
+    writeln!(
+        out,
+        "{}, {}",
+        plural(
+            po.address_lists().len() as u64,
+            "address list",
+            "address lists"
+        ),
+        plural(total, "entry", "entries")
+    )?;
+    for p in po.problems() {
+        writeln!(out, "{}", painter.warn(&format!("! {p}")))?;
+    }
+    Ok(())
+}
