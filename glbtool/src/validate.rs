@@ -108,6 +108,22 @@ pub fn run(args: ValidateArgs) -> CliResult {
         args.files.iter().map(|p| (p.clone(), args.kind)).collect();
     paths.extend(args.against.iter().map(|p| (p.clone(), None)));
     let (checked, mut all, trouble) = check_files(&paths, args.codepage);
+    let refs: Vec<(FileRef, &Facts)> = checked
+        .iter()
+        .filter_map(|(p, k, f)| {
+            k.map(|kind| {
+                (
+                    FileRef {
+                        path: p.clone(),
+                        kind,
+                    },
+                    f,
+                )
+            })
+        })
+        .collect();
+    let pairs: Vec<(&FileRef, &Facts)> = refs.iter().map(|(r, f)| (r, *f)).collect();
+    check::cross::check(&pairs, &mut all);
     check::sort(&mut all);
     let tally = Tally::of(&all);
     let mut out = output::stdout();

@@ -356,3 +356,56 @@ fn validate_reports_findings_with_codes_and_exit_codes() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn resync_checked_against_the_server_configuration() {
+    let resync = corpus("samples/queue/resync/RESYNC.GLB");
+    let srvconf = corpus("samples/config/server/SRVCONF.GLB");
+    // The sample is made by the KB Q119449 rule: clean against its server.
+    glbtool()
+        .arg("validate")
+        .arg(&resync)
+        .arg("--against")
+        .arg(&srvconf)
+        .assert()
+        .code(0);
+    // The same file with REQSEQ lowered to the server postoffice's own ReqSync,
+    // as Exchange's DXA did: error 14 predicted, with the repair command.
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("RESYNC.GLB");
+    let json = stdout_of(&["dump", "--format", "json", resync.to_str().unwrap()]);
+    let json = json
+        .replacen("REQSEQ=0000000018", "REQSEQ=0000000017", 1)
+        .replacen(&checksum_of(&json), "auto", 1);
+    glbtool()
+        .args(["build", "--kind", "resync", "-", "-o"])
+        .arg(&bad)
+        .write_stdin(json)
+        .assert()
+        .success();
+    let out = glbtool()
+        .args(["validate", "--format", "json"])
+        .arg(&bad)
+        .arg("--against")
+        .arg(&srvconf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "GLB014");
+    assert_eq!(
+        f["predicts"]["text"],
+        "Fatal error 14: \"Error processing Resync.glb\""
+    );
+    assert!(f["fix"]["command"]
+        .as_str()
+        .unwrap()
+        .contains("--from-srvconf"));
+}
+
+/// The stored checksum of the first record in a dump's JSON.
+fn checksum_of(json: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["records"][0]["checksum"].as_str().unwrap().to_string()
+}

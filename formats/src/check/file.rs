@@ -16,6 +16,15 @@ use crate::kind::Family;
 pub enum Facts {
     /// A queue file.
     Queue(QueueFacts),
+    /// REQCONF.GLB.
+    ReqConf(Box<crate::reqconf::ReqConf>),
+    /// SRVCONF.GLB.
+    SrvConf {
+        /// The header.
+        header: Box<crate::srvconf::SrvConfHeader>,
+        /// The requestor records.
+        records: Vec<crate::srvconf::RequestorRecord>,
+    },
     /// Nothing the cross-file checks use (or the file did not parse).
     None,
 }
@@ -70,6 +79,44 @@ pub fn check<R: Read>(
                 }
             };
             Facts::Queue(super::queue::check(file, &mut reader, findings))
+        }
+        Family::ReqConf => {
+            match parse_all::<crate::reqconf::ReqConfFile, R>(file, src, size, findings) {
+                Some((Some(h), _)) => Facts::ReqConf(Box::new(h)),
+                _ => Facts::None,
+            }
+        }
+        Family::SrvConf => {
+            let mut reader = match Reader::<crate::srvconf::SrvConfFile, R>::new(
+                src,
+                file.kind,
+                size,
+                ReadOptions::default(),
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    findings.push(from_error(file, &e));
+                    return Facts::None;
+                }
+            };
+            let mut records = Vec::new();
+            loop {
+                match reader.next_record() {
+                    Ok(Some(r)) => records.push(r.record.clone()),
+                    Ok(None) => break,
+                    Err(e) => {
+                        findings.push(from_error(file, &e));
+                        return Facts::None;
+                    }
+                }
+            }
+            match reader.header() {
+                Some(h) => Facts::SrvConf {
+                    header: Box::new(h.clone()),
+                    records,
+                },
+                None => Facts::None,
+            }
         }
         family => {
             crate::with_format!(family, |F| { parse_all::<F, R>(file, src, size, findings); }, else {

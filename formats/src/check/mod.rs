@@ -6,6 +6,7 @@
 //! `GLB020` predicts `[ 20] Address element is too long`); `GLB3nn` are
 //! glbtool's own structure and consistency checks.
 
+pub mod cross;
 pub mod file;
 pub mod queue;
 
@@ -188,6 +189,11 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB012", Severity::Error, "Transaction: invalid character in column 1", "KB Q96001"),
     c("GLB013", Severity::Error, "Transaction: invalid transaction command", "KB Q96001"),
     c("GLB014", Severity::Error, "RESYNC.GLB header numbers below the requestors' (Exchange DXA defect): Fatal error 14", "KB Q215505, Q119449"),
+    c("GLB138", Severity::Error, "A requestor's SrvSync above the highest MSTTRANS number: server restored from backup", "KB Q96060 Problem 9, Q113453, Q108067"),
+    c("GLB139", Severity::Error, "A requestor's SrvSync below the oldest remaining MSTTRANS number: purged updates it will never receive", "KB Q108067, Q96060"),
+    c("GLB171", Severity::Error, "Pending REQTRANS transactions numbered at or below REQCONF ReqSync: never sent", "KB Q96060, Q119452, Q149271"),
+    c("GLB320", Severity::Warning, "ReqSync greater than SrvSync (heuristic)", "KB Q96060"),
+    c("GLB341", Severity::Warning, "A requestor's REQCONF behind the server's record: the last reply was not applied", "KB Q142841, Q96060"),
     c("GLB015", Severity::Error, "Transaction: invalid character in FAX phone number", "KB Q96001"),
     c("GLB016", Severity::Warning, "Transaction: address type MS Mail does not document", "KB Q96001"),
     c("GLB017", Severity::Error, "Transaction: empty network or postoffice name", "KB Q96001"),

@@ -78,7 +78,7 @@ pub fn samples() -> Vec<Sample> {
     let mut resync = vec![QueueRecord::resync_header(
         ResyncHeader {
             impseq: 1,
-            reqseq: 17,
+            reqseq: 18,
             srvseq: 80,
         },
         at(4),

@@ -1,0 +1,564 @@
+//! Checks across files: the sync-number rules that decide whether Dir-Sync
+//! works, from `../shared/research/dirsync-facts.md` sections 1, 2 and 5.
+//!
+//! | code | rule | source |
+//! |---|---|---|
+//! | GLB171 | a pending REQTRANS transaction numbered at or below REQCONF ReqSync is ignored | KB Q96060, Q119452 |
+//! | GLB014 | RESYNC header numbers below the requestors' | KB Q215505, Q119449 |
+//! | GLB138 | a SrvSync above the highest MSTTRANS number (server restored) | KB Q96060 Problem 9, Q113453 |
+//! | GLB139 | a SrvSync below the lowest remaining MSTTRANS number (purged) | KB Q108067, Q96060 |
+//! | GLB341 | a requestor's numbers behind the server's record (reply not applied) | KB Q142841, Q96060 |
+//! | GLB320 | ReqSync greater than SrvSync (heuristic) | KB Q96060 |
+//!
+//! Files are related by directory: a REQTRANS.GLB and a REQCONF.GLB in the
+//! same directory belong to one postoffice; a requestor's REQCONF.GLB is
+//! matched to its SRVCONF.GLB record by its `local_network/local_postoffice`.
+
+use std::path::Path;
+
+use super::file::Facts;
+use super::queue::QueueFacts;
+use super::{shell_quote, FileRef, Finding, Fix, Predicted, Severity};
+use crate::kind::FileKind;
+use crate::reqconf::ReqConf;
+use crate::srvconf::{RequestorRecord, SrvConfHeader};
+
+/// One checked file with its facts.
+pub type Checked<'a> = (&'a FileRef, &'a Facts);
+
+fn dir_of(path: &str) -> &Path {
+    Path::new(path).parent().unwrap_or(Path::new(""))
+}
+
+fn same_dir(a: &FileRef, b: &FileRef) -> bool {
+    dir_of(&a.path) == dir_of(&b.path)
+}
+
+struct View<'a> {
+    reqtrans: Vec<(&'a FileRef, &'a QueueFacts)>,
+    msttrans: Vec<(&'a FileRef, &'a QueueFacts)>,
+    resync: Vec<(&'a FileRef, &'a QueueFacts)>,
+    reqconf: Vec<(&'a FileRef, &'a ReqConf)>,
+    srvconf: Vec<(&'a FileRef, &'a SrvConfHeader, &'a [RequestorRecord])>,
+}
+
+fn view<'a>(files: &[Checked<'a>]) -> View<'a> {
+    let mut v = View {
+        reqtrans: vec![],
+        msttrans: vec![],
+        resync: vec![],
+        reqconf: vec![],
+        srvconf: vec![],
+    };
+    for &(file, facts) in files {
+        match facts {
+            Facts::Queue(q) => match file.kind {
+                FileKind::Reqtrans => v.reqtrans.push((file, q)),
+                FileKind::Msttrans => v.msttrans.push((file, q)),
+                FileKind::Resync => v.resync.push((file, q)),
+                _ => {}
+            },
+            Facts::ReqConf(c) => v.reqconf.push((file, c)),
+            Facts::SrvConf { header, records } => v.srvconf.push((file, header, records)),
+            Facts::None => {}
+        }
+    }
+    v
+}
+
+/// Picks the partner of `file` among `candidates`: the one in the same
+/// directory, or the only one when there is exactly one.
+fn partner<'a, T: Copy>(
+    file: &FileRef,
+    candidates: &[(&'a FileRef, T)],
+) -> Option<(&'a FileRef, T)> {
+    candidates
+        .iter()
+        .find(|(f, _)| same_dir(f, file))
+        .or(if candidates.len() == 1 {
+            candidates.first()
+        } else {
+            None
+        })
+        .copied()
+}
+
+fn norm(s: &str) -> String {
+    s.trim().to_ascii_uppercase()
+}
+
+/// The SRVCONF record of a requestor known by its REQCONF.
+fn record_for<'r>(
+    records: &'r [RequestorRecord],
+    conf: &ReqConf,
+) -> Option<(usize, &'r RequestorRecord)> {
+    let local = norm(&conf.local()?);
+    records
+        .iter()
+        .enumerate()
+        .find(|(_, r)| norm(&r.net_po()) == local)
+}
+
+/// The index of the server postoffice's own SRVCONF record: the one named
+/// like the server's REQCONF local name when that REQCONF is known (same
+/// directory as SRVCONF), else record 1 (index 0), as is normal (KB Q96060).
+fn server_record(
+    srvconf: &FileRef,
+    records: &[RequestorRecord],
+    reqconfs: &[(&FileRef, &ReqConf)],
+) -> Option<usize> {
+    if let Some((_, conf)) = reqconfs.iter().find(|(f, _)| same_dir(f, srvconf)) {
+        if let Some((i, _)) = record_for(records, conf) {
+            return Some(i);
+        }
+    }
+    (!records.is_empty()).then_some(0)
+}
+
+/// Runs every cross-file check over the files given together.
+pub fn check(files: &[Checked<'_>], out: &mut Vec<Finding>) {
+    let v = view(files);
+    reqtrans_below_reqsync(&v, out);
+    resync_header(&v, out);
+    mst_range(&v, out);
+    behind_server(&v, out);
+    reqsync_above_srvsync(&v, out);
+}
+
+fn reqtrans_below_reqsync(v: &View, out: &mut Vec<Finding>) {
+    for &(rt, q) in &v.reqtrans {
+        let Some((_, conf)) = partner(rt, &v.reqconf) else {
+            continue;
+        };
+        let ignored: Vec<&(u64, u64, u32)> = q
+            .pending
+            .iter()
+            .filter(|(_, _, s)| *s <= conf.reqsync)
+            .collect();
+        let Some(&&(record, offset, sync)) = ignored.first() else {
+            continue;
+        };
+        let count = q
+            .pending
+            .iter()
+            .filter(|(_, _, s)| *s <= conf.reqsync)
+            .count();
+        out.push(
+            rt.finding(
+                "GLB171",
+                format!(
+                    "{count} pending transaction(s), the first numbered {sync}, are at or below REQCONF ReqSync {}: REQMAIN treats them as already sent and never sends them",
+                    conf.reqsync
+                ),
+            )
+            .at(offset + 4, Some(record))
+            .predicts(Predicted { program: "REQMAIN -T (DSSERVER.LOG)", number: Some(171), text: "No requestor updates to send".into() })
+            .fix(Fix::Command {
+                command: format!("glbtool patch-seq {} --renumber-from {}", shell_quote(&rt.path), conf.reqsync.saturating_add(1)),
+            }),
+        );
+    }
+}
+
+fn resync_header(v: &View, out: &mut Vec<Finding>) {
+    for &(rs, q) in &v.resync {
+        let Some(h) = q.resync_header else { continue };
+        let mut problems = Vec::new();
+        let mut fix_from = None;
+        if let Some((sc, _header, records)) = v.srvconf.first().copied() {
+            let max_req = records.iter().map(|r| r.reqsync).max().unwrap_or(0);
+            let max_imp = records.iter().map(|r| r.impsync).max().unwrap_or(0);
+            if h.reqseq < max_req {
+                let who = records
+                    .iter()
+                    .find(|r| r.reqsync == max_req)
+                    .map(|r| r.name.text())
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "REQSEQ {} is below the largest ReqSync in SRVCONF.GLB ({max_req}, {who})",
+                    h.reqseq
+                ));
+            }
+            if h.impseq < max_imp {
+                problems.push(format!(
+                    "IMPSEQ {} is below the largest import count in SRVCONF.GLB ({max_imp})",
+                    h.impseq
+                ));
+            }
+            if let Some(i) = server_record(sc, records, &v.reqconf) {
+                let want = records[i].srvsync;
+                if h.srvseq != want {
+                    problems.push(format!(
+                        "SRVSEQ {} is not the server postoffice's SrvSync ({want}, record #{} {})",
+                        h.srvseq,
+                        i + 1,
+                        records[i].name.text()
+                    ));
+                }
+            }
+            fix_from = Some(sc);
+        }
+        // The requestor that will import it: a REQCONF in the same directory
+        // (the administrator copied RESYNC.GLB there), or one given alone.
+        let target = v.reqconf.iter().find(|(f, _)| same_dir(f, rs)).or(
+            if v.srvconf.is_empty() && v.reqconf.len() == 1 {
+                v.reqconf.first()
+            } else {
+                None
+            },
+        );
+        if let Some((_, conf)) = target {
+            if h.reqseq < conf.reqsync {
+                problems.push(format!(
+                    "REQSEQ {} is below the requestor's own REQCONF ReqSync ({})",
+                    h.reqseq, conf.reqsync
+                ));
+            }
+            if h.impseq < conf.impsync {
+                problems.push(format!(
+                    "IMPSEQ {} is below the requestor's own import count ({})",
+                    h.impseq, conf.impsync
+                ));
+            }
+        }
+        if problems.is_empty() {
+            continue;
+        }
+        let fix = match fix_from {
+            Some(sc) => Fix::Command {
+                command: format!("glbtool patch-seq {} --from-srvconf {}", shell_quote(&rs.path), shell_quote(&sc.path)),
+            },
+            None => Fix::Procedure {
+                text: "make RESYNC.GLB again on the Dir-Sync server with the highest numbers of all requestors (Exchange: Dxa.exe 5.5.2524+ and GlobalMaxSeqInResync=1), or patch it with glbtool patch-seq --from-srvconf SRVCONF.GLB".into(),
+                source: "KB Q215505",
+            },
+        };
+        out.push(
+            rs.finding(
+                "GLB014",
+                format!(
+                    "{}; this is how Exchange's DXA made RESYNC.GLB before the GlobalMaxSeqInResync fix, taking the numbers only from the requestors being resynchronized",
+                    problems.join("; ")
+                ),
+            )
+            .at(0, Some(0))
+            .predicts(Predicted { program: "IMPORT -Q", number: Some(14), text: "Fatal error 14: \"Error processing Resync.glb\"".into() })
+            .fix(fix),
+        );
+    }
+}
+
+/// The SrvSync values the requestors hold: every SRVCONF record, and every
+/// requestor REQCONF (with the file that holds it).
+fn srvsyncs<'a>(v: &View<'a>) -> Vec<(&'a FileRef, String, u32, Option<u64>)> {
+    let mut out = Vec::new();
+    for &(sc, _, records) in &v.srvconf {
+        for (i, r) in records.iter().enumerate() {
+            out.push((
+                sc,
+                format!("SRVCONF record #{} {}", i + 1, r.name.text()),
+                r.srvsync,
+                Some(i as u64),
+            ));
+        }
+    }
+    for &(f, c) in &v.reqconf {
+        if v.srvconf.iter().any(|(sc, _, _)| same_dir(sc, f)) {
+            continue; // the server's own REQCONF mirrors its SRVCONF record
+        }
+        out.push((
+            f,
+            format!("requestor {}", c.local().unwrap_or_else(|| f.path.clone())),
+            c.srvsync,
+            None,
+        ));
+    }
+    out
+}
+
+fn mst_range(v: &View, out: &mut Vec<Finding>) {
+    let Some(&(mst, q)) = v.msttrans.first() else {
+        return;
+    };
+    let highest = v.srvconf.first().map(|(_, h, _)| h.highest_srvsync);
+    let top = match (q.max_sync, highest) {
+        (Some(m), Some(h)) => m.max(h),
+        (Some(m), None) => m,
+        (None, Some(h)) => h,
+        (None, None) => 0,
+    };
+    for (file, who, srvsync, record) in srvsyncs(v) {
+        if srvsync > top {
+            let mut f = file
+                .finding(
+                    "GLB138",
+                    format!(
+                        "{who} has SrvSync {srvsync}, above the highest transaction the server has ({top}, {}): the server was restored from an older backup, and transactions {}..{srvsync} no longer exist",
+                        mst.path,
+                        top + 1
+                    ),
+                )
+                .predicts(Predicted { program: "SRVMAIN -T", number: Some(138), text: format!("Error [138] Server sync does not exist anymore; Error [139] Number of missing transactions = {}", srvsync - top) })
+                .fix(Fix::Procedure {
+                    text: "every requestor does Config, Dir-Sync, Requestor, Export; after one cycle make RESYNC.GLB on the server (IMPORT -S, or glbtool resync) and apply it on every requestor with IMPORT -Q".into(),
+                    source: "KB Q96060 Problem 9, Q113453",
+                });
+            if let Some(r) = record {
+                f = f.at(1024 + r * 1024, Some(r));
+            }
+            out.push(f);
+        } else if let Some(min) = q.min_sync {
+            if srvsync > 0 && srvsync.saturating_add(1) < min {
+                let mut f = file
+                    .finding(
+                        "GLB139",
+                        format!(
+                            "{who} has SrvSync {srvsync}, but MSTTRANS.GLB's oldest remaining transaction is {min}: transactions {}..{} were purged (Keep Updates) before this requestor received them and will never reach it",
+                            srvsync + 1,
+                            min - 1
+                        ),
+                    )
+                    .predicts(Predicted { program: "SRVMAIN -T", number: Some(139), text: format!("Error [138] Server sync does not exist anymore; Error [139] Number of missing transactions = {}", min - 1 - srvsync) })
+                    .fix(Fix::Procedure {
+                        text: "give the requestor a full address list: make RESYNC.GLB on the server (glbtool resync, or IMPORT -S) and apply it there with IMPORT -Q; raise Keep Updates if requestors are often away this long".into(),
+                        source: "KB Q108067, Q96060",
+                    });
+                if let Some(r) = record {
+                    f = f.at(1024 + r * 1024, Some(r));
+                }
+                out.push(f);
+            }
+        }
+    }
+}
+
+fn behind_server(v: &View, out: &mut Vec<Finding>) {
+    for &(sc, _, records) in &v.srvconf {
+        for &(f, conf) in &v.reqconf {
+            if same_dir(f, sc) {
+                continue;
+            }
+            let Some((i, r)) = record_for(records, conf) else {
+                continue;
+            };
+            let mut behind = Vec::new();
+            if conf.srvsync < r.srvsync {
+                behind.push(format!(
+                    "SrvSync {} < {} in the server's record",
+                    conf.srvsync, r.srvsync
+                ));
+            }
+            if conf.reqsync < r.reqsync {
+                behind.push(format!(
+                    "ReqSync {} < {} in the server's record",
+                    conf.reqsync, r.reqsync
+                ));
+            }
+            if behind.is_empty() {
+                continue;
+            }
+            out.push(
+                f.finding(
+                    "GLB341",
+                    format!(
+                        "{}'s REQCONF is behind SRVCONF record #{} ({}): the server's last reply was not applied (lost, or several T2 runs between this requestor's T1 and T3); the next cycle resends from the requestor's SrvSync",
+                        conf.local().unwrap_or_default(),
+                        i + 1,
+                        behind.join(", ")
+                    ),
+                )
+                .fix(Fix::Procedure {
+                    text: "let the next Dir-Sync cycle run (T1, T2, T3 in order); if the gap remains, make RESYNC.GLB for this requestor".into(),
+                    source: "KB Q142841, Q96060",
+                }),
+            );
+        }
+    }
+}
+
+fn reqsync_above_srvsync(v: &View, out: &mut Vec<Finding>) {
+    for &(f, c) in &v.reqconf {
+        if c.srvsync > 0 && c.reqsync > c.srvsync {
+            out.push(
+                f.finding(
+                    "GLB320",
+                    format!(
+                        "ReqSync {} is greater than SrvSync {}: a requestor normally receives more updates than it sends; a heuristic only (the documentation's own sample breaks it)",
+                        c.reqsync, c.srvsync
+                    ),
+                )
+                .severity(Severity::Warning),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Text;
+    use crate::queue::ResyncHeader;
+
+    fn fref(path: &str, kind: FileKind) -> FileRef {
+        FileRef {
+            path: path.into(),
+            kind,
+        }
+    }
+
+    fn conf(local: &str, reqsync: u32, srvsync: u32, impsync: u32) -> ReqConf {
+        let (n, p) = local.split_once('/').unwrap();
+        ReqConf {
+            reqsync,
+            srvsync,
+            impsync,
+            local_network: Text::from_bytes(n.as_bytes()).unwrap(),
+            local_postoffice: Text::from_bytes(p.as_bytes()).unwrap(),
+            ..ReqConf::default()
+        }
+    }
+
+    fn rec(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> RequestorRecord {
+        RequestorRecord {
+            name: Text::from_bytes(name.as_bytes()).unwrap(),
+            reqsync,
+            srvsync,
+            impsync,
+            ..RequestorRecord::default()
+        }
+    }
+
+    fn codes(files: &[(FileRef, Facts)]) -> Vec<&'static str> {
+        let checked: Vec<Checked> = files.iter().map(|(f, x)| (f, x)).collect();
+        let mut out = Vec::new();
+        check(&checked, &mut out);
+        out.iter().map(|f| f.code).collect()
+    }
+
+    fn server_files(records: Vec<RequestorRecord>, mst: (u32, u32)) -> Vec<(FileRef, Facts)> {
+        vec![
+            (
+                fref("srv/SRVCONF.GLB", FileKind::Srvconf),
+                Facts::SrvConf {
+                    header: Box::new(SrvConfHeader {
+                        highest_srvsync: mst.1,
+                        ..Default::default()
+                    }),
+                    records,
+                },
+            ),
+            (
+                fref("srv/REQCONF.GLB", FileKind::Reqconf),
+                Facts::ReqConf(Box::new(conf("POLY/MONT", 17, 80, 1))),
+            ),
+            (
+                fref("srv/MSTTRANS.GLB", FileKind::Msttrans),
+                Facts::Queue(QueueFacts {
+                    min_sync: Some(mst.0),
+                    max_sync: Some(mst.1),
+                    records: 1,
+                    complete: true,
+                    ..Default::default()
+                }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn pending_transactions_at_or_below_reqsync_are_171() {
+        let q = QueueFacts {
+            pending: vec![(1, 49, 3), (2, 90, 4)],
+            pending_count: 2,
+            ..Default::default()
+        };
+        let files = vec![
+            (fref("po/REQTRANS.GLB", FileKind::Reqtrans), Facts::Queue(q)),
+            (
+                fref("po/REQCONF.GLB", FileKind::Reqconf),
+                Facts::ReqConf(Box::new(conf("N/P", 17, 40, 1))),
+            ),
+        ];
+        assert_eq!(codes(&files), vec!["GLB171"]);
+        let q = QueueFacts {
+            pending: vec![(1, 49, 18)],
+            pending_count: 1,
+            ..Default::default()
+        };
+        let files = vec![
+            (fref("po/REQTRANS.GLB", FileKind::Reqtrans), Facts::Queue(q)),
+            (
+                fref("po/REQCONF.GLB", FileKind::Reqconf),
+                Facts::ReqConf(Box::new(conf("N/P", 17, 40, 1))),
+            ),
+        ];
+        assert!(codes(&files).is_empty());
+    }
+
+    #[test]
+    fn resync_below_the_largest_reqsync_is_error_14() {
+        let records = vec![
+            rec("PCM:POLY/MONT", 17, 80, 1),
+            rec("PCM:POLY/TAYLOR", 30, 80, 2),
+        ];
+        let bad = ResyncHeader {
+            impseq: 1,
+            reqseq: 17,
+            srvseq: 80,
+        };
+        let mut files = server_files(records.clone(), (1, 80));
+        files.push((
+            fref("req/RESYNC.GLB", FileKind::Resync),
+            Facts::Queue(QueueFacts {
+                resync_header: Some(bad),
+                ..Default::default()
+            }),
+        ));
+        assert_eq!(codes(&files), vec!["GLB014"]);
+        let good = ResyncHeader {
+            impseq: 2,
+            reqseq: 30,
+            srvseq: 80,
+        };
+        let mut files = server_files(records, (1, 80));
+        files.push((
+            fref("req/RESYNC.GLB", FileKind::Resync),
+            Facts::Queue(QueueFacts {
+                resync_header: Some(good),
+                ..Default::default()
+            }),
+        ));
+        assert!(codes(&files).is_empty());
+    }
+
+    #[test]
+    fn srvsync_above_mst_is_138_and_below_its_start_is_139() {
+        let mut files = server_files(vec![rec("PCM:POLY/MONT", 17, 80, 1)], (1, 80));
+        files.push((
+            fref("taylor/REQCONF.GLB", FileKind::Reqconf),
+            Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 5, 95, 1))),
+        ));
+        assert_eq!(codes(&files), vec!["GLB138"]);
+        let mut files = server_files(vec![rec("PCM:POLY/MONT", 17, 80, 1)], (60, 80));
+        files.push((
+            fref("taylor/REQCONF.GLB", FileKind::Reqconf),
+            Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 5, 40, 1))),
+        ));
+        assert_eq!(codes(&files), vec!["GLB139"]);
+    }
+
+    #[test]
+    fn a_requestor_behind_its_server_record_is_341() {
+        let mut files = server_files(
+            vec![
+                rec("PCM:POLY/MONT", 17, 80, 1),
+                rec("PCM:POLY/TAYLOR", 5, 80, 1),
+            ],
+            (1, 80),
+        );
+        files.push((
+            fref("taylor/REQCONF.GLB", FileKind::Reqconf),
+            Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 5, 70, 1))),
+        ));
+        assert_eq!(codes(&files), vec!["GLB341"]);
+    }
+}
