@@ -209,8 +209,12 @@ impl FileKind {
 }
 
 impl std::fmt::Display for FileKind {
+    /// The file name (`REQTRANS.GLB`), or `NME file` for per-object kinds.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.file_name())
+        match self.file_name().strip_prefix("*.") {
+            Some(ext) => write!(f, "{ext} file"),
+            None => f.write_str(self.file_name()),
+        }
     }
 }
 
