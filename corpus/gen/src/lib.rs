@@ -2,11 +2,13 @@
 //! project's own library code, never by editing bytes by hand.
 //!
 //! [`samples`] lists each sample file with its path below `corpus/samples/`
-//! and its bytes. `corpus/README.md` says what each one is; a test in this
+//! and its bytes; [`sim`] simulates a Dir-Sync network and writes it as
+//! postoffice directories (`corpus/network/`, `corpus/scenarios/`). `corpus/README.md` says what each one is; a test in this
 //! crate regenerates them all and fails if a committed file differs.
 #![forbid(unsafe_code)]
 
 pub mod samples;
+pub mod sim;
 
 /// One generated file: its path below the output directory, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,4 +39,22 @@ pub fn write_all(dir: &std::path::Path, samples: &[Sample]) -> std::io::Result<(
         std::fs::write(&p, &s.bytes)?;
     }
     Ok(())
+}
+
+/// The committed simulated networks: `network` (the healthy network of
+/// [`sim::Params::committed`]) and `scenarios/<name>` for every scenario on
+/// the same base, each with its files (paths below its own folder).
+pub fn committed_networks() -> Result<Vec<(String, Vec<Sample>)>, String> {
+    let mut out = vec![(
+        "network".to_string(),
+        sim::generate(&sim::Params::committed())?,
+    )];
+    for s in sim::Scenario::ALL {
+        let params = sim::Params {
+            scenario: Some(s),
+            ..sim::Params::committed()
+        };
+        out.push((format!("scenarios/{}", s.name()), sim::generate(&params)?));
+    }
+    Ok(out)
 }
