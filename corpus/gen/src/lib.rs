@@ -58,3 +58,12 @@ pub fn committed_networks() -> Result<Vec<(String, Vec<Sample>)>, String> {
     }
     Ok(out)
 }
+
+/// Every scenario with the finding codes `glbtool doctor` reports on it (an
+/// empty list: no finding), for tests that run doctor on `corpus/scenarios/`.
+pub fn scenario_expectations() -> Vec<(&'static str, &'static [&'static str])> {
+    sim::Scenario::ALL
+        .iter()
+        .map(|s| (s.name(), s.expected()))
+        .collect()
+}

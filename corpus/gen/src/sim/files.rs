@@ -103,6 +103,12 @@ enum GalLink {
 }
 
 impl Postoffice {
+    /// REBUILD -F: makes GAL.NME and GALNETPO.GLB from the POL, the gateway
+    /// lists and the USR lists as they are now (T3; KB Q96060).
+    pub fn rebuild_gal(&mut self) {
+        self.gal = self.build_gal();
+    }
+
     /// Where the list `key` (`PCM:NET/PO`, `PROFS:GW/NODE`, `SMTP:`) lives here.
     pub fn list_home(&self, key: &[u8]) -> Option<ListHome> {
         let key = String::from_utf8_lossy(key).to_ascii_uppercase();
@@ -267,7 +273,7 @@ impl Postoffice {
     /// from REBUILD's default start in that order (KB Q86375, Q135486,
     /// Q116436) and point at their GALNETPO record; gateway names share one
     /// record per gateway (KB Q86375).
-    fn gal(&self) -> (Vec<NmeRecord>, Vec<NetpoRecord>) {
+    fn build_gal(&self) -> (Vec<NmeRecord>, Vec<NetpoRecord>) {
         // Local users and groups keep their POL records; every external or
         // gateway name, this postoffice's own gateway addresses included,
         // goes through GALNETPO.GLB.
@@ -432,7 +438,7 @@ impl Postoffice {
     /// Every file of this postoffice, paths below its own folder.
     pub fn files(&self, server: bool) -> Vec<(String, Vec<u8>)> {
         let pol = nme(sorted(self.own_entries()));
-        let (gal, galnetpo) = self.gal();
+        let (gal, galnetpo) = self.gal.clone();
         let mut out = vec![
             (
                 "GLB/REQCONF.GLB".to_string(),

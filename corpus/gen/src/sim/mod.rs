@@ -36,6 +36,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use glb_formats::fields::{Stamp, Text};
 use glb_formats::format::{Document, ReadOptions};
 use glb_formats::import::{self, Address, Command};
+use glb_formats::netpo::NetpoRecord;
+use glb_formats::nme::NmeRecord;
 use glb_formats::queue::{Queue, QueueRecord, ResyncHeader};
 use glb_formats::replay::{self, Directory};
 use glb_formats::reqconf::{ReqConf, NO_POINTER};
@@ -190,6 +192,8 @@ pub struct Postoffice {
     pub clock: Stamp,
     /// Further files a scenario leaves (path below the postoffice, bytes).
     pub extra: Vec<(String, Vec<u8>)>,
+    /// GAL.NME and GALNETPO.GLB as REBUILD last made them (at T3).
+    pub gal: (Vec<NmeRecord>, Vec<NetpoRecord>),
 }
 
 /// The server's own state: SRVCONF.GLB, MSTTRANS.GLB and its database.
@@ -360,6 +364,7 @@ impl Postoffice {
             received_tids: BTreeMap::new(),
             clock: time(0, SETUP_AT),
             extra: Vec::new(),
+            gal: (Vec::new(), Vec::new()),
         };
         // Hexids from CONTROL.GLB's nmailbag counter (KB Q87388), in the order
         // the administrator created things: the network, the other
@@ -449,6 +454,7 @@ impl Postoffice {
         for t in export {
             po.append(t, setup);
         }
+        po.rebuild_gal();
         po
     }
 
@@ -892,9 +898,11 @@ impl Network {
             }
             po.receive(tx, t3, d.interrupted_import == Some(tx.to), &mut self.log);
         }
+        // REBUILD -F ends every T3 run.
         for (i, po) in self.postoffices.iter_mut().enumerate() {
             if !d.idle.contains(&i) {
                 po.clock = t3;
+                po.rebuild_gal();
             }
         }
         if !self.server.backups.is_empty() {

@@ -230,6 +230,7 @@ impl Scenario {
                 for k in newest.into_iter().take(MISSING_NAMES) {
                     po_list.remove(&k);
                 }
+                po.rebuild_gal();
             }
         }
         Ok(net)
