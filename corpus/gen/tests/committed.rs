@@ -82,7 +82,10 @@ fn committed_networks_equal_a_fresh_simulation() {
     if let Ok(entries) = std::fs::read_dir(corpus.join("scenarios")) {
         for e in entries {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
-            if !generated.iter().any(|(d, _)| *d == format!("scenarios/{name}")) {
+            if !generated
+                .iter()
+                .any(|(d, _)| *d == format!("scenarios/{name}"))
+            {
                 problems.push(format!("scenarios/{name} is not a scenario"));
             }
         }

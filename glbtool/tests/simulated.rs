@@ -1,0 +1,78 @@
+//! glbtool on the simulated networks of `corpus/network/` and
+//! `corpus/scenarios/` (made by `glb-corpus`, see `corpus/README.md`).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{corpus, glbtool};
+
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_below(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn validate_reports_nothing_on_the_healthy_network() {
+    let files = files_below(&corpus("network"));
+    assert!(files.len() > 60, "{} files", files.len());
+    let out = glbtool().arg("validate").args(&files).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("0 errors, 0 warnings"), "{stdout}");
+}
+
+#[test]
+fn every_simulated_postoffice_opens_without_problems() {
+    for po in ["MONTGOMERY", "TAYLOR", "LAGRANGE"] {
+        let dir = corpus("network").join(po);
+        let out = glbtool()
+            .args(["dump", "--postoffice"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{po}: {stdout}");
+        for other in ["MONTGOMERY", "TAYLOR", "LAGRANGE"]
+            .iter()
+            .filter(|o| **o != po)
+        {
+            assert!(
+                stdout.contains(&format!("POLYNOMIAL/{other}")),
+                "{po}: {stdout}"
+            );
+        }
+        assert!(stdout.contains("PROFSGW/NODE1"), "{stdout}");
+    }
+}
+
+#[test]
+fn validate_finds_the_file_level_scenarios() {
+    // The cross-file findings (GLB014, GLB138, ...) are doctor's; these two
+    // are visible in a single file.
+    for (file, code) in [
+        (
+            "scenarios/corrupt-record/MONTGOMERY/GLB/MSTTRANS.GLB",
+            "GLB304",
+        ),
+        ("scenarios/wrong-size/TAYLOR/NME/GAL.NME", "GLB303"),
+    ] {
+        let out = glbtool()
+            .arg("validate")
+            .arg(corpus(file))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{file}: {stdout}");
+        assert!(stdout.contains(code), "{file}: {stdout}");
+    }
+}
