@@ -461,11 +461,12 @@ fn check_address(
         ));
         return;
     }
+    if addr.body.is_empty() && elements == 2 {
+        // `R SMTP:`, `R FAX:`, `R PROFS:`: a whole gateway list (KB Q96060, Q112285).
+        return;
+    }
     if addr.address_type.is_elemental() {
         let names = ["network", "postoffice", "mailbox"];
-        if addr.body.is_empty() && elements == 2 {
-            return; // `R PROFS:` style: a whole gateway list.
-        }
         // At most `elements` parts are kept; `count` counts them all (no allocation).
         let mut parts: [&[u8]; 3] = [b""; 3];
         let mut count = 0;
@@ -882,6 +883,17 @@ mod tests {
         assert!(a.issues.is_empty(), "{:?}", a.issues);
         assert_eq!(a.alias.unwrap(), b"able is he who knows his limit");
         assert_eq!(a.address.unwrap().body, b"POLYNOMIAL/MONTGOMERY/able");
+    }
+
+    #[test]
+    fn replacing_a_whole_gateway_list_is_valid_for_every_type() {
+        for text in [&b"R SMTP:"[..], b"R FAX:", b"R PROFS:", b"R X400:"] {
+            let r = parse(text);
+            assert_eq!(r.command, Command::Replace);
+            assert!(r.issues.is_empty(), "{:?}: {:?}", text, r.issues);
+        }
+        // An A transaction still needs the four FAX fields.
+        assert_eq!(codes(&parse(b"A Fax\tFAX:")), vec![26]);
     }
 
     #[test]

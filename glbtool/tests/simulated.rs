@@ -76,3 +76,34 @@ fn validate_finds_the_file_level_scenarios() {
         assert!(stdout.contains(code), "{file}: {stdout}");
     }
 }
+
+/// Codes that need a whole postoffice (doctor), not files given to validate.
+const DOCTOR_ONLY: [&str; 3] = ["GLB330", "GLB331", "GLB350"];
+
+#[test]
+fn validate_across_a_scenarios_files_reports_its_documented_finding() {
+    for (name, expected) in glb_corpus::scenario_expectations() {
+        let files = files_below(&corpus(&format!("scenarios/{name}")));
+        let out = glbtool()
+            .args(["validate", "--format", "json"])
+            .args(&files)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut codes: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] != "info")
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect();
+        codes.sort();
+        codes.dedup();
+        let want: Vec<String> = expected
+            .iter()
+            .filter(|c| !DOCTOR_ONLY.contains(c))
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(codes, want, "{name}");
+    }
+}

@@ -635,10 +635,10 @@ impl Postoffice {
 
     /// The sort file an interrupted Import leaves: the SRVTRANS.GLB
     /// transactions bound for USRTRANS (postoffice and 10/10/10 gateway
-    /// names), sorted by list. The real format is undocumented; this one
-    /// uses the queue record format.
+    /// names), in arrival order. The real contents are undocumented; this
+    /// one uses the queue record format.
     fn sort_file_bytes(&self) -> Vec<u8> {
-        let mut records: Vec<QueueRecord> = self
+        let records: Vec<QueueRecord> = self
             .srvtrans
             .iter()
             .filter(|r| {
@@ -647,7 +647,6 @@ impl Postoffice {
             })
             .cloned()
             .collect();
-        records.sort_by_key(|r| transaction_list(&import::parse(&r.text)));
         let mut doc = Document::<Queue>::new(FileKind::Srvtrans);
         doc.records = records;
         doc.to_bytes().expect("valid records")
