@@ -305,12 +305,14 @@ pub struct Network {
     rng: Rng,
 }
 
+/// `s` in code page 850 (every simulated name is).
 fn cp850(s: &str) -> Vec<u8> {
     CodePage::Cp850
         .encode(s)
         .unwrap_or_else(|c| panic!("{c:?} in {s:?} is not in code page 850"))
 }
 
+/// A text field holding `s` in code page 850.
 fn text<const N: usize>(s: &str) -> Text<N> {
     Text::encode(s, CodePage::Cp850).unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
