@@ -78,6 +78,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A patch cannot be applied as asked: the file does not hold what the
+    /// patch changes, or the result would break a rule.
+    #[error("{}{message}", at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default())]
+    Patch {
+        /// Where, when the refusal concerns one field.
+        at: Option<Location>,
+        /// Why, in plain words.
+        message: String,
+    },
     /// Reading or writing failed at the operating-system level.
     #[error("{context}: {source}")]
     Io {
@@ -110,7 +119,27 @@ impl Error {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Error::Format { at, .. } => Some(at),
+            Error::Patch { at, .. } => at.as_ref(),
             _ => None,
+        }
+    }
+
+    /// Builds a patch refusal located at one field.
+    pub fn patch(
+        kind: FileKind,
+        offset: u64,
+        record: Option<u64>,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Patch {
+            at: Some(Location {
+                kind,
+                offset,
+                record,
+                field,
+            }),
+            message: message.into(),
         }
     }
 

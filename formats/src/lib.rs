@@ -30,6 +30,7 @@ pub mod network;
 pub mod nme;
 pub mod postoffice;
 pub mod process;
+pub mod patch;
 pub mod queue;
 pub mod replay;
 pub mod reqconf;
