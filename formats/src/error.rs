@@ -82,8 +82,8 @@ pub enum Error {
     /// patch changes, or the result would break a rule.
     #[error("{}{message}", at.as_ref().map(|a| format!("{a}: ")).unwrap_or_default())]
     Patch {
-        /// Where, when the refusal concerns one field.
-        at: Option<Location>,
+        /// Where, when the refusal concerns one field (boxed: keeps the error small).
+        at: Option<Box<Location>>,
         /// Why, in plain words.
         message: String,
     },
@@ -119,7 +119,7 @@ impl Error {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Error::Format { at, .. } => Some(at),
-            Error::Patch { at, .. } => at.as_ref(),
+            Error::Patch { at, .. } => at.as_deref(),
             _ => None,
         }
     }
@@ -133,12 +133,12 @@ impl Error {
         message: impl Into<String>,
     ) -> Self {
         Error::Patch {
-            at: Some(Location {
+            at: Some(Box::new(Location {
                 kind,
                 offset,
                 record,
                 field,
-            }),
+            })),
             message: message.into(),
         }
     }

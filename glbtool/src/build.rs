@@ -1,5 +1,6 @@
 //! `glbtool build`: write a file from the JSON `dump --format json` printed.
 
+use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -9,9 +10,9 @@ use glb_formats::format::{Document, Format, ReadOptions};
 use glb_formats::json;
 use glb_formats::process::{schedule, ProcessFile, ProcessKind};
 use glb_formats::{with_format, CodePage, FileKind};
-use tempfile::NamedTempFile;
 
 use crate::output::{CliError, CliResult};
+use crate::safe_write::{self, BackupOptions, Expect, Staged};
 use crate::timefmt::Zone;
 
 /// Which kind of postoffice a DSSCHED schedule is for.
@@ -35,10 +36,13 @@ pub struct BuildArgs {
     /// The kind of file to write.
     #[arg(long)]
     pub kind: FileKind,
-    /// The file to write. It is written to a temporary file beside it and
-    /// renamed into place only when complete, so a failure writes nothing.
+    /// The file to write. It is written to a temporary file beside it, synced,
+    /// read back, and renamed into place only when complete, so a failure
+    /// writes nothing; an existing file is kept as FILE.bak (see docs/safety.md).
     #[arg(long, short = 'o')]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub backup: BackupOptions,
     /// Code page for text when the document does not name one.
     #[arg(long, default_value = "850")]
     pub codepage: CodePage,
@@ -83,39 +87,50 @@ pub fn run(args: BuildArgs) -> CliResult {
 }
 
 fn build_with<F: Format>(source: impl Read, args: &BuildArgs) -> CliResult {
-    let summary = write_atomically(&args.output, |w| {
+    let (summary, backup) = write_atomically(args, |w| {
         json::build::<F, _, _>(source, args.kind, w, args.codepage)
             .map_err(|e| CliError::from(e).with_hint("the output file was not written"))
     })?;
-    report(&args.output, summary.records, summary.trailing);
+    report(&args.output, summary.records, summary.trailing, backup);
     Ok(0)
 }
 
-/// Writes `output` through a temporary file beside it, renamed into place
-/// only when `fill` succeeded, so a failure leaves nothing behind.
+/// Writes `output` through the safe sequence (`safe_write`, docs/safety.md):
+/// a temporary file beside it, synced, read back, renamed into place only when
+/// `fill` succeeded and nobody changed `output` meanwhile; an existing file is
+/// kept as a backup. A failure leaves nothing behind.
 fn write_atomically<T>(
-    output: &Path,
-    fill: impl FnOnce(BufWriter<NamedTempFile>) -> Result<(BufWriter<NamedTempFile>, T), CliError>,
-) -> Result<T, CliError> {
-    let tmp = tempfile::Builder::new()
-        .prefix(".glbtool-build-")
-        .tempfile_in(parent_dir(output))
-        .map_err(|e| CliError::from(e).file(output))?;
-    let (writer, value) = fill(BufWriter::new(tmp))?;
-    let tmp = writer
+    args: &BuildArgs,
+    fill: impl FnOnce(BufWriter<&mut File>) -> Result<(BufWriter<&mut File>, T), CliError>,
+) -> Result<(T, Option<PathBuf>), CliError> {
+    let output = &args.output;
+    let expect = Expect::now(output)?;
+    let mut staged = Staged::create(output)?;
+    let (writer, value) = fill(staged.writer())?;
+    writer
         .into_inner()
         .map_err(|e| CliError::from(e.into_error()).file(output))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| CliError::from(e).file(output))?;
-    tmp.persist(output)
-        .map_err(|e| CliError::from(e.error).file(output))?;
-    Ok(value)
+    staged.finish()?;
+    // The new file must read back; findings about its content are the user's business.
+    let findings = safe_write::validate(staged.path(), output, args.kind, args.codepage);
+    if let Some(f) = findings.iter().find(|f| safe_write::is_structural(f.code)) {
+        return Err(CliError::usage(format!(
+            "the built file does not read back ({}: {}); nothing was written",
+            f.code, f.cause
+        ))
+        .file(output));
+    }
+    let backup = match expect.state {
+        Some(_) => args.backup.path_for(output),
+        None => None,
+    };
+    let done = staged.commit(std::slice::from_ref(&expect), backup.as_deref())?;
+    Ok((value, done.backup))
 }
 
-fn report(output: &Path, records: u64, trailing: u64) {
+fn report(output: &Path, records: u64, trailing: u64, backup: Option<PathBuf>) {
     eprintln!(
-        "glbtool: wrote {} ({} record{}{})",
+        "glbtool: wrote {} ({} record{}{}){}",
         output.display(),
         records,
         if records == 1 { "" } else { "s" },
@@ -123,6 +138,10 @@ fn report(output: &Path, records: u64, trailing: u64) {
             format!(", {trailing} trailing bytes")
         } else {
             String::new()
+        },
+        match backup {
+            Some(b) => format!("; the previous file is kept as {}", b.display()),
+            None => String::new(),
         }
     );
 }
@@ -179,19 +198,11 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
         zone.label()
     );
     let bytes = doc.to_bytes()?;
-    write_atomically(&args.output, |mut w| {
+    let ((), backup) = write_atomically(args, |mut w| {
         w.write_all(&bytes)
             .map_err(|e| CliError::from(e).file(&args.output))?;
         Ok((w, ()))
     })?;
-    report(&args.output, doc.records.len() as u64, 0);
+    report(&args.output, doc.records.len() as u64, 0, backup);
     Ok(0)
-}
-
-/// The directory a path lives in (`.` for a bare file name).
-pub fn parent_dir(p: &Path) -> &Path {
-    match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    }
 }

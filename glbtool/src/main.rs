@@ -11,8 +11,10 @@ mod dump;
 mod identify;
 mod input;
 mod output;
+mod patch_seq;
 mod postoffice;
 mod render;
+mod safe_write;
 mod timefmt;
 mod validate;
 
@@ -47,6 +49,9 @@ enum Command {
     Build(build::BuildArgs),
     /// Check files alone and against each other; predict MS Mail's errors and say how to fix them.
     Validate(validate::ValidateArgs),
+    /// Repair sync numbers (RESYNC.GLB header, REQTRANS.GLB pending transactions):
+    /// validated first, written atomically, the old file kept as FILE.bak.
+    PatchSeq(patch_seq::PatchSeqArgs),
 }
 
 /// When to colour output.
@@ -84,6 +89,7 @@ fn main() -> ExitCode {
         Command::Dump(a) => dump::run(a),
         Command::Build(a) => build::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::PatchSeq(a) => patch_seq::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,508 @@
+//! End-to-end tests of `patch-seq` and of the safe write sequence
+//! (docs/safety.md): dry runs write nothing, backups equal the original, a
+//! concurrent change is refused, bad arguments change nothing, and a kill at
+//! any moment leaves the original or the complete result.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{corpus, glbtool, Rng};
+use glb_formats::fields::Stamp;
+use glb_formats::patch::{self, Renumber};
+use glb_formats::queue::{Checksum, Queue, QueueRecord};
+use glb_formats::{FileKind, Writer};
+use predicates::prelude::*;
+
+/// A REQTRANS.GLB: the acknowledged dummy (17), then `n` pending
+/// transactions numbered 1.. (too low: the "No requestor updates to send" case).
+fn reqtrans(n: u32) -> Vec<u8> {
+    let mut w = Writer::<Queue, _>::new(Vec::new(), FileKind::Reqtrans);
+    w.record(&QueueRecord::ack_dummy(17, Stamp(765_720_832)))
+        .unwrap();
+    for i in 1..=n {
+        let text = format!("A User {i:06}\tPCM:NET/PO/u{i:06}");
+        w.record(&QueueRecord::new(
+            i,
+            Stamp(765_720_900 + i),
+            text.as_bytes(),
+        ))
+        .unwrap();
+    }
+    w.finish().unwrap()
+}
+
+/// The result the library gives for `--renumber-from from`.
+fn renumbered(input: &[u8], from: u32) -> Vec<u8> {
+    patch::rewrite::<Queue, _, _, _>(
+        input,
+        FileKind::Reqtrans,
+        Some(input.len() as u64),
+        Vec::new(),
+        &mut Renumber::new(from),
+        &mut |_| {},
+    )
+    .unwrap()
+    .0
+}
+
+/// The names in a directory, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Offsets of every record of a queue file, found by walking the length fields.
+fn record_offsets(bytes: &[u8]) -> Vec<usize> {
+    let (mut at, mut out) = (0, Vec::new());
+    while at < bytes.len() {
+        out.push(at);
+        at += usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+    }
+    out
+}
+
+fn setup(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join(name);
+    std::fs::write(&f, bytes).unwrap();
+    (dir, f)
+}
+
+#[test]
+fn dry_run_prints_the_changes_and_writes_nothing() {
+    let original = reqtrans(3);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    let before = std::fs::metadata(&f).unwrap().modified().unwrap();
+    let out = glbtool()
+        .args(["patch-seq", "--renumber-from", "18", "--dry-run"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Field, old value, new value and byte offset of each change: the first
+    // pending record starts after the 49-byte dummy, its sync at +4.
+    assert!(
+        text.contains("record 1, offset 53 (0x35), 4 bytes: sync 1 -> 18"),
+        "{text}"
+    );
+    assert!(text.contains("record 3, offset"), "{text}");
+    assert!(text.contains("sync 3 -> 20"), "{text}");
+    assert!(text.contains("dry run: nothing was written"), "{text}");
+    assert_eq!(std::fs::read(&f).unwrap(), original);
+    assert_eq!(std::fs::metadata(&f).unwrap().modified().unwrap(), before);
+    assert_eq!(listing(dir.path()), vec!["REQTRANS.GLB"]);
+}
+
+#[test]
+fn a_patch_changes_only_the_intended_fields_and_keeps_a_backup() {
+    let original = reqtrans(5);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    // Before: GLB306 (the pending numbers lie below the dummy's 17).
+    glbtool()
+        .args(["validate", "--format", "json"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("GLB306"));
+    let out = glbtool()
+        .args(["patch-seq", "--renumber-from", "18", "--format", "json"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let patched = std::fs::read(&f).unwrap();
+    assert_eq!(patched, renumbered(&original, 18));
+    // The backup is the original, byte for byte.
+    let bak = dir.path().join("REQTRANS.GLB.bak");
+    assert_eq!(std::fs::read(&bak).unwrap(), original);
+    assert_eq!(report["backup"], bak.display().to_string());
+    assert_eq!(report["written"], true);
+    // Only bytes +2..+8 (checksum and sync) of records 1..=5 changed, and the
+    // report lists exactly the runs of changed bytes.
+    let offs = record_offsets(&original);
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for (i, (a, b)) in original.iter().zip(&patched).enumerate() {
+        if a != b {
+            let r = offs.iter().rposition(|&o| o <= i).unwrap();
+            assert!(
+                r >= 1 && (2..8).contains(&(i - offs[r])),
+                "byte {i} changed"
+            );
+            match runs.last_mut() {
+                Some(x) if x.1 == i as u64 => x.1 += 1,
+                _ => runs.push((i as u64, i as u64 + 1)),
+            }
+        }
+    }
+    let reported: Vec<(u64, u64)> = report["ranges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["start"].as_u64().unwrap(), r["end"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(reported, runs);
+    assert_eq!(report["records_changed"], 5);
+    // After: clean.
+    glbtool().arg("validate").arg(&f).assert().code(0);
+    assert_eq!(
+        listing(dir.path()),
+        vec!["REQTRANS.GLB", "REQTRANS.GLB.bak"]
+    );
+}
+
+#[test]
+fn output_elsewhere_and_custom_backup_paths() {
+    let original = reqtrans(2);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    let out = dir.path().join("NEW.GLB");
+    glbtool()
+        .args([
+            "patch-seq",
+            "--renumber-from",
+            "100",
+            "--kind",
+            "reqtrans",
+            "-o",
+        ])
+        .arg(&out)
+        .arg(&f)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&f).unwrap(),
+        original,
+        "the input is untouched"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), renumbered(&original, 100));
+    assert_eq!(listing(dir.path()), vec!["NEW.GLB", "REQTRANS.GLB"]);
+    // Patching over an existing OUT keeps OUT's old content at --backup.
+    let keep = dir.path().join("keep.old");
+    glbtool()
+        .args(["patch-seq", "--renumber-from", "200", "-o"])
+        .arg(&out)
+        .arg("--backup")
+        .arg(&keep)
+        .arg(&f)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&keep).unwrap(), renumbered(&original, 100));
+    assert_eq!(std::fs::read(&out).unwrap(), renumbered(&original, 200));
+}
+
+#[test]
+fn the_resync_header_is_patched_in_place() {
+    let original = std::fs::read(corpus("samples/queue/resync/RESYNC.GLB")).unwrap();
+    let (dir, f) = setup("RESYNC.GLB", &original);
+    glbtool()
+        .args([
+            "patch-seq",
+            "--reqseq",
+            "25",
+            "--srvseq",
+            "90",
+            "--no-backup",
+        ])
+        .arg(&f)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("REQSEQ=0000000025"));
+    let patched = std::fs::read(&f).unwrap();
+    assert_eq!(patched.len(), original.len());
+    let dump =
+        String::from_utf8(glbtool().args(["dump"]).arg(&f).output().unwrap().stdout).unwrap();
+    assert!(dump.contains("IMPSEQ 1, REQSEQ 25, SRVSEQ 90"), "{dump}");
+    // Only the first record (the header) changed.
+    let first_len = usize::from(u16::from_le_bytes([original[0], original[1]]));
+    assert_eq!(&patched[first_len..], &original[first_len..]);
+    assert_eq!(listing(dir.path()), vec!["RESYNC.GLB"]);
+    glbtool().arg("validate").arg(&f).assert().code(0);
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_clear_message_and_change_nothing() {
+    let original = reqtrans(3);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    let msttrans = dir.path().join("MSTTRANS.GLB");
+    std::fs::copy(corpus("samples/queue/server/MSTTRANS.GLB"), &msttrans).unwrap();
+    let mst = std::fs::read(&msttrans).unwrap();
+    let fs = f.to_str().unwrap();
+    let ms = msttrans.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--renumber-from", "-3", fs], "cannot be negative"),
+        (&["--renumber-from", "ten", fs], "not a sync number"),
+        (&["--renumber-from", "4294967296", fs], "not a sync number"),
+        (
+            &["--impseq", "1", fs],
+            "RESYNC.GLB header; this file is REQTRANS.GLB",
+        ),
+        (&[fs], "nothing to patch"),
+        (&["--renumber-from", "5", ms], "this file is MSTTRANS.GLB"),
+        (
+            &["--renumber-from", "17", fs],
+            "--renumber-from 18 or higher",
+        ),
+        (&["--renumber-from", "4294967295", fs], "runs past"),
+        (
+            &["--renumber-from", "18", "--no-backup", "--backup", "x", fs],
+            "cannot be used with",
+        ),
+        (
+            &["--renumber-from", "18", "/nonexistent/REQTRANS.GLB"],
+            "No such file",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = glbtool().arg("patch-seq").args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(says),
+            "{args:?}: expected {says:?} in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(std::fs::read(&f).unwrap(), original, "{args:?}");
+        assert_eq!(std::fs::read(&msttrans).unwrap(), mst, "{args:?}");
+        assert_eq!(
+            listing(dir.path()),
+            vec!["MSTTRANS.GLB", "REQTRANS.GLB"],
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn error_findings_stop_the_patch_unless_forced() {
+    // Record 2's checksum is damaged: GLB304, which renumbering does not repair.
+    let mut bytes = reqtrans(3);
+    let offs = record_offsets(&bytes);
+    bytes[offs[2] + 2] ^= 0xFF;
+    let (dir, f) = setup("REQTRANS.GLB", &bytes);
+    glbtool()
+        .args(["patch-seq", "--renumber-from", "18"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("GLB304").and(predicate::str::contains("--force")));
+    assert_eq!(std::fs::read(&f).unwrap(), bytes);
+    assert_eq!(listing(dir.path()), vec!["REQTRANS.GLB"]);
+    glbtool()
+        .args(["patch-seq", "--renumber-from", "18", "--force"])
+        .arg(&f)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--force"));
+    // The damaged record was renumbered and so re-sealed; the file is now clean.
+    glbtool().arg("validate").arg(&f).assert().code(0);
+    assert_eq!(
+        std::fs::read(dir.path().join("REQTRANS.GLB.bak")).unwrap(),
+        bytes
+    );
+}
+
+#[test]
+fn a_file_written_by_ms_mail_is_only_patched_with_force() {
+    // Every checksum foreign: renumbering one record would mix algorithms.
+    let mut w = Writer::<Queue, _>::new(Vec::new(), FileKind::Reqtrans);
+    for (i, text) in [
+        b"# Last confirmed ReqSync".as_slice(),
+        b"A X\tPCM:N/P/x",
+        b"A Y\tPCM:N/P/y",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut r = QueueRecord::new(if i == 0 { 17 } else { i as u32 + 20 }, Stamp(0), text);
+        r.checksum = Checksum::Stored(0x1111 * (i as u16 + 1));
+        w.record(&r).unwrap();
+    }
+    let bytes = w.finish().unwrap();
+    let (_dir, f) = setup("REQTRANS.GLB", &bytes);
+    glbtool()
+        .args(["patch-seq", "--renumber-from", "30"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("MS Mail's algorithm"));
+    assert_eq!(std::fs::read(&f).unwrap(), bytes);
+    glbtool()
+        .args(["patch-seq", "--renumber-from", "30", "--force"])
+        .arg(&f)
+        .assert()
+        .success();
+    assert_ne!(std::fs::read(&f).unwrap(), bytes);
+}
+
+#[test]
+fn a_concurrent_change_of_the_target_is_refused() {
+    let original = reqtrans(3);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    let go = dir.path().join("go");
+    let child = Command::new(assert_cmd::cargo::cargo_bin("glbtool"))
+        .args(["patch-seq", "--renumber-from", "18"])
+        .arg(&f)
+        .env("GLBTOOL_TEST_PAUSE_BEFORE_RENAME", &go)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until glbtool has written and validated the new file, then change
+    // the target behind its back: same size, one byte different.
+    let waiting = dir.path().join("go.waiting");
+    let start = Instant::now();
+    while !waiting.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "glbtool never paused"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut changed = original.clone();
+    let last = changed.len() - 2;
+    changed[last] ^= 0x20;
+    std::fs::write(&f, &changed).unwrap();
+    std::fs::write(&go, b"").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("changed") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&f).unwrap(),
+        changed,
+        "the other writer's bytes stay"
+    );
+    assert_eq!(
+        listing(dir.path()),
+        vec!["REQTRANS.GLB", "go", "go.waiting"]
+    );
+}
+
+#[test]
+fn build_over_an_existing_file_keeps_a_backup() {
+    let original = reqtrans(2);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    let json = glbtool()
+        .args(["dump", "--format", "json"])
+        .arg(corpus("samples/queue/acknowledged/REQTRANS.GLB"))
+        .output()
+        .unwrap()
+        .stdout;
+    glbtool()
+        .args(["build", "--kind", "reqtrans", "-", "-o"])
+        .arg(&f)
+        .write_stdin(json)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("kept as"));
+    assert_eq!(
+        std::fs::read(&f).unwrap(),
+        std::fs::read(corpus("samples/queue/acknowledged/REQTRANS.GLB")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("REQTRANS.GLB.bak")).unwrap(),
+        original
+    );
+}
+
+/// Kills glbtool at many moments of a patch of a large file: each time the
+/// target is the intact original or the complete result, and a backup, when
+/// there is one, is the original.
+#[test]
+fn a_kill_at_any_moment_leaves_the_original_or_the_result() {
+    const RECORDS: u32 = 200_000;
+    const KILLS: u32 = 30;
+    let original = reqtrans(RECORDS);
+    let expected = renumbered(&original, 18);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    let bak = dir.path().join("REQTRANS.GLB.bak");
+    let run = || {
+        Command::new(assert_cmd::cargo::cargo_bin("glbtool"))
+            .args(["patch-seq", "--renumber-from", "18", "--format", "json"])
+            .arg(&f)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let reset = || {
+        for name in listing(dir.path()) {
+            std::fs::remove_file(dir.path().join(name)).unwrap();
+        }
+        std::fs::write(&f, &original).unwrap();
+    };
+    // One whole run, to learn how long a patch takes.
+    let start = Instant::now();
+    let status = run().wait().unwrap();
+    let full = start.elapsed();
+    assert!(status.success());
+    assert_eq!(std::fs::read(&f).unwrap(), expected);
+    assert_eq!(std::fs::read(&bak).unwrap(), original);
+    // Kills spread evenly over the run (and a little past it), jittered.
+    let mut rng = Rng(0xdead_beef);
+    let (mut kept_original, mut complete, mut with_backup) = (0, 0, 0);
+    for i in 0..KILLS {
+        reset();
+        let frac = (f64::from(i) + rng.below(1000) as f64 / 1000.0) / f64::from(KILLS) * 1.1;
+        let mut child = run();
+        std::thread::sleep(full.mul_f64(frac));
+        child.kill().ok();
+        child.wait().unwrap();
+        let now = std::fs::read(&f).unwrap();
+        if now == original {
+            kept_original += 1;
+        } else if now == expected {
+            complete += 1;
+        } else {
+            panic!("kill {i} at {frac:.2} of the run left a target that is neither the original nor the result");
+        }
+        if bak.exists() {
+            with_backup += 1;
+            assert!(
+                std::fs::read(&bak).unwrap() == original,
+                "kill {i}: the backup differs from the original"
+            );
+        } else {
+            assert!(
+                now == original,
+                "kill {i}: the result is in place but no backup"
+            );
+        }
+        // Only the target, the backup and glbtool's own temporary files are there.
+        for name in listing(dir.path()) {
+            assert!(
+                name == "REQTRANS.GLB"
+                    || name == "REQTRANS.GLB.bak"
+                    || name.starts_with(".glbtool-"),
+                "kill {i}: unexpected file {name}"
+            );
+        }
+    }
+    eprintln!(
+        "{KILLS} kills over a {} ms patch of {} bytes ({RECORDS} records): {kept_original} left the original, {complete} the result, {with_backup} with a backup",
+        full.as_millis(),
+        original.len()
+    );
+    assert_eq!(kept_original + complete, KILLS);
+    assert!(kept_original > 0, "no kill landed during the patch");
+}
