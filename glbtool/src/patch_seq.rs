@@ -234,6 +234,12 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     let plan = Plan::from_args(&args, kind)?;
     let target = args.output.clone().unwrap_or_else(|| file.clone());
     let cp = args.codepage;
+    let job = Job {
+        args: &args,
+        kind,
+        plan,
+        target: &target,
+    };
 
     // 1. Fingerprints, before reading anything.
     let mut expect = vec![Expect::now(file)?];
@@ -307,16 +313,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
                 "{foreign_note}; without --dry-run glbtool would refuse unless --force is given"
             ));
         }
-        report(
-            &args,
-            kind,
-            &plan,
-            &target,
-            &summary,
-            &changes,
-            &notes,
-            Outcome::DryRun,
-        )?;
+        job.report(&summary, &changes, &notes, Outcome::DryRun)?;
         return Ok(0);
     }
 
@@ -334,16 +331,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     };
     staged.finish()?;
     if summary.is_unchanged() && same_file(file, &target) {
-        report(
-            &args,
-            kind,
-            &plan,
-            &target,
-            &summary,
-            &changes,
-            &notes,
-            Outcome::Unchanged,
-        )?;
+        job.report(&summary, &changes, &notes, Outcome::Unchanged)?;
         return Ok(0);
     }
     if foreign_checksums && !summary.is_unchanged() {
@@ -377,16 +365,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     // 6. Unchanged targets, backup, atomic rename.
     let backup = args.backup.path_for(&target);
     let done = staged.commit(&expect, backup.as_deref())?;
-    report(
-        &args,
-        kind,
-        &plan,
-        &target,
-        &summary,
-        &changes,
-        &notes,
-        Outcome::Written(done.backup),
-    )?;
+    job.report(&summary, &changes, &notes, Outcome::Written(done.backup))?;
     Ok(0)
 }
 
@@ -416,104 +395,120 @@ struct Report<'a> {
     notes: &'a [String],
 }
 
-#[allow(clippy::too_many_arguments)]
-fn report(
-    args: &PatchSeqArgs,
+/// "record N", or "header" for the file header.
+fn item_name(record: Option<u64>) -> String {
+    match record {
+        Some(i) => format!("record {i}"),
+        None => "header".to_string(),
+    }
+}
+
+/// One run of the command: what it was asked, for the report.
+struct Job<'a> {
+    args: &'a PatchSeqArgs,
     kind: FileKind,
-    plan: &Plan,
-    target: &Path,
-    summary: &Summary,
-    changes: &Changes,
-    notes: &[String],
-    outcome: Outcome,
-) -> Result<(), CliError> {
-    let mut out = output::stdout();
-    let (written, backup) = match &outcome {
-        Outcome::Written(b) => (true, b.as_ref().map(|p| p.display().to_string())),
-        _ => (false, None),
-    };
-    match args.format {
-        ReportFormat::Json => {
-            let r = Report {
-                file: args.file.display().to_string(),
-                kind,
-                output: target.display().to_string(),
-                patch: plan.describe(),
-                dry_run: matches!(outcome, Outcome::DryRun),
-                written,
-                backup,
-                size: summary.size,
-                records: summary.records,
-                records_changed: summary.records_changed,
-                bytes_changed: summary.bytes_changed,
-                changes: &changes.listed,
-                changes_total: changes.total,
-                ranges: &summary.ranges,
-                notes,
-            };
-            serde_json::to_writer_pretty(&mut out, &r).map_err(io::Error::other)?;
-            writeln!(out)?;
-        }
-        ReportFormat::Text => {
-            writeln!(out, "{}: {}", args.file.display(), plan.describe())?;
-            for n in notes {
-                writeln!(out, "note: {n}")?;
-            }
-            for c in &changes.listed {
-                let at = match c.record {
-                    Some(r) => format!("record {r}"),
-                    None => "header".to_string(),
+    plan: Plan,
+    target: &'a Path,
+}
+
+impl Job<'_> {
+    /// Prints the report: the changes, every changed byte range, and what was written.
+    fn report(
+        &self,
+        summary: &Summary,
+        changes: &Changes,
+        notes: &[String],
+        outcome: Outcome,
+    ) -> Result<(), CliError> {
+        let Job {
+            args,
+            kind,
+            plan,
+            target,
+        } = self;
+        let kind = *kind;
+        let mut out = output::stdout();
+        let (written, backup) = match &outcome {
+            Outcome::Written(b) => (true, b.as_ref().map(|p| p.display().to_string())),
+            _ => (false, None),
+        };
+        match args.format {
+            ReportFormat::Json => {
+                let r = Report {
+                    file: args.file.display().to_string(),
+                    kind,
+                    output: target.display().to_string(),
+                    patch: plan.describe(),
+                    dry_run: matches!(outcome, Outcome::DryRun),
+                    written,
+                    backup,
+                    size: summary.size,
+                    records: summary.records,
+                    records_changed: summary.records_changed,
+                    bytes_changed: summary.bytes_changed,
+                    changes: &changes.listed,
+                    changes_total: changes.total,
+                    ranges: &summary.ranges,
+                    notes,
                 };
+                serde_json::to_writer_pretty(&mut out, &r).map_err(io::Error::other)?;
+                writeln!(out)?;
+            }
+            ReportFormat::Text => {
+                writeln!(out, "{}: {}", args.file.display(), plan.describe())?;
+                for n in notes {
+                    writeln!(out, "note: {n}")?;
+                }
+                for c in &changes.listed {
+                    let at = item_name(c.record);
+                    writeln!(
+                        out,
+                        "  {at}, offset {} (0x{:x}), {} bytes: {} {} -> {}",
+                        c.offset, c.offset, c.len, c.field, c.old, c.new
+                    )?;
+                }
+                if changes.total > changes.listed.len() as u64 {
+                    writeln!(
+                        out,
+                        "  ... {} more changes (every changed byte range is listed below)",
+                        changes.total - changes.listed.len() as u64
+                    )?;
+                }
                 writeln!(
                     out,
-                    "  {at}, offset {} (0x{:x}), {} bytes: {} {} -> {}",
-                    c.offset, c.offset, c.len, c.field, c.old, c.new
+                    "changed bytes: {} in {} of {} records ({} bytes in the file)",
+                    summary.bytes_changed, summary.records_changed, summary.records, summary.size
                 )?;
-            }
-            if changes.total > changes.listed.len() as u64 {
-                writeln!(
-                    out,
-                    "  ... {} more changes (every changed byte range is listed below)",
-                    changes.total - changes.listed.len() as u64
-                )?;
-            }
-            writeln!(
-                out,
-                "changed bytes: {} in {} of {} records ({} bytes in the file)",
-                summary.bytes_changed, summary.records_changed, summary.records, summary.size
-            )?;
-            for r in &summary.ranges {
-                let at = match r.record {
-                    Some(i) => format!("record {i}"),
-                    None => "header".to_string(),
-                };
-                writeln!(
-                    out,
-                    "  {}..{} (0x{:x}..0x{:x})  {at}: {}",
-                    r.start,
-                    r.end,
-                    r.start,
-                    r.end,
-                    r.fields.join(", ")
-                )?;
-            }
-            match outcome {
-                Outcome::DryRun => writeln!(out, "dry run: nothing was written")?,
-                Outcome::Unchanged => writeln!(
+                for r in &summary.ranges {
+                    let at = item_name(r.record);
+                    writeln!(
+                        out,
+                        "  {}..{} (0x{:x}..0x{:x})  {at}: {}",
+                        r.start,
+                        r.end,
+                        r.start,
+                        r.end,
+                        r.fields.join(", ")
+                    )?;
+                }
+                match outcome {
+                    Outcome::DryRun => writeln!(out, "dry run: nothing was written")?,
+                    Outcome::Unchanged => writeln!(
                     out,
                     "nothing to change: the file already holds these numbers; nothing was written"
                 )?,
-                Outcome::Written(b) => match b {
-                    Some(b) => writeln!(
-                        out,
-                        "wrote {}; the previous file is kept as {}",
-                        target.display(),
-                        b.display()
-                    )?,
-                    None => writeln!(out, "wrote {} (no backup kept)", target.display())?,
-                },
+                    Outcome::Written(b) => match b {
+                        Some(b) => writeln!(
+                            out,
+                            "wrote {}; the previous file is kept as {}",
+                            target.display(),
+                            b.display()
+                        )?,
+                        None => writeln!(out, "wrote {} (no backup kept)", target.display())?,
+                    },
+                }
             }
         }
+        output::finish(out)
     }
-    output::finish(out)
 }

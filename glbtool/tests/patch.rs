@@ -75,23 +75,25 @@ fn setup(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
     (dir, f)
 }
 
+/// Runs `glbtool patch-seq ARGS FILE`, expects success, returns standard output.
+fn patch_seq_ok(args: &[&str], file: &Path) -> String {
+    let out = glbtool()
+        .arg("patch-seq")
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[test]
 fn dry_run_prints_the_changes_and_writes_nothing() {
     let original = reqtrans(3);
     let (dir, f) = setup("REQTRANS.GLB", &original);
     let before = std::fs::metadata(&f).unwrap().modified().unwrap();
-    let out = glbtool()
-        .args(["patch-seq", "--renumber-from", "18", "--dry-run"])
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = patch_seq_ok(&["--renumber-from", "18", "--dry-run"], &f);
     // Field, old value, new value and byte offset of each change: the first
     // pending record starts after the 49-byte dummy, its sync at +4.
     assert!(
@@ -117,18 +119,8 @@ fn a_patch_changes_only_the_intended_fields_and_keeps_a_backup() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("GLB306"));
-    let out = glbtool()
-        .args(["patch-seq", "--renumber-from", "18", "--format", "json"])
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = patch_seq_ok(&["--renumber-from", "18", "--format", "json"], &f);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let patched = std::fs::read(&f).unwrap();
     assert_eq!(patched, renumbered(&original, 18));
     // The backup is the original, byte for byte.
