@@ -34,6 +34,7 @@ pub mod process;
 pub mod queue;
 pub mod replay;
 pub mod reqconf;
+pub mod resync;
 pub mod srvconf;
 pub mod timezone;
 pub mod usr;

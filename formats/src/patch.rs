@@ -26,6 +26,8 @@ use crate::import::{self, Command};
 use crate::kind::FileKind;
 use crate::layout::{Annotate, Span, Value};
 use crate::queue::{Checksum, Queue, QueueRecord, TEXT_OFFSET};
+use crate::reqconf::{ReqConf, ReqConfFile};
+use crate::srvconf::{RequestorRecord, SrvConfFile, SrvConfHeader};
 
 /// One field whose bytes a patch changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -88,6 +90,20 @@ pub trait Seal {
 }
 
 impl Seal for NoHeader {
+    fn seal(&mut self) {}
+}
+
+// REQCONF.GLB and SRVCONF.GLB carry no checksum (documented contents, KB
+// Q96060; glbtool's reconstructed layouts have none): nothing to recompute.
+impl Seal for ReqConf {
+    fn seal(&mut self) {}
+}
+
+impl Seal for SrvConfHeader {
+    fn seal(&mut self) {}
+}
+
+impl Seal for RequestorRecord {
     fn seal(&mut self) {}
 }
 
@@ -380,6 +396,115 @@ impl Edit<Queue> for SetResyncHeader {
             });
         }
         Ok(())
+    }
+}
+
+/// Sets the numbers of REQCONF.GLB. With `reset`, first does what
+/// `LISTDS -r -z` does ([`ReqConf::reset`]: the numbers 0 and the four queue
+/// pointers -1, which LISTDS 3.5 failed to do, KB Q140462); numbers given are
+/// set after that.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetReqConf {
+    /// Reset as `LISTDS -r -z` first.
+    pub reset: bool,
+    /// New ReqSync.
+    pub reqsync: Option<u32>,
+    /// New SrvSync.
+    pub srvsync: Option<u32>,
+    /// New import count.
+    pub impsync: Option<u32>,
+}
+
+impl Edit<ReqConfFile> for SetReqConf {
+    fn header(&mut self, _kind: FileKind, h: &mut ReqConf) -> Result<()> {
+        if self.reset {
+            h.reset();
+        }
+        set(&mut h.reqsync, self.reqsync);
+        set(&mut h.srvsync, self.srvsync);
+        set(&mut h.impsync, self.impsync);
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        _: FileKind,
+        _: u64,
+        _: u64,
+        _: &mut crate::format::NoHeader,
+    ) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn set(field: &mut u32, value: Option<u32>) {
+    if let Some(v) = value {
+        *field = v;
+    }
+}
+
+/// Sets numbers in SRVCONF.GLB: the header's highest SrvSync, and the
+/// ReqSync, SrvSync and last cycle of the requestor named `requestor`
+/// (`PCM:NET/PO` or `NET/PO`, [`RequestorRecord::is_named`]). Refuses when no
+/// record has that name, listing the names there are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetSrvConf {
+    /// New highest SrvSync (the header's "Sync").
+    pub highest_srvsync: Option<u32>,
+    /// The requestor whose record changes.
+    pub requestor: Option<String>,
+    /// Its new ReqSync.
+    pub reqsync: Option<u32>,
+    /// Its new SrvSync.
+    pub srvsync: Option<u32>,
+    /// Its new last cycle.
+    pub last_cycle: Option<u32>,
+    found: bool,
+    names: Vec<String>,
+}
+
+impl Edit<SrvConfFile> for SetSrvConf {
+    fn header(&mut self, _kind: FileKind, h: &mut SrvConfHeader) -> Result<()> {
+        set(&mut h.highest_srvsync, self.highest_srvsync);
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        _kind: FileKind,
+        _index: u64,
+        _offset: u64,
+        r: &mut RequestorRecord,
+    ) -> Result<()> {
+        let Some(name) = &self.requestor else {
+            return Ok(());
+        };
+        if self.found || !r.is_named(name) {
+            self.names.push(r.name.text());
+            return Ok(());
+        }
+        self.found = true;
+        set(&mut r.reqsync, self.reqsync);
+        set(&mut r.srvsync, self.srvsync);
+        set(&mut r.last_cycle, self.last_cycle);
+        Ok(())
+    }
+
+    fn finish(&mut self, kind: FileKind, _records: u64) -> Result<()> {
+        match &self.requestor {
+            Some(name) if !self.found => Err(Error::Patch {
+                at: None,
+                message: format!(
+                    "{kind} has no requestor named {name}; its requestors are: {}",
+                    if self.names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        self.names.join(", ")
+                    }
+                ),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -715,6 +840,165 @@ mod tests {
         assert!(err.to_string().contains("not a RESYNC header"), "{err}");
         let err = patch(FileKind::Resync, &[], &mut edit).unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
+    }
+
+    fn rewrite_all<F: Format, E: Edit<F>>(
+        kind: FileKind,
+        input: &[u8],
+        edit: &mut E,
+    ) -> Result<(Vec<u8>, Summary, Vec<Change>)>
+    where
+        F::Header: Seal,
+        F::Record: Seal,
+    {
+        let mut changes = Vec::new();
+        let (out, summary) = rewrite::<F, _, _, _>(
+            input,
+            kind,
+            Some(input.len() as u64),
+            Vec::new(),
+            edit,
+            &mut |c| changes.push(c),
+        )?;
+        Ok((out, summary, changes))
+    }
+
+    /// Every differing byte lies in one of `allowed` (absolute ranges).
+    fn only_in(a: &[u8], b: &[u8], allowed: &[std::ops::Range<usize>]) {
+        assert_eq!(a.len(), b.len());
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            if x != y {
+                assert!(allowed.iter().any(|r| r.contains(&i)), "byte {i} changed");
+            }
+        }
+    }
+
+    #[test]
+    fn reqconf_reset_changes_only_the_reset_fields() {
+        use crate::fields::{Reserved, Text};
+        let conf = ReqConf {
+            server_network: Text::from_bytes(b"POLYNOMIAL").unwrap(),
+            server_postoffice: Text::from_bytes(b"MONTGOMERY").unwrap(),
+            reqsync: 18,
+            impsync: 1,
+            last_export: Stamp(761_412_600),
+            usrtrans_pointer: 0x1234,
+            template_options: 1,
+            types: Text::from_bytes(b"PCM").unwrap(),
+            local_network: Text::from_bytes(b"POLYNOMIAL").unwrap(),
+            local_postoffice: Text::from_bytes(b"NOVEMBER").unwrap(),
+            reserved: Reserved([0xA5; 289]),
+            ..ReqConf::default()
+        };
+        let doc = Document::<ReqConfFile> {
+            kind: FileKind::Reqconf,
+            header: Some(conf),
+            records: vec![],
+            trailing: vec![],
+        };
+        let input = doc.to_bytes().unwrap();
+        let mut edit = SetReqConf {
+            reset: true,
+            srvsync: Some(5),
+            ..Default::default()
+        };
+        let (out, summary, changes) =
+            rewrite_all::<ReqConfFile, _>(FileKind::Reqconf, &input, &mut edit).unwrap();
+        // The numbers (+31..+43), the pointers (+51..+67), template options,
+        // size limit and types (+67..+201): nothing else.
+        only_in(&input, &out, &[31..43, 51..201]);
+        assert!(summary.header_changed);
+        let back =
+            Document::<ReqConfFile>::from_bytes(&out, FileKind::Reqconf, ReadOptions::default())
+                .unwrap()
+                .header
+                .unwrap();
+        assert_eq!((back.reqsync, back.srvsync, back.impsync), (0, 5, 0));
+        assert_eq!(back.pointers().map(|p| p.1), [-1; 4]);
+        let fields: Vec<&str> = changes.iter().map(|c| c.field).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "reqsync",
+                "srvsync",
+                "impsync",
+                "srvtrans_pointer",
+                "usrtrans_pointer",
+                "gwtrans_pointer",
+                "nmetrans_pointer",
+                "template_options",
+                "types"
+            ]
+        );
+        assert_eq!(
+            (changes[4].old.as_str(), changes[4].new.as_str()),
+            ("4660", "-1")
+        );
+    }
+
+    fn srvconf_bytes() -> Vec<u8> {
+        use crate::fields::Text;
+        let rec = |name: &str, reqsync: u32, srvsync: u32| RequestorRecord {
+            name: Text::from_bytes(name.as_bytes()).unwrap(),
+            reqsync,
+            srvsync,
+            impsync: 1,
+            last_cycle: 9,
+            ..RequestorRecord::default()
+        };
+        let doc = Document::<SrvConfFile> {
+            kind: FileKind::Srvconf,
+            header: Some(SrvConfHeader {
+                highest_srvsync: 80,
+                cycle: 11,
+                ..SrvConfHeader::default()
+            }),
+            records: vec![
+                rec("PCM:POLYNOMIAL/MONTGOMERY", 17, 80),
+                rec("PCM:POLYNOMIAL/NOVEMBER", 18, 0),
+                rec("PCM:POLYNOMIAL/OCTOBER", 12, 71),
+            ],
+            trailing: vec![],
+        };
+        doc.to_bytes().unwrap()
+    }
+
+    #[test]
+    fn a_srvconf_requestor_is_found_by_name_and_only_its_numbers_change() {
+        let input = srvconf_bytes();
+        let mut edit = SetSrvConf {
+            requestor: Some("polynomial/november".into()),
+            reqsync: Some(25),
+            last_cycle: Some(11),
+            highest_srvsync: Some(81),
+            ..Default::default()
+        };
+        let (out, summary, _) =
+            rewrite_all::<SrvConfFile, _>(FileKind::Srvconf, &input, &mut edit).unwrap();
+        // Header +0..+4; NOVEMBER is record 1 at 2048: reqsync +41..+45, last_cycle +53..+57.
+        only_in(
+            &input,
+            &out,
+            &[0..4, 2048 + 41..2048 + 45, 2048 + 53..2048 + 57],
+        );
+        assert_eq!(summary.records_changed, 1);
+        assert_eq!(&out[2048 + 41..2048 + 45], &25u32.to_le_bytes());
+        let err = rewrite_all::<SrvConfFile, _>(
+            FileKind::Srvconf,
+            &input,
+            &mut SetSrvConf {
+                requestor: Some("PCM:POLYNOMIAL/DECEMBER".into()),
+                reqsync: Some(1),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("no requestor named PCM:POLYNOMIAL/DECEMBER"),
+            "{msg}"
+        );
+        assert!(msg.contains("PCM:POLYNOMIAL/OCTOBER"), "{msg}");
     }
 
     proptest! {

@@ -120,10 +120,29 @@ impl RequestorRecord {
         }
     }
 
+    /// True when this is the record of the requestor `name`: `TYPE:NET/PO` is
+    /// compared with the whole record name, `NET/PO` with its postoffice part;
+    /// letter case and surrounding blanks do not matter (MS Mail names are
+    /// case-insensitive).
+    pub fn is_named(&self, name: &str) -> bool {
+        let want = name.trim();
+        let have = if want.contains(':') {
+            self.name.text()
+        } else {
+            self.net_po()
+        };
+        have.trim().eq_ignore_ascii_case(want)
+    }
+
     /// The address types the requestor receives.
     pub fn types_list(&self) -> Vec<String> {
         crate::reqconf::split_types(&self.types.text())
     }
+}
+
+/// The index of the first record of the requestor `name` ([`RequestorRecord::is_named`]).
+pub fn position_of(records: &[RequestorRecord], name: &str) -> Option<usize> {
+    records.iter().position(|r| r.is_named(name))
 }
 
 impl Annotate for SrvConfHeader {

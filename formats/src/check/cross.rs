@@ -21,7 +21,8 @@ use super::queue::QueueFacts;
 use super::{shell_quote, FileRef, Finding, Fix, Predicted, Severity};
 use crate::kind::FileKind;
 use crate::reqconf::ReqConf;
-use crate::srvconf::{RequestorRecord, SrvConfHeader};
+use crate::resync;
+use crate::srvconf::{self, RequestorRecord, SrvConfHeader};
 
 /// One checked file with its facts.
 pub type Checked<'a> = (&'a FileRef, &'a Facts);
@@ -83,36 +84,28 @@ fn partner<'a, T: Copy>(
         .copied()
 }
 
-fn norm(s: &str) -> String {
-    s.trim().to_ascii_uppercase()
-}
-
 /// The SRVCONF record of a requestor known by its REQCONF.
 fn record_for<'r>(
     records: &'r [RequestorRecord],
     conf: &ReqConf,
 ) -> Option<(usize, &'r RequestorRecord)> {
-    let local = norm(&conf.local()?);
-    records
-        .iter()
-        .enumerate()
-        .find(|(_, r)| norm(&r.net_po()) == local)
+    let i = srvconf::position_of(records, &conf.local()?)?;
+    Some((i, &records[i]))
 }
 
-/// The index of the server postoffice's own SRVCONF record: the one named
-/// like the server's REQCONF local name when that REQCONF is known (same
-/// directory as SRVCONF), else record 1 (index 0), as is normal (KB Q96060).
+/// The index of the server postoffice's own SRVCONF record
+/// ([`resync::server_record`]), using the server's REQCONF when it is known
+/// (the one in the same directory as SRVCONF).
 fn server_record(
     srvconf: &FileRef,
     records: &[RequestorRecord],
     reqconfs: &[(&FileRef, &ReqConf)],
 ) -> Option<usize> {
-    if let Some((_, conf)) = reqconfs.iter().find(|(f, _)| same_dir(f, srvconf)) {
-        if let Some((i, _)) = record_for(records, conf) {
-            return Some(i);
-        }
-    }
-    (!records.is_empty()).then_some(0)
+    let conf = reqconfs
+        .iter()
+        .find(|(f, _)| same_dir(f, srvconf))
+        .map(|(_, c)| *c);
+    resync::server_record(records, conf)
 }
 
 /// Runs every cross-file check over the files given together.
@@ -166,8 +159,9 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
         let mut problems = Vec::new();
         let mut fix_from = None;
         if let Some((sc, _header, records)) = v.srvconf.first().copied() {
-            let max_req = records.iter().map(|r| r.reqsync).max().unwrap_or(0);
-            let max_imp = records.iter().map(|r| r.impsync).max().unwrap_or(0);
+            let server = server_record(sc, records, &v.reqconf);
+            let want = resync::header_for(records, server);
+            let (max_req, max_imp) = (want.reqseq, want.impseq);
             if h.reqseq < max_req {
                 let who = records
                     .iter()
@@ -185,12 +179,12 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
                     h.impseq
                 ));
             }
-            if let Some(i) = server_record(sc, records, &v.reqconf) {
-                let want = records[i].srvsync;
-                if h.srvseq != want {
+            if let Some(i) = server {
+                if h.srvseq != want.srvseq {
                     problems.push(format!(
-                        "SRVSEQ {} is not the server postoffice's SrvSync ({want}, record #{} {})",
+                        "SRVSEQ {} is not the server postoffice's SrvSync ({}, record #{} {})",
                         h.srvseq,
+                        want.srvseq,
                         i + 1,
                         records[i].name.text()
                     ));

@@ -1,0 +1,275 @@
+//! Making RESYNC.GLB, the full address list a Dir-Sync server gives a
+//! requestor to start over (KB Q119449, Q96060): which numbers its header
+//! transaction carries, and the file itself.
+//!
+//! Header (KB Q119449): one RESYNC.GLB must suit every requestor, so REQSEQ
+//! is the largest ReqSync over all SRVCONF.GLB requestor records and SRVSEQ
+//! the server postoffice's own record's SrvSync; IMPSEQ is the largest import
+//! count, which is what Exchange's DXA does with `GlobalMaxSeqInResync=1`
+//! (KB Q215505; without it DXA took the numbers of the resynchronized
+//! requestors only, and IMPORT -Q failed with `Fatal error 14`).
+//!
+//! Body: for each address list, an `R TYPE:NET/PO` transaction (replace the
+//! whole list) followed by an `A alias<tab>address` transaction per entry,
+//! with its template lines, numbered 1, 2, ... (the header has 0). The lists
+//! come from a [`Directory`]: the server's own address lists
+//! ([`add_postoffice_lists`]: every external postoffice's USR file) over what
+//! replaying MSTTRANS.GLB gives (the server's own users and the gateway
+//! lists, which no USR file holds). Which database IMPORT -S reads is not
+//! documented; this choice is *reconstructed* (`docs/formats/queue.md`).
+//! Replaying the written file gives back the same lists.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::fields::Stamp;
+use crate::format::{ReadOptions, Reader, Writer};
+use crate::kind::FileKind;
+use crate::postoffice::{ListName, Postoffice};
+use crate::queue::{Queue, QueueRecord, ResyncHeader};
+use crate::replay::{Directory, Entry};
+use crate::reqconf::ReqConf;
+use crate::srvconf::{self, RequestorRecord};
+use crate::usr::Usr;
+
+/// The index of the server postoffice's own SRVCONF record: the one named
+/// like the server's REQCONF local postoffice when that REQCONF is given and
+/// names it, else the first record, as is normal (KB Q96060).
+pub fn server_record(records: &[RequestorRecord], server_conf: Option<&ReqConf>) -> Option<usize> {
+    server_conf
+        .and_then(ReqConf::local)
+        .and_then(|local| srvconf::position_of(records, &local))
+        .or((!records.is_empty()).then_some(0))
+}
+
+/// The header numbers that suit every requestor (KB Q119449, Q215505), from
+/// SRVCONF's requestor records and the index of the server's own record.
+pub fn header_for(records: &[RequestorRecord], server: Option<usize>) -> ResyncHeader {
+    ResyncHeader {
+        impseq: records.iter().map(|r| r.impsync).max().unwrap_or(0),
+        reqseq: records.iter().map(|r| r.reqsync).max().unwrap_or(0),
+        srvseq: server.and_then(|i| records.get(i)).map_or(0, |r| r.srvsync),
+    }
+}
+
+/// The transaction text of one entry: `A alias<tab>address`, then its template lines.
+fn add_text(e: &Entry, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(b"A ");
+    out.extend_from_slice(&e.alias);
+    out.push(b'\t');
+    out.extend_from_slice(&e.address);
+    for (prompt, value) in &e.template {
+        out.extend_from_slice(b"\r\n- ");
+        out.extend_from_slice(prompt);
+        out.push(b'/');
+        out.extend_from_slice(value);
+    }
+}
+
+/// Writes a RESYNC.GLB holding `header` and every list of `dir` to `out`;
+/// every record gets the date stamp `stamp`. Returns the sink and the number
+/// of records written.
+pub fn write<W: Write>(
+    out: W,
+    header: ResyncHeader,
+    stamp: Stamp,
+    dir: &Directory,
+) -> Result<(W, u64)> {
+    let mut w = Writer::<Queue, W>::new(out, FileKind::Resync);
+    w.record(&QueueRecord::resync_header(header, stamp))?;
+    let mut sync: u32 = 0;
+    let mut text = Vec::new();
+    let mut next = |text: &[u8], w: &mut Writer<Queue, W>| -> Result<()> {
+        sync = sync.checked_add(1).ok_or_else(|| Error::Patch {
+            at: None,
+            message: "more transactions than 32-bit sync numbers can count".into(),
+        })?;
+        w.record(&QueueRecord::new(sync, stamp, text))
+    };
+    for (list, entries) in &dir.lists {
+        text.clear();
+        text.extend_from_slice(b"R ");
+        text.extend_from_slice(list);
+        next(&text, &mut w)?;
+        for e in entries.values() {
+            add_text(e, &mut text);
+            next(&text, &mut w)?;
+        }
+    }
+    let records = u64::from(sync) + 1;
+    Ok((w.finish()?, records))
+}
+
+/// Replays a queue file (MSTTRANS.GLB, a RESYNC.GLB) into `dir`, in file order.
+pub fn replay_queue(path: &Path, kind: FileKind, dir: &mut Directory) -> Result<()> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+    let size = file
+        .metadata()
+        .map_err(|e| Error::io(format!("examining {}", path.display()), e))?
+        .len();
+    let mut reader = Reader::<Queue, _>::new(
+        std::io::BufReader::new(file),
+        kind,
+        Some(size),
+        ReadOptions::default(),
+    )?;
+    while let Some(r) = reader.next_record()? {
+        dir.apply_text(r.record.sync, &r.record.text);
+    }
+    Ok(())
+}
+
+/// Puts the user list of every external postoffice of `po` (its USR files,
+/// named through NETWORK.GLB and XTN, KB Q77926) into `dir` as the list
+/// `PCM:NET/PO`, replacing what `dir` held for it. Deleted records are left
+/// out. Returns how many lists were taken.
+pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<usize> {
+    let mut taken = 0;
+    for list in po.address_lists() {
+        let ListName::Postoffice {
+            network,
+            postoffice,
+        } = &list.name
+        else {
+            continue;
+        };
+        let key = format!("PCM:{network}/{postoffice}").to_ascii_uppercase();
+        let file = std::fs::File::open(&list.path)
+            .map_err(|e| Error::io(format!("opening {}", list.path.display()), e))?;
+        let mut reader = Reader::<Usr, _>::new(
+            std::io::BufReader::new(file),
+            FileKind::Usr,
+            Some(list.size),
+            ReadOptions::default(),
+        )?;
+        let mut entries = BTreeMap::new();
+        while let Some(r) = reader.next_record()? {
+            let u = r.record;
+            if u.is_deleted() {
+                continue;
+            }
+            let mut address = format!("PCM:{network}/{postoffice}/").into_bytes();
+            address.extend_from_slice(u.mailbox.bytes());
+            let entry = Entry {
+                alias: u.name.bytes().to_vec(),
+                address,
+                template: Vec::new(),
+                sync: 0,
+            };
+            entries.insert(entry_key(&entry.address), entry);
+        }
+        dir.lists.insert(key.into_bytes(), entries);
+        taken += 1;
+    }
+    Ok(taken)
+}
+
+/// The key replay uses for an entry's address.
+fn entry_key(address: &[u8]) -> Vec<u8> {
+    crate::import::Address::parse(address).key()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Text;
+    use crate::format::Document;
+
+    fn rec(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> RequestorRecord {
+        RequestorRecord {
+            name: Text::from_bytes(name.as_bytes()).unwrap(),
+            reqsync,
+            srvsync,
+            impsync,
+            ..RequestorRecord::default()
+        }
+    }
+
+    #[test]
+    fn the_header_takes_the_largest_numbers_and_the_server_record() {
+        // The LISTDS -s sample of KB Q96060 (config samples), with a second import on OCTOBER.
+        let records = vec![
+            rec("PCM:POLYNOMIAL/MONTGOMERY", 17, 80, 1),
+            rec("PCM:POLYNOMIAL/NOVEMBER", 18, 0, 1),
+            rec("PCM:POLYNOMIAL/OCTOBER", 12, 71, 2),
+        ];
+        let h = header_for(&records, server_record(&records, None));
+        assert_eq!(
+            h,
+            ResyncHeader {
+                impseq: 2,
+                reqseq: 18,
+                srvseq: 80
+            }
+        );
+        // The server's REQCONF names its record even when it is not the first.
+        let conf = ReqConf {
+            local_network: Text::from_bytes(b"polynomial").unwrap(),
+            local_postoffice: Text::from_bytes(b"October").unwrap(),
+            ..ReqConf::default()
+        };
+        assert_eq!(server_record(&records, Some(&conf)), Some(2));
+        assert_eq!(header_for(&records, Some(2)).srvseq, 71);
+        assert_eq!(server_record(&[], None), None);
+        assert_eq!(header_for(&[], None), ResyncHeader::default());
+    }
+
+    #[test]
+    fn replaying_the_written_file_gives_back_the_lists() {
+        let mut dir = Directory::new();
+        for (i, t) in [
+            &b"R PCM:POLY/TAYLOR"[..],
+            b"A Brook Taylor\tPCM:POLY/TAYLOR/brook",
+            b"A Andr\x82 Weil\tPCM:POLY/MONT/andre",
+            b"A Brook Taylor Jr\tPROFS:PROFSGW/NODE1/brookjr\r\n- Phone:/(206) 635-7022",
+            b"A Fax Lagrange\tFAX:Joseph Lagrange~Turin~Lagrange~011 39 555 0100",
+        ]
+        .iter()
+        .enumerate()
+        {
+            dir.apply_text(i as u32 + 1, t);
+        }
+        let h = ResyncHeader {
+            impseq: 1,
+            reqseq: 18,
+            srvseq: 80,
+        };
+        let (bytes, n) = write(Vec::new(), h, Stamp(7), &dir).unwrap();
+        let doc = Document::<Queue>::from_bytes(&bytes, FileKind::Resync, ReadOptions::default())
+            .unwrap();
+        assert_eq!(doc.records.len() as u64, n);
+        assert_eq!(doc.records[0].resync_header_numbers(), Some(h));
+        // 4 lists (FAX:, PCM:POLY/MONT, PCM:POLY/TAYLOR, PROFS:) and 4 entries.
+        assert_eq!(n, 1 + 4 + 4);
+        let syncs: Vec<u32> = doc.records.iter().map(|r| r.sync).collect();
+        assert_eq!(syncs, (0..n as u32).collect::<Vec<_>>());
+        assert!(doc.records.iter().all(|r| r.checksum_ok()));
+        let mut back = Directory::new();
+        for r in &doc.records {
+            back.apply_text(r.sync, &r.text);
+        }
+        assert!(back.events.is_empty(), "{:?}", back.events);
+        let strip = |d: &Directory| {
+            d.lists
+                .iter()
+                .map(|(k, v)| {
+                    let entries: Vec<(Vec<u8>, Vec<u8>, Vec<(Vec<u8>, Vec<u8>)>)> = v
+                        .values()
+                        .map(|e| (e.alias.clone(), e.address.clone(), e.template.clone()))
+                        .collect();
+                    (k.clone(), entries)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(strip(&back), strip(&dir));
+        // The template line survived.
+        assert!(doc
+            .records
+            .iter()
+            .any(|r| r.text.ends_with(b"\r\n- Phone:/(206) 635-7022")));
+    }
+}
