@@ -463,6 +463,26 @@ pub struct SetSrvConf {
     names: Vec<String>,
 }
 
+impl SetSrvConf {
+    /// The header's highest SrvSync, and the numbers of the requestor `requestor`.
+    pub fn new(
+        highest_srvsync: Option<u32>,
+        requestor: Option<String>,
+        reqsync: Option<u32>,
+        srvsync: Option<u32>,
+        last_cycle: Option<u32>,
+    ) -> Self {
+        SetSrvConf {
+            highest_srvsync,
+            requestor,
+            reqsync,
+            srvsync,
+            last_cycle,
+            ..SetSrvConf::default()
+        }
+    }
+}
+
 impl Edit<SrvConfFile> for SetSrvConf {
     fn header(&mut self, _kind: FileKind, h: &mut SrvConfHeader) -> Result<()> {
         set(&mut h.highest_srvsync, self.highest_srvsync);

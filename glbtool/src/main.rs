@@ -14,6 +14,7 @@ mod output;
 mod patch_seq;
 mod postoffice;
 mod render;
+mod resync;
 mod safe_write;
 mod timefmt;
 mod validate;
@@ -52,6 +53,9 @@ enum Command {
     /// Repair sync numbers (RESYNC.GLB header, REQTRANS.GLB pending transactions):
     /// validated first, written atomically, the old file kept as FILE.bak.
     PatchSeq(patch_seq::PatchSeqArgs),
+    /// Make RESYNC.GLB on the Dir-Sync server (as IMPORT -S), with header
+    /// numbers that suit every requestor; validated before it is written.
+    Resync(resync::ResyncArgs),
 }
 
 /// When to colour output.
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Build(a) => build::run(a),
         Command::Validate(a) => validate::run(a),
         Command::PatchSeq(a) => patch_seq::run(a),
+        Command::Resync(a) => resync::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -7,9 +7,16 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glb_formats::check::{Finding, Severity};
-use glb_formats::patch::{self, ByteRange, Change, Renumber, SetResyncHeader, Summary};
+use glb_formats::check::file::Facts;
+use glb_formats::check::{cross, FileRef, Finding, Severity};
+use glb_formats::format::{Document, ReadOptions};
+use glb_formats::patch::{
+    self, ByteRange, Change, Renumber, SetReqConf, SetResyncHeader, SetSrvConf, Summary,
+};
 use glb_formats::queue::Queue;
+use glb_formats::reqconf::ReqConfFile;
+use glb_formats::resync;
+use glb_formats::srvconf::SrvConfFile;
 use glb_formats::{codepage, CodePage, FileKind};
 use serde::Serialize;
 
@@ -24,8 +31,8 @@ const LISTED_CHANGES: usize = 1000;
 /// Arguments of `patch-seq`.
 #[derive(Args, Debug)]
 pub struct PatchSeqArgs {
-    /// The file to patch: RESYNC.GLB (its header numbers) or REQTRANS.GLB (its
-    /// pending transactions).
+    /// The file to patch: RESYNC.GLB (its header numbers), REQTRANS.GLB (its
+    /// pending transactions), REQCONF.GLB or SRVCONF.GLB (their sync numbers).
     pub file: PathBuf,
     /// Treat FILE as this kind instead of recognising it from its name or content.
     #[arg(long)]
@@ -41,11 +48,41 @@ pub struct PatchSeqArgs {
     /// postoffice's own SrvSync in SRVCONF.GLB, KB Q119449).
     #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "RESYNC.GLB")]
     pub srvseq: Option<u32>,
+    /// Set all three RESYNC.GLB header numbers from the server's SRVCONF.GLB:
+    /// REQSEQ the largest ReqSync, SRVSEQ the server postoffice's record (named
+    /// by the REQCONF.GLB beside SRVCONF.GLB, else record 1), IMPSEQ the largest
+    /// import count: what Exchange does with GlobalMaxSeqInResync=1 (KB Q215505).
+    #[arg(long, value_name = "SRVCONF.GLB", conflicts_with_all = ["impseq", "reqseq", "srvseq"], help_heading = "RESYNC.GLB")]
+    pub from_srvconf: Option<PathBuf>,
     /// Renumber the pending (non-`#`) transactions N, N+1, ... in file order;
     /// `#` dummies keep their numbers. Choose N above REQCONF's ReqSync: the
     /// "No requestor updates to send" repair (KB Q119452).
     #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "REQTRANS.GLB")]
     pub renumber_from: Option<u32>,
+    /// Set ReqSync (REQCONF.GLB; SRVCONF.GLB with --requestor).
+    #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "REQCONF.GLB and SRVCONF.GLB")]
+    pub reqsync: Option<u32>,
+    /// Set SrvSync (REQCONF.GLB; SRVCONF.GLB with --requestor).
+    #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "REQCONF.GLB and SRVCONF.GLB")]
+    pub srvsync: Option<u32>,
+    /// Set the import count.
+    #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "REQCONF.GLB")]
+    pub impsync: Option<u32>,
+    /// Reset as `LISTDS -r -z` does: the numbers 0, the four queue pointers -1
+    /// (which LISTDS 3.5 failed to do, KB Q140462), types and options cleared;
+    /// numbers given with it are set afterwards.
+    #[arg(long, help_heading = "REQCONF.GLB")]
+    pub reset: bool,
+    /// The requestor whose record --reqsync, --srvsync and --last-cycle change:
+    /// `PCM:NET/PO`, or `NET/PO`.
+    #[arg(long, value_name = "NAME", help_heading = "SRVCONF.GLB")]
+    pub requestor: Option<String>,
+    /// Set the requestor's last cycle.
+    #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "SRVCONF.GLB")]
+    pub last_cycle: Option<u32>,
+    /// Set the header's highest SrvSync (the number of the last MSTTRANS entry).
+    #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "SRVCONF.GLB")]
+    pub highest_srvsync: Option<u32>,
     /// Write the result to OUT instead of over FILE.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
@@ -76,85 +113,204 @@ fn seq_number(s: &str) -> Result<u32, String> {
         .map_err(|_| format!("not a sync number; give {range}"))
 }
 
+/// The patch options given, by name.
+fn given(a: &PatchSeqArgs) -> Vec<&'static str> {
+    let mut g = Vec::new();
+    let mut add = |name, present: bool| {
+        if present {
+            g.push(name);
+        }
+    };
+    add("--impseq", a.impseq.is_some());
+    add("--reqseq", a.reqseq.is_some());
+    add("--srvseq", a.srvseq.is_some());
+    add("--from-srvconf", a.from_srvconf.is_some());
+    add("--renumber-from", a.renumber_from.is_some());
+    add("--reqsync", a.reqsync.is_some());
+    add("--srvsync", a.srvsync.is_some());
+    add("--impsync", a.impsync.is_some());
+    add("--reset", a.reset);
+    add("--requestor", a.requestor.is_some());
+    add("--last-cycle", a.last_cycle.is_some());
+    add("--highest-srvsync", a.highest_srvsync.is_some());
+    g
+}
+
+/// The options each kind accepts.
+fn options_for(kind: FileKind) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        FileKind::Resync => &["--impseq", "--reqseq", "--srvseq", "--from-srvconf"],
+        FileKind::Reqtrans => &["--renumber-from"],
+        FileKind::Reqconf => &["--reqsync", "--srvsync", "--impsync", "--reset"],
+        FileKind::Srvconf => &[
+            "--requestor",
+            "--reqsync",
+            "--srvsync",
+            "--last-cycle",
+            "--highest-srvsync",
+        ],
+        _ => return None,
+    })
+}
+
+/// The server's SRVCONF.GLB a `--from-srvconf` patch reads, and the header it gives.
+#[derive(Debug, Clone)]
+struct FromSrvconf {
+    srvconf: PathBuf,
+    /// The server's own REQCONF.GLB beside it, when there is one.
+    reqconf: Option<PathBuf>,
+    /// Which record is the server's, by name.
+    server: String,
+}
+
 /// What to change.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Plan {
-    Resync(SetResyncHeader),
+    Resync(SetResyncHeader, Option<FromSrvconf>),
     Renumber(u32),
+    ReqConf(SetReqConf),
+    SrvConf(SetSrvConf),
 }
 
 impl Plan {
     /// Settles what to do from the arguments and the file's kind.
     fn from_args(a: &PatchSeqArgs, kind: FileKind) -> Result<Plan, CliError> {
-        let resync = SetResyncHeader {
-            impseq: a.impseq,
-            reqseq: a.reqseq,
-            srvseq: a.srvseq,
-        };
-        let has_resync = resync != SetResyncHeader::default();
         let f = &a.file;
-        match kind {
-            FileKind::Resync => {
-                if a.renumber_from.is_some() {
-                    return Err(CliError::usage(
-                        "--renumber-from applies to REQTRANS.GLB; this file is RESYNC.GLB",
-                    )
-                    .file(f)
-                    .with_hint("set the RESYNC.GLB header with --impseq, --reqseq, --srvseq"));
-                }
-                if !has_resync {
-                    return Err(nothing_to_do(f, "--impseq, --reqseq or --srvseq"));
-                }
-                Ok(Plan::Resync(resync))
-            }
-            FileKind::Reqtrans => {
-                if has_resync {
-                    return Err(CliError::usage(
-                        "--impseq, --reqseq and --srvseq set the RESYNC.GLB header; this file is REQTRANS.GLB",
-                    )
-                    .file(f)
-                    .with_hint("renumber its pending transactions with --renumber-from N"));
-                }
-                a.renumber_from
-                    .map(Plan::Renumber)
-                    .ok_or_else(|| nothing_to_do(f, "--renumber-from N"))
-            }
-            other => Err(CliError::usage(format!(
-                "patch-seq patches RESYNC.GLB and REQTRANS.GLB; this file is {other}"
+        let Some(allowed) = options_for(kind) else {
+            return Err(CliError::usage(format!(
+                "patch-seq patches RESYNC.GLB, REQTRANS.GLB, REQCONF.GLB and SRVCONF.GLB; this file is {kind}"
             ))
             .file(f)
-            .with_hint(if other.is_queue() {
+            .with_hint(if kind.is_queue() {
                 "the numbers in the other queues are assigned by Dir-Sync itself: regenerate them (requestors Export, then a new RESYNC.GLB, KB Q96060)"
             } else {
-                "glbtool cannot patch this kind of file yet"
-            })),
+                "glbtool patches no numbers in this kind of file"
+            }));
+        };
+        let given = given(a);
+        if let Some(bad) = given.iter().find(|g| !allowed.contains(g)) {
+            return Err(CliError::usage(format!("{bad} does not apply to {kind}"))
+                .file(f)
+                .with_hint(format!("for {kind} give {}", allowed.join(", "))));
         }
+        if given.is_empty() {
+            return Err(
+                CliError::usage(format!("nothing to patch: give {}", allowed.join(", "))).file(f),
+            );
+        }
+        Ok(match kind {
+            FileKind::Resync => match &a.from_srvconf {
+                Some(sc) => {
+                    let (edit, from) = from_srvconf(sc, a.codepage)?;
+                    Plan::Resync(edit, Some(from))
+                }
+                None => Plan::Resync(
+                    SetResyncHeader {
+                        impseq: a.impseq,
+                        reqseq: a.reqseq,
+                        srvseq: a.srvseq,
+                    },
+                    None,
+                ),
+            },
+            FileKind::Reqtrans => Plan::Renumber(a.renumber_from.unwrap_or_default()),
+            FileKind::Reqconf => Plan::ReqConf(SetReqConf {
+                reset: a.reset,
+                reqsync: a.reqsync,
+                srvsync: a.srvsync,
+                impsync: a.impsync,
+            }),
+            _ => {
+                let per_requestor =
+                    a.reqsync.is_some() || a.srvsync.is_some() || a.last_cycle.is_some();
+                if per_requestor && a.requestor.is_none() {
+                    return Err(CliError::usage(
+                        "--reqsync, --srvsync and --last-cycle change one requestor's record of SRVCONF.GLB: name it with --requestor PCM:NET/PO",
+                    )
+                    .file(f));
+                }
+                if a.requestor.is_some() && !per_requestor {
+                    return Err(CliError::usage(
+                        "--requestor names the record to change: give --reqsync, --srvsync or --last-cycle with it",
+                    )
+                    .file(f));
+                }
+                Plan::SrvConf(SetSrvConf::new(
+                    a.highest_srvsync,
+                    a.requestor.clone(),
+                    a.reqsync,
+                    a.srvsync,
+                    a.last_cycle,
+                ))
+            }
+        })
     }
 
     fn describe(&self) -> String {
+        let numbers = |pairs: &[(&str, Option<u32>)]| {
+            pairs
+                .iter()
+                .filter_map(|(n, v)| v.map(|v| format!("{n}={v}")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match self {
-            Plan::Resync(h) => {
-                let mut parts = Vec::new();
-                for (name, v) in [
+            Plan::Resync(h, from) => {
+                let n = numbers(&[
                     ("IMPSEQ", h.impseq),
                     ("REQSEQ", h.reqseq),
                     ("SRVSEQ", h.srvseq),
-                ] {
-                    if let Some(v) = v {
-                        parts.push(format!("{name}={v}"));
-                    }
+                ]);
+                match from {
+                    Some(fs) => format!(
+                        "set the RESYNC header from {} (largest ReqSync, {}'s SrvSync, largest import count): {n}",
+                        fs.srvconf.display(),
+                        fs.server
+                    ),
+                    None => format!("set the RESYNC header: {n}"),
                 }
-                format!("set the RESYNC header: {}", parts.join(", "))
             }
             Plan::Renumber(n) => format!("renumber the pending transactions from {n}"),
+            Plan::ReqConf(e) => {
+                let n = numbers(&[
+                    ("ReqSync", e.reqsync),
+                    ("SrvSync", e.srvsync),
+                    ("import count", e.impsync),
+                ]);
+                match (e.reset, n.is_empty()) {
+                    (true, true) => "reset as LISTDS -r -z (numbers 0, queue pointers -1)".into(),
+                    (true, false) => format!(
+                        "reset as LISTDS -r -z (numbers 0, queue pointers -1), then set {n}"
+                    ),
+                    (false, _) => format!("set {n}"),
+                }
+            }
+            Plan::SrvConf(e) => {
+                let mut parts = Vec::new();
+                if let Some(v) = e.highest_srvsync {
+                    parts.push(format!("highest SrvSync={v}"));
+                }
+                if let Some(r) = &e.requestor {
+                    parts.push(format!(
+                        "requestor {r}: {}",
+                        numbers(&[
+                            ("ReqSync", e.reqsync),
+                            ("SrvSync", e.srvsync),
+                            ("last cycle", e.last_cycle)
+                        ])
+                    ));
+                }
+                format!("set {}", parts.join("; "))
+            }
         }
     }
 
     /// Findings this patch repairs: they do not stop it.
     fn repairs(&self) -> &'static [&'static str] {
         match self {
-            Plan::Resync(_) => &["GLB014"],
-            Plan::Renumber(_) => &["GLB306"],
+            Plan::Resync(..) => &["GLB014"],
+            Plan::Renumber(_) => &["GLB306", "GLB171"],
+            Plan::ReqConf(_) | Plan::SrvConf(_) => &[],
         }
     }
 
@@ -167,24 +323,82 @@ impl Plan {
         out: W,
         on_change: &mut dyn FnMut(Change),
     ) -> glb_formats::Result<(W, Summary)> {
-        match *self {
-            Plan::Resync(mut e) => {
-                patch::rewrite::<Queue, _, _, _>(src, kind, Some(size), out, &mut e, on_change)
+        let size = Some(size);
+        match self {
+            Plan::Resync(e, _) => {
+                patch::rewrite::<Queue, _, _, _>(src, kind, size, out, &mut e.clone(), on_change)
             }
-            Plan::Renumber(n) => patch::rewrite::<Queue, _, _, _>(
+            Plan::Renumber(n) => {
+                let mut e = Renumber::new(*n);
+                patch::rewrite::<Queue, _, _, _>(src, kind, size, out, &mut e, on_change)
+            }
+            Plan::ReqConf(e) => patch::rewrite::<ReqConfFile, _, _, _>(
                 src,
                 kind,
-                Some(size),
+                size,
                 out,
-                &mut Renumber::new(n),
+                &mut e.clone(),
+                on_change,
+            ),
+            Plan::SrvConf(e) => patch::rewrite::<SrvConfFile, _, _, _>(
+                src,
+                kind,
+                size,
+                out,
+                &mut e.clone(),
                 on_change,
             ),
         }
     }
 }
 
-fn nothing_to_do(f: &Path, options: &str) -> CliError {
-    CliError::usage(format!("nothing to patch: give {options}")).file(f)
+/// Reads the server's SRVCONF.GLB (and its REQCONF.GLB beside it, which names
+/// the server's own record) and works out the RESYNC header (KB Q119449, Q215505).
+fn from_srvconf(path: &Path, cp: CodePage) -> Result<(SetResyncHeader, FromSrvconf), CliError> {
+    let kind = input::open(path, None)?.kind;
+    if kind != FileKind::Srvconf {
+        return Err(CliError::usage(format!(
+            "--from-srvconf needs the server's SRVCONF.GLB; this file is {kind}"
+        ))
+        .file(path));
+    }
+    let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::from(e).file(p));
+    let doc = codepage::scope(cp, || {
+        Document::<SrvConfFile>::from_bytes(&read(path)?, kind, ReadOptions::default())
+            .map_err(|e| CliError::from(e).file(path))
+    })?;
+    let reqconf = safe_write::beside(path, "REQCONF.GLB");
+    let conf = match &reqconf {
+        Some(p) => {
+            codepage::scope(cp, || {
+                Document::<ReqConfFile>::from_bytes(
+                    &read(p)?,
+                    FileKind::Reqconf,
+                    ReadOptions::default(),
+                )
+                .map_err(|e| CliError::from(e).file(p))
+            })?
+            .header
+        }
+        None => None,
+    };
+    let server = resync::server_record(&doc.records, conf.as_ref());
+    let h = resync::header_for(&doc.records, server);
+    let name = server
+        .map(|i| doc.records[i].name.text())
+        .unwrap_or_else(|| "no server record".into());
+    Ok((
+        SetResyncHeader {
+            impseq: Some(h.impseq),
+            reqseq: Some(h.reqseq),
+            srvseq: Some(h.srvseq),
+        },
+        FromSrvconf {
+            srvconf: path.to_path_buf(),
+            reqconf,
+            server: name,
+        },
+    ))
 }
 
 /// The first changes, and how many there were.
@@ -231,17 +445,11 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         .with_hint("give the file's path (use -o OUT to write the result elsewhere)"));
     }
     let kind = input::open(file, args.kind)?.kind;
-    let plan = Plan::from_args(&args, kind)?;
     let target = args.output.clone().unwrap_or_else(|| file.clone());
     let cp = args.codepage;
-    let job = Job {
-        args: &args,
-        kind,
-        plan,
-        target: &target,
-    };
 
-    // 1. Fingerprints, before reading anything.
+    // 1. Fingerprints, before reading anything: the file, the target, and the
+    // files the patch takes its numbers from.
     let mut expect = vec![Expect::now(file)?];
     let size = match &expect[0].state {
         Some(s) => s.size,
@@ -250,6 +458,19 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     if !same_file(file, &target) {
         expect.push(Expect::now(&target)?);
     }
+    if let Some(sc) = &args.from_srvconf {
+        expect.push(Expect::now(sc)?);
+        if let Some(rc) = safe_write::beside(sc, "REQCONF.GLB") {
+            expect.push(Expect::now(&rc)?);
+        }
+    }
+    let plan = Plan::from_args(&args, kind)?;
+    let job = Job {
+        args: &args,
+        kind,
+        plan: &plan,
+        target: &target,
+    };
 
     // 2. The input is validated first.
     let before = safe_write::validate(file, file, kind, cp);
@@ -346,7 +567,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     }
 
     // 5. The new file is re-read and validated.
-    let after = safe_write::validate(staged.path(), &target, kind, cp);
+    let (after, facts) = safe_write::validate_facts(staged.path(), &target, kind, cp);
     let tolerated = |code: &str| {
         args.force
             && (blocking.iter().any(|f| f.code == code) || (foreign_checksums && code == "GLB304"))
@@ -362,11 +583,55 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         .file(&target));
     }
 
+    if let Plan::Resync(_, Some(fs)) = &plan {
+        still_error_14(&target, facts, fs, cp)?;
+    }
+
     // 6. Unchanged targets, backup, atomic rename.
     let backup = args.backup.path_for(&target);
     let done = staged.commit(&expect, backup.as_deref())?;
     job.report(&summary, &changes, &notes, Outcome::Written(done.backup))?;
     Ok(0)
+}
+
+/// Runs the cross-file check GLB014 on the patched RESYNC.GLB against the
+/// SRVCONF.GLB (and server REQCONF.GLB) it was patched from: it must be gone.
+fn still_error_14(
+    target: &Path,
+    facts: Facts,
+    fs: &FromSrvconf,
+    cp: CodePage,
+) -> Result<(), CliError> {
+    let mut files = vec![(
+        FileRef {
+            path: target.display().to_string(),
+            kind: FileKind::Resync,
+        },
+        facts,
+    )];
+    for (p, kind) in std::iter::once((&fs.srvconf, FileKind::Srvconf))
+        .chain(fs.reqconf.iter().map(|p| (p, FileKind::Reqconf)))
+    {
+        let (_, facts) = safe_write::validate_facts(p, p, kind, cp);
+        files.push((
+            FileRef {
+                path: p.display().to_string(),
+                kind,
+            },
+            facts,
+        ));
+    }
+    let checked: Vec<_> = files.iter().map(|(f, x)| (f, x)).collect();
+    let mut out = Vec::new();
+    cross::check(&checked, &mut out);
+    match out.iter().find(|f| f.code == "GLB014") {
+        Some(f) => Err(CliError::usage(format!(
+            "the patched file would still fail on import ({}); nothing was written",
+            finding_line(f)
+        ))
+        .file(target)),
+        None => Ok(()),
+    }
 }
 
 /// How the command ended.
@@ -407,7 +672,7 @@ fn item_name(record: Option<u64>) -> String {
 struct Job<'a> {
     args: &'a PatchSeqArgs,
     kind: FileKind,
-    plan: Plan,
+    plan: &'a Plan,
     target: &'a Path,
 }
 
@@ -474,10 +739,22 @@ impl Job<'_> {
                         changes.total - changes.listed.len() as u64
                     )?;
                 }
+                let mut parts = Vec::new();
+                if summary.header_changed {
+                    parts.push("the file header".to_string());
+                }
+                if summary.records > 0 {
+                    parts.push(format!(
+                        "{} of {} records",
+                        summary.records_changed, summary.records
+                    ));
+                }
                 writeln!(
                     out,
-                    "changed bytes: {} in {} of {} records ({} bytes in the file)",
-                    summary.bytes_changed, summary.records_changed, summary.records, summary.size
+                    "changed bytes: {} in {} ({} bytes in the file)",
+                    summary.bytes_changed,
+                    parts.join(" and "),
+                    summary.size
                 )?;
                 for r in &summary.ranges {
                     let at = item_name(r.record);

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
-use glb_formats::check::{self, FileRef, Finding};
+use glb_formats::check::{self, file::Facts, FileRef, Finding};
 use glb_formats::{codepage, CodePage, FileKind};
 use tempfile::NamedTempFile;
 
@@ -301,21 +301,44 @@ fn copy_backup(target: &Path, bak: &Path, want: Option<&Fingerprint>) -> Result<
 /// carry) of `kind`, and returns the findings. An unreadable file gives a
 /// GLB301 finding.
 pub fn validate(path: &Path, shown_as: &Path, kind: FileKind, cp: CodePage) -> Vec<Finding> {
+    validate_facts(path, shown_as, kind, cp).0
+}
+
+/// [`validate`], with the facts the cross-file checks need.
+pub fn validate_facts(
+    path: &Path,
+    shown_as: &Path,
+    kind: FileKind,
+    cp: CodePage,
+) -> (Vec<Finding>, Facts) {
     let file = FileRef {
         path: shown_as.display().to_string(),
         kind,
     };
     let mut findings = Vec::new();
-    match File::open(path).and_then(|f| Ok((f.metadata()?.len(), f))) {
+    let facts = match File::open(path).and_then(|f| Ok((f.metadata()?.len(), f))) {
         Ok((size, f)) => {
             let src = io::BufReader::with_capacity(1 << 18, f);
             codepage::scope(cp, || {
                 check::file::check(&file, src, Some(size), &mut findings)
-            });
+            })
         }
-        Err(e) => findings.push(file.finding("GLB301", e.to_string())),
-    }
-    findings
+        Err(e) => {
+            findings.push(file.finding("GLB301", e.to_string()));
+            Facts::None
+        }
+    };
+    (findings, facts)
+}
+
+/// The file called `name` (any letter case, as on a DOS volume copied
+/// elsewhere) in the directory of `path`, if there is one.
+pub fn beside(path: &Path, name: &str) -> Option<PathBuf> {
+    std::fs::read_dir(parent_dir(path))
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
 }
 
 /// True for the findings that say a file cannot be read at all (GLB301-303).

@@ -1,0 +1,235 @@
+//! `glbtool resync`: make a RESYNC.GLB on the Dir-Sync server, the way
+//! `IMPORT -S` does (KB Q119449), with the header numbers that suit every
+//! requestor (KB Q215505), validated before it is written through the safe
+//! write sequence (`docs/safety.md`).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use glb_formats::check::{cross, FileRef, Severity};
+use glb_formats::fields::Stamp;
+use glb_formats::format::{Document, ReadOptions};
+use glb_formats::postoffice::Postoffice;
+use glb_formats::replay::Directory;
+use glb_formats::reqconf::ReqConfFile;
+use glb_formats::srvconf::SrvConfFile;
+use glb_formats::{codepage, resync, CodePage, FileKind};
+
+use crate::input;
+use crate::output::{CliError, CliResult};
+use crate::safe_write::{self, BackupOptions, Expect, Staged};
+
+/// Arguments of `resync`.
+#[derive(Args, Debug)]
+pub struct ResyncArgs {
+    /// The Dir-Sync server's postoffice directory: SRVCONF.GLB, REQCONF.GLB
+    /// and MSTTRANS.GLB are taken from its GLB folder, the address lists from
+    /// its USR files. The options below override each.
+    #[arg(long, value_name = "DIR")]
+    pub server: Option<PathBuf>,
+    /// The server's SRVCONF.GLB (the header numbers come from its requestor records).
+    #[arg(long, value_name = "SRVCONF.GLB")]
+    pub srvconf: Option<PathBuf>,
+    /// The server's own REQCONF.GLB, which names its SRVCONF record (default:
+    /// the one beside SRVCONF.GLB; without it, record 1 is the server's).
+    #[arg(long, value_name = "REQCONF.GLB")]
+    pub reqconf: Option<PathBuf>,
+    /// The server's MSTTRANS.GLB, replayed for the lists no USR file holds
+    /// (the server's own users, gateway lists).
+    #[arg(long, value_name = "MSTTRANS.GLB")]
+    pub msttrans: Option<PathBuf>,
+    /// The postoffice directory whose USR files give the external
+    /// postoffices' lists (default: --server).
+    #[arg(long, value_name = "DIR")]
+    pub lists: Option<PathBuf>,
+    /// The RESYNC.GLB to write.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+    /// Date stamp of every record, RFC 3339 (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub date: Option<String>,
+    #[command(flatten)]
+    pub backup: BackupOptions,
+    /// Code page of the names.
+    #[arg(long, default_value = "850")]
+    pub codepage: CodePage,
+}
+
+/// `DIR/GLB/NAME`, letters in any case, when it exists.
+fn in_glb(dir: &Path, name: &str) -> Option<PathBuf> {
+    let glb = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case("GLB"))?
+        .path();
+    safe_write::beside(&glb.join(name), name)
+}
+
+/// Refuses a file that is not of the kind `want` (recognised by name or content).
+fn need_kind(path: &Path, want: FileKind) -> Result<(), CliError> {
+    let kind = input::open(path, None)?.kind;
+    if kind == want {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!("expected {want}, but this file is {kind}")).file(path))
+    }
+}
+
+/// Runs `resync`.
+pub fn run(args: ResyncArgs) -> CliResult {
+    let cp = args.codepage;
+    let server = args.server.as_deref();
+    let srvconf = args
+        .srvconf
+        .clone()
+        .or_else(|| server.and_then(|d| in_glb(d, "SRVCONF.GLB")))
+        .ok_or_else(|| {
+            CliError::usage(
+                "no SRVCONF.GLB: give --server DIR (the Dir-Sync server's postoffice) or --srvconf",
+            )
+            .with_hint(
+                "RESYNC.GLB is made on the Dir-Sync server, from its SRVCONF.GLB (KB Q119449)",
+            )
+        })?;
+    let reqconf = args
+        .reqconf
+        .clone()
+        .or_else(|| safe_write::beside(&srvconf, "REQCONF.GLB"));
+    let msttrans = args
+        .msttrans
+        .clone()
+        .or_else(|| server.and_then(|d| in_glb(d, "MSTTRANS.GLB")));
+    let lists = args.lists.clone().or_else(|| server.map(Path::to_path_buf));
+    if msttrans.is_none() && lists.is_none() {
+        return Err(CliError::usage(
+            "no addresses: give --server DIR, or --msttrans and/or --lists DIR",
+        ));
+    }
+    need_kind(&srvconf, FileKind::Srvconf)?;
+    if let Some(p) = &reqconf {
+        need_kind(p, FileKind::Reqconf)?;
+    }
+    if let Some(p) = &msttrans {
+        need_kind(p, FileKind::Msttrans)?;
+    }
+    let stamp = match &args.date {
+        Some(d) => Stamp::parse(d).map_err(CliError::usage)?,
+        None => Stamp(u32::try_from(jiff::Timestamp::now().as_second()).unwrap_or(u32::MAX)),
+    };
+
+    // Fingerprints of everything read and of the target, before reading.
+    let mut expect = vec![Expect::now(&args.output)?, Expect::now(&srvconf)?];
+    for p in reqconf.iter().chain(&msttrans) {
+        expect.push(Expect::now(p)?);
+    }
+
+    // The header (KB Q119449, Q215505) and the lists.
+    let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::from(e).file(p));
+    let (header, server_name, dir, taken) = codepage::scope(cp, || -> Result<_, CliError> {
+        let sc = Document::<SrvConfFile>::from_bytes(
+            &read(&srvconf)?,
+            FileKind::Srvconf,
+            ReadOptions::default(),
+        )
+        .map_err(|e| CliError::from(e).file(&srvconf))?;
+        let conf = match &reqconf {
+            Some(p) => {
+                Document::<ReqConfFile>::from_bytes(
+                    &read(p)?,
+                    FileKind::Reqconf,
+                    ReadOptions::default(),
+                )
+                .map_err(|e| CliError::from(e).file(p))?
+                .header
+            }
+            None => None,
+        };
+        let server = resync::server_record(&sc.records, conf.as_ref());
+        let header = resync::header_for(&sc.records, server);
+        let name = server.map_or_else(
+            || "no requestor records".into(),
+            |i| sc.records[i].name.text(),
+        );
+        let mut dir = Directory::new();
+        if let Some(p) = &msttrans {
+            resync::replay_queue(p, FileKind::Msttrans, &mut dir)
+                .map_err(|e| CliError::from(e).file(p))?;
+        }
+        let mut taken = 0;
+        if let Some(d) = &lists {
+            let po = Postoffice::open(d).map_err(|e| CliError::from(e).file(d))?;
+            taken = resync::add_postoffice_lists(&po, &mut dir)
+                .map_err(|e| CliError::from(e).file(d))?;
+        }
+        Ok((header, name, dir, taken))
+    })?;
+
+    // Written beside the target, synced, validated, then put in place.
+    let out = &args.output;
+    let mut staged = Staged::create(out)?;
+    let (w, records) = resync::write(staged.writer(), header, stamp, &dir)
+        .map_err(|e| CliError::from(e).file(out))?;
+    w.into_inner()
+        .map_err(|e| CliError::from(e.into_error()).file(out))?;
+    staged.finish()?;
+    let (mut findings, facts) =
+        safe_write::validate_facts(staged.path(), out, FileKind::Resync, cp);
+    let mut files = vec![(
+        FileRef {
+            path: out.display().to_string(),
+            kind: FileKind::Resync,
+        },
+        facts,
+    )];
+    for (p, kind) in std::iter::once((&srvconf, FileKind::Srvconf))
+        .chain(reqconf.iter().map(|p| (p, FileKind::Reqconf)))
+    {
+        let (f, facts) = safe_write::validate_facts(p, p, kind, cp);
+        findings.extend(f);
+        files.push((
+            FileRef {
+                path: p.display().to_string(),
+                kind,
+            },
+            facts,
+        ));
+    }
+    let checked: Vec<_> = files.iter().map(|(f, x)| (f, x)).collect();
+    cross::check(&checked, &mut findings);
+    if let Some(f) = findings
+        .iter()
+        .find(|f| f.severity == Severity::Error && f.file == out.display().to_string())
+    {
+        return Err(CliError::usage(format!(
+            "the new RESYNC.GLB fails validation ({}: {}); nothing was written",
+            f.code, f.cause
+        ))
+        .file(out));
+    }
+    let backup = args.backup.path_for(out);
+    let done = staged.commit(&expect, backup.as_deref())?;
+    let entries = dir.entry_count();
+    println!(
+        "wrote {}: header IMPSEQ={} REQSEQ={} SRVSEQ={} (from {}: largest import count, largest ReqSync, {}'s SrvSync); {} lists ({} from USR files), {} addresses, {} records",
+        out.display(),
+        header.impseq,
+        header.reqseq,
+        header.srvseq,
+        srvconf.display(),
+        server_name,
+        dir.lists.len(),
+        taken,
+        entries,
+        records
+    );
+    for e in &dir.events {
+        println!(
+            "note: replaying MSTTRANS: transaction {}: [{:>3}] {} ({})",
+            e.sync, e.message, e.detail, e.list
+        );
+    }
+    if let Some(b) = done.backup {
+        println!("the previous file is kept as {}", b.display());
+    }
+    Ok(0)
+}
