@@ -244,7 +244,7 @@ fn bad_arguments_exit_2_with_a_clear_message_and_change_nothing() {
         (&["--renumber-from", "4294967296", fs], "not a sync number"),
         (
             &["--impseq", "1", fs],
-            "RESYNC.GLB header; this file is REQTRANS.GLB",
+            "--impseq does not apply to REQTRANS.GLB",
         ),
         (&[fs], "nothing to patch"),
         (&["--renumber-from", "5", ms], "this file is MSTTRANS.GLB"),
@@ -497,4 +497,261 @@ fn a_kill_at_any_moment_leaves_the_original_or_the_result() {
     );
     assert_eq!(kept_original + complete, KILLS);
     assert!(kept_original > 0, "no kill landed during the patch");
+}
+
+/// Copies a committed sample into `dir`.
+fn copy_sample(rel: &str, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let to = dir.join(Path::new(rel).file_name().unwrap());
+    std::fs::copy(corpus(rel), &to).unwrap();
+    to
+}
+
+/// `glbtool validate --format json ARGS`: exit code and report.
+fn validate_json(args: &[&Path]) -> (i32, serde_json::Value) {
+    let out = glbtool()
+        .args(["validate", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn error_14_on_the_sample_network_is_repaired_by_the_command_validate_suggests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let resync = copy_sample(
+        "samples/queue/dxa-resync/RESYNC.GLB",
+        &tmp.path().join("october"),
+    );
+    let server = tmp.path().join("server");
+    let srvconf = copy_sample("samples/config/server/SRVCONF.GLB", &server);
+    let reqconf = copy_sample("samples/config/server/REQCONF.GLB", &server);
+    let files = [resync.as_path(), Path::new("--against"), &srvconf, &reqconf];
+    let (code, report) = validate_json(&files);
+    assert_eq!(code, 1);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    assert_eq!(findings[0]["code"], "GLB014");
+    assert_eq!(findings[0]["predicts"]["number"], 14);
+    let fix = findings[0]["fix"]["command"].as_str().unwrap().to_string();
+    assert_eq!(
+        fix,
+        format!(
+            "glbtool patch-seq {} --from-srvconf {}",
+            resync.display(),
+            srvconf.display()
+        )
+    );
+    // Run the suggested command as written.
+    let words: Vec<&str> = fix.split_whitespace().collect();
+    let out = glbtool().args(&words[1..]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Clean now, and byte for byte the RESYNC.GLB made by the KB Q119449 rule.
+    let (code, report) = validate_json(&files);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        std::fs::read(&resync).unwrap(),
+        std::fs::read(corpus("samples/queue/resync/RESYNC.GLB")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(resync.with_file_name("RESYNC.GLB.bak")).unwrap(),
+        std::fs::read(corpus("samples/queue/dxa-resync/RESYNC.GLB")).unwrap()
+    );
+}
+
+/// A requestor's REQCONF.GLB with the given numbers, made from the reset sample.
+fn reqconf_with(dir: &Path, reqsync: u32, srvsync: u32, impsync: u32) -> PathBuf {
+    let f = copy_sample("samples/config/reset/REQCONF.GLB", dir);
+    let (r, s, i) = (
+        reqsync.to_string(),
+        srvsync.to_string(),
+        impsync.to_string(),
+    );
+    patch_seq_ok(
+        &[
+            "--reqsync",
+            &r,
+            "--srvsync",
+            &s,
+            "--impsync",
+            &i,
+            "--no-backup",
+        ],
+        &f,
+    );
+    f
+}
+
+#[test]
+fn resync_on_the_server_directory_suits_every_requestor() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The server postoffice: its address lists, configuration and master queue.
+    let server = tmp.path().join("MONTGOMERY");
+    for f in common::files_below(&corpus("samples/postoffice/server")) {
+        let rel = f.strip_prefix(corpus("samples/postoffice/server")).unwrap();
+        std::fs::create_dir_all(server.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(&f, server.join(rel)).unwrap();
+    }
+    let glb = server.join("GLB");
+    let srvconf = copy_sample("samples/config/server/SRVCONF.GLB", &glb);
+    let reqconf = copy_sample("samples/config/server/REQCONF.GLB", &glb);
+    copy_sample("samples/queue/server/MSTTRANS.GLB", &glb);
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let resync = out_dir.join("RESYNC.GLB");
+    glbtool()
+        .args(["resync", "--date", "1994-04-11T12:13:52Z", "--server"])
+        .arg(&server)
+        .arg("-o")
+        .arg(&resync)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("IMPSEQ=1 REQSEQ=18 SRVSEQ=80"));
+    // The header by KB Q119449; the lists of TAYLOR and LAGRANGE from the USR
+    // files, the server's own users from MSTTRANS.
+    let dump =
+        String::from_utf8(glbtool().arg("dump").arg(&resync).output().unwrap().stdout).unwrap();
+    for line in [
+        "R PCM:POLYNOMIAL/TAYLOR",
+        "A Brook Taylor<tab>PCM:POLYNOMIAL/TAYLOR/brook",
+        "R PCM:POLYNOMIAL/LAGRANGE",
+        "A Paul Montgomery<tab>PCM:POLYNOMIAL/MONTGOMERY/paul",
+    ] {
+        assert!(dump.contains(line), "{line} missing:\n{dump}");
+    }
+    assert!(!dump.contains("/apple"), "apple was deleted:\n{dump}");
+    // Accepted against the server's configuration...
+    let (code, report) = validate_json(&[&resync, Path::new("--against"), &srvconf, &reqconf]);
+    assert_eq!(code, 0, "{report:#}");
+    // ... and by every requestor of SRVCONF, each importing it in its own GLB
+    // directory (MONTGOMERY 17/80/1, NOVEMBER 18/0/1, OCTOBER 12/71/1).
+    for (name, r, s, i) in [("mont", 17, 80, 1), ("nov", 18, 0, 1), ("oct", 12, 71, 1)] {
+        let dir = tmp.path().join(name);
+        let conf = reqconf_with(&dir, r, s, i);
+        let copy = dir.join("RESYNC.GLB");
+        std::fs::copy(&resync, &copy).unwrap();
+        let (code, report) = validate_json(&[&copy, &conf]);
+        assert_eq!(code, 0, "{name}: {report:#}");
+    }
+    // A requestor whose ReqSync lies above every SRVCONF record would fail: the check can fail.
+    let dir = tmp.path().join("ahead");
+    let conf = reqconf_with(&dir, 40, 80, 1);
+    std::fs::copy(&resync, dir.join("RESYNC.GLB")).unwrap();
+    let (code, report) = validate_json(&[&dir.join("RESYNC.GLB"), &conf]);
+    assert_eq!(code, 1);
+    assert_eq!(report["findings"][0]["code"], "GLB014");
+    // Files of the wrong kind are refused.
+    glbtool()
+        .args(["resync", "--srvconf"])
+        .arg(glb.join("MSTTRANS.GLB"))
+        .arg("--lists")
+        .arg(&server)
+        .arg("-o")
+        .arg(out_dir.join("X.GLB"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("expected SRVCONF.GLB"));
+    assert!(!out_dir.join("X.GLB").exists());
+}
+
+#[test]
+fn reqconf_reset_sets_the_queue_pointers_that_listds_3_5_forgot() {
+    use glb_formats::reqconf::{ReqConf, ReqConfFile};
+    let conf = ReqConf {
+        reqsync: 18,
+        impsync: 1,
+        usrtrans_pointer: 0x1234,
+        srvtrans_pointer: 77,
+        ..ReqConf::default()
+    };
+    let doc = glb_formats::Document::<ReqConfFile> {
+        kind: FileKind::Reqconf,
+        header: Some(conf),
+        records: vec![],
+        trailing: vec![],
+    };
+    let original = doc.to_bytes().unwrap();
+    let (dir, f) = setup("REQCONF.GLB", &original);
+    let text = patch_seq_ok(&["--reset"], &f);
+    assert!(text.contains("usrtrans_pointer 4660 -> -1"), "{text}");
+    let patched = std::fs::read(&f).unwrap();
+    // ReqSync..import count (+31..+43) and the four pointers (+51..+67) only.
+    for (i, (a, b)) in original.iter().zip(&patched).enumerate() {
+        if a != b {
+            assert!((31..43).contains(&i) || (51..67).contains(&i), "byte {i}");
+        }
+    }
+    assert_eq!(&patched[51..67], &[0xFF; 16]);
+    assert_eq!(
+        std::fs::read(dir.path().join("REQCONF.GLB.bak")).unwrap(),
+        original
+    );
+}
+
+#[test]
+fn srvconf_requestors_are_named_and_an_unknown_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = copy_sample("samples/config/server/SRVCONF.GLB", tmp.path());
+    let original = std::fs::read(&f).unwrap();
+    glbtool()
+        .args([
+            "patch-seq",
+            "--requestor",
+            "PCM:POLYNOMIAL/DECEMBER",
+            "--reqsync",
+            "5",
+        ])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("no requestor named PCM:POLYNOMIAL/DECEMBER")
+                .and(predicate::str::contains("PCM:POLYNOMIAL/OCTOBER")),
+        );
+    glbtool()
+        .args(["patch-seq", "--reqsync", "5"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--requestor"));
+    glbtool()
+        .args(["patch-seq", "--reset"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--reset does not apply to SRVCONF.GLB",
+        ));
+    assert_eq!(std::fs::read(&f).unwrap(), original);
+    assert_eq!(listing(tmp.path()), vec!["SRVCONF.GLB"]);
+    // OCTOBER is record 2, at 1024 + 2 * 1024: its SrvSync at +45.
+    patch_seq_ok(
+        &["--requestor", "polynomial/october", "--srvsync", "80"],
+        &f,
+    );
+    let patched = std::fs::read(&f).unwrap();
+    for (i, (a, b)) in original.iter().zip(&patched).enumerate() {
+        if a != b {
+            assert!((3072 + 45..3072 + 49).contains(&i), "byte {i}");
+        }
+    }
+    assert_eq!(&patched[3072 + 45..3072 + 49], &80u32.to_le_bytes());
+    // --from-srvconf wants a SRVCONF.GLB.
+    let r = copy_sample("samples/queue/resync/RESYNC.GLB", tmp.path());
+    glbtool()
+        .args(["patch-seq", "--from-srvconf"])
+        .arg(corpus("samples/queue/server/MSTTRANS.GLB"))
+        .arg(&r)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs the server's SRVCONF.GLB"));
 }

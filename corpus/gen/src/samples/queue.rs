@@ -86,6 +86,19 @@ pub fn samples() -> Vec<Sample> {
     for (i, &(_, _, text)) in LISTQ_SAMPLE.iter().enumerate() {
         resync.push(QueueRecord::new(i as u32 + 1, at(4), text.as_bytes()));
     }
+    // The same file as Exchange's DXA made it before the GlobalMaxSeqInResync
+    // fix (KB Q215505), for OCTOBER alone: its own numbers (ReqSync 12,
+    // SrvSync 71, one import), below NOVEMBER's ReqSync 18 and the server's
+    // SrvSync 80: IMPORT -Q gives `Fatal error 14` (validate: GLB014).
+    let mut dxa = resync.clone();
+    dxa[0] = QueueRecord::resync_header(
+        ResyncHeader {
+            impseq: 1,
+            reqseq: 12,
+            srvseq: 71,
+        },
+        at(4),
+    );
     vec![
         Sample::new("samples/queue/empty/REQTRANS.GLB", Vec::new()),
         Sample::new(
@@ -110,6 +123,10 @@ pub fn samples() -> Vec<Sample> {
         Sample::new(
             "samples/queue/resync/RESYNC.GLB",
             file(FileKind::Resync, resync),
+        ),
+        Sample::new(
+            "samples/queue/dxa-resync/RESYNC.GLB",
+            file(FileKind::Resync, dxa),
         ),
     ]
 }
