@@ -637,16 +637,7 @@ mod tests {
         input: &[u8],
         edit: &mut E,
     ) -> Result<(Vec<u8>, Summary, Vec<Change>)> {
-        let mut changes = Vec::new();
-        let (out, summary) = rewrite::<Queue, _, _, _>(
-            input,
-            kind,
-            Some(input.len() as u64),
-            Vec::new(),
-            edit,
-            &mut |c| changes.push(c),
-        )?;
-        Ok((out, summary, changes))
+        rewrite_all::<Queue, _>(kind, input, edit)
     }
 
     /// Offsets of every record in a queue file, found by walking the length fields.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use glb_formats::check::file::Facts;
-use glb_formats::check::{cross, FileRef, Finding, Severity};
+use glb_formats::check::{Finding, Severity};
 use glb_formats::format::{Document, ReadOptions};
 use glb_formats::patch::{
     self, ByteRange, Change, Renumber, SetReqConf, SetResyncHeader, SetSrvConf, Summary,
@@ -602,28 +602,9 @@ fn still_error_14(
     fs: &FromSrvconf,
     cp: CodePage,
 ) -> Result<(), CliError> {
-    let mut files = vec![(
-        FileRef {
-            path: target.display().to_string(),
-            kind: FileKind::Resync,
-        },
-        facts,
-    )];
-    for (p, kind) in std::iter::once((&fs.srvconf, FileKind::Srvconf))
-        .chain(fs.reqconf.iter().map(|p| (p, FileKind::Reqconf)))
-    {
-        let (_, facts) = safe_write::validate_facts(p, p, kind, cp);
-        files.push((
-            FileRef {
-                path: p.display().to_string(),
-                kind,
-            },
-            facts,
-        ));
-    }
-    let checked: Vec<_> = files.iter().map(|(f, x)| (f, x)).collect();
-    let mut out = Vec::new();
-    cross::check(&checked, &mut out);
+    let mut others = vec![(fs.srvconf.as_path(), FileKind::Srvconf)];
+    others.extend(fs.reqconf.iter().map(|p| (p.as_path(), FileKind::Reqconf)));
+    let out = safe_write::cross_check(target, FileKind::Resync, facts, &others, cp);
     match out.iter().find(|f| f.code == "GLB014") {
         Some(f) => Err(CliError::usage(format!(
             "the patched file would still fail on import ({}); nothing was written",

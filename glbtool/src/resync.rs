@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glb_formats::check::{cross, FileRef, Severity};
+use glb_formats::check::Severity;
 use glb_formats::fields::Stamp;
 use glb_formats::format::{Document, ReadOptions};
 use glb_formats::postoffice::Postoffice;
@@ -174,28 +174,15 @@ pub fn run(args: ResyncArgs) -> CliResult {
     staged.finish()?;
     let (mut findings, facts) =
         safe_write::validate_facts(staged.path(), out, FileKind::Resync, cp);
-    let mut files = vec![(
-        FileRef {
-            path: out.display().to_string(),
-            kind: FileKind::Resync,
-        },
+    let mut others = vec![(srvconf.as_path(), FileKind::Srvconf)];
+    others.extend(reqconf.iter().map(|p| (p.as_path(), FileKind::Reqconf)));
+    findings.extend(safe_write::cross_check(
+        out,
+        FileKind::Resync,
         facts,
-    )];
-    for (p, kind) in std::iter::once((&srvconf, FileKind::Srvconf))
-        .chain(reqconf.iter().map(|p| (p, FileKind::Reqconf)))
-    {
-        let (f, facts) = safe_write::validate_facts(p, p, kind, cp);
-        findings.extend(f);
-        files.push((
-            FileRef {
-                path: p.display().to_string(),
-                kind,
-            },
-            facts,
-        ));
-    }
-    let checked: Vec<_> = files.iter().map(|(f, x)| (f, x)).collect();
-    cross::check(&checked, &mut findings);
+        &others,
+        cp,
+    ));
     if let Some(f) = findings
         .iter()
         .find(|f| f.severity == Severity::Error && f.file == out.display().to_string())

@@ -331,6 +331,40 @@ pub fn validate_facts(
     (findings, facts)
 }
 
+/// Runs the cross-file checks over a new file (`shown_as`, with its `facts`)
+/// and the files it must agree with (`others`, each checked too). Returns
+/// every finding: the others' own and the cross-file ones.
+pub fn cross_check(
+    shown_as: &Path,
+    kind: FileKind,
+    facts: Facts,
+    others: &[(&Path, FileKind)],
+    cp: CodePage,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut files = vec![(
+        FileRef {
+            path: shown_as.display().to_string(),
+            kind,
+        },
+        facts,
+    )];
+    for &(p, kind) in others {
+        let (f, facts) = validate_facts(p, p, kind, cp);
+        findings.extend(f);
+        files.push((
+            FileRef {
+                path: p.display().to_string(),
+                kind,
+            },
+            facts,
+        ));
+    }
+    let checked: Vec<_> = files.iter().map(|(f, x)| (f, x)).collect();
+    check::cross::check(&checked, &mut findings);
+    findings
+}
+
 /// The file called `name` (any letter case, as on a DOS volume copied
 /// elsewhere) in the directory of `path`, if there is one.
 pub fn beside(path: &Path, name: &str) -> Option<PathBuf> {
