@@ -50,8 +50,9 @@ enum Command {
     Build(build::BuildArgs),
     /// Check files alone and against each other; predict MS Mail's errors and say how to fix them.
     Validate(validate::ValidateArgs),
-    /// Repair sync numbers (RESYNC.GLB header, REQTRANS.GLB pending transactions):
-    /// validated first, written atomically, the old file kept as FILE.bak.
+    /// Repair sync numbers (RESYNC.GLB header, REQTRANS.GLB pending transactions,
+    /// REQCONF.GLB, SRVCONF.GLB): validated first, written atomically, the old
+    /// file kept as FILE.bak.
     PatchSeq(patch_seq::PatchSeqArgs),
     /// Make RESYNC.GLB on the Dir-Sync server (as IMPORT -S), with header
     /// numbers that suit every requestor; validated before it is written.

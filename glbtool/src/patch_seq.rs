@@ -23,7 +23,15 @@ use serde::Serialize;
 use crate::input;
 use crate::output::{self, CliError, CliResult};
 use crate::safe_write::{self, BackupOptions, Expect, Staged};
-use crate::validate::ReportFormat;
+
+/// Output format of the `patch-seq` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// The changes and the changed byte ranges, one per line.
+    Text,
+    /// One JSON document with the changes and every changed byte range.
+    Json,
+}
 
 /// How many changes a report lists one by one (every changed byte range is listed).
 const LISTED_CHANGES: usize = 1000;
