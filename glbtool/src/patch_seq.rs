@@ -165,8 +165,6 @@ fn options_for(kind: FileKind) -> Option<&'static [&'static str]> {
 #[derive(Debug, Clone)]
 struct FromSrvconf {
     srvconf: PathBuf,
-    /// The server's own REQCONF.GLB beside it, when there is one.
-    reqconf: Option<PathBuf>,
     /// Which record is the server's, by name.
     server: String,
 }
@@ -403,7 +401,6 @@ fn from_srvconf(path: &Path, cp: CodePage) -> Result<(SetResyncHeader, FromSrvco
         },
         FromSrvconf {
             srvconf: path.to_path_buf(),
-            reqconf,
             server: name,
         },
     ))
@@ -466,11 +463,9 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     if !same_file(file, &target) {
         expect.push(Expect::now(&target)?);
     }
-    if let Some(sc) = &args.from_srvconf {
-        expect.push(Expect::now(sc)?);
-        if let Some(rc) = safe_write::beside(sc, "REQCONF.GLB") {
-            expect.push(Expect::now(&rc)?);
-        }
+    let (partners, cured) = partners(&args, kind);
+    for (p, _) in &partners {
+        expect.push(Expect::now(p)?);
     }
     let plan = Plan::from_args(&args, kind)?;
     let job = Job {
@@ -591,8 +586,8 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         .file(&target));
     }
 
-    if let Plan::Resync(_, Some(fs)) = &plan {
-        still_error_14(&target, facts, fs, cp)?;
+    if let Some(code) = cured {
+        still_there(&target, kind, facts, &partners, code, cp)?;
     }
 
     // 6. Unchanged targets, backup, atomic rename.
@@ -602,20 +597,44 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     Ok(0)
 }
 
-/// Runs the cross-file check GLB014 on the patched RESYNC.GLB against the
-/// SRVCONF.GLB (and server REQCONF.GLB) it was patched from: it must be gone.
-fn still_error_14(
+/// The files a patch must agree with, and the cross-file finding it cures:
+/// a RESYNC.GLB patched `--from-srvconf` against that SRVCONF.GLB and the
+/// server's REQCONF.GLB beside it (GLB014); a renumbered REQTRANS.GLB against
+/// the REQCONF.GLB beside it, whose ReqSync the pending transactions must lie
+/// above (GLB171, KB Q119452).
+fn partners(a: &PatchSeqArgs, kind: FileKind) -> (Vec<(PathBuf, FileKind)>, Option<&'static str>) {
+    let reqconf_beside =
+        |p: &Path| safe_write::beside(p, "REQCONF.GLB").map(|r| (r, FileKind::Reqconf));
+    match (kind, &a.from_srvconf, a.renumber_from) {
+        (FileKind::Resync, Some(sc), _) => {
+            let mut v = vec![(sc.clone(), FileKind::Srvconf)];
+            v.extend(reqconf_beside(sc));
+            (v, Some("GLB014"))
+        }
+        (FileKind::Reqtrans, _, Some(_)) => match reqconf_beside(&a.file) {
+            Some(r) => (vec![r], Some("GLB171")),
+            None => (Vec::new(), None),
+        },
+        _ => (Vec::new(), None),
+    }
+}
+
+/// Runs the cross-file checks on the patched file against its partners:
+/// the finding `code` the patch cures must be gone.
+fn still_there(
     target: &Path,
+    kind: FileKind,
     facts: Facts,
-    fs: &FromSrvconf,
+    partners: &[(PathBuf, FileKind)],
+    code: &str,
     cp: CodePage,
 ) -> Result<(), CliError> {
-    let mut others = vec![(fs.srvconf.as_path(), FileKind::Srvconf)];
-    others.extend(fs.reqconf.iter().map(|p| (p.as_path(), FileKind::Reqconf)));
-    let out = safe_write::cross_check(target, FileKind::Resync, facts, &others, cp);
-    match out.iter().find(|f| f.code == "GLB014") {
+    let others: Vec<(&Path, FileKind)> = partners.iter().map(|(p, k)| (p.as_path(), *k)).collect();
+    let out = safe_write::cross_check(target, kind, facts, &others, cp);
+    let target_name = target.display().to_string();
+    match out.iter().find(|f| f.code == code && f.file == target_name) {
         Some(f) => Err(CliError::usage(format!(
-            "the patched file would still fail on import ({}); nothing was written",
+            "the patched file would still fail ({}); nothing was written",
             finding_line(f)
         ))
         .file(target)),

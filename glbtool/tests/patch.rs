@@ -755,3 +755,40 @@ fn srvconf_requestors_are_named_and_an_unknown_one_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("needs the server's SRVCONF.GLB"));
 }
+
+#[test]
+fn renumbering_must_clear_the_reqsync_of_the_reqconf_beside_it() {
+    // "No requestor updates to send" (KB Q119452): REQCONF ReqSync 25, the
+    // pending transactions numbered 1..3 (GLB171, with the fix validate gives).
+    let original = reqtrans(3);
+    let (dir, f) = setup("REQTRANS.GLB", &original);
+    let conf = reqconf_with(dir.path(), 25, 80, 1);
+    let (code, report) = validate_json(&[&f, &conf]);
+    assert_eq!(code, 1);
+    let fix = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["code"] == "GLB171")
+        .unwrap()["fix"]["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.ends_with("--renumber-from 26"), "{fix}");
+    // Numbers above the dummy but not above ReqSync are refused.
+    glbtool()
+        .args(["patch-seq", "--renumber-from", "18"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("GLB171").and(predicate::str::contains("nothing was written")),
+        );
+    assert_eq!(std::fs::read(&f).unwrap(), original);
+    // The suggested command repairs it.
+    let words: Vec<&str> = fix.split_whitespace().collect();
+    glbtool().args(&words[1..]).assert().success();
+    assert_eq!(std::fs::read(&f).unwrap(), renumbered(&original, 26));
+    let (code, report) = validate_json(&[&f, &conf]);
+    assert_eq!(code, 0, "{report:#}");
+}
