@@ -10,8 +10,8 @@
 //! requestors only, and IMPORT -Q failed with `Fatal error 14`).
 //!
 //! Body: for each address list, an `R TYPE:NET/PO` transaction (replace the
-//! whole list; left out for a gateway type whose bare `R TYPE:` Import's
-//! rules reject) followed by an `A alias<tab>address` transaction per entry,
+//! whole list; `R TYPE:` for a whole gateway type, KB Q96060, Q112285)
+//! followed by an `A alias<tab>address` transaction per entry,
 //! with its template lines, numbered 1, 2, ... (the header has 0). The lists
 //! come from a [`Directory`]: the server's own address lists
 //! ([`add_postoffice_lists`]: every external postoffice's USR file) over what
@@ -94,13 +94,7 @@ pub fn write<W: Write>(
         text.clear();
         text.extend_from_slice(b"R ");
         text.extend_from_slice(list);
-        // `R TYPE:` for a whole gateway type is documented for SMTP (KB
-        // Q112285) but not for every type (a bare `R FAX:` breaks the FAX
-        // address rule, KB Q96003): an `R` that Import's rules reject is left
-        // out. A RESYNC rebuilds the requestor's lists anyway (KB Q119450).
-        if crate::import::parse(&text).issues.is_empty() {
-            next(&text, &mut w)?;
-        }
+        next(&text, &mut w)?;
         for e in entries.values() {
             add_text(e, &mut text);
             next(&text, &mut w)?;
@@ -250,10 +244,10 @@ mod tests {
             .unwrap();
         assert_eq!(doc.records.len() as u64, n);
         assert_eq!(doc.records[0].resync_header_numbers(), Some(h));
-        // 4 lists (FAX:, PCM:POLY/MONT, PCM:POLY/TAYLOR, PROFS:PROFSGW/NODE1)
-        // and 4 entries; the bare `R FAX:` is left out (it breaks the FAX rule).
-        assert_eq!(n, 1 + 3 + 4);
-        assert!(!doc.records.iter().any(|r| r.text == b"R FAX:"));
+        // 4 lists (FAX:, PCM:POLY/MONT, PCM:POLY/TAYLOR, PROFS:PROFSGW/NODE1),
+        // each with its `R`, and 4 entries.
+        assert_eq!(n, 1 + 4 + 4);
+        assert!(doc.records.iter().any(|r| r.text == b"R FAX:"));
         // Every transaction passes Import's rules.
         for r in &doc.records[1..] {
             let t = crate::import::parse(&r.text);

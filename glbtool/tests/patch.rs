@@ -792,3 +792,78 @@ fn renumbering_must_clear_the_reqsync_of_the_reqconf_beside_it() {
     let (code, report) = validate_json(&[&f, &conf]);
     assert_eq!(code, 0, "{report:#}");
 }
+
+/// Copies a committed corpus directory into `to`; returns every file copied.
+fn copy_tree(rel: &str, to: &Path) -> Vec<PathBuf> {
+    let from = corpus(rel);
+    common::files_below(&from)
+        .into_iter()
+        .map(|f| {
+            let dest = to.join(f.strip_prefix(&from).unwrap());
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(&f, &dest).unwrap();
+            dest
+        })
+        .collect()
+}
+
+#[test]
+fn the_error14_scenario_of_the_simulated_network_is_repaired_by_the_suggested_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = copy_tree("scenarios/error14", tmp.path());
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let (code, report) = validate_json(&paths);
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["GLB014"], "{report:#}");
+    let fix = report["findings"][0]["fix"]["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let words: Vec<&str> = fix.split_whitespace().collect();
+    assert_eq!(&words[..2], &["glbtool", "patch-seq"]);
+    glbtool().args(&words[1..]).assert().success();
+    // Clean now, and the same file the simulator makes by the KB Q119449 rule.
+    let (code, report) = validate_json(&paths);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        std::fs::read(tmp.path().join("TAYLOR/GLB/RESYNC.GLB")).unwrap(),
+        std::fs::read(corpus("scenarios/good-resync/TAYLOR/GLB/RESYNC.GLB")).unwrap()
+    );
+}
+
+#[test]
+fn resync_on_the_simulated_server_is_accepted_by_every_requestor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut files = copy_tree("network", tmp.path());
+    let taylor = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    glbtool()
+        .args(["resync", "--server"])
+        .arg(tmp.path().join("MONTGOMERY"))
+        .arg("-o")
+        .arg(&taylor)
+        .assert()
+        .success();
+    // Each requestor imports it from its own GLB directory, beside its REQCONF.GLB.
+    let lagrange = tmp.path().join("LAGRANGE/GLB/RESYNC.GLB");
+    std::fs::copy(&taylor, &lagrange).unwrap();
+    files.extend([taylor.clone(), lagrange]);
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let (code, report) = validate_json(&paths);
+    assert_eq!(code, 0, "{report:#}");
+    // Replaying it gives every list the server holds for the other postoffices.
+    let dump =
+        String::from_utf8(glbtool().arg("dump").arg(&taylor).output().unwrap().stdout).unwrap();
+    for list in [
+        "R PCM:POLYNOMIAL/TAYLOR",
+        "R PCM:POLYNOMIAL/LAGRANGE",
+        "R PCM:POLYNOMIAL/MONTGOMERY",
+    ] {
+        assert!(dump.contains(list), "{list} missing:\n{dump}");
+    }
+}
