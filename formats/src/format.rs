@@ -375,8 +375,13 @@ impl<F: Format, R: Read> Reader<F, R> {
                 }
                 self.buf.clear();
                 self.buf.extend_from_slice(&len);
-                self.buf.resize(n, 0);
-                let got = read_full(&mut self.src, &mut self.buf[2..])
+                // The buffer grows with the bytes actually there, never to the
+                // claimed length up front: a length field cannot make the
+                // reader allocate more than the input holds (docs/architecture.md,
+                // "Bounded resources").
+                let got = (&mut self.src)
+                    .take((n - 2) as u64)
+                    .read_to_end(&mut self.buf)
                     .map_err(|e| Error::io(format!("reading {kind}"), e))?;
                 if got < n - 2 {
                     let at = 2 + got;
