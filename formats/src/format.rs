@@ -46,6 +46,7 @@ impl<T> Model for T where
 
 /// The header of a family that has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct NoHeader;
 
 impl Annotate for NoHeader {
