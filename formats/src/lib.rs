@@ -17,6 +17,7 @@ pub mod fields;
 pub mod format;
 pub mod identify;
 pub mod import;
+pub mod invariants;
 pub mod json;
 pub mod kind;
 pub mod layout;

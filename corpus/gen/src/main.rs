@@ -16,7 +16,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write every static sample below DIR (normally `corpus/`).
+    /// Write every static sample and fuzzing seed below DIR (normally `corpus/`).
     Samples {
         /// Output directory.
         #[arg(long, default_value = "corpus")]
@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Samples { out } => {
-            let samples = glb_corpus::samples::samples();
+            let samples = glb_corpus::all();
             if let Err(e) = glb_corpus::write_all(&out, &samples) {
                 eprintln!("glb-corpus: writing below {}: {e}", out.display());
                 return ExitCode::from(2);

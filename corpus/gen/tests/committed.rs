@@ -7,7 +7,7 @@ use std::path::Path;
 fn committed_samples_equal_a_fresh_generation() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut stale = Vec::new();
-    for s in glb_corpus::samples::samples() {
+    for s in glb_corpus::all() {
         let p = root.join(&s.path);
         match std::fs::read(&p) {
             Ok(b) if b == s.bytes => {}
