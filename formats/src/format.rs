@@ -450,6 +450,7 @@ pub struct Writer<F: Format, W: Write> {
     buf: Vec<u8>,
     index: u64,
     wrote_header: bool,
+    header_in_trailing: bool,
     _f: std::marker::PhantomData<F>,
 }
 
@@ -462,6 +463,7 @@ impl<F: Format, W: Write> Writer<F, W> {
             buf: Vec::with_capacity(256),
             index: 0,
             wrote_header: F::HEADER_LEN == 0,
+            header_in_trailing: false,
             _f: std::marker::PhantomData,
         }
     }
@@ -488,8 +490,24 @@ impl<F: Format, W: Write> Writer<F, W> {
         Ok(())
     }
 
+    /// For a salvaged file whose header could not be read: writes no header,
+    /// because its bytes come with the trailing bytes; no record may follow.
+    pub fn header_in_trailing(&mut self) {
+        self.wrote_header = true;
+        self.header_in_trailing = F::HEADER_LEN > 0;
+    }
+
     /// Writes one record.
     pub fn record(&mut self, r: &F::Record) -> Result<()> {
+        if self.header_in_trailing {
+            return Err(Error::Encode {
+                kind: self.kind,
+                record: Some(self.index),
+                field: "header",
+                message: "a file whose header is kept among the trailing bytes has no records"
+                    .into(),
+            });
+        }
         if !self.wrote_header {
             return Err(Error::Encode {
                 kind: self.kind,

@@ -518,6 +518,94 @@ mod tests {
         assert!(spans_cover("item", &Gappy, &[0, 0, 0]).is_err());
     }
 
+    /// Toy layouts with a file header (the queue family has none), so the
+    /// framework's header paths meet the same invariants before the header
+    /// families arrive: a 6-byte header whose first byte must not be 0xFF,
+    /// then 5-byte records (or, for the header-only layout, nothing).
+    mod toy {
+        use crate::error::FieldFault;
+        use crate::fields::Reserved;
+        use crate::format::{Format, RecordSize};
+        use crate::layout::{Annotate, Role, Span, Value};
+
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
+        )]
+        pub struct Item<const N: usize> {
+            pub bytes: Reserved<N>,
+        }
+
+        impl<const N: usize> Annotate for Item<N> {
+            fn spans(&self, out: &mut Vec<Span>) {
+                out.push(Span::new(0, N, "bytes", Role::Unknown, Value::Bytes));
+            }
+        }
+
+        fn decode<const N: usize>(b: &[u8]) -> Result<Item<N>, FieldFault> {
+            if b[0] == 0xFF {
+                return Err(FieldFault::new(0, "bytes", "0xFF is not allowed here"));
+            }
+            let mut r = Reserved([0; N]);
+            r.0.copy_from_slice(b);
+            Ok(Item { bytes: r })
+        }
+
+        macro_rules! toy {
+            ($name:ident, $record:expr) => {
+                #[derive(Debug)]
+                pub struct $name;
+                impl Format for $name {
+                    type Header = Item<6>;
+                    type Record = Item<5>;
+                    type Info<'a> = ();
+                    const HEADER_LEN: usize = 6;
+                    const RECORD: RecordSize = $record;
+                    fn size_rule() -> &'static str {
+                        "a toy layout"
+                    }
+                    fn header_fields() -> &'static [(usize, usize, &'static str)] {
+                        &[(0, 6, "bytes")]
+                    }
+                    fn record_fields() -> &'static [(usize, usize, &'static str)] {
+                        &[(0, 5, "bytes")]
+                    }
+                    fn decode_header(b: &[u8]) -> Result<Item<6>, FieldFault> {
+                        decode(b)
+                    }
+                    fn decode_record(b: &[u8], out: &mut Item<5>) -> Result<(), FieldFault> {
+                        *out = decode(b)?;
+                        Ok(())
+                    }
+                    fn encode_header(h: &Item<6>, out: &mut Vec<u8>) -> Result<(), FieldFault> {
+                        out.extend_from_slice(&h.bytes.0);
+                        Ok(())
+                    }
+                    fn encode_record(r: &Item<5>, out: &mut Vec<u8>) -> Result<(), FieldFault> {
+                        out.extend_from_slice(&r.bytes.0);
+                        Ok(())
+                    }
+                }
+            };
+        }
+        toy!(Records, RecordSize::Fixed(5));
+        toy!(HeaderOnly, RecordSize::None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn layouts_with_a_header_meet_every_invariant(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![proptest::strategy::Just(0xFFu8), proptest::prelude::any::<u8>()],
+                0..40,
+            )
+        ) {
+            let records = parsed_bytes::<toy::Records>(&bytes, FileKind::Process);
+            proptest::prop_assert!(records.is_ok(), "{:?}", records);
+            let header_only = parsed_bytes::<toy::HeaderOnly>(&bytes, FileKind::Reqconf);
+            proptest::prop_assert!(header_only.is_ok(), "{:?}", header_only);
+        }
+    }
+
     #[test]
     fn checks_pass_on_plain_inputs() {
         for t in targets() {
