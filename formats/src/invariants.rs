@@ -148,15 +148,20 @@ fn same_document<F: Format>(a: &Document<F>, b: &Document<F>) -> bool {
     a.header == b.header && a.records == b.records && a.trailing == b.trailing
 }
 
-/// A reader source that hands out at most 7 bytes per `read`, to exercise
-/// the reader's handling of short reads (pipes, standard input).
-struct Trickle<'a>(&'a [u8]);
+/// A reader that hands out at most `max` bytes per `read`, like a pipe or
+/// standard input, to exercise the reader's handling of short reads.
+pub struct Pieces<'a> {
+    /// What is left to read.
+    pub data: &'a [u8],
+    /// The most bytes one `read` returns.
+    pub max: usize,
+}
 
-impl Read for Trickle<'_> {
+impl Read for Pieces<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(self.0.len()).min(7);
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
+        let n = buf.len().min(self.data.len()).min(self.max);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
         Ok(n)
     }
 }
@@ -201,7 +206,7 @@ fn streamed<F: Format>(
     size: Option<u64>,
     opts: ReadOptions,
 ) -> crate::Result<Streamed<F::Record>> {
-    let mut reader = Reader::<F, _>::new(Trickle(data), kind, size, opts)?;
+    let mut reader = Reader::<F, _>::new(Pieces { data, max: 7 }, kind, size, opts)?;
     let mut problem = None;
     if let Some(h) = reader.header() {
         if let Err(b) = spans_cover("file header", h, reader.header_raw()) {

@@ -551,50 +551,36 @@ mod tests {
         }
     }
 
+    /// The error `build` gives for `json` read as `kind`.
+    fn build_error(json: &str, kind: FileKind) -> String {
+        build::<Queue, _, _>(json.as_bytes(), kind, Vec::new(), CodePage::Cp850)
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn errors_name_the_json_path() {
-        let json = json_of(&sample(), Style::Document).replace("\"sync\": 2", "\"sync\": -2");
-        let err = build::<Queue, _, _>(
-            json.as_bytes(),
+        let json = json_of(&sample(), Style::Document);
+        let err = build_error(
+            &json.replace("\"sync\": 2", "\"sync\": -2"),
             FileKind::Reqtrans,
-            Vec::new(),
-            CodePage::Cp850,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("records[1].sync"), "{err}");
-        let json =
-            json_of(&sample(), Style::Document).replace("\"sync\": 2", "\"sync\": 2, \"synk\": 3");
-        let err = build::<Queue, _, _>(
-            json.as_bytes(),
+        );
+        assert!(err.contains("records[1].sync"), "{err}");
+        let err = build_error(
+            &json.replace("\"sync\": 2", "\"sync\": 2, \"synk\": 3"),
             FileKind::Reqtrans,
-            Vec::new(),
-            CodePage::Cp850,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("synk"), "{err}");
-        let err = build::<Queue, _, _>(
-            json_of(&sample(), Style::Document).as_bytes(),
-            FileKind::Resync,
-            Vec::new(),
-            CodePage::Cp850,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("--kind resync"), "{err}");
+        );
+        assert!(err.contains("synk"), "{err}");
+        let err = build_error(&json, FileKind::Resync);
+        assert!(err.contains("--kind resync"), "{err}");
     }
 
     #[test]
     fn trailing_bytes_come_last() {
         let json = r#"{"format": "glbtool-json/1", "kind": "reqtrans", "header": null, "trailing": "00", "records": []}"#;
-        let err = build::<Queue, _, _>(
-            json.as_bytes(),
-            FileKind::Reqtrans,
-            Vec::new(),
-            CodePage::Cp850,
-        )
-        .unwrap_err();
+        let err = build_error(json, FileKind::Reqtrans);
         assert!(
-            err.to_string()
-                .contains("`records` must come before `trailing`"),
+            err.contains("`records` must come before `trailing`"),
             "{err}"
         );
     }

@@ -12,10 +12,10 @@
 //! Adding a family: one line in `FAMILIES` below.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use glb_formats::format::{Document, Format, ReadOptions, Reader};
+use glb_formats::invariants::Pieces;
 use glb_formats::json::{self, Style};
 use glb_formats::{with_format, CodePage, FileKind};
 
@@ -83,15 +83,8 @@ fn measure(f: impl FnOnce()) -> Measure {
 }
 
 /// A source that hands out at most 4 KiB per read, like a pipe.
-struct Pipe<'a>(&'a [u8]);
-
-impl Read for Pipe<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(self.0.len()).min(4096);
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
+fn pipe(data: &[u8]) -> Pieces<'_> {
+    Pieces { data, max: 4096 }
 }
 
 /// Reads `data` as a stream (size known and not) and writes it as NDJSON to
@@ -104,10 +97,10 @@ fn stream<F: Format>(data: &[u8], kind: FileKind, salvage: bool) -> Measure {
     for size in [Some(data.len() as u64), None] {
         let m = measure(|| {
             let opts = ReadOptions { salvage };
-            if let Ok(mut r) = Reader::<F, _>::new(Pipe(data), kind, size, opts) {
+            if let Ok(mut r) = Reader::<F, _>::new(pipe(data), kind, size, opts) {
                 while let Ok(Some(_)) = r.next_record() {}
             }
-            if let Ok(mut r) = Reader::<F, _>::new(Pipe(data), kind, size, opts) {
+            if let Ok(mut r) = Reader::<F, _>::new(pipe(data), kind, size, opts) {
                 let _ = json::write(&mut r, &mut std::io::sink(), Style::Lines, CodePage::Cp850);
             }
         });
