@@ -266,45 +266,27 @@ pub fn parsed_bytes<F: Format>(data: &[u8], kind: FileKind) -> Outcome {
             ));
         }
     }
-    let opts = if strict.is_ok() {
-        ReadOptions::default()
-    } else {
-        salvage
+    // Streaming reads what the whole-file reader read: strictly when that
+    // accepted the file, else salvaging.
+    let (opts, doc) = match &strict {
+        Ok(doc) => (ReadOptions::default(), doc),
+        Err(_) => (salvage, &salvaged),
     };
     for size in [Some(data.len() as u64), None] {
-        let doc = if strict.is_ok() {
-            strict.as_ref().ok()
-        } else {
-            Some(&salvaged)
-        };
-        match streamed::<F>(data, kind, size, opts) {
-            Ok(Streamed {
-                records,
-                trailing,
-                problem,
-            }) => {
-                if let Some(b) = problem {
-                    return Err(b);
-                }
-                if let Some(doc) = doc {
-                    if records != doc.records || trailing != doc.trailing {
-                        return Err(broken!(
-                            "streaming (size {size:?}) reads {} records and {} trailing bytes, the whole-file reader {} and {}",
-                            records.len(),
-                            trailing.len(),
-                            doc.records.len(),
-                            doc.trailing.len()
-                        ));
-                    }
-                }
-            }
-            Err(e) => {
-                if strict.is_ok() || size.is_none() {
-                    return Err(broken!(
-                        "streaming (size {size:?}) fails where reading the whole file does not: {e}"
-                    ));
-                }
-            }
+        let s = streamed::<F>(data, kind, size, opts).map_err(|e| {
+            broken!("streaming (size {size:?}) fails where reading the whole file does not: {e}")
+        })?;
+        if let Some(b) = s.problem {
+            return Err(b);
+        }
+        if s.records != doc.records || s.trailing != doc.trailing {
+            return Err(broken!(
+                "streaming (size {size:?}) reads {} records and {} trailing bytes, the whole-file reader {} and {}",
+                s.records.len(),
+                s.trailing.len(),
+                doc.records.len(),
+                doc.trailing.len()
+            ));
         }
     }
     json_round_trip::<F>(data, kind, opts)
