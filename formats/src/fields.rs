@@ -26,6 +26,7 @@ use crate::codepage::{self, CodePage};
 /// is a plain string; any other shape is an object `{"text": ..., "raw": hex}`
 /// whose `raw` holds all `N` bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Text<const N: usize>(pub [u8; N]);
 
 impl<const N: usize> Default for Text<N> {
@@ -188,6 +189,7 @@ impl<'de, const N: usize> Deserialize<'de> for Text<N> {
 /// JSON form: the bytes as lowercase hex with trailing zero bytes left out, so
 /// an all-zero field is `""`. Reading pads the hex with zero bytes to `N`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Reserved<const N: usize>(pub [u8; N]);
 
 impl<const N: usize> Default for Reserved<N> {
@@ -287,6 +289,7 @@ pub mod hex_bytes {
 /// integer is accepted on input too.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BinRead, BinWrite)]
 #[brw(little)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Stamp(pub u32);
 
 impl std::fmt::Debug for Stamp {

@@ -46,6 +46,7 @@ impl<T> Model for T where
 
 /// The header of a family that has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct NoHeader;
 
 impl Annotate for NoHeader {
@@ -152,8 +153,10 @@ struct Window<R> {
     eof: bool,
 }
 
-/// The window's usual size; an item is at most 65,535 bytes, so it always fits.
+/// The window's largest usual size; an item is at most 65,535 bytes, so it always fits.
 const WINDOW: usize = 1 << 18;
+/// The window's first size: small inputs never cause a larger allocation.
+const WINDOW_START: usize = 1 << 12;
 
 impl<R: Read> Window<R> {
     fn new(src: R) -> Self {
@@ -168,6 +171,11 @@ impl<R: Read> Window<R> {
 
     /// Makes `n` bytes available from the current position if the source has
     /// them; returns how many are available (fewer only at the end of the source).
+    ///
+    /// The buffer grows only when bytes actually fill it (doubling from
+    /// [`WINDOW_START`] up to [`WINDOW`], or to `n` for an item larger than
+    /// that), so no length field can make the reader allocate more than about
+    /// twice what the input really holds.
     fn ensure(&mut self, n: usize) -> std::io::Result<usize> {
         if self.end - self.pos >= n {
             return Ok(n);
@@ -177,14 +185,25 @@ impl<R: Read> Window<R> {
             self.end -= self.pos;
             self.pos = 0;
         }
-        let want = n.max(WINDOW);
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
+        if self.buf.is_empty() {
+            self.buf.resize(WINDOW_START, 0);
         }
         while self.end < n && !self.eof {
+            if self.end == self.buf.len() {
+                let grown = (self.buf.len() * 2).min(WINDOW.max(n));
+                self.buf.resize(grown, 0);
+            }
             match self.src.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
-                Ok(k) => self.end += k,
+                Ok(k) => {
+                    self.end += k;
+                    // A source that fills the whole buffer is a big one: read
+                    // larger chunks from now on.
+                    if self.end == self.buf.len() && self.buf.len() < WINDOW {
+                        let grown = (self.buf.len() * 2).min(WINDOW);
+                        self.buf.resize(grown, 0);
+                    }
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -455,6 +474,7 @@ pub struct Writer<F: Format, W: Write> {
     buf: Vec<u8>,
     index: u64,
     wrote_header: bool,
+    header_in_trailing: bool,
     _f: std::marker::PhantomData<F>,
 }
 
@@ -467,6 +487,7 @@ impl<F: Format, W: Write> Writer<F, W> {
             buf: Vec::with_capacity(256),
             index: 0,
             wrote_header: F::HEADER_LEN == 0,
+            header_in_trailing: false,
             _f: std::marker::PhantomData,
         }
     }
@@ -493,8 +514,24 @@ impl<F: Format, W: Write> Writer<F, W> {
         Ok(())
     }
 
+    /// For a salvaged file whose header could not be read: writes no header,
+    /// because its bytes come with the trailing bytes; no record may follow.
+    pub fn header_in_trailing(&mut self) {
+        self.wrote_header = true;
+        self.header_in_trailing = F::HEADER_LEN > 0;
+    }
+
     /// Writes one record.
     pub fn record(&mut self, r: &F::Record) -> Result<()> {
+        if self.header_in_trailing {
+            return Err(Error::Encode {
+                kind: self.kind,
+                record: Some(self.index),
+                field: "header",
+                message: "a file whose header is kept among the trailing bytes has no records"
+                    .into(),
+            });
+        }
         if !self.wrote_header {
             return Err(Error::Encode {
                 kind: self.kind,

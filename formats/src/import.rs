@@ -219,6 +219,8 @@ pub struct TemplateInfo<'a> {
 /// The target line of a Modify (`M`): the entry's new alias and address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModifyTarget<'a> {
+    /// How the line is laid out (after its leading space or tab).
+    pub layout: Layout,
     /// The new alias.
     pub alias: &'a [u8],
     /// The new address.
@@ -303,8 +305,10 @@ pub mod limits {
     pub const TYPE_COLUMN: usize = 34;
 }
 
+/// Without trailing spaces, tabs and carriage returns (a CR before the line
+/// break, or stray at a line's end, is not part of any field).
 fn trim_end(mut s: &[u8]) -> &[u8] {
-    while let [rest @ .., b' ' | b'\t'] = s {
+    while let [rest @ .., b' ' | b'\t' | b'\r'] = s {
         s = rest;
     }
     s
@@ -329,14 +333,19 @@ pub fn is_name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || (b >= 0x80 && !(145..=148).contains(&b))
 }
 
-/// Iterates the lines of a transaction text, accepting CR LF or LF.
+/// Iterates the lines of a transaction text, accepting CR LF or LF. Carriage
+/// returns at the end of a line belong to the line break, however many there are.
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     let body = text
         .strip_suffix(b"\r\n")
         .or_else(|| text.strip_suffix(b"\n"))
         .unwrap_or(text);
-    body.split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+    body.split(|&b| b == b'\n').map(|mut l| {
+        while let [rest @ .., b'\r'] = l {
+            l = rest;
+        }
+        l
+    })
 }
 
 /// Parses the alias and address of a line's part after the command (columns 3
@@ -711,10 +720,14 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
             (Command::Modify, Some(b' ' | b'\t'))
                 if t.modify_target.is_none() && t.template_info.is_empty() =>
             {
-                let (_, alias, address) = alias_and_address(text, line, lineno, &mut issues);
+                let (layout, alias, address) = alias_and_address(text, line, lineno, &mut issues);
                 if let Some(a) = &address {
                     check_address(text, a, 3, lineno, &mut issues);
-                    t.modify_target = Some(ModifyTarget { alias, address: *a });
+                    t.modify_target = Some(ModifyTarget {
+                        layout,
+                        alias,
+                        address: *a,
+                    });
                 }
             }
             _ => issues.push(Issue::new(
@@ -748,6 +761,121 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
     }
     t.issues = issues;
     t
+}
+
+// ---------------------------------------------------------------------------
+// Writing a transaction back as text
+// ---------------------------------------------------------------------------
+
+/// The separator between lines of a stored transaction (docs/formats/queue.md).
+pub const LINE_BREAK: &[u8] = b"\r\n";
+
+impl Address<'_> {
+    /// Appends the address as written: `TYPE:body`, or the body alone when no type was written.
+    pub fn write_text(&self, out: &mut Vec<u8>) {
+        if let Some(t) = self.type_name {
+            out.extend_from_slice(t);
+            out.push(b':');
+        }
+        out.extend_from_slice(self.body);
+    }
+}
+
+/// Appends `alias` and `address` in `layout`: the alias padded to 30
+/// characters and the address from column 34, or alias TAB address.
+fn write_entry(out: &mut Vec<u8>, layout: Layout, alias: &[u8], address: Option<&Address<'_>>) {
+    out.extend_from_slice(alias);
+    match (layout, address) {
+        (Layout::Tabs, a) => {
+            out.push(b'\t');
+            if let Some(a) = a {
+                a.write_text(out);
+            }
+        }
+        (Layout::Columns, Some(a)) => {
+            out.resize(out.len() + limits::ALIAS.saturating_sub(alias.len()), b' ');
+            out.push(b' ');
+            a.write_text(out);
+        }
+        // No address: the line ends after the alias (before column 34).
+        (Layout::Columns, None) => {}
+    }
+}
+
+impl Transaction<'_> {
+    /// The transaction as text in glbtool's canonical form: command letter in
+    /// upper case, one space (a tab for an R or T read in the tab layout), the
+    /// alias and address in the layout they were read in, then the modify
+    /// target, template information and template definition lines, joined by
+    /// CR LF, without a final line break.
+    ///
+    /// The stored text stays authoritative: glbtool never rewrites a record's
+    /// text through this. It is used to write new transactions, and it is the
+    /// inverse of [`parse`] on canonical text (`parse(t).to_text() == t`; the
+    /// property tests and the `import_grammar` fuzz target check this). Text
+    /// that is not canonical (extra spaces, lower-case commands, lines the
+    /// parser reports and skips) comes back in canonical form, and
+    /// `to_text` of that is a fixed point. A transaction whose first line is
+    /// unusable (no command) has no text form: the result is empty.
+    pub fn to_text(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self.command {
+            Command::Comment => {
+                if let Some(c) = self.comment {
+                    out.push(b'#');
+                    out.extend_from_slice(c);
+                }
+                return out;
+            }
+            Command::Replace | Command::Template => {
+                out.push(self.command.letter() as u8);
+                out.push(if self.layout == Layout::Tabs {
+                    b'\t'
+                } else {
+                    b' '
+                });
+                if let Some(a) = &self.address {
+                    a.write_text(&mut out);
+                }
+            }
+            Command::Add | Command::Delete | Command::Modify => {
+                out.push(self.command.letter() as u8);
+                out.push(b' ');
+                let alias = self.alias.unwrap_or(b"");
+                write_entry(&mut out, self.layout, alias, self.address.as_ref());
+            }
+        }
+        if let Some(m) = &self.modify_target {
+            out.extend_from_slice(LINE_BREAK);
+            out.extend_from_slice(if m.layout == Layout::Tabs {
+                b" \t"
+            } else {
+                b"  "
+            });
+            write_entry(&mut out, m.layout, m.alias, Some(&m.address));
+        }
+        for i in &self.template_info {
+            out.extend_from_slice(LINE_BREAK);
+            out.extend_from_slice(b"- ");
+            out.extend_from_slice(i.prompt);
+            out.push(b'/');
+            out.extend_from_slice(i.value);
+        }
+        for d in &self.template_defs {
+            out.extend_from_slice(LINE_BREAK);
+            out.push(b' ');
+            out.extend_from_slice(d);
+        }
+        out
+    }
+
+    /// The transaction without its issues, for comparing structure.
+    pub fn without_issues(&self) -> Transaction<'_> {
+        Transaction {
+            issues: Vec::new(),
+            ..self.clone()
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -978,6 +1106,51 @@ mod tests {
         let t = parse(b"# Dummy record installed by PODIAG.");
         assert_eq!(t.command, Command::Comment);
         assert!(t.issues.is_empty());
+    }
+
+    #[test]
+    fn canonical_text_comes_back_byte_for_byte() {
+        for text in [
+            &b"R PCM:POLYNOMIAL/MONTGOMERY"[..],
+            b"R\tSMTP:",
+            b"A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able",
+            b"D User1 alias                    PCM:NET1/PO1/USER1",
+            b"M Paul\tPCM:POLYNOMIAL/MONTGOMERY/paul\r\n \tPaul Montgomery\tPCM:POLYNOMIAL/MONTGOMERY/paul",
+            b"A Brook Taylor Jr\tPROFS:PROFSGW/NODE1/brookjr\r\n- Phone:/(206) 635-7022\r\n- City//ST//Zip:/City, State, 12345",
+            b"T PROFS:GW/NODE\r\n Full Name:~10~25~A~John Doe~\r\n Phone #:~15~23~NP~~",
+            b"# Dummy record installed by PODIAG.",
+            b"A Joe",
+        ] {
+            assert_eq!(
+                String::from_utf8_lossy(&parse(text).to_text()),
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn other_text_comes_back_canonical() {
+        let cases: [(&[u8], &[u8]); 6] = [
+            (b"a   Joe  \t PCM:N/P/joe \r\n", b"A Joe\tPCM:N/P/joe"),
+            (b"R  PCM:N/P  ", b"R PCM:N/P"),
+            (
+                b"A Joe\tPCM:N/P/joe\n-Phone:/1\r\r",
+                b"A Joe\tPCM:N/P/joe\r\n- Phone:/1",
+            ),
+            // Lines the parser reports and skips are not written.
+            (b"R PCM:N/P\r\nstray line", b"R PCM:N/P"),
+            // No usable command: no text form.
+            (b"X Joe\tPCM:N/P/joe", b""),
+            (b"", b""),
+        ];
+        for (text, want) in cases {
+            let once = parse(text).to_text();
+            assert_eq!(
+                String::from_utf8_lossy(&once),
+                String::from_utf8_lossy(want)
+            );
+            assert_eq!(parse(&once).to_text(), once, "a fixed point");
+        }
     }
 
     #[test]

@@ -215,6 +215,7 @@ struct BuildState<F: Format, W: Write> {
     records: u64,
     trailing: u64,
     saw_header: bool,
+    saw_trailing: bool,
 }
 
 impl<F: Format, W: Write> BuildState<F, W> {
@@ -263,6 +264,12 @@ impl<'de, F: Format, W: Write> Visitor<'de> for TopVisitor<'_, F, W> {
         let mut saw_records = false;
         let mut saw_header_key = false;
         while let Some(key) = map.next_key::<String>()? {
+            if st.saw_trailing && matches!(key.as_str(), "header" | "records") {
+                return Err(st.fail(Error::json(
+                    key.as_str(),
+                    format!("`{key}` must come before `trailing`"),
+                )));
+            }
             match key.as_str() {
                 "format" => {
                     let v: String = map.next_value()?;
@@ -299,7 +306,10 @@ impl<'de, F: Format, W: Write> Visitor<'de> for TopVisitor<'_, F, W> {
                     saw_header_key = true;
                     if F::HEADER_LEN > 0 {
                         if v.is_null() {
-                            return Err(st.fail(Error::json("header", format!("{} needs a header", st.kind))));
+                            // A salvaged file whose header could not be read:
+                            // its bytes are in `trailing`.
+                            st.writer()?.header_in_trailing();
+                            continue;
                         }
                         let h: F::Header = from_value(v, "header").map_err(|e| st.fail(e))?;
                         let r = st.writer()?.header(&h);
@@ -316,6 +326,7 @@ impl<'de, F: Format, W: Write> Visitor<'de> for TopVisitor<'_, F, W> {
                     map.next_value_seed(RecordsSeed(&mut *st))?;
                 }
                 "trailing" => {
+                    st.saw_trailing = true;
                     let v: String = map.next_value()?;
                     let bytes = hex::decode(&v)
                         .map_err(|e| st.fail(Error::json("trailing", format!("expected hex: {e}"))))?;
@@ -418,6 +429,7 @@ pub fn build<F: Format, R: Read, W: Write>(
         records: 0,
         trailing: 0,
         saw_header: F::HEADER_LEN == 0,
+        saw_trailing: false,
     };
     let result = codepage::scope(cp, || {
         let mut de = serde_json::Deserializer::from_reader(input);
@@ -539,35 +551,38 @@ mod tests {
         }
     }
 
+    /// The error `build` gives for `json` read as `kind`.
+    fn build_error(json: &str, kind: FileKind) -> String {
+        build::<Queue, _, _>(json.as_bytes(), kind, Vec::new(), CodePage::Cp850)
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn errors_name_the_json_path() {
-        let json = json_of(&sample(), Style::Document).replace("\"sync\": 2", "\"sync\": -2");
-        let err = build::<Queue, _, _>(
-            json.as_bytes(),
+        let json = json_of(&sample(), Style::Document);
+        let err = build_error(
+            &json.replace("\"sync\": 2", "\"sync\": -2"),
             FileKind::Reqtrans,
-            Vec::new(),
-            CodePage::Cp850,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("records[1].sync"), "{err}");
-        let json =
-            json_of(&sample(), Style::Document).replace("\"sync\": 2", "\"sync\": 2, \"synk\": 3");
-        let err = build::<Queue, _, _>(
-            json.as_bytes(),
+        );
+        assert!(err.contains("records[1].sync"), "{err}");
+        let err = build_error(
+            &json.replace("\"sync\": 2", "\"sync\": 2, \"synk\": 3"),
             FileKind::Reqtrans,
-            Vec::new(),
-            CodePage::Cp850,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("synk"), "{err}");
-        let err = build::<Queue, _, _>(
-            json_of(&sample(), Style::Document).as_bytes(),
-            FileKind::Resync,
-            Vec::new(),
-            CodePage::Cp850,
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("--kind resync"), "{err}");
+        );
+        assert!(err.contains("synk"), "{err}");
+        let err = build_error(&json, FileKind::Resync);
+        assert!(err.contains("--kind resync"), "{err}");
+    }
+
+    #[test]
+    fn trailing_bytes_come_last() {
+        let json = r#"{"format": "glbtool-json/1", "kind": "reqtrans", "header": null, "trailing": "00", "records": []}"#;
+        let err = build_error(json, FileKind::Reqtrans);
+        assert!(
+            err.contains("`records` must come before `trailing`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod format;
 pub mod hexid;
 pub mod identify;
 pub mod import;
+pub mod invariants;
 pub mod json;
 pub mod kind;
 pub mod layout;

@@ -69,6 +69,7 @@ struct Fixed {
 
 /// A stored checksum, or (in JSON given to `build`) a request to compute it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Checksum {
     /// The value stored in the file.
     Stored(u16),
@@ -104,6 +105,7 @@ impl<'de> Deserialize<'de> for Checksum {
 
 /// One queue record: a transaction with its checksum, sync number and date stamp.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct QueueRecord {
     /// The stored checksum.
@@ -189,6 +191,9 @@ impl ResyncHeader {
 }
 
 /// What a record's text means.
+// A short-lived value returned by `QueueRecord::payload`, never stored in
+// bulk: boxing the transaction would only add an allocation per record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload<'a> {
     /// A RESYNC.GLB header transaction.

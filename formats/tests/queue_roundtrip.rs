@@ -1,8 +1,13 @@
 //! Property tests for the queue format: value -> bytes -> value, and accepted
 //! bytes -> value -> identical bytes, and JSON -> bytes.
+//!
+//! The last two properties are the pattern for every family: a strategy for
+//! the family's records, then the generic checks of
+//! `glb_formats::invariants` (the same ones the fuzz targets run).
 
 use glb_formats::fields::{Reserved, Stamp};
 use glb_formats::format::{Document, NoHeader, ReadOptions};
+use glb_formats::invariants;
 use glb_formats::json::{self, Style};
 use glb_formats::queue::{Checksum, Queue, QueueRecord};
 use glb_formats::{CodePage, FileKind, Reader};
@@ -81,5 +86,37 @@ proptest! {
         json::write(&mut reader, &mut text, Style::Document, cp).unwrap();
         let (back, _) = json::build::<Queue, _, _>(&text[..], FileKind::Msttrans, Vec::new(), cp).unwrap();
         prop_assert_eq!(back, bytes);
+    }
+
+    /// Damaged files (bytes changed, then cut) meet every reading invariant.
+    #[test]
+    fn damaged_files_meet_every_invariant(
+        records in proptest::collection::vec(record(), 0..6),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut bytes = to_bytes(&records);
+        for (at, b) in edits {
+            if !bytes.is_empty() {
+                let i = at.index(bytes.len());
+                bytes[i] = b;
+            }
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        let outcome = invariants::parsed_bytes::<Queue>(&bytes, FileKind::Msttrans);
+        prop_assert!(outcome.is_ok(), "{:?}", outcome);
+    }
+
+    /// Written values meet write-read-write.
+    #[test]
+    fn written_values_meet_write_read_write(records in proptest::collection::vec(record(), 0..8)) {
+        let doc = Document::<Queue> {
+            kind: FileKind::Srvtrans,
+            header: Some(NoHeader),
+            records,
+            trailing: vec![],
+        };
+        let outcome = invariants::written_value(&doc);
+        prop_assert!(outcome.is_ok(), "{:?}", outcome);
     }
 }

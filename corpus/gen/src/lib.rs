@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod samples;
+pub mod seeds;
 pub mod sim;
 
 /// One generated file: its path below the output directory, and its bytes.
@@ -27,6 +28,14 @@ impl Sample {
             bytes,
         }
     }
+}
+
+/// Every committed file: the samples and the fuzzing seeds derived from them.
+pub fn all() -> Vec<Sample> {
+    let mut out = samples::samples();
+    let seeds = seeds::seeds(&out);
+    out.extend(seeds);
+    out
 }
 
 /// Writes samples below `dir`, creating directories.

@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write every static sample below DIR (normally `corpus/`).
+    /// Write every static sample and fuzzing seed below DIR (normally `corpus/`).
     Samples {
         /// Output directory.
         #[arg(long, default_value = "corpus")]
@@ -110,7 +110,7 @@ fn network(args: NetworkArgs) -> Result<String, String> {
 fn run(cli: Cli) -> Result<String, String> {
     match cli.command {
         Some(Command::Samples { out }) => {
-            let samples = glb_corpus::samples::samples();
+            let samples = glb_corpus::all();
             glb_corpus::write_all(&out, &samples)
                 .map_err(|e| format!("writing below {}: {e}", out.display()))?;
             Ok(format!(
@@ -120,7 +120,7 @@ fn run(cli: Cli) -> Result<String, String> {
             ))
         }
         Some(Command::Corpus { out }) => {
-            let samples = glb_corpus::samples::samples();
+            let samples = glb_corpus::all();
             glb_corpus::write_all(&out, &samples)
                 .map_err(|e| format!("writing below {}: {e}", out.display()))?;
             let mut n = samples.len();

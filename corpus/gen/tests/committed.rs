@@ -14,7 +14,7 @@ fn root() -> PathBuf {
 fn committed_samples_equal_a_fresh_generation() {
     let root = root();
     let mut stale = Vec::new();
-    for s in glb_corpus::samples::samples() {
+    for s in glb_corpus::all() {
         let p = root.join(&s.path);
         match std::fs::read(&p) {
             Ok(b) if b == s.bytes => {}
