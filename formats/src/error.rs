@@ -58,6 +58,13 @@ pub enum Error {
         /// The documented rule, with its source.
         rule: String,
     },
+    /// Two inputs cannot be compared as asked (different layouts, a match
+    /// key that does not apply).
+    #[error("{message}")]
+    Diff {
+        /// Why, in plain words.
+        message: String,
+    },
     /// A JSON document given to `build` breaks a rule.
     #[error("JSON {path}: {message}")]
     Json {

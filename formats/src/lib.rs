@@ -12,6 +12,7 @@
 pub mod check;
 pub mod checksum;
 pub mod codepage;
+pub mod diff;
 pub mod dispatch;
 pub mod dssched;
 pub mod error;

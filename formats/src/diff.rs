@@ -1,0 +1,1105 @@
+//! Structural differences between two files of one family: transaction
+//! queues matched by sync number, configuration files field by field
+//! (SRVCONF requestor records by requestor name, PROCESS records by ID),
+//! address lists entry by entry (by address, TID or friendly name).
+//!
+//! Spec: `docs/diff.md`. Records are paired by a key built from their raw
+//! bytes, through the family's own field table (`Format::record_fields`), so
+//! nothing is decoded until two records differ. Each side's keys are sorted
+//! (a file already in key order, such as a queue in sync order or a GAL in
+//! name order, is only checked) and the two sides merged: O(n log n) at worst.
+//! Records whose keys occur more than once are paired in file order.
+//!
+//! Two paired records are compared field by field through their field maps
+//! ([`Annotate`]): every byte belongs to a field, so every differing byte is
+//! reported. Unknown bytes (`Role::Unknown`), and bytes that differ while the
+//! shown values are equal (text after its NUL), are reported as byte ranges
+//! with their absolute offsets in both files.
+
+use std::cmp::Ordering;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::codepage;
+use crate::error::{Error, Result};
+use crate::fields::Stamp;
+use crate::format::{Format, ReadOptions, Reader, RecordSize};
+use crate::import::{self, Transaction};
+use crate::kind::{Family, FileKind};
+use crate::layout::{Annotate, Role, Span, Value};
+use crate::netpo::{self, Netpo};
+use crate::nme::{self, Nme};
+
+/// How records of the two files are paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Key {
+    /// The family's natural key (see [`Key::resolve`]).
+    Auto,
+    /// Queue records: the sync number.
+    Sync,
+    /// Address-list entries: the address (`NET/PO/MAILBOX`).
+    Address,
+    /// Address-list entries: the TID.
+    Tid,
+    /// Friendly name (NME, USR), requestor name (SRVCONF), network or
+    /// postoffice name (NETWORK, XTN).
+    Name,
+    /// PROCESS records: the record ID.
+    Id,
+    /// Record position: the n-th record of one file with the n-th of the other.
+    Position,
+}
+
+impl Key {
+    /// The lower-case name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Key::Auto => "auto",
+            Key::Sync => "sync",
+            Key::Address => "address",
+            Key::Tid => "tid",
+            Key::Name => "name",
+            Key::Id => "id",
+            Key::Position => "position",
+        }
+    }
+
+    /// The keys a family can be matched by; the first is its `auto` choice
+    /// (NME: `address` only when both files' NETPO.GLB is at hand, else `name`).
+    pub fn choices(family: Family) -> &'static [Key] {
+        match family {
+            Family::Queue => &[Key::Sync, Key::Position],
+            Family::ReqConf => &[Key::Position],
+            Family::SrvConf => &[Key::Name, Key::Position],
+            Family::Process => &[Key::Id, Key::Position],
+            Family::Nme => &[Key::Name, Key::Address, Key::Tid, Key::Position],
+            Family::Usr => &[Key::Address, Key::Name, Key::Tid, Key::Position],
+            Family::Netpo => &[Key::Address, Key::Tid, Key::Position],
+            Family::Network | Family::Xtn => &[Key::Name, Key::Position],
+        }
+    }
+
+    /// The key to use for `family`: `self` when it applies, the family's
+    /// natural key for `Auto`; an error naming the keys that do apply otherwise.
+    pub fn resolve(self, family: Family, kind: FileKind, addresses: bool) -> Result<Key> {
+        let choices = Key::choices(family);
+        if self == Key::Auto {
+            return Ok(if family == Family::Nme && addresses {
+                Key::Address
+            } else {
+                choices[0]
+            });
+        }
+        if !choices.contains(&self) {
+            let names: Vec<&str> = choices.iter().map(|k| k.name()).collect();
+            return Err(Error::Diff {
+                message: format!(
+                    "--key {} does not apply to {kind}; its records can be matched by: {}",
+                    self.name(),
+                    names.join(", ")
+                ),
+            });
+        }
+        if family == Family::Nme && self == Key::Address && !addresses {
+            return Err(Error::Diff {
+                message: "NME records hold no addresses: --key address needs the NETPO.GLB \
+                          (GALNETPO.GLB for a GAL) beside each NME file, in the postoffice's GLB folder"
+                    .into(),
+            });
+        }
+        Ok(self)
+    }
+}
+
+impl std::str::FromStr for Key {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Key, String> {
+        const ALL: [Key; 7] = [
+            Key::Auto,
+            Key::Sync,
+            Key::Address,
+            Key::Tid,
+            Key::Name,
+            Key::Id,
+            Key::Position,
+        ];
+        ALL.into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown key `{s}`; keys: auto, sync, address, tid, name, id, position")
+            })
+    }
+}
+
+/// One of the two files, held in memory, with what its keys may need.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    /// The file's bytes.
+    pub bytes: &'a [u8],
+    /// Its kind.
+    pub kind: FileKind,
+    /// For an NME file: the NETPO.GLB (GALNETPO.GLB for a GAL) its external
+    /// entries point into, to match them by address.
+    pub netpo: Option<&'a [u8]>,
+    /// For a USR file: its list's `NETWORK/POSTOFFICE`, the first elements of
+    /// its entries' addresses.
+    pub list: Option<&'a str>,
+}
+
+impl<'a> Side<'a> {
+    /// A side with no context.
+    pub fn new(bytes: &'a [u8], kind: FileKind) -> Self {
+        Side {
+            bytes,
+            kind,
+            netpo: None,
+            list: None,
+        }
+    }
+}
+
+/// A field's value as a report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Shown {
+    /// An unsigned number.
+    Unsigned(u64),
+    /// A signed number.
+    Signed(i64),
+    /// A time stamp (JSON: RFC 3339).
+    Time(Stamp),
+    /// Text, decoded with the active code page.
+    Text(String),
+    /// A code with its meaning.
+    Code {
+        /// The raw number.
+        raw: u64,
+        /// What it means, `null` when unknown.
+        meaning: Option<&'static str>,
+    },
+    /// A stored checksum and the one glbtool computes.
+    Checksum {
+        /// As stored, 4 hex digits.
+        stored: String,
+        /// As computed, 4 hex digits.
+        computed: String,
+    },
+    /// Bytes of unknown meaning.
+    Bytes {
+        /// The bytes as lower-case hex.
+        hex: String,
+    },
+}
+
+impl Shown {
+    fn of(value: &Value, raw: &[u8]) -> Shown {
+        match value {
+            Value::Unsigned(v) => Shown::Unsigned(*v),
+            Value::Signed(v) => Shown::Signed(*v),
+            Value::Time(t) => Shown::Time(*t),
+            Value::Text(t) => Shown::Text(t.clone()),
+            Value::Code { raw, meaning } => Shown::Code {
+                raw: *raw,
+                meaning: *meaning,
+            },
+            Value::Checksum { stored, computed } => Shown::Checksum {
+                stored: format!("{stored:04X}"),
+                computed: format!("{computed:04X}"),
+            },
+            Value::Bytes => Shown::Bytes {
+                hex: hex::encode(raw),
+            },
+        }
+    }
+}
+
+/// The lower-case name of a field role, for JSON and colours.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Length => "length",
+        Role::Checksum => "checksum",
+        Role::Sync => "sync",
+        Role::Time => "time",
+        Role::Text => "text",
+        Role::Flag => "flag",
+        Role::Number => "number",
+        Role::Pointer => "pointer",
+        Role::Unknown => "unknown",
+        Role::Terminator => "terminator",
+    }
+}
+
+fn serialize_role<S: Serializer>(role: &Role, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(role_name(*role))
+}
+
+/// A run of differing bytes: where it starts in each file, and its length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ByteRange {
+    /// Absolute offset in the first file.
+    pub a_offset: u64,
+    /// Absolute offset in the second file.
+    pub b_offset: u64,
+    /// Number of bytes.
+    pub len: u64,
+}
+
+/// One field whose bytes differ.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// The field name, as in `docs/formats/*.md` and JSON.
+    pub field: &'static str,
+    /// What kind of field it is.
+    #[serde(serialize_with = "serialize_role")]
+    pub role: Role,
+    /// Its value in the first file.
+    pub a: Shown,
+    /// Its value in the second file.
+    pub b: Shown,
+    /// The differing bytes, for unknown bytes and for fields whose shown
+    /// values are equal while their bytes are not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bytes: Vec<ByteRange>,
+}
+
+/// One part of a transaction that differs (queue records only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartChange {
+    /// `command`, `alias`, `address`, `new alias`, `new address`,
+    /// `template lines`, `template definition` or `comment`.
+    pub part: &'static str,
+    /// In the first file (`null` when absent).
+    pub a: Option<String>,
+    /// In the second file.
+    pub b: Option<String>,
+}
+
+/// Fields in order, serialized as a JSON object.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fields(pub Vec<(&'static str, Shown)>);
+
+impl Serialize for Fields {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Fields {
+    /// The value of a field, if present.
+    pub fn get(&self, name: &str) -> Option<&Shown> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+/// Where a record is in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// Zero-based record index.
+    pub index: u64,
+    /// Absolute byte offset.
+    pub offset: u64,
+}
+
+/// A record found in one file only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    /// Its key, as shown.
+    pub key: String,
+    /// Where it is.
+    #[serde(flatten)]
+    pub place: Place,
+    /// Its fields (unknown bytes left out).
+    pub fields: Fields,
+}
+
+/// A record present in both files with different bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Changed {
+    /// Its key, as shown.
+    pub key: String,
+    /// Where it is in the first file.
+    pub a: Place,
+    /// Where it is in the second file.
+    pub b: Place,
+    /// The fields whose bytes differ, in field order.
+    pub fields: Vec<FieldChange>,
+    /// For a transaction: which of its parts differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transaction: Vec<PartChange>,
+}
+
+/// Two records present in both files whose order differs: the first record
+/// (in the first file's order) that comes before one it followed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reordered {
+    /// The record's key, as shown.
+    pub key: String,
+    /// Where it is in the first file.
+    pub a: Place,
+    /// Where it is in the second file.
+    pub b: Place,
+    /// The key of the record it followed in the first file and precedes in the second.
+    pub before: String,
+}
+
+/// The differences between two files of one family.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileDiff {
+    /// The first file's kind.
+    pub kind_a: FileKind,
+    /// The second file's kind.
+    pub kind_b: FileKind,
+    /// How records were paired.
+    pub key: Key,
+    /// Records in the first file.
+    pub records_a: u64,
+    /// Records in the second file.
+    pub records_b: u64,
+    /// Header fields that differ.
+    pub header: Vec<FieldChange>,
+    /// Records only in the first file, in key order.
+    pub removed: Vec<Item>,
+    /// Records only in the second file, in key order.
+    pub added: Vec<Item>,
+    /// Records in both whose bytes differ, in key order.
+    pub changed: Vec<Changed>,
+    /// Records in both with identical bytes.
+    pub unchanged: u64,
+    /// Set when records present in both files are in a different order.
+    pub reordered: Option<Reordered>,
+    /// What the reader should know about how the files were compared.
+    pub notes: Vec<String>,
+}
+
+impl FileDiff {
+    /// True when the files hold the same bytes in the same records.
+    pub fn is_equal(&self) -> bool {
+        self.header.is_empty()
+            && self.removed.is_empty()
+            && self.added.is_empty()
+            && self.changed.is_empty()
+            && self.reordered.is_none()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------
+
+/// One part of a key, with its field already placed.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    /// Text field `(start, len)`, up to its NUL; case folded.
+    Text(usize, usize),
+    /// Little-endian u32 at `start`; shown in hex when `hex`.
+    U32(usize, bool),
+    /// Little-endian u16 at `start`.
+    U16(usize),
+    /// A literal separator.
+    Lit(u8),
+    /// The USR list's `NET/PO` and a `/`, when known.
+    ListPrefix,
+    /// An NME entry's address through NETPO.GLB; its name when it has none.
+    NmeAddress,
+    /// The record's position.
+    Index,
+}
+
+fn field(table: &[(usize, usize, &'static str)], name: &str) -> (usize, usize) {
+    table
+        .iter()
+        .find(|t| t.2 == name)
+        .map(|t| (t.0, t.1))
+        // The tables are static; a unit test resolves every key of every family.
+        .unwrap_or_else(|| panic!("no field `{name}` in the record table"))
+}
+
+/// The parts of `key` for family `F`.
+fn key_parts<F: Format>(family: Family, key: Key) -> Vec<Part> {
+    let t = F::record_fields();
+    let text = |name| {
+        let (s, l) = field(t, name);
+        Part::Text(s, l)
+    };
+    let u32_at = |name, hex| Part::U32(field(t, name).0, hex);
+    match (family, key) {
+        (_, Key::Position) => vec![Part::Index],
+        (Family::Queue, _) => vec![u32_at("sync", false)],
+        (Family::Process, _) => vec![Part::U16(field(t, "id").0)],
+        (_, Key::Tid) => vec![u32_at("tid", true)],
+        (Family::Nme, Key::Address) => vec![Part::NmeAddress],
+        (Family::Usr, Key::Address) => vec![Part::ListPrefix, text("mailbox")],
+        (Family::Netpo, _) => vec![
+            text("network"),
+            Part::Lit(b'/'),
+            text("postoffice"),
+            Part::Lit(b'/'),
+            text("mailbox"),
+        ],
+        (Family::Xtn, _) => vec![text("postoffice")],
+        _ => vec![text("name")],
+    }
+}
+
+fn text_at(raw: &[u8], start: usize, len: usize) -> &[u8] {
+    let f = raw.get(start..start + len).unwrap_or(&[]);
+    let end = f.iter().position(|&b| b == 0).unwrap_or(f.len());
+    &f[..end]
+}
+
+fn u32_at(raw: &[u8], start: usize) -> u32 {
+    raw.get(start..start + 4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Resolves NME external entries to addresses through a NETPO.GLB held in memory.
+struct NmeResolver<'a> {
+    netpo: &'a [u8],
+    kind: (usize, usize),
+    name: (usize, usize),
+    pointer: usize,
+    net: (usize, usize),
+    po: (usize, usize),
+    mbx: (usize, usize),
+}
+
+impl<'a> NmeResolver<'a> {
+    fn new(netpo: &'a [u8]) -> Self {
+        let n = Nme::record_fields();
+        let p = Netpo::record_fields();
+        NmeResolver {
+            netpo,
+            kind: field(n, "entry_type"),
+            name: field(n, "name"),
+            pointer: field(n, "pointer").0,
+            net: field(p, "network"),
+            po: field(p, "postoffice"),
+            mbx: field(p, "mailbox"),
+        }
+    }
+
+    /// The NETPO record an external entry points to.
+    fn target(&self, raw: &[u8]) -> Option<&'a [u8]> {
+        let kind = raw.get(self.kind.0..self.kind.0 + 2)?;
+        if u16::from_le_bytes([kind[0], kind[1]]) != nme::entry_type::EXTERNAL_USER {
+            return None;
+        }
+        let ptr = u32_at(raw, self.pointer);
+        netpo::record_index(ptr)?;
+        let start = ptr as usize;
+        self.netpo.get(start..start + netpo::RECORD_LEN)
+    }
+
+    /// Appends `PCM:NET/PO/MAILBOX`, or (no address) a 0 byte and the name.
+    fn push(&self, raw: &[u8], out: &mut Vec<u8>, fold: bool) {
+        match self.target(raw) {
+            Some(rec) => {
+                out.extend_from_slice(b"PCM:");
+                push_text(out, text_at(rec, self.net.0, self.net.1), fold);
+                out.push(b'/');
+                push_text(out, text_at(rec, self.po.0, self.po.1), fold);
+                out.push(b'/');
+                push_text(out, text_at(rec, self.mbx.0, self.mbx.1), fold);
+            }
+            None => {
+                if fold {
+                    out.push(0);
+                }
+                push_text(out, text_at(raw, self.name.0, self.name.1), fold);
+            }
+        }
+    }
+}
+
+fn push_text(out: &mut Vec<u8>, text: &[u8], fold: bool) {
+    if fold {
+        out.extend(text.iter().map(u8::to_ascii_uppercase));
+    } else {
+        out.extend_from_slice(text);
+    }
+}
+
+/// Builds keys of one side.
+struct KeyMaker<'a> {
+    parts: Vec<Part>,
+    list: Option<&'a str>,
+    nme: Option<NmeResolver<'a>>,
+}
+
+impl KeyMaker<'_> {
+    /// Appends the key of record `index` to `out`: folded and numbers
+    /// big-endian for matching (`fold`), or as written for showing.
+    fn push(&self, raw: &[u8], index: u64, out: &mut Vec<u8>, fold: bool) {
+        for p in &self.parts {
+            match *p {
+                Part::Text(s, l) => push_text(out, text_at(raw, s, l), fold),
+                Part::U32(s, hex) => {
+                    let v = u32_at(raw, s);
+                    if fold {
+                        out.extend_from_slice(&v.to_be_bytes());
+                    } else if hex {
+                        out.extend_from_slice(format!("{v:08X}").as_bytes());
+                    } else {
+                        out.extend_from_slice(v.to_string().as_bytes());
+                    }
+                }
+                Part::U16(s) => {
+                    let v = raw
+                        .get(s..s + 2)
+                        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
+                    if fold {
+                        out.extend_from_slice(&v.to_be_bytes());
+                    } else {
+                        out.extend_from_slice(v.to_string().as_bytes());
+                    }
+                }
+                Part::Lit(c) => out.push(c),
+                Part::ListPrefix => {
+                    if let Some(l) = self.list {
+                        if let Ok(b) = codepage::active().encode(l) {
+                            push_text(out, b"PCM:", false);
+                            push_text(out, &b, fold);
+                            out.push(b'/');
+                        }
+                    }
+                }
+                Part::NmeAddress => {
+                    if let Some(r) = &self.nme {
+                        r.push(raw, out, fold);
+                    }
+                }
+                Part::Index => {
+                    if fold {
+                        out.extend_from_slice(&index.to_be_bytes());
+                    } else {
+                        out.extend_from_slice(index.to_string().as_bytes());
+                    }
+                }
+            }
+        }
+    }
+
+    fn shown(&self, raw: &[u8], index: u64) -> String {
+        let mut b = Vec::new();
+        self.push(raw, index, &mut b, false);
+        codepage::active().decode(&b)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Indexing one file
+// ---------------------------------------------------------------------------
+
+/// Where the records of one file lie.
+struct Indexed<'a> {
+    bytes: &'a [u8],
+    kind: FileKind,
+    header: &'a [u8],
+    /// `(offset, len)` of each record.
+    records: Records,
+}
+
+enum Records {
+    Fixed {
+        start: usize,
+        size: usize,
+        count: usize,
+    },
+    Listed(Vec<(usize, usize)>),
+}
+
+impl Records {
+    fn len(&self) -> usize {
+        match self {
+            Records::Fixed { count, .. } => *count,
+            Records::Listed(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> (usize, usize) {
+        match self {
+            Records::Fixed { start, size, .. } => (start + i * size, *size),
+            Records::Listed(v) => v[i],
+        }
+    }
+}
+
+impl<'a> Indexed<'a> {
+    fn new<F: Format>(side: &Side<'a>) -> Result<Self> {
+        let bytes = side.bytes;
+        F::check_size(side.kind, bytes.len() as u64)?;
+        let h = F::HEADER_LEN;
+        let records = match F::RECORD {
+            RecordSize::None => Records::Listed(Vec::new()),
+            RecordSize::Fixed(size) => Records::Fixed {
+                start: h,
+                size,
+                count: (bytes.len() - h) / size,
+            },
+            RecordSize::Prefixed { .. } => {
+                let mut reader = Reader::<F, _>::new(
+                    bytes,
+                    side.kind,
+                    Some(bytes.len() as u64),
+                    ReadOptions::default(),
+                )?;
+                let mut v = Vec::new();
+                while let Some(r) = reader.next_record()? {
+                    v.push((r.offset as usize, r.raw.len()));
+                }
+                Records::Listed(v)
+            }
+        };
+        if h > 0 {
+            F::decode_header(&bytes[..h]).map_err(|f| f.at(side.kind, 0, None))?;
+        }
+        Ok(Indexed {
+            bytes,
+            kind: side.kind,
+            header: &bytes[..h],
+            records,
+        })
+    }
+
+    fn raw(&self, i: usize) -> (&'a [u8], u64) {
+        let (off, len) = self.records.get(i);
+        (&self.bytes[off..off + len], off as u64)
+    }
+
+    fn decode<F: Format>(&self, i: usize) -> Result<(F::Record, &'a [u8], Place)> {
+        let (raw, offset) = self.raw(i);
+        let mut rec = F::Record::default();
+        F::decode_record(raw, &mut rec).map_err(|f| f.at(self.kind, offset, Some(i as u64)))?;
+        Ok((
+            rec,
+            raw,
+            Place {
+                index: i as u64,
+                offset,
+            },
+        ))
+    }
+}
+
+/// Sorted keys of one side: a byte arena and `(start, len, record)` per record.
+struct Keys {
+    arena: Vec<u8>,
+    entries: Vec<(u32, u32, u32)>,
+    duplicates: u64,
+}
+
+impl Keys {
+    fn build(ix: &Indexed<'_>, maker: &KeyMaker<'_>) -> Result<Keys> {
+        let n = ix.records.len();
+        if n > u32::MAX as usize {
+            return Err(Error::Diff {
+                message: format!("{}: too many records to compare ({n})", ix.kind),
+            });
+        }
+        let mut arena = Vec::with_capacity(n * 16);
+        let mut entries = Vec::with_capacity(n);
+        for i in 0..n {
+            let (raw, _) = ix.raw(i);
+            let start = arena.len();
+            maker.push(raw, i as u64, &mut arena, true);
+            let (s, l) = (start as u64, (arena.len() - start) as u64);
+            if arena.len() > u32::MAX as usize {
+                return Err(Error::Diff {
+                    message: format!("{}: keys too large to compare", ix.kind),
+                });
+            }
+            entries.push((s as u32, l as u32, i as u32));
+        }
+        let mut keys = Keys {
+            arena,
+            entries,
+            duplicates: 0,
+        };
+        let sorted = keys
+            .entries
+            .windows(2)
+            .all(|w| keys.cmp_entries(&w[0], &w[1]) != Ordering::Greater);
+        if !sorted {
+            let arena = &keys.arena;
+            keys.entries
+                .sort_by(|a, b| key_of(arena, a).cmp(key_of(arena, b)).then(a.2.cmp(&b.2)));
+        }
+        keys.duplicates = keys
+            .entries
+            .windows(2)
+            .filter(|w| keys.key(&w[0]) == keys.key(&w[1]))
+            .count() as u64;
+        Ok(keys)
+    }
+
+    fn key(&self, e: &(u32, u32, u32)) -> &[u8] {
+        key_of(&self.arena, e)
+    }
+
+    /// Key order, then file order (so equal keys pair up in file order).
+    fn cmp_entries(&self, a: &(u32, u32, u32), b: &(u32, u32, u32)) -> Ordering {
+        self.key(a).cmp(self.key(b)).then(a.2.cmp(&b.2))
+    }
+}
+
+fn key_of<'k>(arena: &'k [u8], e: &(u32, u32, u32)) -> &'k [u8] {
+    &arena[e.0 as usize..(e.0 + e.1) as usize]
+}
+
+// ---------------------------------------------------------------------------
+// Comparing items field by field
+// ---------------------------------------------------------------------------
+
+/// Runs of differing bytes of two equally long slices.
+fn differing_runs(a: &[u8], b: &[u8], a_base: u64, b_base: u64, out: &mut Vec<ByteRange>) {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i < n {
+        if a[i] == b[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && a[i] != b[i] {
+            i += 1;
+        }
+        out.push(ByteRange {
+            a_offset: a_base + start as u64,
+            b_offset: b_base + start as u64,
+            len: (i - start) as u64,
+        });
+    }
+    if a.len() != b.len() {
+        out.push(ByteRange {
+            a_offset: a_base + n as u64,
+            b_offset: b_base + n as u64,
+            len: (a.len().max(b.len()) - n) as u64,
+        });
+    }
+}
+
+fn slice<'r>(raw: &'r [u8], s: &Span) -> &'r [u8] {
+    raw.get(s.start..s.start + s.len).unwrap_or(&[])
+}
+
+/// The fields of two items whose bytes differ. Spans are paired by name.
+fn field_changes<T: Annotate>(
+    a: &T,
+    a_raw: &[u8],
+    a_off: u64,
+    b: &T,
+    b_raw: &[u8],
+    b_off: u64,
+) -> Vec<FieldChange> {
+    let (mut sa, mut sb) = (Vec::new(), Vec::new());
+    a.spans(&mut sa);
+    b.spans(&mut sb);
+    let mut out = Vec::new();
+    for x in &sa {
+        let Some(y) = sb.iter().find(|y| y.name == x.name) else {
+            continue;
+        };
+        let (ra, rb) = (slice(a_raw, x), slice(b_raw, y));
+        if ra == rb {
+            continue;
+        }
+        let (va, vb) = (Shown::of(&x.value, ra), Shown::of(&y.value, rb));
+        let mut bytes = Vec::new();
+        let fixed_width = x.len == y.len;
+        if fixed_width && (x.role == Role::Unknown || va == vb) {
+            differing_runs(
+                ra,
+                rb,
+                a_off + x.start as u64,
+                b_off + y.start as u64,
+                &mut bytes,
+            );
+        }
+        out.push(FieldChange {
+            field: x.name,
+            role: x.role,
+            a: va,
+            b: vb,
+            bytes,
+        });
+    }
+    out
+}
+
+/// The fields of an item, unknown bytes and terminators left out.
+fn item_fields<T: Annotate>(rec: &T, raw: &[u8]) -> Fields {
+    let mut spans = Vec::new();
+    rec.spans(&mut spans);
+    Fields(
+        spans
+            .iter()
+            .filter(|s| !matches!(s.role, Role::Unknown | Role::Terminator | Role::Length))
+            .map(|s| (s.name, Shown::of(&s.value, slice(raw, s))))
+            .collect(),
+    )
+}
+
+/// Which parts of two transaction texts differ.
+pub fn transaction_changes(a: &[u8], b: &[u8]) -> Vec<PartChange> {
+    let (ta, tb) = (import::parse(a), import::parse(b));
+    let cp = codepage::active();
+    let s = |b: &[u8]| cp.decode(b);
+    let address = |t: &Transaction<'_>| {
+        t.address
+            .as_ref()
+            .map(|a| s(&[a.type_upper().as_bytes(), b":", a.body].concat()))
+    };
+    let target_alias = |t: &Transaction<'_>| t.modify_target.as_ref().map(|m| s(m.alias));
+    let target_address = |t: &Transaction<'_>| {
+        t.modify_target
+            .as_ref()
+            .map(|m| s(&[m.address.type_upper().as_bytes(), b":", m.address.body].concat()))
+    };
+    let template = |t: &Transaction<'_>| {
+        (!t.template_info.is_empty()).then(|| {
+            t.template_info
+                .iter()
+                .map(|i| format!("- {}/{}", s(i.prompt), s(i.value)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    };
+    let defs = |t: &Transaction<'_>| {
+        (!t.template_defs.is_empty()).then(|| {
+            t.template_defs
+                .iter()
+                .map(|d| s(d))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    };
+    let parts: [(&'static str, Option<String>, Option<String>); 8] = [
+        (
+            "command",
+            Some(ta.command.letter().to_string()),
+            Some(tb.command.letter().to_string()),
+        ),
+        ("alias", ta.alias.map(s), tb.alias.map(s)),
+        ("address", address(&ta), address(&tb)),
+        ("new alias", target_alias(&ta), target_alias(&tb)),
+        ("new address", target_address(&ta), target_address(&tb)),
+        ("template lines", template(&ta), template(&tb)),
+        ("template definition", defs(&ta), defs(&tb)),
+        ("comment", ta.comment.map(s), tb.comment.map(s)),
+    ];
+    parts
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(part, a, b)| PartChange { part, a, b })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// The diff
+// ---------------------------------------------------------------------------
+
+/// Compares two files of the family `F`, pairing records by `key`
+/// (`Key::Auto`: the family's natural key).
+pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
+    let family = a.kind.family();
+    if b.kind.family() != family {
+        return Err(Error::Diff {
+            message: format!(
+                "{} and {} have different layouts and cannot be compared",
+                a.kind, b.kind
+            ),
+        });
+    }
+    let addresses = a.netpo.is_some() && b.netpo.is_some();
+    let key = key.resolve(family, a.kind, addresses)?;
+    let (ia, ib) = (Indexed::new::<F>(a)?, Indexed::new::<F>(b)?);
+    let parts = key_parts::<F>(family, key);
+    let (ma, mb) = (
+        key_maker(a, &parts, family, key),
+        key_maker(b, &parts, family, key),
+    );
+    let mut diff = FileDiff {
+        kind_a: a.kind,
+        kind_b: b.kind,
+        key,
+        records_a: ia.records.len() as u64,
+        records_b: ib.records.len() as u64,
+        header: Vec::new(),
+        removed: Vec::new(),
+        added: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
+        reordered: None,
+        notes: notes(a, b, family, key),
+    };
+    if ia.header != ib.header {
+        let ha = F::decode_header(ia.header).map_err(|f| f.at(a.kind, 0, None))?;
+        let hb = F::decode_header(ib.header).map_err(|f| f.at(b.kind, 0, None))?;
+        diff.header = field_changes(&ha, ia.header, 0, &hb, ib.header, 0);
+    }
+    let (ka, kb) = (Keys::build(&ia, &ma)?, Keys::build(&ib, &mb)?);
+    if ka.duplicates + kb.duplicates > 0 {
+        diff.notes.push(format!(
+            "{} record(s) share a key with an earlier record of the same file; such records were paired in file order",
+            ka.duplicates + kb.duplicates
+        ));
+    }
+    let item = |ix: &Indexed<'_>, m: &KeyMaker<'_>, i: usize| -> Result<Item> {
+        let (rec, raw, place) = ix.decode::<F>(i)?;
+        Ok(Item {
+            key: m.shown(raw, place.index),
+            place,
+            fields: item_fields(&rec, raw),
+        })
+    };
+    let (mut i, mut j) = (0, 0);
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(ka.entries.len().min(kb.entries.len()));
+    while i < ka.entries.len() || j < kb.entries.len() {
+        let ord = match (ka.entries.get(i), kb.entries.get(j)) {
+            (Some(x), Some(y)) => ka.key(x).cmp(kb.key(y)),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match ord {
+            Ordering::Less => {
+                diff.removed.push(item(&ia, &ma, ka.entries[i].2 as usize)?);
+                i += 1;
+            }
+            Ordering::Greater => {
+                diff.added.push(item(&ib, &mb, kb.entries[j].2 as usize)?);
+                j += 1;
+            }
+            Ordering::Equal => {
+                let (x, y) = (ka.entries[i].2 as usize, kb.entries[j].2 as usize);
+                pairs.push((x as u32, y as u32));
+                if ia.raw(x).0 == ib.raw(y).0 {
+                    diff.unchanged += 1;
+                } else {
+                    diff.changed.push(changed::<F>(&ia, x, &ib, y, &ma)?);
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    diff.reordered = reordered(pairs, &ia, &ib, &ma)?;
+    Ok(diff)
+}
+
+/// The first paired record that comes, in the second file, before a record
+/// it followed in the first.
+fn reordered(
+    mut pairs: Vec<(u32, u32)>,
+    ia: &Indexed<'_>,
+    ib: &Indexed<'_>,
+    maker: &KeyMaker<'_>,
+) -> Result<Option<Reordered>> {
+    if !pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+        pairs.sort_unstable();
+    }
+    let Some(w) = pairs.windows(2).find(|w| w[1].1 < w[0].1) else {
+        return Ok(None);
+    };
+    let place = |ix: &Indexed<'_>, i: u32| Place {
+        index: u64::from(i),
+        offset: ix.raw(i as usize).1,
+    };
+    let (x, y) = w[1];
+    let (prev, _) = w[0];
+    Ok(Some(Reordered {
+        key: maker.shown(ia.raw(x as usize).0, u64::from(x)),
+        a: place(ia, x),
+        b: place(ib, y),
+        before: maker.shown(ia.raw(prev as usize).0, u64::from(prev)),
+    }))
+}
+
+fn key_maker<'a>(s: &Side<'a>, parts: &[Part], family: Family, key: Key) -> KeyMaker<'a> {
+    KeyMaker {
+        parts: parts.to_vec(),
+        list: s.list,
+        nme: (family == Family::Nme && key == Key::Address)
+            .then(|| s.netpo.map(NmeResolver::new))
+            .flatten(),
+    }
+}
+
+fn changed<F: Format>(
+    ia: &Indexed<'_>,
+    x: usize,
+    ib: &Indexed<'_>,
+    y: usize,
+    maker: &KeyMaker<'_>,
+) -> Result<Changed> {
+    let (ra, raw_a, pa) = ia.decode::<F>(x)?;
+    let (rb, raw_b, pb) = ib.decode::<F>(y)?;
+    let fields = field_changes(&ra, raw_a, pa.offset, &rb, raw_b, pb.offset);
+    let mut transaction = Vec::new();
+    if ia.kind.is_queue() {
+        let text = |raw: &'_ [u8]| -> Vec<u8> {
+            raw.get(crate::queue::TEXT_OFFSET..raw.len().saturating_sub(1))
+                .unwrap_or(&[])
+                .to_vec()
+        };
+        let (ta, tb) = (text(raw_a), text(raw_b));
+        if ta != tb {
+            transaction = transaction_changes(&ta, &tb);
+        }
+    }
+    Ok(Changed {
+        key: maker.shown(raw_a, pa.index),
+        a: pa,
+        b: pb,
+        fields,
+        transaction,
+    })
+}
+
+fn notes(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Vec<String> {
+    let mut notes = Vec::new();
+    if a.kind != b.kind {
+        notes.push(format!(
+            "{} and {} share one record layout; compared record by record",
+            a.kind, b.kind
+        ));
+    }
+    match (family, key) {
+        (Family::Nme, Key::Name) => notes.push(
+            "NME records hold no addresses (KB Q107767): entries matched by friendly name, \
+             letter case ignored"
+                .into(),
+        ),
+        (Family::Nme, Key::Address) => notes.push(
+            "external entries matched by the address of the NETPO.GLB record they point to; \
+             local users and groups, which have no address in the NME file, by friendly name"
+                .into(),
+        ),
+        (Family::Usr, Key::Address) if a.list.is_none() || b.list.is_none() => notes.push(
+            "the USR file's postoffice is unknown (it does not sit in a postoffice directory): \
+             entries matched by mailbox name"
+                .into(),
+        ),
+        (Family::Usr | Family::Netpo, Key::Address) => {
+            notes.push("entries matched by address, letter case ignored".into())
+        }
+        (Family::SrvConf, Key::Name) => {
+            notes.push("requestor records matched by requestor name, letter case ignored".into())
+        }
+        _ => {}
+    }
+    notes
+}
+
+/// Compares two files of one family, picking the family's format.
+pub fn diff(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
+    crate::with_format!(a.kind.family(), |F| diff_with::<F>(a, b, key), else unreachable!())
+}
+
+#[cfg(test)]
+mod tests;
