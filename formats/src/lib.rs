@@ -12,6 +12,7 @@
 pub mod check;
 pub mod checksum;
 pub mod codepage;
+pub mod compare;
 pub mod diff;
 pub mod dispatch;
 pub mod dssched;

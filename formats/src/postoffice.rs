@@ -353,6 +353,24 @@ impl Postoffice {
         Ok(po)
     }
 
+    /// The postoffice directory a file sits in (`<po>/<GLB|NME|USR|XTN>/<file>`),
+    /// if it sits in one that can be opened.
+    pub fn around(path: &Path) -> Option<Postoffice> {
+        let folder = path.parent()?;
+        let name = folder.file_name()?.to_str()?;
+        if !Folder::ALL
+            .iter()
+            .any(|f| f.name().eq_ignore_ascii_case(name))
+        {
+            return None;
+        }
+        let root = match folder.parent() {
+            Some(r) if !r.as_os_str().is_empty() => r,
+            _ => Path::new("."),
+        };
+        Postoffice::open(root).ok()
+    }
+
     /// The file `name` in `folder`, matched without regard to letter case.
     pub fn find(&self, folder: Folder, name: &str) -> Option<&PoFile> {
         self.files

@@ -25,23 +25,6 @@ use glb_formats::xtn::{Xtn, XtnRecord};
 use super::{visible, Painter};
 use crate::output::CliError;
 
-/// The postoffice directory `path` sits in (`<po>/<GLB|NME|USR|XTN>/<file>`), if any.
-pub fn postoffice_of(path: &Path) -> Option<Postoffice> {
-    let folder = path.parent()?;
-    let name = folder.file_name()?.to_str()?;
-    if !Folder::ALL
-        .iter()
-        .any(|f| f.name().eq_ignore_ascii_case(name))
-    {
-        return None;
-    }
-    let root = match folder.parent() {
-        Some(r) if !r.as_os_str().is_empty() => r,
-        _ => Path::new("."),
-    };
-    Postoffice::open(root).ok()
-}
-
 /// What a list view knows besides the records.
 pub struct ListContext {
     /// Colours.
@@ -64,7 +47,7 @@ impl ListContext {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            po: postoffice_of(path),
+            po: Postoffice::around(path),
         }
     }
 

@@ -1,0 +1,1158 @@
+//! Server versus requestor: what the Dir-Sync server believes each
+//! postoffice's address list holds, against what a requestor holds.
+//!
+//! Spec: `docs/diff.md`. The server's view ([`ServerView`]) is a replay
+//! ([`crate::replay`]) of its MSTTRANS.GLB in sync order, or of a RESYNC.GLB
+//! (its header transaction skipped): `R` empties a list, `A` adds, `D`
+//! deletes, `M` modifies (KB Q96060, Q96001, Q159308). The requestor's view
+//! ([`RequestorView`]) is its postoffice directory: each `USR\<hexid>.USR`
+//! named `NETWORK/POSTOFFICE` through NETWORK.GLB and XTN
+//! ([`crate::postoffice`]), deleted USR records left out (and counted), and
+//! the gateway name lists `NME\<TYPE>.NME`, which hold names only.
+//! [`compare`] pairs the lists and their entries through ordered maps
+//! (O(n log n)), and [`PostofficeDiff::cause_and_remedy`] names the likely
+//! cause and the documented remedy.
+//!
+//! The requestor's own postoffice is not compared: Import ignores
+//! transactions for it (`[ 66] Local postoffice transaction ignored`,
+//! KB Q96003).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::codepage;
+use crate::error::{Error, Result};
+use crate::format::{Document, Format, ReadOptions, Reader};
+use crate::import::{Address, AddressType};
+use crate::kind::FileKind;
+use crate::messages;
+use crate::nme::{entry_type, Nme};
+use crate::postoffice::{Folder, ListName, Postoffice};
+use crate::queue::{Payload, Queue, ResyncHeader};
+use crate::replay::{self, Directory, Event};
+use crate::reqconf::ReqConfFile;
+use crate::usr::Usr;
+
+// ---------------------------------------------------------------------------
+// The server's view
+// ---------------------------------------------------------------------------
+
+/// The address lists the server believes each postoffice and gateway has.
+#[derive(Debug, Clone)]
+pub struct ServerView {
+    /// The queue replayed (MSTTRANS.GLB or RESYNC.GLB).
+    pub kind: FileKind,
+    /// Where it came from, as given.
+    pub source: String,
+    /// The lists, keyed `PCM:NET/PO`, `PROFS:GW/NODE`, `SMTP:`.
+    pub directory: Directory,
+    /// Records replayed (RESYNC header excluded).
+    pub transactions: u64,
+    /// Lowest and highest sync number replayed.
+    pub syncs: Option<(u32, u32)>,
+    /// A RESYNC.GLB's header numbers.
+    pub resync: Option<ResyncHeader>,
+}
+
+impl ServerView {
+    /// Replays a queue file held in memory, in sync order (records with
+    /// equal numbers in file order).
+    pub fn from_queue(bytes: &[u8], kind: FileKind, source: &str) -> Result<ServerView> {
+        if !kind.is_queue() {
+            return Err(Error::Diff {
+                message: format!(
+                    "{source}: the server's view is replayed from a transaction queue \
+                     (MSTTRANS.GLB or RESYNC.GLB), not {kind}"
+                ),
+            });
+        }
+        let mut reader = Reader::<Queue, _>::new(
+            bytes,
+            kind,
+            Some(bytes.len() as u64),
+            ReadOptions::default(),
+        )?;
+        // (sync, offset, len): the index is all that is kept besides the bytes.
+        let mut index: Vec<(u32, usize, usize)> = Vec::new();
+        let mut resync = None;
+        while let Some(r) = reader.next_record()? {
+            if let Some(h) = r.record.resync_header_numbers() {
+                resync.get_or_insert(h);
+                continue;
+            }
+            index.push((r.record.sync, r.offset as usize, r.raw.len()));
+        }
+        // Stable: equal sync numbers keep their file order.
+        if !index.windows(2).all(|w| w[0].0 <= w[1].0) {
+            index.sort_by_key(|e| e.0);
+        }
+        let mut directory = Directory::new();
+        let mut record = crate::queue::QueueRecord::default();
+        for &(sync, off, len) in &index {
+            let raw = &bytes[off..off + len];
+            Queue::decode_record(raw, &mut record).map_err(|f| f.at(kind, off as u64, None))?;
+            if let Payload::Transaction(t) = record.payload() {
+                directory.apply(sync, &t);
+            }
+        }
+        Ok(ServerView {
+            kind,
+            source: source.to_string(),
+            directory,
+            transactions: index.len() as u64,
+            syncs: index.first().zip(index.last()).map(|(f, l)| (f.0, l.0)),
+            resync,
+        })
+    }
+
+    /// Reads and replays a queue file; its kind from its name (MSTTRANS.GLB
+    /// when the name does not say).
+    pub fn open(path: &Path) -> Result<ServerView> {
+        let bytes = read(path)?;
+        let kind = file_kind(path)
+            .filter(|k| k.is_queue())
+            .unwrap_or(FileKind::Msttrans);
+        ServerView::from_queue(&bytes, kind, &path.display().to_string())
+    }
+
+    /// The server postoffice's `GLB\MSTTRANS.GLB` (or, without one, its
+    /// `GLB\RESYNC.GLB`).
+    pub fn open_postoffice(dir: &Path) -> Result<ServerView> {
+        let po = Postoffice::open(dir)?;
+        let file = po
+            .find(Folder::Glb, "MSTTRANS.GLB")
+            .or_else(|| po.find(Folder::Glb, "RESYNC.GLB"))
+            .ok_or_else(|| Error::Diff {
+                message: format!(
+                    "{}: no GLB/MSTTRANS.GLB (or RESYNC.GLB): is this the Dir-Sync server's postoffice?",
+                    dir.display()
+                ),
+            })?;
+        ServerView::open(&file.path)
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+}
+
+fn file_kind(path: &Path) -> Option<FileKind> {
+    FileKind::from_file_name(&path.file_name()?.to_string_lossy())
+}
+
+// ---------------------------------------------------------------------------
+// The requestor's view
+// ---------------------------------------------------------------------------
+
+/// How the entries of a list are matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Matching {
+    /// By address (USR entries: the list's `NET/PO` and the mailbox).
+    Address,
+    /// By friendly name only (NME files hold no addresses).
+    Name,
+}
+
+/// One entry of a requestor's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestorEntry {
+    /// The friendly name, raw code-page bytes.
+    pub alias: Vec<u8>,
+    /// For a USR entry: the mailbox name.
+    pub mailbox: Option<Vec<u8>>,
+    /// Zero-based record index in its file.
+    pub record: u64,
+}
+
+/// One address list the requestor holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestorList {
+    /// What it is: `NETWORK/POSTOFFICE` for a USR file, `TYPE:` for a gateway list.
+    pub name: ListName,
+    /// The file.
+    pub file: PathBuf,
+    /// How its entries are matched.
+    pub matching: Matching,
+    /// Its active entries, in file order.
+    pub entries: Vec<RequestorEntry>,
+    /// Deleted records left out.
+    pub deleted: u64,
+}
+
+/// How the requestor's own postoffice was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalSource {
+    /// Given by the caller (`--local`).
+    Given,
+    /// From the requestor's REQCONF.GLB (reconstructed field, docs/formats/reqconf.md).
+    Reqconf,
+    /// Inferred: the server's list of that postoffice holds the requestor's
+    /// own local users (its POL).
+    InferredFromPol,
+}
+
+/// The requestor's own postoffice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalPostoffice {
+    /// `NETWORK/POSTOFFICE`.
+    pub name: String,
+    /// Where that came from.
+    pub source: LocalSource,
+}
+
+/// What the requestor view covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// A whole postoffice directory.
+    Postoffice,
+    /// One list file.
+    List,
+    /// A GAL.NME: every name of every list, by friendly name.
+    Gal,
+}
+
+/// The address lists a requestor holds.
+#[derive(Debug, Clone)]
+pub struct RequestorView {
+    /// The directory or file read.
+    pub source: PathBuf,
+    /// What it covers.
+    pub scope: Scope,
+    /// Its own postoffice, when known.
+    pub local: Option<LocalPostoffice>,
+    /// The address types it requests (REQCONF Types), when known and not empty.
+    pub types: Option<Vec<String>>,
+    /// Its lists.
+    pub lists: Vec<RequestorList>,
+    /// Friendly names of its local users (POL entries of type 1), folded,
+    /// to recognise its own postoffice among the server's lists.
+    pub local_users: Vec<Vec<u8>>,
+    /// Lists not compared and why, and other remarks.
+    pub notes: Vec<String>,
+}
+
+fn fold(b: &[u8]) -> Vec<u8> {
+    b.iter().map(u8::to_ascii_uppercase).collect()
+}
+
+/// Calls `f` with each record of a list file held in memory.
+fn each_record<F: Format>(
+    path: &Path,
+    bytes: &[u8],
+    kind: FileKind,
+    mut f: impl FnMut(u64, &F::Record),
+) -> Result<()> {
+    let mut reader = Reader::<F, _>::new(
+        bytes,
+        kind,
+        Some(bytes.len() as u64),
+        ReadOptions::default(),
+    )
+    .map_err(|e| in_file(path, e))?;
+    while let Some(r) = reader.next_record().map_err(|e| in_file(path, e))? {
+        f(r.index, r.record);
+    }
+    Ok(())
+}
+
+fn usr_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> {
+    let (mut entries, mut deleted) = (Vec::new(), 0);
+    each_record::<Usr>(path, bytes, FileKind::Usr, |record, r| {
+        if r.is_deleted() {
+            deleted += 1;
+        } else {
+            entries.push(RequestorEntry {
+                alias: r.name.bytes().to_vec(),
+                mailbox: Some(r.mailbox.bytes().to_vec()),
+                record,
+            });
+        }
+    })?;
+    Ok(RequestorList {
+        name,
+        file: path.to_path_buf(),
+        matching: Matching::Address,
+        entries,
+        deleted,
+    })
+}
+
+fn nme_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> {
+    let mut entries = Vec::new();
+    each_record::<Nme>(path, bytes, FileKind::Nme, |record, r| {
+        entries.push(RequestorEntry {
+            alias: r.name.bytes().to_vec(),
+            mailbox: None,
+            record,
+        })
+    })?;
+    Ok(RequestorList {
+        name,
+        file: path.to_path_buf(),
+        matching: Matching::Name,
+        entries,
+        deleted: 0,
+    })
+}
+
+fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Diff { message } => Error::Diff {
+            message: format!("{}: {message}", path.display()),
+        },
+        Error::Io { context, source } => Error::Io {
+            context: format!("{}: {context}", path.display()),
+            source,
+        },
+        other => Error::Diff {
+            message: format!("{}: {other}", path.display()),
+        },
+    }
+}
+
+/// The local users' names in a POL, folded and sorted.
+fn pol_users(path: &Path) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    each_record::<Nme>(path, &read(path)?, FileKind::Nme, |_, r| {
+        if r.entry_type == entry_type::LOCAL_USER {
+            out.push(fold(r.name.bytes()));
+        }
+    })?;
+    out.sort();
+    Ok(out)
+}
+
+impl RequestorView {
+    /// Reads a requestor's postoffice directory: its USR files (named
+    /// through NETWORK.GLB and XTN), its gateway name lists, its POL's local
+    /// users, and from REQCONF.GLB its own name and the types it requests.
+    /// `local` (`NET/PO`) overrides REQCONF's name.
+    pub fn open_postoffice(dir: &Path, local: Option<&str>) -> Result<RequestorView> {
+        let po = Postoffice::open(dir)?;
+        let mut view = RequestorView {
+            source: dir.to_path_buf(),
+            scope: Scope::Postoffice,
+            local: local.map(|l| LocalPostoffice {
+                name: l.to_string(),
+                source: LocalSource::Given,
+            }),
+            types: None,
+            lists: Vec::new(),
+            local_users: Vec::new(),
+            notes: Vec::new(),
+        };
+        match po.find(Folder::Glb, "REQCONF.GLB") {
+            Some(f) => {
+                let bytes = read(&f.path)?;
+                let doc = Document::<ReqConfFile>::from_bytes(
+                    &bytes,
+                    FileKind::Reqconf,
+                    ReadOptions::default(),
+                )
+                .map_err(|e| in_file(&f.path, e))?;
+                if let Some(rc) = doc.header {
+                    if view.local.is_none() {
+                        view.local = rc.local().map(|name| LocalPostoffice {
+                            name,
+                            source: LocalSource::Reqconf,
+                        });
+                    }
+                    let types = rc.types_list();
+                    if !types.is_empty() {
+                        view.types = Some(types);
+                    }
+                }
+            }
+            None => view.notes.push(
+                "no GLB/REQCONF.GLB: the requestor's own postoffice and requested types are not known from it"
+                    .into(),
+            ),
+        }
+        for l in po.address_lists() {
+            match (&l.kind, &l.name) {
+                (FileKind::Usr, ListName::Postoffice { .. }) => {
+                    let bytes = read(&l.path)?;
+                    view.lists.push(usr_list(&l.path, &bytes, l.name.clone())?);
+                }
+                (FileKind::Usr, ListName::Gateway { .. }) => {
+                    let bytes = read(&l.path)?;
+                    let mut list = usr_list(&l.path, &bytes, l.name.clone())?;
+                    list.matching = Matching::Name;
+                    view.lists.push(list);
+                }
+                (FileKind::Nme, ListName::Gateway { .. }) => {
+                    let bytes = read(&l.path)?;
+                    view.lists.push(nme_list(&l.path, &bytes, l.name.clone())?);
+                }
+                (FileKind::Nme, ListName::Pol) => view.local_users = pol_users(&l.path)?,
+                (FileKind::Usr, ListName::Unresolved { .. } | ListName::Unknown { .. }) => {
+                    view.notes.push(format!(
+                        "{}: not compared: no NETWORK.GLB or XTN record names it ({})",
+                        l.path.display(),
+                        l.name
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(view)
+    }
+
+    /// One requestor list file: a USR file (named through the postoffice
+    /// directory around it, else by `list`, `NET/PO`), or an NME file (a
+    /// gateway list `<TYPE>.NME`, a GAL, or any other list named by `list`),
+    /// compared by friendly name.
+    pub fn open_file(path: &Path, list: Option<&str>) -> Result<RequestorView> {
+        let kind = file_kind(path);
+        let bytes = read(path)?;
+        let around = Postoffice::around(path);
+        let listed = around.as_ref().and_then(|po| {
+            po.address_lists()
+                .iter()
+                .find(|l| l.path.file_name() == path.file_name())
+                .map(|l| l.name.clone())
+        });
+        let given = list.map(list_name);
+        let mut view = RequestorView {
+            source: path.to_path_buf(),
+            scope: Scope::List,
+            local: None,
+            types: None,
+            lists: Vec::new(),
+            local_users: Vec::new(),
+            notes: Vec::new(),
+        };
+        match kind {
+            Some(FileKind::Usr) => {
+                let name = given.or(listed).ok_or_else(|| Error::Diff {
+                    message: format!(
+                        "{}: a USR file does not say whose list it is; name it with --postoffice NET/PO \
+                         (or give the file inside its postoffice directory)",
+                        path.display()
+                    ),
+                })?;
+                view.lists.push(usr_list(path, &bytes, name)?);
+            }
+            Some(FileKind::Nme) => {
+                let name = match (given, listed) {
+                    (Some(g), _) => g,
+                    (None, Some(ListName::Gal)) => ListName::Gal,
+                    (None, Some(n @ ListName::Gateway { .. })) => n,
+                    (None, _) => {
+                        let stem = path
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().to_ascii_uppercase())
+                            .unwrap_or_default();
+                        match stem.as_str() {
+                            "GAL" => ListName::Gal,
+                            "ADMIN" | "ADMINSHD" => {
+                                return Err(Error::Diff {
+                                    message: format!(
+                                        "{}: the POL mixes local users and external names; say which \
+                                         server list to compare it with (--postoffice NET/PO)",
+                                        path.display()
+                                    ),
+                                })
+                            }
+                            _ if crate::hexid::Hexid::from_file_name(&stem).is_none() => {
+                                ListName::Gateway { name: stem }
+                            }
+                            _ => {
+                                return Err(Error::Diff {
+                                    message: format!(
+                                        "{}: a personal address list; say which server list to compare \
+                                         it with (--postoffice NET/PO)",
+                                        path.display()
+                                    ),
+                                })
+                            }
+                        }
+                    }
+                };
+                if name == ListName::Gal {
+                    view.scope = Scope::Gal;
+                }
+                view.lists.push(nme_list(path, &bytes, name)?);
+                view.notes.push(
+                    "NME records hold no addresses (KB Q107767): names compared by friendly name only"
+                        .into(),
+                );
+            }
+            _ => {
+                return Err(Error::Diff {
+                    message: format!(
+                        "{}: compare a requestor's postoffice directory, a USR file or an NME file",
+                        path.display()
+                    ),
+                })
+            }
+        }
+        Ok(view)
+    }
+}
+
+/// A `NET/PO` (or `TYPE:NET/PO`, or `TYPE:`) given by the user, as a list name.
+fn list_name(s: &str) -> ListName {
+    let body = s.split_once(':').map_or(s, |(_, b)| b);
+    match body.split_once('/') {
+        Some((n, p)) => ListName::Postoffice {
+            network: n.to_string(),
+            postoffice: p.to_string(),
+        },
+        None => ListName::Gateway {
+            name: s.trim_end_matches(':').to_string(),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The comparison
+// ---------------------------------------------------------------------------
+
+/// One name in a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// The friendly name.
+    pub name: String,
+    /// The address, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// On the server: the sync number of the transaction that last set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<u32>,
+    /// On the requestor: the record index in its file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+}
+
+/// A name both sides hold, differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangedEntry {
+    /// As the server has it.
+    pub server: Entry,
+    /// As the requestor has it.
+    pub requestor: Entry,
+    /// What differs: `name`.
+    pub fields: Vec<&'static str>,
+}
+
+/// How one list compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListStatus {
+    /// Both hold the same names.
+    Equal,
+    /// Both hold the list, with differences.
+    Differs,
+    /// The server has the list; the requestor has none.
+    MissingList,
+    /// The requestor has a list the server's transactions never mention.
+    ExtraList,
+}
+
+/// The comparison of one postoffice's (or gateway's) list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostofficeDiff {
+    /// The list's key: `PCM:NET/PO`, `SMTP:`, `GAL`.
+    pub list: String,
+    /// What it is, for people: `POLYNOMIAL/TAYLOR`, `gateway SMTP`.
+    pub name: String,
+    /// How it compares.
+    pub status: ListStatus,
+    /// How entries were matched.
+    pub matching: Matching,
+    /// The requestor's file, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requestor_file: Option<String>,
+    /// Entries the server believes the list has.
+    pub server_entries: u64,
+    /// Active entries in the requestor's list.
+    pub requestor_entries: u64,
+    /// Deleted records in the requestor's file (left out).
+    pub requestor_deleted: u64,
+    /// Names the server has and the requestor lacks.
+    pub missing: Vec<Entry>,
+    /// Names the requestor has and the server does not.
+    pub extra: Vec<Entry>,
+    /// Names both have, differently.
+    pub changed: Vec<ChangedEntry>,
+}
+
+/// The likely cause of a difference and the documented remedy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Advice {
+    /// What probably happened.
+    pub cause: String,
+    /// What to do.
+    pub remedy: String,
+}
+
+/// The remedy for names a requestor lacks or keeps wrongly.
+pub const IMPORT_REMEDY: &str = "request a full import on the requestor (ADMIN: Config, Dir-Sync, \
+    Requestor, Import): at the next cycle the server sends its complete address lists and the \
+    requestor's lists are rebuilt from them (KB Q105125, Q99961); or create RESYNC.GLB on the \
+    server (IMPORT -S), copy it to the requestor postoffice and let IMPORT -Q process it \
+    (KB Q119449, Q105125)";
+
+/// The remedy for a list the server does not know.
+pub const EXPORT_REMEDY: &str = "if that postoffice takes part in Dir-Sync, have it send its \
+    complete list to the server (on it, ADMIN: Config, Dir-Sync, Requestor, Export, KB Q108067); \
+    a list the server never sends is dropped by the requestor's next full import (KB Q105125)";
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl PostofficeDiff {
+    /// True when both sides hold the same names.
+    pub fn is_equal(&self) -> bool {
+        self.status == ListStatus::Equal
+    }
+
+    /// The likely cause and the documented remedy; `None` when equal.
+    pub fn cause_and_remedy(&self) -> Option<Advice> {
+        let what = &self.name;
+        match self.status {
+            ListStatus::Equal => None,
+            ListStatus::MissingList => Some(Advice {
+                cause: format!(
+                    "the requestor has no list for {what}: it never received that list from the \
+                     server (or lost its file)"
+                ),
+                remedy: IMPORT_REMEDY.into(),
+            }),
+            ListStatus::ExtraList => Some(Advice {
+                cause: format!(
+                    "the requestor holds a list for {what}, which the server's transactions never \
+                     mention: it was defined locally (External-Admin), or the server no longer has it"
+                ),
+                remedy: EXPORT_REMEDY.into(),
+            }),
+            ListStatus::Differs => {
+                let mut causes = Vec::new();
+                if !self.missing.is_empty() {
+                    causes.push(format!(
+                        "{} the server has did not reach the requestor (updates it never applied)",
+                        count(self.missing.len(), "name", "names")
+                    ));
+                }
+                if !self.extra.is_empty() {
+                    causes.push(format!(
+                        "the requestor keeps {} the server does not have: deletions it never \
+                         applied, or names added locally with External-Admin, which a full import \
+                         removes (KB Q105125)",
+                        count(self.extra.len(), "name", "names")
+                    ));
+                }
+                if !self.changed.is_empty() {
+                    causes.push(format!(
+                        "{} differently: modifications (M) it never applied",
+                        count(self.changed.len(), "name is held", "names are held")
+                    ));
+                }
+                Some(Advice {
+                    cause: causes.join("; "),
+                    remedy: IMPORT_REMEDY.into(),
+                })
+            }
+        }
+    }
+}
+
+/// A server list left out of the comparison, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Excluded {
+    /// The list's key.
+    pub list: String,
+    /// Why it was not compared.
+    pub reason: String,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Every list compared, in key order (equal ones included).
+    pub lists: Vec<PostofficeDiff>,
+    /// Server lists not compared.
+    pub excluded: Vec<Excluded>,
+    /// The requestor's own postoffice, when known.
+    pub local: Option<LocalPostoffice>,
+    /// What the reader should know about how the sides were read.
+    pub notes: Vec<String>,
+    /// Anomalies in the server's own transactions (Import messages 27, 29).
+    pub server_events: Vec<Event>,
+}
+
+impl Comparison {
+    /// True when no compared list differs.
+    pub fn is_equal(&self) -> bool {
+        self.lists.iter().all(PostofficeDiff::is_equal)
+    }
+
+    /// The lists that differ.
+    pub fn differing(&self) -> impl Iterator<Item = &PostofficeDiff> {
+        self.lists.iter().filter(|l| !l.is_equal())
+    }
+
+    /// Missing, extra and changed names over all lists.
+    pub fn totals(&self) -> (usize, usize, usize) {
+        self.lists.iter().fold((0, 0, 0), |t, l| {
+            (
+                t.0 + l.missing.len(),
+                t.1 + l.extra.len(),
+                t.2 + l.changed.len(),
+            )
+        })
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    codepage::active().decode(b)
+}
+
+/// `TYPE` and `NET/PO` of a list key (`PCM:NET/PO` → (`PCM`, `NET/PO`)).
+fn split_key(key: &[u8]) -> (&[u8], &[u8]) {
+    match key.iter().position(|&b| b == b':') {
+        Some(i) => (&key[..i], &key[i + 1..]),
+        None => (key, &[]),
+    }
+}
+
+fn is_elemental(ty: &[u8]) -> bool {
+    AddressType::from_name(ty).is_elemental()
+}
+
+/// A list's name for people.
+fn display_name(key: &[u8]) -> String {
+    let (ty, body) = split_key(key);
+    if key == b"GAL" {
+        "GAL".into()
+    } else if is_elemental(ty) && !body.is_empty() {
+        if ty.eq_ignore_ascii_case(b"PCM") {
+            text(body)
+        } else {
+            format!("{} {}", text(ty), text(body))
+        }
+    } else {
+        format!("gateway {}", text(ty))
+    }
+}
+
+/// The list key a requestor list answers to, and its `NET/PO` when it has one.
+fn requestor_key(l: &RequestorList) -> Vec<u8> {
+    match &l.name {
+        ListName::Postoffice {
+            network,
+            postoffice,
+        } => fold(format!("PCM:{network}/{postoffice}").as_bytes()),
+        ListName::Gateway { name } => fold(format!("{name}:").as_bytes()),
+        ListName::Gal => b"GAL".to_vec(),
+        other => fold(other.to_string().as_bytes()),
+    }
+}
+
+impl ServerView {
+    /// The key of the list of postoffice (or gateway node) `net_po`
+    /// (`NET/PO`, folded) under any 10/10/10 type, PCM first.
+    fn list_at(&self, net_po: &[u8]) -> Option<Vec<u8>> {
+        self.directory
+            .lists
+            .keys()
+            .filter(|k| {
+                let (ty, b) = split_key(k);
+                is_elemental(ty) && b == net_po
+            })
+            .min_by_key(|k| !k.starts_with(b"PCM:"))
+            .cloned()
+    }
+}
+
+/// True when `filter` (`NET/PO`, `TYPE:NET/PO`, `TYPE:` or `TYPE`) selects list `key`.
+fn selected(key: &[u8], filter: &str) -> bool {
+    let f = fold(filter.as_bytes());
+    let (ty, body) = split_key(key);
+    if f.contains(&b':') {
+        let (fty, fbody) = split_key(&f);
+        fty == ty && (fbody.is_empty() || fbody == body)
+    } else {
+        f == body || (body.is_empty() && f == ty)
+    }
+}
+
+/// Keyed entries of one side of one list: (key, entry).
+type Keyed = BTreeMap<Vec<u8>, (Vec<u8>, Entry)>;
+
+/// Keys entries by name: folded name, a 0 byte, the occurrence number.
+fn by_name<'a>(items: impl Iterator<Item = (&'a [u8], Entry)>) -> Keyed {
+    let mut seen: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
+    let mut out = Keyed::new();
+    for (alias, entry) in items {
+        let f = fold(alias);
+        let n = seen.entry(f.clone()).or_insert(0);
+        let mut k = f;
+        k.push(0);
+        k.extend_from_slice(&n.to_be_bytes());
+        *n += 1;
+        out.insert(k, (alias.to_vec(), entry));
+    }
+    out
+}
+
+fn server_entries<'a>(
+    lists: impl Iterator<Item = &'a BTreeMap<Vec<u8>, replay::Entry>>,
+    matching: Matching,
+) -> Keyed {
+    let entries = lists.flat_map(|l| l.iter()).map(|(k, e)| {
+        (
+            k,
+            e.alias.as_slice(),
+            Entry {
+                name: text(&e.alias),
+                address: Some(text(&e.address)),
+                sync: Some(e.sync),
+                record: None,
+            },
+        )
+    });
+    match matching {
+        Matching::Address => entries
+            .map(|(k, alias, e)| (k.clone(), (alias.to_vec(), e)))
+            .collect(),
+        Matching::Name => by_name(entries.map(|(_, a, e)| (a, e))),
+    }
+}
+
+fn requestor_entries(l: &RequestorList, ty: &[u8], matching: Matching) -> Keyed {
+    let net_po = match &l.name {
+        ListName::Postoffice {
+            network,
+            postoffice,
+        } => codepage::active()
+            .encode(&format!("{network}/{postoffice}"))
+            .ok(),
+        _ => None,
+    };
+    let entries = l.entries.iter().map(|e| {
+        let address = match (&net_po, &e.mailbox) {
+            (Some(np), Some(m)) => Some([ty, b":", np, b"/", m].concat()),
+            _ => None,
+        };
+        (
+            e,
+            address.clone(),
+            Entry {
+                name: text(&e.alias),
+                address: address.map(|a| text(&a)),
+                sync: None,
+                record: Some(e.record),
+            },
+        )
+    });
+    match matching {
+        Matching::Address => entries
+            .filter_map(|(e, a, entry)| {
+                let key = Address::parse(a.as_deref()?).key();
+                Some((key, (e.alias.clone(), entry)))
+            })
+            .collect(),
+        Matching::Name => by_name(entries.map(|(e, _, entry)| (e.alias.as_slice(), entry))),
+    }
+}
+
+/// Merges two keyed sides into missing, extra and changed.
+fn merge(server: Keyed, requestor: Keyed, d: &mut PostofficeDiff) {
+    let mut r = requestor.into_iter().peekable();
+    for (k, (alias, entry)) in server {
+        while let Some((rk, _)) = r.peek() {
+            if *rk >= k {
+                break;
+            }
+            let (_, (_, e)) = r.next().expect("peeked");
+            d.extra.push(e);
+        }
+        match r.peek() {
+            Some((rk, _)) if *rk == k => {
+                let (_, (ralias, re)) = r.next().expect("peeked");
+                if ralias != alias {
+                    d.changed.push(ChangedEntry {
+                        server: entry,
+                        requestor: re,
+                        fields: vec!["name"],
+                    });
+                }
+            }
+            _ => d.missing.push(entry),
+        }
+    }
+    d.extra.extend(r.map(|(_, (_, e))| e));
+}
+
+fn new_diff(key: &[u8], matching: Matching) -> PostofficeDiff {
+    PostofficeDiff {
+        list: text(key),
+        name: display_name(key),
+        status: ListStatus::Equal,
+        matching,
+        requestor_file: None,
+        server_entries: 0,
+        requestor_entries: 0,
+        requestor_deleted: 0,
+        missing: Vec::new(),
+        extra: Vec::new(),
+        changed: Vec::new(),
+    }
+}
+
+fn finish(mut d: PostofficeDiff) -> PostofficeDiff {
+    if d.status == ListStatus::Equal
+        && !(d.missing.is_empty() && d.extra.is_empty() && d.changed.is_empty())
+    {
+        d.status = ListStatus::Differs;
+    }
+    d
+}
+
+/// The server list the requestor's own postoffice is, and how it was found.
+fn own_list(
+    server: &ServerView,
+    requestor: &RequestorView,
+    paired: &BTreeMap<Vec<u8>, usize>,
+) -> Option<(Vec<u8>, LocalPostoffice)> {
+    if let Some(l) = &requestor.local {
+        let body = fold(
+            codepage::active()
+                .encode(&l.name)
+                .unwrap_or_default()
+                .as_slice(),
+        );
+        let key = server
+            .list_at(&body)
+            .unwrap_or_else(|| [b"PCM:", body.as_slice()].concat());
+        return Some((key, l.clone()));
+    }
+    if requestor.scope != Scope::Postoffice || requestor.local_users.is_empty() {
+        return None;
+    }
+    // The PCM list the requestor has no file for whose names are most often
+    // the requestor's own local users (at least half of them).
+    let mut best: Option<(usize, &Vec<u8>)> = None;
+    for (k, entries) in &server.directory.lists {
+        let (ty, body) = split_key(k);
+        if !ty.eq_ignore_ascii_case(b"PCM") || body.is_empty() || paired.contains_key(k) {
+            continue;
+        }
+        let hits = entries
+            .values()
+            .filter(|e| requestor.local_users.binary_search(&fold(&e.alias)).is_ok())
+            .count();
+        if hits > 0 && hits * 2 >= entries.len() && best.is_none_or(|(h, _)| hits > h) {
+            best = Some((hits, k));
+        }
+    }
+    best.map(|(_, k)| {
+        (
+            k.clone(),
+            LocalPostoffice {
+                name: text(split_key(k).1),
+                source: LocalSource::InferredFromPol,
+            },
+        )
+    })
+}
+
+/// Compares what the server believes each list holds with what the
+/// requestor holds. `filter` (`NET/PO`, `TYPE:NET/PO` or `TYPE:`) limits the
+/// comparison to the lists it names.
+pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&str>) -> Comparison {
+    let mut cmp = Comparison {
+        lists: Vec::new(),
+        excluded: Vec::new(),
+        local: None,
+        notes: requestor.notes.clone(),
+        server_events: server.directory.events.clone(),
+    };
+    if server.kind == FileKind::Msttrans {
+        if let Some((first, _)) = server.syncs.filter(|s| s.0 > 1) {
+            cmp.notes.push(format!(
+                "MSTTRANS.GLB starts at sync {first}: older transactions were purged (Keep Updates, \
+                 KB Q96060, Q108067), so lists exported before then may be missing from the server's \
+                 view; a RESYNC.GLB (IMPORT -S) holds the server's complete lists"
+            ));
+        }
+    }
+    if requestor.scope == Scope::Gal {
+        compare_gal(server, requestor, filter, &mut cmp);
+        return cmp;
+    }
+    // Pair each requestor list with a server list: by key, or for a USR file
+    // by NET/PO under any 10/10/10 type (a PROFS node's list is a USR file too).
+    let mut paired: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+    let mut unpaired: Vec<usize> = Vec::new();
+    for (i, l) in requestor.lists.iter().enumerate() {
+        let rk = requestor_key(l);
+        let key = if server.directory.lists.contains_key(&rk) {
+            Some(rk.clone())
+        } else if l.matching == Matching::Address {
+            server.list_at(split_key(&rk).1)
+        } else {
+            None
+        };
+        match key {
+            Some(k) if !paired.contains_key(&k) => {
+                paired.insert(k, i);
+            }
+            _ => unpaired.push(i),
+        }
+    }
+    let own = own_list(server, requestor, &paired);
+    if let Some((key, local)) = &own {
+        cmp.excluded.push(Excluded {
+            list: text(key),
+            reason: format!(
+                "the requestor's own postoffice: Import ignores transactions for it ({}, KB Q96003)",
+                messages::bracketed(66)
+            ),
+        });
+        cmp.local = Some(local.clone());
+    } else if requestor.scope == Scope::Postoffice {
+        cmp.notes.push(
+            "the requestor's own postoffice is not known (no REQCONF.GLB naming it, no --local, and \
+             no server list holds its local users): a list missing entirely may be its own"
+                .into(),
+        );
+    }
+    let wanted = |key: &[u8]| -> Option<String> {
+        let (ty, _) = split_key(key);
+        let types = requestor.types.as_ref()?;
+        (!types.iter().any(|t| t.as_bytes().eq_ignore_ascii_case(ty))).then(|| {
+            format!(
+                "the requestor does not request {} addresses (its REQCONF Types: {})",
+                text(ty),
+                types.join("|")
+            )
+        })
+    };
+    for (key, entries) in &server.directory.lists {
+        if filter.is_some_and(|f| !selected(key, f)) {
+            continue;
+        }
+        if own.as_ref().is_some_and(|(k, _)| k == key) {
+            continue;
+        }
+        let req = paired.get(key).map(|&i| &requestor.lists[i]);
+        if requestor.scope == Scope::List && req.is_none() {
+            continue;
+        }
+        if let Some(reason) = wanted(key) {
+            cmp.excluded.push(Excluded {
+                list: text(key),
+                reason,
+            });
+            continue;
+        }
+        let matching = req.map_or_else(
+            || {
+                if is_elemental(split_key(key).0) {
+                    Matching::Address
+                } else {
+                    Matching::Name
+                }
+            },
+            |l| l.matching,
+        );
+        let mut d = new_diff(key, matching);
+        d.server_entries = entries.len() as u64;
+        let s = server_entries(std::iter::once(entries), matching);
+        match req {
+            Some(l) => {
+                d.requestor_file = Some(l.file.display().to_string());
+                d.requestor_entries = l.entries.len() as u64;
+                d.requestor_deleted = l.deleted;
+                let r = requestor_entries(l, split_key(key).0, matching);
+                merge(s, r, &mut d);
+            }
+            None if entries.is_empty() => {}
+            None => {
+                d.status = ListStatus::MissingList;
+                d.missing = s.into_values().map(|(_, e)| e).collect();
+            }
+        }
+        cmp.lists.push(finish(d));
+    }
+    for i in unpaired {
+        let l = &requestor.lists[i];
+        let key = requestor_key(l);
+        if filter.is_some_and(|f| !selected(&key, f)) {
+            continue;
+        }
+        let mut d = new_diff(&key, l.matching);
+        d.status = ListStatus::ExtraList;
+        d.requestor_file = Some(l.file.display().to_string());
+        d.requestor_entries = l.entries.len() as u64;
+        d.requestor_deleted = l.deleted;
+        let ty = if l.matching == Matching::Address {
+            &b"PCM"[..]
+        } else {
+            split_key(&key).0
+        };
+        d.extra = requestor_entries(l, ty, l.matching)
+            .into_values()
+            .map(|(_, e)| e)
+            .collect();
+        if d.extra.is_empty() {
+            d.status = ListStatus::Equal;
+        }
+        cmp.lists.push(d);
+    }
+    if requestor.scope == Scope::List && cmp.lists.is_empty() {
+        if let Some(l) = requestor.lists.first() {
+            let key = requestor_key(l);
+            let mut d = new_diff(&key, l.matching);
+            d.requestor_file = Some(l.file.display().to_string());
+            cmp.lists.push(d);
+        }
+    }
+    cmp.lists.sort_by(|a, b| a.list.cmp(&b.list));
+    cmp
+}
+
+/// A GAL against every server list (filtered), by friendly name.
+fn compare_gal(
+    server: &ServerView,
+    requestor: &RequestorView,
+    filter: Option<&str>,
+    cmp: &mut Comparison,
+) {
+    let Some(gal) = requestor.lists.first() else {
+        return;
+    };
+    let lists: Vec<_> = server
+        .directory
+        .lists
+        .iter()
+        .filter(|(k, _)| filter.is_none_or(|f| selected(k, f)))
+        .map(|(_, v)| v)
+        .collect();
+    let mut d = new_diff(b"GAL", Matching::Name);
+    d.name = "GAL (every list, by friendly name)".into();
+    d.requestor_file = Some(gal.file.display().to_string());
+    d.server_entries = lists.iter().map(|l| l.len() as u64).sum();
+    d.requestor_entries = gal.entries.len() as u64;
+    let s = server_entries(lists.into_iter(), Matching::Name);
+    let r = requestor_entries(gal, b"", Matching::Name);
+    merge(s, r, &mut d);
+    cmp.notes.push(
+        "a GAL also holds the requestor's own users and locally defined names, which the server's \
+         lists may not: names it has beyond the server's are not necessarily wrong"
+            .into(),
+    );
+    cmp.lists.push(finish(d));
+}
+
+#[cfg(test)]
+mod tests;
