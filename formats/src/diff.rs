@@ -236,14 +236,18 @@ fn serialize_role<S: Serializer>(role: &Role, s: S) -> std::result::Result<S::Ok
 }
 
 /// A run of differing bytes: where it starts in each file, and its length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ByteRange {
     /// Absolute offset in the first file.
     pub a_offset: u64,
     /// Absolute offset in the second file.
     pub b_offset: u64,
-    /// Number of bytes.
+    /// Number of bytes (the longer side's, when one side is shorter).
     pub len: u64,
+    /// The first file's bytes, as hex.
+    pub a: String,
+    /// The second file's bytes, as hex.
+    pub b: String,
 }
 
 /// One field whose bytes differ.
@@ -306,11 +310,22 @@ pub struct Place {
     pub offset: u64,
 }
 
+/// A record's key, as shown, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordKey {
+    /// The key as written in the record (numbers in decimal, TIDs in hex).
+    pub key: String,
+    /// What the key is: `sync`, `address`, `TID`, `name`, `id` or `record`
+    /// (an NME entry without an address is keyed by `name` under `--key address`).
+    pub by: &'static str,
+}
+
 /// A record found in one file only.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
-    /// Its key, as shown.
-    pub key: String,
+    /// Its key.
+    #[serde(flatten)]
+    pub key: RecordKey,
     /// Where it is.
     #[serde(flatten)]
     pub place: Place,
@@ -321,8 +336,9 @@ pub struct Item {
 /// A record present in both files with different bytes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Changed {
-    /// Its key, as shown.
-    pub key: String,
+    /// Its key.
+    #[serde(flatten)]
+    pub key: RecordKey,
     /// Where it is in the first file.
     pub a: Place,
     /// Where it is in the second file.
@@ -338,14 +354,14 @@ pub struct Changed {
 /// (in the first file's order) that comes before one it followed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reordered {
-    /// The record's key, as shown.
-    pub key: String,
+    /// The record's key.
+    pub key: RecordKey,
     /// Where it is in the first file.
     pub a: Place,
     /// Where it is in the second file.
     pub b: Place,
     /// The key of the record it followed in the first file and precedes in the second.
-    pub before: String,
+    pub before: RecordKey,
 }
 
 /// The differences between two files of one family.
@@ -528,6 +544,7 @@ fn push_text(out: &mut Vec<u8>, text: &[u8], fold: bool) {
 /// Builds keys of one side.
 struct KeyMaker<'a> {
     parts: Vec<Part>,
+    by: &'static str,
     list: Option<&'a str>,
     nme: Option<NmeResolver<'a>>,
 }
@@ -585,10 +602,17 @@ impl KeyMaker<'_> {
         }
     }
 
-    fn shown(&self, raw: &[u8], index: u64) -> String {
+    fn shown(&self, raw: &[u8], index: u64) -> RecordKey {
         let mut b = Vec::new();
         self.push(raw, index, &mut b, false);
-        codepage::active().decode(&b)
+        let by = match &self.nme {
+            Some(r) if r.target(raw).is_none() => "name",
+            _ => self.by,
+        };
+        RecordKey {
+            key: codepage::active().decode(&b),
+            by,
+        }
     }
 }
 
@@ -773,6 +797,8 @@ fn differing_runs(a: &[u8], b: &[u8], a_base: u64, b_base: u64, out: &mut Vec<By
             a_offset: a_base + start as u64,
             b_offset: b_base + start as u64,
             len: (i - start) as u64,
+            a: hex::encode(&a[start..i]),
+            b: hex::encode(&b[start..i]),
         });
     }
     if a.len() != b.len() {
@@ -780,6 +806,8 @@ fn differing_runs(a: &[u8], b: &[u8], a_base: u64, b_base: u64, out: &mut Vec<By
             a_offset: a_base + n as u64,
             b_offset: b_base + n as u64,
             len: (a.len().max(b.len()) - n) as u64,
+            a: hex::encode(&a[n..]),
+            b: hex::encode(&b[n..]),
         });
     }
 }
@@ -938,6 +966,11 @@ pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<File
         reordered: None,
         notes: notes(a, b, family, key),
     };
+    if a.bytes == b.bytes && a.list == b.list && a.netpo == b.netpo {
+        // The same bytes read the same way: every record pairs with itself.
+        diff.unchanged = diff.records_a;
+        return Ok(diff);
+    }
     if ia.header != ib.header {
         let ha = F::decode_header(ia.header).map_err(|f| f.at(a.kind, 0, None))?;
         let hb = F::decode_header(ib.header).map_err(|f| f.at(b.kind, 0, None))?;
@@ -1023,6 +1056,14 @@ fn reordered(
 fn key_maker<'a>(s: &Side<'a>, parts: &[Part], family: Family, key: Key) -> KeyMaker<'a> {
     KeyMaker {
         parts: parts.to_vec(),
+        by: match key {
+            Key::Sync => "sync",
+            Key::Address => "address",
+            Key::Tid => "TID",
+            Key::Id => "id",
+            Key::Position => "record",
+            Key::Name | Key::Auto => "name",
+        },
         list: s.list,
         nme: (family == Family::Nme && key == Key::Address)
             .then(|| s.netpo.map(NmeResolver::new))
@@ -1094,6 +1135,12 @@ fn notes(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Vec<String> {
         _ => {}
     }
     notes
+}
+
+/// Checks that one side can be read whole (its size rule, every record of a
+/// queue), so that a caller can say which file is unreadable before comparing.
+pub fn readable(side: &Side<'_>) -> Result<()> {
+    crate::with_format!(side.kind.family(), |F| Indexed::new::<F>(side).map(|_| ()), else unreachable!())
 }
 
 /// Compares two files of one family, picking the family's format.

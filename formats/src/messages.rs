@@ -48,6 +48,8 @@ const MESSAGES: &[(u16, &str, &str)] = &[
     ),
     (25, "Physical address is too long", "KB Q96001"),
     (26, "Error in physical address", "KB Q96001"),
+    (27, "Alias already exists", "KB Q96001"),
+    (29, "Alias does not exist", "KB Q96001"),
     (
         40,
         "Possible database corruption detected",
@@ -57,6 +59,7 @@ const MESSAGES: &[(u16, &str, &str)] = &[
     (46, "No fullname", "KB Q96002"),
     (47, "Transaction has no effect", "KB Q96002"),
     (48, "Expecting physical address", "KB Q96002"),
+    (66, "Local postoffice transaction ignored", "KB Q96003"),
     (
         69,
         "Alphanumeric characters only allowed in network name",

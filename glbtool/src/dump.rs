@@ -55,6 +55,11 @@ pub struct DumpArgs {
     /// Read a damaged file as far as possible and keep the rest as trailing bytes.
     #[arg(long)]
     pub salvage: bool,
+    /// For use as a git textconv driver: title the view by the file's name
+    /// alone, so that git's temporary copy and the working file agree
+    /// (`git config diff.glb.textconv "glbtool dump --textconv"`).
+    #[arg(long)]
+    pub textconv: bool,
     #[command(flatten)]
     pub show: ShowOptions,
 }
@@ -96,7 +101,11 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
     let opts = ReadOptions {
         salvage: args.salvage,
     };
-    let title = format!("{} ({})", input.path.display(), input.kind);
+    let shown = match (args.textconv, input.path.file_name()) {
+        (true, Some(name)) => Path::new(name).display(),
+        _ => input.path.display(),
+    };
+    let title = format!("{shown} ({})", input.kind);
     let input_path = input.path.clone();
     let kind = input.kind;
     let mut reader = Reader::<F, Box<dyn Read>>::new(input.reader, kind, input.size, opts)

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod build;
+mod diff;
 mod dispatch;
 mod dump;
 mod identify;
@@ -57,6 +58,10 @@ enum Command {
     /// Make RESYNC.GLB on the Dir-Sync server (as IMPORT -S), with header
     /// numbers that suit every requestor; validated before it is written.
     Resync(resync::ResyncArgs),
+    /// Compare two files of one kind record by record, or a Dir-Sync
+    /// server's view of every postoffice's list with what a requestor holds.
+    /// Exit 0 equal, 1 different, 2 trouble.
+    Diff(diff::DiffArgs),
 }
 
 /// When to colour output.
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::PatchSeq(a) => patch_seq::run(a),
         Command::Resync(a) => resync::run(a),
+        Command::Diff(a) => diff::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -45,7 +45,7 @@ fn diff_of(a: &[u8], b: &[u8], kind: FileKind, key: Key) -> FileDiff {
 }
 
 fn keys(items: &[Item]) -> Vec<&str> {
-    items.iter().map(|i| i.key.as_str()).collect()
+    items.iter().map(|i| i.key.key.as_str()).collect()
 }
 
 fn fields(c: &Changed) -> Vec<&str> {
@@ -56,7 +56,7 @@ fn fields(c: &Changed) -> Vec<&str> {
 fn changed_fields(d: &FileDiff) -> Vec<(&str, Vec<&str>)> {
     d.changed
         .iter()
-        .map(|c| (c.key.as_str(), fields(c)))
+        .map(|c| (c.key.key.as_str(), fields(c)))
         .collect()
 }
 
@@ -91,7 +91,7 @@ fn queues_pair_by_sync_and_name_the_changed_parts() {
     assert_eq!(keys(&d.removed), ["3"]);
     assert_eq!(keys(&d.added), ["4"]);
     assert_eq!(d.unchanged, 0);
-    let changed: Vec<&str> = d.changed.iter().map(|c| c.key.as_str()).collect();
+    let changed: Vec<&str> = d.changed.iter().map(|c| c.key.key.as_str()).collect();
     assert_eq!(changed, ["1", "2", "5"]);
     // Record 1: only the unknown byte, as a byte range at its absolute offset.
     assert_eq!(fields(&d.changed[0]), ["reserved"]);
@@ -100,7 +100,9 @@ fn queues_pair_by_sync_and_name_the_changed_parts() {
         [ByteRange {
             a_offset: 15,
             b_offset: 15,
-            len: 1
+            len: 1,
+            a: "00".into(),
+            b: "ab".into(),
         }]
     );
     assert!(d.changed[0].transaction.is_empty());
@@ -145,7 +147,7 @@ fn queue_records_out_of_sync_order_still_pair() {
     assert_eq!(d.unchanged, 2);
     // The same transactions in another order: a difference of order only.
     let r = d.reordered.as_ref().expect("order differs");
-    assert_eq!((r.key.as_str(), r.before.as_str()), ("1", "3"));
+    assert_eq!((r.key.key.as_str(), r.before.key.as_str()), ("1", "3"));
     assert_eq!((r.a.index, r.b.index), (1, 0));
     assert!(!d.is_equal());
     let by_position = diff_of(&a, &b, FileKind::Msttrans, Key::Position);
@@ -168,7 +170,7 @@ fn nme_by_name_ignores_case_and_reports_changed_fields() {
     assert_eq!(keys(&d.added), ["Zed"]);
     assert_eq!(d.changed.len(), 2);
     let bryan = &d.changed[0];
-    assert_eq!(bryan.key, "Bryan");
+    assert_eq!(bryan.key.key, "Bryan");
     assert_eq!(fields(bryan), ["name", "tid"]);
     let name = &bryan.fields[0];
     assert_eq!(name.a, name.b);
@@ -177,7 +179,9 @@ fn nme_by_name_ignores_case_and_reports_changed_fields() {
         [ByteRange {
             a_offset: 12,
             b_offset: 12,
-            len: 1
+            len: 1,
+            a: "00".into(),
+            b: "78".into(),
         }]
     );
     assert_eq!(
@@ -185,7 +189,7 @@ fn nme_by_name_ignores_case_and_reports_changed_fields() {
         (&Shown::Unsigned(2), &Shown::Unsigned(9))
     );
     let paul = &d.changed[1];
-    assert_eq!(paul.key, "Paul");
+    assert_eq!(paul.key.key, "Paul");
     assert_eq!(fields(paul), ["name"]);
     assert_eq!(paul.fields[0].b, Shown::Text("PAUL".into()));
     assert!(paul.fields[0].bytes.is_empty(), "a visible change");
@@ -198,7 +202,7 @@ fn nme_by_tid_follows_a_renamed_entry() {
     let b = nmes(vec![nme(1, "Paul Montgomery", 0x101, 0)]);
     let d = diff_of(&a, &b, FileKind::Nme, Key::Tid);
     assert_eq!(d.changed.len(), 1);
-    assert_eq!(d.changed[0].key, "00000101");
+    assert_eq!(d.changed[0].key.key, "00000101");
     assert_eq!(fields(&d.changed[0]), ["name"]);
     let by_name = diff_of(&a, &b, FileKind::Nme, Key::Name);
     assert_eq!((by_name.removed.len(), by_name.added.len()), (1, 1));
@@ -302,7 +306,7 @@ fn usr_entries_pair_by_address_and_show_deletion() {
     );
     // Without a postoffice, by mailbox alone, and said so.
     let plain = diff_of(&a, &b, FileKind::Usr, Key::Auto);
-    assert_eq!(plain.changed[0].key, "brook");
+    assert_eq!(plain.changed[0].key.key, "brook");
     assert!(plain.notes.iter().any(|n| n.contains("mailbox name")));
 }
 
@@ -339,7 +343,7 @@ fn network_and_xtn_by_name() {
         vec![net("POLY", 0x10), net("PAGER", 0x65)],
     );
     let d = diff_of(&a, &b, FileKind::Network, Key::Auto);
-    assert_eq!(d.changed[0].key, "PAGER");
+    assert_eq!(d.changed[0].key.key, "PAGER");
     assert_eq!(fields(&d.changed[0]), ["network_type"]);
     let xtn = |po: &str, status: u8| XtnRecord {
         status,

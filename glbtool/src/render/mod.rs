@@ -3,6 +3,7 @@
 //! field maps.
 
 pub mod config;
+pub mod diff;
 pub mod findings;
 pub mod hex;
 pub mod lists;

@@ -1,0 +1,593 @@
+//! `glbtool diff` reports: two files grouped by record, or server versus
+//! requestor grouped by postoffice; as coloured text or as JSON with the same
+//! content. Everything shown comes from the library's diff and comparison.
+
+use std::io::{self, Write};
+
+use glb_formats::compare::{
+    Comparison, Entry, ListStatus, LocalSource, Matching, PostofficeDiff, RequestorView, ServerView,
+};
+use glb_formats::diff::{ByteRange, FieldChange, FileDiff, Item, Place, RecordKey, Shown};
+use owo_colors::Style;
+use serde::Serialize;
+
+use super::{visible, Painter};
+use crate::timefmt::{ctime, Zone};
+
+/// The `format` value of the JSON documents.
+pub const FORMAT: &str = "glbtool-diff/1";
+
+/// The two files as given.
+pub struct Sources {
+    /// The first file.
+    pub a: String,
+    /// The second file.
+    pub b: String,
+}
+
+fn json<W: Write, T: Serialize>(out: &mut W, doc: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+// ---------------------------------------------------------------------------
+// Two files
+// ---------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    format: &'static str,
+    mode: &'static str,
+    a: &'a str,
+    b: &'a str,
+    equal: bool,
+    #[serde(flatten)]
+    diff: &'a FileDiff,
+}
+
+/// Writes the JSON document of a two-file diff.
+pub fn file_json<W: Write>(out: &mut W, s: &Sources, d: &FileDiff) -> io::Result<()> {
+    json(
+        out,
+        &FileJson {
+            format: FORMAT,
+            mode: "files",
+            a: &s.a,
+            b: &s.b,
+            equal: d.is_equal(),
+            diff: d,
+        },
+    )
+}
+
+/// How a key is named in the text report: `sync 12`, `"Paul"`, `address PCM:N/P/paul`.
+fn key_label(k: &RecordKey) -> String {
+    match k.by {
+        "name" => format!("\"{}\"", visible(&k.key)),
+        by => format!("{by} {}", visible(&k.key)),
+    }
+}
+
+fn place(p: &Place) -> String {
+    format!("record {} at byte {}", p.index, p.offset)
+}
+
+/// A value as the text report shows it.
+fn value(field: &str, v: &Shown, zone: &Zone) -> String {
+    match v {
+        Shown::Unsigned(n) if field == "tid" => format!("{n:08X}"),
+        Shown::Unsigned(n) => n.to_string(),
+        Shown::Signed(n) => n.to_string(),
+        Shown::Time(t) => ctime(*t, zone),
+        Shown::Text(t) => format!("\"{}\"", visible(t)),
+        Shown::Code { raw, meaning } => match meaning {
+            Some(m) => format!("{raw} ({m})"),
+            None => format!("{raw} (unknown)"),
+        },
+        Shown::Checksum { stored, .. } => stored.clone(),
+        Shown::Bytes { hex } => hex.clone(),
+    }
+}
+
+fn range(r: &ByteRange) -> String {
+    let at = if r.a_offset == r.b_offset {
+        format!("byte {} (0x{:x})", r.a_offset, r.a_offset)
+    } else {
+        format!(
+            "byte {} (0x{:x}) of A, {} (0x{:x}) of B",
+            r.a_offset, r.a_offset, r.b_offset, r.b_offset
+        )
+    };
+    format!(
+        "{at}, {}: {} -> {}",
+        plural(r.len, "byte", "bytes"),
+        if r.a.is_empty() { "(none)" } else { &r.a },
+        if r.b.is_empty() { "(none)" } else { &r.b }
+    )
+}
+
+fn field_change<W: Write>(
+    out: &mut W,
+    p: Painter,
+    zone: &Zone,
+    indent: &str,
+    f: &FieldChange,
+) -> io::Result<()> {
+    let name = p.paint(f.field, Painter::role_style(f.role));
+    if f.bytes.is_empty() || f.a != f.b && !matches!(f.a, Shown::Bytes { .. }) {
+        writeln!(
+            out,
+            "{indent}{name}: {} -> {}",
+            value(f.field, &f.a, zone),
+            value(f.field, &f.b, zone)
+        )?;
+    }
+    for r in &f.bytes {
+        let label = if matches!(f.a, Shown::Bytes { .. }) {
+            "unknown bytes"
+        } else {
+            "bytes differ"
+        };
+        writeln!(out, "{indent}{name}: {label} at {}", range(r))?;
+    }
+    Ok(())
+}
+
+fn item_line(i: &Item, zone: &Zone) -> String {
+    // The field the key already shows is not repeated.
+    let keyed = match i.key.by {
+        "sync" => "sync",
+        "TID" => "tid",
+        "id" => "id",
+        _ => "",
+    };
+    let fields: Vec<String> = i
+        .fields
+        .0
+        .iter()
+        .filter(|(n, _)| *n != keyed)
+        .map(|(n, v)| format!("{n}={}", value(n, v, zone)))
+        .collect();
+    format!(
+        "{}  {}: {}",
+        key_label(&i.key),
+        place(&i.place),
+        fields.join("  ")
+    )
+}
+
+/// Writes the text report of a two-file diff, grouped by record.
+pub fn file_text<W: Write>(
+    out: &mut W,
+    p: Painter,
+    zone: &Zone,
+    s: &Sources,
+    d: &FileDiff,
+) -> io::Result<()> {
+    let red = Style::new().red();
+    let green = Style::new().green();
+    let yellow = Style::new().yellow();
+    writeln!(
+        out,
+        "{}",
+        p.paint(
+            &format!(
+                "--- A {} ({}, {})",
+                s.a,
+                d.kind_a,
+                plural(d.records_a, "record", "records")
+            ),
+            red
+        )
+    )?;
+    writeln!(
+        out,
+        "{}",
+        p.paint(
+            &format!(
+                "+++ B {} ({}, {})",
+                s.b,
+                d.kind_b,
+                plural(d.records_b, "record", "records")
+            ),
+            green
+        )
+    )?;
+    writeln!(
+        out,
+        "{}",
+        p.dim(&format!(
+            "records paired by {}; times in {}",
+            d.key.name(),
+            zone.label()
+        ))
+    )?;
+    for n in &d.notes {
+        writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
+    }
+    if !d.header.is_empty() {
+        writeln!(out, "{}", p.heading("File header"))?;
+        for f in &d.header {
+            field_change(out, p, zone, "  ~ ", f)?;
+        }
+    }
+    if !d.changed.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.heading(&format!("Changed ({})", d.changed.len()))
+        )?;
+        for c in &d.changed {
+            let at = if c.a == c.b {
+                place(&c.a)
+            } else {
+                format!("{} in A, {} in B", place(&c.a), place(&c.b))
+            };
+            writeln!(
+                out,
+                "{} {}  {}",
+                p.paint("~", yellow),
+                p.paint(&key_label(&c.key), yellow),
+                p.dim(&at)
+            )?;
+            for t in &c.transaction {
+                let shown = |v: &Option<String>| {
+                    v.as_deref()
+                        .map_or_else(|| "(none)".to_string(), |s| format!("\"{}\"", visible(s)))
+                };
+                writeln!(out, "    {}: {} -> {}", t.part, shown(&t.a), shown(&t.b))?;
+            }
+            for f in &c.fields {
+                field_change(out, p, zone, "    ", f)?;
+            }
+        }
+    }
+    if !d.removed.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.heading(&format!("Only in A ({})", d.removed.len()))
+        )?;
+        for i in &d.removed {
+            writeln!(
+                out,
+                "{}",
+                p.paint(&format!("- {}", item_line(i, zone)), red)
+            )?;
+        }
+    }
+    if !d.added.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.heading(&format!("Only in B ({})", d.added.len()))
+        )?;
+        for i in &d.added {
+            writeln!(
+                out,
+                "{}",
+                p.paint(&format!("+ {}", item_line(i, zone)), green)
+            )?;
+        }
+    }
+    if let Some(r) = &d.reordered {
+        writeln!(out, "{}", p.heading("Order"))?;
+        writeln!(
+            out,
+            "{} {} comes after {} in A ({}) and before it in B ({})",
+            p.paint("~", yellow),
+            key_label(&r.key),
+            key_label(&r.before),
+            place(&r.a),
+            place(&r.b)
+        )?;
+    }
+    let summary = format!(
+        "{} changed, {} only in A, {} only in B, {} unchanged{}: {}",
+        d.changed.len(),
+        d.removed.len(),
+        d.added.len(),
+        d.unchanged,
+        if d.header.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} in the header",
+                plural(d.header.len() as u64, "field", "fields")
+            )
+        },
+        if d.is_equal() {
+            "the files are equal"
+        } else {
+            "the files differ"
+        }
+    );
+    writeln!(out, "{}", p.heading(&summary))
+}
+
+// ---------------------------------------------------------------------------
+// Server versus requestor
+// ---------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct ServerJson<'a> {
+    source: &'a str,
+    kind: glb_formats::FileKind,
+    transactions: u64,
+    first_sync: Option<u32>,
+    last_sync: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resync_header: Option<glb_formats::queue::ResyncHeader>,
+    lists: usize,
+}
+
+#[derive(Serialize)]
+struct RequestorJson<'a> {
+    source: String,
+    scope: glb_formats::compare::Scope,
+    types: &'a Option<Vec<String>>,
+    lists: usize,
+}
+
+#[derive(Serialize)]
+struct ListJson<'a> {
+    #[serde(flatten)]
+    list: &'a PostofficeDiff,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advice: Option<glb_formats::compare::Advice>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    lists: usize,
+    differing: usize,
+    missing: usize,
+    extra: usize,
+    changed: usize,
+}
+
+#[derive(Serialize)]
+struct CompareJson<'a> {
+    format: &'static str,
+    mode: &'static str,
+    equal: bool,
+    server: ServerJson<'a>,
+    requestor: RequestorJson<'a>,
+    local: &'a Option<glb_formats::compare::LocalPostoffice>,
+    lists: Vec<ListJson<'a>>,
+    excluded: &'a [glb_formats::compare::Excluded],
+    notes: &'a [String],
+    server_events: &'a [glb_formats::replay::Event],
+    summary: Summary,
+}
+
+fn summary(c: &Comparison) -> Summary {
+    let (missing, extra, changed) = c.totals();
+    Summary {
+        lists: c.lists.len(),
+        differing: c.differing().count(),
+        missing,
+        extra,
+        changed,
+    }
+}
+
+/// Writes the JSON document of a server-versus-requestor comparison.
+pub fn compare_json<W: Write>(
+    out: &mut W,
+    server: &ServerView,
+    requestor: &RequestorView,
+    c: &Comparison,
+) -> io::Result<()> {
+    json(
+        out,
+        &CompareJson {
+            format: FORMAT,
+            mode: "server-requestor",
+            equal: c.is_equal(),
+            server: ServerJson {
+                source: &server.source,
+                kind: server.kind,
+                transactions: server.transactions,
+                first_sync: server.syncs.map(|s| s.0),
+                last_sync: server.syncs.map(|s| s.1),
+                resync_header: server.resync,
+                lists: server.directory.lists.len(),
+            },
+            requestor: RequestorJson {
+                source: requestor.source.display().to_string(),
+                scope: requestor.scope,
+                types: &requestor.types,
+                lists: requestor.lists.len(),
+            },
+            local: &c.local,
+            lists: c
+                .lists
+                .iter()
+                .map(|l| ListJson {
+                    list: l,
+                    advice: l.cause_and_remedy(),
+                })
+                .collect(),
+            excluded: &c.excluded,
+            notes: &c.notes,
+            server_events: &c.server_events,
+            summary: summary(c),
+        },
+    )
+}
+
+fn entry_line(e: &Entry) -> String {
+    let mut s = format!("\"{}\"", visible(&e.name));
+    if let Some(a) = &e.address {
+        s.push_str(&format!("  {}", visible(a)));
+    }
+    if let Some(n) = e.sync {
+        s.push_str(&format!("  (sync {n})"));
+    }
+    if let Some(r) = e.record {
+        s.push_str(&format!("  (record {r})"));
+    }
+    s
+}
+
+fn list_heading(l: &PostofficeDiff) -> String {
+    let names = |n: u64| plural(n, "name", "names");
+    match l.status {
+        ListStatus::Equal => format!("equal: {}", names(l.server_entries)),
+        ListStatus::MissingList => format!(
+            "the requestor has no list: {} missing",
+            names(l.missing.len() as u64)
+        ),
+        ListStatus::ExtraList => format!(
+            "the server has no list: {} only on the requestor",
+            names(l.extra.len() as u64)
+        ),
+        ListStatus::Differs => format!(
+            "{} missing, {} extra, {} changed (server {}, requestor {})",
+            l.missing.len(),
+            l.extra.len(),
+            l.changed.len(),
+            l.server_entries,
+            l.requestor_entries
+        ),
+    }
+}
+
+/// Writes the text report of a server-versus-requestor comparison, grouped by postoffice.
+pub fn compare_text<W: Write>(
+    out: &mut W,
+    p: Painter,
+    server: &ServerView,
+    requestor: &RequestorView,
+    c: &Comparison,
+) -> io::Result<()> {
+    let (red, green, yellow) = (
+        Style::new().red(),
+        Style::new().green(),
+        Style::new().yellow(),
+    );
+    let syncs = server
+        .syncs
+        .map_or_else(String::new, |(f, l)| format!(", sync {f} to {l}"));
+    writeln!(
+        out,
+        "{} {} ({} replayed: {}{syncs}; {})",
+        p.heading("Server:   "),
+        server.source,
+        server.kind,
+        plural(server.transactions, "transaction", "transactions"),
+        plural(server.directory.lists.len() as u64, "list", "lists")
+    )?;
+    let local = c.local.as_ref().map_or_else(
+        || "own postoffice unknown".to_string(),
+        |l| {
+            let how = match l.source {
+                LocalSource::Given => "given with --local",
+                LocalSource::Reqconf => "from its REQCONF.GLB",
+                LocalSource::InferredFromPol => "recognised by its local users",
+            };
+            format!("own postoffice {}, {how}", l.name)
+        },
+    );
+    writeln!(
+        out,
+        "{} {} ({}; {})",
+        p.heading("Requestor:"),
+        requestor.source.display(),
+        plural(requestor.lists.len() as u64, "list", "lists"),
+        local
+    )?;
+    for l in &c.lists {
+        writeln!(out)?;
+        let head = format!("{}  {}", l.name, list_heading(l));
+        let style = if l.is_equal() { green } else { yellow.bold() };
+        let mut detail = Vec::new();
+        if let Some(f) = &l.requestor_file {
+            detail.push(f.clone());
+        }
+        detail.push(match l.matching {
+            Matching::Address => "matched by address".to_string(),
+            Matching::Name => {
+                "matched by friendly name only: the requestor keeps names, not addresses"
+                    .to_string()
+            }
+        });
+        if l.requestor_deleted > 0 {
+            detail.push(format!(
+                "{} ignored",
+                plural(l.requestor_deleted, "deleted record", "deleted records")
+            ));
+        }
+        writeln!(out, "{}", p.paint(&head, style))?;
+        writeln!(out, "    {}", p.dim(&detail.join("; ")))?;
+        for e in &l.missing {
+            writeln!(out, "    {} {}", p.paint("missing", red), entry_line(e))?;
+        }
+        for e in &l.extra {
+            writeln!(out, "    {} {}", p.paint("extra  ", green), entry_line(e))?;
+        }
+        for ch in &l.changed {
+            writeln!(
+                out,
+                "    {} server {}",
+                p.paint("differs", yellow),
+                entry_line(&ch.server)
+            )?;
+            writeln!(out, "            requestor {}", entry_line(&ch.requestor))?;
+        }
+        if let Some(a) = l.cause_and_remedy() {
+            writeln!(out, "    {} {}", p.heading("cause: "), a.cause)?;
+            writeln!(out, "    {} {}", p.heading("remedy:"), a.remedy)?;
+        }
+    }
+    if !c.excluded.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.heading("Not compared"))?;
+        for e in &c.excluded {
+            writeln!(out, "    {}: {}", e.list, e.reason)?;
+        }
+    }
+    if !c.server_events.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.heading("The server's own transactions"))?;
+        for e in &c.server_events {
+            writeln!(
+                out,
+                "    sync {}: {} {} ({})",
+                e.sync,
+                glb_formats::messages::bracketed(e.message),
+                e.detail,
+                e.list
+            )?;
+        }
+    }
+    if !c.notes.is_empty() {
+        writeln!(out)?;
+        for n in &c.notes {
+            writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
+        }
+    }
+    writeln!(out)?;
+    let s = summary(c);
+    let text = if c.is_equal() {
+        format!(
+            "Summary: {} compared, all equal",
+            plural(s.lists as u64, "list", "lists")
+        )
+    } else {
+        format!(
+            "Summary: {} of {} differ: {} missing, {} extra, {} changed",
+            s.differing,
+            plural(s.lists as u64, "list", "lists"),
+            plural(s.missing as u64, "name", "names"),
+            s.extra,
+            s.changed
+        )
+    };
+    writeln!(out, "{}", p.heading(&text))
+}

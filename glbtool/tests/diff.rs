@@ -1,0 +1,448 @@
+//! `glbtool diff`: two files of one kind, and server versus requestor; exit
+//! codes 0/1/2, text and JSON, colour, and use from git (textconv, difftool).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{corpus, glbtool};
+
+fn run(args: &[&str]) -> Output {
+    glbtool().args(args).output().unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            text(o),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn sample(rel: &str) -> String {
+    corpus("samples").join(rel).display().to_string()
+}
+
+/// Copies `bytes` to a file named `name` in a fresh directory.
+fn temp_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn identical_files_exit_0_for_every_kind() {
+    for rel in [
+        "queue/server/MSTTRANS.GLB",
+        "queue/empty/REQTRANS.GLB",
+        "config/server/REQCONF.GLB",
+        "config/server/SRVCONF.GLB",
+        "config/server/PROCESS.GLB",
+        "postoffice/server/NME/GAL.NME",
+        "postoffice/server/USR/00000007.USR",
+        "postoffice/server/GLB/NETPO.GLB",
+        "postoffice/server/GLB/NETWORK.GLB",
+        "postoffice/server/XTN/00000006.XTN",
+    ] {
+        let f = sample(rel);
+        let o = run(&["diff", &f, &f]);
+        assert_eq!(code(&o), 0, "{rel}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            text(&o).contains("the files are equal"),
+            "{rel}: {}",
+            text(&o)
+        );
+    }
+}
+
+#[test]
+fn different_queues_exit_1_listing_every_difference() {
+    let o = run(&[
+        "diff",
+        "--color",
+        "never",
+        &sample("queue/export/REQTRANS.GLB"),
+        &sample("queue/server/MSTTRANS.GLB"),
+    ]);
+    assert_eq!(code(&o), 1);
+    let t = text(&o);
+    // Syncs 1-6 differ only in their stored checksum (the export keeps the
+    // documented LISTQ values); syncs 7-16 are only in MSTTRANS.
+    assert!(t.contains("Changed (6)"), "{t}");
+    assert!(t.contains("checksum: FB16 -> "), "{t}");
+    assert!(t.contains("Only in B (10)"), "{t}");
+    assert!(
+        t.contains("+ sync 15  record 14 at byte 977: ")
+            && t.contains("text=\"D apple<tab>PCM:POLYNOMIAL/MONTGOMERY/apple\""),
+        "{t}"
+    );
+    assert!(
+        t.ends_with("6 changed, 0 only in A, 10 only in B, 0 unchanged: the files differ\n"),
+        "{t}"
+    );
+}
+
+#[test]
+fn json_has_the_same_content() {
+    let o = run(&[
+        "diff",
+        "-f",
+        "json",
+        &sample("queue/export/REQTRANS.GLB"),
+        &sample("queue/server/MSTTRANS.GLB"),
+    ]);
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(v["format"], "glbtool-diff/1");
+    assert_eq!(v["mode"], "files");
+    assert_eq!(v["equal"], false);
+    assert_eq!(v["key"], "sync");
+    assert_eq!(v["changed"].as_array().unwrap().len(), 6);
+    assert_eq!(v["added"].as_array().unwrap().len(), 10);
+    assert_eq!(v["changed"][0]["fields"][0]["field"], "checksum");
+    assert_eq!(v["changed"][0]["fields"][0]["a"]["stored"], "FB16");
+    assert_eq!(v["added"][8]["key"], "15");
+    assert_eq!(v["added"][8]["offset"], 977);
+    assert_eq!(
+        v["added"][8]["fields"]["text"],
+        "D apple\tPCM:POLYNOMIAL/MONTGOMERY/apple"
+    );
+}
+
+#[test]
+fn changed_transactions_and_unknown_bytes() {
+    // MSTTRANS with one transaction edited through the JSON form: a changed
+    // alias, and one unknown (reserved) byte.
+    let dir = tempfile::tempdir().unwrap();
+    let orig = sample("queue/server/MSTTRANS.GLB");
+    let doc = run(&["dump", "-f", "json", &orig]);
+    let mut v = json(&doc);
+    let recs = v["records"].as_array_mut().unwrap();
+    recs[3]["text"] = "A Paul Erdos\tPCM:POLYNOMIAL/MONTGOMERY/paul".into();
+    recs[3]["checksum"] = "auto".into();
+    recs[0]["reserved"] = "000000ab".into();
+    let edited = temp_file(&dir, "edited.json", v.to_string().as_bytes());
+    let out = dir.path().join("MSTTRANS.GLB");
+    let b = glbtool()
+        .args(["build", "--kind", "msttrans", &edited, "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let o = run(&["diff", "--color", "never", &orig, out.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    let t = text(&o);
+    assert!(t.contains("~ sync 1  record 0 at byte 0"), "{t}");
+    assert!(
+        t.contains("reserved: unknown bytes at byte 15 (0xf), 1 byte: 00 -> ab"),
+        "{t}"
+    );
+    assert!(t.contains("alias: \"Paul\" -> \"Paul Erdos\""), "{t}");
+    let v = json(&run(&["diff", "-f", "json", &orig, out.to_str().unwrap()]));
+    let reserved = &v["changed"][0]["fields"][0];
+    assert_eq!(reserved["field"], "reserved");
+    assert_eq!(reserved["role"], "unknown");
+    assert_eq!(reserved["bytes"][0]["a_offset"], 15);
+    assert_eq!(reserved["bytes"][0]["b"], "ab");
+    assert_eq!(v["changed"][1]["transaction"][0]["part"], "alias");
+}
+
+#[test]
+fn lists_by_each_key() {
+    let a = sample("postoffice/server/NME/GAL.NME");
+    let b = sample("postoffice/requestor/NME/GAL.NME");
+    // Beside a NETPO.GLB (GALNETPO.GLB for a GAL), NME entries pair by address.
+    let by_address = json(&run(&["diff", "-f", "json", &a, &b]));
+    assert_eq!(by_address["key"], "address");
+    let by_name = json(&run(&["diff", "-f", "json", "--key", "name", &a, &b]));
+    assert_eq!(by_name["key"], "name");
+    // The server's GAL has its own local users and André; the requestor's has its own.
+    let keys = |v: &serde_json::Value, side: &str| -> Vec<String> {
+        v[side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(keys(&by_name, "removed").contains(&"André Weil".to_string()));
+    let by_tid = json(&run(&["diff", "-f", "json", "--key", "tid", &a, &b]));
+    assert_eq!(by_tid["key"], "tid");
+    // By position: the server's GAL has 9 entries, the requestor's 7.
+    let by_position = json(&run(&["diff", "-f", "json", "--key", "position", &a, &b]));
+    assert_eq!(keys(&by_position, "removed"), ["7", "8"]);
+    assert_eq!(by_position["removed"][0]["by"], "record");
+    // A USR file in its postoffice pairs by full address.
+    let u = json(&run(&[
+        "diff",
+        "-f",
+        "json",
+        &sample("postoffice/server/USR/00000008.USR"),
+        &sample("postoffice/requestor/USR/00000005.USR"),
+    ]));
+    assert_eq!(u["key"], "address");
+    // Joseph is in both; each postoffice gave him its own TID.
+    assert_eq!(u["changed"][0]["key"], "PCM:POLYNOMIAL/LAGRANGE/joseph");
+    assert_eq!(u["changed"][0]["fields"][0]["field"], "tid");
+    assert_eq!(u["changed"][0]["fields"].as_array().unwrap().len(), 1);
+    // SRVCONF by requestor name, PROCESS by id.
+    let p = run(&[
+        "diff",
+        "--color",
+        "never",
+        &sample("config/server/PROCESS.GLB"),
+        &sample("config/requestor/PROCESS.GLB"),
+    ]);
+    assert_eq!(code(&p), 1);
+    assert!(text(&p).contains("records paired by id"), "{}", text(&p));
+}
+
+#[test]
+fn unreadable_or_incomparable_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = temp_file(&dir, "ADMIN.NME", &[0; 44]);
+    let gal = sample("postoffice/server/NME/GAL.NME");
+    for args in [
+        vec!["diff", "/no/such/REQTRANS.GLB", &gal],
+        vec!["diff", &short, &gal],
+        vec!["diff", &gal, &sample("config/server/SRVCONF.GLB")],
+        vec!["diff", "--key", "sync", &gal, &gal],
+        vec!["diff", "--key", "colour", &gal, &gal],
+        vec!["diff", &gal],
+    ] {
+        let o = run(&args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let o = run(&["diff", &short, &gal]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ADMIN.NME") && err.contains("45-byte records"),
+        "{err}"
+    );
+}
+
+#[test]
+fn colour_is_optional() {
+    let a = sample("queue/export/REQTRANS.GLB");
+    let b = sample("queue/server/MSTTRANS.GLB");
+    let always = text(&run(&["diff", "--color", "always", &a, &b]));
+    assert!(always.contains("\u{1b}["), "{always}");
+    let never = text(&run(&["diff", "--color", "never", &a, &b]));
+    assert!(!never.contains("\u{1b}["));
+    let piped = glbtool()
+        .env("NO_COLOR", "1")
+        .args(["diff", &a, &b])
+        .output()
+        .unwrap();
+    assert!(!text(&piped).contains("\u{1b}["));
+}
+
+#[test]
+fn server_versus_requestor_on_the_samples() {
+    let o = run(&[
+        "diff",
+        "--color",
+        "never",
+        "--dss",
+        &sample("queue/server/MSTTRANS.GLB"),
+        "--requestor",
+        &sample("postoffice/requestor"),
+    ]);
+    assert_eq!(code(&o), 1);
+    let t = text(&o);
+    // TAYLOR is the requestor itself; MONTGOMERY (apple deleted, Paul
+    // renamed) and LAGRANGE agree; the requestor sample keeps no gateway lists.
+    assert!(
+        t.contains("own postoffice POLYNOMIAL/TAYLOR, recognised by its local users"),
+        "{t}"
+    );
+    assert!(t.contains("POLYNOMIAL/MONTGOMERY  equal: 4 names"), "{t}");
+    assert!(t.contains("1 deleted record ignored"), "{t}");
+    assert!(t.contains("POLYNOMIAL/LAGRANGE  equal: 1 name"), "{t}");
+    assert!(
+        t.contains("missing \"Taylor Sales\"  SMTP:sales@taylor.example.com  (sync 10)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("remedy: request a full import on the requestor"),
+        "{t}"
+    );
+    assert!(
+        t.contains("[ 66] Local postoffice transaction ignored"),
+        "{t}"
+    );
+    assert!(
+        t.contains("Summary: 3 of 5 lists differ: 3 names missing"),
+        "{t}"
+    );
+    let v = json(&run(&[
+        "diff",
+        "-f",
+        "json",
+        "--dss",
+        &sample("queue/server/MSTTRANS.GLB"),
+        "--requestor",
+        &sample("postoffice/requestor"),
+    ]));
+    assert_eq!(v["mode"], "server-requestor");
+    assert_eq!(v["local"]["name"], "POLYNOMIAL/TAYLOR");
+    assert_eq!(v["server"]["transactions"], 16);
+    let differing: Vec<&str> = v["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] != "equal")
+        .map(|l| l["list"].as_str().unwrap())
+        .collect();
+    assert_eq!(differing, ["FAX:", "PROFS:PROFSGW/NODE1", "SMTP:"]);
+    assert!(v["lists"][0]["advice"]["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("RESYNC.GLB"));
+    // One list only, and a single USR file named through its postoffice.
+    let one = run(&[
+        "diff",
+        "--dss",
+        &sample("queue/server/MSTTRANS.GLB"),
+        "--requestor",
+        &sample("postoffice/requestor/USR/00000004.USR"),
+    ]);
+    assert_eq!(code(&one), 0, "{}", text(&one));
+    let filtered = run(&[
+        "diff",
+        "--dss",
+        &sample("queue/server/MSTTRANS.GLB"),
+        "--requestor",
+        &sample("postoffice/requestor"),
+        "--postoffice",
+        "POLYNOMIAL/MONTGOMERY",
+    ]);
+    assert_eq!(code(&filtered), 0, "{}", text(&filtered));
+}
+
+#[test]
+fn server_versus_requestor_trouble_exits_2() {
+    let o = run(&[
+        "diff",
+        "--dss",
+        &sample("config/server/SRVCONF.GLB"),
+        "--requestor",
+        &sample("postoffice/requestor"),
+    ]);
+    assert_eq!(code(&o), 2);
+    let o = run(&["diff", "--dss", &sample("queue/server/MSTTRANS.GLB")]);
+    assert_eq!(code(&o), 2, "--requestor is required");
+    let o = run(&[
+        "diff",
+        "--dss",
+        &sample("queue/server/MSTTRANS.GLB"),
+        "--requestor",
+        "/no/such/dir",
+    ]);
+    assert_eq!(code(&o), 2);
+}
+
+fn git_available() -> bool {
+    std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env_remove("NO_COLOR")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn glbtool_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_glbtool"))
+}
+
+#[test]
+fn works_as_git_textconv_and_difftool() {
+    if !git_available() {
+        eprintln!("git not found; skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(git(d, &["init", "-q"]).status.success());
+    std::fs::write(
+        d.join(".gitattributes"),
+        "*.GLB diff=glb\n*.NME diff=glb\n*.USR diff=glb\n",
+    )
+    .unwrap();
+    let tool = glbtool_path().display().to_string();
+    git(
+        d,
+        &[
+            "config",
+            "diff.glb.textconv",
+            &format!("{tool} dump --textconv"),
+        ],
+    );
+    git(
+        d,
+        &[
+            "config",
+            "difftool.glb.cmd",
+            &format!("{tool} diff \"$LOCAL\" \"$REMOTE\""),
+        ],
+    );
+    std::fs::copy(
+        corpus("samples/queue/export/REQTRANS.GLB"),
+        d.join("REQTRANS.GLB"),
+    )
+    .unwrap();
+    assert!(git(d, &["add", "."]).status.success());
+    assert!(git(d, &["commit", "-q", "-m", "export"]).status.success());
+    std::fs::copy(
+        corpus("samples/queue/server/MSTTRANS.GLB"),
+        d.join("REQTRANS.GLB"),
+    )
+    .unwrap();
+    let textconv = git(d, &["diff", "--no-color"]);
+    let t = String::from_utf8_lossy(&textconv.stdout);
+    let stderr = String::from_utf8_lossy(&textconv.stderr);
+    // The LISTQ views differ in the checksums and the new transactions only:
+    // the title names the file alone on both sides.
+    assert!(
+        t.contains("-FB16   Thu Apr 07 12:13:52 1994  000001  R PCM:POLYNOMIAL/MONTGOMERY\n")
+            && t.contains(
+                "+323D   Thu Apr 07 12:13:52 1994  000001  R PCM:POLYNOMIAL/MONTGOMERY\n"
+            )
+            && t.contains("+690B   Sat Apr 09 12:13:52 1994  000015  D apple"),
+        "git diff through textconv:\n{t}\n{stderr}"
+    );
+    assert!(
+        t.contains("\n REQTRANS.GLB (REQTRANS.GLB)\n"),
+        "an unchanged title line:\n{t}"
+    );
+    let tool = git(d, &["difftool", "-y", "--tool=glb", "--trust-exit-code"]);
+    let t = String::from_utf8_lossy(&tool.stdout);
+    assert!(
+        t.contains("6 changed, 0 only in A, 10 only in B"),
+        "git difftool:\n{t}\n{}",
+        String::from_utf8_lossy(&tool.stderr)
+    );
+}
