@@ -229,9 +229,12 @@ pub struct RequestorView {
     pub types: Option<Vec<String>>,
     /// Its lists.
     pub lists: Vec<RequestorList>,
-    /// Friendly names of its local users (POL entries of type 1), folded,
-    /// to recognise its own postoffice among the server's lists.
+    /// Friendly names of its local users (POL entries of type 1), folded
+    /// and sorted, to recognise its own postoffice among the server's lists.
     pub local_users: Vec<Vec<u8>>,
+    /// Friendly names of its other POL entries (its own gateway addresses,
+    /// externals added to its POL), folded and sorted.
+    pub pol_others: Vec<Vec<u8>>,
     /// Lists not compared and why, and other remarks.
     pub notes: Vec<String>,
 }
@@ -315,16 +318,23 @@ fn in_file(path: &Path, e: Error) -> Error {
     }
 }
 
-/// The local users' names in a POL, folded and sorted.
-fn pol_users(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
+/// Folded names, sorted.
+type Names = Vec<Vec<u8>>;
+
+/// The names in a POL, folded and sorted: local users, and the others.
+fn pol_names(path: &Path) -> Result<(Names, Names)> {
+    let (mut users, mut others) = (Vec::new(), Vec::new());
     each_record::<Nme>(path, &read(path)?, FileKind::Nme, |_, r| {
+        let name = fold(r.name.bytes());
         if r.entry_type == entry_type::LOCAL_USER {
-            out.push(fold(r.name.bytes()));
+            users.push(name);
+        } else {
+            others.push(name);
         }
     })?;
-    out.sort();
-    Ok(out)
+    users.sort();
+    others.sort();
+    Ok((users, others))
 }
 
 impl RequestorView {
@@ -344,6 +354,7 @@ impl RequestorView {
             types: None,
             lists: Vec::new(),
             local_users: Vec::new(),
+            pol_others: Vec::new(),
             notes: Vec::new(),
         };
         match po.find(Folder::Glb, "REQCONF.GLB") {
@@ -389,7 +400,9 @@ impl RequestorView {
                     let bytes = read(&l.path)?;
                     view.lists.push(nme_list(&l.path, &bytes, l.name.clone())?);
                 }
-                (FileKind::Nme, ListName::Pol) => view.local_users = pol_users(&l.path)?,
+                (FileKind::Nme, ListName::Pol) => {
+                    (view.local_users, view.pol_others) = pol_names(&l.path)?;
+                }
                 (FileKind::Usr, ListName::Unresolved { .. } | ListName::Unknown { .. }) => {
                     view.notes.push(format!(
                         "{}: not compared: no NETWORK.GLB or XTN record names it ({})",
@@ -425,6 +438,7 @@ impl RequestorView {
             types: None,
             lists: Vec::new(),
             local_users: Vec::new(),
+            pol_others: Vec::new(),
             notes: Vec::new(),
         };
         match kind {
@@ -575,6 +589,9 @@ pub struct PostofficeDiff {
     pub requestor_entries: u64,
     /// Deleted records in the requestor's file (left out).
     pub requestor_deleted: u64,
+    /// Gateway entries of the server's list that the requestor holds in its
+    /// own POL: its own addresses, which its Import skips (left out).
+    pub own_entries: u64,
     /// Names the server has and the requestor lacks.
     pub missing: Vec<Entry>,
     /// Names the requestor has and the server does not.
@@ -902,6 +919,7 @@ fn new_diff(key: &[u8], matching: Matching) -> PostofficeDiff {
         server_entries: 0,
         requestor_entries: 0,
         requestor_deleted: 0,
+        own_entries: 0,
         missing: Vec::new(),
         extra: Vec::new(),
         changed: Vec::new(),
@@ -1067,7 +1085,14 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         );
         let mut d = new_diff(key, matching);
         d.server_entries = entries.len() as u64;
-        let s = server_entries(std::iter::once(entries), matching);
+        let mut s = server_entries(std::iter::once(entries), matching);
+        // A gateway list holds the requestor's own addresses too; they are
+        // in its POL, and its Import skips them like its own postoffice's.
+        if !split_key(key).0.eq_ignore_ascii_case(b"PCM") && !requestor.pol_others.is_empty() {
+            let before = s.len();
+            s.retain(|_, (alias, _)| requestor.pol_others.binary_search(&fold(alias)).is_err());
+            d.own_entries = (before - s.len()) as u64;
+        }
         match req {
             Some(l) => {
                 d.requestor_file = Some(l.file.display().to_string());
@@ -1076,7 +1101,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
                 let r = requestor_entries(l, split_key(key).0, matching);
                 merge(s, r, &mut d);
             }
-            None if entries.is_empty() => {}
+            None if s.is_empty() => {}
             None => {
                 d.status = ListStatus::MissingList;
                 d.missing = s.into_values().map(|(_, e)| e).collect();

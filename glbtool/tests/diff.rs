@@ -446,3 +446,93 @@ fn works_as_git_textconv_and_difftool() {
         String::from_utf8_lossy(&tool.stderr)
     );
 }
+
+/// The friendly names in `po`'s user list of `postoffice` (active records).
+fn usr_names(po: &Path, postoffice: &str) -> std::collections::BTreeSet<String> {
+    use glb_formats::format::{Document, ReadOptions};
+    use glb_formats::postoffice::Postoffice;
+    use glb_formats::usr::Usr;
+    let path = Postoffice::open(po)
+        .unwrap()
+        .usr_for("POLYNOMIAL", postoffice)
+        .unwrap_or_else(|| panic!("{} has no list of {postoffice}", po.display()));
+    let bytes = std::fs::read(path).unwrap();
+    Document::<Usr>::from_bytes(&bytes, glb_formats::FileKind::Usr, ReadOptions::default())
+        .unwrap()
+        .records
+        .iter()
+        .filter(|r| !r.is_deleted())
+        .map(|r| r.name.text())
+        .collect()
+}
+
+fn server_vs(server: &Path, requestor: &Path) -> (i32, serde_json::Value) {
+    let o = glbtool()
+        .args(["diff", "-f", "json", "--dss"])
+        .arg(server)
+        .arg("--requestor")
+        .arg(requestor)
+        .output()
+        .unwrap();
+    (code(&o), json(&o))
+}
+
+#[test]
+fn the_healthy_simulated_network_shows_no_difference() {
+    let net = corpus("network");
+    for po in ["MONTGOMERY", "TAYLOR", "LAGRANGE"] {
+        let (c, v) = server_vs(&net.join("MONTGOMERY"), &net.join(po));
+        assert_eq!(c, 0, "{po}: {v:#}");
+        assert_eq!(v["equal"], true);
+        assert_eq!(v["local"]["source"], "reqconf");
+        assert_eq!(
+            v["excluded"][0]["list"],
+            format!("PCM:POLYNOMIAL/{po}"),
+            "its own postoffice is left out"
+        );
+        assert!(v["summary"]["lists"].as_u64().unwrap() >= 5, "{v:#}");
+    }
+}
+
+#[test]
+fn missing_names_shows_exactly_the_names_the_generator_removed() {
+    // What the scenario removed, found independently of glbtool diff: the
+    // healthy network's copy of MONTGOMERY's list at TAYLOR, less the
+    // scenario's copy (the scenario starts from the same healthy network).
+    let healthy = usr_names(&corpus("network/TAYLOR"), "MONTGOMERY");
+    let scenario = corpus("scenarios/missing-names");
+    let damaged = usr_names(&scenario.join("TAYLOR"), "MONTGOMERY");
+    assert!(damaged.is_subset(&healthy));
+    let removed: Vec<String> = healthy.difference(&damaged).cloned().collect();
+    assert_eq!(removed.len(), glb_corpus::sim::scenario::MISSING_NAMES);
+
+    let (c, v) = server_vs(&scenario.join("MONTGOMERY"), &scenario.join("TAYLOR"));
+    assert_eq!(c, 1);
+    let differing: Vec<&serde_json::Value> = v["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] != "equal")
+        .collect();
+    assert_eq!(differing.len(), 1, "only MONTGOMERY's list differs: {v:#}");
+    let mont = differing[0];
+    assert_eq!(mont["list"], "PCM:POLYNOMIAL/MONTGOMERY");
+    let mut missing: Vec<String> = mont["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    missing.sort();
+    assert_eq!(missing, removed);
+    assert_eq!(mont["extra"].as_array().unwrap().len(), 0);
+    assert_eq!(mont["changed"].as_array().unwrap().len(), 0);
+    assert_eq!(v["summary"]["missing"].as_u64(), Some(removed.len() as u64));
+    let remedy = mont["advice"]["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains("Config, Dir-Sync, Requestor, Import") && remedy.contains("RESYNC.GLB")
+    );
+    // The other requestor of the scenario is in step.
+    let (c, _) = server_vs(&scenario.join("MONTGOMERY"), &scenario.join("LAGRANGE"));
+    assert_eq!(c, 0);
+}

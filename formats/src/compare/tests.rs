@@ -340,6 +340,47 @@ fn a_whole_missing_list_and_an_unknown_list() {
 }
 
 #[test]
+fn own_gateway_addresses_in_the_pol_are_left_out() {
+    let dir = temp("own-gateway");
+    // The requestor's POL holds "Sales", its own SMTP address; the server's
+    // SMTP list holds it too, and FAX's only entry.
+    Requestor {
+        remotes: &[
+            ("MONT", vec![usr(1, "paul", "Paul Montgomery")]),
+            ("LAGRANGE", vec![usr(1, "joseph", "Joseph")]),
+        ],
+        gateways: &[],
+        reqconf: Some(("N/TAYLOR", "")),
+        pol: &["Brook Taylor"],
+    }
+    .write(&dir.0);
+    let pol = ["Brook Taylor", "Sales", "Fax"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NmeRecord {
+            entry_type: if i == 0 { 1 } else { 2 },
+            name: text(n),
+            ..NmeRecord::default()
+        })
+        .collect();
+    put(
+        &dir.0,
+        "NME/ADMIN.NME",
+        bytes::<Nme>(FileKind::Nme, Default::default(), pol),
+    );
+    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let c = compare(&server(MST), &r, None);
+    assert!(c.is_equal(), "{:#?}", c.lists);
+    let smtp = list(&c, "SMTP:");
+    assert_eq!((smtp.server_entries, smtp.own_entries), (1, 1));
+    // A PCM list is never thinned that way: a POL may hold real external users.
+    let mut mst = MST.to_vec();
+    mst.push((13, "A Sales\tPCM:N/MONT/sales"));
+    let c = compare(&server(&mst), &r, None);
+    assert_eq!(names(&list(&c, "PCM:N/MONT").missing), ["Sales"]);
+}
+
+#[test]
 fn resync_header_is_skipped() {
     let mut recs = vec![QueueRecord::resync_header(
         ResyncHeader {

@@ -438,7 +438,7 @@ fn entry_line(e: &Entry) -> String {
 fn list_heading(l: &PostofficeDiff) -> String {
     let names = |n: u64| plural(n, "name", "names");
     match l.status {
-        ListStatus::Equal => format!("equal: {}", names(l.server_entries)),
+        ListStatus::Equal => format!("equal: {}", names(l.server_entries - l.own_entries)),
         ListStatus::MissingList => format!(
             "the requestor has no list: {} missing",
             names(l.missing.len() as u64)
@@ -517,6 +517,12 @@ pub fn compare_text<W: Write>(
                     .to_string()
             }
         });
+        if l.own_entries > 0 {
+            detail.push(format!(
+                "{} in the requestor's own POL (its own addresses) left out",
+                plural(l.own_entries, "name", "names")
+            ));
+        }
         if l.requestor_deleted > 0 {
             detail.push(format!(
                 "{} ignored",
