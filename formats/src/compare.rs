@@ -227,6 +227,8 @@ pub struct RequestorView {
     pub local: Option<LocalPostoffice>,
     /// The address types it requests (REQCONF Types), when known and not empty.
     pub types: Option<Vec<String>>,
+    /// Its SrvSync (REQCONF): the last server transaction it received.
+    pub srvsync: Option<u32>,
     /// Its lists.
     pub lists: Vec<RequestorList>,
     /// Friendly names of its local users (POL entries of type 1), folded
@@ -352,6 +354,7 @@ impl RequestorView {
                 source: LocalSource::Given,
             }),
             types: None,
+            srvsync: None,
             lists: Vec::new(),
             local_users: Vec::new(),
             pol_others: Vec::new(),
@@ -377,6 +380,7 @@ impl RequestorView {
                     if !types.is_empty() {
                         view.types = Some(types);
                     }
+                    view.srvsync = Some(rc.srvsync);
                 }
             }
             None => view.notes.push(
@@ -436,6 +440,7 @@ impl RequestorView {
             scope: Scope::List,
             local: None,
             types: None,
+            srvsync: None,
             lists: Vec::new(),
             local_users: Vec::new(),
             pol_others: Vec::new(),
@@ -703,6 +708,20 @@ pub struct Comparison {
     pub notes: Vec<String>,
     /// Anomalies in the server's own transactions (Import messages 27, 29).
     pub server_events: Vec<Event>,
+    /// Set when the requestor has received server transactions numbered
+    /// above the server's last: the server's list is the older one.
+    pub server_behind: Option<ServerBehind>,
+}
+
+/// A server whose MSTTRANS.GLB ends below what a requestor has received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerBehind {
+    /// The requestor's SrvSync (REQCONF).
+    pub requestor_srvsync: u32,
+    /// The server's highest sync number replayed.
+    pub server_last: u32,
+    /// What it means and what to do.
+    pub advice: Advice,
 }
 
 impl Comparison {
@@ -993,7 +1012,25 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         local: None,
         notes: requestor.notes.clone(),
         server_events: server.directory.events.clone(),
+        server_behind: None,
     };
+    if let (Some(srvsync), Some((_, last)), FileKind::Msttrans) =
+        (requestor.srvsync, server.syncs, server.kind)
+    {
+        if srvsync > last {
+            cmp.server_behind = Some(ServerBehind {
+                requestor_srvsync: srvsync,
+                server_last: last,
+                advice: Advice {
+                    cause: format!(
+                        "the requestor has received server transactions up to {srvsync}, but MSTTRANS.GLB ends at {last}: the server's lists are older than the requestor's, as after restoring the server from a backup (KB Q96060, Q113453); differences below may be the server's, not the requestor's"
+                    ),
+                    remedy: "every requestor sends its complete list (ADMIN: Config, Dir-Sync, Requestor, Export); after a cycle, make RESYNC.GLB on the server (IMPORT -S) and process it on every requestor (IMPORT -Q) (KB Q96060, Q113453)"
+                        .into(),
+                },
+            });
+        }
+    }
     if server.kind == FileKind::Msttrans {
         if let Some((first, _)) = server.syncs.filter(|s| s.0 > 1) {
             cmp.notes.push(format!(

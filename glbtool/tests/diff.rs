@@ -536,3 +536,23 @@ fn missing_names_shows_exactly_the_names_the_generator_removed() {
     let (c, _) = server_vs(&scenario.join("MONTGOMERY"), &scenario.join("LAGRANGE"));
     assert_eq!(c, 0);
 }
+
+#[test]
+fn a_server_restored_from_a_backup_is_named_as_the_older_side() {
+    let s = corpus("scenarios/restored-backup");
+    let (c, v) = server_vs(&s.join("MONTGOMERY"), &s.join("TAYLOR"));
+    assert_eq!(c, 1);
+    let behind = &v["server_behind"];
+    assert!(
+        behind["requestor_srvsync"].as_u64() > behind["server_last"].as_u64(),
+        "{v:#}"
+    );
+    assert!(behind["advice"]["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("Requestor, Export"));
+    // A healthy requestor is not behind anything.
+    let net = corpus("network");
+    let (_, v) = server_vs(&net.join("MONTGOMERY"), &net.join("TAYLOR"));
+    assert!(v["server_behind"].is_null());
+}

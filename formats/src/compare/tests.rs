@@ -381,6 +381,26 @@ fn own_gateway_addresses_in_the_pol_are_left_out() {
 }
 
 #[test]
+fn a_server_older_than_the_requestor_is_named() {
+    let dir = temp("behind");
+    Requestor {
+        remotes: &[("MONT", vec![usr(1, "paul", "Paul Montgomery")])],
+        gateways: &[],
+        reqconf: Some(("N/TAYLOR", "PCM")),
+        pol: &[],
+    }
+    .write(&dir.0);
+    let mut r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    assert_eq!(r.srvsync, Some(0));
+    assert_eq!(compare(&server(MST), &r, None).server_behind, None);
+    r.srvsync = Some(20);
+    let c = compare(&server(MST), &r, None);
+    let behind = c.server_behind.expect("SrvSync 20 is above MSTTRANS's 12");
+    assert_eq!((behind.requestor_srvsync, behind.server_last), (20, 12));
+    assert!(behind.advice.remedy.contains("Requestor, Export"));
+}
+
+#[test]
 fn resync_header_is_skipped() {
     let mut recs = vec![QueueRecord::resync_header(
         ResyncHeader {

@@ -362,6 +362,7 @@ struct CompareJson<'a> {
     excluded: &'a [glb_formats::compare::Excluded],
     notes: &'a [String],
     server_events: &'a [glb_formats::replay::Event],
+    server_behind: &'a Option<glb_formats::compare::ServerBehind>,
     summary: Summary,
 }
 
@@ -416,6 +417,7 @@ pub fn compare_json<W: Write>(
             excluded: &c.excluded,
             notes: &c.notes,
             server_events: &c.server_events,
+            server_behind: &c.server_behind,
             summary: summary(c),
         },
     )
@@ -502,6 +504,11 @@ pub fn compare_text<W: Write>(
         plural(requestor.lists.len() as u64, "list", "lists"),
         local
     )?;
+    if let Some(b) = &c.server_behind {
+        writeln!(out)?;
+        writeln!(out, "{} {}", p.error("server behind:"), b.advice.cause)?;
+        writeln!(out, "    {} {}", p.heading("remedy:"), b.advice.remedy)?;
+    }
     for l in &c.lists {
         writeln!(out)?;
         let head = format!("{}  {}", l.name, list_heading(l));
