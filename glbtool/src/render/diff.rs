@@ -8,6 +8,7 @@ use glb_formats::compare::{
     Comparison, Entry, ListStatus, LocalSource, Matching, PostofficeDiff, RequestorView, ServerView,
 };
 use glb_formats::diff::{ByteRange, FieldChange, FileDiff, Item, Place, RecordKey, Shown};
+use glb_formats::kind::Family;
 use owo_colors::Style;
 use serde::Serialize;
 
@@ -160,6 +161,24 @@ fn item_line(i: &Item, zone: &Zone) -> String {
     )
 }
 
+/// A file's record count, in words.
+fn records(d: &FileDiff, n: u64) -> String {
+    if d.kind_a.family() == Family::ReqConf {
+        "512 bytes".to_string()
+    } else {
+        plural(n, "record", "records")
+    }
+}
+
+/// How records were paired, in words.
+fn pairing(d: &FileDiff) -> String {
+    if d.kind_a.family() == Family::ReqConf {
+        "one 512-byte record, compared field by field".to_string()
+    } else {
+        format!("records paired by {}", d.key.name())
+    }
+}
+
 /// Writes the text report of a two-file diff, grouped by record.
 pub fn file_text<W: Write>(
     out: &mut W,
@@ -175,12 +194,7 @@ pub fn file_text<W: Write>(
         out,
         "{}",
         p.paint(
-            &format!(
-                "--- A {} ({}, {})",
-                s.a,
-                d.kind_a,
-                plural(d.records_a, "record", "records")
-            ),
+            &format!("--- A {} ({}, {})", s.a, d.kind_a, records(d, d.records_a)),
             red
         )
     )?;
@@ -188,23 +202,14 @@ pub fn file_text<W: Write>(
         out,
         "{}",
         p.paint(
-            &format!(
-                "+++ B {} ({}, {})",
-                s.b,
-                d.kind_b,
-                plural(d.records_b, "record", "records")
-            ),
+            &format!("+++ B {} ({}, {})", s.b, d.kind_b, records(d, d.records_b)),
             green
         )
     )?;
     writeln!(
         out,
         "{}",
-        p.dim(&format!(
-            "records paired by {}; times in {}",
-            d.key.name(),
-            zone.label()
-        ))
+        p.dim(&format!("{}; times in {}", pairing(d), zone.label()))
     )?;
     for n in &d.notes {
         writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
