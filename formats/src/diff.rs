@@ -780,35 +780,20 @@ fn key_of<'k>(arena: &'k [u8], e: &(u32, u32, u32)) -> &'k [u8] {
 // Comparing items field by field
 // ---------------------------------------------------------------------------
 
-/// Runs of differing bytes of two equally long slices.
+/// The runs of differing bytes of two fields, with their absolute offsets; a
+/// longer side's extra bytes are one more run.
 fn differing_runs(a: &[u8], b: &[u8], a_base: u64, b_base: u64, out: &mut Vec<ByteRange>) {
+    let run = |r: std::ops::Range<usize>, ea: usize, eb: usize| ByteRange {
+        a_offset: a_base + r.start as u64,
+        b_offset: b_base + r.start as u64,
+        len: (ea.max(eb) - r.start) as u64,
+        a: hex::encode(a.get(r.start..ea).unwrap_or(&[])),
+        b: hex::encode(b.get(r.start..eb).unwrap_or(&[])),
+    };
+    out.extend(crate::layout::differing_runs(a, b).map(|r| run(r.clone(), r.end, r.end)));
     let n = a.len().min(b.len());
-    let mut i = 0;
-    while i < n {
-        if a[i] == b[i] {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < n && a[i] != b[i] {
-            i += 1;
-        }
-        out.push(ByteRange {
-            a_offset: a_base + start as u64,
-            b_offset: b_base + start as u64,
-            len: (i - start) as u64,
-            a: hex::encode(&a[start..i]),
-            b: hex::encode(&b[start..i]),
-        });
-    }
     if a.len() != b.len() {
-        out.push(ByteRange {
-            a_offset: a_base + n as u64,
-            b_offset: b_base + n as u64,
-            len: (a.len().max(b.len()) - n) as u64,
-            a: hex::encode(&a[n..]),
-            b: hex::encode(&b[n..]),
-        });
+        out.push(run(n..n, a.len(), b.len()));
     }
 }
 

@@ -102,3 +102,39 @@ pub fn field_at(table: &[(usize, usize, &'static str)], rel: usize) -> &'static 
         .or(table.last())
         .map_or("record", |t| t.2)
 }
+
+/// The runs of differing bytes of two slices, over their common length, in
+/// order (the diff and patch reports name changed bytes by these runs).
+pub fn differing_runs<'a>(
+    a: &'a [u8],
+    b: &'a [u8],
+) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < n && a[i] == b[i] {
+            i += 1;
+        }
+        if i == n {
+            return None;
+        }
+        let start = i;
+        while i < n && a[i] != b[i] {
+            i += 1;
+        }
+        Some(start..i)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differing_runs_are_maximal_and_in_order() {
+        let runs: Vec<_> = differing_runs(b"abcdefgh", b"aXYdeZgh!").collect();
+        assert_eq!(runs, [1..3, 5..6]);
+        assert_eq!(differing_runs(b"same", b"same").count(), 0);
+        assert_eq!(differing_runs(b"", b"x").count(), 0);
+    }
+}

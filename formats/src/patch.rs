@@ -271,16 +271,7 @@ impl Differ {
         self.new_spans.clear();
         new.spans(&mut self.new_spans);
         let n = a.len();
-        let mut i = 0;
-        while i < n {
-            if a[i] == b[i] {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < n && a[i] != b[i] {
-                i += 1;
-            }
+        for std::ops::Range { start, end: i } in crate::layout::differing_runs(a, b) {
             let mut fields: Vec<&'static str> = self
                 .new_spans
                 .iter()
