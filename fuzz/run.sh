@@ -9,6 +9,10 @@
 #   JOBS=N            targets run N at a time (default 1)
 #   FUZZ_TARGET_DIR   cargo target directory (default fuzz/target)
 #
+# Seeds: corpus/seeds/TARGET when it exists, else every file of the
+# family of parse_FAMILY / roundtrip_FAMILY below corpus/samples and
+# corpus/network (gathered into fuzz/seeds/TARGET).
+#
 # Uses the nightly toolchain with AddressSanitizer (and its leak checker) when
 # `cargo +nightly` exists; otherwise the stable toolchain with `-s none` (no
 # sanitizer: crashes, hangs and oversized allocations are still caught).
