@@ -9,6 +9,10 @@
 #   JOBS=N            targets run N at a time (default 1)
 #   FUZZ_TARGET_DIR   cargo target directory (default fuzz/target)
 #
+# Seeds: corpus/seeds/TARGET when it exists, else every file of the
+# family of parse_FAMILY / roundtrip_FAMILY below corpus/samples and
+# corpus/network (gathered into fuzz/seeds/TARGET).
+#
 # Uses the nightly toolchain with AddressSanitizer (and its leak checker) when
 # `cargo +nightly` exists; otherwise the stable toolchain with `-s none` (no
 # sanitizer: crashes, hangs and oversized allocations are still caught).
@@ -60,15 +64,43 @@ if ! cargo "${toolchain[@]}" fuzz build "${build_flags[@]}"; then
     exit 2
 fi
 
-# The committed seeds of a target: corpus/seeds/TARGET, else the samples of
-# its family (parse_FAMILY and roundtrip_FAMILY read corpus/samples/FAMILY).
+# The file names of each family's files (case-insensitive `find -iname`).
+family_files() {
+    case $1 in
+    queue) echo "*TRANS.GLB RESYNC.GLB SRVUPDS.GLB REQUPDS.GLB IUSRTRAN.GLB INMETRAN.GLB" ;;
+    reqconf) echo "REQCONF.GLB" ;;
+    srvconf) echo "SRVCONF.GLB" ;;
+    process) echo "PROCESS.GLB" ;;
+    nme) echo "*.NME" ;;
+    usr) echo "*.USR" ;;
+    netpo) echo "NETPO.GLB GALNETPO.GLB TMPNETPO.GLB" ;;
+    network) echo "NETWORK.GLB" ;;
+    xtn) echo "*.XTN" ;;
+    esac
+}
+
+# The seeds of a target: the committed directory corpus/seeds/TARGET when it
+# exists; else, for parse_FAMILY and roundtrip_FAMILY, every file of that
+# family below corpus/samples and corpus/network, gathered into
+# fuzz/seeds/TARGET (rebuilt on every run, not committed).
 seeds_of() {
     local t=$1 family=${1#*_}
     if [[ -d corpus/seeds/$t ]]; then
         echo "corpus/seeds/$t"
-    elif [[ -d corpus/samples/$family ]]; then
-        echo "corpus/samples/$family"
+        return
     fi
+    local names
+    names=$(family_files "$family")
+    [[ -n $names ]] || return
+    local dir="fuzz/seeds/$t" name f
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for name in $names; do
+        find corpus/samples corpus/network -type f -iname "$name" -print
+    done | sort -u | while read -r f; do
+        cp "$f" "$dir/$(echo "$f" | tr '/' '_')"
+    done
+    echo "$dir"
 }
 
 mkdir -p fuzz/logs

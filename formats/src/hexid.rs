@@ -18,6 +18,7 @@ use crate::fields::{u32_or_text, Text};
 /// JSON form: the 8-digit upper-case hex string, e.g. `"0000002E"`; a plain
 /// integer is accepted on input too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BinRead, BinWrite)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 pub struct Hexid(pub u32);
 

@@ -75,6 +75,14 @@ pub fn targets() -> Vec<Target> {
     ];
     // One line per file family:
     family::<crate::queue::Queue>(&mut t, "queue");
+    family::<crate::reqconf::ReqConfFile>(&mut t, "reqconf");
+    family::<crate::srvconf::SrvConfFile>(&mut t, "srvconf");
+    family::<crate::process::ProcessFile>(&mut t, "process");
+    family::<crate::nme::Nme>(&mut t, "nme");
+    family::<crate::usr::Usr>(&mut t, "usr");
+    family::<crate::netpo::Netpo>(&mut t, "netpo");
+    family::<crate::network::Network>(&mut t, "network");
+    family::<crate::xtn::Xtn>(&mut t, "xtn");
     t
 }
 
@@ -484,6 +492,12 @@ mod tests {
     #[test]
     fn kind_of_finds_the_family_kind() {
         assert_eq!(kind_of::<crate::queue::Queue>(), Some(FileKind::Reqtrans));
+        assert_eq!(kind_of::<crate::nme::Nme>(), Some(FileKind::Nme));
+        assert_eq!(kind_of::<crate::netpo::Netpo>(), Some(FileKind::Netpo));
+        assert_eq!(
+            kind_of::<crate::srvconf::SrvConfFile>(),
+            Some(FileKind::Srvconf)
+        );
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub fn record_index(offset: u32) -> Option<u64> {
 
 /// The file header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NetpoHeader {
@@ -83,6 +84,7 @@ impl Annotate for NetpoHeader {
 
 /// One external address.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NetpoRecord {

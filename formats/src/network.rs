@@ -51,6 +51,7 @@ pub fn network_type_meaning(code: u64) -> Option<&'static str> {
 
 /// One network or gateway.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkRecord {

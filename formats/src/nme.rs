@@ -69,6 +69,7 @@ pub fn entry_type_meaning(code: u64) -> Option<&'static str> {
 
 /// One address-list entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct NmeRecord {

@@ -127,6 +127,7 @@ impl ProcessKind {
 
 /// The PROCESS.GLB header: 512 bytes whose meaning is not documented.
 #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessHeader {
@@ -136,6 +137,7 @@ pub struct ProcessHeader {
 
 /// One scheduled run of one process.
 #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessRecord {

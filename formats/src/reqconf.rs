@@ -72,6 +72,7 @@ const FIELDS: &FieldTable = &[
 
 /// The whole of REQCONF.GLB.
 #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct ReqConf {

@@ -62,6 +62,7 @@ const RECORD_FIELDS: &FieldTable = &[
 
 /// The SRVCONF.GLB header.
 #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct SrvConfHeader {
@@ -80,6 +81,7 @@ pub struct SrvConfHeader {
 
 /// One registered requestor.
 #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct RequestorRecord {

@@ -33,6 +33,7 @@ const FIELDS: &FieldTable = &[
 
 /// One user or group of an external postoffice.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct UsrRecord {

@@ -36,6 +36,7 @@ const FIELDS: &FieldTable = &[
 
 /// One postoffice (or gateway node) of a network.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[brw(little)]
 #[serde(deny_unknown_fields)]
 pub struct XtnRecord {

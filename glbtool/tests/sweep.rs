@@ -12,8 +12,17 @@
 //! 0-byte file and a directory where a file is expected. Some runs read
 //! standard input (size unknown), some salvage.
 //!
+//! Each input is written where a postoffice keeps it (`GLB/`, `NME/`, `USR/`
+//! or `XTN/` of a directory that also has `GLB/`), so `doctor` on that
+//! directory sees a postoffice holding the one hostile file. Besides, a few
+//! whole networks (copies of `corpus/network`, most with random damage: a
+//! file cut, bit flips, a directory where a file is expected, a file where a
+//! directory is expected, a file missing) go through `doctor` and through
+//! `validate` of every file of one postoffice.
+//!
 //! Adding a family: one line in `FAMILIES`. Adding a command: one line in
-//! `COMMANDS` (it is skipped while `glbtool CMD --help` fails).
+//! `COMMANDS` or `TREE_COMMANDS` (it is skipped while `glbtool CMD --help`
+//! fails).
 
 mod common;
 
@@ -38,9 +47,23 @@ const CPU_LIMIT_S: u64 = 20;
 const BATCH: usize = 50;
 
 /// The families swept: the kind, and the name an input file gets (which
-/// makes glbtool read it as that kind). Seeds come from
-/// `corpus/samples/<family>/`. One line per family.
-const FAMILIES: &[(&str, FileKind, &str)] = &[("queue", FileKind::Msttrans, "MSTTRANS.GLB")];
+/// makes glbtool read it as that kind). Seeds: every file of the family
+/// below `corpus/samples/` and `corpus/network/`. One line per family.
+const FAMILIES: &[(&str, FileKind, &str)] = &[
+    ("queue", FileKind::Msttrans, "MSTTRANS.GLB"),
+    ("reqconf", FileKind::Reqconf, "REQCONF.GLB"),
+    ("srvconf", FileKind::Srvconf, "SRVCONF.GLB"),
+    ("process", FileKind::Process, "PROCESS.GLB"),
+    ("nme", FileKind::Nme, "ADMIN.NME"),
+    ("usr", FileKind::Usr, "00000002.USR"),
+    ("netpo", FileKind::Netpo, "NETPO.GLB"),
+    ("network", FileKind::Network, "NETWORK.GLB"),
+    ("xtn", FileKind::Xtn, "00000001.XTN"),
+];
+
+/// Whole networks swept (the first a plain copy of `corpus/network`, the
+/// others damaged).
+const TREES: usize = 24;
 
 /// Every run per input. `{file}` is the input, `{dir}` its directory,
 /// `{origin}` the corpus file it was made from, `{salvage}` becomes
@@ -54,6 +77,40 @@ const COMMANDS: &[&[&str]] = &[
     &["diff", "{origin}", "{file}"],
     &["doctor", "{dir}"],
 ];
+
+/// Every run per network: `{tree}` is the network, `{po}` one postoffice in
+/// it, `{po-files}` every file and directory in that postoffice's
+/// subdirectories.
+const TREE_COMMANDS: &[&[&str]] = &[
+    &["validate", "{po-files}"],
+    &["doctor", "{tree}"],
+    &["doctor", "{po}"],
+];
+
+/// The seeds of a family: every file of its kinds' family below
+/// `corpus/samples` and `corpus/network`.
+fn seeds_of(kind: FileKind) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = files_below(&corpus("samples"));
+    files.extend(files_below(&corpus("network")));
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| {
+            FileKind::from_file_name(&p.to_string_lossy())
+                .is_some_and(|k| k.family() == kind.family())
+        })
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect()
+}
+
+/// Where a postoffice keeps a file called `name`: `GLB/` for `*.GLB`, else
+/// the directory named by its extension (`NME/`, `USR/`, `XTN/`).
+fn subdir_of(name: &str) -> &str {
+    name.rsplit_once('.').map_or("GLB", |(_, ext)| ext)
+}
 
 /// One hostile input.
 struct Input {
@@ -110,15 +167,8 @@ fn collect_lengths(spans: &[Span], base: usize, out: &mut Vec<(usize, usize)>) {
 /// mutations up to `share`.
 fn family_inputs(family: usize, share: usize, rng: &mut Rng) -> Vec<Input> {
     let (name, kind, _) = FAMILIES[family];
-    let files = files_below(&corpus(&format!("samples/{name}")));
-    assert!(!files.is_empty(), "corpus/samples/{name} is empty");
-    let seeds: Vec<(PathBuf, Vec<u8>)> = files
-        .into_iter()
-        .map(|p| {
-            let b = std::fs::read(&p).unwrap();
-            (p, b)
-        })
-        .collect();
+    let seeds = seeds_of(kind);
+    assert!(!seeds.is_empty(), "no {name} files in the corpus");
     let mut out = Vec::new();
     let mut push = |origin: &Path, bytes: Option<Vec<u8>>, how: String| {
         out.push(Input {
@@ -211,6 +261,125 @@ fn family_inputs(family: usize, share: usize, rng: &mut Rng) -> Vec<Input> {
     out
 }
 
+/// Copies the directory `from` to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of `corpus/network` at `dest`; unless `n` is 0, with one to three
+/// random kinds of damage. Returns what was done.
+fn make_tree(dest: &Path, n: usize, rng: &mut Rng) -> String {
+    copy_dir(&corpus("network"), dest);
+    if n == 0 {
+        return "corpus/network as committed".into();
+    }
+    let mut done = Vec::new();
+    for _ in 0..1 + rng.below(3) {
+        let files = files_below(dest);
+        if files.is_empty() {
+            break;
+        }
+        let f = &files[rng.below(files.len() as u64) as usize];
+        let rel = f.strip_prefix(dest).unwrap().display().to_string();
+        let mut bytes = std::fs::read(f).unwrap();
+        match rng.below(6) {
+            0 => {
+                let cut = rng.below(bytes.len() as u64 + 1) as usize;
+                bytes.truncate(cut);
+                std::fs::write(f, &bytes).unwrap();
+                done.push(format!("{rel} cut at {cut}"));
+            }
+            1 if !bytes.is_empty() => {
+                for _ in 0..1 + rng.below(8) {
+                    let i = rng.below(bytes.len() as u64) as usize;
+                    bytes[i] ^= 1 << rng.below(8);
+                }
+                std::fs::write(f, &bytes).unwrap();
+                done.push(format!("bit flips in {rel}"));
+            }
+            2 => {
+                std::fs::remove_file(f).unwrap();
+                std::fs::create_dir(f).unwrap();
+                done.push(format!("{rel} is a directory"));
+            }
+            3 => {
+                let d = f.parent().unwrap();
+                std::fs::remove_dir_all(d).unwrap();
+                let n = rng.below(64) as usize;
+                std::fs::write(d, rng.bytes(n)).unwrap();
+                let rel = d.strip_prefix(dest).unwrap().display();
+                done.push(format!("{rel} is a {n}-byte file"));
+            }
+            4 => {
+                std::fs::remove_file(f).unwrap();
+                done.push(format!("{rel} missing"));
+            }
+            _ => {
+                let n = rng.below(2048) as usize;
+                std::fs::write(f, rng.bytes(n)).unwrap();
+                done.push(format!("{rel} replaced by {n} random bytes"));
+            }
+        }
+    }
+    done.join(", ")
+}
+
+/// Runs `TREE_COMMANDS` on `TREES` networks made in `dir`; returns (runs, failures).
+fn sweep_trees(dir: &Path, commands: &[&[&str]], rng: &mut Rng) -> (usize, Vec<String>) {
+    let mut runs = 0;
+    let mut failures = Vec::new();
+    for n in 0..TREES {
+        let tree = dir.join(format!("net{n:02}"));
+        let how = make_tree(&tree, n, rng);
+        let mut pos: Vec<PathBuf> = std::fs::read_dir(&tree)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        pos.sort();
+        let po = &pos[n % pos.len()];
+        let mut po_files = Vec::new();
+        if let Ok(subdirs) = std::fs::read_dir(po) {
+            for sub in subdirs {
+                let sub = sub.unwrap().path();
+                match std::fs::read_dir(&sub) {
+                    Ok(entries) => po_files.extend(entries.map(|e| e.unwrap().path())),
+                    Err(_) => po_files.push(sub),
+                }
+            }
+        }
+        po_files.sort();
+        if po_files.is_empty() {
+            po_files.push(po.clone());
+        }
+        for template in commands {
+            let mut args = Vec::new();
+            for &a in template.iter() {
+                match a {
+                    "{tree}" => args.push(tree.display().to_string()),
+                    "{po}" => args.push(po.display().to_string()),
+                    "{po-files}" => args.extend(po_files.iter().map(|p| p.display().to_string())),
+                    other => args.push(other.to_string()),
+                }
+            }
+            let (code, stderr) = run_limited(&args, None, MEMORY_LIMIT_KIB);
+            runs += 1;
+            if let Some(f) = judge(&args, code, &stderr, &format!("network {n}: {how}")) {
+                failures.push(f);
+            }
+        }
+    }
+    (runs, failures)
+}
+
 fn glbtool_bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("glbtool")
 }
@@ -271,8 +440,10 @@ fn work(dir: &Path, inputs: &[&Input], commands: &[&[&str]]) -> (usize, Vec<Stri
         for (j, input) in batch.iter().enumerate() {
             let slot = dir.join(format!("{j:02}"));
             let _ = std::fs::remove_dir_all(&slot);
-            std::fs::create_dir_all(&slot).unwrap();
-            let path = slot.join(FAMILIES[input.family].2);
+            let name = FAMILIES[input.family].2;
+            std::fs::create_dir_all(slot.join("GLB")).unwrap();
+            std::fs::create_dir_all(slot.join(subdir_of(name))).unwrap();
+            let path = slot.join(subdir_of(name)).join(name);
             match &input.bytes {
                 Some(bytes) => std::fs::File::create(&path)
                     .and_then(|mut f| f.write_all(bytes))
@@ -303,7 +474,10 @@ fn work(dir: &Path, inputs: &[&Input], commands: &[&[&str]]) -> (usize, Vec<Stri
                             args.push("-".into());
                         }
                         "{file}" => args.push(path.display().to_string()),
-                        "{dir}" => args.push(path.parent().unwrap().display().to_string()),
+                        "{dir}" => {
+                            let slot = path.parent().unwrap().parent().unwrap();
+                            args.push(slot.display().to_string());
+                        }
                         "{origin}" => args.push(input.origin.display().to_string()),
                         "{salvage}" if salvage => args.push("--salvage".into()),
                         "{no-salvage}" if !salvage => args.push("--salvage".into()),
@@ -342,19 +516,30 @@ fn hostile_inputs_never_crash_hang_or_allocate_without_bound() {
         .collect();
     assert!(inputs.len() >= 10_000, "only {} inputs", inputs.len());
 
-    let mut commands: Vec<&[&str]> = Vec::new();
     let mut skipped = Vec::new();
-    for &c in COMMANDS {
-        if available(c[0]) {
-            commands.push(c);
-        } else if !skipped.contains(&c[0]) {
-            skipped.push(c[0]);
+    let mut usable = |list: &[&'static [&'static str]]| {
+        let mut out: Vec<&[&str]> = Vec::new();
+        for &c in list {
+            if available(c[0]) {
+                out.push(c);
+            } else if !skipped.contains(&c[0]) {
+                skipped.push(c[0]);
+            }
         }
-    }
+        out
+    };
+    let commands = usable(COMMANDS);
+    let tree_commands = usable(TREE_COMMANDS);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
     let tmp = tempfile::tempdir().unwrap();
+    let mut tree_rng = Rng(rng.next());
     let results: Vec<(usize, Vec<String>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
+        let trees = {
+            let dir = tmp.path().join("trees");
+            let commands = &tree_commands;
+            s.spawn(move || sweep_trees(&dir, commands, &mut tree_rng))
+        };
+        let mut handles: Vec<_> = (0..workers)
             .map(|w| {
                 let mine: Vec<&Input> = inputs.iter().skip(w).step_by(workers).collect();
                 let dir = tmp.path().join(format!("w{w}"));
@@ -362,6 +547,7 @@ fn hostile_inputs_never_crash_hang_or_allocate_without_bound() {
                 s.spawn(move || work(&dir, &mine, commands))
             })
             .collect();
+        handles.push(trees);
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let runs: usize = results.iter().map(|r| r.0).sum();
@@ -377,9 +563,10 @@ fn hostile_inputs_never_crash_hang_or_allocate_without_bound() {
         })
         .collect();
     println!(
-        "sweep: {} inputs, {runs} glbtool runs (per input: {}; identify per {BATCH} inputs), {} failures, {:.1} s; not yet swept: {}",
+        "sweep: {} inputs and {TREES} networks, {runs} glbtool runs (per input: {}; identify per {BATCH} inputs; per network: {}), {} failures, {:.1} s; not yet swept: {}",
         inputs.len(),
         per_input.join(", "),
+        tree_commands.len(),
         failures.len(),
         started.elapsed().as_secs_f64(),
         if skipped.is_empty() {
