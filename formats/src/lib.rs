@@ -39,6 +39,8 @@ pub mod replay;
 pub mod reqconf;
 pub mod resync;
 pub mod srvconf;
+#[cfg(test)]
+pub(crate) mod testdir;
 pub mod timezone;
 pub mod usr;
 pub mod xtn;

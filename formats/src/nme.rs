@@ -169,17 +169,23 @@ headerless_fixed_format! {
 
 /// glbtool's approximation of the GAL's name order, for checking that a GAL
 /// is sorted (KB Q86375: sorted on the full name, duplicates allowed). The
-/// real collation table, C850SORT.GLB, differs per language and its algorithm
-/// is not documented; this compares the stored bytes with ASCII letters folded
-/// to upper case, which agrees with it on plain ASCII names.
+/// real collation table, C850SORT.GLB, differs per language package and its
+/// algorithm is not documented (KB Q134953), so this is a *reconstruction*:
+/// the names are decoded with the active code page (850 by default) and
+/// compared character by character after Unicode upper-casing, so `bryan`
+/// and `Bryan` are equal and `é` equals `É`. It agrees with any case-blind
+/// collation on plain ASCII names; accented letters sort after `Z` here,
+/// where C850SORT.GLB may place them next to their base letter.
 pub fn gal_order(a: &Text<31>, b: &Text<31>) -> Ordering {
-    let fold = |t: &Text<31>| {
-        t.bytes()
-            .iter()
-            .map(u8::to_ascii_uppercase)
-            .collect::<Vec<u8>>()
-    };
-    fold(a).cmp(&fold(b))
+    let cp = crate::codepage::active();
+    folded(a, cp).cmp(folded(b, cp))
+}
+
+/// The characters of a name, decoded and upper-cased, without allocating.
+fn folded(t: &Text<31>, cp: crate::codepage::CodePage) -> impl Iterator<Item = char> + '_ {
+    t.bytes()
+        .iter()
+        .flat_map(move |&byte| cp.decode_byte(byte).to_uppercase())
 }
 
 /// The index of the first record that sorts before its predecessor under
@@ -304,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn gal_order_folds_ascii_case() {
+    fn gal_order_folds_case_of_the_decoded_names() {
         let sorted = [
             record(1, "able is he", 1, 0, 1),
             record(1, "Andr\u{e9} Weil", 1, 0, 1),
@@ -314,6 +320,18 @@ mod tests {
         assert_eq!(first_out_of_order(&sorted), None);
         let unsorted = [record(1, "Mark", 1, 0, 1), record(1, "Bryan", 1, 0, 1)];
         assert_eq!(first_out_of_order(&unsorted), Some(1));
+        // CP850 0x82 is é and 0x90 is É: equal once upper-cased, though the
+        // bytes differ (a byte comparison would put 0x90 after 0x82).
+        let accented = [
+            record(1, "Andr\u{c9} Weil", 1, 0, 1),
+            record(1, "Andr\u{e9} Weil", 1, 0, 1),
+            record(1, "Andr\u{c9} Weil", 1, 0, 1),
+        ];
+        assert_eq!(first_out_of_order(&accented), None);
+        assert_eq!(
+            gal_order(&accented[0].name, &accented[1].name),
+            Ordering::Equal
+        );
     }
 
     #[test]

@@ -189,17 +189,100 @@ pub struct Postoffice {
     files: Vec<PoFile>,
     networks: Vec<NetworkEntry>,
     lists: Vec<AddressList>,
+    shadow: Option<Shadow>,
+    unreadable: Vec<(PathBuf, String)>,
     problems: Vec<String>,
 }
 
-/// REBUILD's and Import's temporary file names (KB Q99117, Q148364, Q119018, Q96060).
-fn is_temporary(upper_name: &str) -> bool {
-    matches!(
-        upper_name,
-        "GAL$.NME" | "TMPACC2.NME" | "TMPGRP.NME" | "IMPORT.USR"
-    ) || (upper_name.len() == 12
-        && upper_name.starts_with("TMP0000")
-        && upper_name.ends_with(".NME"))
+/// A file that exists only while a program runs: left behind between
+/// Dir-Sync cycles, it is debris of a run that failed or was interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Temporary {
+    /// The program that makes it.
+    pub made_by: &'static str,
+    /// Where that is documented.
+    pub source: &'static str,
+}
+
+/// Says whether `name` in `folder` is a temporary file of Import, REBUILD,
+/// SRVMAIN or REQMAIN (KB Q122750, Q96060, Q148705, Q123857, Q99117,
+/// Q148364, Q119018), or one of glbtool's own (`.glbtool-*`, made while
+/// writing a file safely). `SORTLOCK.GLB` is not one: it is the lock that
+/// stops two Imports running at once (KB Q112301).
+pub fn temporary(folder: Folder, name: &str) -> Option<Temporary> {
+    const IMPORT: Temporary = Temporary {
+        made_by: "Import",
+        source: "KB Q122750, Q96060, Q148705",
+    };
+    const REBUILD: Temporary = Temporary {
+        made_by: "REBUILD",
+        source: "KB Q99117, Q148364, Q119018",
+    };
+    if name.starts_with(".glbtool-") {
+        return Some(Temporary {
+            made_by: "glbtool (an interrupted write)",
+            source: "docs/safety.md",
+        });
+    }
+    let upper = name.to_ascii_uppercase();
+    let (stem, ext) = upper.rsplit_once('.').unwrap_or((upper.as_str(), ""));
+    match (folder, ext) {
+        (Folder::Glb, "GLB") => match stem {
+            "IUSRTRAN" | "INMETRAN" | "IGWTRANS" | "ILOCAL" | "INDEX" => Some(IMPORT),
+            "SRVUPDS" => Some(Temporary {
+                made_by: "SRVMAIN (T2)",
+                source: "KB Q122750, Q96060, Q123857",
+            }),
+            "TMPTRANS" => Some(Temporary {
+                made_by: "SRVMAIN (a foreign requestor's reply)",
+                source: "KB Q123857",
+            }),
+            "REQUPDS" => Some(Temporary {
+                made_by: "REQMAIN",
+                source: "KB Q122750, Q96060",
+            }),
+            "GALINDE$" | "GALTMP" | "TMPNETPO" => Some(REBUILD),
+            _ => {
+                let digits = stem.strip_prefix("SORT")?;
+                (!digits.is_empty()
+                    && digits.len() <= 4
+                    && digits.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then_some(Temporary {
+                    made_by: "Import's sort",
+                    source: "KB Q122750, Q148705",
+                })
+            }
+        },
+        (Folder::Nme, "NME") => {
+            let tmp = matches!(stem, "GAL$" | "TMPACC2" | "TMPGRP")
+                || (stem.len() == 8 && stem.starts_with("TMP0000"));
+            tmp.then_some(REBUILD)
+        }
+        (Folder::Usr, "USR") => (stem == "IMPORT").then_some(Temporary {
+            made_by: "Import",
+            source: "KB Q96060",
+        }),
+        _ => None,
+    }
+}
+
+/// How `NME\ADMINSHD.NME` compares with `NME\ADMIN.NME`, which must be
+/// identical (KB Q85647, Q135932).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Shadow {
+    /// Same bytes.
+    Identical,
+    /// The files differ first at this byte offset (the shorter file's length
+    /// when one is the start of the other).
+    Differs {
+        /// The first differing byte.
+        first_difference: u64,
+    },
+    /// ADMIN.NME exists, ADMINSHD.NME does not.
+    MissingShadow,
+    /// ADMINSHD.NME exists, ADMIN.NME does not.
+    MissingPol,
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
@@ -229,12 +312,26 @@ fn list_dir(dir: &Path) -> Result<Vec<(String, PathBuf, std::fs::FileType)>> {
 }
 
 /// Reads every record of a small fixed-record file (NETWORK.GLB, an XTN),
-/// salvaging what comes before any damage; the damage becomes a problem.
+/// salvaging what comes before any damage; the damage, or a file that cannot
+/// be read at all, becomes a problem naming the file.
 fn read_records<F: Format>(
     path: &Path,
     kind: FileKind,
     problems: &mut Vec<String>,
-) -> Result<Vec<(u64, F::Record)>> {
+) -> Vec<(u64, F::Record)> {
+    let mut out = Vec::new();
+    if let Err(e) = read_records_into::<F>(path, kind, problems, &mut out) {
+        problems.push(format!("{}: {e}", path.display()));
+    }
+    out
+}
+
+fn read_records_into<F: Format>(
+    path: &Path,
+    kind: FileKind,
+    problems: &mut Vec<String>,
+    out: &mut Vec<(u64, F::Record)>,
+) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| io_error("opening", path, e))?;
     let size = file
         .metadata()
@@ -249,7 +346,6 @@ fn read_records<F: Format>(
         Some(size),
         ReadOptions { salvage: true },
     )?;
-    let mut out = Vec::new();
     while let Some(r) = reader.next_record()? {
         out.push((r.index, r.record.clone()));
     }
@@ -258,27 +354,31 @@ fn read_records<F: Format>(
             problems.push(format!("{}: {e}", path.display()));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// True when two files hold the same bytes (compared buffer by buffer).
-fn same_contents(a: &Path, b: &Path) -> Result<bool> {
+/// The offset of the first byte where two files differ (the shorter one's
+/// length when one is the start of the other), `None` when they are identical.
+/// Compared buffer by buffer.
+fn first_difference(a: &Path, b: &Path) -> Result<Option<u64>> {
     let open = |p: &Path| {
         std::fs::File::open(p)
             .map(std::io::BufReader::new)
             .map_err(|e| io_error("opening", p, e))
     };
     let (mut fa, mut fb) = (open(a)?, open(b)?);
+    let mut offset = 0u64;
     loop {
         let ba = fa.fill_buf().map_err(|e| io_error("reading", a, e))?;
         let bb = fb.fill_buf().map_err(|e| io_error("reading", b, e))?;
         if ba.is_empty() || bb.is_empty() {
-            return Ok(ba.is_empty() && bb.is_empty());
+            return Ok((!(ba.is_empty() && bb.is_empty())).then_some(offset));
         }
         let n = ba.len().min(bb.len());
-        if ba[..n] != bb[..n] {
-            return Ok(false);
+        if let Some(i) = ba[..n].iter().zip(&bb[..n]).position(|(x, y)| x != y) {
+            return Ok(Some(offset + i as u64));
         }
+        offset += n as u64;
         fa.consume(n);
         fb.consume(n);
     }
@@ -286,8 +386,10 @@ fn same_contents(a: &Path, b: &Path) -> Result<bool> {
 
 impl Postoffice {
     /// Opens the postoffice directory `dir`: the folder holding `GLB\`,
-    /// `NME\`, `USR\` and `XTN\` (found in any letter case). Fails when none of
-    /// them exists or a directory or file cannot be read; the error names it.
+    /// `NME\`, `USR\` and `XTN\` (found in any letter case). Fails when `dir`
+    /// cannot be listed or has none of them; the error names it. A folder or
+    /// file that cannot be read, or a damaged NETWORK.GLB or XTN, is a
+    /// [problem](Postoffice::problems) instead, and the rest is still read.
     pub fn open(dir: &Path) -> Result<Postoffice> {
         let mut problems = Vec::new();
         let mut folders: Vec<(Folder, PathBuf)> = Vec::new();
@@ -323,14 +425,29 @@ impl Postoffice {
         }
         folders.sort();
         let mut files = Vec::new();
+        let mut unreadable = Vec::new();
         for (folder, path) in &folders {
-            for (name, fpath, ft) in list_dir(path)? {
+            let entries = match list_dir(path) {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(e.to_string());
+                    unreadable.push((path.clone(), e.to_string()));
+                    continue;
+                }
+            };
+            for (name, fpath, ft) in entries {
                 if !ft.is_file() {
                     continue;
                 }
-                let size = std::fs::metadata(&fpath)
-                    .map_err(|e| io_error("examining", &fpath, e))?
-                    .len();
+                let size = match std::fs::metadata(&fpath) {
+                    Ok(m) => m.len(),
+                    Err(e) => {
+                        let e = io_error("examining", &fpath, e).to_string();
+                        problems.push(e.clone());
+                        unreadable.push((fpath, e));
+                        continue;
+                    }
+                };
                 files.push(PoFile {
                     kind: FileKind::from_file_name(&name),
                     path: fpath,
@@ -346,10 +463,12 @@ impl Postoffice {
             files,
             networks: Vec::new(),
             lists: Vec::new(),
+            shadow: None,
+            unreadable,
             problems,
         };
-        po.read_networks()?;
-        po.name_lists()?;
+        po.read_networks();
+        po.name_lists();
         Ok(po)
     }
 
@@ -378,7 +497,7 @@ impl Postoffice {
             .find(|f| f.folder == folder && f.name.eq_ignore_ascii_case(name))
     }
 
-    fn read_networks(&mut self) -> Result<()> {
+    fn read_networks(&mut self) {
         let Some(network_glb) = self
             .find(Folder::Glb, "NETWORK.GLB")
             .map(|f| f.path.clone())
@@ -387,9 +506,9 @@ impl Postoffice {
                 self.problems
                     .push("GLB/NETWORK.GLB is missing: no USR file can be named".into());
             }
-            return Ok(());
+            return;
         };
-        let records = read_records::<Network>(&network_glb, FileKind::Network, &mut self.problems)?;
+        let records = read_records::<Network>(&network_glb, FileKind::Network, &mut self.problems);
         for (index, record) in records {
             let mut entry = NetworkEntry {
                 index,
@@ -404,7 +523,7 @@ impl Postoffice {
                 {
                     Some(path) => {
                         entry.postoffices =
-                            read_records::<Xtn>(&path, FileKind::Xtn, &mut self.problems)?
+                            read_records::<Xtn>(&path, FileKind::Xtn, &mut self.problems)
                                 .into_iter()
                                 .map(|(index, record)| XtnEntry { index, record })
                                 .collect();
@@ -420,7 +539,6 @@ impl Postoffice {
             }
             self.networks.push(entry);
         }
-        Ok(())
     }
 
     /// Names a `<hexid>.USR` file; the second value says when the name came
@@ -474,7 +592,7 @@ impl Postoffice {
         }
     }
 
-    fn name_lists(&mut self) -> Result<()> {
+    fn name_lists(&mut self) {
         let mut lists = Vec::new();
         for f in &self.files {
             let (kind, entries) = match (f.folder, f.kind) {
@@ -496,7 +614,7 @@ impl Postoffice {
             if let Err(e) = size_check {
                 problems.push(format!("{}: {e}", f.path.display()));
             }
-            let name = if is_temporary(&upper) {
+            let name = if temporary(f.folder, &f.name).is_some() {
                 ListName::Temporary {
                     name: f.name.clone(),
                 }
@@ -535,18 +653,30 @@ impl Postoffice {
         // KB Q85647, Q135932: ADMIN.NME and ADMINSHD.NME must be identical.
         let pol = lists.iter().position(|l| l.name == ListName::Pol);
         let shadow = lists.iter().position(|l| l.name == ListName::PolShadow);
-        if let (Some(p), Some(s)) = (pol, shadow) {
-            if !same_contents(&lists[p].path, &lists[s].path)? {
-                let msg = format!(
-                    "{} differs from {}; the two must be identical (KB Q85647)",
-                    lists[s].path.display(),
-                    lists[p].path.display()
-                );
-                lists[s].problems.push(msg);
-            }
-        }
+        self.shadow = match (pol, shadow) {
+            (Some(p), Some(s)) => match first_difference(&lists[p].path, &lists[s].path) {
+                Ok(None) => Some(Shadow::Identical),
+                Ok(Some(at)) => {
+                    let msg = format!(
+                        "{} differs from {} (first at byte {at}); the two must be identical (KB Q85647)",
+                        lists[s].path.display(),
+                        lists[p].path.display()
+                    );
+                    lists[s].problems.push(msg);
+                    Some(Shadow::Differs {
+                        first_difference: at,
+                    })
+                }
+                Err(e) => {
+                    lists[s].problems.push(e.to_string());
+                    None
+                }
+            },
+            (Some(_), None) => Some(Shadow::MissingShadow),
+            (None, Some(_)) => Some(Shadow::MissingPol),
+            (None, None) => None,
+        };
         self.lists = lists;
-        Ok(())
     }
 
     /// The directory given to [`Postoffice::open`].
@@ -574,7 +704,19 @@ impl Postoffice {
         &self.lists
     }
 
-    /// Problems found while reading NETWORK.GLB and the XTN files, each naming the file.
+    /// How ADMINSHD.NME compares with ADMIN.NME; `None` when neither exists
+    /// or they could not be compared (then the shadow's list names the problem).
+    pub fn shadow(&self) -> Option<Shadow> {
+        self.shadow
+    }
+
+    /// Folders that could not be listed and files that could not be examined,
+    /// with the error; what they hold is missing from [`Postoffice::files`].
+    pub fn unreadable(&self) -> &[(PathBuf, String)] {
+        &self.unreadable
+    }
+
+    /// Problems found while reading the folders, NETWORK.GLB and the XTN files, each naming the file.
     pub fn problems(&self) -> &[String] {
         &self.problems
     }
@@ -603,27 +745,8 @@ mod tests {
     use crate::fields::Text;
     use crate::format::Document;
     use crate::network::NetworkRecord;
+    use crate::testdir::{put, temp};
     use crate::usr::UsrRecord;
-
-    struct TempDir(PathBuf);
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    fn temp(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("glb-po-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-
-    fn put(root: &Path, rel: &str, bytes: &[u8]) {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
 
     fn t<const N: usize>(s: &str) -> Text<N> {
         Text::encode(s, CodePage::Cp850).unwrap()

@@ -394,10 +394,7 @@ mod tests {
     use crate::queue::ResyncHeader;
 
     fn fref(path: &str, kind: FileKind) -> FileRef {
-        FileRef {
-            path: path.into(),
-            kind,
-        }
+        FileRef::new(path, kind)
     }
 
     fn conf(local: &str, reqsync: u32, srvsync: u32, impsync: u32) -> ReqConf {

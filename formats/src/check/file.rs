@@ -1,14 +1,20 @@
 //! Checks one file of any kind: structure (it parses, sizes), then the
-//! family's own checks. Returns the facts cross-file checks need.
+//! family's own checks (`queue.rs` for transaction queues, `fixed.rs` for the
+//! fixed-layout families). Returns the facts cross-file checks need.
 
 use std::io::Read;
 
 use serde::Serialize;
 
+use super::fixed;
 use super::queue::QueueFacts;
 use super::{from_error, FileRef, Finding};
-use crate::format::{Format, ReadOptions, Reader};
+use crate::format::{ReadOptions, Reader};
 use crate::kind::Family;
+use crate::nme::Nme;
+use crate::process::ProcessFile;
+use crate::reqconf::ReqConfFile;
+use crate::srvconf::SrvConfFile;
 
 /// What a checked file holds, for the cross-file checks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,33 +33,6 @@ pub enum Facts {
     },
     /// Nothing the cross-file checks use (or the file did not parse).
     None,
-}
-
-/// Reads a whole file of format `F`, turning a read error into a finding.
-pub fn parse_all<F: Format, R: Read>(
-    file: &FileRef,
-    src: R,
-    size: Option<u64>,
-    findings: &mut Vec<Finding>,
-) -> Option<(Option<F::Header>, u64)> {
-    let mut reader = match Reader::<F, R>::new(src, file.kind, size, ReadOptions::default()) {
-        Ok(r) => r,
-        Err(e) => {
-            findings.push(from_error(file, &e));
-            return None;
-        }
-    };
-    loop {
-        match reader.next_record() {
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => {
-                findings.push(from_error(file, &e));
-                return None;
-            }
-        }
-    }
-    Some((reader.header().cloned(), reader.records_read()))
 }
 
 /// Checks one file. `size` is its length when known (checked against the
@@ -81,45 +60,37 @@ pub fn check<R: Read>(
             Facts::Queue(super::queue::check(file, &mut reader, findings))
         }
         Family::ReqConf => {
-            match parse_all::<crate::reqconf::ReqConfFile, R>(file, src, size, findings) {
-                Some((Some(h), _)) => Facts::ReqConf(Box::new(h)),
+            match fixed::scan::<ReqConfFile, R>(file, src, size, findings, |_, _| {}) {
+                Some((Some(h), _)) => {
+                    fixed::reqconf(file, &h, findings);
+                    Facts::ReqConf(Box::new(h))
+                }
                 _ => Facts::None,
             }
         }
         Family::SrvConf => {
-            let mut reader = match Reader::<crate::srvconf::SrvConfFile, R>::new(
-                src,
-                file.kind,
-                size,
-                ReadOptions::default(),
-            ) {
-                Ok(r) => r,
-                Err(e) => {
-                    findings.push(from_error(file, &e));
-                    return Facts::None;
-                }
-            };
             let mut records = Vec::new();
-            loop {
-                match reader.next_record() {
-                    Ok(Some(r)) => records.push(r.record.clone()),
-                    Ok(None) => break,
-                    Err(e) => {
-                        findings.push(from_error(file, &e));
-                        return Facts::None;
-                    }
-                }
-            }
-            match reader.header() {
-                Some(h) => Facts::SrvConf {
-                    header: Box::new(h.clone()),
+            let read = fixed::scan::<SrvConfFile, R>(file, src, size, findings, |r, _| {
+                records.push(r.record.clone())
+            });
+            match read {
+                Some((Some(h), _)) => Facts::SrvConf {
+                    header: Box::new(h),
                     records,
                 },
-                None => Facts::None,
+                _ => Facts::None,
             }
         }
+        Family::Process => {
+            fixed::scan::<ProcessFile, R>(file, src, size, findings, fixed::process_hook(file));
+            Facts::None
+        }
+        Family::Nme => {
+            fixed::scan::<Nme, R>(file, src, size, findings, fixed::nme_hook(file));
+            Facts::None
+        }
         family => {
-            crate::with_format!(family, |F| { parse_all::<F, R>(file, src, size, findings); }, else {
+            crate::with_format!(family, |F| { fixed::scan::<F, R>(file, src, size, findings, |_, _| {}); }, else {
                 findings.push(file.finding("GLB302", format!("glbtool cannot read {} files yet", file.kind)));
             });
             Facts::None

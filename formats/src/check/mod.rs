@@ -8,6 +8,8 @@
 
 pub mod cross;
 pub mod file;
+pub mod fixed;
+pub mod postoffice;
 pub mod queue;
 
 use serde::Serialize;
@@ -113,14 +115,34 @@ pub struct FileRef {
 }
 
 impl FileRef {
+    /// A file at `path` (as the user gave it) of `kind`.
+    pub fn new(path: impl Into<String>, kind: FileKind) -> FileRef {
+        FileRef {
+            path: path.into(),
+            kind,
+        }
+    }
+
     /// A finding about this file, from the catalogue entry `code`.
     pub fn finding(&self, code: &'static str, cause: impl Into<String>) -> Finding {
-        let info = info(code);
+        Finding::new(code, self.path.clone(), Some(self.kind), cause)
+    }
+}
+
+impl Finding {
+    /// A finding about `file` (of `kind`, when known), from the catalogue
+    /// entry `code`, with its catalogue severity.
+    pub fn new(
+        code: &'static str,
+        file: String,
+        kind: Option<FileKind>,
+        cause: impl Into<String>,
+    ) -> Finding {
         Finding {
             code,
-            severity: info.map_or(Severity::Error, |i| i.severity),
-            file: self.path.clone(),
-            kind: Some(self.kind),
+            severity: info(code).map_or(Severity::Error, |i| i.severity),
+            file,
+            kind,
             offset: None,
             record: None,
             predicts: None,
@@ -128,9 +150,7 @@ impl FileRef {
             fix: Fix::None,
         }
     }
-}
 
-impl Finding {
     /// Places the finding at a record.
     pub fn at(mut self, offset: u64, record: Option<u64>) -> Self {
         self.offset = Some(offset);
@@ -154,6 +174,54 @@ impl Finding {
     pub fn severity(mut self, s: Severity) -> Self {
         self.severity = s;
         self
+    }
+}
+
+/// At most this many findings of one code are listed per file; the rest are counted.
+pub const FINDINGS_PER_CODE: usize = 100;
+
+/// A findings list that keeps at most [`FINDINGS_PER_CODE`] findings of each
+/// code and, at the end, one finding that counts the rest.
+pub struct Capped<'a> {
+    out: &'a mut Vec<Finding>,
+    counts: Vec<(&'static str, u64)>,
+}
+
+impl<'a> Capped<'a> {
+    /// Starts appending to `out`.
+    pub fn new(out: &'a mut Vec<Finding>) -> Self {
+        Capped {
+            out,
+            counts: Vec::new(),
+        }
+    }
+
+    /// Adds a finding, unless its code already has [`FINDINGS_PER_CODE`].
+    pub fn push(&mut self, f: Finding) {
+        let slot = match self.counts.iter_mut().find(|(c, _)| *c == f.code) {
+            Some(s) => s,
+            None => {
+                self.counts.push((f.code, 0));
+                self.counts.last_mut().expect("just pushed")
+            }
+        };
+        slot.1 += 1;
+        if slot.1 as usize <= FINDINGS_PER_CODE {
+            self.out.push(f);
+        }
+    }
+
+    /// Adds one finding per code that overflowed, counting what was left out.
+    pub fn summarise(self, file: &FileRef) {
+        for (code, n) in self.counts {
+            if n as usize > FINDINGS_PER_CODE {
+                let more = n - FINDINGS_PER_CODE as u64;
+                self.out.push(file.finding(
+                    code,
+                    format!("... and {more} more findings of this kind in this file ({n} in all)"),
+                ));
+            }
+        }
     }
 }
 
@@ -222,8 +290,19 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB304", Severity::Error, "Some records' checksums mismatch: corrupt records", "KB Q96060, Q103421"),
     c("GLB305", Severity::Warning, "Every record's checksum mismatches: probably written with MS Mail's undocumented algorithm", "KB Q96060; docs/formats/queue.md"),
     c("GLB306", Severity::Error, "Sync numbers not strictly increasing inside a queue file", "KB Q96060"),
-    c("GLB307", Severity::Warning, "Text holds control characters that are not valid in a transaction", "KB Q103421 (CP850 names)"),
+    c("GLB307", Severity::Warning, "Text holds control characters: not a valid CP850 name or transaction", "KB Q103421, Q87432 (CP850 names)"),
     c("GLB308", Severity::Error, "RESYNC.GLB header transaction missing or not first", "KB Q119449"),
+    c("GLB309", Severity::Warning, "A fixed text field has no NUL terminator: its text runs to the field's end", "KB Q104869, Q123398 (name limits); docs/formats/"),
+    c("GLB045", Severity::Error, "A REQCONF queue pointer outside its queue file: Import's sort fails", "KB Q140462, Q112301"),
+    c("GLB330", Severity::Warning, "SRVTRANS, USRTRANS, NMETRANS or GWTRANS not empty between Dir-Sync cycles", "KB Q96060, Q122750, Q148705"),
+    c("GLB331", Severity::Warning, "A temporary file left behind by Import, REBUILD, SRVMAIN, REQMAIN or glbtool", "KB Q122750, Q96060, Q148705, Q99117, Q148364"),
+    c("GLB332", Severity::Warning, "RESYNC.GLB left on the Dir-Sync server", "KB Q96060, Q119014, Q156124"),
+    c("GLB342", Severity::Warning, "GAL.NME not sorted by full name (glbtool's reconstructed collation)", "KB Q86375"),
+    c("GLB343", Severity::Error, "ADMIN.NME and ADMINSHD.NME not identical", "KB Q85647, Q135932"),
+    c("GLB344", Severity::Error, "NME record with entry type 0: a corrupt record", "KB Q85647"),
+    c("GLB345", Severity::Info, "NME record with an entry type the documentation does not name", "KB Q107767"),
+    c("GLB346", Severity::Info, "PROCESS.GLB record whose times disagree (deadline, next run) or whose process code is unknown", "KB Q148718, Q96060"),
+    c("GLB347", Severity::Warning, "A postoffice reference that does not resolve (NETWORK.GLB, XTN, USR files)", "KB Q134228, Q148666, Q86625"),
 ];
 
 /// The catalogue entry of a code.
@@ -254,10 +333,18 @@ pub fn sort(findings: &mut [Finding]) {
 /// Converts a read error into a finding.
 pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
     match err {
-        crate::Error::Size { .. } => file.finding("GLB303", err.to_string()).fix(Fix::Procedure {
-            text: "restore the file from a backup taken before the damage; glbtool dump --salvage shows what can still be read".into(),
-            source: "KB Q132744",
-        }),
+        crate::Error::Size { kind, size, .. } => {
+            let f = file.finding("GLB303", err.to_string()).fix(Fix::Procedure {
+                text: "restore the file from a backup taken before the damage; glbtool dump --salvage shows what can still be read".into(),
+                source: "KB Q132744",
+            });
+            if *kind == FileKind::Reqconf && *size <= 100 {
+                // KB Q123437: a REQCONF of 100 bytes or less.
+                f.predicts(Predicted::ms_mail("ADMIN", "Notice ", 159))
+            } else {
+                f
+            }
+        }
         crate::Error::Io { .. } => file.finding("GLB301", err.to_string()),
         other => {
             let mut f = file.finding("GLB302", other.to_string()).fix(Fix::Command {

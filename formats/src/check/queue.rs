@@ -9,14 +9,13 @@ use std::io::Read;
 
 use serde::Serialize;
 
-use super::{from_error, import_code, shell_quote, FileRef, Finding, Fix, Predicted};
+use super::{from_error, import_code, shell_quote, Capped, FileRef, Finding, Fix, Predicted};
+
+pub use super::FINDINGS_PER_CODE;
 use crate::format::Reader;
 use crate::import::{self, Command};
 use crate::kind::FileKind;
 use crate::queue::{Queue, ResyncHeader, TEXT_OFFSET};
-
-/// At most this many findings of one code are listed per file; the rest are counted.
-pub const FINDINGS_PER_CODE: usize = 100;
 
 /// What a queue file holds, for the cross-file checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -38,41 +37,6 @@ pub struct QueueFacts {
     pub complete: bool,
 }
 
-struct Capped<'a> {
-    out: &'a mut Vec<Finding>,
-    counts: Vec<(&'static str, u64)>,
-}
-
-impl Capped<'_> {
-    fn push(&mut self, f: Finding) {
-        let slot = match self.counts.iter_mut().find(|(c, _)| *c == f.code) {
-            Some(s) => s,
-            None => {
-                self.counts.push((f.code, 0));
-                self.counts.last_mut().expect("just pushed")
-            }
-        };
-        slot.1 += 1;
-        if slot.1 as usize <= FINDINGS_PER_CODE {
-            self.out.push(f);
-        }
-    }
-
-    fn summarise(self, file: &FileRef) {
-        for (code, n) in self.counts {
-            if n as usize > FINDINGS_PER_CODE {
-                let more = n - FINDINGS_PER_CODE as u64;
-                let mut f = file.finding(
-                    code,
-                    format!("... and {more} more findings of this kind in this file ({n} in all)"),
-                );
-                f.fix = Fix::None;
-                self.out.push(f);
-            }
-        }
-    }
-}
-
 /// Checks a queue file read through `reader`, appending findings; returns its facts.
 pub fn check<R: Read>(
     file: &FileRef,
@@ -80,10 +44,7 @@ pub fn check<R: Read>(
     findings: &mut Vec<Finding>,
 ) -> QueueFacts {
     let mut facts = QueueFacts::default();
-    let mut out = Capped {
-        out: findings,
-        counts: Vec::new(),
-    };
+    let mut out = Capped::new(findings);
     let mut prev_sync: Option<u32> = None;
     let mut matched = 0u64;
     let mut mismatched: Vec<(u64, u64, u16, u16)> = Vec::new();

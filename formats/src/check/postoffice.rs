@@ -1,0 +1,437 @@
+//! Checks of a postoffice directory as a whole ([`Postoffice`]): the rules
+//! that hold between Dir-Sync cycles, and the files that must agree with
+//! each other inside one postoffice.
+//!
+//! | code | rule | source |
+//! |---|---|---|
+//! | GLB330 | SRVTRANS, USRTRANS, NMETRANS and GWTRANS are 0 bytes between cycles | KB Q96060, Q122750, Q148705 |
+//! | GLB331 | no temporary file of Import, REBUILD, SRVMAIN, REQMAIN (or glbtool) exists between cycles | KB Q122750, Q96060, Q148705, Q99117 |
+//! | GLB332 | no RESYNC.GLB stays on the Dir-Sync server | KB Q96060, Q119014, Q156124 |
+//! | GLB343 | ADMIN.NME and ADMINSHD.NME are identical | KB Q85647, Q135932 |
+//! | GLB045 | REQCONF's queue pointers are -1 while the queues are empty, and never past a queue's end | KB Q140462, Q112301 |
+//! | GLB347 | NETWORK.GLB, the XTN files and the USR files name each other | KB Q134228, Q148666, Q86625 |
+//! | GLB301 | every folder and file can be read | |
+//!
+//! A postoffice is the Dir-Sync server when `GLB\SRVCONF.GLB` exists (KB Q96060).
+
+use std::path::Path;
+
+use super::{FileRef, Finding, Fix, Severity};
+use crate::kind::FileKind;
+use crate::nme;
+use crate::postoffice::{temporary, Folder, ListName, Postoffice, Shadow};
+use crate::reqconf::{ReqConf, NO_POINTER};
+
+/// The queues Import empties at the end of every cycle (KB Q96060, Q122750).
+pub const IDLE_EMPTY: [FileKind; 4] = [
+    FileKind::Srvtrans,
+    FileKind::Usrtrans,
+    FileKind::Nmetrans,
+    FileKind::Gwtrans,
+];
+
+/// True when the postoffice is a Dir-Sync server: it has `GLB\SRVCONF.GLB`.
+pub fn is_server(po: &Postoffice) -> bool {
+    po.find(Folder::Glb, "SRVCONF.GLB").is_some()
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Runs every postoffice-level check. `reqconf` is the postoffice's own
+/// REQCONF.GLB when it could be read.
+pub fn check(po: &Postoffice, reqconf: Option<&ReqConf>, out: &mut Vec<Finding>) {
+    unreadable(po, out);
+    idle_queues(po, out);
+    leftovers(po, out);
+    resync_on_server(po, out);
+    shadow(po, out);
+    if let Some(conf) = reqconf {
+        pointers(po, conf, out);
+    }
+    references(po, out);
+}
+
+fn unreadable(po: &Postoffice, out: &mut Vec<Finding>) {
+    for (path, err) in po.unreadable() {
+        out.push(
+            Finding::new("GLB301", display(path), None, err.clone()).fix(Fix::Procedure {
+                text: "give the account running glbtool read access, or check the disk".into(),
+                source: "-",
+            }),
+        );
+    }
+}
+
+fn idle_queues(po: &Postoffice, out: &mut Vec<Finding>) {
+    for f in po.files() {
+        let Some(kind) = f.kind.filter(|k| IDLE_EMPTY.contains(k)) else {
+            continue;
+        };
+        if f.folder != Folder::Glb || f.size == 0 {
+            continue;
+        }
+        let what = if kind == FileKind::Srvtrans {
+            "the server's last reply (or a RESYNC.GLB) arrived, but Import -Q did not finish applying it"
+        } else {
+            "Import sorted updates into this queue and stopped before applying them"
+        };
+        out.push(
+            Finding::new(
+                "GLB330",
+                display(&f.path),
+                Some(kind),
+                format!(
+                    "{} holds {} bytes between Dir-Sync cycles, where it must be 0 bytes: {what} (ignore this while a Dir-Sync cycle is running)",
+                    f.name, f.size
+                ),
+            )
+            .fix(Fix::Procedure {
+                text: "when no Dir-Sync process is running, run T3 again (NSDA -RR, or IMPORT admin -pPASSWORD -Q -Y) and read DIRSYNC.LOG for the error that stopped it".into(),
+                source: "KB Q96060, Q122750, Q148705",
+            }),
+        );
+    }
+}
+
+fn leftovers(po: &Postoffice, out: &mut Vec<Finding>) {
+    for f in po.files() {
+        let Some(t) = temporary(f.folder, &f.name) else {
+            continue;
+        };
+        let fix = if t.source == "docs/safety.md" {
+            Fix::Procedure {
+                text: "delete it: glbtool writes through a temporary file and renames it into place, so the file it was writing was left as it was".into(),
+                source: t.source,
+            }
+        } else {
+            Fix::Procedure {
+                text: format!(
+                    "make sure no {} process (and no Dir-Sync cycle) is running, delete the file, then run the step that failed again and read DIRSYNC.LOG",
+                    t.made_by
+                ),
+                source: t.source,
+            }
+        };
+        out.push(
+            Finding::new(
+                "GLB331",
+                display(&f.path),
+                f.kind,
+                format!(
+                    "{} is a temporary file of {}, which must not exist between Dir-Sync cycles: the run that made it failed or was interrupted ({} bytes)",
+                    f.name, t.made_by, f.size
+                ),
+            )
+            .fix(fix),
+        );
+    }
+}
+
+fn resync_on_server(po: &Postoffice, out: &mut Vec<Finding>) {
+    if !is_server(po) {
+        return;
+    }
+    let Some(f) = po.find(Folder::Glb, "RESYNC.GLB") else {
+        return;
+    };
+    out.push(
+        Finding::new(
+            "GLB332",
+            display(&f.path),
+            Some(FileKind::Resync),
+            "RESYNC.GLB is on the Dir-Sync server: IMPORT -S makes it there for the requestors, and it must be removed once copied, because Import must not process it on the server",
+        )
+        .fix(Fix::Procedure {
+            text: "copy it to the GLB directory of each requestor that needs it (where IMPORT -Q applies it), then delete it from the server".into(),
+            source: "KB Q96060, Q119014, Q156124",
+        }),
+    );
+}
+
+fn shadow(po: &Postoffice, out: &mut Vec<Finding>) {
+    let path_of = |name: ListName, file: &str| {
+        po.address_lists()
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| display(&l.path))
+            .or_else(|| {
+                po.folders()
+                    .iter()
+                    .find(|(f, _)| *f == Folder::Nme)
+                    .map(|(_, p)| display(&p.join(file)))
+            })
+            .unwrap_or_else(|| format!("NME/{file}"))
+    };
+    let fix = Fix::Procedure {
+        text: "find which of the two is good (ADMIN.NME normally; ADMIN shows its users), then copy it over the other so both have the same size, date and time".into(),
+        source: "KB Q85647, Q135932",
+    };
+    let (file, cause, at) = match po.shadow() {
+        None | Some(Shadow::Identical) => return,
+        Some(Shadow::Differs { first_difference }) => (
+            path_of(ListName::PolShadow, "ADMINSHD.NME"),
+            format!(
+                "ADMINSHD.NME differs from ADMIN.NME, first at byte {first_difference} (record {}): the POL and its shadow must be identical",
+                first_difference / nme::RECORD_LEN as u64
+            ),
+            Some(first_difference),
+        ),
+        Some(Shadow::MissingShadow) => (
+            path_of(ListName::PolShadow, "ADMINSHD.NME"),
+            "ADMINSHD.NME is missing: the POL's shadow must exist and be identical to ADMIN.NME".to_string(),
+            None,
+        ),
+        Some(Shadow::MissingPol) => (
+            path_of(ListName::Pol, "ADMIN.NME"),
+            "ADMIN.NME is missing while its shadow ADMINSHD.NME exists: the POL and its shadow must be identical".to_string(),
+            None,
+        ),
+    };
+    let mut f = Finding::new("GLB343", file, Some(FileKind::Nme), cause).fix(fix);
+    if let Some(at) = at {
+        f = f.at(at, Some(at / nme::RECORD_LEN as u64));
+    }
+    out.push(f);
+}
+
+fn pointers(po: &Postoffice, conf: &ReqConf, out: &mut Vec<Finding>) {
+    let Some(rc) = po.find(Folder::Glb, "REQCONF.GLB") else {
+        return;
+    };
+    let file = FileRef::new(display(&rc.path), FileKind::Reqconf);
+    for (i, (queue, p)) in conf.pointers().into_iter().enumerate() {
+        if p <= NO_POINTER {
+            continue; // -1 is "none"; below -1 is reported by the single-file check
+        }
+        let size = po.find(Folder::Glb, queue).map_or(0, |f| f.size);
+        let at = p as u64;
+        if at > size {
+            out.push(super::fixed::pointer_finding(
+                &file,
+                queue,
+                i,
+                format!("the {queue} pointer is {p}, past the end of {queue} ({size} bytes)"),
+            ));
+        } else if size == 0 {
+            out.push(
+                super::fixed::pointer_finding(
+                    &file,
+                    queue,
+                    i,
+                    format!(
+                        "the {queue} pointer is {p} while {queue} is empty: between cycles every queue pointer should be -1 (none)"
+                    ),
+                )
+                .severity(Severity::Warning),
+            );
+        }
+    }
+}
+
+fn references(po: &Postoffice, out: &mut Vec<Finding>) {
+    let glb = po.folders().iter().find(|(f, _)| *f == Folder::Glb);
+    let needs_network = po
+        .address_lists()
+        .iter()
+        .any(|l| l.kind == FileKind::Usr && !matches!(l.name, ListName::Temporary { .. }));
+    if let (Some((_, glb)), true, None) = (glb, needs_network, po.find(Folder::Glb, "NETWORK.GLB"))
+    {
+        out.push(
+            Finding::new(
+                "GLB347",
+                display(&glb.join("NETWORK.GLB")),
+                Some(FileKind::Network),
+                "NETWORK.GLB is missing, so no USR file can be named: the postoffice's networks and their postoffices are unknown",
+            )
+            .fix(restore()),
+        );
+    }
+    if let Some(network) = po.find(Folder::Glb, "NETWORK.GLB") {
+        for n in po.networks() {
+            let Some(xtn) = n.record.xtn() else { continue };
+            if n.xtn_path.is_some() || n.record.is_deleted() {
+                continue;
+            }
+            out.push(
+                Finding::new(
+                    "GLB347",
+                    display(&network.path),
+                    Some(FileKind::Network),
+                    format!(
+                        "network {} names XTN/{xtn}.XTN, which does not exist: its postoffices are unknown",
+                        n.record.name.text()
+                    ),
+                )
+                .at(n.index * crate::network::RECORD_LEN as u64, Some(n.index))
+                .fix(restore()),
+            );
+        }
+    }
+    for l in po.address_lists() {
+        let cause = match &l.name {
+            ListName::Unresolved { hexid } => format!(
+                "no XTN or NETWORK.GLB record carries the hexid {hexid}: MS Mail does not know which postoffice this user list belongs to"
+            ),
+            ListName::Unknown { name } => format!(
+                "{name} is not named by a hexid, so no postoffice refers to it"
+            ),
+            _ => continue,
+        };
+        out.push(Finding::new("GLB347", display(&l.path), Some(l.kind), cause).fix(restore()));
+    }
+}
+
+fn restore() -> Fix {
+    Fix::Procedure {
+        text: "check the networks and postoffices in ADMIN (External-Admin); restore the missing file from backup, or remove the stray one".into(),
+        source: "KB Q148666, Q134228",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdir::{put, temp};
+
+    /// An idle postoffice: empty queues, identical POL and shadow.
+    fn idle(root: &Path) {
+        for q in ["SRVTRANS", "USRTRANS", "NMETRANS", "GWTRANS", "REQTRANS"] {
+            put(root, &format!("GLB/{q}.GLB"), &[]);
+        }
+        put(root, "GLB/NETWORK.GLB", &[]);
+        put(root, "NME/ADMIN.NME", &[1; 90]);
+        put(root, "NME/ADMINSHD.NME", &[1; 90]);
+    }
+
+    fn run(root: &Path, conf: Option<&ReqConf>) -> Vec<Finding> {
+        let po = Postoffice::open(root).unwrap();
+        let mut out = Vec::new();
+        check(&po, conf, &mut out);
+        out
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn an_idle_postoffice_is_clean() {
+        let d = temp("chk-idle");
+        idle(&d.0);
+        let conf = ReqConf {
+            srvtrans_pointer: -1,
+            usrtrans_pointer: -1,
+            gwtrans_pointer: -1,
+            nmetrans_pointer: -1,
+            ..ReqConf::default()
+        };
+        put(&d.0, "GLB/SORTLOCK.GLB", &[]); // the Import lock is not debris
+        let f = run(&d.0, Some(&conf));
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn non_empty_sort_queues_and_leftover_temporaries() {
+        let d = temp("chk-stale");
+        idle(&d.0);
+        put(&d.0, "GLB/SRVTRANS.GLB", &[0; 49]);
+        put(&d.0, "GLB/usrtrans.glb", &[0; 10]);
+        put(&d.0, "GLB/IUSRTRAN.GLB", &[]);
+        put(&d.0, "GLB/SORT0003.GLB", &[0; 3]);
+        put(&d.0, "GLB/SRVUPDS.GLB", &[]);
+        put(&d.0, "NME/GAL$.NME", &[]);
+        put(&d.0, "GLB/.glbtool-x1Yz.tmp", &[]);
+        let f = run(&d.0, None);
+        let mut c = codes(&f);
+        c.sort();
+        assert_eq!(
+            c,
+            vec!["GLB330", "GLB330", "GLB331", "GLB331", "GLB331", "GLB331", "GLB331"]
+        );
+        let srv = f.iter().find(|f| f.file.ends_with("SRVTRANS.GLB")).unwrap();
+        assert!(srv.cause.contains("49 bytes"), "{}", srv.cause);
+        assert_eq!(srv.kind, Some(FileKind::Srvtrans));
+        let sort = f.iter().find(|f| f.file.ends_with("SORT0003.GLB")).unwrap();
+        assert!(sort.cause.contains("Import's sort"), "{}", sort.cause);
+        let ours = f.iter().find(|f| f.file.contains(".glbtool-")).unwrap();
+        assert!(matches!(&ours.fix, Fix::Procedure { text, .. } if text.contains("renames")));
+    }
+
+    #[test]
+    fn resync_on_the_server_but_not_on_a_requestor() {
+        let d = temp("chk-resync");
+        idle(&d.0);
+        put(&d.0, "GLB/RESYNC.GLB", &[]);
+        assert!(
+            run(&d.0, None).is_empty(),
+            "a requestor's RESYNC.GLB waits for IMPORT -Q"
+        );
+        put(&d.0, "GLB/SRVCONF.GLB", &[0; 1024]);
+        assert_eq!(codes(&run(&d.0, None)), vec!["GLB332"]);
+    }
+
+    #[test]
+    fn a_differing_or_missing_shadow_is_343_with_the_first_difference() {
+        let d = temp("chk-shadow");
+        idle(&d.0);
+        let mut other = vec![1u8; 90];
+        other[50] = 7;
+        put(&d.0, "NME/ADMINSHD.NME", &other);
+        let f = run(&d.0, None);
+        assert_eq!(codes(&f), vec!["GLB343"]);
+        assert_eq!((f[0].offset, f[0].record), (Some(50), Some(1)));
+        assert!(f[0].file.ends_with("ADMINSHD.NME"));
+        std::fs::remove_file(d.0.join("NME/ADMINSHD.NME")).unwrap();
+        let f = run(&d.0, None);
+        assert_eq!(codes(&f), vec!["GLB343"]);
+        assert!(f[0].cause.contains("missing"), "{}", f[0].cause);
+    }
+
+    #[test]
+    fn queue_pointers_past_the_end_or_into_empty_queues() {
+        let d = temp("chk-pointers");
+        idle(&d.0);
+        put(&d.0, "GLB/GWTRANS.GLB", &[0; 100]);
+        let conf = ReqConf {
+            srvtrans_pointer: -1,
+            usrtrans_pointer: 0x1234,
+            gwtrans_pointer: 50,
+            nmetrans_pointer: 0,
+            ..ReqConf::default()
+        };
+        put(&d.0, "GLB/REQCONF.GLB", &[0; 512]);
+        let f: Vec<Finding> = run(&d.0, Some(&conf))
+            .into_iter()
+            .filter(|f| f.code == "GLB045")
+            .collect();
+        assert_eq!(f.len(), 2, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Error);
+        assert!(
+            f[0].cause
+                .contains("USRTRANS.GLB pointer is 4660, past the end"),
+            "{}",
+            f[0].cause
+        );
+        assert_eq!(f[0].offset, Some(55));
+        assert_eq!(f[1].severity, Severity::Warning);
+        assert!(
+            f[1].cause.contains("NMETRANS.GLB is empty"),
+            "{}",
+            f[1].cause
+        );
+    }
+
+    #[test]
+    fn unresolved_user_lists_and_a_missing_network_file() {
+        let d = temp("chk-refs");
+        idle(&d.0);
+        put(&d.0, "USR/00000009.USR", &[0; 53]);
+        assert_eq!(codes(&run(&d.0, None)), vec!["GLB347"]);
+        std::fs::remove_file(d.0.join("GLB/NETWORK.GLB")).unwrap();
+        let f = run(&d.0, None);
+        assert_eq!(codes(&f), vec!["GLB347", "GLB347"]);
+        assert!(f[0].cause.contains("NETWORK.GLB is missing"));
+    }
+}
