@@ -54,7 +54,8 @@ impl Folder {
     }
 }
 
-fn lossy_path<S: Serializer>(p: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+/// Serializes a path as a string (lossily when it is not Unicode).
+pub(crate) fn lossy_path<S: Serializer>(p: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&p.to_string_lossy())
 }
 

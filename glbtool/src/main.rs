@@ -8,6 +8,7 @@
 mod build;
 mod diff;
 mod dispatch;
+mod doctor;
 mod dump;
 mod identify;
 mod input;
@@ -62,6 +63,9 @@ enum Command {
     /// server's view of every postoffice's list with what a requestor holds.
     /// Exit 0 equal, 1 different, 2 trouble.
     Diff(diff::DiffArgs),
+    /// Check whole postoffices (or a folder of them): every file, the idle-state
+    /// rules, and each Dir-Sync server against its requestors.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// When to colour output.
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::PatchSeq(a) => patch_seq::run(a),
         Command::Resync(a) => resync::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Doctor(a) => doctor::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

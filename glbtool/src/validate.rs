@@ -36,6 +36,13 @@ pub struct ValidateArgs {
     /// Treat every FILE as this kind.
     #[arg(long)]
     pub kind: Option<FileKind>,
+    #[command(flatten)]
+    pub report: ReportOptions,
+}
+
+/// How findings are shown: the options `validate` and `doctor` share.
+#[derive(Args, Debug)]
+pub struct ReportOptions {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -107,7 +114,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
     let mut paths: Vec<(PathBuf, Option<FileKind>)> =
         args.files.iter().map(|p| (p.clone(), args.kind)).collect();
     paths.extend(args.against.iter().map(|p| (p.clone(), None)));
-    let (checked, mut all, trouble) = check_files(&paths, args.codepage);
+    let (checked, mut all, trouble) = check_files(&paths, args.report.codepage);
     let refs: Vec<(FileRef, &Facts)> = checked
         .iter()
         .filter_map(|(p, k, f)| {
@@ -127,7 +134,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
     check::sort(&mut all);
     let tally = Tally::of(&all);
     let mut out = output::stdout();
-    match args.format {
+    match args.report.format {
         ReportFormat::Json => {
             let report = Report {
                 files: checked
@@ -149,7 +156,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         }
         ReportFormat::Text => {
             use std::io::Write;
-            let p = Painter::new(use_color(args.color));
+            let p = Painter::new(use_color(args.report.color));
             let names: Vec<String> = checked.iter().map(|c| c.0.clone()).collect();
             findings::grouped(&mut out, &p, &names, &all)?;
             writeln!(

@@ -7,6 +7,7 @@
 //! glbtool's own structure and consistency checks.
 
 pub mod cross;
+pub mod doctor;
 pub mod file;
 pub mod fixed;
 pub mod postoffice;
@@ -356,6 +357,14 @@ pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
             f
         }
     }
+}
+
+/// A GLB301 finding: a file, folder or postoffice that cannot be read.
+pub fn unreadable(path: &std::path::Path, cause: String) -> Finding {
+    Finding::new("GLB301", path.display().to_string(), None, cause).fix(Fix::Procedure {
+        text: "give the account running glbtool read access, or check the disk".into(),
+        source: "-",
+    })
 }
 
 /// Quotes a path for a shell command line when it needs it.

@@ -42,7 +42,7 @@ fn display(p: &Path) -> String {
 /// Runs every postoffice-level check. `reqconf` is the postoffice's own
 /// REQCONF.GLB when it could be read.
 pub fn check(po: &Postoffice, reqconf: Option<&ReqConf>, out: &mut Vec<Finding>) {
-    unreadable(po, out);
+    unreadable_parts(po, out);
     idle_queues(po, out);
     leftovers(po, out);
     resync_on_server(po, out);
@@ -53,14 +53,9 @@ pub fn check(po: &Postoffice, reqconf: Option<&ReqConf>, out: &mut Vec<Finding>)
     references(po, out);
 }
 
-fn unreadable(po: &Postoffice, out: &mut Vec<Finding>) {
+fn unreadable_parts(po: &Postoffice, out: &mut Vec<Finding>) {
     for (path, err) in po.unreadable() {
-        out.push(
-            Finding::new("GLB301", display(path), None, err.clone()).fix(Fix::Procedure {
-                text: "give the account running glbtool read access, or check the disk".into(),
-                source: "-",
-            }),
-        );
+        out.push(super::unreadable(path, err.clone()));
     }
 }
 

@@ -3,9 +3,20 @@
 
 use std::io::{self, Write};
 
+use glb_formats::check::doctor::Counts;
 use glb_formats::check::{Finding, Fix, Severity};
 
 use super::Painter;
+
+impl From<Counts> for Tally {
+    fn from(c: Counts) -> Tally {
+        Tally {
+            errors: c.errors,
+            warnings: c.warnings,
+            infos: c.notes,
+        }
+    }
+}
 
 /// Counts per severity.
 #[derive(Debug, Default, Clone, Copy)]
@@ -21,15 +32,7 @@ pub struct Tally {
 impl Tally {
     /// Counts findings.
     pub fn of(findings: &[Finding]) -> Tally {
-        let mut t = Tally::default();
-        for f in findings {
-            match f.severity {
-                Severity::Error => t.errors += 1,
-                Severity::Warning => t.warnings += 1,
-                Severity::Info => t.infos += 1,
-            }
-        }
-        t
+        Counts::of(findings).into()
     }
 
     /// The exit code: 1 when there is an error or a warning.
@@ -120,6 +123,32 @@ pub fn grouped<W: Write>(
     // Findings about files not in the list (cross-file findings name their own file).
     for f in findings.iter().filter(|f| !files.contains(&f.file)) {
         writeln!(out, "{}", p.heading(&f.file))?;
+        finding(out, p, f)?;
+    }
+    Ok(())
+}
+
+/// Writes findings already sorted errors first (`check::sort`): a heading per
+/// severity, then the findings of each file under the file's name.
+pub fn by_severity<W: Write>(out: &mut W, p: &Painter, findings: &[Finding]) -> io::Result<()> {
+    let mut severity = None;
+    let mut file: Option<&str> = None;
+    for f in findings {
+        if severity != Some(f.severity) {
+            severity = Some(f.severity);
+            file = None;
+            let n = findings.iter().filter(|g| g.severity == f.severity).count();
+            let title = match f.severity {
+                Severity::Error => p.error(&format!("Errors ({n})")),
+                Severity::Warning => p.warn(&format!("Warnings ({n})")),
+                Severity::Info => p.dim(&format!("Notes ({n})")),
+            };
+            writeln!(out, "{title}")?;
+        }
+        if file != Some(f.file.as_str()) {
+            file = Some(&f.file);
+            writeln!(out, "{}", p.heading(&f.file))?;
+        }
         finding(out, p, f)?;
     }
     Ok(())

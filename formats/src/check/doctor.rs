@@ -1,0 +1,538 @@
+//! `doctor`: every check glbtool has, over a tree of postoffices.
+//!
+//! [`find_postoffices`] finds the postoffices below a directory (a directory
+//! holding a `GLB` folder, in any letter case: the directory itself, or its
+//! subdirectories one or two levels down). [`Tree::open`] reads each with
+//! [`Postoffice::open`]; [`Tree::examine`] then
+//!
+//! 1. checks every file whose kind glbtool knows ([`super::file::check`]);
+//! 2. runs the postoffice rules ([`super::postoffice::check`]);
+//! 3. runs the cross-file checks ([`super::cross::check`]) over each Dir-Sync
+//!    server (the postoffice with `GLB\SRVCONF.GLB`) together with its
+//!    requestors, and over each requestor whose server is not in the tree on
+//!    its own. A requestor belongs to the server its REQCONF.GLB names
+//!    (`server_network/server_postoffice`), matched against the server's own
+//!    name (its REQCONF local name, else its REQCONF server name, else its
+//!    first SRVCONF record, KB Q96060); when several servers carry that name
+//!    the nearest in the directory tree wins;
+//!
+//! and returns the findings with a summary of each postoffice.
+
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::file::Facts;
+use super::queue::QueueFacts;
+use super::{unreadable, FileRef, Finding, Severity};
+use crate::error::{Error, Result};
+use crate::kind::FileKind;
+use crate::postoffice::{Folder, Postoffice};
+use crate::reqconf::ReqConf;
+
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    Error::io(format!("{what} {}", path.display()), e)
+}
+
+/// True when `dir` holds a `GLB` directory (any letter case; links followed).
+fn holds_glb(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        e.file_name().to_string_lossy().eq_ignore_ascii_case("GLB")
+            && std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir())
+    })
+}
+
+/// The subdirectories of `dir` (links followed, hidden ones skipped), sorted.
+fn subdirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| io_error("listing", dir, e))? {
+        let e = e.map_err(|e| io_error("listing", dir, e))?;
+        if e.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir()) {
+            out.push(e.path());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// What [`find_postoffices`] found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The postoffice directories, in tree order.
+    pub postoffices: Vec<PathBuf>,
+    /// Subdirectories that could not be listed, with the error.
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+/// Finds the postoffices at or below `dir`: `dir` itself when it holds a
+/// `GLB` directory, else each subdirectory that does, else each of their
+/// subdirectories that does (two levels down at most). Fails when `dir` is not
+/// a directory that can be listed.
+pub fn find_postoffices(dir: &Path) -> Result<Found> {
+    let meta = std::fs::metadata(dir).map_err(|e| io_error("opening", dir, e))?;
+    if !meta.is_dir() {
+        return Err(io_error(
+            "opening",
+            dir,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a directory"),
+        ));
+    }
+    let mut found = Found::default();
+    if holds_glb(dir) {
+        found.postoffices.push(dir.to_path_buf());
+        return Ok(found);
+    }
+    for child in subdirs(dir)? {
+        if holds_glb(&child) {
+            found.postoffices.push(child);
+            continue;
+        }
+        match subdirs(&child) {
+            Ok(grand) => found
+                .postoffices
+                .extend(grand.into_iter().filter(|g| holds_glb(g))),
+            Err(e) => found.unreadable.push((child, e.to_string())),
+        }
+    }
+    Ok(found)
+}
+
+/// A postoffice's role in Dir-Sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The Dir-Sync server: it has SRVCONF.GLB.
+    Server,
+    /// A requestor.
+    Requestor,
+}
+
+/// One queue file in a summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueSummary {
+    /// The file name (`REQTRANS.GLB`).
+    pub name: &'static str,
+    /// Its size in bytes; `None` when the file does not exist.
+    pub size: Option<u64>,
+    /// Records read, when it could be read.
+    pub records: Option<u64>,
+    /// The smallest and largest sync number in it.
+    pub syncs: Option<(u32, u32)>,
+}
+
+/// SRVCONF.GLB in a summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerSummary {
+    /// Highest SrvSync.
+    pub highest_srvsync: u32,
+    /// Current Dir-Sync cycle.
+    pub cycle: u32,
+    /// Registered requestors.
+    pub requestors: Vec<String>,
+}
+
+/// Counts of findings per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Errors.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+    /// Notes (information).
+    pub notes: usize,
+}
+
+impl Counts {
+    /// Counts `findings`.
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Counts {
+        let mut c = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Error => c.errors += 1,
+                Severity::Warning => c.warnings += 1,
+                Severity::Info => c.notes += 1,
+            }
+        }
+        c
+    }
+}
+
+/// One postoffice at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// The postoffice directory.
+    #[serde(serialize_with = "crate::postoffice::lossy_path")]
+    pub root: PathBuf,
+    /// `NET/PO` from its REQCONF.GLB, else the directory's name.
+    pub name: String,
+    /// Server or requestor.
+    pub role: Role,
+    /// The Dir-Sync server its REQCONF names (`NET/PO`).
+    pub registered_with: Option<String>,
+    /// The directory of that server, when it was found in the tree.
+    pub server_found: Option<String>,
+    /// True when `GLB\REQCONF.GLB` exists (its numbers are `None` when it
+    /// exists but cannot be read).
+    pub has_reqconf: bool,
+    /// ReqSync from REQCONF.GLB.
+    pub reqsync: Option<u32>,
+    /// SrvSync from REQCONF.GLB.
+    pub srvsync: Option<u32>,
+    /// The import count from REQCONF.GLB.
+    pub impsync: Option<u32>,
+    /// SRVCONF.GLB's header and requestors, on the server.
+    pub srvconf: Option<ServerSummary>,
+    /// The transaction queues of GLB (REQTRANS, SRVTRANS, USRTRANS, NMETRANS,
+    /// GWTRANS; MSTTRANS on the server; RESYNC.GLB when present).
+    pub queues: Vec<QueueSummary>,
+    /// Address lists (NME and USR files).
+    pub address_lists: usize,
+    /// Entries in them.
+    pub entries: u64,
+    /// Files in its folders.
+    pub files: usize,
+    /// Findings about its files.
+    pub findings: Counts,
+}
+
+/// Everything doctor found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// One summary per postoffice, in tree order.
+    pub postoffices: Vec<Summary>,
+    /// Every finding, errors first (see [`super::sort`]).
+    pub findings: Vec<Finding>,
+    /// True when some folder, file or postoffice could not be read (GLB301).
+    pub unreadable: bool,
+}
+
+struct Opened {
+    po: Postoffice,
+    files: Vec<(FileRef, Facts)>,
+}
+
+impl Opened {
+    fn reqconf(&self) -> Option<&ReqConf> {
+        self.files.iter().find_map(|(f, facts)| match facts {
+            Facts::ReqConf(c) if f.kind == FileKind::Reqconf => Some(&**c),
+            _ => None,
+        })
+    }
+
+    fn is_server(&self) -> bool {
+        super::postoffice::is_server(&self.po)
+    }
+
+    /// The postoffice's own `NET/PO`, as far as its files say.
+    fn own_name(&self) -> Option<String> {
+        let conf = self.reqconf();
+        conf.and_then(ReqConf::local)
+            .or_else(|| {
+                self.is_server()
+                    .then(|| conf.map(ReqConf::server))
+                    .flatten()
+                    .filter(|s| s != "/")
+            })
+            .or_else(|| {
+                self.files.iter().find_map(|(_, facts)| match facts {
+                    Facts::SrvConf { records, .. } => records.first().map(|r| r.net_po()),
+                    _ => None,
+                })
+            })
+    }
+
+    fn queue_facts(&self, name: &str) -> Option<&QueueFacts> {
+        self.files.iter().find_map(|(f, facts)| match facts {
+            Facts::Queue(q)
+                if Path::new(&f.path)
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name)) =>
+            {
+                Some(q)
+            }
+            _ => None,
+        })
+    }
+}
+
+/// The postoffices to examine, opened.
+pub struct Tree {
+    opened: Vec<Opened>,
+    findings: Vec<Finding>,
+}
+
+impl Tree {
+    /// Opens every postoffice directory in `roots` (duplicates are read once).
+    /// One that cannot be opened becomes a GLB301 finding.
+    pub fn open(roots: &[PathBuf]) -> Tree {
+        let mut tree = Tree {
+            opened: Vec::new(),
+            findings: Vec::new(),
+        };
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for root in roots {
+            let key = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            match Postoffice::open(root) {
+                Ok(po) => tree.opened.push(Opened {
+                    po,
+                    files: Vec::new(),
+                }),
+                Err(e) => tree.findings.push(unreadable(root, e.to_string())),
+            }
+        }
+        tree
+    }
+
+    /// The bytes [`Tree::examine`] will read: the sizes of every file whose kind glbtool knows.
+    pub fn bytes_to_read(&self) -> u64 {
+        self.opened
+            .iter()
+            .flat_map(|o| o.po.files())
+            .filter(|f| f.kind.is_some())
+            .map(|f| f.size)
+            .sum()
+    }
+
+    /// Runs every check. `progress` is told how many bytes were read, as they are read.
+    pub fn examine(mut self, progress: &dyn Fn(u64)) -> Report {
+        let mut findings = std::mem::take(&mut self.findings);
+        for o in &mut self.opened {
+            for f in o.po.files() {
+                let Some(kind) = f.kind else { continue };
+                let file = FileRef::new(f.path.display().to_string(), kind);
+                let facts = match std::fs::File::open(&f.path) {
+                    Ok(h) => {
+                        let src = Counting {
+                            inner: BufReader::new(h),
+                            progress,
+                        };
+                        super::file::check(&file, src, Some(f.size), &mut findings)
+                    }
+                    Err(e) => {
+                        findings.push(unreadable(
+                            &f.path,
+                            io_error("opening", &f.path, e).to_string(),
+                        ));
+                        Facts::None
+                    }
+                };
+                o.files.push((file, facts));
+            }
+            super::postoffice::check(&o.po, o.reqconf(), &mut findings);
+        }
+        let servers = self.servers_of_requestors();
+        for (i, o) in self.opened.iter().enumerate() {
+            let unit: Vec<usize> = if o.is_server() {
+                std::iter::once(i)
+                    .chain((0..self.opened.len()).filter(|&r| servers[r] == Some(i)))
+                    .collect()
+            } else if servers[i].is_none() {
+                vec![i]
+            } else {
+                continue; // checked with its server
+            };
+            let checked: Vec<(&FileRef, &Facts)> = unit
+                .iter()
+                .flat_map(|&u| self.opened[u].files.iter().map(|(f, x)| (f, x)))
+                .collect();
+            super::cross::check(&checked, &mut findings);
+        }
+        super::sort(&mut findings);
+        let postoffices = self
+            .opened
+            .iter()
+            .enumerate()
+            .map(|(i, o)| self.summary(o, servers[i], &findings))
+            .collect();
+        let unreadable = findings.iter().any(|f| f.code == "GLB301");
+        Report {
+            postoffices,
+            findings,
+            unreadable,
+        }
+    }
+
+    /// For each postoffice, the index of the server it belongs to (`None` for
+    /// servers and for requestors whose server is not in the tree).
+    fn servers_of_requestors(&self) -> Vec<Option<usize>> {
+        let names: Vec<Option<String>> = self
+            .opened
+            .iter()
+            .map(|o| o.own_name().map(|n| n.to_ascii_uppercase()))
+            .collect();
+        self.opened
+            .iter()
+            .map(|o| {
+                if o.is_server() {
+                    return None;
+                }
+                let want = o.reqconf()?.server().to_ascii_uppercase();
+                (0..self.opened.len())
+                    .filter(|&s| self.opened[s].is_server() && names[s].as_deref() == Some(&want))
+                    .max_by_key(|&s| shared_components(o.po.root(), self.opened[s].po.root()))
+            })
+            .collect()
+    }
+
+    fn summary(&self, o: &Opened, server: Option<usize>, findings: &[Finding]) -> Summary {
+        let conf = o.reqconf();
+        let root = o.po.root();
+        let mut queues = Vec::new();
+        for kind in [
+            FileKind::Reqtrans,
+            FileKind::Srvtrans,
+            FileKind::Usrtrans,
+            FileKind::Nmetrans,
+            FileKind::Gwtrans,
+            FileKind::Msttrans,
+            FileKind::Resync,
+        ] {
+            let name = kind.file_name();
+            let file = o.po.find(Folder::Glb, name);
+            let optional = matches!(kind, FileKind::Msttrans | FileKind::Resync);
+            if file.is_none()
+                && (optional || !o.po.folders().iter().any(|(f, _)| *f == Folder::Glb))
+            {
+                continue;
+            }
+            let q = o.queue_facts(name);
+            queues.push(QueueSummary {
+                name,
+                size: file.map(|f| f.size),
+                records: q.filter(|q| q.complete).map(|q| q.records),
+                syncs: q.and_then(|q| q.min_sync.zip(q.max_sync)),
+            });
+        }
+        let srvconf = o.files.iter().find_map(|(_, facts)| match facts {
+            Facts::SrvConf { header, records } => Some(ServerSummary {
+                highest_srvsync: header.highest_srvsync,
+                cycle: header.cycle,
+                requestors: records.iter().map(|r| r.name.text()).collect(),
+            }),
+            _ => None,
+        });
+        let lists = o.po.address_lists();
+        Summary {
+            root: root.to_path_buf(),
+            name: o.own_name().unwrap_or_else(|| {
+                root.file_name().map_or_else(
+                    || root.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            }),
+            role: if o.is_server() {
+                Role::Server
+            } else {
+                Role::Requestor
+            },
+            has_reqconf: o.po.find(Folder::Glb, "REQCONF.GLB").is_some(),
+            registered_with: conf.map(ReqConf::server).filter(|s| s != "/"),
+            server_found: server.map(|s| self.opened[s].po.root().display().to_string()),
+            reqsync: conf.map(|c| c.reqsync),
+            srvsync: conf.map(|c| c.srvsync),
+            impsync: conf.map(|c| c.impsync),
+            srvconf,
+            queues,
+            address_lists: lists.len(),
+            entries: lists.iter().map(|l| l.entries).sum(),
+            files: o.po.files().len(),
+            findings: Counts::of(
+                findings
+                    .iter()
+                    .filter(|f| Path::new(&f.file).starts_with(root)),
+            ),
+        }
+    }
+}
+
+/// How many leading path components two paths share.
+fn shared_components(a: &Path, b: &Path) -> usize {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// A reader that reports the bytes it reads.
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a dyn Fn(u64),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdir::{put, temp};
+
+    #[test]
+    fn postoffices_are_found_here_or_one_or_two_levels_down() {
+        let d = temp("doctor-find");
+        let root = &d.0;
+        put(root, "net/MONT/GLB/REQCONF.GLB", &[]);
+        put(root, "net/taylor/glb/REQCONF.GLB", &[]);
+        put(root, "lone/GLB/x", &[]);
+        put(root, "deep/a/b/GLB/x", &[]); // three levels down: not searched
+        put(root, ".hidden/PO/GLB/x", &[]);
+        put(root, "file-not-dir/GLB", b"a file named GLB");
+        let found = find_postoffices(root).unwrap();
+        let rel: Vec<String> = found
+            .postoffices
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(rel, ["lone", "net/MONT", "net/taylor"]);
+        // A postoffice given directly is that postoffice alone.
+        let one = find_postoffices(&root.join("net/MONT")).unwrap();
+        assert_eq!(one.postoffices, [root.join("net/MONT")]);
+        // Not a directory, or missing: an error naming it.
+        let e = find_postoffices(&root.join("file-not-dir/GLB")).unwrap_err();
+        assert!(e.to_string().contains("not a directory"), "{e}");
+        assert!(find_postoffices(&root.join("nowhere")).is_err());
+    }
+
+    #[test]
+    fn a_postoffice_that_cannot_be_opened_is_a_301_finding() {
+        let d = temp("doctor-open");
+        let tree = Tree::open(&[d.0.join("missing")]);
+        assert_eq!(tree.bytes_to_read(), 0);
+        let report = tree.examine(&|_| {});
+        assert!(report.unreadable);
+        assert_eq!(report.findings[0].code, "GLB301");
+        assert!(report.postoffices.is_empty());
+    }
+
+    #[test]
+    fn progress_counts_every_byte_read() {
+        let d = temp("doctor-progress");
+        put(&d.0, "GLB/REQCONF.GLB", &[0; 512]);
+        put(&d.0, "GLB/NOTES.TXT", &[0; 100]); // not a known kind: not read
+        put(&d.0, "NME/ADMIN.NME", &[0; 90]);
+        put(&d.0, "NME/ADMINSHD.NME", &[0; 90]);
+        let tree = Tree::open(std::slice::from_ref(&d.0));
+        assert_eq!(tree.bytes_to_read(), 512 + 90 + 90);
+        let read = std::cell::Cell::new(0u64);
+        let report = tree.examine(&|n| read.set(read.get() + n));
+        assert_eq!(read.get(), 512 + 90 + 90);
+        assert_eq!(report.postoffices.len(), 1);
+        assert!(report.postoffices[0].has_reqconf);
+    }
+}

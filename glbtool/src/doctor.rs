@@ -1,0 +1,267 @@
+//! `glbtool doctor DIR...`: find the postoffices in each DIR, run every
+//! check on them (`glb_formats::check::doctor`), and show one summary per
+//! postoffice, then the findings, errors first, grouped by file.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use glb_formats::check::doctor::{self, QueueSummary, Report, Role, Summary, Tree};
+use glb_formats::codepage;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::output::{self, use_color, CliResult};
+use crate::render::findings::{self, Tally};
+use crate::render::Painter;
+use crate::validate::{ReportFormat, ReportOptions};
+
+/// The `format` value of the JSON document.
+pub const FORMAT: &str = "glbtool-doctor/1";
+
+/// The progress bar appears only when the work takes longer than this.
+const QUIET_FOR: Duration = Duration::from_secs(1);
+
+/// Arguments of `doctor`.
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// Postoffice directories (holding GLB, NME, USR, XTN), or folders of
+    /// postoffices (searched one and two levels down).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportOptions,
+}
+
+#[derive(Serialize)]
+struct Json<'a> {
+    format: &'static str,
+    postoffices: &'a [Summary],
+    findings: &'a [glb_formats::check::Finding],
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+/// Runs `doctor`. Exit 0 when nothing worth a warning was found, 1 when
+/// findings exist, 2 when a DIR holds no postoffice or something cannot be read.
+pub fn run(args: DoctorArgs) -> CliResult {
+    let mut trouble = false;
+    let mut roots = Vec::new();
+    for dir in &args.dirs {
+        match doctor::find_postoffices(dir) {
+            Ok(found) => {
+                for (path, err) in &found.unreadable {
+                    eprintln!("glbtool: {}: {err}", path.display());
+                    trouble = true;
+                }
+                if found.postoffices.is_empty() {
+                    eprintln!(
+                        "glbtool: {}: no postoffice found (a directory holding GLB, here or one or two levels down)",
+                        dir.display()
+                    );
+                    trouble = true;
+                }
+                roots.extend(found.postoffices);
+            }
+            Err(e) => {
+                eprintln!("glbtool: {e}");
+                trouble = true;
+            }
+        }
+    }
+    if roots.is_empty() {
+        return Ok(2);
+    }
+    let report = codepage::scope(args.report.codepage, || {
+        let tree = Tree::open(&roots);
+        let bar = Progress::new(tree.bytes_to_read());
+        let report = tree.examine(&|n| bar.inc(n));
+        bar.finish();
+        report
+    });
+    let tally = Tally::of(&report.findings);
+    let mut out = output::stdout();
+    match args.report.format {
+        ReportFormat::Json => {
+            let doc = Json {
+                format: FORMAT,
+                postoffices: &report.postoffices,
+                findings: &report.findings,
+                errors: tally.errors,
+                warnings: tally.warnings,
+                notes: tally.infos,
+            };
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Text => {
+            let p = Painter::new(use_color(args.report.color));
+            write_text(&mut out, &p, &report, &tally)?;
+        }
+    }
+    output::finish(out)?;
+    Ok(if trouble || report.unreadable {
+        2
+    } else {
+        tally.exit_code()
+    })
+}
+
+fn write_text<W: Write>(
+    out: &mut W,
+    p: &Painter,
+    report: &Report,
+    tally: &Tally,
+) -> std::io::Result<()> {
+    for s in &report.postoffices {
+        summary(out, p, s)?;
+        writeln!(out)?;
+    }
+    if report.findings.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.paint("No findings.", owo_colors::Style::new().green())
+        )?;
+    } else {
+        findings::by_severity(out, p, &report.findings)?;
+        writeln!(out)?;
+    }
+    let n = report.postoffices.len();
+    writeln!(
+        out,
+        "{}",
+        p.heading(&format!(
+            "{} in {n} postoffice{}",
+            tally.summary(),
+            if n == 1 { "" } else { "s" }
+        ))
+    )
+}
+
+fn summary<W: Write>(out: &mut W, p: &Painter, s: &Summary) -> std::io::Result<()> {
+    let role = match s.role {
+        Role::Server => "Dir-Sync server".to_string(),
+        Role::Requestor => "requestor".to_string(),
+    };
+    writeln!(
+        out,
+        "{}  {}  {}",
+        p.heading(&format!("Postoffice {}", s.name)),
+        role,
+        p.dim(&s.root.display().to_string())
+    )?;
+    let label = |l: &str| format!("  {:<10}", l);
+    if let (Some(r), Some(sv), Some(i)) = (s.reqsync, s.srvsync, s.impsync) {
+        let server = match (&s.registered_with, &s.server_found, s.role) {
+            (Some(w), _, Role::Server) => format!("; registered with {w}"),
+            (Some(w), Some(dir), _) => format!("; server {w} at {dir}"),
+            (Some(w), None, _) => format!("; server {w} (not in this tree)"),
+            (None, _, _) => "; no Dir-Sync server registered".into(),
+        };
+        writeln!(
+            out,
+            "{}ReqSync {r}, SrvSync {sv}, import count {i}{server}",
+            label("REQCONF")
+        )?;
+    } else if s.has_reqconf {
+        writeln!(out, "{}cannot be read (see the findings)", label("REQCONF"))?;
+    } else {
+        writeln!(out, "{}not present", label("REQCONF"))?;
+    }
+    if let Some(c) = &s.srvconf {
+        writeln!(
+            out,
+            "{}Highest SrvSync {}, cycle {}, {} requestor{}: {}",
+            label("SRVCONF"),
+            c.highest_srvsync,
+            c.cycle,
+            c.requestors.len(),
+            if c.requestors.len() == 1 { "" } else { "s" },
+            c.requestors.join(", ")
+        )?;
+    }
+    if s.queues.iter().all(|q| q.size.is_none()) {
+        writeln!(out, "{}no queue files", label("queues"))?;
+    } else {
+        let qs: Vec<String> = s.queues.iter().map(queue).collect();
+        writeln!(out, "{}{}", label("queues"), qs.join(", "))?;
+    }
+    writeln!(
+        out,
+        "{}{} address list{}, {} entr{} ({} files)",
+        label("lists"),
+        s.address_lists,
+        if s.address_lists == 1 { "" } else { "s" },
+        s.entries,
+        if s.entries == 1 { "y" } else { "ies" },
+        s.files
+    )?;
+    let c = s.findings;
+    let text = Tally::from(c).summary();
+    let painted = if c.errors > 0 {
+        p.error(&text)
+    } else if c.warnings > 0 {
+        p.warn(&text)
+    } else {
+        p.paint(&text, owo_colors::Style::new().green())
+    };
+    writeln!(out, "{}{painted}", label("findings"))
+}
+
+fn queue(q: &QueueSummary) -> String {
+    let stem = q.name.trim_end_matches(".GLB");
+    let Some(size) = q.size else {
+        return format!("{stem} missing");
+    };
+    let mut s = format!("{stem} {size} B");
+    match (q.records, q.syncs) {
+        (Some(n), Some((lo, hi))) if lo == hi => s.push_str(&format!(" ({n} rec, sync {lo})")),
+        (Some(n), Some((lo, hi))) => s.push_str(&format!(" ({n} rec, sync {lo}-{hi})")),
+        (Some(n), None) if n > 0 => s.push_str(&format!(" ({n} rec)")),
+        _ => {}
+    }
+    s
+}
+
+/// A progress bar on standard error, shown only when standard error is a
+/// terminal and the run has taken longer than [`QUIET_FOR`].
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+    terminal: bool,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} checking {bytes}/{total_bytes} [{bar:30}] {eta} left",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Progress {
+            bar,
+            start: Instant::now(),
+            terminal: std::io::stderr().is_terminal(),
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn inc(&self, n: u64) {
+        self.bar.inc(n);
+        if self.terminal && !self.shown.get() && self.start.elapsed() > QUIET_FOR {
+            self.shown.set(true);
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
