@@ -361,7 +361,7 @@ fn read_records_into<F: Format>(
 /// The offset of the first byte where two files differ (the shorter one's
 /// length when one is the start of the other), `None` when they are identical.
 /// Compared buffer by buffer.
-fn first_difference(a: &Path, b: &Path) -> Result<Option<u64>> {
+pub fn first_difference(a: &Path, b: &Path) -> Result<Option<u64>> {
     let open = |p: &Path| {
         std::fs::File::open(p)
             .map(std::io::BufReader::new)

@@ -131,6 +131,8 @@ pub fn run(args: ValidateArgs) -> CliResult {
         .collect();
     let pairs: Vec<(&FileRef, &Facts)> = refs.iter().map(|(r, f)| (r, *f)).collect();
     check::cross::check(&pairs, &mut all);
+    let given: Vec<&str> = refs.iter().map(|(r, _)| r.path.as_str()).collect();
+    check::postoffice::twins_given(&given, &mut all);
     check::sort(&mut all);
     let tally = Tally::of(&all);
     let mut out = output::stdout();

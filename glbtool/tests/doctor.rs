@@ -474,6 +474,50 @@ fn findings_are_ordered_by_severity_and_grouped_by_file() {
 }
 
 #[test]
+fn validate_checks_the_pol_shadow_and_the_gal_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let nme = tmp.path().join("NME");
+    copy_dir(&corpus("samples/postoffice/server/NME"), &nme);
+    let validate = |files: &[&str]| {
+        let out = glbtool()
+            .args(["validate", "--format", "json"])
+            .args(files.iter().map(|f| nme.join(f)))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect();
+        (out.status.code(), codes, v)
+    };
+    assert_eq!(
+        validate(&["ADMIN.NME", "ADMINSHD.NME", "GAL.NME"]).0,
+        Some(0)
+    );
+    // The shadow loses its last record; the GAL is written in reverse order.
+    let shadow = nme.join("ADMINSHD.NME");
+    let bytes = std::fs::read(&shadow).unwrap();
+    std::fs::write(&shadow, &bytes[..bytes.len() - 45]).unwrap();
+    let gal = nme.join("GAL.NME");
+    let mut doc = Document::<glb_formats::nme::Nme>::from_bytes(
+        &std::fs::read(&gal).unwrap(),
+        FileKind::Nme,
+        Default::default(),
+    )
+    .unwrap();
+    doc.records.reverse();
+    std::fs::write(&gal, doc.to_bytes().unwrap()).unwrap();
+    let (code, codes, v) = validate(&["ADMIN.NME", "ADMINSHD.NME", "GAL.NME"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(codes, ["GLB343", "GLB342"], "{v:#}");
+    assert_eq!(v["findings"][0]["record"], bytes.len() / 45 - 1);
+    assert_eq!(v["findings"][1]["record"], 1);
+}
+
+#[test]
 fn the_committed_sample_postoffices() {
     // List-only samples (no queues or configuration): nothing to report.
     for dir in [

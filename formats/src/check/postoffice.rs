@@ -159,36 +159,79 @@ fn shadow(po: &Postoffice, out: &mut Vec<Finding>) {
             })
             .unwrap_or_else(|| format!("NME/{file}"))
     };
-    let fix = Fix::Procedure {
-        text: "find which of the two is good (ADMIN.NME normally; ADMIN shows its users), then copy it over the other so both have the same size, date and time".into(),
-        source: "KB Q85647, Q135932",
-    };
-    let (file, cause, at) = match po.shadow() {
-        None | Some(Shadow::Identical) => return,
-        Some(Shadow::Differs { first_difference }) => (
-            path_of(ListName::PolShadow, "ADMINSHD.NME"),
+    if let Some(state) = po.shadow() {
+        out.extend(shadow_finding(
+            state,
+            &path_of(ListName::Pol, "ADMIN.NME"),
+            &path_of(ListName::PolShadow, "ADMINSHD.NME"),
+        ));
+    }
+}
+
+/// The GLB343 finding for a POL (`pol`, ADMIN.NME) and its shadow (`shadow`,
+/// ADMINSHD.NME) in the given state; `None` when they are identical.
+pub fn shadow_finding(state: Shadow, pol: &str, shadow: &str) -> Option<Finding> {
+    let (file, cause, at) = match state {
+        Shadow::Identical => return None,
+        Shadow::Differs { first_difference } => (
+            shadow,
             format!(
                 "ADMINSHD.NME differs from ADMIN.NME, first at byte {first_difference} (record {}): the POL and its shadow must be identical",
                 first_difference / nme::RECORD_LEN as u64
             ),
             Some(first_difference),
         ),
-        Some(Shadow::MissingShadow) => (
-            path_of(ListName::PolShadow, "ADMINSHD.NME"),
+        Shadow::MissingShadow => (
+            shadow,
             "ADMINSHD.NME is missing: the POL's shadow must exist and be identical to ADMIN.NME".to_string(),
             None,
         ),
-        Some(Shadow::MissingPol) => (
-            path_of(ListName::Pol, "ADMIN.NME"),
+        Shadow::MissingPol => (
+            pol,
             "ADMIN.NME is missing while its shadow ADMINSHD.NME exists: the POL and its shadow must be identical".to_string(),
             None,
         ),
     };
-    let mut f = Finding::new("GLB343", file, Some(FileKind::Nme), cause).fix(fix);
+    let mut f = Finding::new("GLB343", file.to_string(), Some(FileKind::Nme), cause).fix(
+        Fix::Procedure {
+            text: "find which of the two is good (ADMIN.NME normally; ADMIN shows its users), then copy it over the other so both have the same size, date and time".into(),
+            source: "KB Q85647, Q135932",
+        },
+    );
     if let Some(at) = at {
         f = f.at(at, Some(at / nme::RECORD_LEN as u64));
     }
-    out.push(f);
+    Some(f)
+}
+
+/// For files given together (`validate`): each ADMIN.NME whose ADMINSHD.NME
+/// in the same directory is given too is compared with it byte by byte.
+pub fn twins_given(paths: &[&str], out: &mut Vec<Finding>) {
+    let named = |p: &str, name: &str| {
+        Path::new(p)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
+    };
+    for pol in paths.iter().filter(|p| named(p, "ADMIN.NME")) {
+        let dir = Path::new(pol).parent();
+        let Some(shadow) = paths
+            .iter()
+            .find(|s| named(s, "ADMINSHD.NME") && Path::new(s).parent() == dir)
+        else {
+            continue;
+        };
+        match crate::postoffice::first_difference(Path::new(pol), Path::new(shadow)) {
+            Ok(None) => {}
+            Ok(Some(at)) => out.extend(shadow_finding(
+                Shadow::Differs {
+                    first_difference: at,
+                },
+                pol,
+                shadow,
+            )),
+            Err(e) => out.push(super::unreadable(Path::new(shadow), e.to_string())),
+        }
+    }
 }
 
 fn pointers(po: &Postoffice, conf: &ReqConf, out: &mut Vec<Finding>) {
@@ -382,6 +425,24 @@ mod tests {
         let f = run(&d.0, None);
         assert_eq!(codes(&f), vec!["GLB343"]);
         assert!(f[0].cause.contains("missing"), "{}", f[0].cause);
+    }
+
+    #[test]
+    fn twins_given_together_are_compared() {
+        let d = temp("chk-twins");
+        put(&d.0, "a/ADMIN.NME", &[1; 90]);
+        put(&d.0, "a/adminshd.nme", &[1; 90]);
+        put(&d.0, "b/ADMINSHD.NME", &[2; 45]);
+        let p = |r: &str| d.0.join(r).display().to_string();
+        let (pol, same, other) = (p("a/ADMIN.NME"), p("a/adminshd.nme"), p("b/ADMINSHD.NME"));
+        let mut out = Vec::new();
+        twins_given(&[&pol, &same, &other], &mut out);
+        assert!(out.is_empty(), "{out:#?}");
+        put(&d.0, "a/adminshd.nme", &[1; 45]);
+        twins_given(&[&pol, &same], &mut out);
+        assert_eq!(codes(&out), vec!["GLB343"]);
+        assert_eq!((out[0].offset, out[0].record), (Some(45), Some(1)));
+        assert_eq!(out[0].file, same);
     }
 
     #[test]
