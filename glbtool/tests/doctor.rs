@@ -607,6 +607,61 @@ fn hostile_trees_do_not_panic() {
     );
 }
 
+#[test]
+fn validate_survives_random_files_of_every_fixed_kind() {
+    // Random bytes in whole records parse, so every text-field check runs on
+    // garbage; random sizes break the size rule. Exit 1 or 2, never a panic,
+    // and text and JSON agree on the codes.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = common::Rng(0xd0c);
+    let kinds: &[(&str, &str, usize, usize)] = &[
+        ("REQCONF.GLB", "reqconf", 512, 0),
+        ("SRVCONF.GLB", "srvconf", 1024, 1024),
+        ("PROCESS.GLB", "process", 512, 197),
+        ("GAL.NME", "nme", 0, 45),
+        ("0000000A.USR", "usr", 0, 53),
+        ("NETPO.GLB", "netpo", 4, 43),
+        ("NETWORK.GLB", "network", 0, 122),
+        ("00000001.XTN", "xtn", 0, 698),
+    ];
+    for &(name, kind, header, record) in kinds {
+        for round in 0..6 {
+            let n = if round % 2 == 0 {
+                header + record * rng.below(40) as usize
+            } else {
+                rng.below(4000) as usize
+            };
+            let f = tmp.path().join(name);
+            std::fs::write(&f, rng.bytes(n)).unwrap();
+            let codes = |format: &str| {
+                let out = glbtool()
+                    .args([
+                        "validate", "--color", "never", "--kind", kind, "--format", format,
+                    ])
+                    .arg(&f)
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                assert!(!stderr.contains("panicked"), "{name} {n}: {stderr}");
+                let code = out.status.code().unwrap();
+                assert!(code <= 2, "{name} {n}: exit {code}");
+                let mut c: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                    .split(|ch: char| !ch.is_ascii_alphanumeric())
+                    .filter(|w| {
+                        w.len() == 6
+                            && w.starts_with("GLB")
+                            && w[3..].bytes().all(|b| b.is_ascii_digit())
+                    })
+                    .map(str::to_string)
+                    .collect();
+                c.sort();
+                (code, c)
+            };
+            assert_eq!(codes("text"), codes("json"), "{name}, {n} bytes");
+        }
+    }
+}
+
 /// The simulator's corpus, once it is committed: the network is clean and
 /// each scenario reports its code.
 #[test]

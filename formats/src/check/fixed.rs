@@ -14,7 +14,8 @@
 //!
 //! Text fields are found through each model's field map ([`Annotate`]): every
 //! span with [`Role::Text`] is a NUL-terminated code-page field, checked on
-//! the raw bytes the reader read.
+//! the raw bytes the reader read (password fields excepted: they may be
+//! stored encoded).
 
 use std::cmp::Ordering;
 use std::io::Read;
@@ -85,7 +86,13 @@ fn text_fields(
     raw: &[u8],
     out: &mut Capped,
 ) {
-    for s in spans.iter().filter(|s| s.role == Role::Text) {
+    // Passwords are not judged: MS Mail encrypts the password fields of
+    // MASTER.GLB and ACCESS.GLB (KB Q130322), and whether it encodes those of
+    // REQCONF and SRVCONF is not documented.
+    for s in spans
+        .iter()
+        .filter(|s| s.role == Role::Text && s.name != "password")
+    {
         let Some(bytes) = raw.get(s.start..s.start + s.len) else {
             continue;
         };
@@ -383,6 +390,7 @@ mod tests {
     fn reqconf_text_fields_and_a_pointer_below_minus_one() {
         let conf = ReqConf {
             server_network: Text::from_bytes(b"POLY\x01").unwrap(),
+            password: Text([7; 9]), // not judged: it may be stored encoded
             srvtrans_pointer: -1,
             usrtrans_pointer: -7,
             gwtrans_pointer: -1,
