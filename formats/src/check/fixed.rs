@@ -140,6 +140,7 @@ pub fn reqconf(file: &FileRef, conf: &ReqConf, out: &mut Vec<Finding>) {
         if p < NO_POINTER {
             out.push(pointer_finding(
                 file,
+                conf,
                 queue,
                 i,
                 format!(
@@ -155,9 +156,17 @@ fn pointer_offset(index: usize) -> u64 {
     51 + 4 * index as u64
 }
 
-/// A GLB045 finding about REQCONF's pointer into `queue` (`SRVTRANS.GLB`, ...).
-pub fn pointer_finding(file: &FileRef, queue: &str, index: usize, cause: String) -> Finding {
+/// A GLB045 finding about the pointer into `queue` (`SRVTRANS.GLB`, ...) of
+/// `conf`, the REQCONF.GLB `file`.
+pub fn pointer_finding(
+    file: &FileRef,
+    conf: &ReqConf,
+    queue: &str,
+    index: usize,
+    cause: String,
+) -> Finding {
     let stem = queue.trim_end_matches(".GLB");
+    let path = super::shell_quote(&file.path);
     file.finding("GLB045", cause)
         .at(pointer_offset(index), None)
         .predicts(Predicted {
@@ -167,8 +176,8 @@ pub fn pointer_finding(file: &FileRef, queue: &str, index: usize, cause: String)
         })
         .fix(Fix::Procedure {
             text: format!(
-                "set all four queue pointers in {} to -1 (glbtool dump -f json, set srvtrans_pointer, usrtrans_pointer, gwtrans_pointer and nmetrans_pointer to -1, glbtool build; a glbtool patch-seq option for this is planned); LISTDS 3.5 -r -z does not reset them",
-                file.path
+                "set all four queue pointers to -1 (LISTDS 3.5 -r -z does not): `glbtool dump -f json {path} > r.json`, set srvtrans_pointer, usrtrans_pointer, gwtrans_pointer and nmetrans_pointer to -1, `glbtool build --kind reqconf r.json -o {path}`; or `glbtool patch-seq {path} --reset --reqsync {} --srvsync {} --impsync {}`, which also clears the requested types and options as LISTDS -r -z does (set them again in ADMIN)",
+                conf.reqsync, conf.srvsync, conf.impsync
             ),
             source: "KB Q140462, Q112301",
         })

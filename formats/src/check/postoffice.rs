@@ -248,6 +248,7 @@ fn pointers(po: &Postoffice, conf: &ReqConf, out: &mut Vec<Finding>) {
         if at > size {
             out.push(super::fixed::pointer_finding(
                 &file,
+                conf,
                 queue,
                 i,
                 format!("the {queue} pointer is {p}, past the end of {queue} ({size} bytes)"),
@@ -256,6 +257,7 @@ fn pointers(po: &Postoffice, conf: &ReqConf, out: &mut Vec<Finding>) {
             out.push(
                 super::fixed::pointer_finding(
                     &file,
+                    conf,
                     queue,
                     i,
                     format!(
