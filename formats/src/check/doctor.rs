@@ -15,6 +15,8 @@
 //!    name (its REQCONF local name, else its REQCONF server name, else its
 //!    first SRVCONF record, KB Q96060); when several servers carry that name
 //!    the nearest in the directory tree wins;
+//! 4. compares each postoffice of a server's group with the server's
+//!    MSTTRANS.GLB replayed up to its SrvSync ([`crate::compare`], GLB350);
 //!
 //! and returns the findings with a summary of each postoffice.
 
@@ -25,8 +27,9 @@ use serde::Serialize;
 
 use super::file::Facts;
 use super::queue::QueueFacts;
-use super::{unreadable, FileRef, Finding, Severity};
+use super::{unreadable, FileRef, Finding, Fix, Severity};
 use crate::error::{Error, Result};
+use crate::format::{ReadOptions, Reader};
 use crate::kind::FileKind;
 use crate::postoffice::{Folder, Postoffice};
 use crate::reqconf::ReqConf;
@@ -347,6 +350,10 @@ impl Tree {
                 .flat_map(|&u| self.opened[u].files.iter().map(|(f, x)| (f, x)))
                 .collect();
             super::cross::check(&checked, &mut findings);
+            if o.is_server() {
+                let members: Vec<&Opened> = unit.iter().map(|&u| &self.opened[u]).collect();
+                lists_against_server(o, &members, &mut findings);
+            }
         }
         super::sort(&mut findings);
         let postoffices = self
@@ -454,6 +461,145 @@ impl Tree {
             ),
         }
     }
+}
+
+/// GLB350: each postoffice of a server's unit (the server included) holds
+/// the address lists the server's MSTTRANS.GLB says it should, replayed up to
+/// that postoffice's SrvSync ([`crate::compare`]). Left out, because the
+/// server's view would be incomplete and another finding names the cause:
+/// a purged MSTTRANS.GLB (GLB139), one that ends below the postoffice's
+/// SrvSync (GLB138), and a postoffice whose REQCONF.GLB cannot be read.
+fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Finding>) {
+    let Some(mst) = server.po.find(Folder::Glb, "MSTTRANS.GLB") else {
+        return;
+    };
+    let Some(facts) = server.queue_facts("MSTTRANS.GLB") else {
+        return;
+    };
+    let (Some(first), Some(last), true) = (facts.min_sync, facts.max_sync, facts.complete) else {
+        return;
+    };
+    if first > 1 {
+        return; // purged (Keep Updates): the early lists are not in MSTTRANS
+    }
+    let source = mst.path.display().to_string();
+    let mut views: Vec<(u32, crate::compare::ServerView)> = Vec::new();
+    for m in members {
+        let Some(srvsync) = m.reqconf().map(|c| c.srvsync) else {
+            continue;
+        };
+        if srvsync > last || srvsync == 0 {
+            continue;
+        }
+        if !views.iter().any(|(s, _)| *s == srvsync) {
+            let Some(view) = replay_up_to(&mst.path, srvsync, &source) else {
+                return;
+            };
+            views.push((srvsync, view));
+        }
+        let Some((_, view)) = views.iter().find(|(s, _)| *s == srvsync) else {
+            continue;
+        };
+        let Ok(requestor) = crate::compare::RequestorView::open_postoffice(m.po.root(), None)
+        else {
+            continue;
+        };
+        let cmp = crate::compare::compare(view, &requestor, None);
+        for d in cmp.differing() {
+            out.push(list_finding(m, d, srvsync));
+        }
+    }
+}
+
+/// The server's view of MSTTRANS.GLB at `path` with the transactions
+/// numbered up to `srvsync` only: what a postoffice holding that SrvSync
+/// should have. The file is streamed; only the transactions kept are held.
+fn replay_up_to(path: &Path, srvsync: u32, source: &str) -> Option<crate::compare::ServerView> {
+    let file = std::fs::File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let mut reader = Reader::<crate::queue::Queue, _>::new(
+        BufReader::new(file),
+        FileKind::Msttrans,
+        Some(size),
+        ReadOptions::default(),
+    )
+    .ok()?;
+    let mut kept = Vec::new();
+    while let Some(r) = reader.next_record().ok()? {
+        if r.record.sync <= srvsync {
+            kept.extend_from_slice(r.raw);
+        }
+    }
+    crate::compare::ServerView::from_queue(&kept, FileKind::Msttrans, source).ok()
+}
+
+fn list_finding(m: &Opened, d: &crate::compare::PostofficeDiff, srvsync: u32) -> Finding {
+    use crate::compare::ListStatus;
+    let file = d.requestor_file.clone().unwrap_or_else(|| {
+        m.po.folders()
+            .iter()
+            .find(|(f, _)| *f == Folder::Usr)
+            .map_or_else(
+                || m.po.root().display().to_string(),
+                |(_, p)| p.display().to_string(),
+            )
+    });
+    let names = |entries: &mut dyn Iterator<Item = &String>| {
+        let all: Vec<&String> = entries.collect();
+        let shown: Vec<String> = all.iter().take(3).map(|n| format!("{n:?}")).collect();
+        let more = all.len().saturating_sub(3);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let mut detail = Vec::new();
+    if !d.missing.is_empty() {
+        detail.push(format!(
+            "missing {}",
+            names(&mut d.missing.iter().map(|e| &e.name))
+        ));
+    }
+    if !d.extra.is_empty() {
+        detail.push(format!(
+            "extra {}",
+            names(&mut d.extra.iter().map(|e| &e.name))
+        ));
+    }
+    if !d.changed.is_empty() {
+        detail.push(format!(
+            "held differently {}",
+            names(&mut d.changed.iter().map(|c| &c.server.name))
+        ));
+    }
+    let advice = d.cause_and_remedy();
+    let cause = format!(
+        "{}'s list of {} differs from what the server's MSTTRANS.GLB says it holds after transaction {srvsync} (its SrvSync): {}{}",
+        m.own_name().unwrap_or_else(|| m.po.root().display().to_string()),
+        d.name,
+        advice.as_ref().map_or("", |a| a.cause.as_str()),
+        if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", detail.join("; "))
+        }
+    );
+    let mut f = Finding::new("GLB350", file, Some(FileKind::Usr), cause).fix(Fix::Procedure {
+        text: advice.map_or_else(|| crate::compare::IMPORT_REMEDY.to_string(), |a| a.remedy),
+        source: "KB Q96060",
+    });
+    if d.requestor_file
+        .as_deref()
+        .is_some_and(|p| p.to_ascii_uppercase().ends_with(".NME"))
+    {
+        f.kind = Some(FileKind::Nme);
+    }
+    if d.status == ListStatus::ExtraList {
+        // A postoffice defined locally (External-Admin) is allowed.
+        f = f.severity(Severity::Info);
+    }
+    f
 }
 
 /// How many leading path components two paths share.
