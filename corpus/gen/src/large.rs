@@ -1,0 +1,450 @@
+//! Large inputs for benchmarks (`bench/run.sh`, `docs/performance.md`): a
+//! server's MSTTRANS.GLB of any size, and (once the NME format is in the
+//! library) pairs of address lists that differ in a given share of entries.
+//!
+//! Nothing here is committed: the files are made on demand in a temporary
+//! directory. They are deterministic for a seed, written in constant memory
+//! (one record buffer, a buffered file), and fast (a million transactions in
+//! about a second).
+//!
+//! The transactions are realistic Dir-Sync traffic: each postoffice's export
+//! starts with `R NET/PO` and continues with adds; later come deletes and
+//! modifies (with the `M` target line), PROFS entries carrying template
+//! information lines, SMTP and FAX addresses, a share of entries in the
+//! fixed-column layout. Every transaction is valid Import grammar, so
+//! `validate` measures the common, clean case. Sync numbers and date stamps
+//! increase, as the Dir-Sync server assigns them.
+
+use std::io::{self, Write};
+
+use glb_formats::fields::Stamp;
+use glb_formats::format::Writer;
+use glb_formats::queue::{Checksum, Queue, QueueRecord};
+use glb_formats::FileKind;
+
+/// A small deterministic generator (SplitMix64). Written here rather than
+/// taken from `rand` so that a seed gives the same bytes whatever crate
+/// versions are in use: the benchmark files must not change under us.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        // Multiply-shift: unbiased enough for test data, and branch-free.
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    /// One element of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const NETWORKS: &[&str] = &[
+    "POLYNOMIAL",
+    "EUCLID",
+    "GAUSS",
+    "NOETHER",
+    "RIEMANN",
+    "HILBERT",
+];
+const PO_STEMS: &[&str] = &[
+    "MONTGOMERY",
+    "TAYLOR",
+    "LAGRANGE",
+    "FOURIER",
+    "LAPLACE",
+    "CAUCHY",
+    "ABEL",
+    "GALOIS",
+    "JACOBI",
+    "KUMMER",
+    "DEDEKIND",
+    "CANTOR",
+];
+const FIRST: &[&str] = &[
+    "Paul", "Bryan", "Mark", "Joseph", "Colin", "Brook", "Ada", "Emmy", "Sofia", "Henri", "Carl",
+    "Marie", "Niels", "Grace", "Alan", "Edith", "Kurt", "Olga", "Pierre", "Ruth", "Anna",
+    "Bernhard", "Evariste", "Sophie",
+];
+const LAST: &[&str] = &[
+    "Montgomery",
+    "Taylor",
+    "Lagrange",
+    "Maclaurin",
+    "Fourier",
+    "Laplace",
+    "Cauchy",
+    "Noether",
+    "Kovalevskaya",
+    "Poincare",
+    "Hopper",
+    "Turing",
+    "Godel",
+    "Germain",
+    "Riemann",
+    "Dedekind",
+];
+/// Entries in each postoffice's export (entry `n` lives on postoffice `(n - 1) / PER_OFFICE`).
+const PER_OFFICE: u64 = 250;
+const CITIES: &[&str] = &[
+    "Seattle",
+    "Redmond",
+    "Turin",
+    "Paris",
+    "Gottingen",
+    "Boston",
+];
+const PROMPTS: &[&str] = &["Phone:", "Office:", "Dept:", "City//ST//Zip:"];
+
+/// What to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueSpec {
+    /// Stop after this many transactions.
+    pub transactions: Option<u64>,
+    /// Stop once the file holds at least this many bytes.
+    pub bytes: Option<u64>,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// What was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Made {
+    /// Records written.
+    pub records: u64,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+/// Makes the texts of a server's transaction stream, one at a time.
+struct Traffic {
+    rng: Rng,
+    seed: u64,
+    /// Postoffices announced so far (each export begins with `R`).
+    offices: u32,
+    /// Entries added so far (mailbox numbers are unique).
+    entries: u64,
+}
+
+/// Pushes `s` in ASCII upper or lower case.
+fn push_case(out: &mut Vec<u8>, s: &str, upper: bool) {
+    if upper {
+        out.extend(s.bytes().map(|b| b.to_ascii_uppercase()));
+    } else {
+        out.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
+    }
+}
+
+/// Pushes the decimal digits of `n`.
+fn push_num(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+impl Traffic {
+    fn new(seed: u64) -> Traffic {
+        Traffic {
+            rng: Rng::new(seed),
+            seed,
+            offices: 0,
+            entries: 0,
+        }
+    }
+
+    /// `NET/PO` of postoffice `i`: a stem and a number, at most 10 characters.
+    fn push_postoffice(&self, out: &mut Vec<u8>, i: u32) {
+        out.extend_from_slice(NETWORKS[i as usize % NETWORKS.len()].as_bytes());
+        out.push(b'/');
+        let stem = PO_STEMS[(i as usize / NETWORKS.len()) % PO_STEMS.len()];
+        let mut num = Vec::new();
+        push_num(&mut num, u64::from(i));
+        let keep = 10 - num.len().min(4);
+        out.extend_from_slice(&stem.as_bytes()[..stem.len().min(keep)]);
+        out.extend_from_slice(&num[num.len().saturating_sub(4)..]);
+    }
+
+    /// The alias and address of entry `entry`, in either layout. An entry's
+    /// identity comes from its number alone, so a later D or M of the entry
+    /// names the same alias and address as its A; `rename` gives the entry a
+    /// different alias (the target line of an M).
+    fn push_entry(&self, out: &mut Vec<u8>, entry: u64, rename: bool) {
+        let mut rng = Rng::new(self.seed ^ entry.wrapping_mul(0xA24B_AED4_963E_E407));
+        let first = rng.below(FIRST.len() as u64) as usize;
+        let mut last = rng.below(LAST.len() as u64) as usize;
+        let columns = rng.chance(8);
+        let kind = rng.below(100);
+        if rename {
+            last = (last + 1 + rng.below(LAST.len() as u64 - 1) as usize) % LAST.len();
+        }
+        let start = out.len();
+        out.extend_from_slice(FIRST[first].as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(LAST[last].as_bytes());
+        if columns {
+            // Fixed columns: the alias padded to 30, a space, the type at column 34.
+            out.resize(start + 31, b' ');
+        } else {
+            out.push(b'\t');
+        }
+        let office = ((entry.max(1) - 1) / PER_OFFICE) as u32;
+        match kind {
+            0..=71 => {
+                out.extend_from_slice(b"PCM:");
+                self.push_postoffice(out, office);
+                out.push(b'/');
+                push_mailbox(out, first, entry);
+            }
+            72..=85 => {
+                out.extend_from_slice(b"SMTP:");
+                push_case(out, FIRST[first], false);
+                out.push(b'.');
+                push_num(out, entry);
+                out.extend_from_slice(b"@example.com");
+            }
+            86..=91 => {
+                out.extend_from_slice(b"FAX:");
+                out.extend_from_slice(LAST[last].as_bytes());
+                out.push(b'~');
+                out.extend_from_slice(rng.pick(CITIES).as_bytes());
+                out.extend_from_slice(b"~~206 555-");
+                push_num(out, 1000 + entry % 9000);
+            }
+            _ => {
+                out.extend_from_slice(b"PROFS:PROFSGW/NODE");
+                push_num(out, entry % 100);
+                out.push(b'/');
+                push_mailbox(out, first, entry);
+                out.extend_from_slice(b"\r\n- ");
+                out.extend_from_slice(rng.pick(PROMPTS).as_bytes());
+                out.extend_from_slice(b"/(206) 555-");
+                push_num(out, 1000 + entry % 9000);
+            }
+        }
+    }
+
+    /// The next transaction's text.
+    fn next(&mut self, out: &mut Vec<u8>) {
+        out.clear();
+        if self.entries == u64::from(self.offices) * PER_OFFICE {
+            // The next postoffice's export begins: its list replaces any earlier one.
+            out.extend_from_slice(b"R PCM:");
+            let i = self.offices;
+            self.push_postoffice(out, i);
+            self.offices += 1;
+            return;
+        }
+        let roll = if self.entries == 0 {
+            0
+        } else {
+            self.rng.below(100)
+        };
+        let earlier = 1 + self.rng.below(self.entries.max(1));
+        match roll {
+            0..=79 => {
+                out.extend_from_slice(b"A ");
+                self.entries += 1;
+                self.push_entry(out, self.entries, false);
+            }
+            80..=89 => {
+                out.extend_from_slice(b"D ");
+                self.push_entry(out, earlier, false);
+            }
+            _ => {
+                out.extend_from_slice(b"M ");
+                self.push_entry(out, earlier, false);
+                if out.contains(&b'\n') {
+                    // Entries with template lines have their information changed in place.
+                    return;
+                }
+                out.extend_from_slice(b"\r\n \t");
+                self.push_entry(out, earlier, true);
+            }
+        }
+    }
+}
+
+/// A mailbox name of at most 10 characters, unique through `n`.
+fn push_mailbox(out: &mut Vec<u8>, first: usize, n: u64) {
+    let stem = FIRST[first];
+    push_case(out, &stem[..stem.len().min(4)], false);
+    push_num(out, n % 1_000_000);
+}
+
+/// Writes an MSTTRANS.GLB of realistic transactions to `out`.
+pub fn write_msttrans<W: Write>(out: W, spec: QueueSpec) -> io::Result<Made> {
+    let mut w = Writer::<Queue, _>::new(out, FileKind::Msttrans);
+    let mut traffic = Traffic::new(spec.seed);
+    let mut rec = QueueRecord::default();
+    let mut made = Made::default();
+    // 1 January 1995, then a few seconds per transaction.
+    let mut stamp = 788_918_400u32;
+    let limit_records = spec.transactions.unwrap_or(u64::MAX);
+    let limit_bytes = spec.bytes.unwrap_or(u64::MAX);
+    while made.records < limit_records && made.bytes < limit_bytes {
+        traffic.next(&mut rec.text);
+        stamp += traffic.rng.below(8) as u32;
+        rec.sync = (made.records + 1) as u32;
+        rec.date_stamp = Stamp(stamp);
+        rec.checksum = Checksum::Auto;
+        w.record(&rec).map_err(io::Error::other)?;
+        made.records += 1;
+        made.bytes += rec.len_on_disk() as u64;
+    }
+    w.finish().map_err(io::Error::other)?;
+    Ok(made)
+}
+
+/// Arguments of `glb-corpus large`.
+#[derive(clap::Args, Debug)]
+pub struct LargeArgs {
+    /// Stop after this many transactions.
+    #[arg(long)]
+    pub transactions: Option<u64>,
+    /// Stop once the file holds at least this many bytes.
+    #[arg(long)]
+    pub bytes: Option<u64>,
+    /// Seed of the deterministic generator.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output file.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+}
+
+/// Runs `glb-corpus large`; returns what was written.
+pub fn run(args: LargeArgs) -> Result<String, String> {
+    if args.transactions.is_none() && args.bytes.is_none() {
+        return Err("large needs --transactions N or --bytes N".into());
+    }
+    let spec = QueueSpec {
+        transactions: args.transactions,
+        bytes: args.bytes,
+        seed: args.seed,
+    };
+    let out = &args.out;
+    let made = std::fs::File::create(out)
+        .and_then(|f| write_msttrans(io::BufWriter::with_capacity(1 << 20, f), spec))
+        .map_err(|e| format!("writing {}: {e}", out.display()))?;
+    Ok(format!(
+        "wrote {} ({} transactions, {} bytes)",
+        out.display(),
+        made.records,
+        made.bytes
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glb_formats::format::{ReadOptions, Reader};
+    use glb_formats::import;
+
+    fn make(spec: QueueSpec) -> Vec<u8> {
+        let mut v = Vec::new();
+        write_msttrans(&mut v, spec).unwrap();
+        v
+    }
+
+    #[test]
+    fn same_seed_same_bytes_and_other_seed_other_bytes() {
+        let spec = QueueSpec {
+            transactions: Some(500),
+            bytes: None,
+            seed: 7,
+        };
+        assert_eq!(make(spec), make(spec));
+        assert_ne!(make(spec), make(QueueSpec { seed: 8, ..spec }));
+    }
+
+    #[test]
+    fn transactions_are_valid_varied_and_ordered() {
+        let bytes = make(QueueSpec {
+            transactions: Some(5000),
+            bytes: None,
+            seed: 1,
+        });
+        let mut r = Reader::<Queue, _>::new(
+            &bytes[..],
+            FileKind::Msttrans,
+            Some(bytes.len() as u64),
+            ReadOptions::default(),
+        )
+        .unwrap();
+        let (mut prev_sync, mut prev_stamp) = (0, 0);
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            let q = rec.record;
+            assert!(q.checksum_ok());
+            assert!(q.sync > prev_sync && q.date_stamp.0 >= prev_stamp);
+            (prev_sync, prev_stamp) = (q.sync, q.date_stamp.0);
+            let t = import::parse(&q.text);
+            assert!(
+                t.issues.is_empty(),
+                "{:?}: {:?}",
+                String::from_utf8_lossy(&q.text),
+                t.issues
+            );
+            seen.insert(format!("{:?}", t.command));
+            if let Some(a) = t.address {
+                seen.insert(format!("{:?}", a.address_type));
+            }
+            if !t.template_info.is_empty() {
+                seen.insert("template".into());
+            }
+            if t.modify_target.is_some() {
+                seen.insert("target".into());
+            }
+            if t.layout == import::Layout::Columns && t.alias.is_some() {
+                seen.insert("columns".into());
+            }
+        }
+        assert_eq!(r.records_read(), 5000);
+        for want in [
+            "Replace", "Add", "Delete", "Modify", "Pcm", "Smtp", "Fax", "Profs", "template",
+            "target", "columns",
+        ] {
+            assert!(seen.contains(want), "no {want} in {seen:?}");
+        }
+    }
+
+    #[test]
+    fn byte_limit_stops_just_past_the_size() {
+        let bytes = make(QueueSpec {
+            transactions: None,
+            bytes: Some(100_000),
+            seed: 1,
+        });
+        assert!(bytes.len() >= 100_000 && bytes.len() < 100_000 + 200);
+    }
+}
