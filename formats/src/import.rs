@@ -9,6 +9,7 @@
 //! documentation gives are checked, and each violation names the Import
 //! message MS Mail would log (for example `[ 20] Address element is too long`).
 
+use memchr::memchr;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
@@ -99,25 +100,31 @@ pub enum AddressType {
 impl AddressType {
     /// Recognises a type name, case-insensitively.
     pub fn from_name(name: &[u8]) -> AddressType {
-        const TABLE: &[(&[u8], AddressType)] = &[
-            (b"PCM", AddressType::Pcm),
-            (b"PROFS", AddressType::Profs),
-            (b"SNADS", AddressType::Snads),
-            (b"OV", AddressType::Ov),
-            (b"MCI", AddressType::Mci),
-            (b"X400", AddressType::X400),
-            (b"SMTP", AddressType::Smtp),
-            (b"MHS", AddressType::Mhs),
-            (b"MSMAIL", AddressType::Msmail),
-            (b"FAX", AddressType::Fax),
-            (b"CSI", AddressType::Csi),
-            (b"FFAPI", AddressType::Ffapi),
-            (b"MS", AddressType::Ms),
-        ];
-        TABLE
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map_or(AddressType::Other, |&(_, t)| t)
+        // Every known name has at most 6 characters: fold case into a small
+        // buffer and match (a length switch and one compare, no search).
+        let mut up = [0u8; 6];
+        let Some(buf) = up.get_mut(..name.len()) else {
+            return AddressType::Other;
+        };
+        for (u, b) in buf.iter_mut().zip(name) {
+            *u = b.to_ascii_uppercase();
+        }
+        match &*buf {
+            b"PCM" => AddressType::Pcm,
+            b"PROFS" => AddressType::Profs,
+            b"SNADS" => AddressType::Snads,
+            b"OV" => AddressType::Ov,
+            b"MCI" => AddressType::Mci,
+            b"X400" => AddressType::X400,
+            b"SMTP" => AddressType::Smtp,
+            b"MHS" => AddressType::Mhs,
+            b"MSMAIL" => AddressType::Msmail,
+            b"FAX" => AddressType::Fax,
+            b"CSI" => AddressType::Csi,
+            b"FFAPI" => AddressType::Ffapi,
+            b"MS" => AddressType::Ms,
+            _ => AddressType::Other,
+        }
     }
 
     /// True for the 10/10/10 types whose address is `A/B/C` with short alphanumeric elements.
@@ -162,7 +169,7 @@ pub struct Address<'a> {
 impl<'a> Address<'a> {
     /// Splits `TYPE:body`.
     pub fn parse(raw: &'a [u8]) -> Address<'a> {
-        if let Some(colon) = raw.iter().position(|&b| b == b':') {
+        if let Some(colon) = memchr(b':', raw) {
             let name = &raw[..colon];
             if !name.is_empty() && name.len() <= 8 && name.iter().all(u8::is_ascii_alphanumeric) {
                 return Address {
@@ -181,8 +188,7 @@ impl<'a> Address<'a> {
 
     /// The `/`-separated elements of a 10/10/10 address.
     pub fn elements(&self) -> impl Iterator<Item = &'a [u8]> {
-        let body = self.body;
-        body.split(|&b| b == b'/')
+        split_byte(self.body, b'/')
     }
 
     /// The type name in upper case, for comparison (`PCM` when omitted).
@@ -330,7 +336,38 @@ fn offset_in(whole: &[u8], sub: &[u8]) -> usize {
 /// letters and digits, including the code page's accented letters. KB Q199676
 /// lists ASCII 1-47, 58-64, 91-96, 123-127 and 145-148 and the space as invalid.
 pub fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || (b >= 0x80 && !(145..=148).contains(&b))
+    NAME_CHARS[usize::from(b)]
+}
+
+/// [`is_name_char`] for every byte value, worked out once at compile time.
+static NAME_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || (b >= 0x80 && !(b >= 145 && b <= 148));
+        i += 1;
+    }
+    t
+};
+
+/// Splits `s` at every `sep`, like `s.split(|&b| b == sep)` (an empty `s`
+/// gives one empty part), finding the separators with `memchr`.
+fn split_byte(s: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr(sep, r) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// Iterates the lines of a transaction text, accepting CR LF or LF. Carriage
@@ -340,7 +377,7 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
         .strip_suffix(b"\r\n")
         .or_else(|| text.strip_suffix(b"\n"))
         .unwrap_or(text);
-    body.split(|&b| b == b'\n').map(|mut l| {
+    split_byte(body, b'\n').map(|mut l| {
         while let [rest @ .., b'\r'] = l {
             l = rest;
         }
@@ -357,7 +394,7 @@ fn alias_and_address<'a>(
     issues: &mut Vec<Issue>,
 ) -> (Layout, &'a [u8], Option<Address<'a>>) {
     let rest = &line[2.min(line.len())..];
-    if let Some(tab) = rest.iter().position(|&b| b == b'\t') {
+    if let Some(tab) = memchr(b'\t', rest) {
         let alias = trim_end(trim_start(&rest[..tab]));
         let addr = trim_start(&rest[tab + 1..]);
         let addr = trim_end(addr);
@@ -539,13 +576,22 @@ fn check_address(
             }
         }
     } else if addr.address_type == AddressType::Fax {
-        let fields: Vec<&[u8]> = addr.body.split(|&b| b == b'~').collect();
-        if fields.len() != 4 {
+        // The first four fields are kept; `count` counts them all (no allocation).
+        let mut kept: [&[u8]; 4] = [b""; 4];
+        let mut count = 0;
+        for f in addr.body.split(|&b| b == b'~') {
+            if count < 4 {
+                kept[count] = f;
+            }
+            count += 1;
+        }
+        let fields = &kept[..count.min(4)];
+        if count != 4 {
             issues.push(Issue::new(
                 26,
                 lineno,
                 at,
-                format!("a FAX address has four `~`-separated fields (recipient~location~company~phone), found {}", fields.len()),
+                format!("a FAX address has four `~`-separated fields (recipient~location~company~phone), found {count}"),
             ));
         }
         let labels = ["recipient", "location", "company", "phone"];
@@ -1099,6 +1145,46 @@ mod tests {
             parse(b"A Joe\tpcm:n/p/joe").address.unwrap().address_type,
             AddressType::Pcm
         );
+    }
+
+    #[test]
+    fn name_characters_follow_kb_q199676() {
+        // KB Q199676: ASCII 1-47, 58-64, 91-96, 123-127 and 145-148 (and the
+        // space, 32) are invalid in network, postoffice and mailbox names.
+        let invalid = |b: u8| matches!(b, 0..=47 | 58..=64 | 91..=96 | 123..=127 | 145..=148);
+        for b in 0..=255u8 {
+            assert_eq!(is_name_char(b), !invalid(b), "byte {b}");
+        }
+    }
+
+    #[test]
+    fn fax_with_five_fields_counts_them_all() {
+        let t = parse(b"A Fax Joe\tFAX:J~S~A~1~extra");
+        assert_eq!(codes(&t), vec![26]);
+        assert!(t.issues[0].detail.contains("found 5"), "{:?}", t.issues);
+    }
+
+    #[test]
+    fn split_byte_splits_like_the_standard_split() {
+        for s in [&b""[..], b"/", b"a", b"a/b", b"/a//b/", b"NET/PO/mbox"] {
+            let ours: Vec<&[u8]> = split_byte(s, b'/').collect();
+            let std: Vec<&[u8]> = s.split(|&b| b == b'/').collect();
+            assert_eq!(ours, std, "{s:?}");
+        }
+        assert_eq!(
+            lines(b"a\r\nb\nc\r\n").collect::<Vec<_>>(),
+            vec![&b"a"[..], b"b", b"c"]
+        );
+    }
+
+    #[test]
+    fn address_type_names_fold_case() {
+        assert_eq!(AddressType::from_name(b"msMail"), AddressType::Msmail);
+        assert_eq!(AddressType::from_name(b"X400"), AddressType::X400);
+        assert_eq!(AddressType::from_name(b"Ms"), AddressType::Ms);
+        assert_eq!(AddressType::from_name(b"MSMAILX"), AddressType::Other);
+        assert_eq!(AddressType::from_name(b"PC"), AddressType::Other);
+        assert_eq!(AddressType::from_name(b""), AddressType::Other);
     }
 
     #[test]
