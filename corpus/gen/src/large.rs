@@ -1,6 +1,6 @@
 //! Large inputs for benchmarks (`bench/run.sh`, `docs/performance.md`): a
-//! server's MSTTRANS.GLB of any size, and (once the NME format is in the
-//! library) pairs of address lists that differ in a given share of entries.
+//! server's MSTTRANS.GLB of any size, and pairs of global address lists
+//! (GAL.NME) that differ in a given share of entries.
 //!
 //! Nothing here is committed: the files are made on demand in a temporary
 //! directory. They are deterministic for a seed, written in constant memory
@@ -14,11 +14,19 @@
 //! fixed-column layout. Every transaction is valid Import grammar, so
 //! `validate` measures the common, clean case. Sync numbers and date stamps
 //! increase, as the Dir-Sync server assigns them.
+//!
+//! The address lists are written in GAL order (`nme::gal_order`) without
+//! sorting: names are made in order from sorted parts (`Last, First Innnn`).
+//! List B differs from list A in the given share of entries, split evenly
+//! between removed entries, added ones and renamed ones (`-2` appended to
+//! the name, which keeps the order).
 
 use std::io::{self, Write};
 
-use glb_formats::fields::Stamp;
+use glb_formats::fields::{Stamp, Text};
 use glb_formats::format::Writer;
+use glb_formats::hexid::Hexid;
+use glb_formats::nme::{entry_type, Nme, NmeRecord};
 use glb_formats::queue::{Checksum, Queue, QueueRecord};
 use glb_formats::FileKind;
 
@@ -325,7 +333,126 @@ pub fn write_msttrans<W: Write>(out: W, spec: QueueSpec) -> io::Result<Made> {
     Ok(made)
 }
 
-/// Arguments of `glb-corpus large`.
+/// What list pair to make.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListSpec {
+    /// Entries in list A.
+    pub entries: u64,
+    /// Share of entries that differ in list B, in percent (0 to 100).
+    pub diff_percent: f64,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// What one list pair holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ListsMade {
+    /// Entries of list A.
+    pub a: u64,
+    /// Entries of list B.
+    pub b: u64,
+    /// Entries only in A (removed in B).
+    pub removed: u64,
+    /// Entries only in B (added).
+    pub added: u64,
+    /// Entries renamed in B.
+    pub renamed: u64,
+}
+
+/// How an entry of the name universe appears in the two lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Both,
+    OnlyA,
+    OnlyB,
+    Renamed,
+}
+
+/// Writes two GAL.NME lists to `a` and `b`.
+pub fn write_gal_pair<A: Write, B: Write>(a: A, b: B, spec: ListSpec) -> io::Result<ListsMade> {
+    let mut first: Vec<&str> = FIRST.to_vec();
+    let mut last: Vec<&str> = LAST.to_vec();
+    let fold = |s: &&str| s.to_ascii_uppercase();
+    first.sort_by_key(fold);
+    last.sort_by_key(fold);
+    // Entries are drawn from a universe a little larger than A (the additions),
+    // laid out as last × first × initial × number, which is GAL order.
+    // A roll in 0..3,000,000 below `share` changes the entry (a third each way).
+    let share = (spec.diff_percent.clamp(0.0, 100.0) / 100.0 * 3e6) as u64;
+    let universe = spec.entries + spec.entries * share / 9_000_000 + 1;
+    let combos = (last.len() * first.len() * 26) as u64;
+    let per_combo = universe.div_ceil(combos).max(1);
+    let digits = per_combo.to_string().len().max(4);
+    let mut wa = Writer::<Nme, _>::new(a, FileKind::Nme);
+    let mut wb = Writer::<Nme, _>::new(b, FileKind::Nme);
+    let mut made = ListsMade::default();
+    let mut rng = Rng::new(spec.seed);
+    let mut name = Vec::with_capacity(40);
+    let mut rec = NmeRecord::default();
+    let mut i = 0u64;
+    while made.a < spec.entries {
+        let roll = rng.below(3_000_000);
+        let presence = match roll {
+            r if r < share / 3 => Presence::OnlyA,
+            r if r < 2 * (share / 3) => Presence::OnlyB,
+            r if r < share => Presence::Renamed,
+            _ => Presence::Both,
+        };
+        let combo = i / per_combo;
+        let number = i % per_combo;
+        let l = last[(combo / (first.len() as u64 * 26)) as usize % last.len()];
+        let f = first[(combo / 26 % first.len() as u64) as usize];
+        let initial = b'A' + (combo % 26) as u8;
+        name.clear();
+        name.extend_from_slice(l.as_bytes());
+        name.extend_from_slice(b", ");
+        name.extend_from_slice(f.as_bytes());
+        name.extend_from_slice(&[b' ', initial]);
+        let n = number.to_string();
+        name.resize(name.len() + digits - n.len(), b'0');
+        name.extend_from_slice(n.as_bytes());
+        rec.entry_type = match i % 50 {
+            0 => entry_type::GROUP,
+            1..=15 => entry_type::EXTERNAL_USER,
+            _ => entry_type::LOCAL_USER,
+        };
+        rec.tid = (i + 1) as u32;
+        rec.pointer = if rec.entry_type == entry_type::EXTERNAL_USER {
+            (i as u32).wrapping_mul(256)
+        } else {
+            (i as u32).wrapping_mul(64)
+        };
+        rec.hexid = Hexid(0x0001_0000 + i as u32);
+        rec.name = Text::from_bytes(&name).map_err(io::Error::other)?;
+        if presence != Presence::OnlyB {
+            wa.record(&rec).map_err(io::Error::other)?;
+            made.a += 1;
+        }
+        match presence {
+            Presence::OnlyA => made.removed += 1,
+            Presence::OnlyB => made.added += 1,
+            Presence::Renamed => {
+                name.extend_from_slice(b"-2");
+                rec.name = Text::from_bytes(&name).map_err(io::Error::other)?;
+                made.renamed += 1;
+            }
+            Presence::Both => {}
+        }
+        if presence != Presence::OnlyA {
+            wb.record(&rec).map_err(io::Error::other)?;
+            made.b += 1;
+        }
+        i += 1;
+    }
+    wa.finish().map_err(io::Error::other)?;
+    wb.finish().map_err(io::Error::other)?;
+    Ok(made)
+}
+
+/// Arguments of `glb-corpus large`: an MSTTRANS.GLB of realistic
+/// transactions (`--transactions` or `--bytes`, `--out FILE`), or two GAL.NME
+/// lists that differ in some entries (`--gal-entries`, `--out DIR`, written as
+/// `DIR/a/GAL.NME` and `DIR/b/GAL.NME`).
 #[derive(clap::Args, Debug)]
 pub struct LargeArgs {
     /// Stop after this many transactions.
@@ -334,25 +461,57 @@ pub struct LargeArgs {
     /// Stop once the file holds at least this many bytes.
     #[arg(long)]
     pub bytes: Option<u64>,
+    /// Entries in each address list (makes a list pair instead of a queue).
+    #[arg(long, conflicts_with_all = ["transactions", "bytes"])]
+    pub gal_entries: Option<u64>,
+    /// Percent of entries in which list B differs from list A.
+    #[arg(long, default_value_t = 1.0)]
+    pub diff_percent: f64,
     /// Seed of the deterministic generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output file.
+    /// Output file (a queue) or directory (a list pair).
     #[arg(long)]
     pub out: std::path::PathBuf,
 }
 
 /// Runs `glb-corpus large`; returns what was written.
 pub fn run(args: LargeArgs) -> Result<String, String> {
+    let out = &args.out;
+    if let Some(entries) = args.gal_entries {
+        let spec = ListSpec {
+            entries,
+            diff_percent: args.diff_percent,
+            seed: args.seed,
+        };
+        let open = |side: &str| -> io::Result<io::BufWriter<std::fs::File>> {
+            let dir = out.join(side);
+            std::fs::create_dir_all(&dir)?;
+            let f = std::fs::File::create(dir.join("GAL.NME"))?;
+            Ok(io::BufWriter::with_capacity(1 << 20, f))
+        };
+        let m = open("a")
+            .and_then(|a| open("b").and_then(|b| write_gal_pair(a, b, spec)))
+            .map_err(|e| format!("writing below {}: {e}", out.display()))?;
+        return Ok(format!(
+            "wrote {}/a/GAL.NME ({} entries) and {}/b/GAL.NME ({} entries: {} removed, {} added, {} renamed)",
+            out.display(),
+            m.a,
+            out.display(),
+            m.b,
+            m.removed,
+            m.added,
+            m.renamed
+        ));
+    }
     if args.transactions.is_none() && args.bytes.is_none() {
-        return Err("large needs --transactions N or --bytes N".into());
+        return Err("large needs --transactions N, --bytes N or --gal-entries N".into());
     }
     let spec = QueueSpec {
         transactions: args.transactions,
         bytes: args.bytes,
         seed: args.seed,
     };
-    let out = &args.out;
     let made = std::fs::File::create(out)
         .and_then(|f| write_msttrans(io::BufWriter::with_capacity(1 << 20, f), spec))
         .map_err(|e| format!("writing {}: {e}", out.display()))?;
@@ -446,5 +605,42 @@ mod tests {
             seed: 1,
         });
         assert!(bytes.len() >= 100_000 && bytes.len() < 100_000 + 200);
+    }
+
+    #[test]
+    fn gal_pairs_are_sorted_and_differ_by_the_share_asked() {
+        use glb_formats::nme::first_out_of_order;
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let spec = ListSpec {
+            entries: 20_000,
+            diff_percent: 3.0,
+            seed: 5,
+        };
+        let made = write_gal_pair(&mut a, &mut b, spec).unwrap();
+        let read = |bytes: &[u8]| {
+            glb_formats::Document::<Nme>::from_bytes(bytes, FileKind::Nme, ReadOptions::default())
+                .unwrap()
+                .records
+        };
+        let (ra, rb) = (read(&a), read(&b));
+        assert_eq!((ra.len() as u64, rb.len() as u64), (made.a, made.b));
+        assert_eq!(made.a, 20_000);
+        assert_eq!(first_out_of_order(&ra), None);
+        assert_eq!(first_out_of_order(&rb), None);
+        // 3% in all, a third each: removed, added, renamed (give or take chance).
+        for n in [made.removed, made.added, made.renamed] {
+            assert!((120..=280).contains(&n), "{made:?}");
+        }
+        let names = |r: &[NmeRecord]| -> std::collections::BTreeSet<Vec<u8>> {
+            r.iter().map(|x| x.name.bytes().to_vec()).collect()
+        };
+        let (na, nb) = (names(&ra), names(&rb));
+        assert_eq!(na.len(), ra.len(), "names are unique");
+        assert_eq!(
+            na.difference(&nb).count() as u64,
+            made.removed + made.renamed
+        );
+        assert_eq!(nb.difference(&na).count() as u64, made.added + made.renamed);
+        assert!(ra.iter().all(|r| r.name.bytes().len() <= 30));
     }
 }
