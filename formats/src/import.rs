@@ -169,7 +169,9 @@ pub struct Address<'a> {
 impl<'a> Address<'a> {
     /// Splits `TYPE:body`.
     pub fn parse(raw: &'a [u8]) -> Address<'a> {
-        if let Some(colon) = memchr(b':', raw) {
+        // Only a colon among the first nine bytes can end a type name (at most
+        // eight characters), so the search stops there.
+        if let Some(colon) = raw.iter().take(9).position(|&b| b == b':') {
             let name = &raw[..colon];
             if !name.is_empty() && name.len() <= 8 && name.iter().all(u8::is_ascii_alphanumeric) {
                 return Address {
@@ -188,7 +190,8 @@ impl<'a> Address<'a> {
 
     /// The `/`-separated elements of a 10/10/10 address.
     pub fn elements(&self) -> impl Iterator<Item = &'a [u8]> {
-        split_byte(self.body, b'/')
+        // Elements are short: a plain scan beats a vectorised search here.
+        self.body.split(|&b| b == b'/')
     }
 
     /// The type name in upper case, for comparison (`PCM` when omitted).
