@@ -51,7 +51,7 @@ impl Default for Pipeline {
         };
         Pipeline {
             threads,
-            batch_bytes: 1 << 19,
+            batch_bytes: 1 << 18,
         }
     }
 }
