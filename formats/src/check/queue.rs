@@ -92,6 +92,80 @@ struct Verdict {
     issues: Vec<import::Issue>,
 }
 
+/// A batch's verdicts as they travel between threads: a small [`Brief`] per
+/// record, and the rare details (problems, RESYNC headers) apart, so that
+/// little memory moves from the worker's core to the folding one.
+struct Verdicts {
+    briefs: Vec<Brief>,
+    details: Vec<Detail>,
+}
+
+/// The part of a verdict every record has.
+#[derive(Debug, Clone, Copy)]
+struct Brief {
+    sync: u32,
+    stored: u16,
+    computed: u16,
+    comment: bool,
+    /// The next [`Detail`] belongs to this record.
+    detailed: bool,
+}
+
+/// The part of a verdict only unusual records have.
+#[derive(Debug)]
+struct Detail {
+    resync_header: Option<ResyncHeader>,
+    control: Option<(usize, u8)>,
+    issues: Vec<import::Issue>,
+}
+
+impl Verdicts {
+    fn push(&mut self, v: Verdict) {
+        let detailed = v.resync_header.is_some() || v.control.is_some() || !v.issues.is_empty();
+        self.briefs.push(Brief {
+            sync: v.sync,
+            stored: v.stored,
+            computed: v.computed,
+            comment: v.comment,
+            detailed,
+        });
+        if detailed {
+            self.details.push(Detail {
+                resync_header: v.resync_header,
+                control: v.control,
+                issues: v.issues,
+            });
+        }
+    }
+}
+
+impl Brief {
+    /// The whole verdict again, taking its details (if any) from `details`.
+    fn expand(
+        self,
+        index: u64,
+        offset: u64,
+        details: &mut impl Iterator<Item = Detail>,
+    ) -> Verdict {
+        let d = if self.detailed { details.next() } else { None };
+        let (resync_header, control, issues) = match d {
+            Some(d) => (d.resync_header, d.control, d.issues),
+            None => (None, None, Vec::new()),
+        };
+        Verdict {
+            index,
+            offset,
+            stored: self.stored,
+            computed: self.computed,
+            sync: self.sync,
+            resync_header,
+            control,
+            comment: self.comment,
+            issues,
+        }
+    }
+}
+
 /// True for a control character other than tab, CR and LF.
 fn is_control(b: u8) -> bool {
     (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f
@@ -182,16 +256,20 @@ pub fn check_with<R: Read>(
         pipeline,
         QueueRecord::default,
         |rec, batch| {
-            batch
-                .records()
-                .map(|r| {
-                    Queue::decode_record(r.raw, rec).expect("the reader decoded it already");
-                    verdict(r.index, r.offset, r.raw, rec)
-                })
-                .collect::<Vec<_>>()
+            let mut out = Verdicts {
+                briefs: Vec::with_capacity(batch.len()),
+                details: Vec::new(),
+            };
+            for r in batch.records() {
+                Queue::decode_record(r.raw, rec).expect("the reader decoded it already");
+                out.push(verdict(r.index, r.offset, r.raw, rec));
+            }
+            out
         },
-        |_, verdicts| {
-            for v in verdicts {
+        |batch, verdicts| {
+            let mut details = verdicts.details.into_iter();
+            for (r, b) in batch.records().zip(verdicts.briefs) {
+                let v = b.expand(r.index, r.offset, &mut details);
                 fold(
                     file,
                     &path,
