@@ -487,6 +487,30 @@ fn check_alias(text: &[u8], alias: &[u8], lineno: usize, issues: &mut Vec<Issue>
     }
 }
 
+/// Splits a 10/10/10 address body at `/` in one pass: the first three
+/// elements (as [`Address::elements`] gives them), the position of the first
+/// byte in each that is not a name character, and the number of elements.
+fn scan_elements(body: &[u8]) -> ([&[u8]; 3], [Option<usize>; 3], usize) {
+    let mut parts: [&[u8]; 3] = [b""; 3];
+    let mut bad: [Option<usize>; 3] = [None; 3];
+    let (mut count, mut start) = (0, 0);
+    for (i, &b) in body.iter().enumerate() {
+        if b == b'/' {
+            if count < 3 {
+                parts[count] = &body[start..i];
+            }
+            count += 1;
+            start = i + 1;
+        } else if !is_name_char(b) && count < 3 && bad[count].is_none() {
+            bad[count] = Some(i - start);
+        }
+    }
+    if count < 3 {
+        parts[count] = &body[start..];
+    }
+    (parts, bad, count + 1)
+}
+
 /// Checks an address's body against the rules of its type. `elements` is the
 /// number of elements a 10/10/10 address must have (3 for an entry, 2 for a
 /// postoffice or node in R and T).
@@ -516,15 +540,7 @@ fn check_address(
     }
     if addr.address_type.is_elemental() {
         let names = ["network", "postoffice", "mailbox"];
-        // At most `elements` parts are kept; `count` counts them all (no allocation).
-        let mut parts: [&[u8]; 3] = [b""; 3];
-        let mut count = 0;
-        for p in addr.elements() {
-            if count < 3 {
-                parts[count] = p;
-            }
-            count += 1;
-        }
+        let (parts, bad_at, count) = scan_elements(addr.body);
         if count < elements {
             let code = if elements == 3 && count == 2 { 81 } else { 19 };
             issues.push(Issue::new(
@@ -565,7 +581,7 @@ fn check_address(
                     ),
                 ));
             }
-            if let Some(bad) = part.iter().position(|&b| !is_name_char(b)) {
+            if let Some(bad) = bad_at[i] {
                 issues.push(Issue::new(
                     69 + i as u16,
                     lineno,
@@ -1178,6 +1194,35 @@ mod tests {
             lines(b"a\r\nb\nc\r\n").collect::<Vec<_>>(),
             vec![&b"a"[..], b"b", b"c"]
         );
+    }
+
+    #[test]
+    fn element_scan_agrees_with_split_and_search() {
+        for body in [
+            &b""[..],
+            b"/",
+            b"N/P/m",
+            b"N.T/P O/m!",
+            b"//",
+            b"a/b/c/d/e",
+            b"\xe9t\x91/x/",
+            b"abc",
+            b"AZaz09/@[`{/:",
+            b"POLYNOMIAL/MONTGOMERY/paul",
+        ] {
+            let (parts, bad, count) = scan_elements(body);
+            let split: Vec<&[u8]> = body.split(|&b| b == b'/').collect();
+            assert_eq!(count, split.len(), "{body:?}");
+            for i in 0..3 {
+                let want = split.get(i).copied().unwrap_or(b"");
+                assert_eq!(parts[i], want, "{body:?} part {i}");
+                assert_eq!(
+                    bad[i],
+                    want.iter().position(|&b| !is_name_char(b)),
+                    "{body:?} part {i}"
+                );
+            }
+        }
     }
 
     #[test]
