@@ -24,7 +24,7 @@ use binrw::{BinRead, BinWrite};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::checksum::checksum_parts;
+use crate::checksum::{checksum_pair, checksum_parts};
 use crate::codepage;
 use crate::error::FieldFault;
 use crate::fields::{Reserved, Stamp};
@@ -307,7 +307,7 @@ impl QueueRecord {
 /// quicker when the bytes are at hand (two contiguous runs instead of four
 /// pieces).
 pub fn checksum_of_stored(raw: &[u8]) -> u16 {
-    checksum_parts(&[raw.get(..2).unwrap_or(raw), raw.get(4..).unwrap_or(&[])])
+    checksum_pair(raw.get(..2).unwrap_or(raw), raw.get(4..).unwrap_or(&[]))
 }
 
 impl Annotate for QueueRecord {
