@@ -98,34 +98,36 @@ cat "$WORK"/*/MSTTRANS.GLB "$NDJSON" >/dev/null
 # ---------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------
-now() { date +%s%N; }
-
-# time_once CMD: runs CMD (a shell string, output discarded), prints seconds.
+# time_once CMD: runs CMD (a shell string, output discarded); prints its wall
+# time and its CPU time (user + system, all threads), in seconds.
 time_once() {
-    local t0 t1
-    t0=$(now)
-    eval "$1" >/dev/null 2>&1 || true
-    t1=$(now)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", (b - a) / 1e9 }'
+    local TIMEFORMAT='%3R %3U %3S' t
+    t=$( { time eval "$1" >/dev/null 2>&1; } 2>&1 ) || true
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"${t##*$'\n'}"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# pair ROUNDS CMD_A CMD_B: alternates A and B; prints "median_a median_b".
+# pair ROUNDS CMD_A CMD_B: alternates A and B; prints the medians
+# "wall_a wall_b cpu_a cpu_b".
 pair() {
-    local rounds=$1 a=$2 b=$3 ta=() tb=() i
+    local rounds=$1 a=$2 b=$3 i
+    : >"$WORK/ta"
+    : >"$WORK/tb"
     for ((i = 0; i < rounds; i++)); do
-        ta+=("$(time_once "$a")")
-        tb+=("$(time_once "$b")")
+        time_once "$a" >>"$WORK/ta"
+        time_once "$b" >>"$WORK/tb"
     done
-    echo "$(printf '%s\n' "${ta[@]}" | median) $(printf '%s\n' "${tb[@]}" | median)"
+    echo "$(cut -d' ' -f1 "$WORK/ta" | median) $(cut -d' ' -f1 "$WORK/tb" | median)" \
+        "$(cut -d' ' -f2 "$WORK/ta" | median) $(cut -d' ' -f2 "$WORK/tb" | median)"
 }
 
-# single ROUNDS CMD: prints the median.
+# single ROUNDS CMD: prints the medians "wall cpu".
 single() {
-    local rounds=$1 c=$2 t=() i
-    for ((i = 0; i < rounds; i++)); do t+=("$(time_once "$c")"); done
-    printf '%s\n' "${t[@]}" | median
+    local rounds=$1 c=$2 i
+    : >"$WORK/ta"
+    for ((i = 0; i < rounds; i++)); do time_once "$c" >>"$WORK/ta"; done
+    echo "$(cut -d' ' -f1 "$WORK/ta" | median) $(cut -d' ' -f2 "$WORK/ta" | median)"
 }
 
 # peak_kb CMD: peak resident set of one run, in KiB.
@@ -134,52 +136,53 @@ peak_kb() {
     tail -1 "$WORK/rss"
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 met() { awk -v r="$1" -v t="$2" 'BEGIN { print (r != "n/a" && r <= t) ? "yes" : "no" }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 size_mb() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.0f", b / 1e6 }'; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
-row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
+# row NAME GLBTOOL REFERENCE RATIO GLBTOOL_CPU REFERENCE_CPU TARGET MET
+row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 | $8 |"); }
 
 G="$GLBTOOL"
 say "validate vs cksum ($ROUNDS rounds)"
-read -r a b < <(pair "$ROUNDS" "$G validate $M1" "cksum $M1")
-r=$(ratio "$a" "$b"); row "validate $(size_mb "$M1") MB vs \`cksum\`" "$a s" "$b s" "$r" "≤ 4" "$(met "$r" 4)"
+read -r a b ca cb < <(pair "$ROUNDS" "$G validate $M1" "cksum $M1")
+r=$(ratio "$a" "$b"); row "validate $(size_mb "$M1") MB vs \`cksum\`" "$a s" "$b s" "$r" "$ca s" "$cb s" "≤ 4" "$(met "$r" 4)"
 
 say "hex dump vs hexyl ($SLOW_ROUNDS rounds)"
-read -r a b < <(pair "$SLOW_ROUNDS" "$G dump --format hex --color never $M1" "hexyl --color=never $M1")
-r=$(ratio "$a" "$b"); row "\`dump --format hex --color never\` vs \`hexyl --color=never\`" "$a s" "$b s" "$r" "≤ 0.5" "$(met "$r" 0.5)"
+read -r a b ca cb < <(pair "$SLOW_ROUNDS" "$G dump --format hex --color never $M1" "hexyl --color=never $M1")
+r=$(ratio "$a" "$b"); row "\`dump --format hex --color never\` vs \`hexyl --color=never\`" "$a s" "$b s" "$r" "$ca s" "$cb s" "≤ 0.5" "$(met "$r" 0.5)"
 
 say "ndjson dump vs jq reading it ($SLOW_ROUNDS rounds)"
-read -r a b < <(pair "$SLOW_ROUNDS" "$G dump --format ndjson $M1" "jq -c . $NDJSON")
-r=$(ratio "$a" "$b"); row "\`dump --format ndjson\` vs \`jq -c .\` on its output ($(size_mb "$NDJSON") MB)" "$a s" "$b s" "$r" "≤ 0.2" "$(met "$r" 0.2)"
+read -r a b ca cb < <(pair "$SLOW_ROUNDS" "$G dump --format ndjson $M1" "jq -c . $NDJSON")
+r=$(ratio "$a" "$b"); row "\`dump --format ndjson\` vs \`jq -c .\` on its output ($(size_mb "$NDJSON") MB)" "$a s" "$b s" "$r" "$ca s" "$cb s" "≤ 0.2" "$(met "$r" 0.2)"
 
 if [ "$HAVE_DIFF" = 1 ]; then
     say "diff vs GNU diff ($ROUNDS rounds)"
-    read -r a b < <(pair "$ROUNDS" "$G diff $LIST_A $LIST_B" "diff $WORK/a.txt $WORK/b.txt")
-    r=$(ratio "$a" "$b"); row "\`diff\` of two 500,000-entry lists vs GNU \`diff\` of sorted text dumps" "$a s" "$b s" "$r" "≤ 1.0" "$(met "$r" 1.0)"
+    read -r a b ca cb < <(pair "$ROUNDS" "$G diff $LIST_A $LIST_B" "diff $WORK/a.txt $WORK/b.txt")
+    r=$(ratio "$a" "$b"); row "\`diff\` of two 500,000-entry lists vs GNU \`diff\` of sorted text dumps" "$a s" "$b s" "$r" "$ca s" "$cb s" "≤ 1.0" "$(met "$r" 1.0)"
 else
-    row "\`diff\` of two 500,000-entry lists vs GNU \`diff\`" "skipped" "skipped" "n/a" "≤ 1.0" "skipped (\`glbtool diff\` or \`glb-corpus large --gal-entries\` not available)"
+    row "\`diff\` of two 500,000-entry lists vs GNU \`diff\`" "skipped" "skipped" "n/a" "" "" "≤ 1.0" "skipped (\`glbtool diff\` or \`glb-corpus large --gal-entries\` not available)"
 fi
 
 G1="$WORK/1g/MSTTRANS.GLB"
 say "peak memory on the 1 GB file"
-kb=$(peak_kb "$G validate $G1"); row "peak RSS, \`validate\` $(size_mb "$G1") MB" "$(mb "$kb") MB" "" "" "≤ 32 MB" "$(met "$(mb "$kb")" 32)"
-kb=$(peak_kb "$G dump --format ndjson $G1"); row "peak RSS, \`dump --format ndjson\` $(size_mb "$G1") MB" "$(mb "$kb") MB" "" "" "≤ 32 MB" "$(met "$(mb "$kb")" 32)"
+kb=$(peak_kb "$G validate $G1"); row "peak RSS, \`validate\` $(size_mb "$G1") MB" "$(mb "$kb") MB" "" "" "" "" "≤ 32 MB" "$(met "$(mb "$kb")" 32)"
+kb=$(peak_kb "$G dump --format ndjson $G1"); row "peak RSS, \`dump --format ndjson\` $(size_mb "$G1") MB" "$(mb "$kb") MB" "" "" "" "" "≤ 32 MB" "$(met "$(mb "$kb")" 32)"
 
-say "validate scaling ($SLOW_ROUNDS rounds each)"
-t10=$(single "$ROUNDS" "$G validate $WORK/10m/MSTTRANS.GLB")
-t100=$(single "$SLOW_ROUNDS" "$G validate $WORK/100m/MSTTRANS.GLB")
-t1g=$(single "$SLOW_ROUNDS" "$G validate $G1")
-row "validate 10 MB" "$t10 s" "" "" "" ""
-row "validate 100 MB" "$t100 s" "" "$(ratio "$t100" "$t10") × 10 MB" "" ""
-r=$(ratio "$t1g" "$t10"); row "validate 1 GB" "$t1g s" "" "$r × 10 MB" "≤ 110 × 10 MB" "$(met "$r" 110)"
+say "validate scaling ($ROUNDS rounds for 10 MB, $SLOW_ROUNDS for 100 MB and 1 GB)"
+read -r t10 c10 < <(single "$ROUNDS" "$G validate $WORK/10m/MSTTRANS.GLB")
+read -r t100 c100 < <(single "$SLOW_ROUNDS" "$G validate $WORK/100m/MSTTRANS.GLB")
+read -r t1g c1g < <(single "$SLOW_ROUNDS" "$G validate $G1")
+row "validate 10 MB" "$t10 s" "" "" "$c10 s" "" "" ""
+row "validate 100 MB" "$t100 s" "" "$(ratio "$t100" "$t10") × 10 MB" "$c100 s" "" "" ""
+r=$(ratio "$t1g" "$t10"); row "validate 1 GB" "$t1g s" "" "$r × 10 MB" "$c1g s" "" "≤ 110 × 10 MB" "$(met "$r" 110)"
 
 say "validate on one thread (for reference)"
-t1=$(single "$ROUNDS" "GLBTOOL_THREADS=1 $G validate $M1")
-row "validate $(size_mb "$M1") MB, \`GLBTOOL_THREADS=1\` (reference)" "$t1 s" "" "" "" ""
+read -r t1 c1 < <(single "$ROUNDS" "GLBTOOL_THREADS=1 $G validate $M1")
+row "validate $(size_mb "$M1") MB, \`GLBTOOL_THREADS=1\` (reference)" "$t1 s" "" "" "$c1 s" "" "" ""
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -194,8 +197,8 @@ echo "- machine: $(nproc) cores ($cpu), $mem RAM, $(uname -sr)"
 echo "- load average (1, 5, 15 min): $LOAD_BEFORE before, $LOAD_AFTER after"
 echo "- glbtool $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(rustc --version)"
 echo "- references: $(cksum --version | head -1); hexyl $(hexyl --version | awk '{print $2}'); $(jq --version); $(diff --version | head -1)"
-echo "- method: wall-clock medians of alternating runs ($ROUNDS rounds; $SLOW_ROUNDS for hex, ndjson, and the 100 MB and 1 GB files), inputs in the page cache, output to /dev/null"
+echo "- method: medians of alternating runs ($ROUNDS rounds; $SLOW_ROUNDS for hex, ndjson, and the 100 MB and 1 GB files), inputs in the page cache, output to /dev/null; ratios and targets on wall-clock time; CPU = user + system time of all threads"
 echo
-echo "| measurement | glbtool | reference | ratio | target | met |"
-echo "|---|---|---|---|---|---|"
+echo "| measurement | glbtool | reference | ratio | glbtool CPU | reference CPU | target | met |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"

@@ -32,10 +32,14 @@ fn queue_file(n: u64) -> Vec<u8> {
     v
 }
 
+/// A reader over a queue file in memory.
+fn reader(bytes: &[u8]) -> Reader<Queue, &[u8]> {
+    Reader::new(bytes, FileKind::Msttrans, None, ReadOptions::default()).expect("valid file")
+}
+
 /// The raw records of a queue file.
 fn raw_records(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut r = Reader::<Queue, _>::new(bytes, FileKind::Msttrans, None, ReadOptions::default())
-        .expect("valid file");
+    let mut r = reader(bytes);
     let mut out = Vec::new();
     while let Some(rec) = r.next_record().expect("valid file") {
         out.push(rec.raw.to_vec());
@@ -98,13 +102,7 @@ fn streams(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("read", |b| {
         b.iter(|| {
-            let mut r = Reader::<Queue, _>::new(
-                &file[..],
-                FileKind::Msttrans,
-                None,
-                ReadOptions::default(),
-            )
-            .expect("valid");
+            let mut r = reader(&file);
             let mut n = 0u64;
             while let Some(rec) = r.next_record().expect("valid") {
                 n += u64::from(rec.record.sync);
@@ -119,13 +117,7 @@ fn streams(c: &mut Criterion) {
                 kind: FileKind::Msttrans,
             };
             b.iter(|| {
-                let mut r = Reader::<Queue, _>::new(
-                    &file[..],
-                    FileKind::Msttrans,
-                    None,
-                    ReadOptions::default(),
-                )
-                .expect("valid");
+                let mut r = reader(&file);
                 let mut findings = Vec::new();
                 let pipeline = Pipeline {
                     threads,
@@ -139,13 +131,7 @@ fn streams(c: &mut Criterion) {
         b.iter_batched_ref(
             || Vec::with_capacity(file.len() * 7),
             |out| {
-                let mut r = Reader::<Queue, _>::new(
-                    &file[..],
-                    FileKind::Msttrans,
-                    None,
-                    ReadOptions::default(),
-                )
-                .expect("valid");
+                let mut r = reader(&file);
                 json::write(&mut r, out, Style::Lines, CodePage::Cp850).expect("valid")
             },
             BatchSize::LargeInput,

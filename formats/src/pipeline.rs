@@ -258,10 +258,12 @@ mod tests {
         doc.to_bytes().unwrap()
     }
 
+    fn reader(bytes: &[u8]) -> Reader<Queue, &[u8]> {
+        Reader::new(bytes, FileKind::Msttrans, None, ReadOptions::default()).unwrap()
+    }
+
     fn sums(bytes: &[u8], opts: Pipeline) -> (Vec<(u64, u64, usize)>, Result<()>) {
-        let mut reader =
-            Reader::<Queue, _>::new(bytes, FileKind::Msttrans, None, ReadOptions::default())
-                .unwrap();
+        let mut reader = reader(bytes);
         let mut seen = Vec::new();
         let r = run(
             &mut reader,
@@ -334,13 +336,7 @@ mod tests {
     fn a_fold_error_stops_at_once() {
         let bytes = file(2000);
         for threads in [1, 2] {
-            let mut reader = Reader::<Queue, _>::new(
-                &bytes[..],
-                FileKind::Msttrans,
-                None,
-                ReadOptions::default(),
-            )
-            .unwrap();
+            let mut reader = reader(&bytes);
             let mut folded = 0;
             let r = run(
                 &mut reader,

@@ -166,18 +166,7 @@ fn push_case(out: &mut Vec<u8>, s: &str, upper: bool) {
 
 /// Pushes the decimal digits of `n`.
 fn push_num(out: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
+    write!(out, "{n}").expect("writing to memory cannot fail");
 }
 
 impl Traffic {
