@@ -683,6 +683,72 @@ fn template_info<'a>(
     None
 }
 
+/// True when `text` is one of the commonest transactions in a form [`parse`]
+/// would find nothing wrong with: one line, `A`, `D` or `M` with an alias of
+/// 1 to 30 characters, a tab, and `PCM:NET/PO/MAILBOX` (three elements of 1
+/// to 10 ASCII letters or digits) or `SMTP:` with an address without spaces;
+/// or `R PCM:NET/PO`.
+///
+/// A quick, conservative recogniser for checking large queues: `false` says
+/// nothing (call [`parse`]); `true` guarantees that `parse` reports no issue
+/// and that the transaction is not a `#` comment (property-tested against
+/// `parse`). It looks at each byte about twice instead of building the whole
+/// [`Transaction`].
+pub fn plainly_valid(text: &[u8]) -> bool {
+    if memchr::memchr2(b'\n', b'\r', text).is_some() {
+        return false;
+    }
+    let [command, b' ', rest @ ..] = text else {
+        return false;
+    };
+    match command.to_ascii_uppercase() {
+        b'R' => rest
+            .strip_prefix(b"PCM:")
+            .is_some_and(|body| plain_elements(body, 2)),
+        b'A' | b'D' | b'M' => {
+            let Some(tab) = memchr(b'\t', rest) else {
+                return false;
+            };
+            let alias = trim_end(trim_start(&rest[..tab]));
+            if alias.is_empty() || alias.len() > limits::ALIAS {
+                return false;
+            }
+            let address = &rest[tab + 1..];
+            if let Some(body) = address.strip_prefix(b"PCM:") {
+                plain_elements(body, 3)
+            } else if let Some(body) = address.strip_prefix(b"SMTP:") {
+                !body.is_empty() && !body.iter().any(|&b| b == b' ' || b == b'\t')
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// True when `body` is exactly `count` `/`-separated elements of 1 to 10
+/// ASCII letters or digits.
+fn plain_elements(body: &[u8], count: usize) -> bool {
+    let (mut n, mut len) = (1, 0);
+    for &b in body {
+        if b == b'/' {
+            if len == 0 {
+                return false;
+            }
+            n += 1;
+            len = 0;
+        } else if b.is_ascii_alphanumeric() {
+            len += 1;
+            if len > limits::ELEMENT {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    n == count && len > 0
+}
+
 /// Parses one transaction's text. Never fails: problems are listed in `issues`.
 pub fn parse(text: &[u8]) -> Transaction<'_> {
     let mut issues = Vec::new();
@@ -1221,6 +1287,93 @@ mod tests {
                     want.iter().position(|&b| !is_name_char(b)),
                     "{body:?} part {i}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_commonest_clean_transactions_are_recognised_plainly() {
+        for text in [
+            &b"R PCM:POLYNOMIAL/MONTGOMERY"[..],
+            b"A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able",
+            b"d Paul\tPCM:N/P/paul",
+            b"M Joe \tSMTP:joe@example.com",
+        ] {
+            assert!(plainly_valid(text), "{}", String::from_utf8_lossy(text));
+            assert!(parse(text).issues.is_empty());
+        }
+        for text in [
+            &b"R PCM:N/P/x"[..],
+            b"A Joe\tPCM:N/P/jo.e",
+            b"A Joe\tPCM:N/P/",
+            b"A Joe\tpcm:N/P/joe",
+            b"A Joe\tPCM:NETWORKNAME1/P/joe",
+            b"A \tPCM:N/P/joe",
+            b"A Joe\tSMTP:",
+            b"A Joe\tPCM:N/P/joe\r\n- Phone:/1",
+            b"A Joe                            PCM:N/P/joe",
+            b"# comment",
+        ] {
+            assert!(!plainly_valid(text), "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// `plainly_valid` never vouches for a transaction `parse` finds fault with.
+        #[test]
+        fn plainly_valid_implies_parse_finds_nothing(
+            command in proptest::sample::select(vec![b'A', b'a', b'D', b'M', b'R', b'r', b'T', b'#', b'X', b' ']),
+            sep in proptest::sample::select(vec![b' ', b'\t', b'x']),
+            alias in proptest::collection::vec(proptest::sample::select(vec![b'J', b'o', b' ', b'\t', b'.', 0x01, 0xe9]), 0..34),
+            tab in proptest::bool::ANY,
+            ty in proptest::sample::select(vec![&b"PCM:"[..], b"SMTP:", b"pcm:", b"FAX:", b"PROFS:", b"", b"WANG:", b"PCM :"]),
+            body in proptest::collection::vec(proptest::sample::select(vec![b'N', b'7', b'/', b'/', b' ', b'.', b'@', 0x91, b'\t']), 0..36),
+            tail in proptest::sample::select(vec![&b""[..], b"\r\n", b"\r\n- Phone:/1", b"\n \tNew\tPCM:N/P/x", b" ", b"\r"]),
+        ) {
+            let mut text = vec![command, sep];
+            text.extend_from_slice(&alias);
+            if tab {
+                text.push(b'\t');
+            }
+            text.extend_from_slice(ty);
+            text.extend_from_slice(&body);
+            text.extend_from_slice(tail);
+            if plainly_valid(&text) {
+                let t = parse(&text);
+                proptest::prop_assert!(t.issues.is_empty(), "{:?}: {:?}", String::from_utf8_lossy(&text), t.issues);
+                proptest::prop_assert!(t.command != Command::Comment);
+            }
+        }
+
+        /// The same near the boundary: well-formed entries with element and
+        /// alias lengths around the limits and one byte changed.
+        #[test]
+        fn plainly_valid_implies_parse_finds_nothing_near_the_limits(
+            alias_len in 0usize..33,
+            lens in proptest::collection::vec(0usize..12, 2..5),
+            smtp in proptest::bool::ANY,
+            at in proptest::num::usize::ANY,
+            byte in proptest::sample::select(vec![None, None, None, Some(b'/'), Some(b' '), Some(b'\t'), Some(b':'), Some(b'.'), Some(0x91), Some(0xe9), Some(b'\n'), Some(b'x')]),
+        ) {
+            let mut text = b"A ".to_vec();
+            text.extend(std::iter::repeat_n(b'a', alias_len));
+            text.push(b'\t');
+            if smtp {
+                text.extend_from_slice(b"SMTP:");
+            } else {
+                text.extend_from_slice(b"PCM:");
+            }
+            let parts: Vec<Vec<u8>> = lens.iter().map(|&n| vec![b'Z'; n]).collect();
+            text.extend_from_slice(&parts.join(&b'/'));
+            if let Some(b) = byte {
+                let i = at % text.len();
+                text[i] = b;
+            }
+            if plainly_valid(&text) {
+                let t = parse(&text);
+                proptest::prop_assert!(t.issues.is_empty(), "{:?}: {:?}", String::from_utf8_lossy(&text), t.issues);
             }
         }
     }

@@ -206,8 +206,12 @@ fn verdict(index: u64, offset: u64, raw: &[u8], rec: &QueueRecord) -> Verdict {
         } else {
             None
         };
-        let t = import::parse(&rec.text);
-        (control, t.command == Command::Comment, t.issues)
+        if import::plainly_valid(&rec.text) {
+            (control, false, Vec::new())
+        } else {
+            let t = import::parse(&rec.text);
+            (control, t.command == Command::Comment, t.issues)
+        }
     };
     Verdict {
         index,
