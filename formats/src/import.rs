@@ -729,24 +729,38 @@ pub fn plainly_valid(text: &[u8]) -> bool {
 /// True when `body` is exactly `count` `/`-separated elements of 1 to 10
 /// ASCII letters or digits.
 fn plain_elements(body: &[u8], count: usize) -> bool {
-    let (mut n, mut len) = (1, 0);
-    for &b in body {
-        if b == b'/' {
-            if len == 0 {
-                return false;
+    // Per byte: 1 for an ASCII letter or digit, 2 for `/`, 0 for anything else.
+    static CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = if b.is_ascii_alphanumeric() {
+                1
+            } else if b == b'/' {
+                2
+            } else {
+                0
+            };
+            i += 1;
+        }
+        t
+    };
+    let (mut n, mut start) = (1, 0);
+    for (i, &b) in body.iter().enumerate() {
+        match CLASS[usize::from(b)] {
+            1 => {}
+            2 => {
+                if !(1..=limits::ELEMENT).contains(&(i - start)) {
+                    return false;
+                }
+                n += 1;
+                start = i + 1;
             }
-            n += 1;
-            len = 0;
-        } else if b.is_ascii_alphanumeric() {
-            len += 1;
-            if len > limits::ELEMENT {
-                return false;
-            }
-        } else {
-            return false;
+            _ => return false,
         }
     }
-    n == count && len > 0
+    n == count && (1..=limits::ELEMENT).contains(&(body.len() - start))
 }
 
 /// Parses one transaction's text. Never fails: problems are listed in `issues`.
