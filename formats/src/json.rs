@@ -22,7 +22,6 @@ use crate::error::{Error, Result};
 use crate::fields::hex_bytes;
 use crate::format::{Format, Reader, Writer};
 use crate::kind::FileKind;
-use crate::pipeline::{self, Pipeline};
 
 /// The value of `format` in a JSON document.
 pub const DOCUMENT_FORMAT: &str = "glbtool-json/1";
@@ -130,38 +129,29 @@ fn write_inner<F: Format, R: Read, W: Write>(
             out.write_all(b",\n  \"records\": [").map_err(io_err)?;
         }
     }
-    // Records are rendered on worker threads in batches (each worker decodes
-    // its own copy from the raw bytes) and written here in file order.
+    let mut first = true;
     let mut count = 0;
-    let first_index = reader.records_read();
-    let opts = Pipeline {
-        batch_bytes: RENDER_BATCH,
-        ..Pipeline::default()
-    };
-    pipeline::run(
-        reader,
-        opts,
-        F::Record::default,
-        |record, batch| {
-            let mut text = Vec::with_capacity(batch.len() * 512);
-            codepage::scope(cp, || {
-                for r in batch.records() {
-                    F::decode_record(r.raw, record)
-                        .expect("the reader decoded these bytes already");
-                    let first = r.index == first_index;
-                    render_entry::<F>(&mut text, style, first, r.index, r.offset, record)?;
-                }
-                Ok::<(), Error>(())
-            })?;
-            Ok(text)
-        },
-        |batch, text: Result<Vec<u8>>| {
-            out.write_all(&text?).map_err(io_err)?;
-            count += batch.len() as u64;
-            Ok::<(), Error>(())
-        },
-    )??;
-    let first = count == 0;
+    while let Some(r) = reader.next_record()? {
+        let entry = Entry::<F> {
+            index: r.index,
+            offset: r.offset,
+            record: r.record,
+            info: F::info(r.record),
+        };
+        match style {
+            Style::Lines => {
+                serde_json::to_writer(&mut *out, &entry).map_err(ser_err)?;
+                out.write_all(b"\n").map_err(io_err)?;
+            }
+            Style::Document => {
+                out.write_all(if first { b"\n    " } else { b",\n    " })
+                    .map_err(io_err)?;
+                write_indented(out, &entry, "    ")?;
+            }
+        }
+        first = false;
+        count += 1;
+    }
     let end = End {
         records: count,
         bytes: reader.bytes_read(),
@@ -188,39 +178,6 @@ fn write_inner<F: Format, R: Read, W: Write>(
         }
     }
     Ok(count)
-}
-
-/// Bytes of records rendered per batch: JSON is about six times larger than
-/// the records, so a batch's text stays under a megabyte.
-const RENDER_BATCH: usize = 1 << 17;
-
-/// Appends one record's JSON: a line of NDJSON, or an element of the
-/// document's `records` array (the first without a comma).
-fn render_entry<F: Format>(
-    text: &mut Vec<u8>,
-    style: Style,
-    first: bool,
-    index: u64,
-    offset: u64,
-    record: &F::Record,
-) -> Result<()> {
-    let entry = Entry::<F> {
-        index,
-        offset,
-        record,
-        info: F::info(record),
-    };
-    match style {
-        Style::Lines => {
-            serde_json::to_writer(&mut *text, &entry).map_err(ser_err)?;
-            text.push(b'\n');
-        }
-        Style::Document => {
-            text.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-            write_indented(text, &entry, "    ")?;
-        }
-    }
-    Ok(())
 }
 
 /// Writes `value` pretty-printed, with every line after the first indented by `indent`.
