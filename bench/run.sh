@@ -88,8 +88,10 @@ if "$GLBTOOL" diff --help >/dev/null 2>&1 && "$CORPUS" large --help 2>/dev/null 
     "$CORPUS" large --gal-entries 500000 --diff-percent 1 --out "$WORK/lists" 2>/dev/null
     LIST_A=$(find "$WORK/lists/a" -type f | head -1)
     LIST_B=$(find "$WORK/lists/b" -type f | head -1)
-    "$GLBTOOL" dump --format text --color never "$LIST_A" | sort >"$WORK/a.txt"
-    "$GLBTOOL" dump --format text --color never "$LIST_B" | sort >"$WORK/b.txt"
+    # One line per entry without the record number (which shifts after the
+    # first added or removed entry and would make every later line differ).
+    "$GLBTOOL" dump --format text --color never "$LIST_A" | sed 's/^ *[0-9]* *//' | sort >"$WORK/a.txt"
+    "$GLBTOOL" dump --format text --color never "$LIST_B" | sed 's/^ *[0-9]* *//' | sort >"$WORK/b.txt"
 fi
 
 # Warm the page cache so every tool reads from memory.

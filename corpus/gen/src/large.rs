@@ -26,6 +26,7 @@ use std::io::{self, Write};
 use glb_formats::fields::{Stamp, Text};
 use glb_formats::format::Writer;
 use glb_formats::hexid::Hexid;
+use glb_formats::netpo;
 use glb_formats::nme::{entry_type, Nme, NmeRecord};
 use glb_formats::queue::{Checksum, Queue, QueueRecord};
 use glb_formats::FileKind;
@@ -407,7 +408,9 @@ pub fn write_gal_pair<A: Write, B: Write>(a: A, b: B, spec: ListSpec) -> io::Res
         };
         rec.tid = (i + 1) as u32;
         rec.pointer = if rec.entry_type == entry_type::EXTERNAL_USER {
-            (i as u32).wrapping_mul(256)
+            // The start of a NETPO.GLB record.
+            (netpo::HEADER_LEN as u32)
+                .wrapping_add((i as u32).wrapping_mul(netpo::RECORD_LEN as u32))
         } else {
             (i as u32).wrapping_mul(64)
         };
