@@ -176,10 +176,18 @@ impl<R: Read> Window<R> {
     /// [`WINDOW_START`] up to [`WINDOW`], or to `n` for an item larger than
     /// that), so no length field can make the reader allocate more than about
     /// twice what the input really holds.
+    #[inline]
     fn ensure(&mut self, n: usize) -> std::io::Result<usize> {
         if self.end - self.pos >= n {
             return Ok(n);
         }
+        self.refill(n)
+    }
+
+    /// The rare part of [`Window::ensure`]: move the unread bytes to the
+    /// front and read more.
+    #[cold]
+    fn refill(&mut self, n: usize) -> std::io::Result<usize> {
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.end, 0);
             self.end -= self.pos;

@@ -9,6 +9,7 @@
 //! documentation gives are checked, and each violation names the Import
 //! message MS Mail would log (for example `[ 20] Address element is too long`).
 
+use memchr::memchr;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
@@ -99,25 +100,31 @@ pub enum AddressType {
 impl AddressType {
     /// Recognises a type name, case-insensitively.
     pub fn from_name(name: &[u8]) -> AddressType {
-        const TABLE: &[(&[u8], AddressType)] = &[
-            (b"PCM", AddressType::Pcm),
-            (b"PROFS", AddressType::Profs),
-            (b"SNADS", AddressType::Snads),
-            (b"OV", AddressType::Ov),
-            (b"MCI", AddressType::Mci),
-            (b"X400", AddressType::X400),
-            (b"SMTP", AddressType::Smtp),
-            (b"MHS", AddressType::Mhs),
-            (b"MSMAIL", AddressType::Msmail),
-            (b"FAX", AddressType::Fax),
-            (b"CSI", AddressType::Csi),
-            (b"FFAPI", AddressType::Ffapi),
-            (b"MS", AddressType::Ms),
-        ];
-        TABLE
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map_or(AddressType::Other, |&(_, t)| t)
+        // Every known name has at most 6 characters: fold case into a small
+        // buffer and match (a length switch and one compare, no search).
+        let mut up = [0u8; 6];
+        let Some(buf) = up.get_mut(..name.len()) else {
+            return AddressType::Other;
+        };
+        for (u, b) in buf.iter_mut().zip(name) {
+            *u = b.to_ascii_uppercase();
+        }
+        match &*buf {
+            b"PCM" => AddressType::Pcm,
+            b"PROFS" => AddressType::Profs,
+            b"SNADS" => AddressType::Snads,
+            b"OV" => AddressType::Ov,
+            b"MCI" => AddressType::Mci,
+            b"X400" => AddressType::X400,
+            b"SMTP" => AddressType::Smtp,
+            b"MHS" => AddressType::Mhs,
+            b"MSMAIL" => AddressType::Msmail,
+            b"FAX" => AddressType::Fax,
+            b"CSI" => AddressType::Csi,
+            b"FFAPI" => AddressType::Ffapi,
+            b"MS" => AddressType::Ms,
+            _ => AddressType::Other,
+        }
     }
 
     /// True for the 10/10/10 types whose address is `A/B/C` with short alphanumeric elements.
@@ -162,7 +169,9 @@ pub struct Address<'a> {
 impl<'a> Address<'a> {
     /// Splits `TYPE:body`.
     pub fn parse(raw: &'a [u8]) -> Address<'a> {
-        if let Some(colon) = raw.iter().position(|&b| b == b':') {
+        // Only a colon among the first nine bytes can end a type name (at most
+        // eight characters), so the search stops there.
+        if let Some(colon) = raw.iter().take(9).position(|&b| b == b':') {
             let name = &raw[..colon];
             if !name.is_empty() && name.len() <= 8 && name.iter().all(u8::is_ascii_alphanumeric) {
                 return Address {
@@ -181,8 +190,8 @@ impl<'a> Address<'a> {
 
     /// The `/`-separated elements of a 10/10/10 address.
     pub fn elements(&self) -> impl Iterator<Item = &'a [u8]> {
-        let body = self.body;
-        body.split(|&b| b == b'/')
+        // Elements are short: a plain scan beats a vectorised search here.
+        self.body.split(|&b| b == b'/')
     }
 
     /// The type name in upper case, for comparison (`PCM` when omitted).
@@ -330,7 +339,38 @@ fn offset_in(whole: &[u8], sub: &[u8]) -> usize {
 /// letters and digits, including the code page's accented letters. KB Q199676
 /// lists ASCII 1-47, 58-64, 91-96, 123-127 and 145-148 and the space as invalid.
 pub fn is_name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || (b >= 0x80 && !(145..=148).contains(&b))
+    NAME_CHARS[usize::from(b)]
+}
+
+/// [`is_name_char`] for every byte value, worked out once at compile time.
+static NAME_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || (b >= 0x80 && !(b >= 145 && b <= 148));
+        i += 1;
+    }
+    t
+};
+
+/// Splits `s` at every `sep`, like `s.split(|&b| b == sep)` (an empty `s`
+/// gives one empty part), finding the separators with `memchr`.
+fn split_byte(s: &[u8], sep: u8) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match memchr(sep, r) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// Iterates the lines of a transaction text, accepting CR LF or LF. Carriage
@@ -340,7 +380,7 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
         .strip_suffix(b"\r\n")
         .or_else(|| text.strip_suffix(b"\n"))
         .unwrap_or(text);
-    body.split(|&b| b == b'\n').map(|mut l| {
+    split_byte(body, b'\n').map(|mut l| {
         while let [rest @ .., b'\r'] = l {
             l = rest;
         }
@@ -357,7 +397,7 @@ fn alias_and_address<'a>(
     issues: &mut Vec<Issue>,
 ) -> (Layout, &'a [u8], Option<Address<'a>>) {
     let rest = &line[2.min(line.len())..];
-    if let Some(tab) = rest.iter().position(|&b| b == b'\t') {
+    if let Some(tab) = memchr(b'\t', rest) {
         let alias = trim_end(trim_start(&rest[..tab]));
         let addr = trim_start(&rest[tab + 1..]);
         let addr = trim_end(addr);
@@ -447,6 +487,30 @@ fn check_alias(text: &[u8], alias: &[u8], lineno: usize, issues: &mut Vec<Issue>
     }
 }
 
+/// Splits a 10/10/10 address body at `/` in one pass: the first three
+/// elements (as [`Address::elements`] gives them), the position of the first
+/// byte in each that is not a name character, and the number of elements.
+fn scan_elements(body: &[u8]) -> ([&[u8]; 3], [Option<usize>; 3], usize) {
+    let mut parts: [&[u8]; 3] = [b""; 3];
+    let mut bad: [Option<usize>; 3] = [None; 3];
+    let (mut count, mut start) = (0, 0);
+    for (i, &b) in body.iter().enumerate() {
+        if b == b'/' {
+            if count < 3 {
+                parts[count] = &body[start..i];
+            }
+            count += 1;
+            start = i + 1;
+        } else if !is_name_char(b) && count < 3 && bad[count].is_none() {
+            bad[count] = Some(i - start);
+        }
+    }
+    if count < 3 {
+        parts[count] = &body[start..];
+    }
+    (parts, bad, count + 1)
+}
+
 /// Checks an address's body against the rules of its type. `elements` is the
 /// number of elements a 10/10/10 address must have (3 for an entry, 2 for a
 /// postoffice or node in R and T).
@@ -476,15 +540,7 @@ fn check_address(
     }
     if addr.address_type.is_elemental() {
         let names = ["network", "postoffice", "mailbox"];
-        // At most `elements` parts are kept; `count` counts them all (no allocation).
-        let mut parts: [&[u8]; 3] = [b""; 3];
-        let mut count = 0;
-        for p in addr.elements() {
-            if count < 3 {
-                parts[count] = p;
-            }
-            count += 1;
-        }
+        let (parts, bad_at, count) = scan_elements(addr.body);
         if count < elements {
             let code = if elements == 3 && count == 2 { 81 } else { 19 };
             issues.push(Issue::new(
@@ -525,7 +581,7 @@ fn check_address(
                     ),
                 ));
             }
-            if let Some(bad) = part.iter().position(|&b| !is_name_char(b)) {
+            if let Some(bad) = bad_at[i] {
                 issues.push(Issue::new(
                     69 + i as u16,
                     lineno,
@@ -539,13 +595,22 @@ fn check_address(
             }
         }
     } else if addr.address_type == AddressType::Fax {
-        let fields: Vec<&[u8]> = addr.body.split(|&b| b == b'~').collect();
-        if fields.len() != 4 {
+        // The first four fields are kept; `count` counts them all (no allocation).
+        let mut kept: [&[u8]; 4] = [b""; 4];
+        let mut count = 0;
+        for f in addr.body.split(|&b| b == b'~') {
+            if count < 4 {
+                kept[count] = f;
+            }
+            count += 1;
+        }
+        let fields = &kept[..count.min(4)];
+        if count != 4 {
             issues.push(Issue::new(
                 26,
                 lineno,
                 at,
-                format!("a FAX address has four `~`-separated fields (recipient~location~company~phone), found {}", fields.len()),
+                format!("a FAX address has four `~`-separated fields (recipient~location~company~phone), found {count}"),
             ));
         }
         let labels = ["recipient", "location", "company", "phone"];
@@ -616,6 +681,86 @@ fn template_info<'a>(
         "a template information line is `- Prompt:/value`",
     ));
     None
+}
+
+/// True when `text` is one of the commonest transactions in a form [`parse`]
+/// would find nothing wrong with: one line, `A`, `D` or `M` with an alias of
+/// 1 to 30 characters, a tab, and `PCM:NET/PO/MAILBOX` (three elements of 1
+/// to 10 ASCII letters or digits) or `SMTP:` with an address without spaces;
+/// or `R PCM:NET/PO`.
+///
+/// A quick, conservative recogniser for checking large queues: `false` says
+/// nothing (call [`parse`]); `true` guarantees that `parse` reports no issue
+/// and that the transaction is not a `#` comment (property-tested against
+/// `parse`). It looks at each byte about twice instead of building the whole
+/// [`Transaction`].
+pub fn plainly_valid(text: &[u8]) -> bool {
+    if memchr::memchr2(b'\n', b'\r', text).is_some() {
+        return false;
+    }
+    let [command, b' ', rest @ ..] = text else {
+        return false;
+    };
+    match command.to_ascii_uppercase() {
+        b'R' => rest
+            .strip_prefix(b"PCM:")
+            .is_some_and(|body| plain_elements(body, 2)),
+        b'A' | b'D' | b'M' => {
+            let Some(tab) = memchr(b'\t', rest) else {
+                return false;
+            };
+            let alias = trim_end(trim_start(&rest[..tab]));
+            if alias.is_empty() || alias.len() > limits::ALIAS {
+                return false;
+            }
+            let address = &rest[tab + 1..];
+            if let Some(body) = address.strip_prefix(b"PCM:") {
+                plain_elements(body, 3)
+            } else if let Some(body) = address.strip_prefix(b"SMTP:") {
+                !body.is_empty() && !body.iter().any(|&b| b == b' ' || b == b'\t')
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// True when `body` is exactly `count` `/`-separated elements of 1 to 10
+/// ASCII letters or digits.
+fn plain_elements(body: &[u8], count: usize) -> bool {
+    // Per byte: 1 for an ASCII letter or digit, 2 for `/`, 0 for anything else.
+    static CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut i = 0;
+        while i < 256 {
+            let b = i as u8;
+            t[i] = if b.is_ascii_alphanumeric() {
+                1
+            } else if b == b'/' {
+                2
+            } else {
+                0
+            };
+            i += 1;
+        }
+        t
+    };
+    let (mut n, mut start) = (1, 0);
+    for (i, &b) in body.iter().enumerate() {
+        match CLASS[usize::from(b)] {
+            1 => {}
+            2 => {
+                if !(1..=limits::ELEMENT).contains(&(i - start)) {
+                    return false;
+                }
+                n += 1;
+                start = i + 1;
+            }
+            _ => return false,
+        }
+    }
+    n == count && (1..=limits::ELEMENT).contains(&(body.len() - start))
 }
 
 /// Parses one transaction's text. Never fails: problems are listed in `issues`.
@@ -1099,6 +1244,162 @@ mod tests {
             parse(b"A Joe\tpcm:n/p/joe").address.unwrap().address_type,
             AddressType::Pcm
         );
+    }
+
+    #[test]
+    fn name_characters_follow_kb_q199676() {
+        // KB Q199676: ASCII 1-47, 58-64, 91-96, 123-127 and 145-148 (and the
+        // space, 32) are invalid in network, postoffice and mailbox names.
+        let invalid = |b: u8| matches!(b, 0..=47 | 58..=64 | 91..=96 | 123..=127 | 145..=148);
+        for b in 0..=255u8 {
+            assert_eq!(is_name_char(b), !invalid(b), "byte {b}");
+        }
+    }
+
+    #[test]
+    fn fax_with_five_fields_counts_them_all() {
+        let t = parse(b"A Fax Joe\tFAX:J~S~A~1~extra");
+        assert_eq!(codes(&t), vec![26]);
+        assert!(t.issues[0].detail.contains("found 5"), "{:?}", t.issues);
+    }
+
+    #[test]
+    fn split_byte_splits_like_the_standard_split() {
+        for s in [&b""[..], b"/", b"a", b"a/b", b"/a//b/", b"NET/PO/mbox"] {
+            let ours: Vec<&[u8]> = split_byte(s, b'/').collect();
+            let std: Vec<&[u8]> = s.split(|&b| b == b'/').collect();
+            assert_eq!(ours, std, "{s:?}");
+        }
+        assert_eq!(
+            lines(b"a\r\nb\nc\r\n").collect::<Vec<_>>(),
+            vec![&b"a"[..], b"b", b"c"]
+        );
+    }
+
+    #[test]
+    fn element_scan_agrees_with_split_and_search() {
+        for body in [
+            &b""[..],
+            b"/",
+            b"N/P/m",
+            b"N.T/P O/m!",
+            b"//",
+            b"a/b/c/d/e",
+            b"\xe9t\x91/x/",
+            b"abc",
+            b"AZaz09/@[`{/:",
+            b"POLYNOMIAL/MONTGOMERY/paul",
+        ] {
+            let (parts, bad, count) = scan_elements(body);
+            let split: Vec<&[u8]> = body.split(|&b| b == b'/').collect();
+            assert_eq!(count, split.len(), "{body:?}");
+            for i in 0..3 {
+                let want = split.get(i).copied().unwrap_or(b"");
+                assert_eq!(parts[i], want, "{body:?} part {i}");
+                assert_eq!(
+                    bad[i],
+                    want.iter().position(|&b| !is_name_char(b)),
+                    "{body:?} part {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_commonest_clean_transactions_are_recognised_plainly() {
+        for text in [
+            &b"R PCM:POLYNOMIAL/MONTGOMERY"[..],
+            b"A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able",
+            b"d Paul\tPCM:N/P/paul",
+            b"M Joe \tSMTP:joe@example.com",
+        ] {
+            assert!(plainly_valid(text), "{}", String::from_utf8_lossy(text));
+            assert!(parse(text).issues.is_empty());
+        }
+        for text in [
+            &b"R PCM:N/P/x"[..],
+            b"A Joe\tPCM:N/P/jo.e",
+            b"A Joe\tPCM:N/P/",
+            b"A Joe\tpcm:N/P/joe",
+            b"A Joe\tPCM:NETWORKNAME1/P/joe",
+            b"A \tPCM:N/P/joe",
+            b"A Joe\tSMTP:",
+            b"A Joe\tPCM:N/P/joe\r\n- Phone:/1",
+            b"A Joe                            PCM:N/P/joe",
+            b"# comment",
+        ] {
+            assert!(!plainly_valid(text), "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// `plainly_valid` never vouches for a transaction `parse` finds fault with.
+        #[test]
+        fn plainly_valid_implies_parse_finds_nothing(
+            command in proptest::sample::select(vec![b'A', b'a', b'D', b'M', b'R', b'r', b'T', b'#', b'X', b' ']),
+            sep in proptest::sample::select(vec![b' ', b'\t', b'x']),
+            alias in proptest::collection::vec(proptest::sample::select(vec![b'J', b'o', b' ', b'\t', b'.', 0x01, 0xe9]), 0..34),
+            tab in proptest::bool::ANY,
+            ty in proptest::sample::select(vec![&b"PCM:"[..], b"SMTP:", b"pcm:", b"FAX:", b"PROFS:", b"", b"WANG:", b"PCM :"]),
+            body in proptest::collection::vec(proptest::sample::select(vec![b'N', b'7', b'/', b'/', b' ', b'.', b'@', 0x91, b'\t']), 0..36),
+            tail in proptest::sample::select(vec![&b""[..], b"\r\n", b"\r\n- Phone:/1", b"\n \tNew\tPCM:N/P/x", b" ", b"\r"]),
+        ) {
+            let mut text = vec![command, sep];
+            text.extend_from_slice(&alias);
+            if tab {
+                text.push(b'\t');
+            }
+            text.extend_from_slice(ty);
+            text.extend_from_slice(&body);
+            text.extend_from_slice(tail);
+            if plainly_valid(&text) {
+                let t = parse(&text);
+                proptest::prop_assert!(t.issues.is_empty(), "{:?}: {:?}", String::from_utf8_lossy(&text), t.issues);
+                proptest::prop_assert!(t.command != Command::Comment);
+            }
+        }
+
+        /// The same near the boundary: well-formed entries with element and
+        /// alias lengths around the limits and one byte changed.
+        #[test]
+        fn plainly_valid_implies_parse_finds_nothing_near_the_limits(
+            alias_len in 0usize..33,
+            lens in proptest::collection::vec(0usize..12, 2..5),
+            smtp in proptest::bool::ANY,
+            at in proptest::num::usize::ANY,
+            byte in proptest::sample::select(vec![None, None, None, Some(b'/'), Some(b' '), Some(b'\t'), Some(b':'), Some(b'.'), Some(0x91), Some(0xe9), Some(b'\n'), Some(b'x')]),
+        ) {
+            let mut text = b"A ".to_vec();
+            text.extend(std::iter::repeat_n(b'a', alias_len));
+            text.push(b'\t');
+            if smtp {
+                text.extend_from_slice(b"SMTP:");
+            } else {
+                text.extend_from_slice(b"PCM:");
+            }
+            let parts: Vec<Vec<u8>> = lens.iter().map(|&n| vec![b'Z'; n]).collect();
+            text.extend_from_slice(&parts.join(&b'/'));
+            if let Some(b) = byte {
+                let i = at % text.len();
+                text[i] = b;
+            }
+            if plainly_valid(&text) {
+                let t = parse(&text);
+                proptest::prop_assert!(t.issues.is_empty(), "{:?}: {:?}", String::from_utf8_lossy(&text), t.issues);
+            }
+        }
+    }
+
+    #[test]
+    fn address_type_names_fold_case() {
+        assert_eq!(AddressType::from_name(b"msMail"), AddressType::Msmail);
+        assert_eq!(AddressType::from_name(b"X400"), AddressType::X400);
+        assert_eq!(AddressType::from_name(b"Ms"), AddressType::Ms);
+        assert_eq!(AddressType::from_name(b"MSMAILX"), AddressType::Other);
+        assert_eq!(AddressType::from_name(b"PC"), AddressType::Other);
+        assert_eq!(AddressType::from_name(b""), AddressType::Other);
     }
 
     #[test]

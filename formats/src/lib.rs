@@ -32,6 +32,7 @@ pub mod netpo;
 pub mod network;
 pub mod nme;
 pub mod patch;
+pub mod pipeline;
 pub mod postoffice;
 pub mod process;
 pub mod queue;

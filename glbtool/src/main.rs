@@ -98,6 +98,15 @@ pub struct ShowOptions {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // GLBTOOL_THREADS=N caps the worker threads large files are checked and
+    // rendered on (default: one per core, at most 4); 1 keeps everything on
+    // one thread. Output never depends on it.
+    if let Some(n) = std::env::var("GLBTOOL_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        glb_formats::pipeline::set_default_threads(n);
+    }
     let result = match cli.command {
         Command::Identify(a) => identify::run(a),
         Command::Dump(a) => dump::run(a),

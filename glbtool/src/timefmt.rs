@@ -105,9 +105,93 @@ pub fn ctime(stamp: Stamp, zone: &Zone) -> String {
         .to_string()
 }
 
+/// [`ctime`] for many stamps: the date parts are formatted once per local
+/// day and the time of day is written from the seconds, so a dump of a
+/// million records formats a few hundred dates instead of a million.
+#[derive(Debug, Clone)]
+pub struct CtimeCache {
+    zone: Zone,
+    /// Local day number (days since 1970 in the zone) of the cached parts.
+    day: Option<i64>,
+    /// `Thu Apr 07 ` and ` 1994` for that day.
+    prefix: [u8; 11],
+    suffix: [u8; 5],
+}
+
+impl CtimeCache {
+    /// A cache for stamps shown in `zone`.
+    pub fn new(zone: &Zone) -> CtimeCache {
+        CtimeCache {
+            zone: zone.clone(),
+            day: None,
+            prefix: [b' '; 11],
+            suffix: [b' '; 5],
+        }
+    }
+
+    /// Appends `ctime(stamp, zone)` to `out`.
+    pub fn push(&mut self, stamp: Stamp, out: &mut Vec<u8>) {
+        let offset = self.zone.tz.to_offset(stamp.timestamp()).seconds();
+        let local = i64::from(stamp.0) + i64::from(offset);
+        let (day, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+        if self.day != Some(day) {
+            let full = ctime(stamp, &self.zone);
+            let b = full.as_bytes();
+            if b.len() != 24 {
+                // Not the usual shape (a year beyond 9999 cannot occur for
+                // 32-bit stamps, but stay exact whatever happens).
+                out.extend_from_slice(b);
+                return;
+            }
+            self.prefix.copy_from_slice(&b[..11]);
+            self.suffix.copy_from_slice(&b[19..]);
+            self.day = Some(day);
+        }
+        out.extend_from_slice(&self.prefix);
+        let two = |n: i64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        out.extend_from_slice(&two(secs / 3600));
+        out.push(b':');
+        out.extend_from_slice(&two(secs / 60 % 60));
+        out.push(b':');
+        out.extend_from_slice(&two(secs % 60));
+        out.extend_from_slice(&self.suffix);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_formats_exactly_as_ctime_in_every_kind_of_zone() {
+        for tz in [
+            "UTC",
+            "-08:00",
+            "+05:45",
+            "PST8PDT",
+            "America/Los_Angeles",
+            "Asia/Kolkata",
+            "Australia/Lord_Howe",
+        ] {
+            let Ok(zone) = Zone::parse(tz) else {
+                continue; // a system without that IANA zone
+            };
+            let mut cache = CtimeCache::new(&zone);
+            // Steps of 17 minutes and 13 seconds cross days, months, years
+            // and daylight-saving changes; the extremes of the 32-bit range too.
+            let mut stamps: Vec<u32> = (0..40_000u32).map(|i| 765_000_000 + i * 1033).collect();
+            stamps.extend([0, 1, 86_399, 86_400, u32::MAX - 1, u32::MAX]);
+            for s in stamps {
+                let mut out = Vec::new();
+                cache.push(Stamp(s), &mut out);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    ctime(Stamp(s), &zone),
+                    "{tz} {s}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn ctime_matches_the_listq_sample_layout() {

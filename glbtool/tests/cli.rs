@@ -409,3 +409,63 @@ fn checksum_of(json: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
     v["records"][0]["checksum"].as_str().unwrap().to_string()
 }
+
+/// Large files are checked and dumped on worker threads: the output must be
+/// byte for byte the same as on one thread, problems and damaged ends included.
+#[test]
+fn output_does_not_depend_on_the_number_of_threads() {
+    use glb_formats::fields::Stamp;
+    use glb_formats::format::Document;
+    use glb_formats::queue::{Checksum, Queue, QueueRecord};
+    use glb_formats::FileKind;
+
+    let mut doc = Document::<Queue>::new(FileKind::Msttrans);
+    for i in 0..6000u32 {
+        let text = match i % 11 {
+            3 => format!("A User {i}\tPCM:NETWORKNAME1/PO/u{i}"),
+            7 => format!("M User {i}\tPCM:N/P/u{i}\r\n \tNew {i}\tPCM:N/P/u{i}"),
+            _ => format!("A User {i}\tPCM:N/PO{}/u{i}", i % 7),
+        };
+        let mut r = QueueRecord::new(i + 1, Stamp(765_720_832 + i * 600), text.as_bytes());
+        if i % 2000 == 5 {
+            r.checksum = Checksum::Stored(0xBEEF);
+        }
+        doc.records.push(r);
+    }
+    let mut bytes = doc.to_bytes().unwrap();
+    bytes.truncate(bytes.len() - 7);
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("MSTTRANS.GLB");
+    // Larger than one batch of every kind, so the threads really share the work.
+    assert!(bytes.len() > 300_000);
+    std::fs::write(&path, &bytes).unwrap();
+    let run = |threads: &str, args: &[&str]| {
+        let out = glbtool()
+            .env("GLBTOOL_THREADS", threads)
+            .args(args)
+            .arg(&path)
+            .output()
+            .unwrap();
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    for args in [
+        &["validate", "--format", "json"][..],
+        &["dump", "--format", "hex", "--color", "always", "--salvage"],
+        &["dump", "--format", "json", "--salvage"],
+        &["dump", "--format", "ndjson", "--salvage"],
+        &["dump", "--format", "ndjson"],
+    ] {
+        let one = run("1", args);
+        assert!(
+            one.1.len() > 50_000,
+            "{args:?} printed {} bytes",
+            one.1.len()
+        );
+        for threads in ["2", "3"] {
+            assert!(
+                run(threads, args) == one,
+                "{args:?} with {threads} threads differs"
+            );
+        }
+    }
+}

@@ -7,6 +7,7 @@
 //! crate regenerates them all and fails if a committed file differs.
 #![forbid(unsafe_code)]
 
+pub mod large;
 pub mod samples;
 pub mod seeds;
 pub mod sim;

@@ -41,6 +41,8 @@ enum Command {
         #[arg(long, default_value = "corpus")]
         out: PathBuf,
     },
+    /// Write large benchmark inputs (never committed; see bench/run.sh).
+    Large(glb_corpus::large::LargeArgs),
 }
 
 #[derive(Args)]
@@ -131,6 +133,7 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(format!("wrote {n} files below {}", out.display()))
         }
         Some(Command::Network(args)) => network(args),
+        Some(Command::Large(args)) => glb_corpus::large::run(args),
         None => network(cli.network),
     }
 }

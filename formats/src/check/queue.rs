@@ -12,10 +12,11 @@ use serde::Serialize;
 use super::{from_error, import_code, shell_quote, Capped, FileRef, Finding, Fix, Predicted};
 
 pub use super::FINDINGS_PER_CODE;
-use crate::format::Reader;
+use crate::format::{Format, Reader};
 use crate::import::{self, Command};
 use crate::kind::FileKind;
-use crate::queue::{Queue, ResyncHeader, TEXT_OFFSET};
+use crate::pipeline::{self, Pipeline};
+use crate::queue::{checksum_of_stored, Queue, QueueRecord, ResyncHeader, TEXT_OFFSET};
 
 /// What a queue file holds, for the cross-file checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -37,11 +38,176 @@ pub struct QueueFacts {
     pub complete: bool,
 }
 
+/// What one record says, worked out independently of every other record
+/// (so on any thread); [`check`] folds these in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Verdict {
+    index: u64,
+    offset: u64,
+    stored: u16,
+    computed: u16,
+    sync: u32,
+    resync_header: Option<ResyncHeader>,
+    /// Position and value of the first control character in the text.
+    control: Option<(usize, u8)>,
+    /// True for a `#` transaction (no effect, not pending).
+    comment: bool,
+    /// Import grammar problems (empty, and unallocated, in the common case).
+    issues: Vec<import::Issue>,
+}
+
+/// A batch's verdicts as they travel between threads: a small [`Brief`] per
+/// record, and the rare details (problems, RESYNC headers) apart, so that
+/// little memory moves from the worker's core to the folding one.
+struct Verdicts {
+    briefs: Vec<Brief>,
+    details: Vec<Detail>,
+}
+
+/// The part of a verdict every record has.
+#[derive(Debug, Clone, Copy)]
+struct Brief {
+    sync: u32,
+    stored: u16,
+    computed: u16,
+    comment: bool,
+    /// The next [`Detail`] belongs to this record.
+    detailed: bool,
+}
+
+/// The part of a verdict only unusual records have.
+#[derive(Debug)]
+struct Detail {
+    resync_header: Option<ResyncHeader>,
+    control: Option<(usize, u8)>,
+    issues: Vec<import::Issue>,
+}
+
+impl Verdicts {
+    fn push(&mut self, v: Verdict) {
+        let detailed = v.resync_header.is_some() || v.control.is_some() || !v.issues.is_empty();
+        self.briefs.push(Brief {
+            sync: v.sync,
+            stored: v.stored,
+            computed: v.computed,
+            comment: v.comment,
+            detailed,
+        });
+        if detailed {
+            self.details.push(Detail {
+                resync_header: v.resync_header,
+                control: v.control,
+                issues: v.issues,
+            });
+        }
+    }
+}
+
+impl Brief {
+    /// The whole verdict again, taking its details (if any) from `details`.
+    fn expand(
+        self,
+        index: u64,
+        offset: u64,
+        details: &mut impl Iterator<Item = Detail>,
+    ) -> Verdict {
+        let d = if self.detailed { details.next() } else { None };
+        let (resync_header, control, issues) = match d {
+            Some(d) => (d.resync_header, d.control, d.issues),
+            None => (None, None, Vec::new()),
+        };
+        Verdict {
+            index,
+            offset,
+            stored: self.stored,
+            computed: self.computed,
+            sync: self.sync,
+            resync_header,
+            control,
+            comment: self.comment,
+            issues,
+        }
+    }
+}
+
+/// True for a control character other than tab, CR and LF.
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f
+}
+
+/// True when `text` holds a control character: a branch-free scan in
+/// 32-byte blocks, written with plain comparisons so that the compiler turns
+/// it into vector instructions.
+fn has_control(text: &[u8]) -> bool {
+    let mut blocks = text.chunks_exact(32);
+    for block in &mut blocks {
+        let mut acc = 0u8;
+        for &b in block {
+            let low = u8::from(b < 0x20)
+                & u8::from(b != b'\t')
+                & u8::from(b != b'\r')
+                & u8::from(b != b'\n');
+            acc |= low | u8::from(b == 0x7f);
+        }
+        if acc != 0 {
+            return true;
+        }
+    }
+    blocks.remainder().iter().any(|&b| is_control(b))
+}
+
+/// `raw` is the record's bytes as stored, `rec` what they decode to.
+fn verdict(index: u64, offset: u64, raw: &[u8], rec: &QueueRecord) -> Verdict {
+    let resync_header = rec.resync_header_numbers();
+    let (control, comment, issues) = if resync_header.is_some() {
+        (None, true, Vec::new())
+    } else {
+        let control = if has_control(&rec.text) {
+            rec.text
+                .iter()
+                .position(|&b| is_control(b))
+                .map(|i| (i, rec.text[i]))
+        } else {
+            None
+        };
+        if import::plainly_valid(&rec.text) {
+            (control, false, Vec::new())
+        } else {
+            let t = import::parse(&rec.text);
+            (control, t.command == Command::Comment, t.issues)
+        }
+    };
+    Verdict {
+        index,
+        offset,
+        stored: rec.stored_checksum(),
+        computed: checksum_of_stored(raw),
+        sync: rec.sync,
+        resync_header,
+        control,
+        comment,
+        issues,
+    }
+}
+
 /// Checks a queue file read through `reader`, appending findings; returns its facts.
+///
+/// Large files are checked on several threads ([`Pipeline::default`]); the
+/// findings are the same, in the same order, whatever the number of threads.
 pub fn check<R: Read>(
     file: &FileRef,
     reader: &mut Reader<Queue, R>,
     findings: &mut Vec<Finding>,
+) -> QueueFacts {
+    check_with(file, reader, findings, Pipeline::default())
+}
+
+/// [`check`] with an explicit way of spreading the work.
+pub fn check_with<R: Read>(
+    file: &FileRef,
+    reader: &mut Reader<Queue, R>,
+    findings: &mut Vec<Finding>,
+    pipeline: Pipeline,
 ) -> QueueFacts {
     let mut facts = QueueFacts::default();
     let mut out = Capped::new(findings);
@@ -50,123 +216,42 @@ pub fn check<R: Read>(
     let mut mismatched: Vec<(u64, u64, u16, u16)> = Vec::new();
     let mut mismatch_count = 0u64;
     let path = shell_quote(&file.path);
-    loop {
-        let r = match reader.next_record() {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                facts.complete = reader.salvage_error().is_none();
-                break;
+    let read = pipeline::run(
+        reader,
+        pipeline,
+        QueueRecord::default,
+        |rec, batch| {
+            let mut out = Verdicts {
+                briefs: Vec::with_capacity(batch.len()),
+                details: Vec::new(),
+            };
+            for r in batch.records() {
+                Queue::decode_record(r.raw, rec).expect("the reader decoded it already");
+                out.push(verdict(r.index, r.offset, r.raw, rec));
             }
-            Err(e) => {
-                out.push(from_error(file, &e));
-                break;
-            }
-        };
-        facts.records += 1;
-        let rec = r.record;
-        // Checksums: decided at the end (all-mismatch means "other algorithm").
-        let (stored, computed) = (rec.stored_checksum(), rec.computed_checksum());
-        if stored == computed {
-            matched += 1;
-        } else {
-            mismatch_count += 1;
-            if mismatched.len() < FINDINGS_PER_CODE + 1 {
-                mismatched.push((r.index, r.offset, stored, computed));
-            }
-        }
-        // The RESYNC header.
-        if let Some(h) = rec.resync_header_numbers() {
-            if r.index == 0 {
-                facts.resync_header = Some(h);
-            } else {
-                out.push(
-                    file.finding(
-                        "GLB308",
-                        format!(
-                            "a RESYNC header transaction appears as record {} instead of first",
-                            r.index
-                        ),
-                    )
-                    .at(r.offset, Some(r.index))
-                    .fix(resync_fix()),
+            out
+        },
+        |batch, verdicts| {
+            let mut details = verdicts.details.into_iter();
+            for (r, b) in batch.records().zip(verdicts.briefs) {
+                let v = b.expand(r.index, r.offset, &mut details);
+                fold(
+                    file,
+                    &path,
+                    v,
+                    &mut facts,
+                    &mut out,
+                    &mut prev_sync,
+                    (&mut matched, &mut mismatch_count, &mut mismatched),
                 );
             }
-            continue;
-        }
-        if r.index == 0 && file.kind == FileKind::Resync {
-            out.push(
-                file.finding("GLB308", "the first record of RESYNC.GLB is not the header transaction that carries IMPSEQ, REQSEQ and SRVSEQ")
-                    .at(r.offset, Some(0))
-                    .predicts(Predicted { program: "IMPORT -Q", number: Some(14), text: "Fatal error 14: \"Error processing Resync.glb\"".into() })
-                    .fix(resync_fix()),
-            );
-        }
-        // Sync numbers strictly increasing.
-        if let Some(p) = prev_sync {
-            if rec.sync <= p {
-                let fix = if file.kind == FileKind::Reqtrans {
-                    Fix::Command {
-                        command: format!(
-                            "glbtool patch-seq {path} --renumber-from {}",
-                            p.saturating_add(1)
-                        ),
-                    }
-                } else {
-                    Fix::Procedure { text: "regenerate the file: requestors Export, then a RESYNC.GLB from the server".into(), source: "KB Q96060" }
-                };
-                out.push(
-                    file.finding(
-                        "GLB306",
-                        format!(
-                            "sync number {} follows {p}; sync numbers must increase",
-                            rec.sync
-                        ),
-                    )
-                    .at(r.offset + 4, Some(r.index))
-                    .fix(fix),
-                );
-            }
-        }
-        prev_sync = Some(rec.sync);
-        facts.min_sync = Some(facts.min_sync.map_or(rec.sync, |m| m.min(rec.sync)));
-        facts.max_sync = Some(facts.max_sync.map_or(rec.sync, |m| m.max(rec.sync)));
-        // Control characters.
-        if let Some(bad) = rec
-            .text
-            .iter()
-            .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n')) || b == 0x7f)
-        {
-            out.push(
-                file.finding(
-                    "GLB307",
-                    format!(
-                        "the text holds the control character 0x{:02x}",
-                        rec.text[bad]
-                    ),
-                )
-                .at(r.offset + (TEXT_OFFSET + bad) as u64, Some(r.index)),
-            );
-        }
-        // Import grammar and limits.
-        let t = import::parse(&rec.text);
-        if t.command != Command::Comment {
-            facts.pending_count += 1;
-            if facts.pending.len() < FINDINGS_PER_CODE {
-                facts.pending.push((r.index, r.offset, rec.sync));
-            }
-        }
-        for issue in &t.issues {
-            let code = import_code(issue.message);
-            out.push(
-                file.finding(code, issue.detail.clone())
-                    .at(r.offset + (TEXT_OFFSET + issue.at) as u64, Some(r.index))
-                    .predicts(Predicted::ms_mail("IMPORT", if issue.message == 16 { "Warning" } else { "Error " }, issue.message))
-                    .fix(Fix::Procedure {
-                        text: "correct the entry in ADMIN at the postoffice that owns it, so that the next export carries a valid transaction".into(),
-                        source: crate::messages::message(issue.message).map_or("KB Q96001", |m| m.source),
-                    }),
-            );
-        }
+            Ok::<(), std::convert::Infallible>(())
+        },
+    );
+    match read {
+        Ok(Ok(())) => facts.complete = reader.salvage_error().is_none(),
+        Ok(Err(e)) => out.push(from_error(file, &e)),
+        Err(never) => match never {},
     }
     // Checksum verdict.
     if mismatch_count > 0 && matched == 0 {
@@ -197,6 +282,120 @@ pub fn check<R: Read>(
     }
     out.summarise(file);
     facts
+}
+
+type Checksums<'a> = (&'a mut u64, &'a mut u64, &'a mut Vec<(u64, u64, u16, u16)>);
+
+/// Folds one record's verdict into the facts and findings, in file order.
+fn fold(
+    file: &FileRef,
+    path: &str,
+    v: Verdict,
+    facts: &mut QueueFacts,
+    out: &mut Capped<'_>,
+    prev_sync: &mut Option<u32>,
+    (matched, mismatch_count, mismatched): Checksums<'_>,
+) {
+    facts.records += 1;
+    // Checksums: decided at the end (all-mismatch means "other algorithm").
+    if v.stored == v.computed {
+        *matched += 1;
+    } else {
+        *mismatch_count += 1;
+        if mismatched.len() < FINDINGS_PER_CODE + 1 {
+            mismatched.push((v.index, v.offset, v.stored, v.computed));
+        }
+    }
+    // The RESYNC header.
+    if let Some(h) = v.resync_header {
+        if v.index == 0 {
+            facts.resync_header = Some(h);
+        } else {
+            out.push(
+                file.finding(
+                    "GLB308",
+                    format!(
+                        "a RESYNC header transaction appears as record {} instead of first",
+                        v.index
+                    ),
+                )
+                .at(v.offset, Some(v.index))
+                .fix(resync_fix()),
+            );
+        }
+        return;
+    }
+    if v.index == 0 && file.kind == FileKind::Resync {
+        out.push(
+            file.finding("GLB308", "the first record of RESYNC.GLB is not the header transaction that carries IMPSEQ, REQSEQ and SRVSEQ")
+                .at(v.offset, Some(0))
+                .predicts(Predicted { program: "IMPORT -Q", number: Some(14), text: "Fatal error 14: \"Error processing Resync.glb\"".into() })
+                .fix(resync_fix()),
+        );
+    }
+    // Sync numbers strictly increasing.
+    if let Some(p) = *prev_sync {
+        if v.sync <= p {
+            let fix = if file.kind == FileKind::Reqtrans {
+                Fix::Command {
+                    command: format!(
+                        "glbtool patch-seq {path} --renumber-from {}",
+                        p.saturating_add(1)
+                    ),
+                }
+            } else {
+                Fix::Procedure {
+                    text:
+                        "regenerate the file: requestors Export, then a RESYNC.GLB from the server"
+                            .into(),
+                    source: "KB Q96060",
+                }
+            };
+            out.push(
+                file.finding(
+                    "GLB306",
+                    format!(
+                        "sync number {} follows {p}; sync numbers must increase",
+                        v.sync
+                    ),
+                )
+                .at(v.offset + 4, Some(v.index))
+                .fix(fix),
+            );
+        }
+    }
+    *prev_sync = Some(v.sync);
+    facts.min_sync = Some(facts.min_sync.map_or(v.sync, |m| m.min(v.sync)));
+    facts.max_sync = Some(facts.max_sync.map_or(v.sync, |m| m.max(v.sync)));
+    // Control characters.
+    if let Some((bad, byte)) = v.control {
+        out.push(
+            file.finding(
+                "GLB307",
+                format!("the text holds the control character 0x{byte:02x}"),
+            )
+            .at(v.offset + (TEXT_OFFSET + bad) as u64, Some(v.index)),
+        );
+    }
+    // Import grammar and limits.
+    if !v.comment {
+        facts.pending_count += 1;
+        if facts.pending.len() < FINDINGS_PER_CODE {
+            facts.pending.push((v.index, v.offset, v.sync));
+        }
+    }
+    for issue in v.issues {
+        let code = import_code(issue.message);
+        out.push(
+            file.finding(code, issue.detail)
+                .at(v.offset + (TEXT_OFFSET + issue.at) as u64, Some(v.index))
+                .predicts(Predicted::ms_mail("IMPORT", if issue.message == 16 { "Warning" } else { "Error " }, issue.message))
+                .fix(Fix::Procedure {
+                    text: "correct the entry in ADMIN at the postoffice that owns it, so that the next export carries a valid transaction".into(),
+                    source: crate::messages::message(issue.message).map_or("KB Q96001", |m| m.source),
+                }),
+        );
+    }
 }
 
 fn resync_fix() -> Fix {
@@ -327,6 +526,20 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_found_in_every_position() {
+        assert!(!has_control(b""));
+        let clean = b"A Joe\tPCM:N/P/joe\r\n- Phone:/1 \xe9\xff ".repeat(3);
+        assert!(!has_control(&clean));
+        for at in 0..clean.len() {
+            for bad in [0x00, 0x01, 0x1b, 0x1f, 0x7f] {
+                let mut t = clean.clone();
+                t[at] = bad;
+                assert!(has_control(&t), "0x{bad:02x} at {at}");
+            }
+        }
+    }
+
+    #[test]
     fn findings_of_one_code_are_capped() {
         let recs: Vec<QueueRecord> = (0..150)
             .map(|i| QueueRecord::new(i, Stamp(0), b"A \tPCM:N/P/x"))
@@ -335,5 +548,69 @@ mod tests {
         let n = f.iter().filter(|f| f.code == "GLB046").count();
         assert_eq!(n, FINDINGS_PER_CODE + 1);
         assert!(f.last().unwrap().cause.contains("50 more"));
+    }
+
+    #[test]
+    fn threads_do_not_change_findings_or_facts() {
+        // Every kind of finding, spread over many small batches.
+        let mut recs = Vec::new();
+        for i in 0..3000u32 {
+            let text: &[u8] = match i % 7 {
+                0 => b"A \tPCM:N/P/x",
+                1 => b"A Joe\tPCM:NETWORKNAME1/P/joe",
+                2 => b"A Jo\x01e\tPCM:N/P/joe",
+                3 => b"# comment",
+                _ => b"A Joe\tPCM:N/P/joe",
+            };
+            let sync = if i % 500 == 499 { i - 3 } else { i };
+            let mut r = QueueRecord::new(sync, Stamp(0), text);
+            if i % 1000 == 17 {
+                r.checksum = Checksum::Stored(0x1234);
+            }
+            recs.push(r);
+        }
+        recs.insert(
+            2000,
+            QueueRecord::resync_header(ResyncHeader::default(), Stamp(0)),
+        );
+        let mut doc = Document::<Queue>::new(FileKind::Msttrans);
+        doc.records = recs;
+        let mut bytes = doc.to_bytes().unwrap();
+        bytes.truncate(bytes.len() - 3);
+        let file = FileRef {
+            path: "X".into(),
+            kind: FileKind::Msttrans,
+        };
+        let run = |threads, batch_bytes| {
+            let mut reader = Reader::<Queue, _>::new(
+                &bytes[..],
+                FileKind::Msttrans,
+                None,
+                ReadOptions::default(),
+            )
+            .unwrap();
+            let mut findings = Vec::new();
+            let facts = check_with(
+                &file,
+                &mut reader,
+                &mut findings,
+                Pipeline {
+                    threads,
+                    batch_bytes,
+                },
+            );
+            (facts, findings)
+        };
+        let (facts, findings) = run(1, 1 << 20);
+        assert_eq!(facts.records, 3000);
+        let codes: std::collections::BTreeSet<&str> = findings.iter().map(|f| f.code).collect();
+        for want in [
+            "GLB046", "GLB020", "GLB307", "GLB306", "GLB304", "GLB308", "GLB302",
+        ] {
+            assert!(codes.contains(want), "{want} missing from {codes:?}");
+        }
+        for (threads, batch) in [(2, 1), (2, 4096), (3, 777)] {
+            assert_eq!(run(threads, batch), (facts.clone(), findings.clone()));
+        }
     }
 }

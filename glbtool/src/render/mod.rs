@@ -25,11 +25,6 @@ impl Painter {
         Painter { enabled }
     }
 
-    /// True when colouring.
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// `text` in `style`, or plain.
     pub fn paint(&self, text: &str, style: Style) -> String {
         if self.enabled {
