@@ -106,8 +106,11 @@ pub fn code(raw: impl Into<u64>, meaning: fn(u64) -> Option<&'static str>) -> Va
     }
 }
 
-/// Implements [`Format`](crate::format::Format) for a family made of a fixed
-/// binrw header and fixed binrw records, each described by a field table.
+/// Implements [`Format`](crate::format::Format) for a family of fixed-size
+/// binrw records, each described by a field table, after an optional fixed
+/// binrw header with its own table (a family without `header:` has
+/// [`NoHeader`](crate::format::NoHeader) and `HEADER_LEN` 0). `info` maps a
+/// record to `Option<Info>`.
 macro_rules! fixed_format {
     (
         $file:ty,
@@ -115,6 +118,22 @@ macro_rules! fixed_format {
         record: $record:ty = $record_table:expr,
         info: $info:ty = $info_fn:expr,
         rule: $rule:expr $(,)?
+    ) => {
+        $crate::fixed::fixed_format!(@impl $file, $header, $header_table, $record, $record_table, $info, $info_fn, $rule);
+    };
+    (
+        $file:ty,
+        record: $record:ty = $record_table:expr,
+        info: $info:ty = $info_fn:expr,
+        rule: $rule:expr $(,)?
+    ) => {
+        $crate::fixed::fixed_format!(
+            @impl $file, $crate::format::NoHeader, &[], $record, $record_table, $info, $info_fn, $rule
+        );
+    };
+    (
+        @impl $file:ty, $header:ty, $header_table:expr, $record:ty, $record_table:expr,
+        $info:ty, $info_fn:expr, $rule:expr
     ) => {
         impl $crate::format::Format for $file {
             type Header = $header;
@@ -170,82 +189,24 @@ macro_rules! fixed_format {
 }
 pub(crate) use fixed_format;
 
-/// Implements [`Format`](crate::format::Format) for a family of fixed-size
-/// records with no file header, whose record model derives binrw.
-macro_rules! headerless_fixed_format {
-    (
-        $(#[$doc:meta])*
-        $name:ident {
-            record: $record:ty,
-            size: $size:expr,
-            fields: $fields:expr,
-            info: $info:ty = $info_fn:expr,
-            rule: $rule:expr $(,)?
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy)]
-        pub struct $name;
-
-        impl $crate::format::Format for $name {
-            type Header = $crate::format::NoHeader;
-            type Record = $record;
-            type Info<'a> = $info;
-            const HEADER_LEN: usize = 0;
-            const RECORD: $crate::format::RecordSize = $crate::format::RecordSize::Fixed($size);
-
-            fn size_rule() -> &'static str {
-                $rule
-            }
-
-            fn header_fields() -> &'static [(usize, usize, &'static str)] {
-                &[]
-            }
-
-            fn record_fields() -> &'static [(usize, usize, &'static str)] {
-                $fields
-            }
-
-            fn decode_header(
-                _: &[u8],
-            ) -> Result<$crate::format::NoHeader, $crate::error::FieldFault> {
-                Ok($crate::format::NoHeader)
-            }
-
-            fn decode_record(
-                bytes: &[u8],
-                out: &mut $record,
-            ) -> Result<(), $crate::error::FieldFault> {
-                *out = $crate::fixed::decode(bytes, $fields)?;
-                Ok(())
-            }
-
-            fn encode_header(
-                _: &$crate::format::NoHeader,
-                _: &mut Vec<u8>,
-            ) -> Result<(), $crate::error::FieldFault> {
-                Ok(())
-            }
-
-            fn encode_record(
-                r: &$record,
-                out: &mut Vec<u8>,
-            ) -> Result<(), $crate::error::FieldFault> {
-                $crate::fixed::encode(r, out, $fields)
-            }
-
-            fn info(r: &$record) -> Option<$info> {
-                Some($info_fn(r))
-            }
-        }
-    };
-}
-pub(crate) use headerless_fixed_format;
-
 #[cfg(test)]
-pub(crate) mod test_support {
-    use super::*;
+pub(crate) mod testing {
+    //! Checks every fixed-size family runs: field tables, spans, sizes and
+    //! round trips.
+
+    use super::FieldTable;
+    use crate::error::Error;
+    use crate::format::{Document, Format, ReadOptions, RecordSize};
+    use crate::kind::FileKind;
     use crate::layout::Annotate;
+
+    /// The field table covers `0..size` with no gap or overlap, and the
+    /// record's spans follow the same table.
+    pub fn table_covers<F: Format>(size: usize) {
+        assert_table_covers(F::record_fields(), size);
+        assert_eq!(F::RECORD, RecordSize::Fixed(size));
+        assert_spans_cover(&F::Record::default(), F::record_fields());
+    }
 
     /// The table is contiguous from 0 and has `len` bytes.
     pub fn assert_table_covers(table: &FieldTable, len: usize) {
@@ -266,33 +227,6 @@ pub(crate) mod test_support {
         let got: Vec<(usize, usize, &str)> =
             spans.iter().map(|s| (s.start, s.len, s.name)).collect();
         assert_eq!(got, table.to_vec());
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod testing {
-    //! Checks every fixed-size family runs.
-
-    use crate::error::Error;
-    use crate::format::{Document, Format, ReadOptions, RecordSize};
-    use crate::kind::FileKind;
-    use crate::layout::Annotate;
-
-    /// The field table covers `0..size` with no gap or overlap, and the
-    /// record's spans follow the same table.
-    pub fn table_covers<F: Format>(size: usize) {
-        let table = F::record_fields();
-        let mut at = 0;
-        for &(start, len, name) in table {
-            assert_eq!(start, at, "field `{name}` should start at {at}");
-            at += len;
-        }
-        assert_eq!(at, size, "the fields add up to the record size");
-        assert_eq!(F::RECORD, RecordSize::Fixed(size));
-        let mut spans = Vec::new();
-        F::Record::default().spans(&mut spans);
-        let from_spans: Vec<_> = spans.iter().map(|s| (s.start, s.len, s.name)).collect();
-        assert_eq!(from_spans, table.to_vec());
     }
 
     /// The bytes of a file made of `header` and `records`.

@@ -44,7 +44,9 @@ impl<T> Model for T where
 {
 }
 
-/// The header of a family that has none.
+/// The header of a family that has none (zero bytes, read and written by binrw
+/// like any other fixed header).
+#[binrw::binrw]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct NoHeader;

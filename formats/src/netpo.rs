@@ -23,10 +23,10 @@ use std::io::{Read, Seek, SeekFrom};
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, FieldFault};
+use crate::error::Error;
 use crate::fields::Text;
 use crate::fixed::{self, FieldTable};
-use crate::format::{Format, RecordSize};
+use crate::format::Format;
 use crate::hexid::Hexid;
 use crate::kind::FileKind;
 use crate::layout::{Annotate, Role, Span, Value};
@@ -149,49 +149,16 @@ pub struct NetpoInfo {
 #[derive(Debug, Clone, Copy)]
 pub struct Netpo;
 
-impl Format for Netpo {
-    type Header = NetpoHeader;
-    type Record = NetpoRecord;
-    type Info<'a> = NetpoInfo;
-    const HEADER_LEN: usize = HEADER_LEN;
-    const RECORD: RecordSize = RecordSize::Fixed(RECORD_LEN);
-
-    fn size_rule() -> &'static str {
-        "NETPO.GLB is a 4-byte header followed by a whole number of 43-byte records (KB Q77926, Q110223)"
-    }
-
-    fn header_fields() -> &'static [(usize, usize, &'static str)] {
-        HEADER_FIELDS
-    }
-
-    fn record_fields() -> &'static [(usize, usize, &'static str)] {
-        FIELDS
-    }
-
-    fn decode_header(bytes: &[u8]) -> Result<NetpoHeader, FieldFault> {
-        fixed::decode(bytes, HEADER_FIELDS)
-    }
-
-    fn decode_record(bytes: &[u8], out: &mut NetpoRecord) -> Result<(), FieldFault> {
-        *out = fixed::decode(bytes, FIELDS)?;
-        Ok(())
-    }
-
-    fn encode_header(h: &NetpoHeader, out: &mut Vec<u8>) -> Result<(), FieldFault> {
-        fixed::encode(h, out, HEADER_FIELDS)
-    }
-
-    fn encode_record(r: &NetpoRecord, out: &mut Vec<u8>) -> Result<(), FieldFault> {
-        fixed::encode(r, out, FIELDS)
-    }
-
-    fn info(r: &NetpoRecord) -> Option<NetpoInfo> {
-        Some(NetpoInfo {
-            status: fixed::status_meaning(u64::from(r.status)),
-            address: r.address(),
-        })
-    }
-}
+fixed::fixed_format!(
+    Netpo,
+    header: NetpoHeader = HEADER_FIELDS,
+    record: NetpoRecord = FIELDS,
+    info: NetpoInfo = |r: &NetpoRecord| Some(NetpoInfo {
+        status: fixed::status_meaning(u64::from(r.status)),
+        address: r.address(),
+    }),
+    rule: "NETPO.GLB is a 4-byte header followed by a whole number of 43-byte records (KB Q77926, Q110223)",
+);
 
 /// Reads single records by the byte offsets NME pointers hold, without
 /// reading the whole file (a GALNETPO.GLB grows with the GAL).

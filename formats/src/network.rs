@@ -16,7 +16,7 @@ use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Text};
-use crate::fixed::{self, headerless_fixed_format, FieldTable};
+use crate::fixed::{self, FieldTable};
 use crate::hexid::Hexid;
 use crate::layout::{Annotate, Role, Span, Value};
 
@@ -131,16 +131,16 @@ fn info(r: &NetworkRecord) -> NetworkInfo {
     }
 }
 
-headerless_fixed_format! {
-    /// The NETWORK.GLB format.
-    Network {
-        record: NetworkRecord,
-        size: RECORD_LEN,
-        fields: FIELDS,
-        info: NetworkInfo = info,
-        rule: "NETWORK.GLB is a whole number of 122-byte records (KB Q77926, Q86625)",
-    }
-}
+/// The NETWORK.GLB format.
+#[derive(Debug, Clone, Copy)]
+pub struct Network;
+
+fixed::fixed_format!(
+    Network,
+    record: NetworkRecord = FIELDS,
+    info: NetworkInfo = |r: &NetworkRecord| Some(info(r)),
+    rule: "NETWORK.GLB is a whole number of 122-byte records (KB Q77926, Q86625)",
+);
 
 #[cfg(test)]
 mod tests {

@@ -21,7 +21,7 @@ use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::Text;
-use crate::fixed::{self, headerless_fixed_format, FieldTable};
+use crate::fixed::{self, FieldTable};
 use crate::hexid::Hexid;
 use crate::layout::{Annotate, Role, Span, Value};
 use crate::netpo;
@@ -156,16 +156,16 @@ fn info(r: &NmeRecord) -> NmeInfo {
     }
 }
 
-headerless_fixed_format! {
-    /// The NME record format.
-    Nme {
-        record: NmeRecord,
-        size: RECORD_LEN,
-        fields: FIELDS,
-        info: NmeInfo = info,
-        rule: "NME files are a whole number of 45-byte records (KB Q77926, Q135932)",
-    }
-}
+/// The NME record format.
+#[derive(Debug, Clone, Copy)]
+pub struct Nme;
+
+fixed::fixed_format!(
+    Nme,
+    record: NmeRecord = FIELDS,
+    info: NmeInfo = |r: &NmeRecord| Some(info(r)),
+    rule: "NME files are a whole number of 45-byte records (KB Q77926, Q135932)",
+);
 
 /// glbtool's approximation of the GAL's name order, for checking that a GAL
 /// is sorted (KB Q86375: sorted on the full name, duplicates allowed). The

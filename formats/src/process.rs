@@ -274,7 +274,7 @@ mod tests {
     use super::*;
     use crate::codepage::CodePage;
     use crate::error::Error;
-    use crate::fixed::test_support::{assert_spans_cover, assert_table_covers};
+    use crate::fixed::testing::{assert_spans_cover, assert_table_covers};
     use crate::format::{Format, ReadOptions, Reader};
     use proptest::prelude::*;
 

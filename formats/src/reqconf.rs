@@ -278,7 +278,7 @@ mod tests {
     use super::*;
     use crate::codepage::CodePage;
     use crate::error::Error;
-    use crate::fixed::test_support::{assert_spans_cover, assert_table_covers};
+    use crate::fixed::testing::{assert_spans_cover, assert_table_covers};
     use crate::format::{Document, ReadOptions, Reader};
     use crate::kind::FileKind;
     use proptest::prelude::*;

@@ -17,7 +17,7 @@ use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Text};
-use crate::fixed::{self, headerless_fixed_format, FieldTable};
+use crate::fixed::{self, FieldTable};
 use crate::layout::{Annotate, Role, Span, Value};
 
 /// Bytes per record (KB Q77926, Q126592, Q103291).
@@ -85,16 +85,16 @@ fn info(r: &UsrRecord) -> UsrInfo {
     }
 }
 
-headerless_fixed_format! {
-    /// The USR record format.
-    Usr {
-        record: UsrRecord,
-        size: RECORD_LEN,
-        fields: FIELDS,
-        info: UsrInfo = info,
-        rule: "USR files are a whole number of 53-byte records (KB Q77926, Q126592)",
-    }
-}
+/// The USR record format.
+#[derive(Debug, Clone, Copy)]
+pub struct Usr;
+
+fixed::fixed_format!(
+    Usr,
+    record: UsrRecord = FIELDS,
+    info: UsrInfo = |r: &UsrRecord| Some(info(r)),
+    rule: "USR files are a whole number of 53-byte records (KB Q77926, Q126592)",
+);
 
 #[cfg(test)]
 mod tests {

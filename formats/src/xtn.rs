@@ -16,7 +16,7 @@ use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Text};
-use crate::fixed::{self, headerless_fixed_format, FieldTable};
+use crate::fixed::{self, FieldTable};
 use crate::hexid::Hexid;
 use crate::layout::{Annotate, Role, Span, Value};
 
@@ -104,16 +104,16 @@ fn info(r: &XtnRecord) -> XtnInfo {
     }
 }
 
-headerless_fixed_format! {
-    /// The XTN record format.
-    Xtn {
-        record: XtnRecord,
-        size: RECORD_LEN,
-        fields: FIELDS,
-        info: XtnInfo = info,
-        rule: "XTN files are a whole number of 698-byte records (KB Q77926, Q128243)",
-    }
-}
+/// The XTN record format.
+#[derive(Debug, Clone, Copy)]
+pub struct Xtn;
+
+fixed::fixed_format!(
+    Xtn,
+    record: XtnRecord = FIELDS,
+    info: XtnInfo = |r: &XtnRecord| Some(info(r)),
+    rule: "XTN files are a whole number of 698-byte records (KB Q77926, Q128243)",
+);
 
 #[cfg(test)]
 mod tests {
