@@ -438,6 +438,27 @@ fn a_stale_queue_and_a_leftover_temporary_file_are_330_and_331() {
 }
 
 #[test]
+fn a_missing_reqtrans_on_a_requestor_is_002_with_the_resync_repair() {
+    let net = Network::new();
+    std::fs::remove_file(net.taylor().join("GLB/REQTRANS.GLB")).unwrap();
+    let (codes, text) = doctor(&net.root);
+    assert_eq!(codes, ["GLB002"], "{text}");
+    assert!(text.contains("TAYLOR/GLB/REQTRANS.GLB"), "{text}");
+    assert!(text.contains("Fatal [ 40]"), "{text}");
+    assert!(text.contains("patch-seq REQCONF.GLB --reset"), "{text}");
+}
+
+#[test]
+fn a_missing_msttrans_on_the_server_is_002() {
+    let net = Network::new();
+    std::fs::remove_file(net.server().join("GLB/MSTTRANS.GLB")).unwrap();
+    let (codes, text) = doctor(&net.root);
+    assert!(codes.contains(&"GLB002".to_string()), "{text}");
+    assert!(text.contains("MONTGOMERY/GLB/MSTTRANS.GLB"), "{text}");
+    assert!(text.contains("Error opening file: MSTTRANS"), "{text}");
+}
+
+#[test]
 fn a_corrupt_record_checksum_is_304() {
     let net = Network::new();
     let path = net.server().join("GLB/MSTTRANS.GLB");

@@ -294,6 +294,7 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB307", Severity::Warning, "Text holds control characters: not a valid CP850 name or transaction", "KB Q103421, Q87432 (CP850 names)"),
     c("GLB308", Severity::Error, "RESYNC.GLB header transaction missing or not first", "KB Q119449"),
     c("GLB309", Severity::Warning, "A fixed text field has no NUL terminator: its text runs to the field's end", "KB Q104869, Q123398 (name limits); docs/formats/"),
+    c("GLB002", Severity::Error, "REQTRANS.GLB missing on a requestor, or MSTTRANS.GLB on the server: Error opening file", "KB Q119017, Q119014, Q112280"),
     c("GLB045", Severity::Error, "A REQCONF queue pointer outside its queue file: Import's sort fails", "KB Q140462, Q112301"),
     c("GLB330", Severity::Warning, "SRVTRANS, USRTRANS, NMETRANS or GWTRANS not empty between Dir-Sync cycles", "KB Q96060, Q122750, Q148705"),
     c("GLB331", Severity::Warning, "A temporary file left behind by Import, REBUILD, SRVMAIN, REQMAIN or glbtool", "KB Q122750, Q96060, Q148705, Q99117, Q148364"),

@@ -10,6 +10,7 @@
 //! | GLB343 | ADMIN.NME and ADMINSHD.NME are identical | KB Q85647, Q135932 |
 //! | GLB045 | REQCONF's queue pointers are -1 while the queues are empty, and never past a queue's end | KB Q140462, Q112301 |
 //! | GLB347 | NETWORK.GLB, the XTN files and the USR files name each other | KB Q134228, Q148666, Q86625 |
+//! | GLB002 | a requestor has REQTRANS.GLB, a server MSTTRANS.GLB | KB Q119017, Q119014, Q112280 |
 //! | GLB301 | every folder and file can be read | |
 //!
 //! A postoffice is the Dir-Sync server when `GLB\SRVCONF.GLB` exists (KB Q96060).
@@ -43,6 +44,7 @@ fn display(p: &Path) -> String {
 /// REQCONF.GLB when it could be read.
 pub fn check(po: &Postoffice, reqconf: Option<&ReqConf>, out: &mut Vec<Finding>) {
     unreadable_parts(po, out);
+    missing_queues(po, out);
     idle_queues(po, out);
     leftovers(po, out);
     resync_on_server(po, out);
@@ -57,6 +59,61 @@ fn unreadable_parts(po: &Postoffice, out: &mut Vec<Finding>) {
     for (path, err) in po.unreadable() {
         out.push(super::unreadable(path, err.clone()));
     }
+}
+
+/// The queues Dir-Sync cannot run without: a requestor (`GLB\REQCONF.GLB`)
+/// needs REQTRANS.GLB (KB Q119017), a server MSTTRANS.GLB (KB Q112280).
+fn missing_queues(po: &Postoffice, out: &mut Vec<Finding>) {
+    let Some(glb) = po
+        .folders()
+        .iter()
+        .find(|(f, _)| *f == Folder::Glb)
+        .map(|(_, p)| p)
+    else {
+        return;
+    };
+    let mut missing = |needed_by: &str, name: &str, kind: FileKind, effect: &str, fix: Fix| {
+        if po.find(Folder::Glb, needed_by).is_none() || po.find(Folder::Glb, name).is_some() {
+            return;
+        }
+        out.push(
+            Finding::new(
+                "GLB002",
+                display(&glb.join(name)),
+                Some(kind),
+                format!("{name} is missing although {needed_by} is here: {effect}"),
+            )
+            .fix(fix),
+        );
+    };
+    let requestor_fix = if is_server(po) {
+        Fix::Procedure {
+            text: "create REQTRANS.GLB as a 0-byte file; the server postoffice's own addresses cannot be sent again with RESYNC.GLB, because Import does not process it on the server, so recovering them on the server is much harder than on a requestor".into(),
+            source: "KB Q119014, Q96060",
+        }
+    } else {
+        Fix::Procedure {
+            text: "create REQTRANS.GLB as a 0-byte file, then bring this requestor back in step: a RESYNC.GLB from the server (IMPORT -S) applied here, and the requestor numbers reset as LISTDS -r -z does (`glbtool patch-seq REQCONF.GLB --reset`)".into(),
+            source: "KB Q119014, Q96060",
+        }
+    };
+    missing(
+        "REQCONF.GLB",
+        "REQTRANS.GLB",
+        FileKind::Reqtrans,
+        "REQMAIN logs `Warning[ 2] Error opening file: REQTRANS`, `Fatal [ 40] Possible database corruption detected: REQTRANS` and `Warning[152] Failure to transmit requestor updates`, and Export writes nothing while still recording the export date in REQCONF.GLB",
+        requestor_fix,
+    );
+    missing(
+        "SRVCONF.GLB",
+        "MSTTRANS.GLB",
+        FileKind::Msttrans,
+        "SRVMAIN logs `Warning [ 2]` and `Fatal [ 2] Error opening file: MSTTRANS`",
+        Fix::Procedure {
+            text: "create MSTTRANS.GLB as a 0-byte file, then have every requestor Export its addresses again; the `138` and `139` errors Dir-Sync 3.2 and 3.5 log after that can be ignored".into(),
+            source: "KB Q112280",
+        },
+    );
 }
 
 fn idle_queues(po: &Postoffice, out: &mut Vec<Finding>) {
@@ -409,7 +466,58 @@ mod tests {
             "a requestor's RESYNC.GLB waits for IMPORT -Q"
         );
         put(&d.0, "GLB/SRVCONF.GLB", &[0; 1024]);
+        put(&d.0, "GLB/MSTTRANS.GLB", &[]);
         assert_eq!(codes(&run(&d.0, None)), vec!["GLB332"]);
+    }
+
+    #[test]
+    fn a_missing_reqtrans_or_msttrans_is_002_with_the_documented_messages() {
+        let d = temp("chk-missing");
+        idle(&d.0);
+        std::fs::remove_file(d.0.join("GLB/REQTRANS.GLB")).unwrap();
+        assert!(
+            run(&d.0, None).is_empty(),
+            "without REQCONF.GLB Dir-Sync is not set up here, so no queue is owed"
+        );
+        put(&d.0, "GLB/reqconf.glb", &[0; 512]);
+        let f = run(&d.0, None);
+        assert_eq!(codes(&f), vec!["GLB002"]);
+        assert!(f[0].file.ends_with("REQTRANS.GLB"), "{}", f[0].file);
+        assert_eq!(f[0].kind, Some(FileKind::Reqtrans));
+        for logged in [
+            "Error opening file: REQTRANS",
+            "Fatal [ 40]",
+            "Warning[152]",
+        ] {
+            assert!(f[0].cause.contains(logged), "{}", f[0].cause);
+        }
+        assert!(
+            matches!(&f[0].fix, Fix::Procedure { text, .. } if text.contains("RESYNC.GLB") && text.contains("--reset")),
+            "{:?}",
+            f[0].fix
+        );
+        put(&d.0, "GLB/Reqtrans.Glb", &[]);
+        assert!(run(&d.0, None).is_empty(), "found in any letter case");
+
+        // The server: MSTTRANS.GLB is owed too, and RESYNC cannot repair REQTRANS there.
+        put(&d.0, "GLB/SRVCONF.GLB", &[0; 1024]);
+        let f = run(&d.0, None);
+        assert_eq!(codes(&f), vec!["GLB002"]);
+        assert!(f[0].file.ends_with("MSTTRANS.GLB"), "{}", f[0].file);
+        assert!(
+            f[0].cause.contains("Error opening file: MSTTRANS"),
+            "{}",
+            f[0].cause
+        );
+        assert!(matches!(&f[0].fix, Fix::Procedure { source, .. } if source.contains("Q112280")));
+        std::fs::remove_file(d.0.join("GLB/Reqtrans.Glb")).unwrap();
+        let f = run(&d.0, None);
+        assert_eq!(codes(&f), vec!["GLB002", "GLB002"]);
+        assert!(
+            matches!(&f[0].fix, Fix::Procedure { text, .. } if text.contains("does not process it on the server")),
+            "{:?}",
+            f[0].fix
+        );
     }
 
     #[test]
