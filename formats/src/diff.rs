@@ -394,6 +394,24 @@ pub struct FileDiff {
 }
 
 impl FileDiff {
+    /// No difference yet between `a` and `b`, with the notes on how they are compared.
+    fn empty(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> FileDiff {
+        FileDiff {
+            kind_a: a.kind,
+            kind_b: b.kind,
+            key,
+            records_a: 0,
+            records_b: 0,
+            header: Vec::new(),
+            removed: Vec::new(),
+            added: Vec::new(),
+            changed: Vec::new(),
+            unchanged: 0,
+            reordered: None,
+            notes: notes(a, b, family, key),
+        }
+    }
+
     /// True when the files hold the same bytes in the same records.
     pub fn is_equal(&self) -> bool {
         self.header.is_empty()
@@ -920,15 +938,7 @@ pub fn transaction_changes(a: &[u8], b: &[u8]) -> Vec<PartChange> {
 /// Compares two files of the family `F`, pairing records by `key`
 /// (`Key::Auto`: the family's natural key).
 pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
-    let family = a.kind.family();
-    if b.kind.family() != family {
-        return Err(Error::Diff {
-            message: format!(
-                "{} and {} have different layouts and cannot be compared",
-                a.kind, b.kind
-            ),
-        });
-    }
+    let family = check_families(a, b)?;
     let addresses = a.netpo.is_some() && b.netpo.is_some();
     let key = key.resolve(family, a.kind, addresses)?;
     let (ia, ib) = (Indexed::new::<F>(a)?, Indexed::new::<F>(b)?);
@@ -937,20 +947,8 @@ pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<File
         key_maker(a, &parts, family, key),
         key_maker(b, &parts, family, key),
     );
-    let mut diff = FileDiff {
-        kind_a: a.kind,
-        kind_b: b.kind,
-        key,
-        records_a: ia.records.len() as u64,
-        records_b: ib.records.len() as u64,
-        header: Vec::new(),
-        removed: Vec::new(),
-        added: Vec::new(),
-        changed: Vec::new(),
-        unchanged: 0,
-        reordered: None,
-        notes: notes(a, b, family, key),
-    };
+    let mut diff = FileDiff::empty(a, b, family, key);
+    (diff.records_a, diff.records_b) = (ia.records.len() as u64, ib.records.len() as u64);
     if a.bytes == b.bytes && a.list == b.list && a.netpo == b.netpo {
         // The same bytes read the same way: every record pairs with itself.
         diff.unchanged = diff.records_a;
@@ -962,19 +960,10 @@ pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<File
         diff.header = field_changes(&ha, ia.header, 0, &hb, ib.header, 0);
     }
     let (ka, kb) = (Keys::build(&ia, &ma)?, Keys::build(&ib, &mb)?);
-    if ka.duplicates + kb.duplicates > 0 {
-        diff.notes.push(format!(
-            "{} record(s) share a key with an earlier record of the same file; such records were paired in file order",
-            ka.duplicates + kb.duplicates
-        ));
-    }
+    note_duplicates(&mut diff, ka.duplicates + kb.duplicates);
     let item = |ix: &Indexed<'_>, m: &KeyMaker<'_>, i: usize| -> Result<Item> {
         let (rec, raw, place) = ix.decode::<F>(i)?;
-        Ok(Item {
-            key: m.shown(raw, place.index),
-            place,
-            fields: item_fields(&rec, raw),
-        })
+        Ok(item_of(m, &rec, raw, place))
     };
     let (mut i, mut j) = (0, 0);
     let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(ka.entries.len().min(kb.entries.len()));
@@ -1065,9 +1054,27 @@ fn changed<F: Format>(
 ) -> Result<Changed> {
     let (ra, raw_a, pa) = ia.decode::<F>(x)?;
     let (rb, raw_b, pb) = ib.decode::<F>(y)?;
-    let fields = field_changes(&ra, raw_a, pa.offset, &rb, raw_b, pb.offset);
+    Ok(changed_records(
+        ia.kind,
+        (&ra, raw_a, pa),
+        (&rb, raw_b, pb),
+        maker,
+    ))
+}
+
+/// A decoded record, its bytes and its place.
+type Located<'r, T> = (&'r T, &'r [u8], Place);
+
+/// How two paired records of a `kind` file differ.
+fn changed_records<T: Annotate>(
+    kind: FileKind,
+    (ra, raw_a, pa): Located<'_, T>,
+    (rb, raw_b, pb): Located<'_, T>,
+    maker: &KeyMaker<'_>,
+) -> Changed {
+    let fields = field_changes(ra, raw_a, pa.offset, rb, raw_b, pb.offset);
     let mut transaction = Vec::new();
-    if ia.kind.is_queue() {
+    if kind.is_queue() {
         let text = |raw: &'_ [u8]| -> Vec<u8> {
             raw.get(crate::queue::TEXT_OFFSET..raw.len().saturating_sub(1))
                 .unwrap_or(&[])
@@ -1078,13 +1085,45 @@ fn changed<F: Format>(
             transaction = transaction_changes(&ta, &tb);
         }
     }
-    Ok(Changed {
+    Changed {
         key: maker.shown(raw_a, pa.index),
         a: pa,
         b: pb,
         fields,
         transaction,
-    })
+    }
+}
+
+/// A record found in one file only.
+fn item_of<T: Annotate>(maker: &KeyMaker<'_>, rec: &T, raw: &[u8], place: Place) -> Item {
+    Item {
+        key: maker.shown(raw, place.index),
+        place,
+        fields: item_fields(rec, raw),
+    }
+}
+
+/// The family of two sides, which must share one.
+fn check_families(a: &Side<'_>, b: &Side<'_>) -> Result<Family> {
+    let family = a.kind.family();
+    if b.kind.family() != family {
+        return Err(Error::Diff {
+            message: format!(
+                "{} and {} have different layouts and cannot be compared",
+                a.kind, b.kind
+            ),
+        });
+    }
+    Ok(family)
+}
+
+/// Tells the reader that records sharing a key were paired in file order.
+fn note_duplicates(diff: &mut FileDiff, duplicates: u64) {
+    if duplicates > 0 {
+        diff.notes.push(format!(
+            "{duplicates} record(s) share a key with an earlier record of the same file; such records were paired in file order"
+        ));
+    }
 }
 
 fn notes(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Vec<String> {
@@ -1132,6 +1171,9 @@ pub fn readable(side: &Side<'_>) -> Result<()> {
 pub fn diff(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
     crate::with_format!(a.kind.family(), |F| diff_with::<F>(a, b, key), else unreachable!())
 }
+
+mod stream;
+pub use stream::{diff_streams, diff_streams_with, StreamSide, Streamed};
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
+use glb_formats::diff::{self, Key, StreamSide, Streamed};
 use glb_formats::format::{Document, Format, ReadOptions, Reader};
 use glb_formats::invariants::Pieces;
 use glb_formats::json::{self, Style};
@@ -246,6 +247,23 @@ mod queue {
     }
 }
 
+/// Measures the streaming diff of `data` with itself, by record position.
+fn diff_streams<F: Format>(data: &[u8], kind: FileKind) -> Measure {
+    let side = || StreamSide {
+        src: pipe(data),
+        size: Some(data.len() as u64),
+        kind,
+        netpo: None,
+        list: None,
+    };
+    measure(
+        || match diff::diff_streams_with::<F, _, _>(side(), side(), Key::Position) {
+            Ok(Streamed::Diff(d)) => assert!(d.is_equal(), "{kind}: a file equals itself"),
+            other => panic!("{kind}: positions are always in order: {other:?}"),
+        },
+    )
+}
+
 #[test]
 fn reading_is_bounded_and_streaming() {
     for fam in FAMILIES {
@@ -306,6 +324,26 @@ fn check<F: Format>(fam: &Family, kind: FileKind) {
         "{kind}: reading 1 MiB peaks at {} bytes, 64 KiB at {}: memory grows with the file",
         ml.peak,
         ms.peak
+    );
+    // The streaming diff (records paired by position, so in key order for any
+    // family) holds one record of each side, not the files: diffing a file
+    // 16 times larger with itself needs no more memory.
+    let (ds, dl) = (
+        diff_streams::<F>(&small, kind),
+        diff_streams::<F>(&large, kind),
+    );
+    println!(
+        "{kind}: streaming diff of {} bytes with itself peaks at {} bytes, {} bytes at {} bytes",
+        small.len(),
+        ds.peak,
+        large.len(),
+        dl.peak
+    );
+    assert!(
+        dl.peak <= ds.peak + 1024,
+        "{kind}: the streaming diff of 1 MiB peaks at {} bytes, 64 KiB at {}: memory grows with the files",
+        dl.peak,
+        ds.peak
     );
     // A whole Document, by contrast, holds every record (it is for small files).
     let doc = measure(|| {

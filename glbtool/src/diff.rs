@@ -2,13 +2,14 @@
 //! server's view of every postoffice's list against what a requestor holds.
 //! Exit 0 when equal, 1 when different, 2 on trouble (as diff(1)).
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glb_formats::codepage;
 use glb_formats::compare::{self, RequestorView, ServerView};
-use glb_formats::diff::{self, Key, Side};
+use glb_formats::diff::{self, Key, Side, StreamSide, Streamed};
 use glb_formats::format::Format;
 use glb_formats::identify;
 use glb_formats::kind::{Family, FileKind};
@@ -88,20 +89,28 @@ pub fn run(args: DiffArgs) -> CliResult {
     })
 }
 
-/// One input read whole.
+/// One input: standard input read whole; a file's first bytes (enough to
+/// recognise its kind) until it is streamed, or read whole when it must be.
 struct Loaded {
     path: PathBuf,
     bytes: Vec<u8>,
+    /// True when `bytes` is the whole input.
+    whole: bool,
+    size: u64,
     kind: Option<FileKind>,
 }
 
+/// The bytes `identify` looks at to recognise a file's kind.
+const HEAD: u64 = 4096;
+
 fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
-    let bytes = if path.as_os_str() == "-" {
+    let (bytes, whole, size) = if path.as_os_str() == "-" {
         let mut b = Vec::new();
         std::io::stdin()
             .read_to_end(&mut b)
             .map_err(|e| CliError::from(e).file(path))?;
-        b
+        let size = b.len() as u64;
+        (b, true, size)
     } else {
         if path.is_dir() {
             return Err(CliError::usage("is a directory, not a file")
@@ -110,7 +119,17 @@ fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
                     "to compare a server with a requestor, use --dss SERVER --requestor REQUESTOR",
                 ));
         }
-        std::fs::read(path).map_err(|e| CliError::from(e).file(path))?
+        let file = File::open(path).map_err(|e| CliError::from(e).file(path))?;
+        let size = file
+            .metadata()
+            .map_err(|e| CliError::from(e).file(path))?
+            .len();
+        let mut head = Vec::new();
+        file.take(HEAD)
+            .read_to_end(&mut head)
+            .map_err(|e| CliError::from(e).file(path))?;
+        let whole = head.len() as u64 == size;
+        (head, whole, size)
     };
     let name = path
         .file_name()
@@ -120,8 +139,31 @@ fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
     Ok(Loaded {
         path: path.to_path_buf(),
         bytes,
+        whole,
+        size,
         kind,
     })
+}
+
+impl Loaded {
+    /// The input from its first byte, for the streaming diff.
+    fn stream(&self) -> Result<Box<dyn Read + '_>, CliError> {
+        if self.whole {
+            return Ok(Box::new(self.bytes.as_slice()));
+        }
+        let file = File::open(&self.path).map_err(|e| CliError::from(e).file(&self.path))?;
+        Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+    }
+
+    /// Reads the whole input, for the diff that sorts.
+    fn read_whole(&mut self) -> Result<(), CliError> {
+        if !self.whole {
+            self.bytes =
+                std::fs::read(&self.path).map_err(|e| CliError::from(e).file(&self.path))?;
+            self.whole = true;
+        }
+        Ok(())
+    }
 }
 
 /// Settles both kinds: as given or named; a file whose name says nothing
@@ -133,8 +175,8 @@ fn settle(a: &mut Loaded, b: &mut Loaded) -> Result<(), CliError> {
         (None, Some(k)) => a.kind = Some(k),
         (None, None) => {
             for l in [&mut *a, &mut *b] {
-                let head = &l.bytes[..l.bytes.len().min(4096)];
-                let cands = identify::candidates(l.bytes.len() as u64, head);
+                let head = &l.bytes[..l.bytes.len().min(HEAD as usize)];
+                let cands = identify::candidates(l.size, head);
                 match cands.as_slice() {
                     [one] => l.kind = Some(*one),
                     _ => {
@@ -199,6 +241,38 @@ fn side<'a>(l: &'a Loaded, kind: FileKind, c: &'a Context) -> Side<'a> {
     }
 }
 
+/// The streaming diff of two inputs, holding neither in memory; `None` when
+/// their records are not both in key order, or when either cannot be read
+/// (the diff that reads them whole then sorts, or says what is wrong with
+/// which file).
+fn streamed(
+    a: &Loaded,
+    ka: FileKind,
+    ca: &Context,
+    b: &Loaded,
+    kb: FileKind,
+    cb: &Context,
+    key: Key,
+) -> Option<diff::FileDiff> {
+    fn stream<'a>(
+        l: &'a Loaded,
+        kind: FileKind,
+        c: &'a Context,
+    ) -> Option<StreamSide<'a, Box<dyn Read + 'a>>> {
+        Some(StreamSide {
+            src: l.stream().ok()?,
+            size: Some(l.size),
+            kind,
+            netpo: c.0.as_deref(),
+            list: c.1.as_deref(),
+        })
+    }
+    match diff::diff_streams(stream(a, ka, ca)?, stream(b, kb, cb)?, key) {
+        Ok(Streamed::Diff(d)) => Some(*d),
+        Ok(Streamed::OutOfOrder) | Err(_) => None,
+    }
+}
+
 fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     let [pa, pb] = args.files.as_slice() else {
         return Err(CliError::usage(
@@ -229,10 +303,17 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         (netpo, list)
     };
     let (ca, cb) = (context(&a, ka), context(&b, kb));
-    let (sa, sb) = (side(&a, ka, &ca), side(&b, kb, &cb));
-    diff::readable(&sa).map_err(|e| CliError::from(e).file(&a.path))?;
-    diff::readable(&sb).map_err(|e| CliError::from(e).file(&b.path))?;
-    let d = diff::diff(&sa, &sb, args.key)?;
+    let d = match streamed(&a, ka, &ca, &b, kb, &cb, args.key) {
+        Some(d) => d,
+        None => {
+            a.read_whole()?;
+            b.read_whole()?;
+            let (sa, sb) = (side(&a, ka, &ca), side(&b, kb, &cb));
+            diff::readable(&sa).map_err(|e| CliError::from(e).file(&a.path))?;
+            diff::readable(&sb).map_err(|e| CliError::from(e).file(&b.path))?;
+            diff::diff(&sa, &sb, args.key)?
+        }
+    };
     let sources = Sources {
         a: a.path.display().to_string(),
         b: b.path.display().to_string(),

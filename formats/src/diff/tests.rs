@@ -41,7 +41,55 @@ fn nmes(records: Vec<NmeRecord>) -> Vec<u8> {
 }
 
 fn diff_of(a: &[u8], b: &[u8], kind: FileKind, key: Key) -> FileDiff {
-    diff(&Side::new(a, kind), &Side::new(b, kind), key).unwrap()
+    both(&Side::new(a, kind), &Side::new(b, kind), key)
+}
+
+/// The streaming diff of two sides, read in pieces of 5 bytes.
+fn streamed(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<Streamed> {
+    fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
+        StreamSide {
+            src: crate::invariants::Pieces {
+                data: s.bytes,
+                max: 5,
+            },
+            size: Some(s.bytes.len() as u64),
+            kind: s.kind,
+            netpo: s.netpo,
+            list: s.list,
+        }
+    }
+    diff_streams(stream(a), stream(b), key)
+}
+
+/// The diff of two sides, checking that the streaming diff gives the same
+/// whenever both files are in key order, and says so when they are not.
+fn both(a: &Side<'_>, b: &Side<'_>, key: Key) -> FileDiff {
+    let d = diff(a, b, key).unwrap();
+    match streamed(a, b, key).unwrap() {
+        Streamed::Diff(s) => assert_eq!(*s, d, "the streaming diff differs"),
+        Streamed::OutOfOrder => assert!(
+            !in_key_order(a, d.key) || !in_key_order(b, d.key),
+            "both files are in key order, yet the streaming diff gave up"
+        ),
+    }
+    d
+}
+
+/// True when the records of `s` are in `key` order (equal keys allowed).
+fn in_key_order(s: &Side<'_>, key: Key) -> bool {
+    crate::with_format!(s.kind.family(), |F| {
+        let ix = Indexed::new::<F>(s).unwrap();
+        let parts = key_parts::<F>(s.kind.family(), key);
+        let maker = key_maker(s, &parts, s.kind.family(), key);
+        let keys: Vec<Vec<u8>> = (0..ix.records.len())
+            .map(|i| {
+                let mut k = Vec::new();
+                maker.push(ix.raw(i).0, i as u64, &mut k, true);
+                k
+            })
+            .collect();
+        keys.windows(2).all(|w| w[0] <= w[1])
+    }, else unreachable!())
 }
 
 fn keys(items: &[Item]) -> Vec<&str> {
@@ -244,7 +292,7 @@ fn nme_by_address_resolves_external_entries_through_netpo() {
         netpo: Some(netpo),
         list: None,
     };
-    let d = diff(&side(&a, &na), &side(&b, &nb), Key::Auto).unwrap();
+    let d = both(&side(&a, &na), &side(&b, &nb), Key::Auto);
     assert_eq!(d.key, Key::Address);
     assert!(d.added.is_empty() && d.removed.is_empty(), "{d:#?}");
     assert_eq!(
@@ -288,7 +336,7 @@ fn usr_entries_pair_by_address_and_show_deletion() {
         netpo: None,
         list: Some("POLY/TAYLOR"),
     };
-    let d = diff(&side(&a), &side(&b), Key::Auto).unwrap();
+    let d = both(&side(&a), &side(&b), Key::Auto);
     assert_eq!(d.key, Key::Address);
     assert_eq!(
         changed_fields(&d),
@@ -548,6 +596,51 @@ fn large_shuffled_lists_diff_by_sorting() {
     assert_eq!(keys(&d.added), ["Someone Else"]);
     assert_eq!(d.unchanged, 100_000 - 101);
     assert!(d.reordered.is_some());
+    let (sa, sb) = (Side::new(&a, FileKind::Nme), Side::new(&b, FileKind::Nme));
+    assert!(matches!(
+        streamed(&sa, &sb, Key::Name).unwrap(),
+        Streamed::OutOfOrder
+    ));
+}
+
+#[test]
+fn queues_in_sync_order_diff_as_streams() {
+    // 20,000 transactions each; B lacks 100 of A's, changes 200 and adds 300
+    // past A's end: the streaming diff pairs them as it reads.
+    let text = |i: u32| format!("A User {i}\tPCM:POLY/TAYLOR/u{i}");
+    let a: Vec<QueueRecord> = (1..=20_000).map(|i| q(i, &text(i))).collect();
+    let mut b: Vec<QueueRecord> = a
+        .iter()
+        .filter(|r| r.sync % 200 != 0)
+        .cloned()
+        .map(|mut r| {
+            if r.sync % 100 == 1 {
+                r = q(
+                    r.sync,
+                    &format!("D User {}\tPCM:POLY/TAYLOR/u{}", r.sync, r.sync),
+                );
+            }
+            r
+        })
+        .collect();
+    b.extend((20_001..=20_300).map(|i| q(i, &text(i))));
+    let (fa, fb) = (queue(a), queue(b));
+    let (sa, sb) = (
+        Side::new(&fa, FileKind::Msttrans),
+        Side::new(&fb, FileKind::Msttrans),
+    );
+    let Streamed::Diff(d) = streamed(&sa, &sb, Key::Auto).unwrap() else {
+        panic!("both queues are in sync order");
+    };
+    assert_eq!(
+        (d.removed.len(), d.changed.len(), d.added.len()),
+        (100, 200, 300)
+    );
+    assert_eq!(d.unchanged, 20_000 - 100 - 200);
+    assert_eq!((d.records_a, d.records_b), (20_000, 20_200));
+    assert_eq!(keys(&d.removed)[..2], ["200", "400"]);
+    assert_eq!(d.changed[0].transaction[0].part, "command");
+    assert_eq!(*d, diff(&sa, &sb, Key::Auto).unwrap());
 }
 
 proptest! {

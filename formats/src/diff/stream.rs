@@ -1,0 +1,211 @@
+//! The streaming diff: two files whose records are already in key order (a
+//! queue in sync order, a GAL in name order, any file compared by position)
+//! are merged record by record as they are read, so memory holds one record
+//! of each file and the differences found, never the files themselves.
+//!
+//! It gives exactly the [`FileDiff`] of [`super::diff`] (the unit tests run
+//! both on every input): with both sides in key order, pairing equal keys in
+//! file order is the merge itself, and no paired record can be reordered.
+//! When a record comes out of key order it stops with
+//! [`Streamed::OutOfOrder`]; the caller then reads the files whole and uses
+//! [`super::diff`], which sorts.
+
+use std::cmp::Ordering;
+use std::io::Read;
+
+use super::{changed_records, item_of, key_maker, key_parts, FileDiff, Key, KeyMaker, Place, Side};
+use crate::error::Result;
+use crate::format::{Format, ReadOptions, Reader};
+use crate::kind::FileKind;
+
+/// One of the two files, read as a stream, with what its keys may need.
+pub struct StreamSide<'a, R> {
+    /// The file's bytes, from the start.
+    pub src: R,
+    /// The file's size when known (a file), `None` for standard input.
+    pub size: Option<u64>,
+    /// Its kind.
+    pub kind: FileKind,
+    /// As [`Side::netpo`].
+    pub netpo: Option<&'a [u8]>,
+    /// As [`Side::list`].
+    pub list: Option<&'a str>,
+}
+
+impl<'a, R> StreamSide<'a, R> {
+    fn side(&self) -> Side<'a> {
+        Side {
+            bytes: &[],
+            kind: self.kind,
+            netpo: self.netpo,
+            list: self.list,
+        }
+    }
+}
+
+/// What [`diff_streams`] found.
+#[derive(Debug)]
+pub enum Streamed {
+    /// Both files were in key order: the differences.
+    Diff(Box<FileDiff>),
+    /// A record of one file came before the record ahead of it in key order:
+    /// compare the files with [`super::diff`], which sorts.
+    OutOfOrder,
+}
+
+/// The record a side is at, with its matching key.
+struct Current<T> {
+    key: Vec<u8>,
+    raw: Vec<u8>,
+    place: Place,
+    record: T,
+}
+
+/// One side being read: its reader, its key maker and the record it is at.
+struct Cursor<'a, F: Format, R: Read> {
+    reader: Reader<F, R>,
+    maker: KeyMaker<'a>,
+    at: Option<Current<F::Record>>,
+    /// The key of the last record read, to check the order.
+    last: Vec<u8>,
+    duplicates: u64,
+}
+
+impl<'a, F: Format, R: Read> Cursor<'a, F, R> {
+    fn new(reader: Reader<F, R>, maker: KeyMaker<'a>) -> Self {
+        Cursor {
+            reader,
+            maker,
+            at: None,
+            last: Vec::new(),
+            duplicates: 0,
+        }
+    }
+
+    /// Moves to the next record; `Ok(false)` when it is out of key order.
+    fn advance(&mut self) -> Result<bool> {
+        let Some(r) = self.reader.next_record()? else {
+            self.at = None;
+            return Ok(true);
+        };
+        // Reuse the buffers of the record left behind.
+        let mut cur = self.at.take().unwrap_or_else(|| Current {
+            key: Vec::new(),
+            raw: Vec::new(),
+            place: Place {
+                index: 0,
+                offset: 0,
+            },
+            record: F::Record::default(),
+        });
+        cur.key.clear();
+        self.maker.push(r.raw, r.index, &mut cur.key, true);
+        if r.index > 0 {
+            match cur.key.cmp(&self.last) {
+                Ordering::Less => return Ok(false),
+                Ordering::Equal => self.duplicates += 1,
+                Ordering::Greater => {}
+            }
+        }
+        self.last.clone_from(&cur.key);
+        cur.raw.clear();
+        cur.raw.extend_from_slice(r.raw);
+        cur.place = Place {
+            index: r.index,
+            offset: r.offset,
+        };
+        cur.record.clone_from(r.record);
+        self.at = Some(cur);
+        Ok(true)
+    }
+}
+
+/// Compares two streamed files of the family `F` (see the module comment).
+pub fn diff_streams_with<F: Format, RA: Read, RB: Read>(
+    a: StreamSide<'_, RA>,
+    b: StreamSide<'_, RB>,
+    key: Key,
+) -> Result<Streamed> {
+    let (sa, sb) = (a.side(), b.side());
+    let family = super::check_families(&sa, &sb)?;
+    let key = key.resolve(family, a.kind, a.netpo.is_some() && b.netpo.is_some())?;
+    for s in [&a.size, &b.size] {
+        if let Some(size) = *s {
+            F::check_size(a.kind, size)?;
+        }
+    }
+    let parts = key_parts::<F>(family, key);
+    let mut ca = Cursor::new(
+        Reader::<F, _>::new(a.src, a.kind, a.size, ReadOptions::default())?,
+        key_maker(&sa, &parts, family, key),
+    );
+    let mut cb = Cursor::new(
+        Reader::<F, _>::new(b.src, b.kind, b.size, ReadOptions::default())?,
+        key_maker(&sb, &parts, family, key),
+    );
+    let mut diff = FileDiff::empty(&sa, &sb, family, key);
+    let (ha, hb) = (ca.reader.header_raw(), cb.reader.header_raw());
+    if ha != hb {
+        if let (Some(x), Some(y)) = (ca.reader.header(), cb.reader.header()) {
+            diff.header = super::field_changes(x, ha, 0, y, hb, 0);
+        }
+    }
+    if !ca.advance()? || !cb.advance()? {
+        return Ok(Streamed::OutOfOrder);
+    }
+    loop {
+        let ord = match (&ca.at, &cb.at) {
+            (Some(x), Some(y)) => x.key.cmp(&y.key),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => break,
+        };
+        let in_order = match ord {
+            Ordering::Less => {
+                let x = ca.at.as_ref().expect("compared");
+                diff.removed
+                    .push(item_of(&ca.maker, &x.record, &x.raw, x.place));
+                ca.advance()?
+            }
+            Ordering::Greater => {
+                let y = cb.at.as_ref().expect("compared");
+                diff.added
+                    .push(item_of(&cb.maker, &y.record, &y.raw, y.place));
+                cb.advance()?
+            }
+            Ordering::Equal => {
+                let (x, y) = (
+                    ca.at.as_ref().expect("compared"),
+                    cb.at.as_ref().expect("compared"),
+                );
+                if x.raw == y.raw {
+                    diff.unchanged += 1;
+                } else {
+                    diff.changed.push(changed_records(
+                        a.kind,
+                        (&x.record, &x.raw, x.place),
+                        (&y.record, &y.raw, y.place),
+                        &ca.maker,
+                    ));
+                }
+                ca.advance()? && cb.advance()?
+            }
+        };
+        if !in_order {
+            return Ok(Streamed::OutOfOrder);
+        }
+    }
+    diff.records_a = ca.reader.records_read();
+    diff.records_b = cb.reader.records_read();
+    super::note_duplicates(&mut diff, ca.duplicates + cb.duplicates);
+    Ok(Streamed::Diff(Box::new(diff)))
+}
+
+/// Compares two streamed files of one family, picking the family's format.
+pub fn diff_streams<RA: Read, RB: Read>(
+    a: StreamSide<'_, RA>,
+    b: StreamSide<'_, RB>,
+    key: Key,
+) -> Result<Streamed> {
+    crate::with_format!(a.kind.family(), |F| diff_streams_with::<F, RA, RB>(a, b, key), else unreachable!())
+}
