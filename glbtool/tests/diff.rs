@@ -208,6 +208,74 @@ fn lists_by_each_key() {
     assert!(text(&p).contains("records paired by id"), "{}", text(&p));
 }
 
+/// An MSTTRANS.GLB with one `verb` transaction (about 70 bytes) per sync number.
+fn queue_bytes(syncs: impl Iterator<Item = u32>, verb: &str) -> Vec<u8> {
+    use glb_formats::fields::Stamp;
+    use glb_formats::queue::{Queue, QueueRecord};
+    let records = syncs
+        .map(|i| {
+            QueueRecord::new(
+                i,
+                Stamp(765_720_832),
+                format!("{verb} User {i}\tPCM:POLY/TAYLOR/u{i}").as_bytes(),
+            )
+        })
+        .collect();
+    glb_formats::Document::<Queue> {
+        kind: glb_formats::FileKind::Msttrans,
+        header: None,
+        records,
+        trailing: vec![],
+    }
+    .to_bytes()
+    .unwrap()
+}
+
+#[test]
+fn large_files_in_or_out_of_order_and_from_standard_input_agree() {
+    // Files well past the 4 KiB glbtool reads to recognise them: in sync
+    // order they are compared as streams; reversed, or from standard input,
+    // read whole; the report is the same.
+    let dir = tempfile::tempdir().unwrap();
+    let a = queue_bytes(1..=3000, "A");
+    let mut b_bytes = queue_bytes((1..=3000).filter(|i| i % 500 != 0), "A");
+    b_bytes.extend(queue_bytes(3001..=3002, "D"));
+    let reversed = queue_bytes((1..=3000).rev().filter(|i| i % 500 != 0), "A");
+    let fa = temp_file(&dir, "A.GLB", &a);
+    let fb = temp_file(&dir, "B.GLB", &b_bytes);
+    let fr = temp_file(&dir, "R.GLB", &reversed);
+    let report = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut c = glbtool();
+        c.args(["diff", "-f", "json", "--kind", "msttrans"])
+            .args(args);
+        if let Some(bytes) = stdin {
+            c.write_stdin(bytes.to_vec());
+        }
+        let o = c.output().unwrap();
+        assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+        json(&o)
+    };
+    let streamed = report(&[&fa, &fb], None);
+    assert_eq!(streamed["removed"].as_array().unwrap().len(), 6);
+    assert_eq!(streamed["added"].as_array().unwrap().len(), 2);
+    assert_eq!(streamed["removed"][0]["key"], "500");
+    assert_eq!(streamed["added"][1]["key"], "3002");
+    assert_eq!(streamed["unchanged"], 2994);
+    assert!(streamed["reordered"].is_null());
+    let from_stdin = report(&["-", &fb], Some(&a));
+    assert_eq!(from_stdin["added"], streamed["added"]);
+    assert_eq!(from_stdin["removed"], streamed["removed"]);
+    assert_eq!(from_stdin["unchanged"], streamed["unchanged"]);
+    let sorted = report(&[&fa, &fr], None);
+    assert_eq!(sorted["removed"], streamed["removed"]);
+    assert_eq!(sorted["unchanged"], 2994);
+    assert_eq!(sorted["records_b"], 2994);
+    assert!(
+        !sorted["reordered"].is_null(),
+        "the reversed file is out of order"
+    );
+}
+
 #[test]
 fn unreadable_or_incomparable_input_exits_2() {
     let dir = tempfile::tempdir().unwrap();
