@@ -119,17 +119,27 @@ fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
                     "to compare a server with a requestor, use --dss SERVER --requestor REQUESTOR",
                 ));
         }
-        let file = File::open(path).map_err(|e| CliError::from(e).file(path))?;
-        let size = file
-            .metadata()
-            .map_err(|e| CliError::from(e).file(path))?
-            .len();
-        let mut head = Vec::new();
-        file.take(HEAD)
-            .read_to_end(&mut head)
-            .map_err(|e| CliError::from(e).file(path))?;
-        let whole = head.len() as u64 == size;
-        (head, whole, size)
+        let mut file = File::open(path).map_err(|e| CliError::from(e).file(path))?;
+        let meta = file.metadata().map_err(|e| CliError::from(e).file(path))?;
+        let mut bytes = Vec::new();
+        if meta.is_file() {
+            // A regular file can be opened again to be streamed.
+            (&mut file)
+                .take(HEAD)
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::from(e).file(path))?;
+        } else {
+            // A pipe (`<(command)`) or device can be read once only: whole.
+            file.read_to_end(&mut bytes)
+                .map_err(|e| CliError::from(e).file(path))?;
+        }
+        let size = if meta.is_file() {
+            meta.len()
+        } else {
+            bytes.len() as u64
+        };
+        let whole = bytes.len() as u64 == size;
+        (bytes, whole, size)
     };
     let name = path
         .file_name()

@@ -276,6 +276,41 @@ fn large_files_in_or_out_of_order_and_from_standard_input_agree() {
     );
 }
 
+/// A pipe (`glbtool diff <(command) FILE`) can be read only once: it is read
+/// whole, not recognised by its first bytes and then reopened.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = queue_bytes(1..=3000, "A");
+    let fifo = dir.path().join("A.GLB");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let writer = {
+        let (fifo, a) = (fifo.clone(), a.clone());
+        std::thread::spawn(move || std::fs::write(fifo, a).unwrap())
+    };
+    let fb = temp_file(&dir, "B.GLB", &queue_bytes(1..=3001, "A"));
+    let o = run(&[
+        "diff",
+        "-f",
+        "json",
+        "--kind",
+        "msttrans",
+        fifo.to_str().unwrap(),
+        &fb,
+    ]);
+    writer.join().unwrap();
+    let v = json(&o);
+    assert_eq!(code(&o), 1);
+    assert_eq!(v["records_a"], 3000);
+    assert_eq!(v["unchanged"], 3000);
+    assert_eq!(v["added"][0]["key"], "3001");
+}
+
 #[test]
 fn unreadable_or_incomparable_input_exits_2() {
     let dir = tempfile::tempdir().unwrap();
