@@ -159,16 +159,25 @@ pub fn run(args: ValidateArgs) -> CliResult {
         ReportFormat::Text => {
             use std::io::Write;
             let p = Painter::new(use_color(args.report.color));
-            let names: Vec<String> = checked.iter().map(|c| c.0.clone()).collect();
+            let names: Vec<(String, bool)> = checked
+                .iter()
+                .map(|c| (c.0.clone(), c.1.is_some()))
+                .collect();
             findings::grouped(&mut out, &p, &names, &all)?;
+            let unread = names.iter().filter(|(_, read)| !read).count();
             writeln!(
                 out,
                 "{}",
                 p.heading(&format!(
-                    "{} in {} file{}",
+                    "{} in {} file{}{}",
                     tally.summary(),
                     names.len(),
-                    if names.len() == 1 { "" } else { "s" }
+                    if names.len() == 1 { "" } else { "s" },
+                    if unread > 0 {
+                        format!(", {unread} not read")
+                    } else {
+                        String::new()
+                    }
                 ))
             )?;
         }

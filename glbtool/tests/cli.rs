@@ -274,6 +274,78 @@ fn a_directory_or_missing_file_is_trouble_not_a_panic() {
 }
 
 #[test]
+fn validate_lists_an_unreadable_file_as_not_read() {
+    let ok = corpus("samples/queue/acknowledged/REQTRANS.GLB");
+    let out = glbtool()
+        .args(["validate", "--color", "never", "/nonexistent/REQTRANS.GLB"])
+        .arg(&ok)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("/nonexistent/REQTRANS.GLB  not read"),
+        "{text}"
+    );
+    assert!(text.contains("in 2 files, 1 not read"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/REQTRANS.GLB"));
+}
+
+/// A pipe (`glbtool identify <(command)`) is read once: a short one is
+/// recognised by its content with its true size; a long one, whose size is
+/// unknown, needs --kind.
+#[cfg(unix)]
+#[test]
+fn pipes_are_read_once_and_recognised_when_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = std::fs::read(corpus("samples/queue/export/REQTRANS.GLB")).unwrap();
+    let Some(fifo) = common::fifo_with(dir.path(), "short", short.clone()) else {
+        return;
+    };
+    let text = stdout_of(&["identify", fifo.to_str().unwrap()]);
+    assert!(
+        text.contains(&format!(
+            "guessed from size and content), {} bytes",
+            short.len()
+        )),
+        "{text}"
+    );
+    let long: Vec<u8> = std::iter::repeat_n(short.as_slice(), 200)
+        .flatten()
+        .copied()
+        .collect();
+    let fifo = common::fifo_with(dir.path(), "long", long.clone()).unwrap();
+    let out = glbtool().arg("identify").arg(&fifo).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    // identify lists the trouble with the file, on standard output.
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("size is unknown") && said.contains("--kind"),
+        "{said}"
+    );
+    // With --kind it streams: every record of the 200 copies, as the end
+    // line of the NDJSON dump counts them.
+    let fifo = common::fifo_with(dir.path(), "long-kind", long.clone()).unwrap();
+    let end = |args: &[&str]| -> serde_json::Value {
+        let text = stdout_of(args);
+        serde_json::from_str::<serde_json::Value>(text.lines().last().unwrap()).unwrap()["end"]
+            .clone()
+    };
+    let one = corpus("samples/queue/export/REQTRANS.GLB");
+    let one = end(&["dump", "-f", "ndjson", one.to_str().unwrap()]);
+    let all = end(&[
+        "dump",
+        "-f",
+        "ndjson",
+        "--kind",
+        "reqtrans",
+        fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(all["records"], 200 * one["records"].as_u64().unwrap());
+    assert_eq!(all["bytes"], long.len());
+}
+
+#[test]
 fn closed_pipe_exits_quietly_with_0() {
     use glb_formats::fields::Stamp;
     use glb_formats::queue::{Queue, QueueRecord};

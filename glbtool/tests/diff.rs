@@ -283,15 +283,8 @@ fn large_files_in_or_out_of_order_and_from_standard_input_agree() {
 fn a_named_pipe_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
     let a = queue_bytes(1..=3000, "A");
-    let fifo = dir.path().join("A.GLB");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    if !made.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: mkfifo is not available");
+    let Some(fifo) = common::fifo_with(dir.path(), "A.GLB", a) else {
         return;
-    }
-    let writer = {
-        let (fifo, a) = (fifo.clone(), a.clone());
-        std::thread::spawn(move || std::fs::write(fifo, a).unwrap())
     };
     let fb = temp_file(&dir, "B.GLB", &queue_bytes(1..=3001, "A"));
     let o = run(&[
@@ -303,7 +296,6 @@ fn a_named_pipe_is_read_whole() {
         fifo.to_str().unwrap(),
         &fb,
     ]);
-    writer.join().unwrap();
     let v = json(&o);
     assert_eq!(code(&o), 1);
     assert_eq!(v["records_a"], 3000);

@@ -96,15 +96,25 @@ pub fn finding<W: Write>(out: &mut W, p: &Painter, f: &Finding) -> io::Result<()
     Ok(())
 }
 
-/// Writes findings grouped by file, in the given order of files.
+/// Writes findings grouped by file, in the given order of files; each file
+/// with whether it could be read (the reason is on standard error).
 pub fn grouped<W: Write>(
     out: &mut W,
     p: &Painter,
-    files: &[String],
+    files: &[(String, bool)],
     findings: &[Finding],
 ) -> io::Result<()> {
-    for file in files {
+    for (file, read) in files {
         let mine: Vec<&Finding> = findings.iter().filter(|f| &f.file == file).collect();
+        if !read {
+            writeln!(
+                out,
+                "{}  {}",
+                p.heading(file),
+                p.error("not read (the reason is on standard error)")
+            )?;
+            continue;
+        }
         if mine.is_empty() {
             writeln!(
                 out,
@@ -121,7 +131,10 @@ pub fn grouped<W: Write>(
         }
     }
     // Findings about files not in the list (cross-file findings name their own file).
-    for f in findings.iter().filter(|f| !files.contains(&f.file)) {
+    for f in findings
+        .iter()
+        .filter(|f| !files.iter().any(|(name, _)| name == &f.file))
+    {
         writeln!(out, "{}", p.heading(&f.file))?;
         finding(out, p, f)?;
     }

@@ -112,3 +112,20 @@ pub fn dump_survives(file: &Path, formats: &[&str], what: &str) -> Vec<(i32, Str
         })
         .collect()
 }
+
+/// A named pipe `name` in `dir` that a background thread fills with `bytes`
+/// once a reader opens it (write errors, such as a reader that stops early,
+/// are ignored); `None` where `mkfifo` is not available.
+pub fn fifo_with(dir: &Path, name: &str, bytes: Vec<u8>) -> Option<PathBuf> {
+    let fifo = dir.join(name);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return None;
+    }
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = std::fs::write(path, bytes);
+    });
+    Some(fifo)
+}
