@@ -181,13 +181,7 @@ mod tests {
     use crate::format::Document;
 
     fn rec(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> RequestorRecord {
-        RequestorRecord {
-            name: Text::from_bytes(name.as_bytes()).unwrap(),
-            reqsync,
-            srvsync,
-            impsync,
-            ..RequestorRecord::default()
-        }
+        RequestorRecord::numbered(name, reqsync, srvsync, impsync)
     }
 
     #[test]

@@ -410,13 +410,7 @@ mod tests {
     }
 
     fn rec(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> RequestorRecord {
-        RequestorRecord {
-            name: Text::from_bytes(name.as_bytes()).unwrap(),
-            reqsync,
-            srvsync,
-            impsync,
-            ..RequestorRecord::default()
-        }
+        RequestorRecord::numbered(name, reqsync, srvsync, impsync)
     }
 
     fn codes(files: &[(FileRef, Facts)]) -> Vec<&'static str> {
