@@ -32,7 +32,9 @@ fn open_file(path: &Path) -> Result<(File, std::fs::Metadata), CliError> {
     if meta.is_dir() {
         return Err(CliError::usage("is a directory, not a file")
             .file(path)
-            .with_hint("give one of the files inside it (glbtool identify DIR/* lists them)"));
+            .with_hint(
+                "give one of the files inside it (glbtool identify DIR/* lists them); for a whole postoffice: glbtool doctor DIR (every check) or glbtool dump --postoffice DIR (its lists)",
+            ));
     }
     let f = File::open(path).map_err(|e| CliError::from(e).file(path))?;
     Ok((f, meta))
