@@ -16,6 +16,7 @@ use glb_formats::kind::{Family, FileKind};
 use glb_formats::netpo::Netpo;
 use glb_formats::postoffice::{Folder, ListName, Postoffice};
 
+use crate::input;
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::render::diff::{self as view, Sources};
 use crate::render::Painter;
@@ -100,9 +101,6 @@ struct Loaded {
     kind: Option<FileKind>,
 }
 
-/// The bytes `identify` looks at to recognise a file's kind.
-const HEAD: u64 = 4096;
-
 fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
     let (bytes, whole, size) = if path.as_os_str() == "-" {
         let mut b = Vec::new();
@@ -121,18 +119,16 @@ fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
         }
         let mut file = File::open(path).map_err(|e| CliError::from(e).file(path))?;
         let meta = file.metadata().map_err(|e| CliError::from(e).file(path))?;
-        let mut bytes = Vec::new();
-        if meta.is_file() {
+        let bytes = if meta.is_file() {
             // A regular file can be opened again to be streamed.
-            (&mut file)
-                .take(HEAD)
-                .read_to_end(&mut bytes)
-                .map_err(|e| CliError::from(e).file(path))?;
+            input::head(&mut file, path)?
         } else {
             // A pipe (`<(command)`) or device can be read once only: whole.
+            let mut bytes = Vec::new();
             file.read_to_end(&mut bytes)
                 .map_err(|e| CliError::from(e).file(path))?;
-        }
+            bytes
+        };
         let size = if meta.is_file() {
             meta.len()
         } else {
@@ -185,7 +181,7 @@ fn settle(a: &mut Loaded, b: &mut Loaded) -> Result<(), CliError> {
         (None, Some(k)) => a.kind = Some(k),
         (None, None) => {
             for l in [&mut *a, &mut *b] {
-                let head = &l.bytes[..l.bytes.len().min(HEAD as usize)];
+                let head = &l.bytes[..l.bytes.len().min(input::HEAD)];
                 let cands = identify::candidates(l.size, head);
                 match cands.as_slice() {
                     [one] => l.kind = Some(*one),

@@ -25,7 +25,16 @@ pub struct Input {
 }
 
 /// The bytes read from the start of a file to recognise its kind.
-const HEAD: usize = 4096;
+pub const HEAD: usize = 4096;
+
+/// Reads up to [`HEAD`] bytes from the start of `file` (at `path`, for errors).
+pub fn head(file: &mut File, path: &Path) -> Result<Vec<u8>, CliError> {
+    let mut head = Vec::with_capacity(HEAD);
+    file.take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| CliError::from(e).file(path))?;
+    Ok(head)
+}
 
 fn open_file(path: &Path) -> Result<(File, std::fs::Metadata), CliError> {
     let meta = std::fs::metadata(path).map_err(|e| CliError::from(e).file(path))?;
@@ -63,11 +72,7 @@ pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
     let (mut file, meta) = open_file(path)?;
     let mut size = meta.is_file().then_some(meta.len());
     let Some(kind) = kind else {
-        let mut head = Vec::with_capacity(HEAD);
-        (&mut file)
-            .take(HEAD as u64)
-            .read_to_end(&mut head)
-            .map_err(|e| CliError::from(e).file(path))?;
+        let head = head(&mut file, path)?;
         if size.is_none() && head.len() < HEAD {
             // The whole of a pipe's content is in `head`.
             size = Some(head.len() as u64);

@@ -129,9 +129,9 @@ pub fn diff_streams_with<F: Format, RA: Read, RB: Read>(
     let (sa, sb) = (a.side(), b.side());
     let family = super::check_families(&sa, &sb)?;
     let key = key.resolve(family, a.kind, a.netpo.is_some() && b.netpo.is_some())?;
-    for s in [&a.size, &b.size] {
-        if let Some(size) = *s {
-            F::check_size(a.kind, size)?;
+    for (kind, size) in [(a.kind, a.size), (b.kind, b.size)] {
+        if let Some(size) = size {
+            F::check_size(kind, size)?;
         }
     }
     let parts = key_parts::<F>(family, key);
