@@ -388,15 +388,24 @@ fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// Parses the alias and address of a line's part after the command (columns 3
-/// onwards), in either layout. `col0` is the offset of column 3 within the text.
+/// Parses the alias and address of a line, in either layout. `start` is
+/// where the part after the command column and its separator begins: 2 on
+/// the first line (`A alias...`, `A<TAB>alias...`) and on a modify line whose
+/// blank command column is a space (`<SP><SP>alias...`, `<SP><TAB>alias...`),
+/// 1 on a modify line that begins with its tab separator (`<TAB>alias<TAB>...`,
+/// the tab layout with the command letter left out).
+///
+/// Every alias and address returned is a whole field of the line: nothing is
+/// cut from either end (a line Import would misread gives no address, and its
+/// whole rest as the alias, with the message Import gives).
 fn alias_and_address<'a>(
     text: &'a [u8],
     line: &'a [u8],
+    start: usize,
     lineno: usize,
     issues: &mut Vec<Issue>,
 ) -> (Layout, &'a [u8], Option<Address<'a>>) {
-    let rest = &line[2.min(line.len())..];
+    let rest = &line[start.min(line.len())..];
     if let Some(tab) = memchr(b'\t', rest) {
         let alias = trim_end(trim_start(&rest[..tab]));
         let addr = trim_start(&rest[tab + 1..]);
@@ -414,6 +423,22 @@ fn alias_and_address<'a>(
             Some(Address::parse(addr))
         };
         return (Layout::Tabs, alias, address);
+    }
+    if start != 2 {
+        // A line that begins with its tab separator is in the tab layout: a
+        // tab must also separate the alias from the address (KB Q96001, 23).
+        let alias = trim_end(trim_start(rest));
+        if alias.is_empty() {
+            issues.push(Issue::new(46, lineno, offset_in(text, rest), "no alias"));
+        } else {
+            issues.push(Issue::new(
+                23,
+                lineno,
+                offset_in(text, rest) + rest.len(),
+                "the line begins with a tab (the tab layout), so a tab must separate the alias from the address",
+            ));
+        }
+        return (Layout::Tabs, alias, None);
     }
     // Fixed columns: alias in columns 3..=32, a space in 33, the type from 34.
     let alias_end = limits::TYPE_COLUMN - 2; // index of column 33
@@ -439,17 +464,19 @@ fn alias_and_address<'a>(
         }
         return (Layout::Columns, alias, None);
     }
-    let field = &line[2..alias_end];
-    let alias = trim_end(field);
-    check_alias(text, alias, lineno, issues);
     if line[alias_end] != b' ' {
+        // Import reads a fullname running past column 32 (KB Q104869): where
+        // the address would start is unknown, so none is read.
         issues.push(Issue::new(
             72,
             lineno,
             offset_in(text, line) + alias_end,
             "column 33 must be a space: the alias runs past 30 characters or starts after column 3",
         ));
+        return (Layout::Columns, trim_end(rest), None);
     }
+    let alias = trim_end(&line[2..alias_end]);
+    check_alias(text, alias, lineno, issues);
     let addr = trim_end(&line[alias_end + 1..]);
     let address = if addr.is_empty() {
         issues.push(Issue::new(
@@ -843,8 +870,8 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
                 t.address = Some(a);
             }
         }
-        _ => {
-            let (layout, alias, address) = alias_and_address(text, first, 1, &mut issues);
+        _ if matches!(first.get(1), Some(b' ' | b'\t') | None) => {
+            let (layout, alias, address) = alias_and_address(text, first, 2, 1, &mut issues);
             t.layout = layout;
             t.alias = Some(alias);
             if let Some(a) = &address {
@@ -852,7 +879,11 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
             }
             t.address = address;
         }
+        // Column 2 holds neither a space nor a tab ([ 23], reported above):
+        // where the alias starts is unknown, so none is read.
+        _ => t.alias = Some(&first[1..1]),
     }
+    let mut target_line = false;
     for (n, line) in it.enumerate() {
         let lineno = n + 2;
         match (cmd, line.first()) {
@@ -862,10 +893,25 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
                     t.template_info.push(info);
                 }
             }
-            (Command::Modify, Some(b' ' | b'\t'))
-                if t.modify_target.is_none() && t.template_info.is_empty() =>
-            {
-                let (layout, alias, address) = alias_and_address(text, line, lineno, &mut issues);
+            (Command::Modify, Some(b' ' | b'\t')) if !target_line && t.template_info.is_empty() => {
+                target_line = true;
+                // The new entry's line: the first line with its command
+                // column blank (KB Q159308, Q151782, Q96001 message 23).
+                let start = match line {
+                    [b'\t', ..] => 1,
+                    [b' ', b' ' | b'\t', ..] | [b' '] => 2,
+                    _ => {
+                        issues.push(Issue::new(
+                            23,
+                            lineno,
+                            offset_in(text, line) + 1,
+                            "the new entry's line has a blank command column: column 2 must be a space or a tab",
+                        ));
+                        continue;
+                    }
+                };
+                let (layout, alias, address) =
+                    alias_and_address(text, line, start, lineno, &mut issues);
                 if let Some(a) = &address {
                     check_address(text, a, 3, lineno, &mut issues);
                     t.modify_target = Some(ModifyTarget {
@@ -1231,6 +1277,114 @@ mod tests {
             vec![&b"Full Name:~10~25~A~John Doe~"[..]]
         );
         assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/joe\r\n- Phone 12")), vec![22]);
+    }
+
+    /// The new entry's line of an `M` has a blank command column (KB Q159308,
+    /// Q151782): in the tab layout the separator follows it, as in
+    /// `A<TAB>alias<TAB>address`; in the column layout column 2 is a space.
+    /// Whatever the form, the alias is never cut, or the line is rejected
+    /// with the message Import gives (`[ 23] Expecting tab or space`, KB Q96001).
+    #[test]
+    fn the_new_entry_line_keeps_every_character() {
+        let first = "M Old Name\tPCM:NET/PO/mbx\r\n";
+        let cols = format!("  {:<30} PCM:NET/PO/mbx", "New Name");
+        for second in [
+            "\tNew Name\tPCM:NET/PO/mbx",
+            " \tNew Name\tPCM:NET/PO/mbx",
+            "  New Name\tPCM:NET/PO/mbx",
+            &cols,
+        ] {
+            let text = format!("{first}{second}");
+            let t = parse(text.as_bytes());
+            assert!(t.issues.is_empty(), "{second:?}: {:?}", t.issues);
+            let m = t.modify_target.expect(second);
+            assert_eq!(m.alias, b"New Name", "{second:?}");
+            assert_eq!(m.address.body, b"NET/PO/mbx", "{second:?}");
+        }
+        // Forms the documented grammar does not allow: no new entry, and the
+        // Import message (column 2 of a blank-command line, or a tab layout
+        // without a tab before the address).
+        for second in [" New Name\tPCM:NET/PO/mbx", "\tNew Name PCM:NET/PO/mbx"] {
+            let text = format!("{first}{second}");
+            let t = parse(text.as_bytes());
+            assert_eq!(t.modify_target, None, "{second:?}");
+            assert_eq!(codes(&t), vec![23], "{second:?}");
+        }
+        // An M without the second line, straight into template lines (KB Q151782).
+        let t = parse(
+            b"M Katie Jordan\tMS:TOON/TOWN/WCOYOTE\r\n- Internal Mail Stop:/ Trey Research #86",
+        );
+        assert!(t.issues.is_empty(), "{:?}", t.issues);
+        assert_eq!(t.modify_target, None);
+        assert_eq!(t.template_info[0].value, b" Trey Research #86");
+        // Column 2 of the first line is neither space nor tab: no alias is guessed.
+        let t = parse(b"AJoe\tPCM:N/P/joe");
+        assert_eq!(codes(&t), vec![23]);
+        assert_eq!(t.alias, Some(&b""[..]));
+        assert_eq!(t.address, None);
+        // A fullname running past column 32: Import reads a long fullname
+        // (KB Q104869); no address is cut out of the middle of it.
+        let long = format!("A {} PCM:N/P/joe", "x".repeat(32));
+        let t = parse(long.as_bytes());
+        assert_eq!(codes(&t), vec![72]);
+        assert_eq!(t.alias.unwrap(), &long.as_bytes()[2..]);
+        assert_eq!(t.address, None);
+    }
+
+    /// The whole text of an address: from its type (or body) to its end.
+    fn address_span<'a>(text: &'a [u8], a: &Address<'a>) -> (usize, usize) {
+        let start = offset_in(text, a.type_name.unwrap_or(a.body));
+        (start, offset_in(text, a.body) + a.body.len())
+    }
+
+    /// True when `text[start..end]` is a whole field: preceded by a
+    /// separator (space or tab; for R and T, the command column) and followed
+    /// by white space or the end of the text.
+    fn whole_field(text: &[u8], start: usize, end: usize, after_command: bool) -> bool {
+        let before = start.checked_sub(1).map(|i| text[i]);
+        let after = text.get(end).copied();
+        let sep_before = matches!(before, Some(b' ' | b'\t')) || (after_command && start == 1);
+        sep_before && matches!(after, None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// Every alias and address the grammar returns occurs verbatim in the
+        /// text, as a whole field: no character is dropped from either end.
+        #[test]
+        fn aliases_and_addresses_are_whole_fields_of_the_text(
+            command in proptest::sample::select(vec![b'A', b'D', b'M', b'm', b'R', b'T', b'X']),
+            lines in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![b' ', b' ', b'\t', b'\t', b'N', b'e', b'w', b'P', b'C', b'M', b':', b'/', b'-', b'\r', 0xe9]),
+                    0..40,
+                ),
+                1..4,
+            ),
+        ) {
+            let mut text = vec![command];
+            text.extend(lines.join(&b"\r\n"[..]));
+            let t = parse(&text);
+            let rt = matches!(t.command, Command::Replace | Command::Template);
+            if let Some(alias) = t.alias.filter(|a| !a.is_empty()) {
+                let at = offset_in(&text, alias);
+                proptest::prop_assert_eq!(&text[at..at + alias.len()], alias);
+                proptest::prop_assert!(whole_field(&text, at, at + alias.len(), false), "alias {:?} in {:?}", String::from_utf8_lossy(alias), String::from_utf8_lossy(&text));
+            }
+            if let Some(a) = &t.address {
+                let (s, e) = address_span(&text, a);
+                proptest::prop_assert!(whole_field(&text, s, e, rt), "address {:?} in {:?}", String::from_utf8_lossy(&text[s..e]), String::from_utf8_lossy(&text));
+            }
+            if let Some(m) = &t.modify_target {
+                if !m.alias.is_empty() {
+                    let at = offset_in(&text, m.alias);
+                    proptest::prop_assert!(whole_field(&text, at, at + m.alias.len(), false), "new alias {:?} in {:?}", String::from_utf8_lossy(m.alias), String::from_utf8_lossy(&text));
+                }
+                let (s, e) = address_span(&text, &m.address);
+                proptest::prop_assert!(whole_field(&text, s, e, false), "new address {:?} in {:?}", String::from_utf8_lossy(&text[s..e]), String::from_utf8_lossy(&text));
+            }
+        }
     }
 
     #[test]

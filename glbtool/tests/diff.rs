@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{corpus, glbtool};
+use common::{copy_dir, corpus, glbtool};
 
 fn run(args: &[&str]) -> Output {
     glbtool().args(args).output().unwrap()
@@ -650,4 +650,100 @@ fn a_server_restored_from_a_backup_is_named_as_the_older_side() {
     let net = corpus("network");
     let (_, v) = server_vs(&net.join("MONTGOMERY"), &net.join("TAYLOR"));
     assert!(v["server_behind"].is_null());
+}
+
+/// Edits `file` the way a person does: `dump -f json`, change the JSON,
+/// `build` it beside the file, and put it in place.
+fn edit_json(file: &Path, kind: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let o = glbtool()
+        .args(["dump", "-f", "json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let mut v = json(&o);
+    edit(&mut v);
+    let built = file.with_extension("NEW");
+    let o = glbtool()
+        .args(["build", "--kind", kind, "-", "-o"])
+        .arg(&built)
+        .write_stdin(serde_json::to_vec(&v).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::rename(&built, file).unwrap();
+}
+
+/// Appends a transaction to a copy of MONTGOMERY's MSTTRANS.GLB and raises
+/// a copy of LAGRANGE's REQCONF SrvSync to it (so it has been sent).
+/// Returns the temporary directory holding `MONTGOMERY` and `LAGRANGE`.
+fn network_with(texts: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for po in ["MONTGOMERY", "LAGRANGE"] {
+        copy_dir(&corpus("network").join(po), &dir.path().join(po));
+    }
+    let mst = dir.path().join("MONTGOMERY/GLB/MSTTRANS.GLB");
+    let mut last = 0;
+    edit_json(&mst, "msttrans", |v| {
+        let records = v["records"].as_array_mut().unwrap();
+        last = records.last().unwrap()["sync"].as_u64().unwrap();
+        for t in texts {
+            last += 1;
+            records.push(serde_json::json!({
+                "checksum": "auto",
+                "sync": last,
+                "date_stamp": "1994-02-18T01:00:00Z",
+                "reserved": "",
+                "text": t,
+            }));
+        }
+    });
+    edit_json(
+        &dir.path().join("LAGRANGE/GLB/REQCONF.GLB"),
+        "reqconf",
+        |v| v["header"]["srvsync"] = serde_json::json!(last),
+    );
+    dir
+}
+
+/// Issue 14 point 1: an `M` whose new-entry line begins with a TAB gives
+/// the new alias whole (KB Q159308, Q151782): the server's view holds
+/// "New Name", which LAGRANGE, never having received the M, holds as
+/// "Colin Gauss" (the corpus MSTTRANS renames TAYLOR/colin to Colin Gauss
+/// at sync 34).
+#[test]
+fn a_modify_line_led_by_a_tab_keeps_its_first_letter() {
+    let dir = network_with(&[
+        "M Colin Gauss\tPCM:POLYNOMIAL/TAYLOR/colin\r\n\tNew Name\tPCM:POLYNOMIAL/TAYLOR/colin",
+    ]);
+    let mst = dir.path().join("MONTGOMERY/GLB/MSTTRANS.GLB");
+    let o = glbtool()
+        .args(["dump", "-f", "json"])
+        .arg(&mst)
+        .output()
+        .unwrap();
+    let v = json(&o);
+    let last = v["records"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["info"]["transaction"]["new"]["alias"], "New Name");
+    // The text view tells this form from glbtool's own `<SP><TAB>` form.
+    let o = glbtool().arg("dump").arg(&mst).output().unwrap();
+    assert!(
+        text(&o).contains(&format!("{:41}<tab>New Name<tab>PCM:", "")),
+        "{}",
+        text(&o)
+    );
+    let (c, v) = server_vs(&dir.path().join("MONTGOMERY"), &dir.path().join("LAGRANGE"));
+    assert_eq!(c, 1, "{v:#}");
+    let taylor = v["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["list"] == "PCM:POLYNOMIAL/TAYLOR")
+        .unwrap();
+    let changed = taylor["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{taylor:#}");
+    assert_eq!(changed[0]["server"]["name"], "New Name");
+    assert_eq!(changed[0]["requestor"]["name"], "Colin Gauss");
+    assert_eq!(taylor["missing"].as_array().unwrap().len(), 0);
+    assert_eq!(taylor["extra"].as_array().unwrap().len(), 0);
 }

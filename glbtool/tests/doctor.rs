@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{corpus, glbtool};
+use common::{copy_dir, corpus, glbtool};
 use glb_formats::fields::{Stamp, Text};
 use glb_formats::queue::{Queue, QueueRecord, ResyncHeader};
 use glb_formats::reqconf::{ReqConf, ReqConfFile};
@@ -36,19 +36,6 @@ fn write<F: Format>(
 
 fn queue(path: &Path, kind: FileKind, records: Vec<QueueRecord>) {
     write::<Queue>(path, kind, None, records);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 /// The postoffice's REQCONF.GLB: registered with MONTGOMERY, idle pointers.

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{corpus, files_below, Rng};
+use common::{copy_dir, corpus, files_below, Rng};
 use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::layout::{Annotate, Role, Span};
 use glb_formats::{with_format, FileKind};
@@ -259,20 +259,6 @@ fn family_inputs(family: usize, share: usize, rng: &mut Rng) -> Vec<Input> {
         count = push(path, Some(b), how);
     }
     out
-}
-
-/// Copies the directory `from` to `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 /// A copy of `corpus/network` at `dest`; unless `n` is 0, with one to three

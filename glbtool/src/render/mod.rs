@@ -71,6 +71,27 @@ impl Painter {
     }
 }
 
+/// One line of a transaction text, with every white-space form told apart:
+/// as [`visible`], and the spaces at the start and end of the line, which
+/// would not show, as `<sp>` (so ` <tab>New` and `<tab>New`, or a trailing
+/// space, never look alike). The caller splits lines at CR LF only, so a CR
+/// or LF on its own shows as `<0d>` or `<0a>`.
+pub fn visible_line(line: &str) -> String {
+    let body = line.trim_matches(' ');
+    let lead = line.len() - line.trim_start_matches(' ').len();
+    let trail = if body.is_empty() {
+        0
+    } else {
+        line.len() - line.trim_end_matches(' ').len()
+    };
+    format!(
+        "{}{}{}",
+        "<sp>".repeat(lead),
+        visible(body),
+        "<sp>".repeat(trail)
+    )
+}
+
 /// Shows text from a file: tabs as `<tab>` (the KB's notation), other control
 /// characters as `<xx>` hex, everything else as decoded.
 pub fn visible(text: &str) -> String {
@@ -85,4 +106,36 @@ pub fn visible(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible_line;
+
+    /// Every white-space form of an M's second line reads differently
+    /// (issue 14 point 1: `<TAB>` against `<SPACE><TAB>`).
+    #[test]
+    fn every_white_space_form_reads_differently() {
+        let forms = [
+            "\tNew Name\tPCM:N/P/m",
+            " \tNew Name\tPCM:N/P/m",
+            "  New Name\tPCM:N/P/m",
+            " New Name\tPCM:N/P/m",
+            "\t New Name\tPCM:N/P/m",
+            "\tNew Name\tPCM:N/P/m ",
+            "\tNew Name\tPCM:N/P/m\r",
+            "\tNew Name\tPCM:N/P/m\n",
+            "\tNew Name \tPCM:N/P/m",
+        ];
+        let shown: Vec<String> = forms.iter().map(|f| visible_line(f)).collect();
+        assert_eq!(shown[0], "<tab>New Name<tab>PCM:N/P/m");
+        assert_eq!(shown[1], "<sp><tab>New Name<tab>PCM:N/P/m");
+        assert_eq!(shown[2], "<sp><sp>New Name<tab>PCM:N/P/m");
+        assert_eq!(shown[5], "<tab>New Name<tab>PCM:N/P/m<sp>");
+        assert_eq!(shown[6], "<tab>New Name<tab>PCM:N/P/m<0d>");
+        assert_eq!(shown[7], "<tab>New Name<tab>PCM:N/P/m<0a>");
+        let distinct: std::collections::BTreeSet<&String> = shown.iter().collect();
+        assert_eq!(distinct.len(), forms.len(), "{shown:#?}");
+        assert_eq!(visible_line("   "), "<sp><sp><sp>");
+    }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use glb_formats::codepage::CodePage;
 use glb_formats::queue::{QueueRecord, ResyncHeader};
 
-use super::{visible, Painter};
+use super::{visible_line, Painter};
 use crate::timefmt::{ctime, Zone};
 
 /// Options for the view.
@@ -42,18 +42,20 @@ impl QueueView<'_> {
         let mark = if ok { " " } else { "!" };
         let crc = if ok { crc } else { self.painter.warn(&crc) };
         let text = self.codepage.decode(&r.text);
-        let mut lines = text.split("\r\n").flat_map(|l| l.split('\n'));
+        // Lines break at CR LF (docs/formats/queue.md); a lone CR or LF is
+        // shown where it is, so every stored form reads differently.
+        let mut lines = text.split("\r\n");
         let first = lines.next().unwrap_or("");
         let shown = match ResyncHeader::from_text(&r.text) {
             Some(h) => format!(
                 "{}  {}",
-                visible(first),
+                visible_line(first),
                 self.painter.dim(&format!(
                     "[RESYNC header: IMPSEQ {}, REQSEQ {}, SRVSEQ {}]",
                     h.impseq, h.reqseq, h.srvseq
                 ))
             ),
-            None => visible(first),
+            None => visible_line(first),
         };
         writeln!(
             out,
@@ -62,7 +64,7 @@ impl QueueView<'_> {
             r.sync
         )?;
         for l in lines {
-            writeln!(out, "{:41}{}", "", visible(l))?;
+            writeln!(out, "{:41}{}", "", visible_line(l))?;
         }
         Ok(ok)
     }
