@@ -263,7 +263,19 @@ impl Issue {
     pub fn bracketed(&self) -> String {
         messages::bracketed(self.message)
     }
+
+    /// True when Import rejects the transaction for this: every message but
+    /// `[ 16] Unknown address type`, which `validate` reports as a warning
+    /// (the address is kept as written; what Import then does with it is
+    /// not documented, and glbtool applies it).
+    pub fn rejects(&self) -> bool {
+        self.message != 16
+    }
 }
+
+/// What to do about a transaction Import rejects: it comes from the
+/// postoffice that owns the entry, so it is corrected there.
+pub const REJECTED_FIX: &str = "correct the entry in ADMIN at the postoffice that owns it, so that the next export carries a valid transaction";
 
 impl Serialize for Issue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

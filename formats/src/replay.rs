@@ -7,18 +7,25 @@
 //!
 //! - `R TYPE:NET/PO` (or `R TYPE:` for a whole gateway type, `R PROFS:GW/NODE`
 //!   for one node) replaces the whole list: it is emptied;
-//! - `A alias address` adds an entry (an existing address is `[ 27] Alias already exists`);
-//! - `D alias address` deletes it (`[ 29] Alias does not exist` when missing);
+//! - `A alias address` adds an entry;
+//! - `D alias address` deletes it;
 //! - `M alias address` modifies it, with the optional continuation line giving
 //!   the new alias and address, and template lines replacing the entry's;
 //! - `T` and `#` change no entry.
+//!
+//! A transaction that changes nothing is recorded as an [`Event`] and
+//! changes nothing here either: one Import rejects for breaking its rules
+//! (KB Q96001 to Q96004; `validate` reports the same transaction with the
+//! same message), an `A` onto an address already in the list or an `M`
+//! onto another entry's address (`[ 27] Alias already exists`), a `D` or
+//! `M` of an address the list lacks (`[ 29] Alias does not exist`).
 //!
 //! Entries are keyed by address ([`Address::key`]: case folded for MS Mail
 //! names), lists by `TYPE:NET/PO` for the 10/10/10 types and `TYPE:` for the
 //! other (gateway) types. Everything is kept in ordered maps, so replay is
 //! O(n log n) and output order is stable.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -42,7 +49,9 @@ pub struct Entry {
     pub sync: u32,
 }
 
-/// Something a replay met that Import would complain about.
+/// A transaction a replay met that changed no list, as Import would
+/// report it: rejected for breaking Import's rules, or without effect
+/// (`[ 27] Alias already exists`, `[ 29] Alias does not exist`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
     /// Sync number of the transaction.
@@ -53,6 +62,13 @@ pub struct Event {
     pub list: String,
     /// What happened.
     pub detail: String,
+    /// The `validate` finding that reports the same transaction (`GLB020`
+    /// for `[ 20]`), when validate reports it from the text alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
+    /// What to do about it, with its source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 /// Address lists built by replaying transactions.
@@ -60,10 +76,19 @@ pub struct Event {
 pub struct Directory {
     /// The lists, by key.
     pub lists: BTreeMap<ListKey, BTreeMap<EntryKey, Entry>>,
-    /// Anomalies met on the way.
+    /// Transactions that changed no list (rejected, or without effect).
     pub events: Vec<Event>,
     /// Transactions applied (excluding `#` and `T`).
     pub applied: u64,
+    /// The lists an `R` replaced: from that `R` on, the replay holds the
+    /// whole list. A list no `R` named holds only what the transactions
+    /// replayed added (all of it when they start at the first, not when
+    /// older ones were purged).
+    pub replaced: BTreeSet<ListKey>,
+    /// For each list, the addresses a `D` (or an `M` to another address)
+    /// took out since its last `R`, and not added again: a requestor that
+    /// still holds one missed that transaction.
+    pub removed: BTreeMap<ListKey, BTreeSet<EntryKey>>,
 }
 
 /// The list an address belongs to: `TYPE:NET/PO` for 10/10/10 types (the first
@@ -85,7 +110,7 @@ pub fn list_key(addr: &Address<'_>) -> ListKey {
 }
 
 /// The list a `R` or `T` transaction names (its address is the list itself).
-fn list_of_replace(addr: &Address<'_>) -> ListKey {
+pub fn list_of_replace(addr: &Address<'_>) -> ListKey {
     let mut k = addr.type_upper().into_bytes();
     k.push(b':');
     if addr.address_type.is_elemental() {
@@ -94,8 +119,38 @@ fn list_of_replace(addr: &Address<'_>) -> ListKey {
     k
 }
 
+/// The list a transaction touches: for `R` and `T` the list it names,
+/// otherwise the list its address belongs to.
+pub fn transaction_list(t: &Transaction<'_>) -> Option<ListKey> {
+    let a = t.address.as_ref()?;
+    Some(match t.command {
+        Command::Replace | Command::Template => list_of_replace(a),
+        _ => list_key(a),
+    })
+}
+
 fn lossy(b: &[u8]) -> String {
     crate::codepage::active().decode(b)
+}
+
+/// The event for a transaction Import rejects: its first rejecting issue,
+/// with validate's code and fix, the others named in the detail.
+fn rejection(sync: u32, t: &Transaction<'_>) -> Option<Event> {
+    let mut rejecting = t.issues.iter().filter(|i| i.rejects());
+    let first = rejecting.next()?;
+    let mut detail = format!("Import rejects the transaction: {}", first.detail);
+    for i in rejecting {
+        detail.push_str(&format!("; also {} {}", i.bracketed(), i.detail));
+    }
+    let source = crate::messages::message(first.message).map_or("KB Q96001", |m| m.source);
+    Some(Event {
+        sync,
+        message: first.message,
+        list: transaction_list(t).map(|k| lossy(&k)).unwrap_or_default(),
+        detail,
+        code: Some(crate::check::import_code(first.message)),
+        fix: Some(format!("{} ({source})", import::REJECTED_FIX)),
+    })
 }
 
 impl Directory {
@@ -115,20 +170,36 @@ impl Directory {
         self.apply(sync, &t);
     }
 
-    /// Applies one parsed transaction. Transactions with syntax errors that
-    /// leave no usable address are recorded as events and skipped.
+    /// Applies one parsed transaction. A transaction Import rejects (an
+    /// issue other than `[ 16] Unknown address type`, KB Q96001 to Q96004)
+    /// changes no list and is recorded as an event; so are an `A` onto an
+    /// address the list holds and an `M` onto another entry's address
+    /// (`[ 27] Alias already exists`), and a `D` or `M` of an address the
+    /// list lacks (`[ 29] Alias does not exist`).
     pub fn apply(&mut self, sync: u32, t: &Transaction<'_>) {
         let event = |message: u16, list: &[u8], detail: String| Event {
             sync,
             message,
             list: lossy(list),
             detail,
+            code: None,
+            fix: None,
         };
+        if t.command == Command::Comment {
+            return;
+        }
+        if let Some(e) = rejection(sync, t) {
+            self.events.push(e);
+            return;
+        }
         match t.command {
             Command::Comment | Command::Template => {}
             Command::Replace => {
                 if let Some(a) = &t.address {
-                    self.lists.insert(list_of_replace(a), BTreeMap::new());
+                    let key = list_of_replace(a);
+                    self.removed.remove(&key);
+                    self.replaced.insert(key.clone());
+                    self.lists.insert(key, BTreeMap::new());
                     self.applied += 1;
                 }
             }
@@ -143,22 +214,27 @@ impl Directory {
                 };
                 let lk = list_key(addr);
                 let ek = addr.key();
-                let list = self.lists.entry(lk.clone()).or_default();
                 let template: Vec<(Vec<u8>, Vec<u8>)> = t
                     .template_info
                     .iter()
                     .map(|i| (i.prompt.to_vec(), i.value.to_vec()))
                     .collect();
+                let held = self.lists.get(&lk).is_some_and(|l| l.contains_key(&ek));
                 match t.command {
                     Command::Add => {
-                        if list.contains_key(&ek) {
+                        if held {
                             self.events.push(event(
                                 27,
                                 &lk,
-                                format!("{} is already in the list", lossy(&ek)),
+                                format!(
+                                    "{} is already in the list: the A changes nothing",
+                                    lossy(&ek)
+                                ),
                             ));
+                            return;
                         }
-                        list.insert(
+                        self.unremove(&lk, &ek);
+                        self.lists.entry(lk).or_default().insert(
                             ek,
                             Entry {
                                 alias: alias.to_vec(),
@@ -169,23 +245,42 @@ impl Directory {
                         );
                     }
                     Command::Delete => {
-                        if list.remove(&ek).is_none() {
-                            self.events.push(event(
-                                29,
-                                &lk,
-                                format!("{} is not in the list", lossy(&ek)),
-                            ));
-                        }
-                    }
-                    _ => {
-                        let Some(mut entry) = list.remove(&ek) else {
+                        if !held {
                             self.events.push(event(
                                 29,
                                 &lk,
                                 format!("{} is not in the list", lossy(&ek)),
                             ));
                             return;
+                        }
+                        self.take(&lk, &ek);
+                    }
+                    _ => {
+                        if !held {
+                            self.events.push(event(
+                                29,
+                                &lk,
+                                format!("{} is not in the list", lossy(&ek)),
+                            ));
+                            return;
+                        }
+                        let (nlk, nek) = match &t.modify_target {
+                            Some(target) => (list_key(&target.address), target.address.key()),
+                            None => (lk.clone(), ek.clone()),
                         };
+                        if nek != ek && self.lists.get(&nlk).is_some_and(|l| l.contains_key(&nek)) {
+                            self.events.push(event(
+                                27,
+                                &nlk,
+                                format!(
+                                    "the M moves {} onto {}, which another entry holds: the M changes nothing",
+                                    lossy(&ek),
+                                    lossy(&nek)
+                                ),
+                            ));
+                            return;
+                        }
+                        let mut entry = self.take(&lk, &ek).expect("held");
                         entry.sync = sync;
                         if !template.is_empty() {
                             entry.template = template;
@@ -194,21 +289,32 @@ impl Directory {
                             Some(target) => {
                                 entry.alias = target.alias.to_vec();
                                 entry.address = raw_address(&target.address);
-                                let nlk = list_key(&target.address);
-                                self.lists
-                                    .entry(nlk)
-                                    .or_default()
-                                    .insert(target.address.key(), entry);
                             }
-                            None => {
-                                entry.alias = alias.to_vec();
-                                self.lists.entry(lk).or_default().insert(ek, entry);
-                            }
+                            None => entry.alias = alias.to_vec(),
                         }
+                        self.unremove(&nlk, &nek);
+                        self.lists.entry(nlk).or_default().insert(nek, entry);
                     }
                 }
                 self.applied += 1;
             }
+        }
+    }
+
+    /// Takes an entry out of its list, remembering its address as removed.
+    fn take(&mut self, list: &[u8], entry: &[u8]) -> Option<Entry> {
+        let e = self.lists.get_mut(list)?.remove(entry)?;
+        self.removed
+            .entry(list.to_vec())
+            .or_default()
+            .insert(entry.to_vec());
+        Some(e)
+    }
+
+    /// An address is in its list again.
+    fn unremove(&mut self, list: &[u8], entry: &[u8]) {
+        if let Some(r) = self.removed.get_mut(list) {
+            r.remove(entry);
         }
     }
 }
@@ -282,6 +388,108 @@ mod tests {
         ]);
         let codes: Vec<u16> = d.events.iter().map(|e| e.message).collect();
         assert_eq!(codes, vec![29, 27]);
+        assert_eq!(d.applied, 1);
+    }
+
+    /// Issue 14 point 5: `[ 27] Alias already exists` means the transaction
+    /// changed nothing (KB Q96001): an `A` onto an address the list holds
+    /// keeps the entry it found; an `M` onto another entry's address leaves
+    /// both entries as they were.
+    #[test]
+    fn a_transaction_logged_as_27_changes_nothing() {
+        let d = replay(&[
+            "A Joe\tPCM:N/P/joe",
+            "A Joseph\tPCM:N/P/JOE",
+            "A Ann\tPCM:N/P/ann",
+            "M Joe\tPCM:N/P/joe\r\n \tJoe\tPCM:N/P/ann",
+        ]);
+        let list = &d.lists[&b"PCM:N/P"[..]];
+        let held: Vec<(&[u8], &[u8])> = list
+            .values()
+            .map(|e| (e.address.as_slice(), e.alias.as_slice()))
+            .collect();
+        assert_eq!(
+            held,
+            vec![(&b"PCM:N/P/ann"[..], &b"Ann"[..]), (b"PCM:N/P/joe", b"Joe")]
+        );
+        assert_eq!(list[&b"PCM:N/P/JOE"[..]].sync, 1);
+        let codes: Vec<(u32, u16)> = d.events.iter().map(|e| (e.sync, e.message)).collect();
+        assert_eq!(codes, vec![(2, 27), (4, 27)]);
+    }
+
+    /// Issue 14 point 4: a transaction Import rejects (KB Q96001 to Q96004)
+    /// changes no list; it is one event with validate's code and fix.
+    #[test]
+    fn a_transaction_import_rejects_changes_no_list() {
+        let d = replay(&[
+            "R PCM:N/P",
+            "A Joe\tPCM:N/P/joe",
+            "A Ann\tPCM:N/P/ann",
+            // [ 20] an element over 10 characters, and [ 71] a dot.
+            "A Al\tPCM:N/P/alexanderthe.great",
+            // [ 72] a fullname over 30 characters.
+            "A Abcdefghijklmnopqrstuvwxyzabcde\tPCM:N/P/abc",
+            // [ 26] an R with a mailbox: not a list.
+            "R PCM:N/P/x",
+            // [ 23] a new-entry line whose column 2 is not white space.
+            "M Joe\tPCM:N/P/joe\r\n Joseph\tPCM:N/P/joe",
+            // [ 71] the D's mailbox is not alphanumeric.
+            "D Ann\tPCM:N/P/an.n",
+            // [ 16] an undocumented type is a warning: applied.
+            "A Wang\tWANG:node/w",
+        ]);
+        let names: Vec<&[u8]> = d.lists[&b"PCM:N/P"[..]]
+            .values()
+            .map(|e| e.alias.as_slice())
+            .collect();
+        assert_eq!(names, vec![&b"Ann"[..], b"Joe"]);
+        assert_eq!(d.lists[&b"WANG:"[..]].len(), 1);
+        let got: Vec<(u32, u16, Option<&str>)> = d
+            .events
+            .iter()
+            .map(|e| (e.sync, e.message, e.code))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (4, 20, Some("GLB020")),
+                (5, 72, Some("GLB072")),
+                (6, 26, Some("GLB026")),
+                (7, 23, Some("GLB023")),
+                (8, 71, Some("GLB071")),
+            ]
+        );
+        assert!(
+            d.events[0].detail.contains("[ 71]"),
+            "{}",
+            d.events[0].detail
+        );
+        assert!(d.events.iter().all(|e| e.fix.as_deref().is_some_and(
+            |f| f.starts_with("correct the entry in ADMIN at the postoffice that owns it")
+        )));
+        assert_eq!(d.events[0].list, "PCM:N/P");
+    }
+
+    #[test]
+    fn what_a_replay_proves_about_lists_it_never_replaced() {
+        let d = replay(&[
+            "A Joe\tPCM:N/P/joe",
+            "A Ann\tPCM:N/P/ann",
+            "D Ann\tPCM:N/P/ann",
+            "M Joe\tPCM:N/P/joe\r\n \tJoe\tPCM:N/P/jo",
+            "R PCM:N/Q",
+            "A Bob\tPCM:N/Q/bob",
+            "D Bob\tPCM:N/Q/bob",
+            "A Bob\tPCM:N/Q/bob",
+        ]);
+        assert!(d.replaced.contains(&b"PCM:N/Q"[..]));
+        assert!(!d.replaced.contains(&b"PCM:N/P"[..]));
+        let removed: Vec<&[u8]> = d.removed[&b"PCM:N/P"[..]]
+            .iter()
+            .map(Vec::as_slice)
+            .collect();
+        assert_eq!(removed, vec![&b"PCM:N/P/ANN"[..], b"PCM:N/P/JOE"]);
+        assert!(d.removed[&b"PCM:N/Q"[..]].is_empty(), "Bob was added again");
     }
 
     #[test]

@@ -747,3 +747,52 @@ fn a_modify_line_led_by_a_tab_keeps_its_first_letter() {
     assert_eq!(taylor["missing"].as_array().unwrap().len(), 0);
     assert_eq!(taylor["extra"].as_array().unwrap().len(), 0);
 }
+
+/// Issue 14 point 4: a transaction Import rejects (here `[ 20] Address
+/// element is too long`, a 14-character mailbox, KB Q96001) is not applied
+/// at any requestor, so LAGRANGE's list of TAYLOR is right without it: the
+/// lists are equal, and the transaction is reported once, as the server's
+/// own problem, with the code and fix validate gives for the same record.
+#[test]
+fn a_transaction_import_rejects_is_the_servers_problem_not_a_missing_name() {
+    let dir = network_with(&["A Evariste Galois\tPCM:POLYNOMIAL/TAYLOR/evaristegalo"]);
+    let (c, v) = server_vs(&dir.path().join("MONTGOMERY"), &dir.path().join("LAGRANGE"));
+    assert_eq!(c, 0, "{v:#}");
+    assert_eq!(v["summary"]["missing"], 0);
+    let events = v["server_events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{v:#}");
+    assert_eq!(events[0]["sync"], 36);
+    assert_eq!(events[0]["message"], 20);
+    assert_eq!(events[0]["code"], "GLB020");
+    assert_eq!(events[0]["list"], "PCM:POLYNOMIAL/TAYLOR");
+    let fix = events[0]["fix"].as_str().unwrap();
+    assert!(fix.starts_with("correct the entry in ADMIN at the postoffice that owns it"));
+    // validate says the same of the same record.
+    let mst = dir.path().join("MONTGOMERY/GLB/MSTTRANS.GLB");
+    let o = glbtool()
+        .args(["validate", "-f", "json"])
+        .arg(&mst)
+        .output()
+        .unwrap();
+    let findings = json(&o)["findings"].as_array().unwrap().clone();
+    let f = findings
+        .iter()
+        .find(|f| f["code"] == "GLB020")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(f["record"], 35);
+    assert!(f["fix"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with(fix.split(" (").next().unwrap()));
+    // The text report shows it once, with the code and the fix.
+    let o = glbtool()
+        .args(["diff", "--dss"])
+        .arg(dir.path().join("MONTGOMERY"))
+        .arg("--requestor")
+        .arg(dir.path().join("LAGRANGE"))
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert_eq!(t.matches("sync 36:").count(), 1, "{t}");
+    assert!(t.contains("GLB020 as validate reports it"), "{t}");
+}

@@ -389,10 +389,19 @@ fn fold(
         out.push(
             file.finding(code, issue.detail)
                 .at(v.offset + (TEXT_OFFSET + issue.at) as u64, Some(v.index))
-                .predicts(Predicted::ms_mail("IMPORT", if issue.message == 16 { "Warning" } else { "Error " }, issue.message))
+                .predicts(Predicted::ms_mail(
+                    "IMPORT",
+                    if issue.message == 16 {
+                        "Warning"
+                    } else {
+                        "Error "
+                    },
+                    issue.message,
+                ))
                 .fix(Fix::Procedure {
-                    text: "correct the entry in ADMIN at the postoffice that owns it, so that the next export carries a valid transaction".into(),
-                    source: crate::messages::message(issue.message).map_or("KB Q96001", |m| m.source),
+                    text: import::REJECTED_FIX.into(),
+                    source: crate::messages::message(issue.message)
+                        .map_or("KB Q96001", |m| m.source),
                 }),
         );
     }

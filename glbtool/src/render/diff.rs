@@ -572,7 +572,11 @@ pub fn compare_text<W: Write>(
     }
     if !c.server_events.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", p.heading("The server's own transactions"))?;
+        writeln!(
+            out,
+            "{}",
+            p.heading("The server's own transactions that changed no list")
+        )?;
         for e in &c.server_events {
             writeln!(
                 out,
@@ -582,6 +586,12 @@ pub fn compare_text<W: Write>(
                 e.detail,
                 e.list
             )?;
+            if let Some(code) = e.code {
+                writeln!(out, "        {} as validate reports it", p.warn(code))?;
+            }
+            if let Some(fix) = &e.fix {
+                writeln!(out, "        {} {fix}", p.heading("fix:"))?;
+            }
         }
     }
     if !c.notes.is_empty() {

@@ -322,23 +322,6 @@ pub fn pcm_address(postoffice: &str, mailbox: &str) -> String {
     format!("PCM:{NETWORK}/{postoffice}/{mailbox}")
 }
 
-/// The key of a list a transaction touches: for `R` and `T` the list it
-/// names, otherwise the list its address belongs to.
-pub fn transaction_list(t: &import::Transaction<'_>) -> Option<Vec<u8>> {
-    let a = t.address.as_ref()?;
-    Some(match t.command {
-        Command::Replace | Command::Template => {
-            let mut k = a.type_upper().into_bytes();
-            k.push(b':');
-            if a.address_type.is_elemental() {
-                k.extend(a.body.iter().map(u8::to_ascii_uppercase));
-            }
-            k
-        }
-        _ => replay::list_key(a),
-    })
-}
-
 impl Postoffice {
     fn new(index: usize, names: &[String], params: &Params, rng: &mut Rng) -> Postoffice {
         let name = names[index].clone();
@@ -608,7 +591,7 @@ impl Postoffice {
         let before = self.received.events.len();
         for r in &srvtrans.records {
             let t = import::parse(&r.text);
-            let Some(list) = transaction_list(&t) else {
+            let Some(list) = replay::transaction_list(&t) else {
                 continue;
             };
             let own_entry = matches!(t.command, Command::Add | Command::Delete | Command::Modify)
