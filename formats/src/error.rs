@@ -49,7 +49,7 @@ pub enum Error {
         message: String,
     },
     /// The file size breaks a documented size rule.
-    #[error("{kind}: file is {size} bytes, but {rule}")]
+    #[error("{kind}: file is {size} bytes, but {rule}{}", at.as_ref().map(|c| format!(": {c}")).unwrap_or_default())]
     Size {
         /// The file kind being read.
         kind: FileKind,
@@ -57,6 +57,9 @@ pub enum Error {
         size: u64,
         /// The documented rule, with its source.
         rule: String,
+        /// Where the last whole item ends and what the file's end cuts
+        /// (boxed: keeps the error small).
+        at: Option<Box<SizeCut>>,
     },
     /// Two inputs cannot be compared as asked (different layouts, a match
     /// key that does not apply).
@@ -150,9 +153,98 @@ impl Error {
         }
     }
 
+    /// Where a size error's file goes wrong, if this is one that knows.
+    pub fn size_cut(&self) -> Option<&SizeCut> {
+        match self {
+            Error::Size { at, .. } => at.as_deref(),
+            _ => None,
+        }
+    }
+
     /// True when the error came from the operating system rather than the data.
     pub fn is_io(&self) -> bool {
         matches!(self, Error::Io { .. })
+    }
+}
+
+/// Where a file that breaks its size rule goes wrong: the offset just past
+/// its last whole item, and the item and field its end cuts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizeCut {
+    /// Absolute offset just past the last whole item (header or record):
+    /// where the damage begins.
+    pub end: u64,
+    /// The file's size.
+    pub size: u64,
+    /// The item the file's end cuts; `None` when the file holds extra bytes
+    /// after a header that is the whole file (REQCONF.GLB).
+    pub cut: Option<Cut>,
+}
+
+/// The item a file's end cuts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    /// Zero-based record index; `None` for the file header.
+    pub record: Option<u64>,
+    /// The field the end falls in, as named in `docs/formats/*.md`.
+    pub field: &'static str,
+    /// Bytes of the item the file holds.
+    pub got: u64,
+    /// The item's full size.
+    pub len: u64,
+}
+
+impl SizeCut {
+    /// The record the finding about this cut is placed at: the cut record.
+    pub fn record(&self) -> Option<u64> {
+        self.cut.as_ref().and_then(|c| c.record)
+    }
+}
+
+impl std::fmt::Display for SizeCut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let end = self.end;
+        match &self.cut {
+            None => {
+                let extra = self.size.saturating_sub(end);
+                write!(
+                    f,
+                    "the header ends at byte offset {end} (0x{end:x}) and {extra} more byte{} follow{} it",
+                    if extra == 1 { "" } else { "s" },
+                    if extra == 1 { "s" } else { "" }
+                )
+            }
+            Some(Cut {
+                record: None,
+                field,
+                got,
+                len,
+            }) => write!(
+                f,
+                "the end cuts the {len}-byte file header after {got} byte{}, in field `{field}`",
+                if *got == 1 { "" } else { "s" }
+            ),
+            Some(Cut {
+                record: Some(i),
+                field,
+                got,
+                len,
+            }) => {
+                match i {
+                    0 if end == 0 => write!(f, "no record is whole")?,
+                    0 => write!(f, "the file header ends at byte offset {end} (0x{end:x})")?,
+                    _ => write!(
+                        f,
+                        "the last whole record (record {}) ends at byte offset {end} (0x{end:x})",
+                        i - 1
+                    )?,
+                }
+                write!(
+                    f,
+                    "; the end cuts record {i} after {got} of its {len} bytes, in field `{field}`"
+                )
+            }
+        }
     }
 }
 

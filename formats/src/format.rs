@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Error, FieldFault, Result};
+use crate::error::{Cut, Error, FieldFault, Result, SizeCut};
 use crate::kind::FileKind;
 use crate::layout::{field_at, Annotate};
 
@@ -106,11 +106,7 @@ pub trait Format: std::fmt::Debug + 'static {
         if ok {
             Ok(())
         } else {
-            Err(Error::Size {
-                kind,
-                size,
-                rule: Self::size_rule().to_string(),
-            })
+            Err(size_error::<Self>(kind, size, ""))
         }
     }
 
@@ -121,6 +117,56 @@ pub trait Format: std::fmt::Debug + 'static {
             RecordSize::Fixed(n) => Some(size.saturating_sub(Self::HEADER_LEN as u64) / n as u64),
             RecordSize::Prefixed { .. } => None,
         }
+    }
+}
+
+/// The error for a `kind` file of `size` bytes that breaks `F`'s size rule
+/// (`note` is appended to the rule): it says where the last whole item ends
+/// and which item and field the file's end cuts.
+pub fn size_error<F: Format + ?Sized>(kind: FileKind, size: u64, note: &str) -> Error {
+    let h = F::HEADER_LEN as u64;
+    let at = if size < h {
+        let rel = size as usize;
+        SizeCut {
+            end: 0,
+            size,
+            cut: Some(Cut {
+                record: None,
+                field: field_at(F::header_fields(), rel),
+                got: size,
+                len: h,
+            }),
+        }
+    } else {
+        match F::RECORD {
+            RecordSize::Fixed(n) => {
+                let n64 = n as u64;
+                let whole = (size - h) / n64;
+                let end = h + whole * n64;
+                let got = size - end;
+                SizeCut {
+                    end,
+                    size,
+                    cut: Some(Cut {
+                        record: Some(whole),
+                        field: field_at(F::record_fields(), got as usize),
+                        got,
+                        len: n64,
+                    }),
+                }
+            }
+            RecordSize::None | RecordSize::Prefixed { .. } => SizeCut {
+                end: h,
+                size,
+                cut: None,
+            },
+        }
+    };
+    Error::Size {
+        kind,
+        size,
+        rule: format!("{}{note}", F::size_rule()),
+        at: Some(Box::new(at)),
     }
 }
 
@@ -287,11 +333,7 @@ impl<F: Format, R: Read> Reader<F, R> {
             .map_err(|e| Error::io(format!("reading {kind} header"), e))?;
         let err = if got < F::HEADER_LEN {
             if got == 0 {
-                Error::Size {
-                    kind,
-                    size: 0,
-                    rule: F::size_rule().to_string(),
-                }
+                size_error::<F>(kind, 0, "")
             } else {
                 FieldFault::new(
                     got,
@@ -395,11 +437,7 @@ impl<F: Format, R: Read> Reader<F, R> {
                 if got == 0 {
                     return Ok(None);
                 }
-                let err = Error::Size {
-                    kind,
-                    size: offset + 1,
-                    rule: format!("{} (extra bytes follow the header)", F::size_rule()),
-                };
+                let err = size_error::<F>(kind, offset + 1, " (extra bytes follow the header)");
                 self.fail(err)?;
                 return Ok(None);
             }
@@ -446,7 +484,7 @@ impl<F: Format, R: Read> Reader<F, R> {
                     format!("file ends {got} bytes into a record whose length field says {size}")
                 }
                 _ => format!(
-                    "file ends {got} bytes into a {size}-byte record; {}",
+                    "file ends {got} bytes into a {size}-byte record (the last whole item ends at byte offset {offset}, 0x{offset:x}); {}",
                     F::size_rule()
                 ),
             };
@@ -647,5 +685,56 @@ impl<F: Format> Document<F> {
         }
         w.trailing(&self.trailing)?;
         w.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nme::Nme;
+    use crate::reqconf::ReqConfFile;
+    use crate::srvconf::SrvConfFile;
+
+    fn cut_of(e: &Error) -> (u64, Option<u64>, Option<&'static str>) {
+        let at = e.size_cut().expect("a located size error");
+        (at.end, at.record(), at.cut.as_ref().map(|c| c.field))
+    }
+
+    #[test]
+    fn size_errors_say_where_the_last_whole_item_ends_and_what_the_end_cuts() {
+        // 788 bytes of 45-byte NME records: 17 whole records end at 765; the
+        // end cuts record 17 after 23 bytes, inside its 30-byte name (bytes 2..32).
+        let e = Nme::check_size(FileKind::Nme, 788).unwrap_err();
+        assert_eq!(cut_of(&e), (765, Some(17), Some("name")));
+        let text = e.to_string();
+        assert!(
+            text.contains("record 16) ends at byte offset 765 (0x2fd)")
+                && text.contains("cuts record 17 after 23 of its 45 bytes, in field `name`"),
+            "{text}"
+        );
+        // No whole record at all.
+        let e = Nme::check_size(FileKind::Nme, 1).unwrap_err();
+        assert_eq!(cut_of(&e), (0, Some(0), Some("entry_type")));
+        assert!(e.to_string().contains("no record is whole"), "{e}");
+        // SRVCONF: inside the 1024-byte header, then inside record 1.
+        let e = SrvConfFile::check_size(FileKind::Srvconf, 10).unwrap_err();
+        assert_eq!(cut_of(&e), (0, None, Some("admin_mailbox")));
+        let e = SrvConfFile::check_size(FileKind::Srvconf, 2048 + 50).unwrap_err();
+        assert_eq!(cut_of(&e), (2048, Some(1), Some("impsync")));
+        assert!(
+            e.to_string()
+                .contains("(record 0) ends at byte offset 2048"),
+            "{e}"
+        );
+        // REQCONF is its header alone: extra bytes are counted.
+        let e = ReqConfFile::check_size(FileKind::Reqconf, 600).unwrap_err();
+        assert_eq!(cut_of(&e), (512, None, None));
+        assert!(e.to_string().contains("and 88 more bytes follow it"), "{e}");
+        // The same error when a stream turns out empty.
+        let e =
+            Reader::<SrvConfFile, _>::new(&[][..], FileKind::Srvconf, None, ReadOptions::default())
+                .err()
+                .unwrap();
+        assert_eq!(cut_of(&e), (0, None, Some("highest_srvsync")));
     }
 }

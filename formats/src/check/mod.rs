@@ -336,11 +336,14 @@ pub fn sort(findings: &mut [Finding]) {
 /// Converts a read error into a finding.
 pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
     match err {
-        crate::Error::Size { kind, size, .. } => {
-            let f = file.finding("GLB303", err.to_string()).fix(Fix::Procedure {
+        crate::Error::Size { kind, size, at, .. } => {
+            let mut f = file.finding("GLB303", err.to_string()).fix(Fix::Procedure {
                 text: "restore the file from a backup taken before the damage; glbtool dump --salvage shows what can still be read".into(),
                 source: "KB Q132744",
             });
+            if let Some(at) = at {
+                f = f.at(at.end, at.record());
+            }
             if *kind == FileKind::Reqconf && *size <= 100 {
                 // KB Q123437: a REQCONF of 100 bytes or less.
                 f.predicts(Predicted::ms_mail("ADMIN", "Notice ", 159))
