@@ -12,7 +12,7 @@ use glb_formats::process::{schedule, ProcessFile, ProcessKind};
 use glb_formats::{with_format, CodePage, FileKind};
 
 use crate::output::{CliError, CliResult};
-use crate::safe_write::{self, BackupOptions, Expect, Staged};
+use crate::safe_write::{self, BackupOptions, Destination, Expect};
 use crate::timefmt::Zone;
 
 /// Which kind of postoffice a DSSCHED schedule is for.
@@ -36,11 +36,17 @@ pub struct BuildArgs {
     /// The kind of file to write.
     #[arg(long)]
     pub kind: FileKind,
-    /// The file to write. It is written to a temporary file beside it, synced,
-    /// read back, and renamed into place only when complete, so a failure
-    /// writes nothing; an existing file is kept as FILE.bak (see docs/safety.md).
+    /// The file to write (`-` for standard output). It is written to a
+    /// temporary file beside it, synced, read back, and renamed into place only
+    /// when complete, so a failure writes nothing; an existing file is kept as
+    /// FILE.bak, never over an older backup (see docs/safety.md). A directory,
+    /// device or FIFO is refused, and so is a file whose name or content is of
+    /// another kind, unless --force.
     #[arg(long, short = 'o')]
     pub output: PathBuf,
+    /// Replace OUTPUT even when its name or content is of another kind.
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub backup: BackupOptions,
     /// Code page for text when the document does not name one.
@@ -87,25 +93,40 @@ pub fn run(args: BuildArgs) -> CliResult {
 }
 
 fn build_with<F: Format>(source: impl Read, args: &BuildArgs) -> CliResult {
-    let (summary, backup) = write_atomically(args, |w| {
+    let (summary, shown, backup) = write_atomically(args, |w| {
         json::build::<F, _, _>(source, args.kind, w, args.codepage)
             .map_err(|e| CliError::from(e).with_hint("the output file was not written"))
     })?;
-    report(&args.output, summary.records, summary.trailing, backup);
+    report(&shown, summary.records, summary.trailing, backup);
     Ok(0)
 }
 
 /// Writes `output` through the safe sequence (`safe_write`, docs/safety.md):
-/// a temporary file beside it, synced, read back, renamed into place only when
-/// `fill` succeeded and nobody changed `output` meanwhile; an existing file is
-/// kept as a backup. A failure leaves nothing behind.
+/// the output checked and claimed, a temporary file beside it, synced, read
+/// back, renamed into place only when `fill` succeeded and nobody changed
+/// `output` or the input meanwhile; an existing file is kept as a new backup.
+/// A failure leaves nothing behind. Returns `fill`'s value, the output in
+/// words and the backup written.
 fn write_atomically<T>(
     args: &BuildArgs,
     fill: impl FnOnce(BufWriter<&mut File>) -> Result<(BufWriter<&mut File>, T), CliError>,
-) -> Result<(T, Option<PathBuf>), CliError> {
+) -> Result<(T, String, Option<PathBuf>), CliError> {
     let output = &args.output;
-    let expect = Expect::now(output)?;
-    let mut staged = Staged::create(output)?;
+    let inputs: Vec<&Path> = [&args.input, &args.from_dssched, &args.base]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .filter(|p| p.as_os_str() != "-")
+        .collect();
+    let dest = Destination::claim(output, args.kind, &args.backup, args.force, &inputs)?;
+    let mut expect = Vec::new();
+    if let Some(json) = args.input.as_deref().filter(|p| p.as_os_str() != "-") {
+        if !dest.is(json) {
+            expect.push(Expect::now(json)?);
+        }
+    }
+    let shown = dest.shown();
+    let mut staged = dest.stage()?;
     let (writer, value) = fill(staged.writer())?;
     writer
         .into_inner()
@@ -120,18 +141,14 @@ fn write_atomically<T>(
         ))
         .file(output));
     }
-    let backup = match expect.state {
-        Some(_) => args.backup.path_for(output),
-        None => None,
-    };
-    let done = staged.commit(std::slice::from_ref(&expect), backup.as_deref())?;
-    Ok((value, done.backup))
+    let done = staged.commit(&expect)?;
+    Ok((value, shown, done.backup))
 }
 
-fn report(output: &Path, records: u64, trailing: u64, backup: Option<PathBuf>) {
+fn report(shown: &str, records: u64, trailing: u64, backup: Option<PathBuf>) {
     eprintln!(
         "glbtool: wrote {} ({} record{}{}){}",
-        output.display(),
+        shown,
         records,
         if records == 1 { "" } else { "s" },
         if trailing > 0 {
@@ -198,11 +215,11 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
         zone.label()
     );
     let bytes = doc.to_bytes()?;
-    let ((), backup) = write_atomically(args, |mut w| {
+    let ((), shown, backup) = write_atomically(args, |mut w| {
         w.write_all(&bytes)
             .map_err(|e| CliError::from(e).file(&args.output))?;
         Ok((w, ()))
     })?;
-    report(&args.output, doc.records.len() as u64, 0, backup);
+    report(&shown, doc.records.len() as u64, 0, backup);
     Ok(0)
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::input;
 use crate::output::{self, CliError, CliResult};
-use crate::safe_write::{self, BackupOptions, Expect, Staged};
+use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
 /// Output format of the `patch-seq` report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -91,13 +91,17 @@ pub struct PatchSeqArgs {
     /// Set the header's highest SrvSync (the number of the last MSTTRANS entry).
     #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "SRVCONF.GLB")]
     pub highest_srvsync: Option<u32>,
-    /// Write the result to OUT instead of over FILE.
+    /// Write the result to OUT instead of over FILE (`-` for standard output;
+    /// the report then goes to standard error). A directory, device or FIFO
+    /// is refused, and so is a file whose name or content is of another kind,
+    /// unless --force.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
     /// Show what would change (field, old value, new value, byte offset) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Patch even when FILE has error findings this patch does not repair.
+    /// Patch even when FILE has error findings this patch does not repair;
+    /// with -o, replace OUT even when its name or content is of another kind.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -433,13 +437,6 @@ fn finding_line(f: &Finding) -> String {
     format!("{s}: {}", f.cause)
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 /// Runs `patch-seq`.
 pub fn run(args: PatchSeqArgs) -> CliResult {
     let file = &args.file;
@@ -453,20 +450,21 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     let target = args.output.clone().unwrap_or_else(|| file.clone());
     let cp = args.codepage;
 
-    // 1. Fingerprints, before reading anything: the file, the target, and the
-    // files the patch takes its numbers from.
-    let mut expect = vec![Expect::now(file)?];
-    let size = match &expect[0].state {
-        Some(s) => s.size,
-        None => return Err(CliError::usage("no such file").file(file)),
-    };
-    if !same_file(file, &target) {
-        expect.push(Expect::now(&target)?);
-    }
+    // 1. The target checked, locked and fingerprinted, then fingerprints of
+    // the file and the files the patch takes its numbers from, before
+    // reading anything.
     let (partners, cured) = partners(&args, kind);
-    for (p, _) in &partners {
+    let mut inputs: Vec<&Path> = vec![file];
+    inputs.extend(partners.iter().map(|(p, _)| p.as_path()));
+    let dest = Destination::claim(&target, kind, &args.backup, args.force, &inputs)?;
+    let in_place = dest.is(file);
+    let mut expect = Vec::new();
+    for p in inputs.iter().filter(|p| !dest.is(p)) {
         expect.push(Expect::now(p)?);
     }
+    let size = std::fs::metadata(file)
+        .map_err(|e| CliError::from(e).file(file))?
+        .len();
     let plan = Plan::from_args(&args, kind)?;
     let job = Job {
         args: &args,
@@ -542,7 +540,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     }
 
     // 4. The new file is written beside the target, flushed and synced.
-    let mut staged = Staged::create(&target)?;
+    let mut staged = dest.stage()?;
     let summary = {
         let w = staged.writer();
         let (w, summary) = codepage::scope(cp, || {
@@ -554,7 +552,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         summary
     };
     staged.finish()?;
-    if summary.is_unchanged() && same_file(file, &target) {
+    if summary.is_unchanged() && in_place {
         job.report(&summary, &changes, &notes, Outcome::Unchanged)?;
         return Ok(0);
     }
@@ -590,9 +588,8 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         still_there(&target, kind, facts, &partners, code, cp)?;
     }
 
-    // 6. Unchanged targets, backup, atomic rename.
-    let backup = args.backup.path_for(&target);
-    let done = staged.commit(&expect, backup.as_deref())?;
+    // 6. Unchanged inputs, backup, unchanged target, atomic rename.
+    let done = staged.commit(&expect)?;
     job.report(&summary, &changes, &notes, Outcome::Written(done.backup))?;
     Ok(0)
 }
@@ -700,7 +697,18 @@ impl Job<'_> {
             target,
         } = self;
         let kind = *kind;
-        let mut out = output::stdout();
+        // With -o - the file went to standard output: the report goes to standard error.
+        let to_stdout = target.as_os_str() == "-";
+        let mut out: Box<dyn Write> = if to_stdout {
+            Box::new(io::stderr().lock())
+        } else {
+            Box::new(output::stdout())
+        };
+        let shown = if to_stdout {
+            "standard output".to_string()
+        } else {
+            target.display().to_string()
+        };
         let (written, backup) = match &outcome {
             Outcome::Written(b) => (true, b.as_ref().map(|p| p.display().to_string())),
             _ => (false, None),
@@ -785,11 +793,11 @@ impl Job<'_> {
                     Outcome::Written(b) => match b {
                         Some(b) => writeln!(
                             out,
-                            "wrote {}; the previous file is kept as {}",
-                            target.display(),
+                            "wrote {shown}; the previous file is kept as {}",
                             b.display()
                         )?,
-                        None => writeln!(out, "wrote {} (no backup kept)", target.display())?,
+                        None if to_stdout => writeln!(out, "wrote {shown}")?,
+                        None => writeln!(out, "wrote {shown} (no backup kept)")?,
                     },
                 }
             }

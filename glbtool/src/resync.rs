@@ -3,6 +3,7 @@
 //! requestor (KB Q215505), validated before it is written through the safe
 //! write sequence (`docs/safety.md`).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -17,7 +18,7 @@ use glb_formats::{codepage, resync, CodePage, FileKind};
 
 use crate::input;
 use crate::output::{CliError, CliResult};
-use crate::safe_write::{self, BackupOptions, Expect, Staged};
+use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
 /// Arguments of `resync`.
 #[derive(Args, Debug)]
@@ -42,9 +43,14 @@ pub struct ResyncArgs {
     /// postoffices' lists (default: --server).
     #[arg(long, value_name = "DIR")]
     pub lists: Option<PathBuf>,
-    /// The RESYNC.GLB to write.
+    /// The RESYNC.GLB to write (`-` for standard output). A directory, device
+    /// or FIFO is refused, and so is a file whose name or content is of
+    /// another kind (SRVCONF.GLB, MSTTRANS.GLB, ...), unless --force.
     #[arg(long, short = 'o')]
     pub output: PathBuf,
+    /// Replace OUTPUT even when its name or content is of another kind.
+    #[arg(long)]
+    pub force: bool,
     /// Date stamp of every record, RFC 3339 (default: now).
     #[arg(long, value_name = "TIME")]
     pub date: Option<String>,
@@ -117,11 +123,25 @@ pub fn run(args: ResyncArgs) -> CliResult {
         None => Stamp(u32::try_from(jiff::Timestamp::now().as_second()).unwrap_or(u32::MAX)),
     };
 
-    // Fingerprints of everything read and of the target, before reading.
-    let mut expect = vec![Expect::now(&args.output)?, Expect::now(&srvconf)?];
-    for p in reqconf.iter().chain(&msttrans) {
+    // The output checked and claimed, then fingerprints of everything read,
+    // before reading.
+    let inputs: Vec<&Path> = [Some(&srvconf), reqconf.as_ref(), msttrans.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(PathBuf::as_path)
+        .collect();
+    let dest = Destination::claim(
+        &args.output,
+        FileKind::Resync,
+        &args.backup,
+        args.force,
+        &inputs,
+    )?;
+    let mut expect = Vec::new();
+    for p in inputs.iter().filter(|p| !dest.is(p)) {
         expect.push(Expect::now(p)?);
     }
+    let shown = dest.shown();
 
     // The header (KB Q119449, Q215505) and the lists.
     let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::from(e).file(p));
@@ -166,7 +186,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
 
     // Written beside the target, synced, validated, then put in place.
     let out = &args.output;
-    let mut staged = Staged::create(out)?;
+    let mut staged = dest.stage()?;
     let (w, records) = resync::write(staged.writer(), header, stamp, &dir)
         .map_err(|e| CliError::from(e).file(out))?;
     w.into_inner()
@@ -193,12 +213,18 @@ pub fn run(args: ResyncArgs) -> CliResult {
         ))
         .file(out));
     }
-    let backup = args.backup.path_for(out);
-    let done = staged.commit(&expect, backup.as_deref())?;
+    let done = staged.commit(&expect)?;
     let entries = dir.entry_count();
-    println!(
+    // With -o - the file went to standard output: the report goes to standard error.
+    let mut report: Box<dyn std::io::Write> = if args.output.as_os_str() == "-" {
+        Box::new(std::io::stderr())
+    } else {
+        Box::new(std::io::stdout())
+    };
+    writeln!(
+        report,
         "wrote {}: header IMPSEQ={} REQSEQ={} SRVSEQ={} (from {}: largest import count, largest ReqSync, {}'s SrvSync); {} lists ({} from USR files), {} addresses, {} records",
-        out.display(),
+        shown,
         header.impseq,
         header.reqseq,
         header.srvseq,
@@ -208,15 +234,17 @@ pub fn run(args: ResyncArgs) -> CliResult {
         taken,
         entries,
         records
-    );
+    )?;
     for e in &dir.events {
-        println!(
+        writeln!(
+            report,
             "note: replaying MSTTRANS: transaction {}: [{:>3}] {} ({})",
             e.sync, e.message, e.detail, e.list
-        );
+        )?;
     }
     if let Some(b) = done.backup {
-        println!("the previous file is kept as {}", b.display());
+        writeln!(report, "the previous file is kept as {}", b.display())?;
     }
+    report.flush()?;
     Ok(0)
 }
