@@ -945,3 +945,32 @@ fn release_builds_have_no_test_hooks() {
         "the release binary paused"
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the test hooks exist only in debug builds: run cargo test without --release"
+)]
+fn a_failed_rename_leaves_the_old_backups_and_no_new_one() {
+    // The red team's immutable target: the rename fails after the backup
+    // step. Here a directory takes the target's name just before the rename.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = taylor(tmp.path());
+    let glb = f.parent().unwrap().to_path_buf();
+    let older = glb.join("REQTRANS.GLB.bak");
+    std::fs::write(&older, b"the original, from the first repair").unwrap();
+    let before = listing(&glb);
+    let fs = f.display().to_string();
+    let mut p = Paused::start(&os(&["patch-seq", &fs, "--renumber-from", "13"]), "checked");
+    assert!(p.reach("checked"));
+    assert!(
+        glb.join("REQTRANS.GLB.bak.1").exists(),
+        "the new backup is made"
+    );
+    std::fs::remove_file(&f).unwrap();
+    std::fs::create_dir(&f).unwrap();
+    let out = p.finish();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(read(&older), b"the original, from the first repair");
+    assert_eq!(listing(&glb), before, "no new backup, no temporary file");
+}
