@@ -1024,8 +1024,9 @@ fn number_of(base: &Path, name: &str, dos: bool) -> Option<u32> {
 /// number after the highest one in use (so the order of backups stays the
 /// order they were made in).
 fn next_backup_names(base: &Path, dos: bool) -> Vec<PathBuf> {
+    let mut names = Vec::new();
     if fs::symlink_metadata(base).is_err() {
-        return vec![base.to_path_buf()];
+        names.push(base.to_path_buf());
     }
     let highest = fs::read_dir(parent_dir(base))
         .map(|entries| {
@@ -1036,9 +1037,11 @@ fn next_backup_names(base: &Path, dos: bool) -> Vec<PathBuf> {
                 .unwrap_or(0)
         })
         .unwrap_or(0);
-    (highest.saturating_add(1)..highest.saturating_add(20))
-        .filter_map(|n| numbered(base, n, dos))
-        .collect()
+    names.extend(
+        (highest.saturating_add(1)..highest.saturating_add(20))
+            .filter_map(|n| numbered(base, n, dos)),
+    );
+    names
 }
 
 /// Copies the old target to a new backup named after `base` (never over an
@@ -1291,6 +1294,13 @@ mod tests {
         );
         fs::write(dir.path().join("RESYNC.B99"), b"").unwrap();
         assert!(next_backup_names(&dos, true).is_empty());
+        // A free first name comes first, the numbered ones after it (should
+        // another program take it meanwhile).
+        let free = dir.path().join("OTHER.GLB.bak");
+        assert_eq!(
+            next_backup_names(&free, false)[..2],
+            [free.clone(), dir.path().join("OTHER.GLB.bak.1")]
+        );
         assert_eq!(
             default_backup(Path::new("d/LONGERNAME.GLB"), true),
             Path::new("d/LONGERNA.BAK")
