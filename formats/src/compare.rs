@@ -323,6 +323,16 @@ fn in_file(path: &Path, e: Error) -> Error {
 /// Folded names, sorted.
 type Names = Vec<Vec<u8>>;
 
+/// The folded, sorted names of the POL (`NME\ADMIN.NME`) entries of `po`
+/// that are not local users: its own gateway addresses and the externals
+/// added to it (empty without a POL).
+pub fn pol_others(po: &Postoffice) -> Result<Names> {
+    match po.address_lists().iter().find(|l| l.name == ListName::Pol) {
+        Some(l) => Ok(pol_names(&l.path)?.1),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The names in a POL, folded and sorted: local users, and the others.
 fn pol_names(path: &Path) -> Result<(Names, Names)> {
     let (mut users, mut others) = (Vec::new(), Vec::new());

@@ -14,9 +14,9 @@
 //! followed by an `A alias<tab>address` transaction per entry,
 //! with its template lines, numbered 1, 2, ... (the header has 0). The lists
 //! come from a [`Directory`]: the server's own address lists
-//! ([`add_postoffice_lists`]: every external postoffice's USR file) over what
-//! replaying MSTTRANS.GLB gives (the server's own users and the gateway
-//! lists, which no USR file holds). Which database IMPORT -S reads is not
+//! ([`add_postoffice_lists`]: every external postoffice's USR file, each
+//! list under its own address type) over what replaying MSTTRANS.GLB gives
+//! (the server's own users and the gateway lists, which no USR file holds). Which database IMPORT -S reads is not
 //! documented; this choice is *reconstructed* (`docs/formats/queue.md`).
 //! Replaying the written file gives back the same lists.
 
@@ -124,12 +124,55 @@ pub fn replay_queue(path: &Path, kind: FileKind, dir: &mut Directory) -> Result<
     Ok(())
 }
 
+/// What [`add_postoffice_lists`] took from the USR files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Taken {
+    /// Lists taken from USR files.
+    pub lists: usize,
+    /// USR files left out, and why.
+    pub skipped: Vec<String>,
+}
+
+/// The key of the list a USR file of `NET/PO` is, with its address type
+/// (KB Q119449: a list keeps its address type): PCM for a postoffice of an
+/// MS Mail network (NETWORK.GLB type 0x10, KB Q148666), else the one list
+/// of that `NET/PO` the replayed transactions name under a 10/10/10 type
+/// (`PROFS:PROFSGW/NODE1`); `None` when neither says.
+fn typed_key(po: &Postoffice, dir: &Directory, network: &str, postoffice: &str) -> Option<Vec<u8>> {
+    let body = format!("{network}/{postoffice}")
+        .to_ascii_uppercase()
+        .into_bytes();
+    let mail = po.networks().iter().any(|n| {
+        n.record.network_type == crate::network::network_type::MAIL
+            && n.record.name.text().eq_ignore_ascii_case(network)
+    });
+    if mail {
+        return Some([&b"PCM:"[..], &body].concat());
+    }
+    let mut named = dir.lists.keys().filter(|k| {
+        k.iter().position(|&b| b == b':').is_some_and(|i| {
+            crate::import::AddressType::from_name(&k[..i]).is_elemental() && k[i + 1..] == body[..]
+        })
+    });
+    match (named.next(), named.next()) {
+        (Some(k), None) => Some(k.clone()),
+        _ => None,
+    }
+}
+
 /// Puts the user list of every external postoffice of `po` (its USR files,
-/// named through NETWORK.GLB and XTN, KB Q77926) into `dir` as the list
-/// `PCM:NET/PO`, replacing what `dir` held for it. Deleted records are left
-/// out. Returns how many lists were taken.
-pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<usize> {
-    let mut taken = 0;
+/// named through NETWORK.GLB and XTN, KB Q77926) into `dir`, replacing what
+/// `dir` held for it. Each list keeps its address type ([`typed_key`]): a
+/// PROFS node's USR file replaces `PROFS:GW/NODE`, never a new PCM list
+/// (KB Q119449, one `R` per list; a requestor would create a bogus PCM
+/// postoffice, KB Q96060). A USR file whose type nothing says is left out,
+/// and said so. Deleted records are left out. An entry keeps the template
+/// lines the replay gave its address; in a gateway node's list, the entries
+/// the replay holds that the server's POL names (its own gateway addresses,
+/// which its Import skips, so its USR file lacks them) are kept.
+pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<Taken> {
+    let mut taken = Taken::default();
+    let own = crate::compare::pol_others(po)?;
     for list in po.address_lists() {
         let ListName::Postoffice {
             network,
@@ -138,7 +181,18 @@ pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<usiz
         else {
             continue;
         };
-        let key = format!("PCM:{network}/{postoffice}").to_ascii_uppercase();
+        let Some(key) = typed_key(po, dir, network, postoffice) else {
+            taken.skipped.push(format!(
+                "{} ({network}/{postoffice}, {} records): left out: its address type is unknown \
+                 ({network} is not an MS Mail network in NETWORK.GLB, and no transaction replayed \
+                 names the list)",
+                list.path.display(),
+                list.entries
+            ));
+            continue;
+        };
+        let ty = String::from_utf8_lossy(&key[..key.iter().position(|&b| b == b':').unwrap_or(0)])
+            .into_owned();
         let file = std::fs::File::open(&list.path)
             .map_err(|e| Error::io(format!("opening {}", list.path.display()), e))?;
         let mut reader = Reader::<Usr, _>::new(
@@ -147,24 +201,38 @@ pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<usiz
             Some(list.size),
             ReadOptions::default(),
         )?;
+        let before = dir.lists.remove(&key).unwrap_or_default();
         let mut entries = BTreeMap::new();
         while let Some(r) = reader.next_record()? {
             let u = r.record;
             if u.is_deleted() {
                 continue;
             }
-            let mut address = format!("PCM:{network}/{postoffice}/").into_bytes();
+            let mut address = format!("{ty}:{network}/{postoffice}/").into_bytes();
             address.extend_from_slice(u.mailbox.bytes());
+            let ek = entry_key(&address);
+            let template = before
+                .get(&ek)
+                .map(|e| e.template.clone())
+                .unwrap_or_default();
             let entry = Entry {
                 alias: u.name.bytes().to_vec(),
                 address,
-                template: Vec::new(),
+                template,
                 sync: 0,
             };
-            entries.insert(entry_key(&entry.address), entry);
+            entries.insert(ek, entry);
         }
-        dir.lists.insert(key.into_bytes(), entries);
-        taken += 1;
+        if ty != "PCM" {
+            for (k, e) in before {
+                let folded: Vec<u8> = e.alias.iter().map(u8::to_ascii_uppercase).collect();
+                if !entries.contains_key(&k) && own.binary_search(&folded).is_ok() {
+                    entries.insert(k, e);
+                }
+            }
+        }
+        dir.lists.insert(key, entries);
+        taken.lists += 1;
     }
     Ok(taken)
 }

@@ -175,7 +175,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
             resync::replay_queue(p, FileKind::Msttrans, &mut dir)
                 .map_err(|e| CliError::from(e).file(p))?;
         }
-        let mut taken = 0;
+        let mut taken = resync::Taken::default();
         if let Some(d) = &lists {
             let po = Postoffice::open(d).map_err(|e| CliError::from(e).file(d))?;
             taken = resync::add_postoffice_lists(&po, &mut dir)
@@ -231,10 +231,13 @@ pub fn run(args: ResyncArgs) -> CliResult {
         srvconf.display(),
         server_name,
         dir.lists.len(),
-        taken,
+        taken.lists,
         entries,
         records
     )?;
+    for s in &taken.skipped {
+        writeln!(report, "note: {s}")?;
+    }
     for e in &dir.events {
         writeln!(
             report,

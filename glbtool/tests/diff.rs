@@ -796,3 +796,82 @@ fn a_transaction_import_rejects_is_the_servers_problem_not_a_missing_name() {
     assert_eq!(t.matches("sync 36:").count(), 1, "{t}");
     assert!(t.contains("GLB020 as validate reports it"), "{t}");
 }
+
+/// Issue 14 point 2: a list keeps its address type and has one `R`
+/// (KB Q119449; a PCM copy would make requestors create a PCM postoffice
+/// PROFSGW/NODE1, KB Q96060). The server's MSTTRANS.GLB only ever names
+/// `PROFS:PROFSGW/NODE1/brookjr`; its USR file of PROFSGW/NODE1 holds the
+/// same entry. A requestor in step then compares equal with the file.
+#[test]
+fn resync_keeps_each_lists_address_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("R.GLB");
+    let s = corpus("scenarios/good-resync");
+    let o = glbtool()
+        .args(["resync", "--date", "1994-02-17T03:00:00Z", "--server"])
+        .arg(s.join("MONTGOMERY"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let o = glbtool()
+        .args(["dump", "-f", "json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let texts: Vec<String> = json(&o)["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["text"].as_str().unwrap().to_string())
+        .collect();
+    let replaces: Vec<&str> = texts
+        .iter()
+        .filter(|t| t.starts_with("R "))
+        .map(String::as_str)
+        .collect();
+    // One R per list, written by hand from the server's lists: its own,
+    // the two requestors', the PROFS node its transactions name, and the
+    // SMTP and FAX gateway lists (in key order).
+    assert_eq!(
+        replaces,
+        [
+            "R FAX:",
+            "R PCM:POLYNOMIAL/LAGRANGE",
+            "R PCM:POLYNOMIAL/MONTGOMERY",
+            "R PCM:POLYNOMIAL/TAYLOR",
+            "R PROFS:PROFSGW/NODE1",
+            "R SMTP:",
+        ]
+    );
+    assert!(texts.contains(&"A Brook Taylor Jr\tPROFS:PROFSGW/NODE1/brookjr".to_string()));
+    assert!(
+        !texts.iter().any(|t| t.contains("PCM:PROFSGW")),
+        "{texts:#?}"
+    );
+    // The empty USR list of PROFSGW/NODE2, whose type nothing names, is said to be left out.
+    let stdout = String::from_utf8(
+        glbtool()
+            .args(["resync", "--date", "1994-02-17T03:00:00Z", "--server"])
+            .arg(s.join("MONTGOMERY"))
+            .arg("-o")
+            .arg(dir.path().join("R2.GLB"))
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        stdout.contains("(PROFSGW/NODE2, 0 records): left out"),
+        "{stdout}"
+    );
+    let o = glbtool()
+        .args(["diff", "-f", "json", "--dss"])
+        .arg(&out)
+        .arg("--requestor")
+        .arg(s.join("TAYLOR"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{:#}", json(&o));
+}
