@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::error::{Error, Result};
 use crate::fields::Stamp;
 use crate::format::{ReadOptions, Reader, Writer};
@@ -35,23 +37,104 @@ use crate::reqconf::ReqConf;
 use crate::srvconf::{self, RequestorRecord};
 use crate::usr::Usr;
 
-/// The index of the server postoffice's own SRVCONF record: the one named
-/// like the server's REQCONF local postoffice when that REQCONF is given and
-/// names it, else the first record, as is normal (KB Q96060).
-pub fn server_record(records: &[RequestorRecord], server_conf: Option<&ReqConf>) -> Option<usize> {
-    server_conf
-        .and_then(ReqConf::local)
-        .and_then(|local| srvconf::position_of(records, &local))
-        .or((!records.is_empty()).then_some(0))
+/// Which SRVCONF.GLB record is the server postoffice's own: the record KB
+/// Q119449 takes SRVSEQ from ("the srvsync number corresponding to the server
+/// postoffice record"). Nothing documents that it is record #1 (KB Q96060
+/// shows one sample; SRVCONF.GLB grows by a record per requestor added,
+/// KB Q77926), so glbtool decides it from a REQCONF.GLB or says it cannot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "decided", rename_all = "lowercase")]
+pub enum ServerRecord {
+    /// The record at `index` (0-based), and how it was found.
+    Named {
+        /// Its index in the SRVCONF.GLB records.
+        index: usize,
+        /// How glbtool knows, for the output.
+        by: String,
+    },
+    /// Not decided, and why (for the output).
+    Unknown {
+        /// Why not.
+        reason: String,
+    },
+}
+
+impl ServerRecord {
+    /// The record's index, when decided.
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            ServerRecord::Named { index, .. } => Some(*index),
+            ServerRecord::Unknown { .. } => None,
+        }
+    }
+}
+
+/// Decides which of `records` (SRVCONF.GLB's requestor records) is the server
+/// postoffice's own ([`ServerRecord`]). The one function every command uses
+/// (validate, doctor, patch-seq, resync).
+///
+/// `confs` are REQCONF.GLB files of the network, the server's own first: each
+/// names the Dir-Sync server it is registered with (`server_network` and
+/// `server_postoffice`, the registration of KB Q96060, Q134753; on the server
+/// itself that is the server, as LISTDS `-r` shows on the KB's sample server),
+/// and the first whose server is a record's name decides. The server's REQCONF
+/// also records its own name (`local_network`/`local_postoffice`,
+/// reconstructed), used only when no registration decides.
+pub fn server_record<'a>(
+    records: &[RequestorRecord],
+    confs: impl IntoIterator<Item = &'a ReqConf>,
+) -> ServerRecord {
+    if records.is_empty() {
+        return ServerRecord::Unknown {
+            reason: "SRVCONF.GLB has no requestor records".into(),
+        };
+    }
+    let confs: Vec<&ReqConf> = confs.into_iter().collect();
+    for conf in &confs {
+        let server = conf.server();
+        if server == "/" {
+            continue;
+        }
+        if let Some(index) = srvconf::position_of(records, &server) {
+            return ServerRecord::Named {
+                index,
+                by: format!("the Dir-Sync server REQCONF.GLB names, {server}"),
+            };
+        }
+    }
+    for conf in &confs {
+        if let Some(index) = conf
+            .local()
+            .and_then(|local| srvconf::position_of(records, &local))
+        {
+            return ServerRecord::Named {
+                index,
+                by: "the postoffice name the server's REQCONF.GLB records (reconstructed field)"
+                    .into(),
+            };
+        }
+    }
+    let reason = match confs.first() {
+        None => "no REQCONF.GLB names the Dir-Sync server (give the server's REQCONF.GLB, the one beside SRVCONF.GLB); glbtool does not assume record #1".to_string(),
+        Some(c) => format!(
+            "the REQCONF.GLB given names the Dir-Sync server {:?}, and no SRVCONF.GLB record carries that name; glbtool does not assume record #1",
+            c.server()
+        ),
+    };
+    ServerRecord::Unknown { reason }
 }
 
 /// The header numbers that suit every requestor (KB Q119449, Q215505), from
-/// SRVCONF's requestor records and the index of the server's own record.
-pub fn header_for(records: &[RequestorRecord], server: Option<usize>) -> ResyncHeader {
+/// SRVCONF's requestor records and the server's own record (SRVSEQ is 0 when
+/// that is unknown: check [`ServerRecord::index`] before using it).
+pub fn header_for(records: &[RequestorRecord], server: &ServerRecord) -> ResyncHeader {
     ResyncHeader {
         impseq: records.iter().map(|r| r.impsync).max().unwrap_or(0),
         reqseq: records.iter().map(|r| r.reqsync).max().unwrap_or(0),
-        srvseq: server.and_then(|i| records.get(i)).map_or(0, |r| r.srvsync),
+        srvseq: server
+            .index()
+            .and_then(|i| records.get(i))
+            .map_or(0, |r| r.srvsync),
     }
 }
 
@@ -252,6 +335,18 @@ mod tests {
         RequestorRecord::numbered(name, reqsync, srvsync, impsync)
     }
 
+    fn conf(server: &str, local: &str) -> ReqConf {
+        let (sn, sp) = server.split_once('/').unwrap_or(("", ""));
+        let (ln, lp) = local.split_once('/').unwrap_or(("", ""));
+        ReqConf {
+            server_network: Text::from_bytes(sn.as_bytes()).unwrap(),
+            server_postoffice: Text::from_bytes(sp.as_bytes()).unwrap(),
+            local_network: Text::from_bytes(ln.as_bytes()).unwrap(),
+            local_postoffice: Text::from_bytes(lp.as_bytes()).unwrap(),
+            ..ReqConf::default()
+        }
+    }
+
     #[test]
     fn the_header_takes_the_largest_numbers_and_the_server_record() {
         // The LISTDS -s sample of KB Q96060 (config samples), with a second import on OCTOBER.
@@ -260,7 +355,11 @@ mod tests {
             rec("PCM:POLYNOMIAL/NOVEMBER", 18, 0, 1),
             rec("PCM:POLYNOMIAL/OCTOBER", 12, 71, 2),
         ];
-        let h = header_for(&records, server_record(&records, None));
+        // The server's REQCONF names its Dir-Sync server: itself (the LISTDS -r
+        // sample of KB Q96060 is MONTGOMERY's, registered with MONTGOMERY).
+        let server = server_record(&records, [&conf("POLYNOMIAL/MONTGOMERY", "")]);
+        assert_eq!(server.index(), Some(0));
+        let h = header_for(&records, &server);
         assert_eq!(
             h,
             ResyncHeader {
@@ -269,16 +368,32 @@ mod tests {
                 srvseq: 80
             }
         );
-        // The server's REQCONF names its record even when it is not the first.
-        let conf = ReqConf {
-            local_network: Text::from_bytes(b"polynomial").unwrap(),
-            local_postoffice: Text::from_bytes(b"October").unwrap(),
-            ..ReqConf::default()
-        };
-        assert_eq!(server_record(&records, Some(&conf)), Some(2));
-        assert_eq!(header_for(&records, Some(2)).srvseq, 71);
-        assert_eq!(server_record(&[], None), None);
-        assert_eq!(header_for(&[], None), ResyncHeader::default());
+        // The server's record is found wherever it is, not assumed first.
+        let moved = vec![records[1].clone(), records[2].clone(), records[0].clone()];
+        let server = server_record(&moved, [&conf("polynomial/Montgomery", "")]);
+        assert_eq!(server.index(), Some(2));
+        assert_eq!(header_for(&moved, &server).srvseq, 80);
+        // A requestor's REQCONF names the same server.
+        let server = server_record(
+            &records,
+            [&conf("POLYNOMIAL/OCTOBER", "POLYNOMIAL/NOVEMBER")],
+        );
+        assert_eq!(server.index(), Some(2));
+        // The local name decides only when no registration does.
+        let server = server_record(&records, [&conf("", "polynomial/October")]);
+        assert_eq!(server.index(), Some(2));
+        // Without a REQCONF, or one naming no record: undecided, never record #1.
+        let none: [&ReqConf; 0] = [];
+        let undecided = server_record(&records, none);
+        assert_eq!(undecided.index(), None);
+        assert!(
+            matches!(&undecided, ServerRecord::Unknown { reason } if reason.contains("record #1"))
+        );
+        assert_eq!(header_for(&records, &undecided).srvseq, 0);
+        let stranger = server_record(&records, [&conf("OTHER/NET", "OTHER/PO")]);
+        assert_eq!(stranger.index(), None);
+        assert_eq!(server_record(&[], none).index(), None);
+        assert_eq!(header_for(&[], &undecided), ResyncHeader::default());
     }
 
     #[test]

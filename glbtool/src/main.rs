@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod build;
+mod context;
 mod diff;
 mod dispatch;
 mod doctor;

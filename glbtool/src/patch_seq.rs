@@ -56,10 +56,12 @@ pub struct PatchSeqArgs {
     /// postoffice's own SrvSync in SRVCONF.GLB, KB Q119449).
     #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "RESYNC.GLB")]
     pub srvseq: Option<u32>,
-    /// Set all three RESYNC.GLB header numbers from the server's SRVCONF.GLB:
-    /// REQSEQ the largest ReqSync, SRVSEQ the server postoffice's record (named
-    /// by the REQCONF.GLB beside SRVCONF.GLB, else record 1), IMPSEQ the largest
-    /// import count: what Exchange does with GlobalMaxSeqInResync=1 (KB Q215505).
+    /// Set all three RESYNC.GLB header numbers from the server's SRVCONF.GLB
+    /// by the rule of IMPORT -S (KB Q119449): REQSEQ the largest ReqSync,
+    /// SRVSEQ the SrvSync of the server postoffice's record (named by the
+    /// REQCONF.GLB beside SRVCONF.GLB; without it glbtool refuses rather than
+    /// guess), IMPSEQ the largest import count (as Exchange's DXA does with
+    /// GlobalMaxSeqInResync=1, KB Q215505).
     #[arg(long, value_name = "SRVCONF.GLB", conflicts_with_all = ["impseq", "reqseq", "srvseq"], help_heading = "RESYNC.GLB")]
     pub from_srvconf: Option<PathBuf>,
     /// Renumber the pending (non-`#`) transactions N, N+1, ... in file order;
@@ -393,10 +395,19 @@ fn from_srvconf(path: &Path, cp: CodePage) -> Result<(SetResyncHeader, FromSrvco
         None => None,
     };
     let server = resync::server_record(&doc.records, conf.as_ref());
-    let h = resync::header_for(&doc.records, server);
-    let name = server
-        .map(|i| doc.records[i].name.text())
-        .unwrap_or_else(|| "no server record".into());
+    let name = match &server {
+        resync::ServerRecord::Named { index, .. } => doc.records[*index].name.text(),
+        resync::ServerRecord::Unknown { reason } => {
+            return Err(CliError::usage(format!(
+                "--from-srvconf cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
+            ))
+            .file(path)
+            .with_hint(
+                "put the server's REQCONF.GLB beside SRVCONF.GLB (it names the Dir-Sync server), or give the numbers with --impseq, --reqseq and --srvseq",
+            ));
+        }
+    };
+    let h = resync::header_for(&doc.records, &server);
     Ok((
         SetResyncHeader {
             impseq: Some(h.impseq),

@@ -32,7 +32,8 @@ pub struct ResyncArgs {
     #[arg(long, value_name = "SRVCONF.GLB")]
     pub srvconf: Option<PathBuf>,
     /// The server's own REQCONF.GLB, which names its SRVCONF record (default:
-    /// the one beside SRVCONF.GLB; without it, record 1 is the server's).
+    /// the one beside SRVCONF.GLB; without it glbtool cannot tell which record
+    /// is the server's and makes no RESYNC.GLB).
     #[arg(long, value_name = "REQCONF.GLB")]
     pub reqconf: Option<PathBuf>,
     /// The server's MSTTRANS.GLB, replayed for the lists no USR file holds
@@ -165,11 +166,17 @@ pub fn run(args: ResyncArgs) -> CliResult {
             None => None,
         };
         let server = resync::server_record(&sc.records, conf.as_ref());
-        let header = resync::header_for(&sc.records, server);
-        let name = server.map_or_else(
-            || "no requestor records".into(),
-            |i| sc.records[i].name.text(),
-        );
+        let name = match &server {
+            resync::ServerRecord::Named { index, .. } => sc.records[*index].name.text(),
+            resync::ServerRecord::Unknown { reason } => {
+                return Err(CliError::usage(format!(
+                    "cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
+                ))
+                .file(&srvconf)
+                .with_hint("give the server's REQCONF.GLB with --reqconf (it names the Dir-Sync server)"))
+            }
+        };
+        let header = resync::header_for(&sc.records, &server);
         let mut dir = Directory::new();
         if let Some(p) = &msttrans {
             resync::replay_queue(p, FileKind::Msttrans, &mut dir)

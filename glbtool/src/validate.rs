@@ -8,6 +8,7 @@ use glb_formats::check::{self, file::Facts, FileRef, Finding};
 use glb_formats::{codepage, CodePage, FileKind};
 use serde::Serialize;
 
+use crate::context::{self, ContextFile};
 use crate::input;
 use crate::output::{self, use_color, CliResult};
 use crate::render::findings::{self, Tally};
@@ -30,9 +31,15 @@ pub struct ValidateArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Further files to check the first ones against (for example the
-    /// server's SRVCONF.GLB when validating a RESYNC.GLB). They are checked too.
+    /// server's SRVCONF.GLB when validating a RESYNC.GLB). They are checked
+    /// too, and take the place of the files glbtool would find by itself.
     #[arg(long, num_args = 1..)]
     pub against: Vec<PathBuf>,
+    /// Do not look for the files beside (the postoffice's REQCONF.GLB, the
+    /// Dir-Sync server's SRVCONF.GLB, REQCONF.GLB and MSTTRANS.GLB in the same
+    /// tree): check only what is given.
+    #[arg(long)]
+    pub alone: bool,
     /// Treat every FILE as this kind.
     #[arg(long)]
     pub kind: Option<FileKind>,
@@ -57,6 +64,7 @@ pub struct ReportOptions {
 #[derive(Serialize)]
 struct Report<'a> {
     files: Vec<FileReport<'a>>,
+    context: &'a [ContextFile],
     findings: &'a [Finding],
     errors: usize,
     warnings: usize,
@@ -114,9 +122,19 @@ pub fn run(args: ValidateArgs) -> CliResult {
     let mut paths: Vec<(PathBuf, Option<FileKind>)> =
         args.files.iter().map(|p| (p.clone(), args.kind)).collect();
     paths.extend(args.against.iter().map(|p| (p.clone(), None)));
-    let (checked, mut all, trouble) = check_files(&paths, args.report.codepage);
+    let cp = args.report.codepage;
+    let (checked, mut all, trouble) = check_files(&paths, cp);
+    // The files beside that the verdicts need, found by themselves.
+    let given: Vec<(PathBuf, FileKind)> = paths
+        .iter()
+        .zip(&checked)
+        .filter_map(|((p, _), (_, k, _))| k.map(|k| (p.clone(), k)))
+        .collect();
+    let ctx = context::find(&given, args.alone, cp);
+    let (ctx_checked, _, _) = check_files(&ctx.paths(), cp);
     let refs: Vec<(FileRef, &Facts)> = checked
         .iter()
+        .chain(&ctx_checked)
         .filter_map(|(p, k, f)| {
             k.map(|kind| {
                 (
@@ -131,8 +149,27 @@ pub fn run(args: ValidateArgs) -> CliResult {
         .collect();
     let pairs: Vec<(&FileRef, &Facts)> = refs.iter().map(|(r, f)| (r, *f)).collect();
     check::cross::check(&pairs, &mut all);
-    let given: Vec<&str> = refs.iter().map(|(r, _)| r.path.as_str()).collect();
-    check::postoffice::twins_given(&given, &mut all);
+    // Findings about the context files are theirs, not the files' given.
+    all.retain(|f| !ctx.holds(&f.file));
+    let unread: Vec<String> = ctx_checked
+        .iter()
+        .filter(|(_, k, f)| k.is_none() || context::unread(f))
+        .map(|(p, _, _)| p.clone())
+        .collect();
+    // Notes on what was not checked: for the files to check, not for the
+    // reference files given with --against.
+    let shown: Vec<(String, FileKind)> = given
+        .iter()
+        .filter(|(p, _)| args.files.contains(p))
+        .map(|(p, k)| (p.display().to_string(), *k))
+        .collect();
+    all.extend(ctx.notes(&shown, &unread));
+    let given_names: Vec<&str> = refs
+        .iter()
+        .map(|(r, _)| r.path.as_str())
+        .filter(|p| !ctx.holds(p))
+        .collect();
+    check::postoffice::twins_given(&given_names, &mut all);
     check::sort(&mut all);
     let tally = Tally::of(&all);
     let mut out = output::stdout();
@@ -147,6 +184,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
                         facts: f,
                     })
                     .collect(),
+                context: &ctx.files,
                 findings: &all,
                 errors: tally.errors,
                 warnings: tally.warnings,
@@ -164,6 +202,15 @@ pub fn run(args: ValidateArgs) -> CliResult {
                 .map(|c| (c.0.clone(), c.1.is_some()))
                 .collect();
             findings::grouped(&mut out, &p, &names, &all)?;
+            for c in &ctx.files {
+                writeln!(
+                    out,
+                    "{} {} ({})",
+                    p.dim("checked against"),
+                    c.path.display(),
+                    c.role.describe()
+                )?;
+            }
             let unread = names.iter().filter(|(_, read)| !read).count();
             writeln!(
                 out,

@@ -5,6 +5,8 @@
 //! |---|---|---|
 //! | GLB171 | a pending REQTRANS transaction numbered at or below REQCONF ReqSync is ignored | KB Q96060, Q119452 |
 //! | GLB014 | RESYNC header numbers below the requestors' | KB Q215505, Q119449 |
+//! | GLB310 | RESYNC header numbers above the KB Q119449 rule (warning only) | KB Q119449 |
+//! | GLB313 | a number not checked because the server's record is unknown | KB Q119449 |
 //! | GLB138 | a SrvSync above the highest MSTTRANS number (server restored) | KB Q96060 Problem 9, Q113453 |
 //! | GLB139 | a SrvSync below the lowest remaining MSTTRANS number (purged) | KB Q108067, Q96060 |
 //! | GLB341 | a requestor's numbers behind the server's record (reply not applied) | KB Q142841, Q96060 |
@@ -21,7 +23,7 @@ use super::queue::QueueFacts;
 use super::{shell_quote, FileRef, Finding, Fix, Predicted, Severity};
 use crate::kind::FileKind;
 use crate::reqconf::ReqConf;
-use crate::resync;
+use crate::resync::{self, ServerRecord};
 use crate::srvconf::{self, RequestorRecord, SrvConfHeader};
 
 /// One checked file with its facts.
@@ -93,19 +95,18 @@ fn record_for<'r>(
     Some((i, &records[i]))
 }
 
-/// The index of the server postoffice's own SRVCONF record
-/// ([`resync::server_record`]), using the server's REQCONF when it is known
-/// (the one in the same directory as SRVCONF).
-fn server_record(
+/// Which SRVCONF record is the server postoffice's own
+/// ([`resync::server_record`], the one function that decides it): named by
+/// the server's REQCONF.GLB (the one in the same directory as SRVCONF.GLB),
+/// else by the registration of the requestors' REQCONF.GLB files given.
+pub fn server_record(
     srvconf: &FileRef,
     records: &[RequestorRecord],
     reqconfs: &[(&FileRef, &ReqConf)],
-) -> Option<usize> {
-    let conf = reqconfs
-        .iter()
-        .find(|(f, _)| same_dir(f, srvconf))
-        .map(|(_, c)| *c);
-    resync::server_record(records, conf)
+) -> ServerRecord {
+    let own = reqconfs.iter().filter(|(f, _)| same_dir(f, srvconf));
+    let others = reqconfs.iter().filter(|(f, _)| !same_dir(f, srvconf));
+    resync::server_record(records, own.chain(others).map(|(_, c)| *c))
 }
 
 /// Runs every cross-file check over the files given together.
@@ -153,44 +154,76 @@ fn reqtrans_below_reqsync(v: &View, out: &mut Vec<Finding>) {
     }
 }
 
+/// Compares one RESYNC header number with what the KB Q119449 rule gives.
+fn against_rule(
+    name: &str,
+    have: u32,
+    want: u32,
+    what: &str,
+    below: &mut Vec<String>,
+    above: &mut Vec<String>,
+) {
+    if have < want {
+        below.push(format!("{name} {have} is below {what} ({want})"));
+    } else if have > want {
+        above.push(format!("{name} {have} is above {what} ({want})"));
+    }
+}
+
 fn resync_header(v: &View, out: &mut Vec<Finding>) {
     for &(rs, q) in &v.resync {
         let Some(h) = q.resync_header else { continue };
-        let mut problems = Vec::new();
+        // Numbers below the rule predict Error 14 (KB Q215505); numbers above
+        // it break the rule too, but no article says what Import does then.
+        let mut below = Vec::new();
+        let mut above = Vec::new();
+        let mut unchecked = None;
         let mut fix_from = None;
         if let Some((sc, _header, records)) = v.srvconf.first().copied() {
             let server = server_record(sc, records, &v.reqconf);
-            let want = resync::header_for(records, server);
-            let (max_req, max_imp) = (want.reqseq, want.impseq);
-            if h.reqseq < max_req {
-                let who = records
-                    .iter()
-                    .find(|r| r.reqsync == max_req)
-                    .map(|r| r.name.text())
-                    .unwrap_or_default();
-                problems.push(format!(
-                    "REQSEQ {} is below the largest ReqSync in SRVCONF.GLB ({max_req}, {who})",
-                    h.reqseq
-                ));
-            }
-            if h.impseq < max_imp {
-                problems.push(format!(
-                    "IMPSEQ {} is below the largest import count in SRVCONF.GLB ({max_imp})",
-                    h.impseq
-                ));
-            }
-            if let Some(i) = server {
-                if h.srvseq != want.srvseq {
-                    problems.push(format!(
-                        "SRVSEQ {} is not the server postoffice's SrvSync ({}, record #{} {})",
-                        h.srvseq,
-                        want.srvseq,
-                        i + 1,
-                        records[i].name.text()
+            let want = resync::header_for(records, &server);
+            let who = records
+                .iter()
+                .find(|r| r.reqsync == want.reqseq)
+                .map(|r| format!(", {}", r.name.text()))
+                .unwrap_or_default();
+            against_rule(
+                "REQSEQ",
+                h.reqseq,
+                want.reqseq,
+                &format!("the largest ReqSync in SRVCONF.GLB{who}"),
+                &mut below,
+                &mut above,
+            );
+            against_rule(
+                "IMPSEQ",
+                h.impseq,
+                want.impseq,
+                "the largest import count in SRVCONF.GLB",
+                &mut below,
+                &mut above,
+            );
+            match &server {
+                ServerRecord::Named { index, by } => against_rule(
+                    "SRVSEQ",
+                    h.srvseq,
+                    want.srvseq,
+                    &format!(
+                        "the server postoffice's SrvSync (record #{} {}, {by})",
+                        index + 1,
+                        records[*index].name.text()
+                    ),
+                    &mut below,
+                    &mut above,
+                ),
+                ServerRecord::Unknown { reason } => {
+                    unchecked = Some(format!(
+                        "SRVSEQ {} is not checked: which SRVCONF.GLB record is the server postoffice's is not known ({reason})",
+                        h.srvseq
                     ));
                 }
             }
-            fix_from = Some(sc);
+            fix_from = Some((sc, want, server));
         }
         // The requestor that will import it: a REQCONF in the same directory
         // (the administrator copied RESYNC.GLB there), or one given alone.
@@ -203,42 +236,70 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
         );
         if let Some((_, conf)) = target {
             if h.reqseq < conf.reqsync {
-                problems.push(format!(
+                below.push(format!(
                     "REQSEQ {} is below the requestor's own REQCONF ReqSync ({})",
                     h.reqseq, conf.reqsync
                 ));
             }
             if h.impseq < conf.impsync {
-                problems.push(format!(
+                below.push(format!(
                     "IMPSEQ {} is below the requestor's own import count ({})",
                     h.impseq, conf.impsync
                 ));
             }
         }
-        if problems.is_empty() {
-            continue;
-        }
-        let fix = match fix_from {
-            Some(sc) => Fix::Command {
+        let fix = match &fix_from {
+            Some((sc, _, ServerRecord::Named { .. })) => Fix::Command {
                 command: format!("glbtool patch-seq {} --from-srvconf {}", shell_quote(&rs.path), shell_quote(&sc.path)),
+            },
+            // The server's record is unknown: set the numbers the rule gives
+            // without it, and leave SRVSEQ to the administrator.
+            Some((_, want, ServerRecord::Unknown { .. })) => Fix::Command {
+                command: format!(
+                    "glbtool patch-seq {} --impseq {} --reqseq {}",
+                    shell_quote(&rs.path),
+                    want.impseq,
+                    want.reqseq
+                ),
             },
             None => Fix::Procedure {
                 text: "make RESYNC.GLB again on the Dir-Sync server with the highest numbers of all requestors (Exchange: Dxa.exe 5.5.2524+ and GlobalMaxSeqInResync=1), or patch it with glbtool patch-seq --from-srvconf SRVCONF.GLB".into(),
                 source: "KB Q215505",
             },
         };
-        out.push(
-            rs.finding(
-                "GLB014",
-                format!(
-                    "{}; this is how Exchange's DXA made RESYNC.GLB before the GlobalMaxSeqInResync fix, taking the numbers only from the requestors being resynchronized",
-                    problems.join("; ")
-                ),
-            )
-            .at(0, Some(0))
-            .predicts(Predicted { program: "IMPORT -Q", number: Some(14), text: "Fatal error 14: \"Error processing Resync.glb\"".into() })
-            .fix(fix),
-        );
+        if !below.is_empty() {
+            out.push(
+                rs.finding(
+                    "GLB014",
+                    format!(
+                        "{}; KB Q119449 makes REQSEQ the largest ReqSync of every requestor and SRVSEQ the server postoffice's SrvSync, so that one file suits every requestor; Exchange's DXA before the GlobalMaxSeqInResync fix took the highest numbers only from the requestors being resynchronised (those named in ResyncConnectionRDNs), and importing such a file fails",
+                        below.join("; ")
+                    ),
+                )
+                .at(0, Some(0))
+                .predicts(Predicted { program: "IMPORT -Q", number: Some(14), text: "Fatal error 14: \"Error processing Resync.glb\"".into() })
+                .fix(fix.clone()),
+            );
+        }
+        if !above.is_empty() {
+            out.push(
+                rs.finding(
+                    "GLB310",
+                    format!(
+                        "{}: higher than the KB Q119449 rule gives; no article says what Import does with a higher number, so glbtool predicts no error, but the requestor's numbers will be set above the server's",
+                        above.join("; ")
+                    ),
+                )
+                .at(0, Some(0))
+                .fix(fix),
+            );
+        }
+        if let Some(text) = unchecked {
+            out.push(rs.finding("GLB313", text).at(0, Some(0)).fix(Fix::Procedure {
+                text: "give the server's REQCONF.GLB (the one beside SRVCONF.GLB) with --against, which names the server postoffice".into(),
+                source: "KB Q119449",
+            }));
+        }
     }
 }
 
@@ -513,6 +574,82 @@ mod tests {
             }),
         ));
         assert!(codes(&files).is_empty());
+    }
+
+    fn resync_file(h: ResyncHeader) -> (FileRef, Facts) {
+        (
+            fref("req/RESYNC.GLB", FileKind::Resync),
+            Facts::Queue(QueueFacts {
+                resync_header: Some(h),
+                ..Default::default()
+            }),
+        )
+    }
+
+    fn header(impseq: u32, reqseq: u32, srvseq: u32) -> ResyncHeader {
+        ResyncHeader {
+            impseq,
+            reqseq,
+            srvseq,
+        }
+    }
+
+    #[test]
+    fn the_server_record_is_the_one_its_reqconf_names_wherever_it_is() {
+        // The server MONT is registered last; record #1 is TAYLOR, whose
+        // SrvSync (30) is lower than the server's (36). The server's REQCONF
+        // (srv/, POLY/MONT registered with POLY/MONT) names MONT.
+        let records = vec![
+            rec("PCM:POLY/TAYLOR", 12, 30, 1),
+            rec("PCM:POLY/LAGRANGE", 11, 30, 1),
+            rec("PCM:POLY/MONT", 12, 36, 1),
+        ];
+        let mut conf_mont = conf("POLY/MONT", 12, 36, 1);
+        conf_mont.server_network = Text::from_bytes(b"POLY").unwrap();
+        conf_mont.server_postoffice = Text::from_bytes(b"MONT").unwrap();
+        let server = |h| {
+            let mut files = server_files(records.clone(), (1, 36));
+            files[1].1 = Facts::ReqConf(Box::new(conf_mont.clone()));
+            files.push(resync_file(h));
+            codes(&files)
+        };
+        // By KB Q119449: REQSEQ 12 (largest), SRVSEQ 36 (MONT's record): clean.
+        assert!(server(header(1, 12, 36)).is_empty());
+        // Record #1's SrvSync is not the server's: below the rule, Error 14.
+        assert_eq!(server(header(1, 12, 30)), vec!["GLB014"]);
+        // Above the rule: a warning, no Error 14 predicted.
+        assert_eq!(server(header(1, 13, 36)), vec!["GLB310"]);
+        assert_eq!(server(header(2, 12, 36)), vec!["GLB310"]);
+        assert_eq!(server(header(1, 12, 40)), vec!["GLB310"]);
+        // Both at once.
+        assert_eq!(server(header(1, 11, 40)), vec!["GLB014", "GLB310"]);
+        // SRVCONF.GLB without any REQCONF.GLB: SRVSEQ is not checked, and the
+        // output says so; REQSEQ and IMPSEQ still are.
+        let alone = |h| {
+            let mut files = server_files(records.clone(), (1, 36));
+            files.remove(1);
+            files.push(resync_file(h));
+            let checked: Vec<Checked> = files.iter().map(|(f, x)| (f, x)).collect();
+            let mut out = Vec::new();
+            check(&checked, &mut out);
+            out
+        };
+        let out = alone(header(1, 12, 30));
+        let c: Vec<&str> = out.iter().map(|f| f.code).collect();
+        assert_eq!(c, vec!["GLB313"]);
+        let c: Vec<&str> = alone(header(1, 12, 36)).iter().map(|f| f.code).collect();
+        assert_eq!(c, vec!["GLB313"]);
+        assert!(out[0].cause.contains("not checked"), "{}", out[0].cause);
+        let out = alone(header(1, 11, 30));
+        let c: Vec<&str> = out.iter().map(|f| f.code).collect();
+        assert_eq!(c, vec!["GLB014", "GLB313"]);
+        // Its fix sets what the rule gives without the server's record.
+        assert_eq!(
+            out[0].fix,
+            Fix::Command {
+                command: "glbtool patch-seq req/RESYNC.GLB --impseq 1 --reqseq 12".into()
+            }
+        );
     }
 
     #[test]

@@ -12,9 +12,10 @@
 //!    requestors, and over each requestor whose server is not in the tree on
 //!    its own. A requestor belongs to the server its REQCONF.GLB names
 //!    (`server_network/server_postoffice`), matched against the server's own
-//!    name (its REQCONF local name, else its REQCONF server name, else its
-//!    first SRVCONF record, KB Q96060); when several servers carry that name
-//!    the nearest in the directory tree wins;
+//!    name (its own SRVCONF record, [`crate::resync::server_record`], else the
+//!    server its REQCONF names; a server whose name its files do not tell is
+//!    matched by a SRVCONF record of that name); when several servers carry
+//!    that name the nearest in the directory tree wins;
 //! 4. compares each postoffice of a server's group with the server's
 //!    MSTTRANS.GLB replayed up to its SrvSync ([`crate::compare`], GLB350);
 //!
@@ -33,6 +34,7 @@ use crate::format::{ReadOptions, Reader};
 use crate::kind::FileKind;
 use crate::postoffice::{Folder, Postoffice};
 use crate::reqconf::ReqConf;
+use crate::srvconf::RequestorRecord;
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::io(format!("{what} {}", path.display()), e)
@@ -105,6 +107,99 @@ pub fn find_postoffices(dir: &Path) -> Result<Found> {
         }
     }
     Ok(found)
+}
+
+/// True when the server whose SRVCONF.GLB holds `records` (and whose own
+/// REQCONF.GLB is `conf`, when readable) is the postoffice `want` (`NET/PO`):
+/// its own record ([`crate::resync::server_record`]) carries that name; when
+/// its files do not tell which record is its own, the server its REQCONF
+/// names, else a record of that name.
+pub fn is_server_named(records: &[RequestorRecord], conf: Option<&ReqConf>, want: &str) -> bool {
+    if let Some(i) = crate::resync::server_record(records, conf).index() {
+        return records[i].is_named(want);
+    }
+    match conf.map(ReqConf::server).filter(|s| s != "/") {
+        Some(s) => s.eq_ignore_ascii_case(want.trim()),
+        None => crate::srvconf::position_of(records, want).is_some(),
+    }
+}
+
+/// `dir/GLB/name`, letters in any case, when it is a file.
+pub fn in_glb(dir: &Path, name: &str) -> Option<PathBuf> {
+    let glb = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case("GLB"))?
+        .path();
+    std::fs::read_dir(&glb)
+        .ok()?
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+}
+
+/// Reads a small fixed-layout file whole (its first item, or `None`).
+fn read_small<F: crate::format::Format>(path: &Path, kind: FileKind) -> Option<F::Header> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 16 << 20 {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    crate::format::Document::<F>::from_bytes(&bytes, kind, ReadOptions::default())
+        .ok()?
+        .header
+}
+
+/// The Dir-Sync server postoffice named `want` (`NET/PO`, as a requestor's
+/// REQCONF.GLB names it) in the tree around the postoffice `po_root`, found
+/// as `doctor` finds postoffices: among the postoffices below its parent
+/// (one or two levels down), else below its grandparent; the nearest server
+/// (a postoffice with `GLB\SRVCONF.GLB`) that carries the name. `po_root`
+/// itself is a candidate too.
+pub fn find_server(po_root: &Path, want: &str) -> Option<PathBuf> {
+    let named = |root: &Path| -> bool {
+        let Some(sc) = in_glb(root, "SRVCONF.GLB") else {
+            return false;
+        };
+        let Ok(bytes) = std::fs::read(&sc) else {
+            return false;
+        };
+        let Ok(doc) = crate::format::Document::<crate::srvconf::SrvConfFile>::from_bytes(
+            &bytes,
+            FileKind::Srvconf,
+            ReadOptions::default(),
+        ) else {
+            return false;
+        };
+        let conf = in_glb(root, "REQCONF.GLB")
+            .and_then(|p| read_small::<crate::reqconf::ReqConfFile>(&p, FileKind::Reqconf));
+        is_server_named(&doc.records, conf.as_ref(), want)
+    };
+    if named(po_root) {
+        return Some(po_root.to_path_buf());
+    }
+    let mut up = po_root.parent();
+    for _ in 0..2 {
+        let dir = match up {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            Some(_) => Path::new("."),
+            None => return None,
+        };
+        if let Ok(found) = find_postoffices(dir) {
+            let mut servers: Vec<&PathBuf> = found
+                .postoffices
+                .iter()
+                .filter(|p| p.as_path() != po_root && named(p))
+                .collect();
+            servers.sort_by_key(|p| std::cmp::Reverse(shared_components(po_root, p)));
+            if let Some(s) = servers.first() {
+                return Some((*s).clone());
+            }
+        }
+        up = dir.parent();
+    }
+    None
 }
 
 /// A postoffice's role in Dir-Sync.
@@ -233,22 +328,31 @@ impl Opened {
         super::postoffice::is_server(&self.po)
     }
 
-    /// The postoffice's own `NET/PO`, as far as its files say.
+    fn srvconf_records(&self) -> Option<&[RequestorRecord]> {
+        self.files.iter().find_map(|(_, facts)| match facts {
+            Facts::SrvConf { records, .. } => Some(records.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The postoffice's own `NET/PO`, as far as its files say: on the
+    /// server, its own SRVCONF record ([`crate::resync::server_record`],
+    /// named by its REQCONF.GLB), else the server its REQCONF names (itself);
+    /// elsewhere the name REQCONF records (reconstructed).
     fn own_name(&self) -> Option<String> {
         let conf = self.reqconf();
+        if self.is_server() {
+            if let Some(records) = self.srvconf_records() {
+                if let Some(i) = crate::resync::server_record(records, conf).index() {
+                    return Some(records[i].net_po());
+                }
+            }
+            return conf
+                .map(ReqConf::server)
+                .filter(|s| s != "/")
+                .or_else(|| conf.and_then(ReqConf::local));
+        }
         conf.and_then(ReqConf::local)
-            .or_else(|| {
-                self.is_server()
-                    .then(|| conf.map(ReqConf::server))
-                    .flatten()
-                    .filter(|s| s != "/")
-            })
-            .or_else(|| {
-                self.files.iter().find_map(|(_, facts)| match facts {
-                    Facts::SrvConf { records, .. } => records.first().map(|r| r.net_po()),
-                    _ => None,
-                })
-            })
     }
 
     fn queue_facts(&self, name: &str) -> Option<&QueueFacts> {
@@ -385,8 +489,14 @@ impl Tree {
                     return None;
                 }
                 let want = o.reqconf()?.server().to_ascii_uppercase();
+                // A server whose own name its files do not tell is matched
+                // by a SRVCONF record carrying the name the requestor gives.
+                let serves = |s: usize| match self.opened[s].srvconf_records() {
+                    Some(r) => is_server_named(r, self.opened[s].reqconf(), &want),
+                    None => names[s].as_deref() == Some(&want),
+                };
                 (0..self.opened.len())
-                    .filter(|&s| self.opened[s].is_server() && names[s].as_deref() == Some(&want))
+                    .filter(|&s| self.opened[s].is_server() && serves(s))
                     .max_by_key(|&s| shared_components(o.po.root(), self.opened[s].po.root()))
             })
             .collect()

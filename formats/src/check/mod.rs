@@ -293,6 +293,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB306", Severity::Error, "Sync numbers not strictly increasing inside a queue file", "KB Q96060"),
     c("GLB307", Severity::Warning, "Text holds control characters: not a valid CP850 name or transaction", "KB Q103421, Q87432 (CP850 names)"),
     c("GLB308", Severity::Error, "RESYNC.GLB header transaction missing or not first", "KB Q119449"),
+    c("GLB310", Severity::Warning, "RESYNC.GLB header numbers above the KB Q119449 rule (no error predicted)", "KB Q119449"),
+    c("GLB313", Severity::Info, "A verdict not reached: the file it needs was not given or does not decide it", "KB Q119449, Q96060"),
     c("GLB309", Severity::Warning, "A fixed text field has no NUL terminator: its text runs to the field's end", "KB Q104869, Q123398 (name limits); docs/formats/"),
     c("GLB002", Severity::Error, "REQTRANS.GLB missing on a requestor, or MSTTRANS.GLB on the server: Error opening file", "KB Q119017, Q119014, Q112280"),
     c("GLB045", Severity::Error, "A REQCONF queue pointer outside its queue file: Import's sort fails", "KB Q140462, Q112301"),

@@ -1,0 +1,359 @@
+//! The files a verdict needs beside the ones given, found by themselves
+//! (`validate` and `patch-seq`): the REQCONF.GLB of the requestor a file
+//! belongs to, and the Dir-Sync server's SRVCONF.GLB, REQCONF.GLB and
+//! MSTTRANS.GLB when that REQCONF names a server reachable in the same tree
+//! (found the way `doctor` finds postoffices). Files given on the command
+//! line (or with `--against`) take the place of the ones found; `--alone`
+//! turns the search off. Whatever a verdict needed and did not get is said
+//! (GLB313, "not checked against ..."), never passed over as "ok".
+
+use std::path::{Path, PathBuf};
+
+use glb_formats::check::doctor::{find_server, in_glb};
+use glb_formats::check::file::Facts;
+use glb_formats::check::{FileRef, Finding, Fix};
+use glb_formats::format::{Document, ReadOptions};
+use glb_formats::postoffice::Folder;
+use glb_formats::reqconf::{ReqConf, ReqConfFile};
+use glb_formats::{codepage, CodePage, FileKind};
+use serde::Serialize;
+
+use crate::safe_write::beside;
+
+/// What a context file is to the files given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The REQCONF.GLB of the postoffice a file sits in.
+    RequestorReqconf,
+    /// The Dir-Sync server's SRVCONF.GLB.
+    ServerSrvconf,
+    /// The Dir-Sync server's own REQCONF.GLB (it names the server's SRVCONF record).
+    ServerReqconf,
+    /// The Dir-Sync server's MSTTRANS.GLB.
+    ServerMsttrans,
+}
+
+impl Role {
+    /// What the role is, for the output.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::RequestorReqconf => "the postoffice's REQCONF.GLB",
+            Role::ServerSrvconf => "the Dir-Sync server's SRVCONF.GLB",
+            Role::ServerReqconf => "the Dir-Sync server's REQCONF.GLB",
+            Role::ServerMsttrans => "the Dir-Sync server's MSTTRANS.GLB",
+        }
+    }
+
+    fn kind(self) -> FileKind {
+        match self {
+            Role::RequestorReqconf | Role::ServerReqconf => FileKind::Reqconf,
+            Role::ServerSrvconf => FileKind::Srvconf,
+            Role::ServerMsttrans => FileKind::Msttrans,
+        }
+    }
+}
+
+/// A file found as context.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextFile {
+    /// Its path.
+    #[serde(serialize_with = "lossy")]
+    pub path: PathBuf,
+    /// Its kind.
+    pub kind: FileKind,
+    /// What it is to the files given.
+    pub role: Role,
+}
+
+fn lossy<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.display().to_string())
+}
+
+/// The roles a file of `kind` needs for its verdicts. `on_server`: the file
+/// sits beside a SRVCONF.GLB.
+fn needs(kind: FileKind, on_server: bool) -> &'static [Role] {
+    match (kind, on_server) {
+        (FileKind::Resync, false) => &[
+            Role::RequestorReqconf,
+            Role::ServerSrvconf,
+            Role::ServerReqconf,
+        ],
+        (FileKind::Resync, true) => &[Role::ServerSrvconf, Role::ServerReqconf],
+        (FileKind::Reqtrans, _) => &[Role::RequestorReqconf],
+        (FileKind::Reqconf, _) => &[Role::ServerSrvconf, Role::ServerMsttrans],
+        (FileKind::Srvconf, _) | (FileKind::Msttrans, _) => &[
+            Role::ServerSrvconf,
+            Role::ServerReqconf,
+            Role::ServerMsttrans,
+        ],
+        _ => &[],
+    }
+}
+
+/// Why a role could not be filled, for the "not checked against" note.
+#[derive(Debug, Clone)]
+struct Missing {
+    role: Role,
+    why: String,
+}
+
+/// The context found for the files given, and what could not be found.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// The files found, each once.
+    pub files: Vec<ContextFile>,
+    /// Per given file (by path as shown): what its verdicts lack, and why.
+    missing: Vec<(String, Vec<Missing>)>,
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The postoffice directory of a file in its GLB folder.
+fn po_root_of(path: &Path) -> Option<PathBuf> {
+    let folder = path.parent()?;
+    let name = folder.file_name()?.to_str()?;
+    if !name.eq_ignore_ascii_case(Folder::Glb.name()) {
+        return None;
+    }
+    Some(match folder.parent() {
+        Some(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
+}
+
+fn read_reqconf(path: &Path, cp: CodePage) -> Option<ReqConf> {
+    let bytes = std::fs::read(path).ok()?;
+    codepage::scope(cp, || {
+        Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
+            .ok()?
+            .header
+    })
+}
+
+/// The Dir-Sync server's files for a file at `path`: `Ok(dir of its GLB)` or why not.
+fn server_glb(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Result<PathBuf, String> {
+    if beside(path, "SRVCONF.GLB").is_some() {
+        return Ok(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    }
+    let Some(rc) = reqconf else {
+        return Err("no REQCONF.GLB beside it names its Dir-Sync server".into());
+    };
+    let Some(conf) = read_reqconf(rc, cp) else {
+        return Err(format!(
+            "{} cannot be read, so its Dir-Sync server is not known",
+            rc.display()
+        ));
+    };
+    let name = conf.server();
+    if name == "/" {
+        return Err(format!("{} names no Dir-Sync server", rc.display()));
+    }
+    let Some(root) = po_root_of(path) else {
+        return Err(format!(
+            "the file is not in a postoffice's GLB folder, so the Dir-Sync server {name} its REQCONF.GLB names was not looked for; give its files with --against"
+        ));
+    };
+    match find_server(&root, &name) {
+        Some(server) => Ok(in_glb(&server, "SRVCONF.GLB")
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or(server)),
+        None => Err(format!(
+            "the Dir-Sync server {name} its REQCONF.GLB names is not in this tree (with Exchange as the server there is no SRVCONF.GLB: give the requestors' REQCONF.GLB files instead); give its files with --against"
+        )),
+    }
+}
+
+/// Finds the context of the files `given` (path and kind; files and `--against`
+/// alike). A role already filled by a file given is not searched for.
+pub fn find(given: &[(PathBuf, FileKind)], alone: bool, cp: CodePage) -> Context {
+    let mut ctx = Context::default();
+    let given_kind = |k: FileKind| given.iter().any(|(_, g)| *g == k);
+    let is_given = |p: &Path| given.iter().any(|(g, _)| same_path(g, p));
+    for (path, kind) in given {
+        let on_server = beside(path, "SRVCONF.GLB").is_some();
+        let roles = needs(*kind, on_server);
+        if roles.is_empty() {
+            continue;
+        }
+        let mut missing = Vec::new();
+        let add = |ctx: &mut Context, p: PathBuf, role: Role| {
+            if is_given(&p) || ctx.files.iter().any(|f| same_path(&f.path, &p)) {
+                return;
+            }
+            ctx.files.push(ContextFile {
+                path: p,
+                kind: role.kind(),
+                role,
+            });
+        };
+        // The postoffice's own REQCONF.GLB.
+        let own_reqconf = beside(path, "REQCONF.GLB");
+        if roles.contains(&Role::RequestorReqconf) && !given_kind(FileKind::Reqconf) {
+            match (&own_reqconf, alone) {
+                (Some(rc), false) => add(&mut ctx, rc.clone(), Role::RequestorReqconf),
+                (_, true) => missing.push(Missing {
+                    role: Role::RequestorReqconf,
+                    why: "--alone".into(),
+                }),
+                (None, false) => missing.push(Missing {
+                    role: Role::RequestorReqconf,
+                    why: "there is none beside it; give it with --against".into(),
+                }),
+            }
+        }
+        // The server's files.
+        let server_roles: Vec<Role> = roles
+            .iter()
+            .copied()
+            .filter(|r| *r != Role::RequestorReqconf)
+            .collect();
+        if server_roles.is_empty() {
+            ctx.missing.push((path.display().to_string(), missing));
+            continue;
+        }
+        // A SRVCONF.GLB given: its directory is the server's.
+        let given_srvconf = given
+            .iter()
+            .find(|(_, k)| *k == FileKind::Srvconf)
+            .map(|(p, _)| p.parent().unwrap_or(Path::new(".")).to_path_buf());
+        let glb = match (given_srvconf, alone) {
+            (Some(dir), _) => Ok(dir),
+            (None, true) => Err("--alone".to_string()),
+            (None, false) => server_glb(path, own_reqconf.as_deref(), cp),
+        };
+        match glb {
+            Ok(dir) => {
+                for role in server_roles {
+                    let name = match role {
+                        Role::ServerSrvconf => "SRVCONF.GLB",
+                        Role::ServerReqconf => "REQCONF.GLB",
+                        _ => "MSTTRANS.GLB",
+                    };
+                    let filled = match role {
+                        Role::ServerSrvconf => given_kind(FileKind::Srvconf),
+                        Role::ServerMsttrans => given_kind(FileKind::Msttrans),
+                        // The server's REQCONF: one given in its directory.
+                        _ => given.iter().any(|(p, k)| {
+                            *k == FileKind::Reqconf
+                                && p.parent().is_some_and(|d| same_path(d, &dir))
+                        }),
+                    };
+                    if filled {
+                        continue;
+                    }
+                    match (alone, beside(&dir.join(name), name)) {
+                        (false, Some(p)) => add(&mut ctx, p, role),
+                        (true, _) => missing.push(Missing {
+                            role,
+                            why: "--alone".into(),
+                        }),
+                        (false, None) => missing.push(Missing {
+                            role,
+                            why: format!("{} has none", dir.display()),
+                        }),
+                    }
+                }
+            }
+            Err(why) => {
+                for role in server_roles {
+                    let filled = match role {
+                        Role::ServerSrvconf => given_kind(FileKind::Srvconf),
+                        Role::ServerMsttrans => given_kind(FileKind::Msttrans),
+                        _ => given_kind(FileKind::Srvconf),
+                    };
+                    if !filled {
+                        missing.push(Missing {
+                            role,
+                            why: why.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        ctx.missing.push((path.display().to_string(), missing));
+    }
+    ctx
+}
+
+impl Context {
+    /// The paths and kinds to check with the files given.
+    pub fn paths(&self) -> Vec<(PathBuf, Option<FileKind>)> {
+        self.files
+            .iter()
+            .map(|f| (f.path.clone(), Some(f.kind)))
+            .collect()
+    }
+
+    /// True when `path` (as shown) is a context file.
+    pub fn holds(&self, shown: &str) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.path.display().to_string() == shown)
+    }
+
+    /// The GLB313 notes: for each file given, the verdicts not reached for
+    /// want of a file (`unread`: context files that could not be read).
+    pub fn notes(&self, given: &[(String, FileKind)], unread: &[String]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (shown, kind) in given {
+            let mut lacks: Vec<String> = self
+                .missing
+                .iter()
+                .filter(|(p, _)| p == shown)
+                .flat_map(|(_, m)| m.iter())
+                .filter(|m| m.role != Role::ServerReqconf)
+                .map(|m| format!("{} ({})", m.role.describe(), m.why))
+                .collect();
+            lacks.extend(
+                self.files
+                    .iter()
+                    .filter(|f| unread.contains(&f.path.display().to_string()))
+                    .filter(|f| {
+                        needs(*kind, false).contains(&f.role)
+                            || needs(*kind, true).contains(&f.role)
+                    })
+                    .map(|f| {
+                        format!(
+                            "{} ({} cannot be read)",
+                            f.role.describe(),
+                            f.path.display()
+                        )
+                    }),
+            );
+            if lacks.is_empty() {
+                continue;
+            }
+            let what = match kind {
+                FileKind::Resync => "its header numbers (GLB014, KB Q119449)",
+                FileKind::Reqtrans => {
+                    "its transaction numbers against ReqSync (GLB171, KB Q119452)"
+                }
+                FileKind::Reqconf => "its numbers against the server's (GLB138, GLB139, GLB341)",
+                _ => "its numbers against the server's (GLB138, GLB139)",
+            };
+            out.push(
+                FileRef::new(shown.clone(), *kind)
+                    .finding(
+                        "GLB313",
+                        format!("{what}: not checked against {}", lacks.join("; ")),
+                    )
+                    .fix(Fix::Procedure {
+                        text: "give the missing files with --against (or run glbtool doctor on the folder that holds the postoffices)".into(),
+                        source: "KB Q96060",
+                    }),
+            );
+        }
+        out
+    }
+}
+
+/// True when the facts of a context file say it could not be read.
+pub fn unread(facts: &Facts) -> bool {
+    matches!(facts, Facts::None)
+}

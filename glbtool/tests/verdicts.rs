@@ -1,0 +1,219 @@
+//! The sync-number verdicts end to end, on copies of the committed network and
+//! scenarios: which SRVCONF record is the server's, what validate finds by
+//! itself, what patch-seq refuses, and the fix lines glbtool prints, pasted
+//! and run. Expected numbers are worked out by hand from the KB rules
+//! (KB Q119449: REQSEQ the largest ReqSync of SRVCONF.GLB, SRVSEQ the server
+//! postoffice's record; IMPSEQ the largest import count, KB Q215505).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{corpus, files_below, glbtool};
+use serde_json::Value;
+
+/// Copies a committed corpus directory into `to`.
+fn copy_tree(rel: &str, to: &Path) {
+    let from = corpus(rel);
+    for f in files_below(&from) {
+        let dest = to.join(f.strip_prefix(&from).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &dest).unwrap();
+    }
+}
+
+/// `glbtool ARGS`: exit code, standard output, standard error.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = glbtool().args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `glbtool validate --format json ARGS`: exit code and report.
+fn validate(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["validate", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = run(&all);
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+    )
+}
+
+/// The codes of a report's findings, in order.
+fn codes(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The finding with `code`.
+fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {report:#}"))
+}
+
+/// Runs a printed fix line as a user pastes it (words split on blanks).
+fn paste(fix: &str) -> (i32, String, String) {
+    let words: Vec<&str> = fix.split_whitespace().collect();
+    assert_eq!(words[0], "glbtool", "{fix}");
+    run(&words[1..])
+}
+
+/// The RESYNC header numbers (IMPSEQ, REQSEQ, SRVSEQ) of a RESYNC.GLB, read
+/// from its JSON dump.
+fn header_of(resync: &Path) -> (u32, u32, u32) {
+    let (code, out, err) = run(&["dump", "--format", "json", s(resync)]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let text = v["records"][0]["text"].as_str().unwrap().to_string();
+    let num = |key: &str| -> u32 {
+        let at = text.find(key).unwrap_or_else(|| panic!("{key} in {text}")) + key.len();
+        text[at..at + 10].parse().unwrap()
+    };
+    (num("IMPSEQ="), num("REQSEQ="), num("SRVSEQ="))
+}
+
+#[test]
+fn the_server_record_is_the_one_its_reqconf_names_not_record_1() {
+    // The committed network, with the server MONTGOMERY's SRVCONF record
+    // moved last (as it would be had it been registered last) and TAYLOR's
+    // SrvSync, now record #1, lowered to 30, edited through JSON as a person
+    // would. MONTGOMERY's REQCONF.GLB names POLYNOMIAL/MONTGOMERY.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("network", tmp.path());
+    let glb = tmp.path().join("MONTGOMERY/GLB");
+    let srvconf = glb.join("SRVCONF.GLB");
+    let (_, json, _) = run(&["dump", "--format", "json", s(&srvconf)]);
+    let mut doc: Value = serde_json::from_str(&json).unwrap();
+    let records = doc["records"].as_array_mut().unwrap();
+    let server = records.remove(0);
+    assert_eq!(server["name"], "PCM:POLYNOMIAL/MONTGOMERY");
+    assert_eq!(server["srvsync"], 35);
+    records[0]["srvsync"] = 30.into();
+    records.push(server);
+    let edited = tmp.path().join("srvconf.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let built = tmp.path().join("SRVCONF.new");
+    let (code, _, err) = run(&["build", "--kind", "srvconf", s(&edited), "-o", s(&built)]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::rename(&built, &srvconf).unwrap();
+
+    // resync takes SRVSEQ from MONTGOMERY's record, wherever it is: by hand,
+    // IMPSEQ 1, REQSEQ max(12, 11, 12) = 12, SRVSEQ 35.
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    let (code, _, err) = run(&[
+        "resync",
+        "--server",
+        s(&tmp.path().join("MONTGOMERY")),
+        "-o",
+        s(&resync),
+        "--date",
+        "1994-02-17T03:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(header_of(&resync), (1, 12, 35));
+    // validate finds the server's files by itself and accepts it.
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(!codes(&report).contains(&"GLB014".to_string()));
+    let context: Vec<&str> = report["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert!(context.contains(&"server-srvconf") && context.contains(&"server-reqconf"));
+    // Record #1's lower SrvSync (30, TAYLOR's) is below the server's: Error 14.
+    let (code, _, err) = run(&[
+        "patch-seq",
+        s(&resync),
+        "--srvseq",
+        "30",
+        "--force",
+        "--no-backup",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 1);
+    let f = finding(&report, "GLB014");
+    assert!(
+        f["cause"].as_str().unwrap().contains("SRVSEQ 30 is below"),
+        "{f:#}"
+    );
+    // The printed fix puts 35 back: it changes bytes, and the file is clean again.
+    let fix = f["fix"]["command"].as_str().unwrap();
+    let before = std::fs::read(&resync).unwrap();
+    let (code, _, err) = paste(fix);
+    assert_eq!(code, 0, "{fix}: {err}");
+    assert_ne!(std::fs::read(&resync).unwrap(), before);
+    assert_eq!(header_of(&resync), (1, 12, 35));
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 0, "{report:#}");
+
+    // SRVCONF.GLB without the server's REQCONF.GLB: glbtool says it cannot
+    // tell which record is the server's instead of taking record #1.
+    std::fs::remove_file(glb.join("REQCONF.GLB")).unwrap();
+    let (code, report) = validate(&[s(&resync), "--alone", "--against", s(&srvconf)]);
+    assert_eq!(code, 0, "{report:#}");
+    // Two notes: SRVSEQ not checked, and (--alone) no requestor's REQCONF.GLB.
+    assert_eq!(codes(&report), vec!["GLB313", "GLB313"]);
+    let causes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["cause"].as_str().unwrap())
+        .collect();
+    assert!(
+        causes
+            .iter()
+            .any(|c| c.contains("SRVSEQ 35 is not checked")),
+        "{causes:?}"
+    );
+    assert!(
+        causes
+            .iter()
+            .any(|c| c.contains("not checked against the postoffice's REQCONF.GLB (--alone)")),
+        "{causes:?}"
+    );
+    let (code, _, err) = run(&[
+        "patch-seq",
+        s(&resync),
+        "--from-srvconf",
+        s(&srvconf),
+        "--dry-run",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot tell which SRVCONF.GLB record"),
+        "{err}"
+    );
+    let out: PathBuf = tmp.path().join("R2.GLB");
+    let (code, _, err) = run(&[
+        "resync",
+        "--server",
+        s(&tmp.path().join("MONTGOMERY")),
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot tell which SRVCONF.GLB record"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
