@@ -217,3 +217,56 @@ fn the_server_record_is_the_one_its_reqconf_names_not_record_1() {
     );
     assert!(!out.exists());
 }
+
+/// Errors and predictions in a report.
+fn predictions(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error" || !f["predicts"].is_null())
+        .map(|f| format!("{} {}", f["code"], f["cause"]))
+        .collect()
+}
+
+#[test]
+fn a_resync_header_in_any_other_form_predicts_nothing() {
+    // TAYLOR's RESYNC.GLB of the error14 scenario, whose header numbers are
+    // too low, with its first record rewritten through JSON into text that is
+    // not glbtool's reconstructed header form (a real IMPORT -S header's
+    // encoding is not documented, KB Q119449).
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("scenarios/error14", tmp.path());
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    let (_, json, _) = run(&["dump", "--format", "json", s(&resync)]);
+    for text in [
+        "IMPSEQ=0000000001 REQSEQ=0000000001 SRVSEQ=0000000001",
+        "# RESYNC IMPSEQ=1 REQSEQ=1 SRVSEQ=1",
+        "HDR 1 1 1",
+        "",
+        "\u{1}\u{2}\u{7f} not a transaction at all",
+        "A Joe\tPCM:NETWORKNAME12/PO/joe",
+    ] {
+        let mut doc: Value = serde_json::from_str(&json).unwrap();
+        doc["records"][0]["text"] = text.into();
+        doc["records"][0]["checksum"] = "auto".into();
+        let edited = tmp.path().join("resync.json");
+        std::fs::write(&edited, serde_json::to_string(&doc).unwrap()).unwrap();
+        let built = tmp.path().join("RESYNC.new");
+        let (code, _, err) = run(&["build", "--kind", "resync", s(&edited), "-o", s(&built)]);
+        assert_eq!(code, 0, "{text:?}: {err}");
+        std::fs::rename(&built, &resync).unwrap();
+        // Checked with the requestor's REQCONF and the server's files found
+        // beside it: a note, no error, no prediction.
+        let (code, report) = validate(&[s(&resync)]);
+        assert_eq!(code, 0, "{text:?}: {report:#}");
+        assert!(predictions(&report).is_empty(), "{text:?}: {report:#}");
+        assert!(codes(&report).contains(&"GLB311".to_string()), "{report:#}");
+        assert_eq!(report["context"].as_array().unwrap().len(), 3);
+        // doctor agrees.
+        let (code, out, _) = run(&["doctor", "--format", "json", s(tmp.path())]);
+        let report: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(code, 0, "{text:?}: {report:#}");
+        assert!(predictions(&report).is_empty(), "{text:?}: {report:#}");
+    }
+}

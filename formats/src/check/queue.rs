@@ -3,7 +3,8 @@
 //!
 //! Checks (see `docs/checks.md`): checksums (GLB304/GLB305), sync numbers
 //! strictly increasing (GLB306), control characters (GLB307), RESYNC header
-//! present and first (GLB308), Import grammar and limits (GLB0nn).
+//! in glbtool's form and first (GLB311, GLB308), Import grammar and limits
+//! (GLB0nn).
 
 use std::io::Read;
 
@@ -306,7 +307,10 @@ fn fold(
             mismatched.push((v.index, v.offset, v.stored, v.computed));
         }
     }
-    // The RESYNC header.
+    // The RESYNC header. Its encoding is glbtool's reconstruction (KB Q119449
+    // says only that the header transaction carries IMPSEQ, REQSEQ and
+    // SRVSEQ): numbers are read only from that form, and nothing is
+    // predicted from a first record in another form.
     if let Some(h) = v.resync_header {
         if v.index == 0 {
             facts.resync_header = Some(h);
@@ -315,7 +319,7 @@ fn fold(
                 file.finding(
                     "GLB308",
                     format!(
-                        "a RESYNC header transaction appears as record {} instead of first",
+                        "glbtool's RESYNC header transaction appears as record {} instead of first; no article says what Import does with it, so no error is predicted",
                         v.index
                     ),
                 )
@@ -327,11 +331,10 @@ fn fold(
     }
     if v.index == 0 && file.kind == FileKind::Resync {
         out.push(
-            file.finding("GLB308", "the first record of RESYNC.GLB is not the header transaction that carries IMPSEQ, REQSEQ and SRVSEQ")
-                .at(v.offset, Some(0))
-                .predicts(Predicted { program: "IMPORT -Q", number: Some(14), text: "Fatal error 14: \"Error processing Resync.glb\"".into() })
-                .fix(resync_fix()),
+            file.finding("GLB311", "the first record is not in glbtool's reconstructed header form (`# RESYNC IMPSEQ=... REQSEQ=... SRVSEQ=...`): it is taken as the header transaction, whose encoding is not documented (KB Q119449 says only that it carries IMPSEQ, REQSEQ and SRVSEQ), so its numbers cannot be checked and it is not read as a transaction")
+                .at(v.offset, Some(0)),
         );
+        return;
     }
     // Sync numbers strictly increasing.
     if let Some(p) = *prev_sync {
@@ -417,6 +420,7 @@ fn resync_fix() -> Fix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Severity;
     use crate::fields::Stamp;
     use crate::format::{Document, ReadOptions};
     use crate::queue::{Checksum, QueueRecord};
@@ -496,12 +500,48 @@ mod tests {
     }
 
     #[test]
-    fn resync_needs_its_header_first() {
+    fn a_resync_header_in_another_form_is_noted_and_predicts_nothing() {
+        // A genuine IMPORT -S file's header is in an undocumented encoding:
+        // any first record other than glbtool's form, even text Import's
+        // grammar would reject, is a note, never an error or a prediction.
+        for first in [
+            &b"R PCM:N/P"[..],
+            b"",
+            b"\x01\x02\xff binary \x7f header",
+            b"# RESYNC IMPSEQ=1 REQSEQ=2",
+            b"IMPSEQ=0000000001 REQSEQ=0000000002 SRVSEQ=0000000003",
+            b"X 12 13 14",
+        ] {
+            let (facts, f) = run(
+                FileKind::Resync,
+                vec![
+                    QueueRecord::new(0, Stamp(0), first),
+                    QueueRecord::new(1, Stamp(0), b"R PCM:N/P"),
+                    QueueRecord::new(2, Stamp(0), b"A Joe\tPCM:N/P/joe"),
+                ],
+            );
+            assert_eq!(codes(&f), vec!["GLB311"], "{first:?}: {f:?}");
+            assert!(f
+                .iter()
+                .all(|f| f.predicts.is_none() && f.severity == Severity::Info));
+            assert_eq!(facts.resync_header, None);
+            assert_eq!((facts.min_sync, facts.max_sync), (Some(1), Some(2)));
+        }
+        // glbtool's header after the first record: a warning, no prediction.
+        let h = ResyncHeader::default();
         let (_, f) = run(
             FileKind::Resync,
-            vec![QueueRecord::new(1, Stamp(0), b"R PCM:N/P")],
+            vec![
+                QueueRecord::new(0, Stamp(0), b"R PCM:N/P"),
+                QueueRecord::resync_header(h, Stamp(0)),
+            ],
         );
-        assert_eq!(codes(&f), vec!["GLB308"]);
+        assert_eq!(codes(&f), vec!["GLB311", "GLB308"]);
+        assert!(f.iter().all(|f| f.predicts.is_none()));
+    }
+
+    #[test]
+    fn resync_header_in_glbtools_form_is_read() {
         let h = ResyncHeader {
             impseq: 1,
             reqseq: 2,
