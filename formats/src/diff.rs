@@ -258,6 +258,8 @@ pub struct FieldChange {
     /// What kind of field it is.
     #[serde(serialize_with = "serialize_role")]
     pub role: Role,
+    /// Whether its position is documented or glbtool's reconstruction.
+    pub provenance: crate::layout::Provenance,
     /// Its value in the first file.
     pub a: Shown,
     /// Its value in the second file.
@@ -445,11 +447,9 @@ enum Part {
     Index,
 }
 
-fn field(table: &[(usize, usize, &'static str)], name: &str) -> (usize, usize) {
-    table
-        .iter()
-        .find(|t| t.2 == name)
-        .map(|t| (t.0, t.1))
+fn field(table: &'static [crate::layout::Field], name: &str) -> (usize, usize) {
+    crate::layout::field_named(table, name)
+        .map(|f| (f.start, f.len))
         // The tables are static; a unit test resolves every key of every family.
         .unwrap_or_else(|| panic!("no field `{name}` in the record table"))
 }
@@ -855,6 +855,7 @@ fn field_changes<T: Annotate>(
         out.push(FieldChange {
             field: x.name,
             role: x.role,
+            provenance: x.provenance,
             a: va,
             b: vb,
             bytes,

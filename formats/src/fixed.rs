@@ -4,20 +4,115 @@
 //! field table, the one-byte delete code, and the `Format` implementations
 //! of fixed-record families.
 //!
-//! A family keeps one table of `(start, len, name)` per struct; the same table
-//! names the field a truncation cuts (`Format::header_fields` and
-//! `record_fields`) and places the spans of the annotated dump, so the two
-//! can never disagree.
+//! A family declares each struct once with [`fixed_struct!`]: the binrw
+//! struct and its field table (offset, width, name, type, role, provenance)
+//! come from the one declaration, offsets and widths from the field types.
+//! The same table names the field a truncation cuts (`Format::header_fields`
+//! and `record_fields`), places the spans of the annotated dump, lists the
+//! reconstructed fields in JSON and is printed by `glbtool layout`.
 
 use std::io::Cursor;
 
 use binrw::{BinRead, BinWrite, Endian};
 
 use crate::error::FieldFault;
-use crate::layout::{Role, Span, Value};
+use crate::fields::{Reserved, Stamp, Text};
+use crate::hexid::Hexid;
+use crate::layout::{Field, Span, Value};
 
-/// A field table: `(start, len, name)` in offset order, covering every byte.
-pub type FieldTable = [(usize, usize, &'static str)];
+/// A field table in offset order, covering every byte.
+pub type FieldTable = [Field];
+
+/// The width and type name of a field type of a fixed layout.
+pub trait Width {
+    /// Bytes on disk.
+    const LEN: usize;
+    /// How the bytes are read, for `glbtool layout` and the spec tables.
+    const TYPE: &'static str;
+}
+
+macro_rules! width {
+    ($($t:ty => $len:expr, $name:expr;)*) => {$(
+        impl Width for $t {
+            const LEN: usize = $len;
+            const TYPE: &'static str = $name;
+        }
+    )*};
+}
+
+width! {
+    u8 => 1, "u8";
+    u16 => 2, "u16 LE";
+    u32 => 4, "u32 LE";
+    i32 => 4, "i32 LE";
+    Stamp => 4, "time (u32 LE)";
+    Hexid => 4, "hexid (u32 LE)";
+}
+
+impl<const N: usize> Width for Text<N> {
+    const LEN: usize = N;
+    const TYPE: &'static str = "text";
+}
+
+impl<const N: usize> Width for Reserved<N> {
+    const LEN: usize = N;
+    const TYPE: &'static str = "bytes";
+}
+
+/// Declares a fixed-layout struct and its field table together.
+///
+/// ```ignore
+/// fixed_struct! {
+///     /// One network.
+///     #[derive(BinRead, BinWrite, ...)]
+///     #[brw(little)]
+///     pub struct NetworkRecord in FIELDS {
+///         /// The delete code.
+///         pub status: u8 = (Flag, "01 active, 00 deleted", Documented("KB Q148666")),
+///         ...
+///     }
+/// }
+/// ```
+///
+/// Each field is followed by its role (a [`Role`](crate::layout::Role)
+/// variant), what it holds and its [`Provenance`](crate::layout::Provenance)
+/// (variants in scope). The table, a `const` named after `in`, lays the fields
+/// out back to back in declaration order, each as wide as its type
+/// ([`Width`]), exactly as binrw reads the struct.
+macro_rules! fixed_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident in $table:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $fvis:vis $field:ident : $fty:ty = ($role:ident, $note:expr, $prov:expr)
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $( $(#[$fmeta])* $fvis $field: $fty, )*
+        }
+
+        const $table: &$crate::fixed::FieldTable = &$crate::layout::table([
+            $(
+                $crate::layout::Decl {
+                    name: stringify!($field),
+                    len: <$fty as $crate::fixed::Width>::LEN,
+                    ty: <$fty as $crate::fixed::Width>::TYPE,
+                    role: $crate::layout::Role::$role,
+                    note: $note,
+                    provenance: {
+                        #[allow(unused_imports)]
+                        use $crate::layout::Provenance::*;
+                        $prov
+                    },
+                }
+            ),*
+        ]);
+    };
+}
+pub(crate) use fixed_struct;
 
 /// Decodes a little-endian binrw struct from exactly its bytes.
 pub fn decode<T>(bytes: &[u8], table: &'static FieldTable) -> Result<T, FieldFault>
@@ -55,25 +150,20 @@ where
 /// The number of bytes a table covers.
 pub const fn table_len(table: &FieldTable) -> usize {
     match table.last() {
-        Some(&(start, len, _)) => start + len,
+        Some(f) => f.start + f.len,
         None => 0,
     }
 }
 
 fn first_name(table: &FieldTable) -> &'static str {
-    table.first().map_or("header", |t| t.2)
+    table.first().map_or("header", |f| f.name)
 }
 
-/// Appends one span per table entry, taking each field's role and value from
-/// `values` in table order.
-pub fn spans<const N: usize>(
-    table: &'static FieldTable,
-    values: [(Role, Value); N],
-    out: &mut Vec<Span>,
-) {
+/// Appends one span per table entry, with the values in table order.
+pub fn spans<const N: usize>(table: &'static FieldTable, values: [Value; N], out: &mut Vec<Span>) {
     debug_assert_eq!(table.len(), N, "one value per field");
-    for (&(start, len, name), (role, value)) in table.iter().zip(values) {
-        out.push(Span::new(start, len, name, role, value));
+    for (field, value) in table.iter().zip(values) {
+        out.push(Span::of(field, value));
     }
 }
 
@@ -117,23 +207,25 @@ macro_rules! fixed_format {
         header: $header:ty = $header_table:expr,
         record: $record:ty = $record_table:expr,
         info: $info:ty = $info_fn:expr,
-        rule: $rule:expr $(,)?
+        rule: $rule:expr,
+        spec: $spec:expr $(,)?
     ) => {
-        $crate::fixed::fixed_format!(@impl $file, $header, $header_table, $record, $record_table, $info, $info_fn, $rule);
+        $crate::fixed::fixed_format!(@impl $file, $header, $header_table, $record, $record_table, $info, $info_fn, $rule, $spec);
     };
     (
         $file:ty,
         record: $record:ty = $record_table:expr,
         info: $info:ty = $info_fn:expr,
-        rule: $rule:expr $(,)?
+        rule: $rule:expr,
+        spec: $spec:expr $(,)?
     ) => {
         $crate::fixed::fixed_format!(
-            @impl $file, $crate::format::NoHeader, &[], $record, $record_table, $info, $info_fn, $rule
+            @impl $file, $crate::format::NoHeader, &[], $record, $record_table, $info, $info_fn, $rule, $spec
         );
     };
     (
         @impl $file:ty, $header:ty, $header_table:expr, $record:ty, $record_table:expr,
-        $info:ty, $info_fn:expr, $rule:expr
+        $info:ty, $info_fn:expr, $rule:expr, $spec:expr
     ) => {
         impl $crate::format::Format for $file {
             type Header = $header;
@@ -142,16 +234,17 @@ macro_rules! fixed_format {
             const HEADER_LEN: usize = $crate::fixed::table_len($header_table);
             const RECORD: $crate::format::RecordSize =
                 $crate::format::RecordSize::Fixed($crate::fixed::table_len($record_table));
+            const SPEC: &'static str = $spec;
 
             fn size_rule() -> &'static str {
                 $rule
             }
 
-            fn header_fields() -> &'static [(usize, usize, &'static str)] {
+            fn header_fields() -> &'static $crate::fixed::FieldTable {
                 $header_table
             }
 
-            fn record_fields() -> &'static [(usize, usize, &'static str)] {
+            fn record_fields() -> &'static $crate::fixed::FieldTable {
                 $record_table
             }
 
@@ -211,10 +304,15 @@ pub(crate) mod testing {
     /// The table is contiguous from 0 and has `len` bytes.
     pub fn assert_table_covers(table: &FieldTable, len: usize) {
         let mut at = 0;
-        for &(s, l, name) in table {
-            assert_eq!(s, at, "field `{name}` starts at {s}, expected {at}");
-            assert!(l > 0, "field `{name}` is empty");
-            at = s + l;
+        for f in table {
+            let name = f.name;
+            assert_eq!(
+                f.start, at,
+                "field `{name}` starts at {}, expected {at}",
+                f.start
+            );
+            assert!(f.len > 0, "field `{name}` is empty");
+            at = f.start + f.len;
         }
         assert_eq!(at, len, "table covers {at} bytes, expected {len}");
     }
@@ -224,9 +322,15 @@ pub(crate) mod testing {
     pub fn assert_spans_cover<T: Annotate>(item: &T, table: &FieldTable) {
         let mut spans = Vec::new();
         item.spans(&mut spans);
-        let got: Vec<(usize, usize, &str)> =
-            spans.iter().map(|s| (s.start, s.len, s.name)).collect();
-        assert_eq!(got, table.to_vec());
+        let got: Vec<_> = spans
+            .iter()
+            .map(|s| (s.start, s.len, s.name, s.role, s.provenance))
+            .collect();
+        let want: Vec<_> = table
+            .iter()
+            .map(|f| (f.start, f.len, f.name, f.role, f.provenance))
+            .collect();
+        assert_eq!(got, want);
     }
 
     /// The bytes of a file made of `header` and `records`.

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::error::{Cut, Error, FieldFault, Result, SizeCut};
 use crate::kind::FileKind;
-use crate::layout::{field_at, Annotate};
+use crate::layout::{field_at, Annotate, Field, Layout};
 
 /// How records are delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,11 +75,24 @@ pub trait Format: std::fmt::Debug + 'static {
     /// (for example "NME files are a whole number of 45-byte records (KB Q77926)").
     fn size_rule() -> &'static str;
 
-    /// `(start, len, name)` of the header fields, for truncation errors.
-    fn header_fields() -> &'static [(usize, usize, &'static str)];
-    /// `(start, len, name)` of the record's fields (for variable records, the
-    /// fixed leading part and then a last entry covering the rest).
-    fn record_fields() -> &'static [(usize, usize, &'static str)];
+    /// The spec page of the family, relative to the repository
+    /// (`docs/formats/network.md`).
+    const SPEC: &'static str;
+
+    /// The header's declared fields (empty when there is no header).
+    fn header_fields() -> &'static [Field];
+    /// The record's declared fields (for variable records, the fixed leading
+    /// part, then the variable text and what follows it).
+    fn record_fields() -> &'static [Field];
+
+    /// The family's layout: spec page and field tables.
+    fn layout() -> Layout {
+        Layout {
+            spec: Self::SPEC,
+            header: Self::header_fields(),
+            record: Self::record_fields(),
+        }
+    }
 
     /// Decodes a header from exactly `HEADER_LEN` bytes.
     fn decode_header(bytes: &[u8]) -> Result<Self::Header, FieldFault>;

@@ -508,15 +508,38 @@ mod tests {
             .0
             .contains("offset 2"));
         // Spans that leave a gap are caught.
-        struct Gappy;
+        use crate::layout::{Field, Provenance, Role};
+        const GAPPY: [Field; 2] = crate::layout::table([
+            crate::layout::Decl {
+                name: "a",
+                len: 1,
+                ty: "u8",
+                role: Role::Number,
+                note: "",
+                provenance: Provenance::Unknown(""),
+            },
+            crate::layout::Decl {
+                name: "b",
+                len: 1,
+                ty: "u8",
+                role: Role::Number,
+                note: "",
+                provenance: Provenance::Unknown(""),
+            },
+        ]);
+        let gap = Field {
+            start: 2,
+            ..GAPPY[1]
+        };
+        struct Gappy(Field);
         impl Annotate for Gappy {
             fn spans(&self, out: &mut Vec<Span>) {
-                use crate::layout::{Role, Value};
-                out.push(Span::new(0, 1, "a", Role::Number, Value::Unsigned(0)));
-                out.push(Span::new(2, 1, "b", Role::Number, Value::Unsigned(0)));
+                use crate::layout::Value;
+                out.push(Span::of(&GAPPY[0], Value::Unsigned(0)));
+                out.push(Span::of(&self.0, Value::Unsigned(0)));
             }
         }
-        assert!(spans_cover("item", &Gappy, &[0, 0, 0]).is_err());
+        assert!(spans_cover("item", &Gappy(gap), &[0, 0, 0]).is_err());
     }
 
     /// Toy layouts with a file header (the queue family has none), so the
@@ -527,7 +550,21 @@ mod tests {
         use crate::error::FieldFault;
         use crate::fields::Reserved;
         use crate::format::{Format, RecordSize};
-        use crate::layout::{Annotate, Role, Span, Value};
+        use crate::layout::{Annotate, Decl, Field, Provenance, Role, Span, Value};
+
+        const fn bytes(len: usize) -> [Field; 1] {
+            crate::layout::table([Decl {
+                name: "bytes",
+                len,
+                ty: "bytes",
+                role: Role::Unknown,
+                note: "",
+                provenance: Provenance::Unknown(""),
+            }])
+        }
+        const BYTES: [Field; 1] = bytes(0);
+        const TOY_HEADER: [Field; 1] = bytes(6);
+        const TOY_RECORD: [Field; 1] = bytes(5);
 
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize,
@@ -538,7 +575,10 @@ mod tests {
 
         impl<const N: usize> Annotate for Item<N> {
             fn spans(&self, out: &mut Vec<Span>) {
-                out.push(Span::new(0, N, "bytes", Role::Unknown, Value::Bytes));
+                out.push(Span {
+                    len: N,
+                    ..Span::of(&BYTES[0], Value::Bytes)
+                });
             }
         }
 
@@ -564,11 +604,12 @@ mod tests {
                     fn size_rule() -> &'static str {
                         "a toy layout"
                     }
-                    fn header_fields() -> &'static [(usize, usize, &'static str)] {
-                        &[(0, 6, "bytes")]
+                    const SPEC: &'static str = "a toy";
+                    fn header_fields() -> &'static [Field] {
+                        &TOY_HEADER
                     }
-                    fn record_fields() -> &'static [(usize, usize, &'static str)] {
-                        &[(0, 5, "bytes")]
+                    fn record_fields() -> &'static [Field] {
+                        &TOY_RECORD
                     }
                     fn decode_header(b: &[u8]) -> Result<Item<6>, FieldFault> {
                         decode(b)

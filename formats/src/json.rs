@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::fields::hex_bytes;
 use crate::format::{Format, Reader, Writer};
 use crate::kind::FileKind;
+use crate::layout::Statement;
 
 /// The value of `format` in a JSON document.
 pub const DOCUMENT_FORMAT: &str = "glbtool-json/1";
@@ -52,6 +53,7 @@ struct FileLine<'a, H: Serialize> {
     format: &'static str,
     kind: FileKind,
     codepage: CodePage,
+    layout: Statement,
     header: Option<&'a H>,
 }
 
@@ -111,6 +113,7 @@ fn write_inner<F: Format, R: Read, W: Write>(
                     format: LINES_FORMAT,
                     kind,
                     codepage: cp,
+                    layout: F::layout().statement(kind.name()),
                     header: header.as_ref(),
                 },
             )
@@ -124,7 +127,9 @@ fn write_inner<F: Format, R: Read, W: Write>(
             )
             .map_err(io_err)?;
             serde_json::to_writer(&mut *out, &kind).map_err(ser_err)?;
-            write!(out, ",\n  \"codepage\": {},\n  \"header\": ", cp.number()).map_err(io_err)?;
+            write!(out, ",\n  \"codepage\": {},\n  \"layout\": ", cp.number()).map_err(io_err)?;
+            write_indented(out, &F::layout().statement(kind.name()), "  ")?;
+            out.write_all(b",\n  \"header\": ").map_err(io_err)?;
             write_indented(out, &header, "  ")?;
             out.write_all(b",\n  \"records\": [").map_err(io_err)?;
         }
@@ -334,13 +339,15 @@ impl<'de, F: Format, W: Write> Visitor<'de> for TopVisitor<'_, F, W> {
                     let r = st.writer()?.trailing(&bytes);
                     r.map_err(|e| st.fail(e))?;
                 }
-                "trailing_offset" => {
+                // Derived from the kind (what `dump` says about the layout's
+                // provenance): nothing to build from.
+                "trailing_offset" | "layout" => {
                     map.next_value::<IgnoredAny>()?;
                 }
                 other => {
                     return Err(st.fail(Error::json(
                         other,
-                        "unknown field; a document has format, kind, codepage, header, records, trailing, trailing_offset",
+                        "unknown field; a document has format, kind, codepage, layout, header, records, trailing, trailing_offset",
                     )))
                 }
             }

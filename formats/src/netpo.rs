@@ -1,19 +1,8 @@
 //! NETPO.GLB (and GALNETPO.GLB, TMPNETPO.GLB): the external addresses that
-//! NME records point to. A 4-byte delete-chain header, then 43-byte records
-//! each giving a network, postoffice and mailbox name (KB Q77926, Q110100,
-//! Q107767, Q175694). Spec: `docs/formats/netpo.md`.
-//!
-//! ```text
-//! header
-//! +0   u32    delete_chain   default 0; PODIAG error 117 resets it        documented
-//! record (43 bytes; the field order is reconstructed)
-//! +0   u16    status         1 active, 0 deleted                           reconstructed
-//! +2   u32    tid            the address's TID                             reconstructed
-//! +6   [11]   network        network name, <= 10 characters                reconstructed place
-//! +17  [11]   postoffice     postoffice name, <= 10 characters             reconstructed place
-//! +28  [11]   mailbox        mailbox name, <= 10 characters                reconstructed place
-//! +39  u32    mailbag        hexid of the external postoffice's definition reconstructed place
-//! ```
+//! NME records point to. A 4-byte header, then 43-byte records each giving a
+//! network, postoffice and mailbox name (KB Q77926, Q110100, Q107767,
+//! Q175694). Spec: `docs/formats/netpo.md`; the layout is declared once, in
+//! [`NetpoHeader`] and [`NetpoRecord`] (`glbtool layout netpo` prints it).
 //!
 //! NME pointers are absolute byte offsets into this file, header included
 //! ([`record_offset`]).
@@ -25,26 +14,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::fields::Text;
-use crate::fixed::{self, FieldTable};
+use crate::fixed;
 use crate::format::Format;
 use crate::hexid::Hexid;
 use crate::kind::FileKind;
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{Annotate, Span, Value};
 
 /// Bytes of the file header (KB Q77926, Q110223, Q175694).
 pub const HEADER_LEN: usize = 4;
 /// Bytes per record (KB Q77926, Q110223, Q175694).
 pub const RECORD_LEN: usize = 43;
-
-const HEADER_FIELDS: &FieldTable = &[(0, 4, "delete_chain")];
-const FIELDS: &FieldTable = &[
-    (0, 2, "status"),
-    (2, 4, "tid"),
-    (6, 11, "network"),
-    (17, 11, "postoffice"),
-    (28, 11, "mailbox"),
-    (39, 4, "mailbag"),
-];
 
 /// The absolute byte offset of record `index`, as NME pointers store it
 /// (4 + 43 × index); `None` when it does not fit the 32-bit pointer.
@@ -62,44 +41,55 @@ pub fn record_index(offset: u32) -> Option<u64> {
     (rel % RECORD_LEN as u64 == 0).then_some(rel / RECORD_LEN as u64)
 }
 
-/// The file header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct NetpoHeader {
-    /// The delete-chain pointer (KB Q110100); 0 when no record is free.
-    pub delete_chain: u32,
+fixed::fixed_struct! {
+    /// The file header.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct NetpoHeader in HEADER_FIELDS {
+        /// The delete-chain pointer (KB Q110100); 0 when no record is free.
+        pub delete_chain: u32 = (Pointer, "u32, 0 when no record is chained",
+            Documented("KB Q110100; little-endian per KB Q119563")),
+    }
 }
 
 impl Annotate for NetpoHeader {
     fn spans(&self, out: &mut Vec<Span>) {
         fixed::spans(
             HEADER_FIELDS,
-            [(Role::Pointer, Value::Unsigned(u64::from(self.delete_chain)))],
+            [Value::Unsigned(u64::from(self.delete_chain))],
             out,
         );
     }
 }
 
-/// One external address.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct NetpoRecord {
-    /// 1 active, 0 deleted; other values are kept.
-    pub status: u16,
-    /// The address's TID.
-    pub tid: u32,
-    /// The network name.
-    pub network: Text<11>,
-    /// The postoffice name.
-    pub postoffice: Text<11>,
-    /// The mailbox name.
-    pub mailbox: Text<11>,
-    /// The hexid of this postoffice's definition here (its `<hexid>.USR`).
-    pub mailbag: Hexid,
+fixed::fixed_struct! {
+    /// One external address.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct NetpoRecord in FIELDS {
+        /// 1 active, 0 deleted; other values are kept.
+        pub status: u16 = (Flag, "1 active, 0 deleted; other values kept",
+            Reconstructed("records are marked deleted (KB Q112904); width and place are the facts file's arrangement \"validity flag u16\"")),
+        /// The address's TID.
+        pub tid: u32 = (Number, "the address's TID",
+            Reconstructed("NETPO.GLB holds TIDs (KB Q107767, Q122689); the field order is glbtool's choice")),
+        /// The network name.
+        pub network: Text<11> = (Text, "network name, NUL-terminated",
+            Reconstructed("a record gives the network name (KB Q107767); 10 characters + NUL from the 10-character limit (KB Q123398); the order is glbtool's choice")),
+        /// The postoffice name.
+        pub postoffice: Text<11> = (Text, "postoffice name, NUL-terminated",
+            Reconstructed("as `network`")),
+        /// The mailbox name.
+        pub mailbox: Text<11> = (Text, "mailbox name, NUL-terminated",
+            Reconstructed("as `network`")),
+        /// The hexid of this postoffice's definition here (its `<hexid>.USR`).
+        pub mailbag: Hexid = (Number, "hexid of this postoffice's definition here (its `<hexid>.USR`)",
+            Reconstructed("the \"local mailbag number\" of the external postoffice (KB Q107767); u32 little-endian and its place are glbtool's choice")),
+    }
 }
 
 impl NetpoRecord {
@@ -124,12 +114,12 @@ impl Annotate for NetpoRecord {
         fixed::spans(
             FIELDS,
             [
-                (Role::Flag, fixed::code(self.status, fixed::status_meaning)),
-                (Role::Number, Value::Unsigned(u64::from(self.tid))),
-                (Role::Text, Value::Text(self.network.text())),
-                (Role::Text, Value::Text(self.postoffice.text())),
-                (Role::Text, Value::Text(self.mailbox.text())),
-                (Role::Number, Value::Text(self.mailbag.digits())),
+                fixed::code(self.status, fixed::status_meaning),
+                Value::Unsigned(u64::from(self.tid)),
+                Value::Text(self.network.text()),
+                Value::Text(self.postoffice.text()),
+                Value::Text(self.mailbox.text()),
+                Value::Text(self.mailbag.digits()),
             ],
             out,
         );
@@ -158,6 +148,7 @@ fixed::fixed_format!(
         address: r.address(),
     }),
     rule: "NETPO.GLB is a 4-byte header followed by a whole number of 43-byte records (KB Q77926, Q110223)",
+    spec: "docs/formats/netpo.md",
 );
 
 /// Reads single records by the byte offsets NME pointers hold, without

@@ -1,36 +1,19 @@
 //! NETWORK.GLB: the external networks and gateways a postoffice knows, one
 //! 122-byte record each, not encrypted (KB Q77926, Q86625, Q87467). A
 //! network's postoffices are listed in its `XTN\<xtn_hexid>.XTN`. Spec:
-//! `docs/formats/network.md`.
-//!
-//! ```text
-//! +0   u8     status          01 active, 00 deleted                      documented (KB Q148666)
-//! +1   u8     network_type    0x10 Mail network, 0x64 FFAPI gateway       documented (KB Q148666)
-//! +2   [11]   name            network name, <= 10 characters              documented start
-//! +13  [20]   xtn_hexid       hexid of the XTN file, as 8 hex digits      documented start
-//! +33  [9]    mailbag_hexid   hexid of the mailbag, as 8 hex digits       documented start
-//! +42  [80]   reserved        unknown, kept verbatim
-//! ```
+//! `docs/formats/network.md`; the layout is declared once, in
+//! [`NetworkRecord`] (`glbtool layout network` prints it).
 
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Text};
-use crate::fixed::{self, FieldTable};
+use crate::fixed;
 use crate::hexid::Hexid;
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{Annotate, Span, Value};
 
 /// Bytes per record (KB Q77926, Q86625).
 pub const RECORD_LEN: usize = 122;
-
-const FIELDS: &FieldTable = &[
-    (0, 1, "status"),
-    (1, 1, "network_type"),
-    (2, 11, "name"),
-    (13, 20, "xtn_hexid"),
-    (33, 9, "mailbag_hexid"),
-    (42, 80, "reserved"),
-];
 
 /// The documented network type codes (KB Q148666, Q103820).
 pub mod network_type {
@@ -49,24 +32,32 @@ pub fn network_type_meaning(code: u64) -> Option<&'static str> {
     }
 }
 
-/// One network or gateway.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkRecord {
-    /// 01 active, 00 deleted; other values are kept.
-    pub status: u8,
-    /// The record type: see [`network_type`]; unknown codes are kept.
-    pub network_type: u8,
-    /// The network (or gateway) name.
-    pub name: Text<11>,
-    /// The hexid naming `XTN\<hexid>.XTN`, as text; empty for a gateway.
-    pub xtn_hexid: Text<20>,
-    /// The hexid of the mailbag (`<hexid>.MBG`), as text.
-    pub mailbag_hexid: Text<9>,
-    /// Unknown bytes, kept verbatim.
-    pub reserved: Reserved<80>,
+fixed::fixed_struct! {
+    /// One network or gateway.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct NetworkRecord in FIELDS {
+        /// 01 active, 00 deleted; other values are kept.
+        pub status: u8 = (Flag, "01 active, 00 deleted; other values kept",
+            Documented("KB Q148666")),
+        /// The record type: see [`network_type`]; unknown codes are kept.
+        pub network_type: u8 = (Flag, "0x10 Mail network, 0x64 FFAPI gateway; other codes kept as stored",
+            Documented("KB Q148666; the codes 0x10 and 0x64 KB Q148666, Q103820; the codes of other network kinds are unknown")),
+        /// The network (or gateway) name.
+        pub name: Text<11> = (Text, "network name, NUL-terminated",
+            Start("KB Q148666", "the next field starts at +13, and 10 characters + NUL fits the 10-character limit (KB Q123398)")),
+        /// The hexid naming `XTN\<hexid>.XTN`, as text; empty for a gateway.
+        pub xtn_hexid: Text<20> = (Text, "the XTN file's hexid, 8 digits + NUL; empty for a gateway",
+            Start("KB Q148666", "the gap to the next documented field")),
+        /// The hexid of the mailbag (`<hexid>.MBG`), as text.
+        pub mailbag_hexid: Text<9> = (Text, "the mailbag hexid, 8 digits + NUL",
+            Start("KB Q148666", "8 digits + NUL")),
+        /// Unknown bytes, kept verbatim.
+        pub reserved: Reserved<80> = (Unknown, "unknown",
+            Unknown("probably the indirect mailbag, the indirect flag and other data; their offsets are unknown")),
+    }
 }
 
 impl NetworkRecord {
@@ -96,15 +87,12 @@ impl Annotate for NetworkRecord {
         fixed::spans(
             FIELDS,
             [
-                (Role::Flag, fixed::code(self.status, fixed::status_meaning)),
-                (
-                    Role::Flag,
-                    fixed::code(self.network_type, network_type_meaning),
-                ),
-                (Role::Text, Value::Text(self.name.text())),
-                (Role::Text, Value::Text(self.xtn_hexid.text())),
-                (Role::Text, Value::Text(self.mailbag_hexid.text())),
-                (Role::Unknown, Value::Bytes),
+                fixed::code(self.status, fixed::status_meaning),
+                fixed::code(self.network_type, network_type_meaning),
+                Value::Text(self.name.text()),
+                Value::Text(self.xtn_hexid.text()),
+                Value::Text(self.mailbag_hexid.text()),
+                Value::Bytes,
             ],
             out,
         );
@@ -140,6 +128,7 @@ fixed::fixed_format!(
     record: NetworkRecord = FIELDS,
     info: NetworkInfo = |r: &NetworkRecord| Some(info(r)),
     rule: "NETWORK.GLB is a whole number of 122-byte records (KB Q77926, Q86625)",
+    spec: "docs/formats/network.md",
 );
 
 #[cfg(test)]

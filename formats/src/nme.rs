@@ -2,15 +2,8 @@
 //! postoffice address list (POL) and `ADMINSHD.NME` its identical shadow,
 //! `GAL.NME` the global address list, `<hexid>.NME` a user's personal address
 //! list (PAL), `<gw>.NME` a gateway's name list. All share one 45-byte record
-//! (KB Q77926, Q85647, Q86375). Spec: `docs/formats/nme.md`.
-//!
-//! ```text
-//! +0   u16    entry_type   1 local user, 2 external user, 4 group, 0 corrupt   documented codes, reconstructed width
-//! +2   [31]   name         friendly name, CP850, NUL-terminated, <= 30 chars   documented start (hexid - 39)
-//! +33  u32    tid          the address's tuple identifier                     reconstructed place
-//! +37  u32    pointer      byte offset into NETPO.GLB / ADMIN.GRP / ACCESS2   reconstructed place
-//! +41  u32    hexid        the user's hexid, little-endian                     documented (last 4 bytes)
-//! ```
+//! (KB Q77926, Q85647, Q86375). Spec: `docs/formats/nme.md`; the layout is
+//! declared once, in [`NmeRecord`] (`glbtool layout nme` prints it).
 //!
 //! A GAL can hold more than 500,000 names (KB Q86375): read it with
 //! [`Reader`](crate::format::Reader), which streams in constant memory.
@@ -21,9 +14,9 @@ use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::Text;
-use crate::fixed::{self, FieldTable};
+use crate::fixed;
 use crate::hexid::Hexid;
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{Annotate, Span, Value};
 use crate::netpo;
 
 /// Bytes per record (KB Q77926, Q106510, Q112881, Q135932, Q86375).
@@ -34,14 +27,6 @@ pub const NAME_OFFSET: usize = 2;
 pub const HEXID_OFFSET: usize = 41;
 /// The documented distance from the start of the name to the hexid (KB Q119563: "add hex 27").
 pub const NAME_TO_HEXID: usize = 0x27;
-
-const FIELDS: &FieldTable = &[
-    (0, 2, "entry_type"),
-    (2, 31, "name"),
-    (33, 4, "tid"),
-    (37, 4, "pointer"),
-    (41, 4, "hexid"),
-];
 
 /// The alias type codes (KB Q107767; 0 from KB Q85647).
 pub mod entry_type {
@@ -67,24 +52,33 @@ pub fn entry_type_meaning(code: u64) -> Option<&'static str> {
     }
 }
 
-/// One address-list entry.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct NmeRecord {
-    /// The alias type: see [`entry_type`]; unknown codes are kept.
-    pub entry_type: u16,
-    /// The friendly name (alias, full name), at most 30 characters.
-    pub name: Text<31>,
-    /// The address's TID (tuple identifier, KB Q87404); for a group also the
-    /// name of its `MEM\<tid>.MEM` file.
-    pub tid: u32,
-    /// Byte offset of the entry's data in another file: NETPO.GLB for an
-    /// external user, ADMIN.GRP for a group, ACCESS2.GLB for a local user.
-    pub pointer: u32,
-    /// The user's hexid.
-    pub hexid: Hexid,
+fixed::fixed_struct! {
+    /// One address-list entry.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct NmeRecord in FIELDS {
+        /// The alias type: see [`entry_type`]; unknown codes are kept.
+        pub entry_type: u16 = (Flag, "alias type: 2 external user, 4 group, 0 corrupt, 1 local user (glbtool's reading); other values kept",
+            Reconstructed("codes 2 and 4 documented (KB Q107767), 0 as the sign of corruption (KB Q85647); 1 for a local user is glbtool's reading, no article gives it. Place and width: the name starts at +2 (documented), which leaves two bytes before it, read as one little-endian number; whether byte +1 is a separate flag is unknown")),
+        /// The friendly name (alias, full name), at most 30 characters.
+        pub name: Text<31> = (Text, "friendly name, NUL-terminated, CP850",
+            Start("KB Q119563: 41 - 39 = 2", "30 characters (KB Q104869) plus the NUL; bytes after the NUL are kept")),
+        /// The address's TID (tuple identifier, KB Q87404); for a group also
+        /// the name of its `MEM\<tid>.MEM` file; for a local user the link to
+        /// its ACCESS2.GLB record (KB Q107767's diagram labels that link TID).
+        pub tid: u32 = (Number, "the address's TID; a group's MEM file name; a local user's link to ACCESS2.GLB",
+            Reconstructed("a record holds a TID (KB Q107767, Q87404); bytes 33-40 hold the TID and the pointer in an order no article gives; glbtool puts the TID first")),
+        /// Byte offset of the entry's data in another file: NETPO.GLB for an
+        /// external user, ADMIN.GRP for a group (KB Q107767). What a local
+        /// user's pointer holds is not documented.
+        pub pointer: u32 = (Pointer, "byte offset into NETPO.GLB (type 2) or ADMIN.GRP (type 4)",
+            Reconstructed("meaning documented for types 2 and 4 (KB Q107767); place: see `tid`")),
+        /// The user's hexid.
+        pub hexid: Hexid = (Number, "the user's hexid",
+            Documented("KB Q119563: the last 4 bytes, least-significant byte first")),
+    }
 }
 
 impl NmeRecord {
@@ -124,11 +118,11 @@ impl Annotate for NmeRecord {
         fixed::spans(
             FIELDS,
             [
-                (Role::Flag, fixed::code(self.entry_type, entry_type_meaning)),
-                (Role::Text, Value::Text(self.name.text())),
-                (Role::Number, Value::Unsigned(u64::from(self.tid))),
-                (Role::Pointer, Value::Unsigned(u64::from(self.pointer))),
-                (Role::Number, Value::Text(self.hexid.digits())),
+                fixed::code(self.entry_type, entry_type_meaning),
+                Value::Text(self.name.text()),
+                Value::Unsigned(u64::from(self.tid)),
+                Value::Unsigned(u64::from(self.pointer)),
+                Value::Text(self.hexid.digits()),
             ],
             out,
         );
@@ -165,6 +159,7 @@ fixed::fixed_format!(
     record: NmeRecord = FIELDS,
     info: NmeInfo = |r: &NmeRecord| Some(info(r)),
     rule: "NME files are a whole number of 45-byte records (KB Q77926, Q135932)",
+    spec: "docs/formats/nme.md",
 );
 
 /// glbtool's approximation of the GAL's name order, for checking that a GAL

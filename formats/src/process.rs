@@ -4,33 +4,20 @@
 //! scheduled run, one per process and weekday (KB Q77926, Q197407).
 //!
 //! Spec: `docs/formats/process.md`. The sizes and the contents (as the
-//! DSSCHED record dump shows them, KB Q148718) are documented; the byte layout
-//! is *reconstructed*, byte-packed and little-endian (197 is odd, so the
-//! record cannot have been padded for alignment):
-//!
-//! ```text
-//! header (512 bytes): unknown, kept verbatim
-//!
-//! record (197 bytes)
-//! +0    u16   id              the record's ID (DSSCHED "ID = 1")
-//! +2    u8    process         1 = T1 (NSDA -RT), 2 = T2 (NSDA -S), 3 = T3 (NSDA -RR)
-//! +3    u32   run_at          current time to run, seconds since 1970 UTC
-//! +7    u32   window_seconds  run window (14400 by ADMIN 3.0, 28800 by 3.2+)
-//! +11   u32   deadline        time after which the process will not run
-//! +15   u32   next_run        next time (run_at + one week)
-//! +19   i32   tz_offset       the scheduler's time zone, seconds west of UTC
-//! +23   [81]  comment         process comment, 80 chars + NUL
-//! +104  [93]  reserved        unknown, kept verbatim
-//! ```
+//! DSSCHED record dump shows them, KB Q148718) are documented; the byte
+//! layout, declared once in [`ProcessHeader`] and [`ProcessRecord`]
+//! (`glbtool layout process` prints it), is *reconstructed*, byte-packed and
+//! little-endian (197 is odd, so the record cannot have been padded for
+//! alignment).
 
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Stamp, Text};
-use crate::fixed::{self, FieldTable};
+use crate::fixed;
 use crate::format::Document;
 use crate::kind::FileKind;
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{Annotate, Span, Value};
 
 /// The documented size of the header.
 pub const HEADER_LEN: usize = 512;
@@ -42,20 +29,6 @@ pub const WEEK_SECONDS: u32 = 604_800;
 pub const WINDOW_ADMIN_32: u32 = 8 * 3600;
 /// The run window ADMIN 3.0 wrote: 4 hours (KB Q119590).
 pub const WINDOW_ADMIN_30: u32 = 4 * 3600;
-
-const HEADER_FIELDS: &FieldTable = &[(0, 512, "reserved")];
-
-const RECORD_FIELDS: &FieldTable = &[
-    (0, 2, "id"),
-    (2, 1, "process"),
-    (3, 4, "run_at"),
-    (7, 4, "window_seconds"),
-    (11, 4, "deadline"),
-    (15, 4, "next_run"),
-    (19, 4, "tz_offset"),
-    (23, 81, "comment"),
-    (104, 93, "reserved"),
-];
 
 /// The three Dir-Sync processes Dispatch starts (KB Q96060).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -125,41 +98,59 @@ impl ProcessKind {
     }
 }
 
-/// The PROCESS.GLB header: 512 bytes whose meaning is not documented.
-#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct ProcessHeader {
-    /// The whole header, kept verbatim.
-    pub reserved: Reserved<512>,
+/// Why a documented time of a record is where it is.
+const TIME: &str = "field documented (KB Q148718); C time_t and its place are glbtool's choice";
+
+fixed::fixed_struct! {
+    /// The PROCESS.GLB header: 512 bytes whose meaning is not documented.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct ProcessHeader in HEADER_FIELDS {
+        /// The whole header, kept verbatim.
+        pub reserved: Reserved<512> = (Unknown, "unknown",
+            Unknown("size documented (KB Q77926); a new postoffice's PROCESS.GLB is exactly this header (KB Q135868)")),
+    }
 }
 
-/// One scheduled run of one process.
-#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct ProcessRecord {
-    /// The record's ID (DSSCHED prints `ID = 1`, KB Q148718).
-    pub id: u16,
-    /// Which process: see [`ProcessKind::from_code`]; other codes are kept.
-    pub process: u8,
-    /// "Current time to run" (KB Q148718).
-    pub run_at: Stamp,
-    /// "Run window" in seconds: 4 hours from ADMIN 3.0, 8 hours from 3.2+ (KB Q119590).
-    pub window_seconds: u32,
-    /// "Time after which this process will not run" (KB Q148718): run_at + window.
-    pub deadline: Stamp,
-    /// "This instance next runs on" (KB Q148718): run_at + one week.
-    pub next_run: Stamp,
-    /// The time zone of the program that set the time, in seconds west of UTC
-    /// like the MS C `timezone` variable (KB Q96060: Dispatch "adds the stored time zone").
-    pub tz_offset: i32,
-    /// "Process comment" (KB Q148718; DSSCHED prints `<null>` when empty).
-    pub comment: Text<81>,
-    /// Bytes of unknown meaning, kept verbatim.
-    pub reserved: Reserved<93>,
+fixed::fixed_struct! {
+    /// One scheduled run of one process.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct ProcessRecord in RECORD_FIELDS {
+        /// The record's ID (DSSCHED prints `ID = 1`, KB Q148718).
+        pub id: u16 = (Number, "the record's ID (ID = 1)",
+            Reconstructed("field documented (KB Q148718); u16 and its place are glbtool's choice")),
+        /// Which process: see [`ProcessKind::from_code`]; other codes are kept.
+        pub process: u8 = (Flag, "1 = T1 NSDA -RT, 2 = T2 NSDA -S, 3 = T3 NSDA -RR",
+            Reconstructed("the three processes documented (KB Q96060, Q148718); the codes follow the T1/T2/T3 numbering; other codes are kept and shown as unknown")),
+        /// "Current time to run" (KB Q148718).
+        pub run_at: Stamp = (Time, "current time to run, seconds since 1970 UTC", Reconstructed(TIME)),
+        /// "Run window" in seconds: 4 hours from ADMIN 3.0, 8 hours from 3.2+ (KB Q119590).
+        pub window_seconds: u32 = (Number, "the run window (14400 from ADMIN 3.0, 28800 from 3.2+)",
+            Reconstructed("field and values documented (KB Q119590, Q148718: \"8 hours (28800 seconds)\"); u32 and its place are glbtool's choice")),
+        /// "Time after which this process will not run" (KB Q148718): run_at + window.
+        pub deadline: Stamp = (Time, "time after which this process will not run = run_at + window",
+            Reconstructed("field documented (KB Q148718, whose values differ by exactly the window); stored rather than computed, C time_t and its place are glbtool's choice")),
+        /// "This instance next runs on" (KB Q148718): run_at + one week.
+        pub next_run: Stamp = (Time, "this instance next runs on = run_at + 604,800",
+            Reconstructed("field documented (KB Q148718, Q96060: Dispatch keeps the next time to run and copies it into the current time); C time_t and its place are glbtool's choice")),
+        /// glbtool's reconstruction, which may not exist in MS Mail's files: a
+        /// time zone in seconds west of UTC like the MS C `timezone` variable.
+        /// KB Q96060 says the TZ is incorporated into the time written to
+        /// PROCESS.GLB; it does not place a separate zone field.
+        pub tz_offset: i32 = (Number, "glbtool's time-zone field, seconds west of UTC",
+            Reconstructed("KB Q96060 says ADMIN and DSSCHED incorporate TZ into the time written to PROCESS.GLB (as a C time_t does) and that Dispatch adds \"the stored time zone\"; no article gives a separate zone field. This field, its unit (seconds west of UTC, as MS C's timezone) and its place are glbtool's reconstruction, and it may not exist")),
+        /// "Process comment" (KB Q148718; DSSCHED prints `<null>` when empty).
+        pub comment: Text<81> = (Text, "process comment, 80 characters + NUL; DSSCHED prints <null> when empty",
+            Reconstructed("field documented (KB Q148718); width (one screen line) and place are glbtool's choice")),
+        /// Bytes of unknown meaning, kept verbatim.
+        pub reserved: Reserved<93> = (Unknown, "unknown",
+            Unknown("it may hold, for example, the command line, which is not documented")),
+    }
 }
 
 impl ProcessRecord {
@@ -199,7 +190,7 @@ impl ProcessRecord {
 
 impl Annotate for ProcessHeader {
     fn spans(&self, out: &mut Vec<Span>) {
-        fixed::spans(HEADER_FIELDS, [(Role::Unknown, Value::Bytes)], out);
+        fixed::spans(HEADER_FIELDS, [Value::Bytes], out);
     }
 }
 
@@ -208,24 +199,18 @@ impl Annotate for ProcessRecord {
         fixed::spans(
             RECORD_FIELDS,
             [
-                (Role::Number, Value::Unsigned(u64::from(self.id))),
-                (
-                    Role::Flag,
-                    Value::Code {
-                        raw: u64::from(self.process),
-                        meaning: self.kind().map(ProcessKind::description),
-                    },
-                ),
-                (Role::Time, Value::Time(self.run_at)),
-                (
-                    Role::Number,
-                    Value::Unsigned(u64::from(self.window_seconds)),
-                ),
-                (Role::Time, Value::Time(self.deadline)),
-                (Role::Time, Value::Time(self.next_run)),
-                (Role::Number, Value::Signed(i64::from(self.tz_offset))),
-                (Role::Text, fixed::text(&self.comment)),
-                (Role::Unknown, Value::Bytes),
+                Value::Unsigned(u64::from(self.id)),
+                Value::Code {
+                    raw: u64::from(self.process),
+                    meaning: self.kind().map(ProcessKind::description),
+                },
+                Value::Time(self.run_at),
+                Value::Unsigned(u64::from(self.window_seconds)),
+                Value::Time(self.deadline),
+                Value::Time(self.next_run),
+                Value::Signed(i64::from(self.tz_offset)),
+                fixed::text(&self.comment),
+                Value::Bytes,
             ],
             out,
         );
@@ -257,6 +242,7 @@ fixed::fixed_format!(
         description: k.description(),
     }),
     rule: "PROCESS.GLB is a 512-byte header plus 197 bytes per record (KB Q77926)",
+    spec: "docs/formats/process.md",
 );
 
 /// A PROCESS.GLB holding `records` after an all-zero header.

@@ -6,17 +6,9 @@
 //! Spec: `docs/formats/queue.md`. The byte layout is *reconstructed*; it meets
 //! every documented constraint (0-byte empty queue, 49-byte acknowledged
 //! REQTRANS, 60-byte PODIAG REQTRANS, per-record checksum, date stamp and sync
-//! number, text in Import format ended by a NUL).
-//!
-//! ```text
-//! +0   u16  length       whole record, 25 + text length
-//! +2   u16  checksum     CRC-16/ARC over every other byte of the record
-//! +4   u32  sync         the transaction's sync number
-//! +8   u32  date_stamp   seconds since 1970-01-01 UTC
-//! +12  [12] reserved     unknown, kept verbatim (glbtool writes zeros)
-//! +24  [n]  text         Import-format transaction, CP850, lines joined by CR LF
-//! +24+n u8  terminator   0x00
-//! ```
+//! number, text in Import format ended by a NUL). It is declared once: the
+//! fixed part in `Fixed`, the text and its terminator in [`RECORD_FIELDS`]
+//! (`glbtool layout reqtrans` prints it).
 
 use std::io::Cursor;
 
@@ -30,7 +22,7 @@ use crate::error::FieldFault;
 use crate::fields::{Reserved, Stamp};
 use crate::format::{Format, RecordSize};
 use crate::import::{self, Transaction};
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{Annotate, Field, Provenance, Role, Span, Value};
 
 /// Bytes of a record that are not text: the 24-byte fixed part and the NUL.
 pub const OVERHEAD: usize = 25;
@@ -47,24 +39,58 @@ pub const ACK_DUMMY_TEXT: &str = "# Last confirmed ReqSync";
 /// Text of the record PODIAG installs (documented, KB Q110496).
 pub const PODIAG_DUMMY_TEXT: &str = "# Dummy record installed by PODIAG.";
 
-const FIELDS: &[(usize, usize, &str)] = &[
-    (0, 2, "length"),
-    (2, 2, "checksum"),
-    (4, 4, "sync"),
-    (8, 4, "date_stamp"),
-    (12, 12, "reserved"),
-    (24, usize::MAX - 24, "text"),
-];
+crate::fixed::fixed_struct! {
+    /// The fixed leading part of a record.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, BinRead, BinWrite)]
+    #[brw(little)]
+    struct Fixed in FIXED_FIELDS {
+        length: u16 = (Length, "whole record in bytes, 25 + text length",
+            Reconstructed("a length prefix lets a reader skip a record and detect truncation; 16 bits suffice for any transaction")),
+        checksum: u16 = (Checksum, "CRC-16/ARC over every other byte of the record",
+            Reconstructed("each transaction carries a checksum that LISTQ prints as 4 hex digits (KB Q96060); its place, its coverage and the algorithm are glbtool's choice")),
+        sync: u32 = (Sync, "the transaction's sync number",
+            Reconstructed("each transaction carries a sync number (KB Q96060); 32 bits from the 10-digit printing (KB Q110496, Q118298); its place is glbtool's choice")),
+        date_stamp: Stamp = (Time, "seconds since 1970-01-01 UTC",
+            Reconstructed("each transaction carries a date stamp printed like C ctime() (KB Q96060); C time_t and its place are glbtool's choice")),
+        reserved: Reserved<12> = (Unknown, "unknown (glbtool writes zeros)",
+            Unknown("the documented sizes (49 and 60 bytes for one record with 24- and 35-character texts, KB Q133428, Q110496) leave 24 bytes of fixed part; 12 of them are unassigned")),
+    }
+}
 
-/// The fixed leading part of a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, BinRead, BinWrite)]
-#[brw(little)]
-struct Fixed {
-    length: u16,
-    checksum: u16,
-    sync: u32,
-    date_stamp: Stamp,
-    reserved: Reserved<12>,
+/// Where the variable text's terminator lies in [`RECORD_FIELDS`]: right after
+/// the text, whose width varies (`glbtool layout` prints `+24+n`).
+pub const AFTER_TEXT: usize = usize::MAX;
+
+/// The record's fields: the fixed part, the text (as wide as the record
+/// leaves, at least 0 bytes) and its NUL terminator.
+pub const RECORD_FIELDS: &[Field] = &record_fields();
+
+const fn record_fields() -> [Field; 7] {
+    let mut out = [Field::EMPTY; 7];
+    let mut i = 0;
+    while i < FIXED_FIELDS.len() {
+        out[i] = FIXED_FIELDS[i];
+        i += 1;
+    }
+    out[5] = Field {
+        start: TEXT_OFFSET,
+        len: usize::MAX - TEXT_OFFSET,
+        name: "text",
+        ty: "text (n bytes)",
+        role: Role::Text,
+        note: "the transaction in Import format, lines joined by CR LF",
+        provenance: Provenance::Reconstructed("the text is an Import-file transaction (KB Q96060), in the postoffice's OEM code page (CP850 in English and Western European builds, KB Q156063, Q87432); its place after a 24-byte fixed part follows from the documented 49- and 60-byte files; CR LF between lines is glbtool's choice"),
+    };
+    out[6] = Field {
+        start: AFTER_TEXT,
+        len: 1,
+        name: "terminator",
+        ty: "u8",
+        role: Role::Terminator,
+        note: "0x00",
+        provenance: Provenance::Documented("KB Q110496 shows a <00> right after the text"),
+    };
+    out
 }
 
 impl Fixed {
@@ -313,52 +339,27 @@ pub fn checksum_of_stored(raw: &[u8]) -> u16 {
 impl Annotate for QueueRecord {
     fn spans(&self, out: &mut Vec<Span>) {
         let n = self.text.len();
-        out.push(Span::new(
-            0,
-            2,
-            "length",
-            Role::Length,
-            Value::Unsigned(self.len_on_disk() as u64),
-        ));
-        out.push(Span::new(
-            2,
-            2,
-            "checksum",
-            Role::Checksum,
+        let f = RECORD_FIELDS;
+        out.push(Span::of(&f[0], Value::Unsigned(self.len_on_disk() as u64)));
+        out.push(Span::of(
+            &f[1],
             Value::Checksum {
                 stored: self.stored_checksum(),
                 computed: self.computed_checksum(),
             },
         ));
-        out.push(Span::new(
-            4,
-            4,
-            "sync",
-            Role::Sync,
-            Value::Unsigned(u64::from(self.sync)),
-        ));
-        out.push(Span::new(
-            8,
-            4,
-            "date_stamp",
-            Role::Time,
-            Value::Time(self.date_stamp),
-        ));
-        out.push(Span::new(12, 12, "reserved", Role::Unknown, Value::Bytes));
-        out.push(Span::new(
-            TEXT_OFFSET,
+        out.push(Span::of(&f[2], Value::Unsigned(u64::from(self.sync))));
+        out.push(Span::of(&f[3], Value::Time(self.date_stamp)));
+        out.push(Span::of(&f[4], Value::Bytes));
+        out.push(Span::sized(
+            &f[5],
             n,
-            "text",
-            Role::Text,
             Value::Text(codepage::active().decode(&self.text)),
         ));
-        out.push(Span::new(
-            TEXT_OFFSET + n,
-            1,
-            "terminator",
-            Role::Terminator,
-            Value::Unsigned(0),
-        ));
+        out.push(Span {
+            start: TEXT_OFFSET + n,
+            ..Span::of(&f[6], Value::Unsigned(0))
+        });
     }
 }
 
@@ -397,12 +398,14 @@ impl Format for Queue {
         "a queue file is a sequence of whole records, each 25 bytes plus its text (reconstructed layout, docs/formats/queue.md)"
     }
 
-    fn header_fields() -> &'static [(usize, usize, &'static str)] {
+    const SPEC: &'static str = "docs/formats/queue.md";
+
+    fn header_fields() -> &'static [Field] {
         &[]
     }
 
-    fn record_fields() -> &'static [(usize, usize, &'static str)] {
-        FIELDS
+    fn record_fields() -> &'static [Field] {
+        RECORD_FIELDS
     }
 
     fn decode_header(_: &[u8]) -> Result<Self::Header, FieldFault> {

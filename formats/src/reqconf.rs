@@ -4,39 +4,19 @@
 //! requested address types and the requestor options.
 //!
 //! Spec: `docs/formats/reqconf.md`. The size (exactly 512 bytes, KB Q77926,
-//! Q123437, Q148705) and the list of contents are documented; the byte layout
-//! is *reconstructed* (byte-packed, little-endian, like the 197-byte PROCESS
-//! record whose odd size rules out padding):
-//!
-//! ```text
-//! +0    [11]  server_network     Dir-Sync server's network, 10 chars + NUL
-//! +11   [11]  server_postoffice  Dir-Sync server's postoffice, 10 chars + NUL
-//! +22   [9]   password           requestor password, 8 chars + NUL
-//! +31   u32   reqsync            ReqSync: updates sent to the server
-//! +35   u32   srvsync            SrvSync: updates received from the server
-//! +39   u32   impsync            imports requested (the I= of ReqTx)
-//! +43   u32   last_export        last Export request, seconds since 1970 UTC
-//! +47   u32   last_import        last Import request, seconds since 1970 UTC
-//! +51   i32   srvtrans_pointer   offset into SRVTRANS.GLB, -1 = none
-//! +55   i32   usrtrans_pointer   offset into USRTRANS.GLB, -1 = none
-//! +59   i32   gwtrans_pointer    offset into GWTRANS.GLB, -1 = none
-//! +63   i32   nmetrans_pointer   offset into NMETRANS.GLB, -1 = none
-//! +67   u16   template_options   0 none, 1 receive, 2 send, 3 both
-//! +69   u32   size_limit         Options, Limit (0 = no limit)
-//! +73   [128] types              requested address types, `PCM|SNADS|X400`
-//! +201  [11]  local_network      this postoffice's own network
-//! +212  [11]  local_postoffice   this postoffice's own name
-//! +223  [289] reserved           unknown, kept verbatim
-//! ```
+//! Q123437, Q148705) and the list of contents are documented; the byte layout,
+//! declared once in [`ReqConf`] (`glbtool layout reqconf` prints it), is
+//! *reconstructed* (byte-packed, little-endian, like the 197-byte PROCESS
+//! record whose odd size rules out padding).
 
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::error::FieldFault;
 use crate::fields::{Reserved, Stamp, Text};
-use crate::fixed::{self, FieldTable};
+use crate::fixed;
 use crate::format::{Format, NoHeader, RecordSize};
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{Annotate, Span, Value};
 
 /// The documented size of REQCONF.GLB.
 pub const REQCONF_LEN: usize = 512;
@@ -49,72 +29,72 @@ pub const NO_POINTER: i32 = -1;
 /// documented foreign Dir-Sync key `TYPES=PCM|CSI|profs`, KB Q118298).
 pub const TYPE_SEPARATOR: char = '|';
 
-const FIELDS: &FieldTable = &[
-    (0, 11, "server_network"),
-    (11, 11, "server_postoffice"),
-    (22, 9, "password"),
-    (31, 4, "reqsync"),
-    (35, 4, "srvsync"),
-    (39, 4, "impsync"),
-    (43, 4, "last_export"),
-    (47, 4, "last_import"),
-    (51, 4, "srvtrans_pointer"),
-    (55, 4, "usrtrans_pointer"),
-    (59, 4, "gwtrans_pointer"),
-    (63, 4, "nmetrans_pointer"),
-    (67, 2, "template_options"),
-    (69, 4, "size_limit"),
-    (73, 128, "types"),
-    (201, 11, "local_network"),
-    (212, 11, "local_postoffice"),
-    (223, 289, "reserved"),
-];
+/// Why the two name fields of the server are where they are.
+const SERVER_NAME: &str = "field documented (KB Q96060); 10 characters + NUL from the 10-character limit on network and postoffice names (KB Q96001 error 20); its place is glbtool's choice";
+/// Why the sync numbers are where they are.
+const SYNC: &str = "field documented (KB Q96060); u32 from the up to 10-digit printing of sync numbers (KB Q110496, Q118298); its place is glbtool's choice";
+/// Why the queue pointers are where they are.
+const POINTER: &str = "field and -1 documented (KB Q140462); a signed 32-bit byte offset (-1 must fit, files may exceed 64 KB) and its place are glbtool's choice";
+/// Why the local postoffice fields are where they are.
+const LOCAL: &str = "no article says REQCONF.GLB holds the local postoffice: KB Q123437 and Q112301 repair a corrupt REQCONF.GLB by copying another postoffice's and resetting it, so it probably holds no load-bearing local identity. glbtool's samples write the local postoffice here to show LISTDS's heading; a file written by MS Mail may hold anything here, and glbtool never relies on it where the directory or other files name the postoffice";
 
-/// The whole of REQCONF.GLB.
-#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct ReqConf {
-    /// The Dir-Sync server's network name (Config, Dir-Sync, Requestor, Registration).
-    pub server_network: Text<11>,
-    /// The Dir-Sync server's postoffice name.
-    pub server_postoffice: Text<11>,
-    /// The requestor password the server expects (blank when none).
-    pub password: Text<9>,
-    /// ReqSync: cumulative count of updates sent to the server (KB Q96060).
-    pub reqsync: u32,
-    /// SrvSync: cumulative count of updates received from the server (KB Q96060).
-    pub srvsync: u32,
-    /// Import count: Import requests made so far, the `I=` of ReqTx (KB Q96060, Q119452).
-    pub impsync: u32,
-    /// When the last Export was requested (KB Q131681).
-    pub last_export: Stamp,
-    /// When the last Import was requested (KB Q131681); 0 when never.
-    pub last_import: Stamp,
-    /// Import's position in SRVTRANS.GLB, -1 for none (KB Q140462).
-    pub srvtrans_pointer: i32,
-    /// Import's position in USRTRANS.GLB, -1 for none (KB Q140462).
-    pub usrtrans_pointer: i32,
-    /// Import's position in GWTRANS.GLB, -1 for none (KB Q140462).
-    pub gwtrans_pointer: i32,
-    /// Import's position in NMETRANS.GLB, -1 for none (KB Q140462).
-    pub nmetrans_pointer: i32,
-    /// Template exchange (Options): see [`template_options_meaning`].
-    pub template_options: u16,
-    /// The largest update the server may send in one reply before pacing
-    /// (Options, Limit, KB Q133719); unit undocumented; 0 taken as no limit.
-    pub size_limit: u32,
-    /// The address types to receive, separated by `|` (Types).
-    pub types: Text<128>,
-    /// This postoffice's own network (reconstructed: LISTDS `-r` names the
-    /// local postoffice in its heading, `Examining NET/PO Requestor
-    /// Configuration Record`, KB Q96060; blank when unknown).
-    pub local_network: Text<11>,
-    /// This postoffice's own name (reconstructed, see `local_network`).
-    pub local_postoffice: Text<11>,
-    /// Bytes of unknown meaning, kept verbatim.
-    pub reserved: Reserved<289>,
+fixed::fixed_struct! {
+    /// The whole of REQCONF.GLB.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReqConf in FIELDS {
+        /// The Dir-Sync server's network name (Config, Dir-Sync, Requestor, Registration).
+        pub server_network: Text<11> = (Text, "the Dir-Sync server's network, NUL-terminated, CP850",
+            Reconstructed(SERVER_NAME)),
+        /// The Dir-Sync server's postoffice name.
+        pub server_postoffice: Text<11> = (Text, "the server's postoffice", Reconstructed(SERVER_NAME)),
+        /// The requestor password the server expects (blank when none).
+        pub password: Text<9> = (Text, "the requestor password, blank when none",
+            Reconstructed("field documented (KB Q96060); 8 characters + NUL and plain CP850 text are a guess: the length limit is not in the KB, and MS Mail encrypts the password fields of MASTER.GLB and ACCESS.GLB (KB Q130322), so this one may be encrypted too; glbtool shows the stored bytes")),
+        /// ReqSync: cumulative count of updates sent to the server (KB Q96060).
+        pub reqsync: u32 = (Sync, "ReqSync", Reconstructed(SYNC)),
+        /// SrvSync: cumulative count of updates received from the server (KB Q96060).
+        pub srvsync: u32 = (Sync, "SrvSync", Reconstructed(SYNC)),
+        /// Import count: Import requests made so far, the `I=` of ReqTx (KB Q96060, Q119452).
+        pub impsync: u32 = (Sync, "import count",
+            Reconstructed("field documented (KB Q96060, Q119452); u32 and its place are glbtool's choice")),
+        /// When the last Export was requested (KB Q131681).
+        pub last_export: Stamp = (Time, "last Export request, seconds since 1970 UTC",
+            Reconstructed("field documented (KB Q131681); C time_t and its place are glbtool's choice")),
+        /// When the last Import was requested (KB Q131681); 0 when never.
+        pub last_import: Stamp = (Time, "last Import request; 0 when never",
+            Reconstructed("as `last_export`")),
+        /// Import's position in SRVTRANS.GLB, -1 for none (KB Q140462).
+        pub srvtrans_pointer: i32 = (Pointer, "Import's position in SRVTRANS.GLB, -1 = none", Reconstructed(POINTER)),
+        /// Import's position in USRTRANS.GLB, -1 for none (KB Q140462).
+        pub usrtrans_pointer: i32 = (Pointer, "in USRTRANS.GLB", Reconstructed(POINTER)),
+        /// Import's position in GWTRANS.GLB, -1 for none (KB Q140462).
+        pub gwtrans_pointer: i32 = (Pointer, "in GWTRANS.GLB", Reconstructed(POINTER)),
+        /// Import's position in NMETRANS.GLB, -1 for none (KB Q140462).
+        pub nmetrans_pointer: i32 = (Pointer, "in NMETRANS.GLB", Reconstructed(POINTER)),
+        /// Template exchange (Options): see [`template_options_meaning`].
+        pub template_options: u16 = (Flag, "0 none, 1 receive (incoming), 2 send (outgoing), 3 both",
+            Reconstructed("option documented (KB Q96060, Q134753); the codes follow Exchange's documented requestor attribute DXA-Template-Options (0 none, 1 incoming, 2 outgoing, 3 both, Exchange SDK schema); other values are kept and shown as unknown")),
+        /// The largest update the server may send in one reply before pacing
+        /// (Options, Limit, KB Q133719); unit undocumented; 0 taken as no limit.
+        pub size_limit: u32 = (Number, "Options, Limit",
+            Reconstructed("option documented (KB Q133719); u32, \"0 = no limit\" and its place are glbtool's choice; the unit is not documented, glbtool shows the stored number")),
+        /// The address types to receive, separated by `|` (Types).
+        pub types: Text<128> = (Text, "requested address types separated by |, e.g. PCM|SNADS|X400|SMTP",
+            Reconstructed("option documented (KB Q96060); the | separator follows the documented foreign Dir-Sync key TYPES=PCM|CSI|profs (KB Q118298); 127 characters hold every type MS Mail knows")),
+        /// Where glbtool's samples keep this postoffice's own network
+        /// (reconstructed, not documented: see `docs/formats/reqconf.md`;
+        /// blank when unknown). Never relied on where the directory or other
+        /// files name the postoffice.
+        pub local_network: Text<11> = (Text, "glbtool's samples: this postoffice's own network", Reconstructed(LOCAL)),
+        /// Where glbtool's samples keep this postoffice's own name
+        /// (reconstructed, see `local_network`).
+        pub local_postoffice: Text<11> = (Text, "glbtool's samples: this postoffice's own name", Reconstructed(LOCAL)),
+        /// Bytes of unknown meaning, kept verbatim.
+        pub reserved: Reserved<289> = (Unknown, "unknown", Unknown("nothing else is documented; shown in hex")),
+    }
 }
 
 /// What a template-options code means (reconstructed codes, after Exchange's
@@ -199,34 +179,31 @@ fn pointer_value(p: i32) -> Value {
 
 impl Annotate for ReqConf {
     fn spans(&self, out: &mut Vec<Span>) {
-        let sync = |v: u32| (Role::Sync, Value::Unsigned(u64::from(v)));
+        let sync = |v: u32| Value::Unsigned(u64::from(v));
         fixed::spans(
             FIELDS,
             [
-                (Role::Text, fixed::text(&self.server_network)),
-                (Role::Text, fixed::text(&self.server_postoffice)),
-                (Role::Text, fixed::text(&self.password)),
+                fixed::text(&self.server_network),
+                fixed::text(&self.server_postoffice),
+                fixed::text(&self.password),
                 sync(self.reqsync),
                 sync(self.srvsync),
                 sync(self.impsync),
-                (Role::Time, Value::Time(self.last_export)),
-                (Role::Time, Value::Time(self.last_import)),
-                (Role::Pointer, pointer_value(self.srvtrans_pointer)),
-                (Role::Pointer, pointer_value(self.usrtrans_pointer)),
-                (Role::Pointer, pointer_value(self.gwtrans_pointer)),
-                (Role::Pointer, pointer_value(self.nmetrans_pointer)),
-                (
-                    Role::Flag,
-                    Value::Code {
-                        raw: u64::from(self.template_options),
-                        meaning: template_options_meaning(self.template_options),
-                    },
-                ),
-                (Role::Number, Value::Unsigned(u64::from(self.size_limit))),
-                (Role::Text, fixed::text(&self.types)),
-                (Role::Text, fixed::text(&self.local_network)),
-                (Role::Text, fixed::text(&self.local_postoffice)),
-                (Role::Unknown, Value::Bytes),
+                Value::Time(self.last_export),
+                Value::Time(self.last_import),
+                pointer_value(self.srvtrans_pointer),
+                pointer_value(self.usrtrans_pointer),
+                pointer_value(self.gwtrans_pointer),
+                pointer_value(self.nmetrans_pointer),
+                Value::Code {
+                    raw: u64::from(self.template_options),
+                    meaning: template_options_meaning(self.template_options),
+                },
+                Value::Unsigned(u64::from(self.size_limit)),
+                fixed::text(&self.types),
+                fixed::text(&self.local_network),
+                fixed::text(&self.local_postoffice),
+                Value::Bytes,
             ],
             out,
         );
@@ -248,11 +225,13 @@ impl Format for ReqConfFile {
         "REQCONF.GLB is always exactly 512 bytes (KB Q77926, Q123437, Q148705)"
     }
 
-    fn header_fields() -> &'static [(usize, usize, &'static str)] {
+    const SPEC: &'static str = "docs/formats/reqconf.md";
+
+    fn header_fields() -> &'static [crate::layout::Field] {
         FIELDS
     }
 
-    fn record_fields() -> &'static [(usize, usize, &'static str)] {
+    fn record_fields() -> &'static [crate::layout::Field] {
         &[]
     }
 
@@ -333,8 +312,8 @@ mod tests {
         // KB Q123437: a REQCONF.GLB of 100 bytes or less cannot be used.
         let end_of_known = FIELDS
             .iter()
-            .filter(|f| f.2 != "reserved")
-            .map(|f| f.0 + f.1)
+            .filter(|f| f.name != "reserved")
+            .map(|f| f.start + f.len)
             .max()
             .unwrap();
         assert!(end_of_known > 100, "{end_of_known}");

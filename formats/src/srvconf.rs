@@ -8,101 +8,78 @@
 //! layout is *reconstructed* (byte-packed, little-endian). The header follows
 //! the layout written after the SCONFIX conversion (SRVMAIN 3.2.14, ADMIN
 //! 3.2.13, LISTDS 3.2.1, KB Q111703), in which the administrator mailbox field
-//! holds a full 10-character mailbox name.
-//!
-//! ```text
-//! header (1024 bytes)
-//! +0    u32   highest_srvsync  number of the last MSTTRANS entry ("Sync")
-//! +4    u32   cycle            current Dir-Sync cycle
-//! +8    [11]  admin_mailbox    mailbox that receives reports, 10 chars + NUL
-//! +19   u16   keep_updates     days MSTTRANS entries are kept
-//! +21   [1003] reserved        unknown, kept verbatim
-//!
-//! requestor record (1024 bytes)
-//! +0    [32]  name             `TYPE:NET/PO`, e.g. PCM:POLYNOMIAL/MONTGOMERY
-//! +32   [9]   password         8 chars + NUL; blank = accept any password
-//! +41   u32   reqsync          server copy of the requestor's ReqSync
-//! +45   u32   srvsync          server copy of the requestor's SrvSync
-//! +49   u32   impsync          Import requests received from the requestor
-//! +53   u32   last_cycle       last cycle the requestor took part in
-//! +57   u32   last_update      when its last update arrived, seconds since 1970 UTC
-//! +61   [128] types            address types it receives, `PCM|SNADS`
-//! +189  [835] reserved         unknown, kept verbatim
-//! ```
+//! holds a full 10-character mailbox name. Both layouts are declared once,
+//! in [`SrvConfHeader`] and [`RequestorRecord`] (`glbtool layout srvconf`
+//! prints them).
 
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Stamp, Text};
-use crate::fixed::{self, FieldTable};
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::fixed;
+use crate::layout::{Annotate, Span, Value};
 
 /// The documented size of the header and of each requestor block.
 pub const BLOCK_LEN: usize = 1024;
 
-const HEADER_FIELDS: &FieldTable = &[
-    (0, 4, "highest_srvsync"),
-    (4, 4, "cycle"),
-    (8, 11, "admin_mailbox"),
-    (19, 2, "keep_updates"),
-    (21, 1003, "reserved"),
-];
+/// Why a number of a requestor record is where it is.
+const RECORD_NUMBER: &str = "field documented (KB Q96060); u32 and its place are glbtool's choice";
 
-const RECORD_FIELDS: &FieldTable = &[
-    (0, 32, "name"),
-    (32, 9, "password"),
-    (41, 4, "reqsync"),
-    (45, 4, "srvsync"),
-    (49, 4, "impsync"),
-    (53, 4, "last_cycle"),
-    (57, 4, "last_update"),
-    (61, 128, "types"),
-    (189, 835, "reserved"),
-];
-
-/// The SRVCONF.GLB header.
-#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct SrvConfHeader {
-    /// "Highest SrvSync": the number of the last entry in MSTTRANS.GLB (KB Q96060).
-    pub highest_srvsync: u32,
-    /// "Current Dirsync Cycle" (KB Q96060).
-    pub cycle: u32,
-    /// The mailbox that receives Dir-Sync reports (Server, Options, Administrator;
-    /// KB Q125511, Q111703); blank when none.
-    pub admin_mailbox: Text<11>,
-    /// Keep Updates: how long MSTTRANS.GLB entries are kept, in days (KB Q96060, Q108067).
-    pub keep_updates: u16,
-    /// Bytes of unknown meaning, kept verbatim.
-    pub reserved: Reserved<1003>,
+fixed::fixed_struct! {
+    /// The SRVCONF.GLB header.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct SrvConfHeader in HEADER_FIELDS {
+        /// "Highest SrvSync": the number of the last entry in MSTTRANS.GLB (KB Q96060).
+        pub highest_srvsync: u32 = (Sync, "Highest SrvSync, the last MSTTRANS number",
+            Reconstructed("field documented (KB Q96060); u32 and first place are glbtool's choice (KB Q120449's corrupted \"first 6 bytes\" fit it but do not decide the widths)")),
+        /// "Current Dirsync Cycle" (KB Q96060).
+        pub cycle: u32 = (Number, "current Dir-Sync cycle", Reconstructed(RECORD_NUMBER)),
+        /// The mailbox that receives Dir-Sync reports (Server, Options, Administrator;
+        /// KB Q125511, Q111703); blank when none.
+        pub admin_mailbox: Text<11> = (Text, "the mailbox that receives reports, blank when none",
+            Reconstructed("field documented (KB Q125511, Q111703); 10 characters + NUL right before Keep Updates, the post-SCONFIX layout glbtool infers from KB Q111703 (see the spec page)")),
+        /// Keep Updates: how long MSTTRANS.GLB entries are kept, in days (KB Q108067, Q257740).
+        pub keep_updates: u16 = (Number, "Keep Updates, in days",
+            Reconstructed("field documented (KB Q96060, Q111703), counted in days (KB Q108067 \"update window days\", Q257740); u16 and its place are glbtool's choice")),
+        /// Bytes of unknown meaning, kept verbatim.
+        pub reserved: Reserved<1003> = (Unknown, "unknown", Unknown("")),
+    }
 }
 
-/// One registered requestor.
-#[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct RequestorRecord {
-    /// The requestor as `TYPE:NET/PO`, e.g. `PCM:POLYNOMIAL/MONTGOMERY` (KB Q96060).
-    pub name: Text<32>,
-    /// The requestor's Dir-Sync password; blank makes the server accept any (KB Q125917).
-    pub password: Text<9>,
-    /// The server's copy of the requestor's ReqSync (KB Q96060).
-    pub reqsync: u32,
-    /// The server's copy of the requestor's SrvSync (KB Q96060).
-    pub srvsync: u32,
-    /// Import requests received from this requestor (the `I=` of SrvTx, KB Q96060).
-    pub impsync: u32,
-    /// The last cycle the requestor took part in (KB Q96060).
-    pub last_cycle: u32,
-    /// When the requestor's last update arrived (KB Q96060).
-    pub last_update: Stamp,
-    /// The address types the requestor receives, separated by `|`.
-    pub types: Text<128>,
-    /// Bytes of unknown meaning, kept verbatim.
-    pub reserved: Reserved<835>,
+fixed::fixed_struct! {
+    /// One registered requestor.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, BinRead, BinWrite, Serialize, Deserialize)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct RequestorRecord in RECORD_FIELDS {
+        /// The requestor as `TYPE:NET/PO`, e.g. `PCM:POLYNOMIAL/MONTGOMERY` (KB Q96060).
+        pub name: Text<32> = (Text, "TYPE:NET/PO, e.g. PCM:POLYNOMIAL/MONTGOMERY",
+            Reconstructed("field and form documented (KB Q96060); 31 characters + NUL (a type, :, 10-character network, /, 10-character postoffice) and its place are glbtool's choice")),
+        /// The requestor's Dir-Sync password; blank makes the server accept any (KB Q125917).
+        pub password: Text<9> = (Text, "8 characters + NUL, blank = accept any",
+            Reconstructed("field documented (KB Q125917); width and plain-text storage are glbtool's guess, as in REQCONF.GLB")),
+        /// The server's copy of the requestor's ReqSync (KB Q96060).
+        pub reqsync: u32 = (Sync, "the server's copy of the requestor's ReqSync", Reconstructed(RECORD_NUMBER)),
+        /// The server's copy of the requestor's SrvSync (KB Q96060).
+        pub srvsync: u32 = (Sync, "the server's copy of the requestor's SrvSync", Reconstructed(RECORD_NUMBER)),
+        /// Import requests received from this requestor (the `I=` of SrvTx, KB Q96060).
+        pub impsync: u32 = (Sync, "Import requests received (the I= of SrvTx)",
+            Reconstructed("SrvTx echoes an import count (KB Q96060) and Exchange's requestor object keeps DXA-Imp-Seq (KB Q152231); that SRVCONF.GLB stores it, its width and its place are glbtool's choice")),
+        /// The last cycle the requestor took part in (KB Q96060).
+        pub last_cycle: u32 = (Number, "the last cycle the requestor took part in", Reconstructed(RECORD_NUMBER)),
+        /// When the requestor's last update arrived (KB Q96060).
+        pub last_update: Stamp = (Time, "when its last update arrived, seconds since 1970 UTC",
+            Reconstructed("field documented (KB Q96060); C time_t and its place are glbtool's choice")),
+        /// The address types the requestor receives, separated by `|`.
+        pub types: Text<128> = (Text, "address types the requestor receives, |-separated",
+            Reconstructed("after Exchange's DXA-Types requestor attribute and the foreign TYPES= key (KB Q118298); that SRVCONF.GLB stores it, its width and its place are glbtool's choice")),
+        /// Bytes of unknown meaning, kept verbatim.
+        pub reserved: Reserved<835> = (Unknown, "unknown", Unknown("")),
+    }
 }
 
 impl RequestorRecord {
@@ -165,11 +142,11 @@ impl Annotate for SrvConfHeader {
         fixed::spans(
             HEADER_FIELDS,
             [
-                (Role::Sync, Value::Unsigned(u64::from(self.highest_srvsync))),
-                (Role::Number, Value::Unsigned(u64::from(self.cycle))),
-                (Role::Text, fixed::text(&self.admin_mailbox)),
-                (Role::Number, Value::Unsigned(u64::from(self.keep_updates))),
-                (Role::Unknown, Value::Bytes),
+                Value::Unsigned(u64::from(self.highest_srvsync)),
+                Value::Unsigned(u64::from(self.cycle)),
+                fixed::text(&self.admin_mailbox),
+                Value::Unsigned(u64::from(self.keep_updates)),
+                Value::Bytes,
             ],
             out,
         );
@@ -178,19 +155,19 @@ impl Annotate for SrvConfHeader {
 
 impl Annotate for RequestorRecord {
     fn spans(&self, out: &mut Vec<Span>) {
-        let sync = |v: u32| (Role::Sync, Value::Unsigned(u64::from(v)));
+        let n = |v: u32| Value::Unsigned(u64::from(v));
         fixed::spans(
             RECORD_FIELDS,
             [
-                (Role::Text, fixed::text(&self.name)),
-                (Role::Text, fixed::text(&self.password)),
-                sync(self.reqsync),
-                sync(self.srvsync),
-                sync(self.impsync),
-                (Role::Number, Value::Unsigned(u64::from(self.last_cycle))),
-                (Role::Time, Value::Time(self.last_update)),
-                (Role::Text, fixed::text(&self.types)),
-                (Role::Unknown, Value::Bytes),
+                fixed::text(&self.name),
+                fixed::text(&self.password),
+                n(self.reqsync),
+                n(self.srvsync),
+                n(self.impsync),
+                n(self.last_cycle),
+                Value::Time(self.last_update),
+                fixed::text(&self.types),
+                Value::Bytes,
             ],
             out,
         );
@@ -214,6 +191,7 @@ fixed::fixed_format!(
     record: RequestorRecord = RECORD_FIELDS,
     info: RequestorInfo = |r: &RequestorRecord| Some(RequestorInfo { postoffice: r.net_po() }),
     rule: "SRVCONF.GLB is a 1024-byte header plus one 1024-byte record per registered requestor, so its size is divisible by 1024 (KB Q77926, Q148705)",
+    spec: "docs/formats/srvconf.md",
 );
 
 #[cfg(test)]

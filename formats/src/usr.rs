@@ -1,52 +1,43 @@
 //! USR files: `USR\<hexid>.USR`, the users and groups of one externally
 //! defined postoffice (or gateway node), named by that postoffice's mailbag
 //! hexid (KB Q77926, Q134228). Records are 53 bytes (KB Q77926, Q126592,
-//! Q103291). Spec: `docs/formats/usr.md`.
-//!
-//! Only the size is documented; the layout below is reconstructed:
-//!
-//! ```text
-//! +0   u8     status     01 active, 00 deleted (the delete-code convention)
-//! +1   [11]   mailbox    mailbox name, <= 10 characters
-//! +12  [31]   name       friendly name, CP850, <= 30 characters
-//! +43  u32    tid        the address's TID
-//! +47  [6]    reserved   unknown, kept verbatim
-//! ```
+//! Q103291). Spec: `docs/formats/usr.md`. Only the size is documented; the
+//! layout, declared once in [`UsrRecord`] (`glbtool layout usr` prints it),
+//! is reconstructed.
 
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Text};
-use crate::fixed::{self, FieldTable};
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::fixed;
+use crate::layout::{Annotate, Span, Value};
 
 /// Bytes per record (KB Q77926, Q126592, Q103291).
 pub const RECORD_LEN: usize = 53;
 
-const FIELDS: &FieldTable = &[
-    (0, 1, "status"),
-    (1, 11, "mailbox"),
-    (12, 31, "name"),
-    (43, 4, "tid"),
-    (47, 6, "reserved"),
-];
-
-/// One user or group of an external postoffice.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct UsrRecord {
-    /// 01 active, 00 deleted; other values are kept.
-    pub status: u8,
-    /// The mailbox name on the external postoffice.
-    pub mailbox: Text<11>,
-    /// The friendly name.
-    pub name: Text<31>,
-    /// The address's TID.
-    pub tid: u32,
-    /// Unknown bytes, kept verbatim.
-    pub reserved: Reserved<6>,
+fixed::fixed_struct! {
+    /// One user or group of an external postoffice.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct UsrRecord in FIELDS {
+        /// 01 active, 00 deleted; other values are kept.
+        pub status: u8 = (Flag, "01 active, 00 deleted; other values kept",
+            Reconstructed("NETWORK.GLB and XTN records start with this delete code (KB Q148666, Q86625), and deleted records are kept in place in the files Dir-Sync maintains (KB Q87465); USR files are written by the same programs")),
+        /// The mailbox name on the external postoffice.
+        pub mailbox: Text<11> = (Text, "mailbox name, NUL-terminated",
+            Reconstructed("10 characters (KB Q123398) plus the NUL; mailbox before name because the Remote client's packed directory, generated from the USR files, lists each user as \"10 B of mailbox plus 30 B of name\" in that order (KB Q103291, Q117713)")),
+        /// The friendly name.
+        pub name: Text<31> = (Text, "friendly name, NUL-terminated, CP850",
+            Reconstructed("30 characters (KB Q104869) plus the NUL, as in NME records")),
+        /// The address's TID.
+        pub tid: u32 = (Number, "the address's TID",
+            Reconstructed("every address has a TID (KB Q87404) and adding a USR entry to the POL copies it into ADMIN.NME and NETPO.GLB (KB Q101140, Q175694), which both carry TIDs")),
+        /// Unknown bytes, kept verbatim.
+        pub reserved: Reserved<6> = (Unknown, "unknown",
+            Unknown("the remaining bytes; the facts file counts about 9-10 bytes unexplained after mailbox, name and flag")),
+    }
 }
 
 impl UsrRecord {
@@ -61,11 +52,11 @@ impl Annotate for UsrRecord {
         fixed::spans(
             FIELDS,
             [
-                (Role::Flag, fixed::code(self.status, fixed::status_meaning)),
-                (Role::Text, Value::Text(self.mailbox.text())),
-                (Role::Text, Value::Text(self.name.text())),
-                (Role::Number, Value::Unsigned(u64::from(self.tid))),
-                (Role::Unknown, Value::Bytes),
+                fixed::code(self.status, fixed::status_meaning),
+                Value::Text(self.mailbox.text()),
+                Value::Text(self.name.text()),
+                Value::Unsigned(u64::from(self.tid)),
+                Value::Bytes,
             ],
             out,
         );
@@ -94,6 +85,7 @@ fixed::fixed_format!(
     record: UsrRecord = FIELDS,
     info: UsrInfo = |r: &UsrRecord| Some(info(r)),
     rule: "USR files are a whole number of 53-byte records (KB Q77926, Q126592)",
+    spec: "docs/formats/usr.md",
 );
 
 #[cfg(test)]

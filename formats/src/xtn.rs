@@ -1,58 +1,48 @@
 //! XTN files: `XTN\<hexid>.XTN`, the postoffices of one network listed in
 //! NETWORK.GLB (or the nodes of a SNADS, PROFS or OV gateway), one 698-byte
 //! record each (KB Q77926, Q87467, Q86625, Q148666). A record's mailbag hexid
-//! names the postoffice's `USR\<hexid>.USR`. Spec: `docs/formats/xtn.md`.
-//!
-//! ```text
-//! +0      u8     status             01 active, 00 deleted                 documented (KB Q86625)
-//! +1      [11]   postoffice         postoffice name, <= 10 characters     documented start (KB Q86625)
-//! +12     [9]    mailbag_hexid      hexid as 8 hex digits + NUL           documented start (KB Q148666)
-//! +21     [628]  reserved           unknown, kept verbatim
-//! +0x289  u16    indirect_counter   the "indirect PO counter"             documented (KB Q86625)
-//! +651    [47]   reserved_tail      unknown, kept verbatim
-//! ```
+//! names the postoffice's `USR\<hexid>.USR`. Spec: `docs/formats/xtn.md`; the
+//! layout is declared once, in [`XtnRecord`] (`glbtool layout xtn` prints it).
 
 use binrw::{BinRead, BinWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Text};
-use crate::fixed::{self, FieldTable};
+use crate::fixed;
 use crate::hexid::Hexid;
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{Annotate, Span, Value};
 
 /// Bytes per record (0x2BA; KB Q77926, Q128243).
 pub const RECORD_LEN: usize = 698;
 /// Offset of the indirect PO counter (KB Q86625: DEBUG addresses 0x389/0x38A).
 pub const INDIRECT_COUNTER_OFFSET: usize = 0x289;
 
-const FIELDS: &FieldTable = &[
-    (0, 1, "status"),
-    (1, 11, "postoffice"),
-    (12, 9, "mailbag_hexid"),
-    (21, 628, "reserved"),
-    (0x289, 2, "indirect_counter"),
-    (651, 47, "reserved_tail"),
-];
-
-/// One postoffice (or gateway node) of a network.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[brw(little)]
-#[serde(deny_unknown_fields)]
-pub struct XtnRecord {
-    /// 01 active, 00 deleted; other values are kept.
-    pub status: u8,
-    /// The postoffice name.
-    pub postoffice: Text<11>,
-    /// The postoffice's mailbag hexid, as text: names its `.USR`, `.MBG`, `.KEY`.
-    pub mailbag_hexid: Text<9>,
-    /// Unknown bytes (routing, sign-on, connection and statistics data, per
-    /// KB Q77926), kept verbatim.
-    pub reserved: Reserved<628>,
-    /// The 2-byte indirect PO counter (KB Q86625).
-    pub indirect_counter: u16,
-    /// Unknown bytes, kept verbatim.
-    pub reserved_tail: Reserved<47>,
+fixed::fixed_struct! {
+    /// One postoffice (or gateway node) of a network.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct XtnRecord in FIELDS {
+        /// 01 active, 00 deleted; other values are kept.
+        pub status: u8 = (Flag, "01 active, 00 deleted; other values kept",
+            Documented("KB Q86625")),
+        /// The postoffice name.
+        pub postoffice: Text<11> = (Text, "postoffice name, NUL-terminated",
+            Start("KB Q86625", "the mailbag starts at +12, and 10 characters + NUL fits the limit (KB Q123398)")),
+        /// The postoffice's mailbag hexid, as text: names its `.USR`, `.MBG`, `.KEY`.
+        pub mailbag_hexid: Text<9> = (Text, "8 hex digits + NUL",
+            Start("KB Q148666", "8 hex digits + NUL")),
+        /// Unknown bytes (routing, sign-on, connection and statistics data, per
+        /// KB Q77926), kept verbatim.
+        pub reserved: Reserved<628> = (Unknown, "unknown",
+            Unknown("routing, sign-on and statistics data per KB Q77926; offsets unknown")),
+        /// The 2-byte indirect PO counter (KB Q86625).
+        pub indirect_counter: u16 = (Number, "the \"indirect PO counter\"",
+            Documented("KB Q86625; little-endian per KB Q119563")),
+        /// Unknown bytes, kept verbatim.
+        pub reserved_tail: Reserved<47> = (Unknown, "unknown", Unknown("")),
+    }
 }
 
 impl XtnRecord {
@@ -72,15 +62,12 @@ impl Annotate for XtnRecord {
         fixed::spans(
             FIELDS,
             [
-                (Role::Flag, fixed::code(self.status, fixed::status_meaning)),
-                (Role::Text, Value::Text(self.postoffice.text())),
-                (Role::Text, Value::Text(self.mailbag_hexid.text())),
-                (Role::Unknown, Value::Bytes),
-                (
-                    Role::Number,
-                    Value::Unsigned(u64::from(self.indirect_counter)),
-                ),
-                (Role::Unknown, Value::Bytes),
+                fixed::code(self.status, fixed::status_meaning),
+                Value::Text(self.postoffice.text()),
+                Value::Text(self.mailbag_hexid.text()),
+                Value::Bytes,
+                Value::Unsigned(u64::from(self.indirect_counter)),
+                Value::Bytes,
             ],
             out,
         );
@@ -113,6 +100,7 @@ fixed::fixed_format!(
     record: XtnRecord = FIELDS,
     info: XtnInfo = |r: &XtnRecord| Some(info(r)),
     rule: "XTN files are a whole number of 698-byte records (KB Q77926, Q128243)",
+    spec: "docs/formats/xtn.md",
 );
 
 #[cfg(test)]

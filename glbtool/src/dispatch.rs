@@ -38,6 +38,9 @@ pub struct TextContext<'a> {
     pub check_crc: bool,
     /// The file's name, for titles.
     pub title: String,
+    /// The layout statement printed under the title: the spec page and which
+    /// field positions are documented ([`Layout::summary`](glb_formats::layout::Layout::summary)).
+    pub layout: String,
     /// The file's path as given (`-` for standard input), for views that
     /// look at the postoffice directory around the file.
     pub path: PathBuf,
@@ -78,7 +81,7 @@ fn config_view<'a, W: Write>(
         painter: ctx.painter,
         zone: ctx.zone,
     };
-    view.title(out, &ctx.title)?;
+    view.title(out, &ctx.title, &ctx.layout)?;
     Ok(view)
 }
 
@@ -180,7 +183,7 @@ impl TextView for Queue {
             codepage: ctx.codepage,
             check_crc: ctx.check_crc,
         };
-        view.header(out, &ctx.title)?;
+        view.header(out, &ctx.title, &ctx.layout)?;
         let mut count = 0;
         let mut bad = 0;
         while let Some(r) = reader.next_record()? {
@@ -204,7 +207,8 @@ macro_rules! list_views {
                 out: &mut W,
                 ctx: &TextContext,
             ) -> Result<u8, CliError> {
-                let lctx = ListContext::new(ctx.painter, ctx.codepage, &ctx.path);
+                let mut lctx = ListContext::new(ctx.painter, ctx.codepage, &ctx.path);
+                lctx.layout = ctx.layout.clone();
                 lists::view(reader, out, &lctx, &ctx.title)
             }
         }

@@ -130,6 +130,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 codepage: cp,
                 check_crc: args.check_crc,
                 title,
+                layout: F::layout().summary(kind.name()),
                 path: input_path.clone(),
             };
             let view = if args.format == DumpFormat::Text {
@@ -182,6 +183,7 @@ fn hex_dump<F: Format, R: Read, W: Write>(
     cp: CodePage,
 ) -> Result<(), CliError> {
     let mut hw = HexWriter::new(painter, zone);
+    hw.legend(out, &F::layout(), reader.kind().name())?;
     if F::HEADER_LEN > 0 {
         if let Some(h) = reader.header().cloned() {
             let raw = reader.header_raw().to_vec();

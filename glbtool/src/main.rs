@@ -13,6 +13,7 @@ mod doctor;
 mod dump;
 mod identify;
 mod input;
+mod layout;
 mod output;
 mod patch_seq;
 mod postoffice;
@@ -32,7 +33,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// RESYNC, Import queues), the configuration files (REQCONF, SRVCONF,
 /// PROCESS) and the address lists (NME, USR, NETPO, NETWORK, XTN). The byte
 /// layouts inside records are not public: glbtool's are reconstructed and
-/// documented field by field in docs/formats/.
+/// documented field by field in docs/formats/; every view marks which field
+/// positions are documented and which are reconstructed, and
+/// `glbtool layout KIND` prints a kind's field table with the sources.
 ///
 /// Exit codes: 0 fine, 1 findings or differences, 2 trouble (unreadable or
 /// invalid input; the message on stderr names file, offset, record and field).
@@ -67,6 +70,9 @@ enum Command {
     /// Check whole postoffices (or a folder of them): every file, the idle-state
     /// rules, and each Dir-Sync server against its requestors.
     Doctor(doctor::DoctorArgs),
+    /// Print a file kind's field table: offset, width, type, name, and whether
+    /// each position is documented (with the KB articles) or reconstructed.
+    Layout(layout::LayoutArgs),
 }
 
 /// When to colour output.
@@ -117,6 +123,7 @@ fn main() -> ExitCode {
         Command::Resync(a) => resync::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Doctor(a) => doctor::run(a),
+        Command::Layout(a) => layout::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

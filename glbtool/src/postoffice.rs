@@ -6,8 +6,12 @@ use std::io::Write;
 use std::path::Path;
 
 use glb_formats::codepage::{self, CodePage};
+use glb_formats::format::Format;
 use glb_formats::hexid::Hexid;
+use glb_formats::layout::Statement;
+use glb_formats::network::Network;
 use glb_formats::postoffice::{AddressList, PoFile, Postoffice};
+use glb_formats::xtn::Xtn;
 use serde::Serialize;
 
 use crate::dump::{DumpArgs, DumpFormat};
@@ -23,6 +27,8 @@ struct PostofficeJson<'a> {
     format: &'static str,
     root: String,
     codepage: CodePage,
+    /// Where the names and numbers shown come from: NETWORK.GLB and the XTN files.
+    layouts: Vec<Statement>,
     networks: Vec<NetworkJson>,
     address_lists: &'a [AddressList],
     files: &'a [PoFile],
@@ -72,6 +78,15 @@ pub fn run(dir: &Path, args: &DumpArgs) -> CliResult {
     Ok(if clean { 0 } else { 1 })
 }
 
+/// The layout statements of the two files the view reads fields from
+/// (NETWORK.GLB and the XTN files; the lists are only counted from their size).
+fn layout_lines() -> [String; 2] {
+    [
+        Network::layout().summary("network"),
+        Xtn::layout().summary("xtn"),
+    ]
+}
+
 /// A path below the postoffice root, `/`-separated.
 fn relative(po: &Postoffice, p: &Path) -> String {
     let rel = p.strip_prefix(po.root()).unwrap_or(p);
@@ -112,6 +127,10 @@ fn write_json<W: Write>(po: &Postoffice, cp: CodePage, out: &mut W) -> Result<()
         format: FORMAT,
         root: po.root().display().to_string(),
         codepage: cp,
+        layouts: vec![
+            Network::layout().statement("network"),
+            Xtn::layout().statement("xtn"),
+        ],
         networks,
         address_lists: po.address_lists(),
         files: po.files(),
@@ -134,6 +153,7 @@ fn write_text<W: Write>(
         codepage: cp,
         file_name: String::new(),
         po: None,
+        layout: String::new(),
     };
     writeln!(
         out,
@@ -141,6 +161,9 @@ fn write_text<W: Write>(
         painter.heading(&format!("Postoffice {}", po.root().display()))
     )?;
     writeln!(out, "{}", painter.heading("Networks (GLB/NETWORK.GLB)"))?;
+    for line in layout_lines() {
+        writeln!(out, "{}", painter.dim(&line))?;
+    }
     writeln!(out, "{}", painter.heading(lists::NETWORK_COLUMNS))?;
     for n in po.networks() {
         writeln!(out, "{}", lists::network_row(&ctx, n.index, &n.record).0)?;

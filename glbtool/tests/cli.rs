@@ -5,18 +5,8 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::{corpus, dump_outcomes, files_below, glbtool, Rng};
+use common::{corpus, dump_outcomes, files_below, glbtool, stdout_of, Rng};
 use predicates::prelude::*;
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = glbtool().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "glbtool {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 #[test]
 fn every_corpus_file_round_trips_through_json_and_build() {

@@ -51,9 +51,10 @@ fn text_views_of_the_server_lists() {
 fn views_mark_deleted_and_corrupt_records_and_keep_stored_order() {
     let usr = view(&[], &po("requestor/USR/00000004.USR"));
     let lines: Vec<&str> = usr.lines().collect();
-    // Export order, the deleted user still in place and marked.
+    // Export order, the deleted user still in place and marked (after the
+    // title, the layout statement and the columns).
     assert!(
-        lines[2].contains("able") && lines[3].contains("DELETED") && lines[3].contains("apple"),
+        lines[3].contains("able") && lines[4].contains("DELETED") && lines[4].contains("apple"),
         "{usr}"
     );
     assert!(usr.contains("1 deleted"), "{usr}");

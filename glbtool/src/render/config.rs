@@ -59,9 +59,11 @@ fn unknown_note<const N: usize>(r: &Reserved<N>, what: &str) -> Option<String> {
 }
 
 impl ConfigView<'_> {
-    /// The title and the time-zone statement every view starts with.
-    pub fn title<W: Write>(&self, out: &mut W, title: &str) -> io::Result<()> {
+    /// The title, the layout statement and the time-zone statement every
+    /// view starts with.
+    pub fn title<W: Write>(&self, out: &mut W, title: &str, layout: &str) -> io::Result<()> {
         writeln!(out, "{}", self.painter.heading(title))?;
+        writeln!(out, "{}", self.painter.dim(layout))?;
         writeln!(out, "{}", self.painter.dim(&self.zone.banner()))
     }
 

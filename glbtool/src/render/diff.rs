@@ -8,7 +8,10 @@ use glb_formats::compare::{
     Comparison, Entry, ListStatus, LocalSource, Matching, PostofficeDiff, RequestorView, ServerView,
 };
 use glb_formats::diff::{ByteRange, FieldChange, FileDiff, Item, Place, RecordKey, Shown};
+use glb_formats::format::Format;
 use glb_formats::kind::Family;
+use glb_formats::layout::{Layout, Statement, MARK_LEGEND};
+use glb_formats::{with_format, FileKind};
 use owo_colors::Style;
 use serde::Serialize;
 
@@ -39,12 +42,19 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 // Two files
 // ---------------------------------------------------------------------------
 
+/// The layout of a kind's family.
+fn layout_of(kind: FileKind) -> Option<Layout> {
+    with_format!(kind.family(), |F| Some(F::layout()), else None)
+}
+
 #[derive(Serialize)]
 struct FileJson<'a> {
     format: &'static str,
     mode: &'static str,
     a: &'a str,
     b: &'a str,
+    /// Where the field positions of A's kind come from.
+    layout: Option<Statement>,
     equal: bool,
     #[serde(flatten)]
     diff: &'a FileDiff,
@@ -57,6 +67,7 @@ pub fn file_json<W: Write>(out: &mut W, s: &Sources, d: &FileDiff) -> io::Result
         &FileJson {
             format: FORMAT,
             mode: "files",
+            layout: layout_of(d.kind_a).map(|l| l.statement(d.kind_a.name())),
             a: &s.a,
             b: &s.b,
             equal: d.is_equal(),
@@ -118,7 +129,11 @@ fn field_change<W: Write>(
     indent: &str,
     f: &FieldChange,
 ) -> io::Result<()> {
-    let name = p.paint(f.field, Painter::role_style(f.role));
+    let name = format!(
+        "{} {}",
+        f.provenance.mark(),
+        p.paint(f.field, Painter::role_style(f.role))
+    );
     if f.bytes.is_empty() || f.a != f.b && !matches!(f.a, Shown::Bytes { .. }) {
         writeln!(
             out,
@@ -211,6 +226,14 @@ pub fn file_text<W: Write>(
         "{}",
         p.dim(&format!("{}; times in {}", pairing(d), zone.label()))
     )?;
+    if let Some(layout) = layout_of(d.kind_a) {
+        writeln!(out, "{}", p.dim(&layout.summary(d.kind_a.name())))?;
+        writeln!(
+            out,
+            "{}",
+            p.dim(&format!("Marks before changed fields: {MARK_LEGEND}"))
+        )?;
+    }
     for n in &d.notes {
         writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
     }

@@ -1,5 +1,7 @@
 //! The annotated hex dump: every byte range labelled with its field name and
-//! value, coloured by the field's role.
+//! value, coloured by the field's role, and marked with where its position
+//! comes from (`D` documented, `S` documented start, `R` reconstructed, `?`
+//! unknown bytes; the legend opens every dump).
 //!
 //! A dump can be a gigabyte of text, so the writer formats into a reusable
 //! byte buffer with lookup tables (hex digits, cached dates, pre-rendered
@@ -8,7 +10,7 @@
 
 use std::io::{self, Write};
 
-use glb_formats::layout::{Annotate, Role, Span, Value};
+use glb_formats::layout::{Annotate, Layout, Provenance, Role, Span, Value, MARK_LEGEND};
 use owo_colors::Style;
 
 use super::Painter;
@@ -159,20 +161,46 @@ fn role_index(role: Role) -> usize {
     ROLES.iter().position(|&r| r == role).unwrap_or(0)
 }
 
+/// The marks' styles, in [`mark_index`] order: documented, documented start,
+/// reconstructed, unknown.
+fn mark_styles() -> [Style; 4] {
+    [
+        Style::new().green().bold(),
+        Style::new().yellow().bold(),
+        Style::new().magenta().italic(),
+        Style::new().bright_black(),
+    ]
+}
+
+fn mark_index(p: Provenance) -> usize {
+    match p {
+        Provenance::Documented(_) => 0,
+        Provenance::Start(..) => 1,
+        Provenance::Reconstructed(_) => 2,
+        Provenance::Unknown(_) => 3,
+    }
+}
+
+/// The provenance of bytes no field describes (trailing bytes, gaps).
+const UNDESCRIBED: Provenance = Provenance::Unknown("");
+
 /// Writes hex dumps of items, reusing buffers.
 pub struct HexWriter {
     times: CtimeCache,
     spans: Vec<Span>,
     buf: Vec<u8>,
     roles: [Paint; 10],
+    marks: [Paint; 4],
     heading: Paint,
     squeeze: Vec<u8>,
+    painter: Painter,
 }
 
 impl HexWriter {
     /// A writer.
     pub fn new(painter: Painter, zone: &Zone) -> Self {
         let roles = ROLES.map(|r| Paint::new(painter, Painter::role_style(r)));
+        let marks = mark_styles().map(|s| Paint::new(painter, s));
         let mut squeeze = painter.dim("*").into_bytes();
         squeeze.push(b'\n');
         HexWriter {
@@ -180,9 +208,28 @@ impl HexWriter {
             spans: Vec::with_capacity(16),
             buf: Vec::with_capacity(1 << 12),
             roles,
+            marks,
             heading: Paint::new(painter, Style::new().bold()),
             squeeze,
+            painter,
         }
+    }
+
+    /// Writes the two lines that open a dump: the layout statement (spec page,
+    /// which positions are documented) and the legend of the marks, each mark
+    /// in its own style.
+    pub fn legend<W: Write>(&mut self, out: &mut W, layout: &Layout, kind: &str) -> io::Result<()> {
+        writeln!(out, "{}", self.painter.dim(&layout.summary(kind)))?;
+        let styles = mark_styles();
+        let marks: Vec<String> = MARK_LEGEND
+            .split(", ")
+            .zip(styles)
+            .map(|(item, style)| {
+                let (mark, rest) = item.split_at(1);
+                format!("{}{rest}", self.painter.paint(mark, style))
+            })
+            .collect();
+        writeln!(out, "Marks: {}", marks.join(", "))
     }
 
     /// Writes a title line for an item.
@@ -282,7 +329,7 @@ impl HexWriter {
                     &raw[covered..s.start],
                     base + covered as u64,
                     "(undescribed)",
-                    Role::Unknown,
+                    (Role::Unknown, UNDESCRIBED),
                     b"",
                 );
             }
@@ -292,7 +339,14 @@ impl HexWriter {
             let bytes = &raw[s.start.min(raw.len())..end];
             value.clear();
             push_value(&mut value, &s.value, &mut self.times, bytes);
-            self.push_field(out, bytes, base + s.start as u64, s.name, s.role, &value);
+            self.push_field(
+                out,
+                bytes,
+                base + s.start as u64,
+                s.name,
+                (s.role, s.provenance),
+                &value,
+            );
             covered = end;
         }
         if covered < raw.len() {
@@ -301,7 +355,7 @@ impl HexWriter {
                 &raw[covered..],
                 base + covered as u64,
                 "(undescribed)",
-                Role::Unknown,
+                (Role::Unknown, UNDESCRIBED),
                 b"",
             );
         }
@@ -321,15 +375,35 @@ impl HexWriter {
         note.extend_from_slice(b" bytes kept verbatim");
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        self.push_field(&mut buf, bytes, base, name, Role::Unknown, &note);
+        self.push_field(
+            &mut buf,
+            bytes,
+            base,
+            name,
+            (Role::Unknown, UNDESCRIBED),
+            &note,
+        );
         let r = out.write_all(&buf);
         self.buf = buf;
         r
     }
 
-    /// Appends the field's name, padded to 14 characters, in its role's colour,
-    /// then a space, the value and the end of the line.
-    fn push_label(&self, out: &mut Vec<u8>, paint: &Paint, name: &str, value: &[u8]) {
+    /// Appends the provenance mark and a space, the field's name padded to 14
+    /// characters in its role's colour, then a space, the value and the end of
+    /// the line.
+    fn push_label(
+        &self,
+        out: &mut Vec<u8>,
+        paint: &Paint,
+        provenance: Provenance,
+        name: &str,
+        value: &[u8],
+    ) {
+        let mark = &self.marks[mark_index(provenance)];
+        out.extend_from_slice(&mark.before);
+        out.push(provenance.mark() as u8);
+        out.extend_from_slice(&mark.after);
+        out.push(b' ');
         out.extend_from_slice(&paint.before);
         out.extend_from_slice(name.as_bytes());
         for _ in name.chars().count()..14 {
@@ -347,7 +421,7 @@ impl HexWriter {
         bytes: &[u8],
         offset: u64,
         name: &str,
-        role: Role,
+        (role, provenance): (Role, Provenance),
         value: &[u8],
     ) {
         let paint = &self.roles[role_index(role)];
@@ -355,7 +429,7 @@ impl HexWriter {
             // An empty field (for example empty text) still gets its label.
             push_offset(out, offset);
             out.extend_from_slice(&[b' '; HEX_COLUMN]);
-            self.push_label(out, paint, name, value);
+            self.push_label(out, paint, provenance, name, value);
             return;
         }
         let n_chunks = bytes.len().div_ceil(WIDTH);
@@ -383,7 +457,7 @@ impl HexWriter {
             }
             out.extend_from_slice(&paint.after);
             if first {
-                self.push_label(out, paint, name, value);
+                self.push_label(out, paint, provenance, name, value);
             } else {
                 out.push(b'\n');
             }

@@ -35,6 +35,8 @@ pub struct ListContext {
     pub file_name: String,
     /// The postoffice the file sits in, when it sits in one.
     pub po: Option<Postoffice>,
+    /// The layout statement printed under the title (empty: none).
+    pub layout: String,
 }
 
 impl ListContext {
@@ -48,6 +50,7 @@ impl ListContext {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             po: Postoffice::around(path),
+            layout: String::new(),
         }
     }
 
@@ -105,7 +108,16 @@ pub fn table<F: Format, R: Read, W: Write>(
     columns: &str,
     mut row: impl FnMut(u64, u64, &F::Record) -> Result<(String, bool), CliError>,
 ) -> Result<u8, CliError> {
-    writeln!(out, "{}", ctx.painter.heading(title))?;
+    // The layout statement goes right under the title's first line (the
+    // file), before what the view adds (the NETPO delete chain, a list's name).
+    let (first, rest) = title.split_once('\n').unwrap_or((title, ""));
+    writeln!(out, "{}", ctx.painter.heading(first))?;
+    if !ctx.layout.is_empty() {
+        writeln!(out, "{}", ctx.painter.dim(&ctx.layout))?;
+    }
+    if !rest.is_empty() {
+        writeln!(out, "{}", ctx.painter.heading(rest))?;
+    }
     writeln!(out, "{}", ctx.painter.heading(columns))?;
     let (mut count, mut marked) = (0u64, 0u64);
     while let Some(r) = reader.next_record()? {

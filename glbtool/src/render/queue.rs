@@ -22,9 +22,11 @@ pub struct QueueView<'a> {
 }
 
 impl QueueView<'_> {
-    /// The column header.
-    pub fn header<W: Write>(&self, out: &mut W, title: &str) -> io::Result<()> {
+    /// The title, the layout statement, the time-zone statement and the
+    /// column header.
+    pub fn header<W: Write>(&self, out: &mut W, title: &str, layout: &str) -> io::Result<()> {
         writeln!(out, "{}", self.painter.heading(title))?;
+        writeln!(out, "{}", self.painter.dim(layout))?;
         writeln!(out, "{}", self.painter.dim(&self.zone.banner()))?;
         writeln!(
             out,

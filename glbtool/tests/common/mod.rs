@@ -22,6 +22,17 @@ pub fn glbtool() -> Command {
     c
 }
 
+/// The standard output of a glbtool run that must succeed.
+pub fn stdout_of(args: &[&str]) -> String {
+    let out = glbtool().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "glbtool {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Dumps `file` in each of `formats` and returns each exit code with its
 /// standard error, after checking that glbtool exited 0 or 2 without panicking.
 pub fn dump_outcomes(file: &Path, formats: &[&str]) -> Vec<(i32, String)> {

@@ -1,0 +1,174 @@
+//! Provenance in every view: `glbtool layout`, the tables of
+//! `docs/formats/*.md`, and the marks of the text, hex, JSON and NDJSON views.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{corpus, files_below, glbtool, root, stdout_of};
+
+/// The kinds whose layout the docs hold, one per family, with their page.
+const FAMILIES: [(&str, &str); 9] = [
+    ("reqtrans", "queue.md"),
+    ("reqconf", "reqconf.md"),
+    ("srvconf", "srvconf.md"),
+    ("process", "process.md"),
+    ("nme", "nme.md"),
+    ("usr", "usr.md"),
+    ("netpo", "netpo.md"),
+    ("network", "network.md"),
+    ("xtn", "xtn.md"),
+];
+
+/// The `<!-- begin layout KIND PART -->` blocks of a text, by `KIND PART`.
+fn blocks(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("<!-- begin layout ") {
+        let from = &rest[at..];
+        let head_end = from.find(" -->").unwrap();
+        let key = from["<!-- begin layout ".len()..head_end].to_string();
+        let end = from
+            .find("<!-- end layout -->")
+            .expect("unterminated layout block");
+        let block = &from[..end + "<!-- end layout -->".len()];
+        assert!(
+            out.insert(key.clone(), block.to_string()).is_none(),
+            "{key} twice"
+        );
+        rest = &from[end..];
+    }
+    out
+}
+
+#[test]
+fn the_tables_in_docs_formats_are_the_declarations_the_code_reads() {
+    for (kind, page) in FAMILIES {
+        let generated = blocks(&stdout_of(&["layout", kind, "--format", "markdown"]));
+        assert!(!generated.is_empty(), "{kind} has no layout");
+        let doc = std::fs::read_to_string(root().join("docs/formats").join(page)).unwrap();
+        let in_doc = blocks(&doc);
+        assert_eq!(
+            in_doc.keys().collect::<Vec<_>>(),
+            generated.keys().collect::<Vec<_>>(),
+            "docs/formats/{page} must hold exactly the layout blocks of `glbtool layout {kind}`"
+        );
+        for (key, block) in &generated {
+            assert_eq!(
+                &in_doc[key], block,
+                "docs/formats/{page}: the table `{key}` differs from the declaration; \
+                 paste the output of `glbtool layout {kind} --format markdown`"
+            );
+        }
+    }
+}
+
+#[test]
+fn layout_names_the_documented_positions_with_their_articles() {
+    let text = stdout_of(&["layout", "network"]);
+    // KB Q148666's DEBUG table: delete code +0, type +1, name +2, XTN +0x0D, MBG +0x21.
+    for (mark, offset, name) in [
+        ("D", "+0 ", "status"),
+        ("D", "+1 ", "network_type"),
+        ("S", "+2 ", "name"),
+        ("S", "+13 (0x0D)", "xtn_hexid"),
+        ("S", "+33 (0x21)", "mailbag_hexid"),
+        ("?", "+42 (0x2A)", "reserved"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(name) && l.starts_with(mark))
+            .unwrap_or_else(|| panic!("no `{mark} {offset} … {name}` line in\n{text}"));
+        assert!(line.contains(offset), "{line}");
+    }
+    assert!(text.contains("documented (KB Q148666)"), "{text}");
+    // REQCONF: nothing inside is documented; every field says why.
+    let text = stdout_of(&["layout", "reqconf"]);
+    assert!(!text.lines().any(|l| l.starts_with("D ")), "{text}");
+    assert!(
+        text.contains("reconstructed: field documented (KB Q96060)"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["layout", "reqtrans", "-f", "json"])).unwrap();
+    let fields = json["parts"][0]["fields"].as_array().unwrap();
+    let term = fields.iter().find(|f| f["name"] == "terminator").unwrap();
+    assert_eq!(term["provenance"], "documented");
+    assert_eq!(term["after_text"], true);
+    assert!(term["source"].as_str().unwrap().contains("KB Q110496"));
+}
+
+/// Every sample, in every format, says where its field positions come from.
+#[test]
+fn every_view_of_every_sample_says_which_positions_are_reconstructed() {
+    for f in files_below(&corpus("samples")) {
+        let path = f.to_str().unwrap();
+        let text = stdout_of(&["dump", path]);
+        let line = text.lines().nth(1).unwrap_or_default();
+        assert!(
+            line.starts_with("Layout: docs/formats/") && line.contains("reconstruction"),
+            "{path}: the text view's second line is {line:?}"
+        );
+        let hex = stdout_of(&["dump", "-f", "hex", path]);
+        assert!(
+            hex.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("Marks: D documented"),
+            "{path}"
+        );
+        for l in hex
+            .lines()
+            .filter(|l| l.len() > 60 && l.as_bytes()[0].is_ascii_hexdigit())
+        {
+            // Every labelled line carries a mark before its name.
+            let label = l[59..].trim_start();
+            if !label.is_empty() {
+                let mark = label.chars().next().unwrap();
+                assert!("DSR?".contains(mark), "{path}: unmarked field line {l:?}");
+            }
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout_of(&["dump", "-f", "json", path])).unwrap();
+        let layout = &json["layout"];
+        assert!(
+            layout["spec"]
+                .as_str()
+                .unwrap()
+                .starts_with("docs/formats/"),
+            "{path}"
+        );
+        assert!(layout["reconstructed"].is_array(), "{path}");
+        let ndjson = stdout_of(&["dump", "-f", "ndjson", path]);
+        let first: serde_json::Value =
+            serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
+        assert_eq!(first["layout"], *layout, "{path}");
+    }
+}
+
+#[test]
+fn the_hex_dump_marks_documented_and_reconstructed_fields() {
+    let f = corpus("samples/postoffice/server/GLB/NETWORK.GLB");
+    let hex = stdout_of(&["dump", "-f", "hex", f.to_str().unwrap()]);
+    let label = |name: &str| {
+        hex.lines()
+            .find(|l| l.get(61..).is_some_and(|r| r.starts_with(name)))
+            .unwrap_or_else(|| panic!("no {name} line in\n{hex}"))[59..]
+            .to_string()
+    };
+    assert!(label("status").starts_with("D status"));
+    assert!(label("name").starts_with("S name"));
+    assert!(label("reserved").starts_with("? reserved"));
+    let f = corpus("samples/config/server/REQCONF.GLB");
+    let hex = stdout_of(&["dump", "-f", "hex", f.to_str().unwrap()]);
+    let reqsync = hex.lines().find(|l| l.contains(" reqsync ")).unwrap();
+    assert!(reqsync[59..].starts_with("R reqsync"), "{reqsync}");
+    // In colour, the mark has its own style.
+    let coloured = glbtool()
+        .args(["dump", "-f", "hex", "--color", "always"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let coloured = String::from_utf8(coloured.stdout).unwrap();
+    assert!(coloured.contains("\u{1b}[35;3mR\u{1b}[0m"), "{coloured}");
+}
