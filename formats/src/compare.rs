@@ -135,7 +135,12 @@ impl ServerView {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))
+    use std::io::Read;
+    let err = |e| Error::io(format!("reading {}", path.display()), e);
+    let (mut file, meta) = crate::open::regular(path).map_err(err)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(err)?;
+    Ok(bytes)
 }
 
 fn file_kind(path: &Path) -> Option<FileKind> {

@@ -432,7 +432,14 @@ impl<F: Format, R: Read> Reader<F, R> {
     }
 
     fn io(&self, e: std::io::Error) -> Error {
-        Error::io(format!("reading {}", self.kind), e)
+        let at = self.offset;
+        Error::io(
+            format!(
+                "reading {} at byte offset {at} (0x{at:x}), record {}",
+                self.kind, self.index
+            ),
+            e,
+        )
     }
 
     /// Reads the next record; `None` at the end of the file.

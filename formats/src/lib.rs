@@ -31,6 +31,7 @@ pub mod messages;
 pub mod netpo;
 pub mod network;
 pub mod nme;
+pub mod open;
 pub mod patch;
 pub mod pipeline;
 pub mod postoffice;

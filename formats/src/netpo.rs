@@ -164,13 +164,9 @@ pub struct Lookup<R> {
 impl Lookup<std::io::BufReader<std::fs::File>> {
     /// Opens a NETPO.GLB (or GALNETPO.GLB) file; errors name the path.
     pub fn open(path: &std::path::Path) -> Result<Self, Error> {
-        let file = std::fs::File::open(path)
+        let (file, meta) = crate::open::regular(path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        let size = file
-            .metadata()
-            .map_err(|e| Error::io(format!("examining {}", path.display()), e))?
-            .len();
-        Ok(Lookup::new(std::io::BufReader::new(file), size))
+        Ok(Lookup::new(std::io::BufReader::new(file), meta.len()))
     }
 }
 

@@ -333,11 +333,8 @@ fn read_records_into<F: Format>(
     problems: &mut Vec<String>,
     out: &mut Vec<(u64, F::Record)>,
 ) -> Result<()> {
-    let file = std::fs::File::open(path).map_err(|e| io_error("opening", path, e))?;
-    let size = file
-        .metadata()
-        .map_err(|e| io_error("examining", path, e))?
-        .len();
+    let (file, meta) = crate::open::regular(path).map_err(|e| io_error("opening", path, e))?;
+    let size = meta.len();
     if let Err(e) = F::check_size(kind, size) {
         problems.push(format!("{}: {e}", path.display()));
     }
@@ -363,8 +360,8 @@ fn read_records_into<F: Format>(
 /// Compared buffer by buffer.
 pub fn first_difference(a: &Path, b: &Path) -> Result<Option<u64>> {
     let open = |p: &Path| {
-        std::fs::File::open(p)
-            .map(std::io::BufReader::new)
+        crate::open::regular(p)
+            .map(|(f, _)| std::io::BufReader::new(f))
             .map_err(|e| io_error("opening", p, e))
     };
     let (mut fa, mut fb) = (open(a)?, open(b)?);
@@ -437,11 +434,34 @@ impl Postoffice {
                 }
             };
             for (name, fpath, ft) in entries {
-                if !ft.is_file() {
+                // A file of a kind glbtool reads that is not a regular file
+                // (a FIFO, a device, a directory, a dangling link) cannot be
+                // read: it is reported, never opened, and never "missing".
+                let known = FileKind::from_file_name(&name).is_some();
+                if !ft.is_file() && !ft.is_symlink() {
+                    if known {
+                        let e =
+                            io_error("opening", &fpath, crate::open::not_regular(&ft)).to_string();
+                        problems.push(e.clone());
+                        unreadable.push((fpath, e));
+                    }
                     continue;
                 }
-                let size = match std::fs::metadata(&fpath) {
-                    Ok(m) => m.len(),
+                let size = match crate::open::metadata(&fpath) {
+                    Ok(m) if m.is_file() => m.len(),
+                    Ok(m) => {
+                        if known {
+                            let e = io_error(
+                                "opening",
+                                &fpath,
+                                crate::open::not_regular(&m.file_type()),
+                            )
+                            .to_string();
+                            problems.push(e.clone());
+                            unreadable.push((fpath, e));
+                        }
+                        continue;
+                    }
                     Err(e) => {
                         let e = io_error("examining", &fpath, e).to_string();
                         problems.push(e.clone());
@@ -503,7 +523,9 @@ impl Postoffice {
             .find(Folder::Glb, "NETWORK.GLB")
             .map(|f| f.path.clone())
         else {
-            if self.folders.iter().any(|(f, _)| *f == Folder::Glb) {
+            if self.folders.iter().any(|(f, _)| *f == Folder::Glb)
+                && !self.unreadable_in(Folder::Glb, "NETWORK.GLB")
+            {
                 self.problems
                     .push("GLB/NETWORK.GLB is missing: no USR file can be named".into());
             }
@@ -715,6 +737,19 @@ impl Postoffice {
     /// with the error; what they hold is missing from [`Postoffice::files`].
     pub fn unreadable(&self) -> &[(PathBuf, String)] {
         &self.unreadable
+    }
+
+    /// True when `folder` holds an entry called `name` (any letter case)
+    /// that exists but cannot be read ([`Postoffice::unreadable`]).
+    pub fn unreadable_in(&self, folder: Folder, name: &str) -> bool {
+        let Some((_, dir)) = self.folders.iter().find(|(f, _)| *f == folder) else {
+            return false;
+        };
+        self.unreadable.iter().any(|(p, _)| {
+            p.parent() == Some(dir.as_path())
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
+        })
     }
 
     /// Problems found while reading the folders, NETWORK.GLB and the XTN files, each naming the file.

@@ -189,12 +189,9 @@ pub fn write<W: Write>(
 
 /// Replays a queue file (MSTTRANS.GLB, a RESYNC.GLB) into `dir`, in file order.
 pub fn replay_queue(path: &Path, kind: FileKind, dir: &mut Directory) -> Result<()> {
-    let file = std::fs::File::open(path)
+    let (file, meta) = crate::open::regular(path)
         .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-    let size = file
-        .metadata()
-        .map_err(|e| Error::io(format!("examining {}", path.display()), e))?
-        .len();
+    let size = meta.len();
     let mut reader = Reader::<Queue, _>::new(
         std::io::BufReader::new(file),
         kind,
@@ -276,7 +273,7 @@ pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<Take
         };
         let ty = String::from_utf8_lossy(&key[..key.iter().position(|&b| b == b':').unwrap_or(0)])
             .into_owned();
-        let file = std::fs::File::open(&list.path)
+        let (file, _) = crate::open::regular(&list.path)
             .map_err(|e| Error::io(format!("opening {}", list.path.display()), e))?;
         let mut reader = Reader::<Usr, _>::new(
             std::io::BufReader::new(file),

@@ -117,15 +117,17 @@ fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
                     "to compare a server with a requestor, use --dss SERVER --requestor REQUESTOR",
                 ));
         }
-        let mut file = File::open(path).map_err(|e| CliError::from(e).file(path))?;
-        let meta = file.metadata().map_err(|e| CliError::from(e).file(path))?;
+        let opened = glb_formats::open::stream(path).map_err(|e| CliError::from(e).file(path))?;
+        let meta = opened.meta;
+        let mut file = opened.file;
         let bytes = if meta.is_file() {
             // A regular file can be opened again to be streamed.
             input::head(&mut file, path)?
         } else {
             // A pipe (`<(command)`) or device can be read once only: whole.
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes)
+            let mut bytes = opened.first;
+            glb_formats::open::Limited::new(file, glb_formats::open::stream_limit())
+                .read_to_end(&mut bytes)
                 .map_err(|e| CliError::from(e).file(path))?;
             bytes
         };

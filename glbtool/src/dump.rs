@@ -110,7 +110,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
     let input_path = input.path.clone();
     let kind = input.kind;
     let mut reader = Reader::<F, Box<dyn Read>>::new(input.reader, kind, input.size, opts)
-        .map_err(|e| CliError::from(e).with_hint(salvage_hint(args.salvage)))?;
+        .map_err(|e| hinted(CliError::from(e), args.salvage))?;
     let mut out = output::stdout();
     let code = match args.format {
         DumpFormat::Json | DumpFormat::Ndjson => {
@@ -120,7 +120,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 Style::Lines
             };
             json::write(&mut reader, &mut out, style, cp)
-                .map_err(|e| CliError::from(e).with_hint(salvage_hint(args.salvage)))?;
+                .map_err(|e| hinted(CliError::from(e), args.salvage))?;
             0
         }
         DumpFormat::Text | DumpFormat::Dssched => {
@@ -139,11 +139,11 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 F::dssched
             };
             codepage::scope(cp, || view(&mut reader, &mut out, &ctx))
-                .map_err(|e| e.with_hint(salvage_hint(args.salvage)))?
+                .map_err(|e| hinted(e, args.salvage))?
         }
         DumpFormat::Hex => {
             codepage::scope(cp, || hex_dump(&mut reader, &mut out, painter, &zone, cp))
-                .map_err(|e| e.with_hint(salvage_hint(args.salvage)))?;
+                .map_err(|e| hinted(e, args.salvage))?;
             0
         }
     };
@@ -164,6 +164,16 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
         eprintln!("glbtool: {}: salvaged: {e}", input_path.display());
     }
     Ok(code)
+}
+
+/// Adds the salvage hint to an error about the data (not to one about
+/// reading it: salvage cannot help there).
+fn hinted(e: CliError, salvaging: bool) -> CliError {
+    if e.is_io() {
+        e
+    } else {
+        e.with_hint(salvage_hint(salvaging))
+    }
 }
 
 fn salvage_hint(salvaging: bool) -> String {

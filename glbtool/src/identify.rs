@@ -61,7 +61,11 @@ pub fn run(args: IdentifyArgs) -> CliResult {
             Ok(inp) => {
                 let (kind, evidence, size) = (inp.kind, inp.evidence, inp.size);
                 let family = kind.family();
-                let parsed: Result<u64, String> = with_format!(family, |F| count::<F>(inp), else Err("glbtool cannot read this kind yet".into()));
+                let parsed: Result<u64, glb_formats::Error> = with_format!(family, |F| count::<F>(inp), else Err(glb_formats::Error::Diff { message: "glbtool cannot read this kind yet".into() }));
+                if parsed.as_ref().is_err_and(glb_formats::Error::is_io) {
+                    // Not a fault of the data: the file could not be read.
+                    code = 2;
+                }
                 Identity {
                     path: path.display().to_string(),
                     kind: Some(kind),
@@ -69,11 +73,14 @@ pub fn run(args: IdentifyArgs) -> CliResult {
                     size,
                     records: parsed.as_ref().ok().copied(),
                     parses: parsed.is_ok(),
-                    error: parsed.err(),
+                    error: parsed.err().map(|e| e.to_string()),
                 }
             }
             Err(e) => {
-                if matches!(e.kind, crate::output::CliErrorKind::Io(_)) {
+                // A file that cannot be opened or read is trouble (exit 2), as
+                // in every other command; one whose kind cannot be told is a
+                // finding (exit 1).
+                if matches!(e.kind, crate::output::CliErrorKind::Io(_)) || e.is_io() {
                     code = 2;
                 }
                 let mut msg = e.to_string();
@@ -134,10 +141,9 @@ pub fn run(args: IdentifyArgs) -> CliResult {
     Ok(code)
 }
 
-fn count<F: Format>(inp: input::Input) -> Result<u64, String> {
+fn count<F: Format>(inp: input::Input) -> Result<u64, glb_formats::Error> {
     let mut r =
-        Reader::<F, Box<dyn Read>>::new(inp.reader, inp.kind, inp.size, ReadOptions::default())
-            .map_err(|e| e.to_string())?;
-    while r.next_record().map_err(|e| e.to_string())?.is_some() {}
+        Reader::<F, Box<dyn Read>>::new(inp.reader, inp.kind, inp.size, ReadOptions::default())?;
+    while r.next_record()?.is_some() {}
     Ok(r.records_read())
 }

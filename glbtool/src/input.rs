@@ -1,10 +1,10 @@
 //! Opening input files: standard input or a path, with the kind recognised.
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use glb_formats::identify::{self, Evidence};
+use glb_formats::open::{self, Limited};
 use glb_formats::FileKind;
 
 use crate::output::CliError;
@@ -28,25 +28,26 @@ pub struct Input {
 pub const HEAD: usize = 4096;
 
 /// Reads up to [`HEAD`] bytes from the start of `file` (at `path`, for errors).
-pub fn head(file: &mut File, path: &Path) -> Result<Vec<u8>, CliError> {
+pub fn head<R: Read>(file: &mut R, path: &Path) -> Result<Vec<u8>, CliError> {
     let mut head = Vec::with_capacity(HEAD);
-    file.take(HEAD as u64)
+    file.by_ref()
+        .take(HEAD as u64)
         .read_to_end(&mut head)
         .map_err(|e| CliError::from(e).file(path))?;
     Ok(head)
 }
 
-fn open_file(path: &Path) -> Result<(File, std::fs::Metadata), CliError> {
-    let meta = std::fs::metadata(path).map_err(|e| CliError::from(e).file(path))?;
-    if meta.is_dir() {
-        return Err(CliError::usage("is a directory, not a file")
-            .file(path)
-            .with_hint(
-                "give one of the files inside it (glbtool identify DIR/* lists them); for a whole postoffice: glbtool doctor DIR (every check) or glbtool dump --postoffice DIR (its lists)",
-            ));
+/// The error for a `path` that cannot be opened, with a way out for a directory.
+fn open_error(path: &Path, e: io::Error) -> CliError {
+    let dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+    let err = CliError::from(e).file(path);
+    if dir {
+        err.with_hint(
+            "give one of the files inside it (glbtool identify DIR/* lists them); for a whole postoffice: glbtool doctor DIR (every check) or glbtool dump --postoffice DIR (its lists)",
+        )
+    } else {
+        err
     }
-    let f = File::open(path).map_err(|e| CliError::from(e).file(path))?;
-    Ok((f, meta))
 }
 
 /// Opens `path` (or standard input for `-`) and settles its kind: `kind` if
@@ -54,7 +55,9 @@ fn open_file(path: &Path) -> Result<(File, std::fs::Metadata), CliError> {
 ///
 /// A regular file's size is known; a pipe's (`<(command)`) or device's is
 /// not, and it can be read only once: its first bytes are read to recognise
-/// it and then read again from memory, never by reopening it.
+/// it and then read again from memory, never by reopening it. A pipe or
+/// device is opened without blocking (a FIFO no writer holds is refused, not
+/// waited for) and read up to [`open::stream_limit`], as is standard input.
 pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
     if path.as_os_str() == "-" {
         let kind = kind.ok_or_else(|| {
@@ -66,28 +69,47 @@ pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
             kind,
             evidence: Evidence::Given,
             size: None,
-            reader: Box::new(io::stdin()),
+            reader: Box::new(Limited::new(io::stdin(), open::stream_limit())),
         });
     }
-    let (mut file, meta) = open_file(path)?;
-    let mut size = meta.is_file().then_some(meta.len());
+    let opened = open::stream(path).map_err(|e| open_error(path, e))?;
+    let mut size = opened.meta.is_file().then_some(opened.meta.len());
+    // A pipe or device: what was read to see whether anything comes, then
+    // the rest, up to the stream limit.
+    let mut file: Box<dyn Read> = if size.is_some() {
+        Box::new(opened.file)
+    } else {
+        Box::new(Limited::new(
+            io::Cursor::new(opened.first).chain(opened.file),
+            open::stream_limit(),
+        ))
+    };
     let Some(kind) = kind else {
         let head = head(&mut file, path)?;
         if size.is_none() && head.len() < HEAD {
             // The whole of a pipe's content is in `head`.
             size = Some(head.len() as u64);
         }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let Some(known) = size else {
+            if let Some(kind) = FileKind::from_file_name(&name) {
+                return Ok(Input {
+                    path: path.to_path_buf(),
+                    kind,
+                    evidence: Evidence::Name,
+                    size,
+                    reader: Box::new(io::Cursor::new(head).chain(file)),
+                });
+            }
             return Err(CliError::usage(
                 "cannot tell the kind of a pipe or device from its first bytes: its size is unknown",
             )
             .file(path)
             .with_hint("name the kind with --kind"));
         };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let (kind, evidence) = identify::recognise(&name, known, &head).map_err(|cands| {
             let hint = if cands.is_empty() {
                 "no known layout fits this size; name the kind with --kind".to_string()

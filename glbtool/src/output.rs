@@ -57,6 +57,16 @@ impl CliError {
         self.hint.as_deref()
     }
 
+    /// True when the input could not be opened or read (the operating
+    /// system's error, not the data's): trouble, exit 2.
+    pub fn is_io(&self) -> bool {
+        match &self.kind {
+            CliErrorKind::Io(_) => true,
+            CliErrorKind::Format(e) => e.is_io(),
+            CliErrorKind::Usage(_) => false,
+        }
+    }
+
     /// True when standard output was closed by its reader.
     pub fn is_broken_pipe(&self) -> bool {
         match &self.kind {

@@ -97,9 +97,12 @@ pub fn check_files(
                     path: name.clone(),
                     kind: inp.kind,
                 };
+                let before = findings.len();
                 let facts = codepage::scope(cp, || {
                     check::file::check(&file, inp.reader, inp.size, &mut findings)
                 });
+                // A file that could not be read to its end is trouble, not a finding only.
+                trouble |= findings[before..].iter().any(|f| f.code == "GLB301");
                 checked.push((name, Some(inp.kind), facts));
             }
             Err(e) => {
@@ -117,7 +120,7 @@ pub fn check_files(
 }
 
 /// Runs `validate`. Exit 0 when nothing worth a warning was found, 1 when
-/// findings exist, 2 when an input cannot be read.
+/// findings exist, 2 when an input cannot be opened or read to its end.
 pub fn run(args: ValidateArgs) -> CliResult {
     let mut paths: Vec<(PathBuf, Option<FileKind>)> =
         args.files.iter().map(|p| (p.clone(), args.kind)).collect();

@@ -138,3 +138,183 @@ fn size_errors_of_headers_and_header_only_files_are_located() {
         stderr(&o)
     );
 }
+
+// ---------------------------------------------------------------------------
+// Pipes and devices never hang; endless ones stop at a limit (point 2)
+// ---------------------------------------------------------------------------
+
+/// Makes a FIFO at `path` (mkfifo(1), from coreutils).
+fn mkfifo(path: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs")
+        .success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+/// glbtool with a deadline: a run that hangs fails the test instead.
+fn bounded() -> assert_cmd::Command {
+    let mut c = glbtool();
+    c.timeout(std::time::Duration::from_secs(60));
+    c
+}
+
+#[test]
+fn a_fifo_with_no_writer_is_refused_at_once_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("REQTRANS.GLB");
+    mkfifo(&fifo);
+    let f = fifo.to_str().unwrap();
+    let other = corpus("samples/queue/server/MSTTRANS.GLB");
+    for args in [
+        vec!["identify", f],
+        vec!["dump", f],
+        vec!["dump", "--kind", "srvconf", f],
+        vec!["validate", f],
+        vec!["validate", "--kind", "srvconf", f],
+        vec!["diff", f, other.to_str().unwrap()],
+    ] {
+        let o = bounded().args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let all = stdout(&o) + &stderr(&o);
+        assert!(all.contains("is a FIFO with no writer"), "{args:?}: {all}");
+    }
+}
+
+#[test]
+fn a_fifo_with_a_writer_is_read_like_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("MSTTRANS.GLB");
+    mkfifo(&fifo);
+    let sample = std::fs::read(corpus("samples/queue/server/MSTTRANS.GLB")).unwrap();
+    for args in [vec!["identify"], vec!["dump"], vec!["validate"]] {
+        let (path, bytes) = (fifo.clone(), sample.clone());
+        let writer = std::thread::spawn(move || {
+            // Opening for writing waits for the reader glbtool opens.
+            std::fs::write(path, bytes).unwrap();
+        });
+        // Give the writer time to be waiting in open, so the reader finds it.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let o = bounded().args(&args).arg(&fifo).output().unwrap();
+        writer.join().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn endless_devices_stop_at_the_stream_limit_with_exit_2() {
+    for kind in [
+        "reqtrans", "msttrans", "reqconf", "srvconf", "process", "nme", "usr", "netpo", "network",
+        "xtn",
+    ] {
+        for cmd in ["identify", "dump", "validate"] {
+            let o = bounded()
+                .env("GLBTOOL_STREAM_LIMIT", "1000000")
+                .args([cmd, "--kind", kind, "/dev/zero"])
+                .output()
+                .unwrap();
+            let all = stdout(&o) + &stderr(&o);
+            // A source that does not end is trouble (exit 2) everywhere; data
+            // that does not parse is a finding of identify and validate (exit 1).
+            let expected = if all.contains("stopped after") || cmd == "dump" {
+                2
+            } else {
+                1
+            };
+            assert_eq!(o.status.code(), Some(expected), "{cmd} {kind}: {all}");
+            // A queue of zeros fails at its first length; a fixed layout reads
+            // to the limit, and REQCONF stops at its 513th byte.
+            assert!(
+                all.contains("/dev/zero")
+                    && (all.contains("stopped after 1000000 bytes")
+                        || all.contains("record length 0")
+                        || all.contains("REQCONF.GLB: file is 513 bytes")),
+                "{cmd} {kind}: {all}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Exit codes that tell the truth (point 5)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn identify_agrees_with_the_other_commands_on_unreadable_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.GLB");
+    for path in [dir.path().to_path_buf(), missing] {
+        for cmd in ["identify", "dump", "validate"] {
+            let o = bounded().arg(cmd).arg(&path).output().unwrap();
+            assert_eq!(o.status.code(), Some(2), "{cmd} {}", path.display());
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_queue_in_a_postoffice_is_trouble_not_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let po = copy_postoffice("requestor", dir.path());
+    std::fs::copy(
+        corpus("samples/config/reset/REQCONF.GLB"),
+        po.join("GLB/REQCONF.GLB"),
+    )
+    .unwrap();
+    let reqtrans = po.join("GLB/REQTRANS.GLB");
+    let doctor = || {
+        let o = bounded()
+            .args(["doctor", "-f", "json"])
+            .arg(&po)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let codes: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["code"].as_str().unwrap(),
+                    f["cause"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (o.status.code(), codes)
+    };
+    // Really missing: GLB002 (exit 1).
+    let (code, codes) = doctor();
+    assert_eq!(code, Some(1));
+    assert!(codes.iter().any(|c| c.starts_with("GLB002")), "{codes:?}");
+    let cases: [(&str, &dyn Fn()); 3] = [
+        ("is a FIFO", &|| mkfifo(&reqtrans)),
+        ("is a dangling symbolic link", &|| {
+            std::os::unix::fs::symlink(dir.path().join("gone"), &reqtrans).unwrap()
+        }),
+        ("is a directory", &|| {
+            std::fs::create_dir(&reqtrans).unwrap()
+        }),
+    ];
+    for (what, make) in cases {
+        make();
+        let (code, codes) = doctor();
+        assert_eq!(code, Some(2), "{what}: {codes:?}");
+        assert!(
+            !codes.iter().any(|c| c.starts_with("GLB002")),
+            "{what}: {codes:?}"
+        );
+        assert!(
+            codes
+                .iter()
+                .any(|c| c.starts_with("GLB301") && c.contains(&format!("not readable: {what}"))),
+            "{what}: {codes:?}"
+        );
+        if reqtrans.is_dir() {
+            std::fs::remove_dir(&reqtrans).unwrap();
+        } else {
+            std::fs::remove_file(&reqtrans).unwrap();
+        }
+    }
+}

@@ -418,8 +418,8 @@ impl Tree {
             for f in o.po.files() {
                 let Some(kind) = f.kind else { continue };
                 let file = FileRef::new(f.path.display().to_string(), kind);
-                let facts = match std::fs::File::open(&f.path) {
-                    Ok(h) => {
+                let facts = match crate::open::regular(&f.path) {
+                    Ok((h, _)) => {
                         let src = Counting {
                             inner: BufReader::new(h),
                             progress,
@@ -625,8 +625,8 @@ fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Find
 /// numbered up to `srvsync` only: what a postoffice holding that SrvSync
 /// should have. The file is streamed; only the transactions kept are held.
 fn replay_up_to(path: &Path, srvsync: u32, source: &str) -> Option<crate::compare::ServerView> {
-    let file = std::fs::File::open(path).ok()?;
-    let size = file.metadata().ok()?.len();
+    let (file, meta) = crate::open::regular(path).ok()?;
+    let size = meta.len();
     let mut reader = Reader::<crate::queue::Queue, _>::new(
         BufReader::new(file),
         FileKind::Msttrans,

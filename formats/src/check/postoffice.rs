@@ -73,7 +73,11 @@ fn missing_queues(po: &Postoffice, out: &mut Vec<Finding>) {
         return;
     };
     let mut missing = |needed_by: &str, name: &str, kind: FileKind, effect: &str, fix: Fix| {
-        if po.find(Folder::Glb, needed_by).is_none() || po.find(Folder::Glb, name).is_some() {
+        if po.find(Folder::Glb, needed_by).is_none()
+            || po.find(Folder::Glb, name).is_some()
+            || po.unreadable_in(Folder::Glb, name)
+        {
+            // Not missing: there, or there but unreadable (GLB301).
             return;
         }
         out.push(
