@@ -128,7 +128,11 @@ fn po_root_of(path: &Path) -> Option<PathBuf> {
 }
 
 fn read_reqconf(path: &Path, cp: CodePage) -> Option<ReqConf> {
-    let bytes = std::fs::read(path).ok()?;
+    use std::io::Read;
+    // Found, not given: a regular file only, and no more than a REQCONF can hold.
+    let (file, _) = glb_formats::open::regular(path).ok()?;
+    let mut bytes = Vec::new();
+    file.take(4096).read_to_end(&mut bytes).ok()?;
     codepage::scope(cp, || {
         Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
             .ok()?

@@ -73,6 +73,23 @@ pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
         });
     }
     let opened = open::stream(path).map_err(|e| open_error(path, e))?;
+    settle(path, kind, opened)
+}
+
+/// Opens `path`, a file glbtool found rather than was given (a file beside
+/// one given): a regular file only, never a FIFO or device ([`open::regular`]).
+pub fn open_found(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
+    let (file, meta) = open::regular(path).map_err(|e| CliError::from(e).file(path))?;
+    let opened = open::Opened {
+        file,
+        meta,
+        first: Vec::new(),
+    };
+    settle(path, kind, opened)
+}
+
+/// An opened input with its kind settled (see [`open`]).
+fn settle(path: &Path, kind: Option<FileKind>, opened: open::Opened) -> Result<Input, CliError> {
     let mut size = opened.meta.is_file().then_some(opened.meta.len());
     // A pipe or device: what was read to see whether anything comes, then
     // the rest, up to the stream limit.

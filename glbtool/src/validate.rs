@@ -82,16 +82,25 @@ struct FileReport<'a> {
 pub type Checked = (String, Option<FileKind>, Facts);
 
 /// Checks files and returns them with their findings, and whether any could not be opened.
+///
+/// `named`: the user gave these files; otherwise glbtool found them and reads
+/// regular files only (never a FIFO or device it was not given).
 pub fn check_files(
     paths: &[(PathBuf, Option<FileKind>)],
     cp: CodePage,
+    named: bool,
 ) -> (Vec<Checked>, Vec<Finding>, bool) {
     let mut findings = Vec::new();
     let mut checked = Vec::new();
     let mut trouble = false;
     for (path, kind) in paths {
         let name = path.display().to_string();
-        match input::open(path, *kind) {
+        let opened = if named {
+            input::open(path, *kind)
+        } else {
+            input::open_found(path, *kind)
+        };
+        match opened {
             Ok(inp) => {
                 let file = FileRef {
                     path: name.clone(),
@@ -126,7 +135,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         args.files.iter().map(|p| (p.clone(), args.kind)).collect();
     paths.extend(args.against.iter().map(|p| (p.clone(), None)));
     let cp = args.report.codepage;
-    let (checked, mut all, trouble) = check_files(&paths, cp);
+    let (checked, mut all, trouble) = check_files(&paths, cp, true);
     // The files beside that the verdicts need, found by themselves.
     let given: Vec<(PathBuf, FileKind)> = paths
         .iter()
@@ -134,7 +143,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         .filter_map(|((p, _), (_, k, _))| k.map(|k| (p.clone(), k)))
         .collect();
     let ctx = context::find(&given, args.alone, cp);
-    let (ctx_checked, _, _) = check_files(&ctx.paths(), cp);
+    let (ctx_checked, _, _) = check_files(&ctx.paths(), cp, false);
     let refs: Vec<(FileRef, &Facts)> = checked
         .iter()
         .chain(&ctx_checked)

@@ -318,3 +318,35 @@ fn an_unreadable_queue_in_a_postoffice_is_trouble_not_missing() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn validate_and_doctor_never_open_a_fifo_they_were_not_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let po = copy_postoffice("requestor", dir.path());
+    let reqtrans = po.join("GLB/REQTRANS.GLB");
+    std::fs::copy(corpus("samples/queue/export/REQTRANS.GLB"), &reqtrans).unwrap();
+    // REQCONF.GLB beside it is a FIFO with a writer waiting: opening it for
+    // reading would let the writer go on.
+    let fifo = po.join("GLB/REQCONF.GLB");
+    mkfifo(&fifo);
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(path, [0u8; 512]));
+    for args in [
+        vec!["validate".to_string(), reqtrans.display().to_string()],
+        vec!["doctor".to_string(), po.display().to_string()],
+    ] {
+        let o = bounded().args(&args).output().unwrap();
+        assert!(
+            matches!(o.status.code(), Some(1 | 2)),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(!writer.is_finished(), "{args:?} opened the FIFO");
+    }
+    // Release the writer.
+    let mut drained = Vec::new();
+    std::io::Read::read_to_end(&mut std::fs::File::open(&fifo).unwrap(), &mut drained).unwrap();
+    writer.join().unwrap().unwrap();
+}
