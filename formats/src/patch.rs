@@ -519,17 +519,21 @@ impl Edit<SrvConfFile> for SetSrvConf {
     }
 }
 
-/// True for a transaction that waits to be sent: anything but a `#` dummy
+/// True for a transaction that waits to be sent: anything but a `#` line
 /// (the REQMAIN and PODIAG dummies, the RESYNC header).
 pub fn is_pending(r: &QueueRecord) -> bool {
     import::parse(&r.text).command != Command::Comment
 }
 
-/// Renumbers the pending transactions of a REQTRANS.GLB (see [`is_pending`])
-/// consecutively from `from`, keeping their order; `#` dummies keep their
-/// numbers. Refuses when the result would not be strictly increasing (for
-/// example `from` not above the dummy that holds the last confirmed ReqSync)
-/// or would run past the largest 32-bit number.
+/// Renumbers a REQTRANS.GLB from `from`: the pending transactions (see
+/// [`is_pending`]) get `from`, `from + 1`, ... in file order; `#` lines keep
+/// their numbers. The first record, when its text is no transaction Import
+/// would apply ([`crate::queue::not_a_transaction`]), is taken as REQMAIN's
+/// dummy, which keeps the last confirmed ReqSync (KB Q96060, Q133428): it
+/// gets `from - 1` when it holds less (so the numbering REQMAIN continues
+/// from it lies above ReqSync), else keeps its number. Refuses when the
+/// result would not be strictly increasing (for example `from` not above the
+/// dummy) or would run past the largest 32-bit number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Renumber {
     from: u32,
@@ -549,7 +553,7 @@ impl Renumber {
         }
     }
 
-    /// How many pending transactions were given numbers so far.
+    /// How many records were given numbers so far.
     pub fn renumbered(&self) -> u64 {
         self.renumbered
     }
@@ -563,9 +567,16 @@ impl Edit<Queue> for Renumber {
         offset: u64,
         record: &mut QueueRecord,
     ) -> Result<()> {
-        let pending = is_pending(record);
         let at_sync = offset + 4;
-        if pending {
+        let dummy = index == 0 && crate::queue::not_a_transaction(&record.text);
+        let pending = !dummy && is_pending(record);
+        if dummy {
+            let confirmed = self.from.saturating_sub(1);
+            if self.from > 0 && record.sync < confirmed {
+                record.sync = confirmed;
+                self.renumbered += 1;
+            }
+        } else if pending {
             record.sync = u32::try_from(self.next).map_err(|_| {
                 Error::patch(
                     kind,
@@ -586,7 +597,7 @@ impl Edit<Queue> for Renumber {
             if record.sync <= prev {
                 let message = if pending && !prev_pending {
                     format!(
-                        "the pending transactions would be numbered from {} here, but the `#` transaction before them (record {prev_index}) holds {prev}, the last ReqSync the server confirmed; choose --renumber-from {} or higher",
+                        "the pending transactions would be numbered from {} here, but the dummy before them (record {prev_index}) holds {prev}, the last ReqSync the server confirmed; choose --renumber-from {} or higher",
                         record.sync,
                         u64::from(prev) + 1
                     )
@@ -723,6 +734,51 @@ mod tests {
             ]
         );
         assert_eq!(changes.iter().filter(|c| c.field == "checksum").count(), 3);
+    }
+
+    #[test]
+    fn a_first_record_that_is_no_transaction_is_the_dummy_and_takes_the_confirmed_number() {
+        // REQMAIN's dummy text is not documented (KB Q133428): whatever it
+        // holds, the first record that is no transaction keeps or takes
+        // from - 1 (the last confirmed ReqSync) and is never renumbered into
+        // a transaction T1 would send.
+        let syncs = |recs: &[QueueRecord], from: u32| -> Vec<u32> {
+            let input = bytes_of(FileKind::Reqtrans, recs);
+            let (out, _, _) = patch(FileKind::Reqtrans, &input, &mut Renumber::new(from)).unwrap();
+            Document::<Queue>::from_bytes(&out, FileKind::Reqtrans, ReadOptions::default())
+                .unwrap()
+                .records
+                .iter()
+                .map(|r| r.sync)
+                .collect()
+        };
+        for dummy in [
+            &b"XXXXXXXXXXXXXXXXXXXXXXXX"[..],
+            b"\x01 last sync",
+            b"# Last confirmed ReqSync",
+        ] {
+            // REQTRANS restored from an old backup: dummy 12, two changes, ReqSync 17.
+            let recs = [
+                QueueRecord::new(12, Stamp(0), dummy),
+                QueueRecord::new(13, Stamp(0), b"A A\tPCM:N/P/a"),
+                QueueRecord::new(14, Stamp(0), b"A B\tPCM:N/P/b"),
+            ];
+            assert_eq!(syncs(&recs, 18), vec![17, 18, 19], "{dummy:?}");
+            // The dummy alone, behind ReqSync 17.
+            assert_eq!(syncs(&recs[..1], 18), vec![17], "{dummy:?}");
+            // Already at the confirmed number: kept.
+            let recs = [
+                QueueRecord::new(17, Stamp(0), dummy),
+                QueueRecord::new(1, Stamp(0), b"A A\tPCM:N/P/a"),
+            ];
+            assert_eq!(syncs(&recs, 18), vec![17, 18], "{dummy:?}");
+        }
+        // A first record that is a transaction is renumbered like the others.
+        let recs = [
+            QueueRecord::new(1, Stamp(0), b"A A\tPCM:N/P/a"),
+            QueueRecord::new(2, Stamp(0), b"A B\tPCM:N/P/b"),
+        ];
+        assert_eq!(syncs(&recs, 13), vec![13, 14]);
     }
 
     #[test]
@@ -1034,7 +1090,10 @@ mod tests {
                             let r = offs.iter().rposition(|&o| o <= i).unwrap();
                             let rel = i - offs[r];
                             prop_assert!((2..8).contains(&rel));
-                            prop_assert!(is_pending(&recs[r]));
+                            prop_assert!(
+                                is_pending(&recs[r])
+                                    || (r == 0 && crate::queue::not_a_transaction(&recs[0].text))
+                            );
                         }
                     }
                     let doc = Document::<Queue>::from_bytes(&out, FileKind::Reqtrans, ReadOptions::default()).unwrap();

@@ -327,6 +327,17 @@ impl QueueRecord {
     }
 }
 
+/// True when `text` is no transaction Import would apply: a `#` line (the
+/// reconstructed REQMAIN dummy and PODIAG's, KB Q110496), or text Import's
+/// grammar rejects (a problem other than the `[ 16]` warning). REQMAIN's
+/// dummy, which keeps the last confirmed ReqSync (KB Q96060, Q133428), has
+/// undocumented text: REQTRANS.GLB's first record of this kind is taken as
+/// that dummy (by `validate` and by `patch-seq --renumber-from`).
+pub fn not_a_transaction(text: &[u8]) -> bool {
+    let t = import::parse(text);
+    t.command == import::Command::Comment || t.issues.iter().any(|i| i.message != 16)
+}
+
 /// The checksum glbtool's algorithm gives for a record's bytes as stored:
 /// the CRC of every byte but the checksum field itself. Equal to
 /// [`QueueRecord::computed_checksum`] of the record those bytes decode to, and

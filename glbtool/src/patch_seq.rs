@@ -64,9 +64,11 @@ pub struct PatchSeqArgs {
     /// GlobalMaxSeqInResync=1, KB Q215505).
     #[arg(long, value_name = "SRVCONF.GLB", conflicts_with_all = ["impseq", "reqseq", "srvseq"], help_heading = "RESYNC.GLB")]
     pub from_srvconf: Option<PathBuf>,
-    /// Renumber the pending (non-`#`) transactions N, N+1, ... in file order;
-    /// `#` dummies keep their numbers. Choose N above REQCONF's ReqSync: the
-    /// "No requestor updates to send" repair (KB Q119452).
+    /// Renumber the pending transactions N, N+1, ... in file order: the
+    /// "No requestor updates to send" repair (KB Q119452); give N = REQCONF's
+    /// ReqSync + 1. `#` lines keep their numbers; the first record, when its
+    /// text is no transaction (REQMAIN's dummy, whose text is undocumented,
+    /// KB Q133428), takes N-1, the last confirmed ReqSync, if it held less.
     #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "REQTRANS.GLB")]
     pub renumber_from: Option<u32>,
     /// Set ReqSync (REQCONF.GLB; SRVCONF.GLB with --requestor).

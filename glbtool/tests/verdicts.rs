@@ -270,3 +270,68 @@ fn a_resync_header_in_any_other_form_predicts_nothing() {
         assert!(predictions(&report).is_empty(), "{text:?}: {report:#}");
     }
 }
+
+/// Rewrites record 0 of the queue at `path` through its JSON dump: `edit`
+/// changes the record's JSON; the checksum is recomputed ("auto").
+fn edit_first_record(path: &Path, kind: &str, edit: impl Fn(&mut Value)) {
+    let (code, json, err) = run(&["dump", "--format", "json", s(path)]);
+    assert_eq!(code, 0, "{err}");
+    let mut doc: Value = serde_json::from_str(&json).unwrap();
+    edit(&mut doc["records"][0]);
+    doc["records"][0]["checksum"] = "auto".into();
+    let dir = path.parent().unwrap().parent().unwrap();
+    let edited = dir.join("edited.json");
+    std::fs::write(&edited, serde_json::to_string(&doc).unwrap()).unwrap();
+    let built = dir.join("built.tmp");
+    let (code, _, err) = run(&["build", "--kind", kind, s(&edited), "-o", s(&built)]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::rename(&built, path).unwrap();
+    std::fs::remove_file(&edited).unwrap();
+}
+
+#[test]
+fn a_49_byte_reqtrans_whose_dummy_text_is_arbitrary_predicts_nothing() {
+    // TAYLOR of the committed network: REQCONF ReqSync 12, REQTRANS.GLB the
+    // 49-byte file holding only the last confirmed ReqSync (KB Q133428). The
+    // dummy's text is not documented: any 24 characters.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("network", tmp.path());
+    let reqtrans = tmp.path().join("TAYLOR/GLB/REQTRANS.GLB");
+    for text in [
+        "Last confirmed ReqSync 1",
+        "000000000000000000000012",
+        "A Last confirmed ReqSync",
+        "\u{1}\u{2}\u{3}\u{4}binary dummy record!",
+        "M x                     ",
+    ] {
+        assert_eq!(text.len(), 24);
+        edit_first_record(&reqtrans, "reqtrans", |r| r["text"] = text.into());
+        assert_eq!(std::fs::metadata(&reqtrans).unwrap().len(), 49);
+        let (code, report) = validate(&[s(&reqtrans)]);
+        assert!(predictions(&report).is_empty(), "{text:?}: {report:#}");
+        assert_eq!(code, 0, "{text:?}: {report:#}");
+        let (code, out, _) = run(&["doctor", "--format", "json", s(tmp.path())]);
+        let report: Value = serde_json::from_str(&out).unwrap();
+        assert!(predictions(&report).is_empty(), "{text:?}: {report:#}");
+        assert_eq!(code, 0, "{text:?}: {report:#}");
+    }
+    // The same dummy restored from an older backup, holding 9 while ReqSync
+    // is 12: T1 sends nothing and the next changes would be numbered 10..12
+    // (KB Q119452). The printed fix gives the dummy 12 and keeps its text.
+    edit_first_record(&reqtrans, "reqtrans", |r| r["sync"] = 9.into());
+    let (code, report) = validate(&[s(&reqtrans)]);
+    assert_eq!(code, 1, "{report:#}");
+    let f = finding(&report, "GLB171");
+    assert_eq!(f["severity"], "error");
+    let fix = f["fix"]["command"].as_str().unwrap().to_string();
+    assert!(fix.ends_with("--renumber-from 13"), "{fix}");
+    let before = std::fs::read(&reqtrans).unwrap();
+    let (code, _, err) = paste(&fix);
+    assert_eq!(code, 0, "{fix}: {err}");
+    let after = std::fs::read(&reqtrans).unwrap();
+    assert_eq!(after.len(), 49);
+    assert_eq!(&after[4..8], &12u32.to_le_bytes());
+    assert_eq!(after[8..], before[8..]);
+    let (code, report) = validate(&[s(&reqtrans)]);
+    assert_eq!(code, 0, "{report:#}");
+}

@@ -3,7 +3,7 @@
 //!
 //! | code | rule | source |
 //! |---|---|---|
-//! | GLB171 | a pending REQTRANS transaction numbered at or below REQCONF ReqSync is ignored | KB Q96060, Q119452 |
+//! | GLB171 | no REQTRANS record numbered above REQCONF ReqSync while some lie below it (or the dummy does): T1 sends nothing | KB Q133428, Q119452, Q96060 |
 //! | GLB014 | RESYNC header numbers below the requestors' | KB Q215505, Q119449 |
 //! | GLB310 | RESYNC header numbers above the KB Q119449 rule (warning only) | KB Q119449 |
 //! | GLB313 | a number not checked because the server's record is unknown | KB Q119449 |
@@ -119,38 +119,114 @@ pub fn check(files: &[Checked<'_>], out: &mut Vec<Finding>) {
     reqsync_above_srvsync(&v, out);
 }
 
+/// GLB171, from the numbers alone (KB Q133428, Q119452, Q96060): T1 sends the
+/// REQTRANS.GLB records numbered above REQCONF's ReqSync; one numbered equal
+/// to it is the last confirmed transaction (REQMAIN's dummy, whatever its
+/// text); ones numbered below it are taken as sent and acknowledged and are
+/// never sent. The first record whose text is no transaction is taken as the
+/// dummy ([`QueueFacts::dummy`]); nothing else depends on a record's text.
 fn reqtrans_below_reqsync(v: &View, out: &mut Vec<Finding>) {
     for &(rt, q) in &v.reqtrans {
         let Some((_, conf)) = partner(rt, &v.reqconf) else {
             continue;
         };
-        let ignored: Vec<&(u64, u64, u32)> = q
-            .pending
-            .iter()
-            .filter(|(_, _, s)| *s <= conf.reqsync)
-            .collect();
-        let Some(&&(record, offset, sync)) = ignored.first() else {
+        let r = conf.reqsync;
+        let path = shell_quote(&rt.path);
+        let dummy = q.dummy.as_ref();
+        // The first record taken for the dummy but numbered above ReqSync is
+        // sent at T1 as a transaction: what Import says of it counts.
+        if let Some(d) = dummy.filter(|d| d.sync > r) {
+            out.extend(d.held.iter().cloned());
+        }
+        if q.records == 0 {
+            if r > 0 {
+                out.push(
+                    rt.finding(
+                        "GLB171",
+                        format!(
+                            "REQTRANS.GLB is empty while REQCONF ReqSync is {r}: it was re-created, and the changes made now will be numbered from 1 (KB Q119014) and ignored by T1 until their numbers pass {r} (KB Q119452)"
+                        ),
+                    )
+                    .severity(Severity::Warning)
+                    .fix(Fix::Procedure {
+                        text: "apply a RESYNC.GLB from the server with IMPORT -Q before any change is made (it writes the last confirmed number into REQTRANS.GLB), or reset the requestor as KB Q119014 describes".into(),
+                        source: "KB Q119014, Q119452",
+                    }),
+                );
+            }
             continue;
-        };
-        let count = q
-            .pending
+        }
+        let dummy_index = dummy.map(|_| 0u64);
+        let below: Vec<&(u64, u64, u32)> = q
+            .syncs
             .iter()
-            .filter(|(_, _, s)| *s <= conf.reqsync)
-            .count();
-        out.push(
-            rt.finding(
-                "GLB171",
-                format!(
-                    "{count} pending transaction(s), the first numbered {sync}, are at or below REQCONF ReqSync {}: REQMAIN treats them as already sent and never sends them",
-                    conf.reqsync
-                ),
+            .filter(|(i, _, s)| *s < r && Some(*i) != dummy_index)
+            .collect();
+        let counted = if (q.syncs.len() as u64) < q.records {
+            "at least "
+        } else {
+            ""
+        };
+        let highest = q.max_sync.unwrap_or(0);
+        let dummy_behind = dummy.filter(|d| d.sync < r);
+        let below_text = below.first().map(|&&(_, _, first)| {
+            format!(
+                "{counted}{} transaction(s), the first numbered {first}, lie below ReqSync {r}: T1 takes them as sent and acknowledged (KB Q133428) and never sends them",
+                below.len()
             )
-            .at(offset + 4, Some(record))
-            .predicts(Predicted { program: "REQMAIN -T (DSSERVER.LOG)", number: Some(171), text: "No requestor updates to send".into() })
-            .fix(Fix::Command {
-                command: format!("glbtool patch-seq {} --renumber-from {}", shell_quote(&rt.path), conf.reqsync.saturating_add(1)),
-            }),
-        );
+        });
+        // KB Q119452: "the ReqSync number in REQCONF.GLB may be higher than the
+        // transaction number in REQTRANS.GLB": nothing is sent, and the next
+        // changes are numbered below ReqSync too.
+        if highest < r {
+            let mut parts = vec![format!(
+                "the highest number in REQTRANS.GLB is {highest}, below REQCONF ReqSync {r}, so T1 sends nothing and the changes made next will be numbered {}.. and ignored until their numbers pass {r}",
+                u64::from(highest) + 1
+            )];
+            parts.extend(below_text);
+            if let Some(d) = dummy_behind {
+                parts.push(format!(
+                    "record 0 is taken as REQMAIN's dummy, which should keep the last confirmed ReqSync (KB Q96060, Q133428), and holds {}",
+                    d.sync
+                ));
+            }
+            let (offset, record) = below
+                .first()
+                .map(|&&(i, o, _)| (o, i))
+                .or(dummy_behind.map(|d| (d.offset, 0)))
+                .unwrap_or((0, 0));
+            out.push(
+                rt.finding("GLB171", parts.join("; "))
+                    .at(offset + 4, Some(record))
+                    .predicts(Predicted {
+                        program: "REQMAIN -T (DSSERVER.LOG)",
+                        number: Some(171),
+                        text: "No requestor updates to send".into(),
+                    })
+                    .fix(Fix::Command {
+                        command: format!(
+                            "glbtool patch-seq {path} --renumber-from {}",
+                            r.saturating_add(1)
+                        ),
+                    }),
+            );
+        } else if let Some(&&(record, offset, _)) = below.first() {
+            out.push(
+                rt.finding(
+                    "GLB171",
+                    format!(
+                        "{}; the highest, {highest}, is at or above it. If they are changes made after REQTRANS.GLB was re-created, not transactions the server already confirmed, they are lost",
+                        below_text.unwrap_or_default()
+                    ),
+                )
+                .severity(Severity::Warning)
+                .at(offset + 4, Some(record))
+                .fix(Fix::Procedure {
+                    text: format!("if the server already confirmed them, nothing; if they are changes not yet sent, number them above ReqSync (glbtool patch-seq {path} --renumber-from {}), re-enter them in ADMIN, or send the whole list again with Config, Dir-Sync, Requestor, Export", r.saturating_add(1)),
+                    source: "KB Q119452, Q133428",
+                }),
+            );
+        }
     }
 }
 
@@ -510,34 +586,110 @@ mod tests {
         ]
     }
 
+    /// A REQTRANS.GLB's facts: records numbered `syncs` (49 bytes each), the
+    /// first taken as REQMAIN's dummy when `dummy`.
+    fn reqtrans(syncs: &[u32], dummy: bool) -> QueueFacts {
+        QueueFacts {
+            records: syncs.len() as u64,
+            min_sync: syncs.iter().copied().min(),
+            max_sync: syncs.iter().copied().max(),
+            syncs: syncs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i as u64, 49 * i as u64, *s))
+                .collect(),
+            dummy: (dummy && !syncs.is_empty()).then(|| super::super::queue::Dummy {
+                sync: syncs[0],
+                offset: 0,
+                comment: false,
+                held: vec![fref("po/REQTRANS.GLB", FileKind::Reqtrans).finding("GLB013", "held")],
+            }),
+            complete: true,
+            ..Default::default()
+        }
+    }
+
+    /// The findings (code, severity) for a REQTRANS.GLB beside a REQCONF.GLB
+    /// whose ReqSync is `reqsync`.
+    fn reqtrans_verdict(q: QueueFacts, reqsync: u32) -> Vec<(&'static str, Severity)> {
+        let files = [
+            (fref("po/REQTRANS.GLB", FileKind::Reqtrans), Facts::Queue(q)),
+            (
+                fref("po/REQCONF.GLB", FileKind::Reqconf),
+                Facts::ReqConf(Box::new(conf("N/P", reqsync, 40, 1))),
+            ),
+        ];
+        let checked: Vec<Checked> = files.iter().map(|(f, x)| (f, x)).collect();
+        let mut out = Vec::new();
+        check(&checked, &mut out);
+        out.iter().map(|f| (f.code, f.severity)).collect()
+    }
+
     #[test]
-    fn pending_transactions_at_or_below_reqsync_are_171() {
-        let q = QueueFacts {
-            pending: vec![(1, 49, 3), (2, 90, 4)],
-            pending_count: 2,
-            ..Default::default()
-        };
-        let files = vec![
-            (fref("po/REQTRANS.GLB", FileKind::Reqtrans), Facts::Queue(q)),
+    fn reqtrans_numbers_are_judged_against_reqsync_whatever_the_text() {
+        use Severity::{Error, Warning};
+        let e171 = vec![("GLB171", Error)];
+        // KB Q133428: above ReqSync is sent; equal is the last confirmed
+        // transaction (the 49-byte dummy); below is taken as acknowledged.
+        // Healthy: the dummy at ReqSync, alone or followed by new changes,
+        // whatever the dummy's text.
+        for dummy in [true, false] {
+            assert!(reqtrans_verdict(reqtrans(&[17], dummy), 17).is_empty());
+            assert!(reqtrans_verdict(reqtrans(&[17, 18, 19], dummy), 17).is_empty());
+        }
+        // REQTRANS re-created, changes numbered 1 and 2, ReqSync 12 (KB
+        // Q119452): nothing above ReqSync, so T1 sends nothing.
+        assert_eq!(reqtrans_verdict(reqtrans(&[1, 2], false), 12), e171);
+        // A dummy behind ReqSync (REQTRANS restored from an older backup):
+        // the next changes will be numbered below it.
+        assert_eq!(reqtrans_verdict(reqtrans(&[12], true), 17), e171);
+        assert_eq!(reqtrans_verdict(reqtrans(&[12, 13, 14], true), 17), e171);
+        // The highest at ReqSync, transactions below it: taken as sent and
+        // acknowledged (not trimmed?), or lost: a warning, no prediction.
+        let warn = vec![("GLB171", Warning)];
+        assert_eq!(reqtrans_verdict(reqtrans(&[15, 16, 17], true), 17), warn);
+        assert_eq!(reqtrans_verdict(reqtrans(&[15, 16, 17], false), 17), warn);
+        // Some below, some above: the ones above are sent, the ones below
+        // may be lost: a warning too.
+        assert_eq!(
+            reqtrans_verdict(reqtrans(&[5, 6, 18], false), 17),
+            vec![("GLB171", Warning)]
+        );
+        // The dummy below and changes above: the usual state after changes.
+        assert!(reqtrans_verdict(reqtrans(&[12, 18], true), 17).is_empty());
+        // An empty REQTRANS while ReqSync is above 0: a warning (KB Q119014).
+        assert_eq!(
+            reqtrans_verdict(reqtrans(&[], false), 17),
+            vec![("GLB171", Warning)]
+        );
+        assert!(reqtrans_verdict(reqtrans(&[], false), 0).is_empty());
+        // The record taken for the dummy but numbered above ReqSync is sent:
+        // what Import says of its text is given.
+        assert_eq!(
+            reqtrans_verdict(reqtrans(&[18], true), 17),
+            vec![("GLB013", Error)]
+        );
+        // The fix renumbers from ReqSync + 1.
+        let files = [
+            (
+                fref("po/REQTRANS.GLB", FileKind::Reqtrans),
+                Facts::Queue(reqtrans(&[1, 2], false)),
+            ),
             (
                 fref("po/REQCONF.GLB", FileKind::Reqconf),
-                Facts::ReqConf(Box::new(conf("N/P", 17, 40, 1))),
+                Facts::ReqConf(Box::new(conf("N/P", 12, 40, 1))),
             ),
         ];
-        assert_eq!(codes(&files), vec!["GLB171"]);
-        let q = QueueFacts {
-            pending: vec![(1, 49, 18)],
-            pending_count: 1,
-            ..Default::default()
-        };
-        let files = vec![
-            (fref("po/REQTRANS.GLB", FileKind::Reqtrans), Facts::Queue(q)),
-            (
-                fref("po/REQCONF.GLB", FileKind::Reqconf),
-                Facts::ReqConf(Box::new(conf("N/P", 17, 40, 1))),
-            ),
-        ];
-        assert!(codes(&files).is_empty());
+        let checked: Vec<Checked> = files.iter().map(|(f, x)| (f, x)).collect();
+        let mut out = Vec::new();
+        check(&checked, &mut out);
+        assert_eq!(
+            out[0].fix,
+            Fix::Command {
+                command: "glbtool patch-seq po/REQTRANS.GLB --renumber-from 13".into()
+            }
+        );
+        assert_eq!((out[0].record, out[0].offset), (Some(0), Some(4)));
     }
 
     #[test]

@@ -30,13 +30,34 @@ pub struct QueueFacts {
     pub max_sync: Option<u32>,
     /// The RESYNC header, when the first record is one.
     pub resync_header: Option<ResyncHeader>,
-    /// Transactions that are not `#` dummies: (record index, offset, sync), in file order,
-    /// capped at [`FINDINGS_PER_CODE`] entries.
-    pub pending: Vec<(u64, u64, u32)>,
-    /// How many non-dummy transactions there are in all.
-    pub pending_count: u64,
+    /// Every record's (index, offset, sync), in file order, the RESYNC header
+    /// excluded; at most [`SYNCS_KEPT`] (compare with `records`).
+    pub syncs: Vec<(u64, u64, u32)>,
+    /// REQTRANS.GLB's first record when its text is not a transaction Import
+    /// would apply (a `#` line, or text Import's grammar rejects): taken as
+    /// REQMAIN's dummy, which keeps the last confirmed ReqSync and whose text
+    /// is not documented (KB Q96060, Q133428).
+    pub dummy: Option<Dummy>,
     /// True when the whole file could be read.
     pub complete: bool,
+}
+
+/// How many records' sync numbers [`QueueFacts::syncs`] keeps.
+pub const SYNCS_KEPT: usize = 10 * FINDINGS_PER_CODE;
+
+/// REQTRANS.GLB's first record taken as REQMAIN's dummy ([`QueueFacts::dummy`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Dummy {
+    /// Its sync number.
+    pub sync: u32,
+    /// Its offset.
+    pub offset: u64,
+    /// True for a `#` line; false for text Import's grammar rejects.
+    pub comment: bool,
+    /// What Import would say of the text if the record were sent as a
+    /// transaction (it is sent when numbered above REQCONF ReqSync).
+    #[serde(skip)]
+    pub held: Vec<Finding>,
 }
 
 /// What one record says, worked out independently of every other record
@@ -370,28 +391,75 @@ fn fold(
     *prev_sync = Some(v.sync);
     facts.min_sync = Some(facts.min_sync.map_or(v.sync, |m| m.min(v.sync)));
     facts.max_sync = Some(facts.max_sync.map_or(v.sync, |m| m.max(v.sync)));
-    // Control characters.
-    if let Some((bad, byte)) = v.control {
+    facts.records_kept(v.index, v.offset, v.sync);
+    // A `#` line (the parser also gives `#` for a first line it cannot use,
+    // with issues), or text the grammar rejects: the same test as
+    // `queue::not_a_transaction`.
+    let comment = v.comment && v.issues.is_empty();
+    let rejected = v.issues.iter().any(|i| i.message != 16);
+    let said = transaction_findings(file, v.index, v.offset, v.control, v.issues);
+    // REQTRANS.GLB's first record, when it is not a transaction Import would
+    // apply, is taken as REQMAIN's dummy: what Import would say of it is held
+    // back (the cross-file check gives it when REQCONF's ReqSync shows the
+    // record will be sent), and the assumption is noted.
+    if file.kind == FileKind::Reqtrans && v.index == 0 && (comment || rejected) {
+        if !said.is_empty() {
+            out.push(
+                file.finding(
+                    "GLB312",
+                    format!(
+                        "record 0's text is not a transaction Import would apply: it is taken as REQMAIN's dummy, which keeps the last confirmed ReqSync (here {}) and whose text is not documented (KB Q96060, Q133428); it is not checked as a transaction unless REQCONF.GLB's ReqSync shows it will be sent",
+                        v.sync
+                    ),
+                )
+                .at(v.offset, Some(0)),
+            );
+        }
+        facts.dummy = Some(Dummy {
+            sync: v.sync,
+            offset: v.offset,
+            comment,
+            held: said,
+        });
+        return;
+    }
+    for f in said {
+        out.push(f);
+    }
+}
+
+impl QueueFacts {
+    fn records_kept(&mut self, index: u64, offset: u64, sync: u32) {
+        if self.syncs.len() < SYNCS_KEPT {
+            self.syncs.push((index, offset, sync));
+        }
+    }
+}
+
+/// What Import (and glbtool's text check) says of one transaction: its control
+/// characters (GLB307) and its grammar and limit problems (GLB0nn).
+fn transaction_findings(
+    file: &FileRef,
+    index: u64,
+    offset: u64,
+    control: Option<(usize, u8)>,
+    issues: Vec<import::Issue>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some((bad, byte)) = control {
         out.push(
             file.finding(
                 "GLB307",
                 format!("the text holds the control character 0x{byte:02x}"),
             )
-            .at(v.offset + (TEXT_OFFSET + bad) as u64, Some(v.index)),
+            .at(offset + (TEXT_OFFSET + bad) as u64, Some(index)),
         );
     }
-    // Import grammar and limits.
-    if !v.comment {
-        facts.pending_count += 1;
-        if facts.pending.len() < FINDINGS_PER_CODE {
-            facts.pending.push((v.index, v.offset, v.sync));
-        }
-    }
-    for issue in v.issues {
+    for issue in issues {
         let code = import_code(issue.message);
         out.push(
             file.finding(code, issue.detail)
-                .at(v.offset + (TEXT_OFFSET + issue.at) as u64, Some(v.index))
+                .at(offset + (TEXT_OFFSET + issue.at) as u64, Some(index))
                 .predicts(Predicted::ms_mail(
                     "IMPORT",
                     if issue.message == 16 {
@@ -408,6 +476,7 @@ fn fold(
                 }),
         );
     }
+    out
 }
 
 fn resync_fix() -> Fix {
@@ -462,10 +531,47 @@ mod tests {
             ],
         );
         assert!(f.is_empty(), "{f:?}");
+        assert_eq!((facts.min_sync, facts.max_sync), (Some(17), Some(18)));
+        assert_eq!(facts.syncs, vec![(0, 0, 17), (1, 49, 18)]);
         assert_eq!(
-            (facts.min_sync, facts.max_sync, facts.pending_count),
-            (Some(17), Some(18), 1)
+            facts.dummy.as_ref().map(|d| (d.sync, d.comment)),
+            Some((17, true))
         );
+    }
+
+    #[test]
+    fn a_first_reqtrans_record_that_is_no_transaction_is_taken_as_the_dummy() {
+        // REQMAIN's dummy text is not documented (KB Q133428): a 49-byte
+        // REQTRANS.GLB whose one record holds any 24 characters.
+        for text in [
+            &b"Last confirmed: 00000017"[..],
+            b"\x01\x02 binary dummy 12345678",
+            b"XXXXXXXXXXXXXXXXXXXXXXXX",
+            b"                        ",
+        ] {
+            let mut doc = Document::<Queue>::new(FileKind::Reqtrans);
+            doc.records = vec![QueueRecord::new(17, Stamp(1), text)];
+            assert_eq!(doc.to_bytes().unwrap().len(), 49);
+            let (facts, f) = run(FileKind::Reqtrans, doc.records);
+            assert!(
+                f.iter()
+                    .all(|f| f.predicts.is_none() && f.severity == Severity::Info),
+                "{text:?}: {f:?}"
+            );
+            assert_eq!(codes(&f), vec!["GLB312"], "{text:?}");
+            let d = facts.dummy.unwrap();
+            assert_eq!((d.sync, d.offset, d.comment), (17, 0, false));
+            assert!(!d.held.is_empty());
+        }
+        // The same text after the first record is a transaction: judged as one.
+        let (_, f) = run(
+            FileKind::Reqtrans,
+            vec![
+                QueueRecord::ack_dummy(17, Stamp(1)),
+                QueueRecord::new(18, Stamp(1), b"XXXXXXXXXXXXXXXXXXXXXXXX"),
+            ],
+        );
+        assert!(f.iter().any(|f| f.predicts.is_some()), "{f:?}");
     }
 
     #[test]
