@@ -26,6 +26,7 @@ pub enum RoleArg {
 
 /// Arguments of `build`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::BUILD)]
 pub struct BuildArgs {
     /// The JSON document (`-` for standard input); not with --from-dssched.
     #[arg(
@@ -34,7 +35,7 @@ pub struct BuildArgs {
     )]
     pub input: Option<PathBuf>,
     /// The kind of file to write.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::help::KindParser)]
     pub kind: FileKind,
     /// The file to write (`-` for standard output). It is written to a
     /// temporary file beside it, synced, read back, and renamed into place only

@@ -34,6 +34,7 @@ pub enum DiffFormat {
 
 /// Arguments of `diff`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::DIFF)]
 pub struct DiffArgs {
     /// The two files to compare, old then new (`-` reads standard input and needs --kind).
     #[arg(num_args = 2, value_names = ["A", "B"], required_unless_present = "dss")]
@@ -67,7 +68,7 @@ pub struct DiffArgs {
     #[arg(long, default_value = "auto", value_parser = parse_key)]
     pub key: Key,
     /// The kind of both files, when their names do not say.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::help::KindParser)]
     pub kind: Option<FileKind>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]

@@ -25,6 +25,7 @@ const QUIET_FOR: Duration = Duration::from_secs(1);
 
 /// Arguments of `doctor`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::DOCTOR)]
 pub struct DoctorArgs {
     /// Postoffice directories (holding GLB, NME, USR, XTN), or folders of
     /// postoffices (searched one and two levels down).

@@ -35,6 +35,7 @@ pub enum DumpFormat {
 
 /// Arguments of `dump`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::DUMP)]
 pub struct DumpArgs {
     /// The file to show (`-` reads standard input and needs --kind).
     #[arg(required_unless_present = "postoffice")]
@@ -48,7 +49,7 @@ pub struct DumpArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = DumpFormat::Text)]
     pub format: DumpFormat,
     /// The file's kind, when its name does not say (see `glbtool identify`).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::help::KindParser)]
     pub kind: Option<FileKind>,
     /// Mark records whose stored checksum differs from glbtool's CRC-16/ARC (LISTQ -c).
     #[arg(long)]

@@ -25,12 +25,13 @@ pub enum IdentifyFormat {
 
 /// Arguments of `identify`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::IDENTIFY)]
 pub struct IdentifyArgs {
     /// Files to identify.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Treat every file as this kind instead of recognising it.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::help::KindParser)]
     pub kind: Option<FileKind>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = IdentifyFormat::Text)]

@@ -33,15 +33,18 @@ pub enum LayoutFormat {
 
 /// Arguments of `layout`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  \
+#[command(
+    after_help = "Marks: D documented position (KB), S documented start with reconstructed width,\n\
+    R position reconstructed by glbtool, ? unknown bytes kept verbatim.\n\n\
+    Examples:\n  \
     glbtool layout reqconf\n  \
     glbtool layout network --format markdown\n  \
-    glbtool layout reqtrans --format json\n\n\
-    Marks: D documented position (KB), S documented start with reconstructed width,\n\
-    R position reconstructed by glbtool, ? unknown bytes kept verbatim.")]
+    glbtool layout reqtrans --format json"
+)]
 pub struct LayoutArgs {
     /// The file kind: reqtrans (and every queue), reqconf, srvconf, process,
     /// nme, usr, netpo, network, xtn; or a file name such as REQCONF.GLB.
+    #[arg(value_parser = crate::help::KindParser)]
     pub kind: FileKind,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LayoutFormat::Text)]

@@ -11,12 +11,14 @@ mod diff;
 mod dispatch;
 mod doctor;
 mod dump;
+mod help;
 mod identify;
 mod input;
 mod layout;
 mod output;
 mod patch_seq;
 mod postoffice;
+mod reference;
 mod render;
 mod resync;
 mod safe_write;
@@ -40,7 +42,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Exit codes: 0 fine, 1 findings or differences, 2 trouble (unreadable or
 /// invalid input; the message on stderr names file, offset, record and field).
 #[derive(Parser, Debug)]
-#[command(name = "glbtool", version, about, long_about, propagate_version = true)]
+#[command(
+    name = "glbtool",
+    version = VERSION,
+    about,
+    long_about,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -73,7 +81,16 @@ enum Command {
     /// Print a file kind's field table: offset, width, type, name, and whether
     /// each position is documented (with the KB articles) or reconstructed.
     Layout(layout::LayoutArgs),
+    /// Print a shell completion script (bash, zsh, fish, PowerShell, elvish).
+    Completions(reference::CompletionsArgs),
+    /// Print glbtool's manual page, or a subcommand's, as roff (or write them all with --dir).
+    Man(reference::ManArgs),
 }
+
+/// The version `--version` prints: the package's, and the commit it was
+/// built from when built from a git checkout (build.rs; nothing when git or
+/// the repository is missing).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("GLBTOOL_COMMIT"));
 
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -124,6 +141,8 @@ fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Layout(a) => layout::run(a),
+        Command::Completions(a) => reference::completions(a),
+        Command::Man(a) => reference::man(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -38,12 +38,13 @@ const LISTED_CHANGES: usize = 1000;
 
 /// Arguments of `patch-seq`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::PATCH_SEQ)]
 pub struct PatchSeqArgs {
     /// The file to patch: RESYNC.GLB (its header numbers), REQTRANS.GLB (its
     /// pending transactions), REQCONF.GLB or SRVCONF.GLB (their sync numbers).
     pub file: PathBuf,
     /// Treat FILE as this kind instead of recognising it from its name or content.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::help::KindParser)]
     pub kind: Option<FileKind>,
     /// Set IMPSEQ, the import count, in the RESYNC.GLB header.
     #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "RESYNC.GLB")]

@@ -22,6 +22,7 @@ use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
 /// Arguments of `resync`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::RESYNC)]
 pub struct ResyncArgs {
     /// The Dir-Sync server's postoffice directory: SRVCONF.GLB, REQCONF.GLB
     /// and MSTTRANS.GLB are taken from its GLB folder, the address lists from

@@ -26,6 +26,7 @@ pub enum ReportFormat {
 
 /// Arguments of `validate`.
 #[derive(Args, Debug)]
+#[command(after_help = crate::help::VALIDATE)]
 pub struct ValidateArgs {
     /// Files to check.
     #[arg(required = true)]
@@ -41,7 +42,7 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub alone: bool,
     /// Treat every FILE as this kind.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::help::KindParser)]
     pub kind: Option<FileKind>,
     #[command(flatten)]
     pub report: ReportOptions,

@@ -154,3 +154,32 @@ pub fn fifo_with(dir: &Path, name: &str, bytes: Vec<u8>) -> Option<PathBuf> {
     });
     Some(fifo)
 }
+
+/// A scratch directory holding a copy of `corpus/`, for running documented
+/// examples as written (some write files beside them).
+pub fn scratch_with_corpus() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("corpus"), &dir.path().join("corpus"));
+    dir
+}
+
+/// Runs one documented shell command line as a user would type it, with
+/// `bash -c` in `dir`, the tested glbtool first on PATH, no colour and UTC.
+pub fn run_shell(dir: &Path, line: &str) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("glbtool");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    std::process::Command::new("bash")
+        .args(["-o", "pipefail", "-c", line])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("TZ", "UTC")
+        .env("HOME", dir)
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
