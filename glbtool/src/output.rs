@@ -112,6 +112,23 @@ impl From<io::Error> for CliError {
     }
 }
 
+/// How a command that writes a file reports what it wrote (`build`, `resync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum WroteFormat {
+    /// A sentence.
+    #[default]
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Writes a command's JSON report, pretty, with a final newline. A failed
+/// write keeps its kind (a reader that left is a broken pipe, not trouble).
+pub fn write_json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
 /// Result of a command: the exit code on success.
 pub type CliResult = Result<u8, CliError>;
 

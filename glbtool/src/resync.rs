@@ -17,7 +17,7 @@ use glb_formats::srvconf::SrvConfFile;
 use glb_formats::{codepage, resync, CodePage, FileKind};
 
 use crate::input;
-use crate::output::{CliError, CliResult};
+use crate::output::{self, CliError, CliResult, WroteFormat};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
 /// Arguments of `resync`.
@@ -61,6 +61,35 @@ pub struct ResyncArgs {
     /// Code page of the names.
     #[arg(long, default_value = "850")]
     pub codepage: CodePage,
+    /// Format of the report (on standard error with `-o -`).
+    #[arg(long, short = 'f', value_enum, default_value_t = WroteFormat::Text)]
+    pub format: WroteFormat,
+}
+
+/// The `format` value of the JSON report.
+pub const FORMAT: &str = "glbtool-resync/1";
+
+/// The JSON report of `resync`.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    format: &'static str,
+    /// The file written (`-` for standard output).
+    wrote: &'a str,
+    header: glb_formats::queue::ResyncHeader,
+    /// Where the header numbers come from.
+    srvconf: String,
+    /// The server postoffice's SRVCONF record, whose SrvSync is SRVSEQ.
+    server: &'a str,
+    lists: usize,
+    lists_from_usr: usize,
+    addresses: usize,
+    records: u64,
+    /// USR files left out, and why.
+    skipped: &'a [String],
+    /// Transactions of MSTTRANS.GLB that changed no list, as Import reports them.
+    replay_events: &'a [glb_formats::replay::Event],
+    /// The previous file, kept.
+    backup: Option<String>,
 }
 
 /// `DIR/GLB/NAME`, letters in any case, when it exists.
@@ -229,6 +258,27 @@ pub fn run(args: ResyncArgs) -> CliResult {
     } else {
         Box::new(std::io::stdout())
     };
+    if args.format == WroteFormat::Json {
+        output::write_json(
+            &mut report,
+            &Report {
+                format: FORMAT,
+                wrote: &shown,
+                header,
+                srvconf: srvconf.display().to_string(),
+                server: &server_name,
+                lists: dir.lists.len(),
+                lists_from_usr: taken.lists,
+                addresses: entries,
+                records,
+                skipped: &taken.skipped,
+                replay_events: &dir.events,
+                backup: done.backup.map(|b| b.display().to_string()),
+            },
+        )?;
+        report.flush()?;
+        return Ok(0);
+    }
     writeln!(
         report,
         "wrote {}: header IMPSEQ={} REQSEQ={} SRVSEQ={} (from {}: largest import count, largest ReqSync, {}'s SrvSync); {} lists ({} from USR files), {} addresses, {} records",
