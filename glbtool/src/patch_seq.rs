@@ -504,7 +504,11 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         .iter()
         .filter(|f| f.severity == Severity::Error && !plan.repairs().contains(&f.code))
         .collect();
-    let foreign_checksums = before.iter().any(|f| f.code == "GLB305");
+    // MS Mail's checksums in every record (GLB305), or in most, some already
+    // re-sealed by an earlier forced repair (GLB314).
+    let foreign_checksums = before
+        .iter()
+        .any(|f| f.code == "GLB305" || f.code == "GLB314");
     let mut notes = Vec::new();
     if !blocking.is_empty() {
         let list: Vec<String> = blocking.iter().take(5).map(|f| finding_line(f)).collect();
@@ -528,7 +532,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
             )));
         }
     }
-    let foreign_note = "every checksum in the file was written with MS Mail's algorithm, which is undocumented; the changed records get glbtool's CRC-16/ARC instead, which MS Mail may reject";
+    let foreign_note = "the file's checksums were written with MS Mail's algorithm, which is undocumented; the changed records get glbtool's CRC-16/ARC instead, which MS Mail may reject (validate will then report the mixed checksums, GLB314)";
 
     // 3. A dry run computes the same patch into nothing.
     let mut changes = Changes::default();

@@ -40,6 +40,9 @@ pub struct QueueFacts {
     pub dummy: Option<Dummy>,
     /// True when the whole file could be read.
     pub complete: bool,
+    /// Whose checksums the file holds.
+    #[serde(flatten)]
+    pub checksums: ChecksumVerdict,
 }
 
 /// How many records' sync numbers [`QueueFacts::syncs`] keeps.
@@ -234,9 +237,7 @@ pub fn check_with<R: Read>(
     let mut facts = QueueFacts::default();
     let mut out = Capped::new(findings);
     let mut prev_sync: Option<u32> = None;
-    let mut matched = 0u64;
-    let mut mismatched: Vec<(u64, u64, u16, u16)> = Vec::new();
-    let mut mismatch_count = 0u64;
+    let mut sums = SumTally::default();
     let path = shell_quote(&file.path);
     let read = pipeline::run(
         reader,
@@ -264,7 +265,7 @@ pub fn check_with<R: Read>(
                     &mut facts,
                     &mut out,
                     &mut prev_sync,
-                    (&mut matched, &mut mismatch_count, &mut mismatched),
+                    &mut sums,
                 );
             }
             Ok::<(), std::convert::Infallible>(())
@@ -275,21 +276,126 @@ pub fn check_with<R: Read>(
         Ok(Err(e)) => out.push(from_error(file, &e)),
         Err(never) => match never {},
     }
-    // Checksum verdict.
-    if mismatch_count > 0 && matched == 0 {
-        out.push(
-            file.finding(
-                "GLB305",
-                format!(
-                    "all {mismatch_count} records' checksums differ from glbtool's CRC-16/ARC: the file was probably written by MS Mail, whose checksum algorithm is undocumented, so glbtool cannot verify them"
-                ),
-            )
-            .fix(Fix::None),
-        );
-    } else {
-        for (index, offset, stored, computed) in mismatched.into_iter().take(FINDINGS_PER_CODE) {
+    facts.checksums = sums.verdict(file, &mut out);
+    out.summarise(file);
+    facts
+}
+
+/// Whose checksums a queue file holds (KB Q96060: each record has one; MS
+/// Mail's algorithm is undocumented, glbtool writes CRC-16/ARC). A stored
+/// value equal to glbtool's CRC is, all but certainly (1 in 65,536 by
+/// chance), glbtool's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "checksums")]
+pub enum ChecksumVerdict {
+    /// No record.
+    #[default]
+    None,
+    /// Every record carries glbtool's CRC: damage is detected.
+    Glbtool,
+    /// A few records do not (GLB304): damaged, in a file glbtool sealed.
+    Damaged,
+    /// No record carries glbtool's CRC: MS Mail's (GLB305); damage cannot be
+    /// detected.
+    Foreign,
+    /// Most records carry another algorithm's checksum and some carry
+    /// glbtool's: re-sealed by glbtool (GLB314); damage cannot be detected.
+    Mixed {
+        /// The records carrying glbtool's CRC (the first ones, when many).
+        resealed: Vec<u64>,
+    },
+}
+
+impl ChecksumVerdict {
+    /// True when the file holds checksums glbtool did not write (MS Mail's):
+    /// a repair re-seals the records it changes with glbtool's CRC.
+    pub fn foreign(&self) -> bool {
+        matches!(
+            self,
+            ChecksumVerdict::Foreign | ChecksumVerdict::Mixed { .. }
+        )
+    }
+}
+
+/// The checksum counts of one file.
+#[derive(Default)]
+struct SumTally {
+    matched: u64,
+    /// The first records whose checksum matches.
+    matching: Vec<u64>,
+    mismatch_count: u64,
+    /// (index, offset, stored, computed) of the first mismatching records.
+    mismatched: Vec<(u64, u64, u16, u16)>,
+}
+
+impl SumTally {
+    fn add(&mut self, v: &Verdict) {
+        if v.stored == v.computed {
+            self.matched += 1;
+            if self.matching.len() < FINDINGS_PER_CODE {
+                self.matching.push(v.index);
+            }
+        } else {
+            self.mismatch_count += 1;
+            if self.mismatched.len() < FINDINGS_PER_CODE + 1 {
+                self.mismatched
+                    .push((v.index, v.offset, v.stored, v.computed));
+            }
+        }
+    }
+
+    /// The checksum findings (GLB304, GLB305, GLB314) and the verdict.
+    fn verdict(self, file: &FileRef, out: &mut Capped<'_>) -> ChecksumVerdict {
+        let (matched, mismatch_count) = (self.matched, self.mismatch_count);
+        if mismatch_count == 0 {
+            return if matched == 0 {
+                ChecksumVerdict::None
+            } else {
+                ChecksumVerdict::Glbtool
+            };
+        }
+        if matched == 0 {
             out.push(
-                file.finding("GLB304", format!("stored checksum {stored:04X}, computed {computed:04X}: the record was damaged after it was written"))
+                file.finding(
+                    "GLB305",
+                    format!(
+                        "all {mismatch_count} records' checksums differ from glbtool's CRC-16/ARC: the file was probably written by MS Mail, whose checksum algorithm is undocumented, so glbtool cannot verify them, and damage to a record cannot be detected in this file"
+                    ),
+                )
+                .fix(Fix::None),
+            );
+            return ChecksumVerdict::Foreign;
+        }
+        if matched < mismatch_count {
+            let list: Vec<String> = self.matching.iter().map(u64::to_string).collect();
+            let more = if matched > self.matching.len() as u64 {
+                format!(" and {} more", matched - self.matching.len() as u64)
+            } else {
+                String::new()
+            };
+            let at = self.matching.first().copied().unwrap_or(0);
+            out.push(
+                file.finding(
+                    "GLB314",
+                    format!(
+                        "mixed checksums: {matched} record(s) carry glbtool's CRC-16/ARC (record {}{more}), re-sealed by glbtool (a repair forced on a file MS Mail wrote, patch-seq --force) or written by it, while the other {mismatch_count} carry another algorithm's, probably MS Mail's (undocumented): MS Mail may reject the re-sealed records, and damage to a record cannot be detected in this file",
+                        list.join(", ")
+                    ),
+                )
+                .at(0, Some(at))
+                .fix(Fix::Procedure {
+                    text: "if MS Mail rejects the re-sealed records, restore the file from the backup the repair kept and repair it the documented way instead (for RESYNC.GLB: a new one from the server, IMPORT -S)".into(),
+                    source: "KB Q119449, Q96060",
+                }),
+            );
+            return ChecksumVerdict::Mixed {
+                resealed: self.matching,
+            };
+        }
+        for (index, offset, stored, computed) in self.mismatched.into_iter().take(FINDINGS_PER_CODE)
+        {
+            out.push(
+                file.finding("GLB304", format!("stored checksum {stored:04X}, computed {computed:04X}: the record was damaged after it was written ({matched} of the file's records carry glbtool's CRC-16/ARC; were this one written by MS Mail, its undocumented algorithm would explain the difference)"))
                     .at(offset + 2, Some(index))
                     .fix(Fix::Procedure {
                         text: "restore the file from backup; SRVMAIN 3.2 processes the records before a corrupt one and stops there".into(),
@@ -301,12 +407,9 @@ pub fn check_with<R: Read>(
             let more = mismatch_count - FINDINGS_PER_CODE as u64;
             out.push(file.finding("GLB304", format!("... and {more} more records with a mismatched checksum ({mismatch_count} in all)")));
         }
+        ChecksumVerdict::Damaged
     }
-    out.summarise(file);
-    facts
 }
-
-type Checksums<'a> = (&'a mut u64, &'a mut u64, &'a mut Vec<(u64, u64, u16, u16)>);
 
 /// Folds one record's verdict into the facts and findings, in file order.
 fn fold(
@@ -316,18 +419,11 @@ fn fold(
     facts: &mut QueueFacts,
     out: &mut Capped<'_>,
     prev_sync: &mut Option<u32>,
-    (matched, mismatch_count, mismatched): Checksums<'_>,
+    sums: &mut SumTally,
 ) {
     facts.records += 1;
     // Checksums: decided at the end (all-mismatch means "other algorithm").
-    if v.stored == v.computed {
-        *matched += 1;
-    } else {
-        *mismatch_count += 1;
-        if mismatched.len() < FINDINGS_PER_CODE + 1 {
-            mismatched.push((v.index, v.offset, v.stored, v.computed));
-        }
-    }
+    sums.add(&v);
     // The RESYNC header. Its encoding is glbtool's reconstruction (KB Q119449
     // says only that the header transaction carries IMPSEQ, REQSEQ and
     // SRVSEQ): numbers are read only from that form, and nothing is
@@ -586,8 +682,59 @@ mod tests {
         assert_eq!(f[0].record, Some(1));
         let mut bad1 = QueueRecord::new(1, Stamp(0), b"R PCM:N/P");
         bad1.checksum = Checksum::Stored(0x4321);
-        let (_, f) = run(FileKind::Msttrans, vec![bad1, bad]);
+        let (facts, f) = run(FileKind::Msttrans, vec![bad1, bad]);
         assert_eq!(codes(&f), vec!["GLB305"]);
+        assert_eq!(facts.checksums, ChecksumVerdict::Foreign);
+        assert!(f[0].cause.contains("cannot be detected"), "{}", f[0].cause);
+    }
+
+    #[test]
+    fn a_file_mixing_ms_mail_checksums_and_resealed_ones_names_the_resealed() {
+        // A RESYNC.GLB written by MS Mail (no checksum is glbtool's), whose
+        // header glbtool re-sealed (patch-seq --force): one warning naming
+        // record 0, no per-record damage claims.
+        let foreign = |sync: u32, text: &[u8]| {
+            let mut r = QueueRecord::new(sync, Stamp(0), text);
+            r.checksum = Checksum::Stored(r.computed_checksum() ^ 0x1111);
+            r
+        };
+        let mut recs = vec![QueueRecord::resync_header(
+            ResyncHeader::default(),
+            Stamp(0),
+        )];
+        for i in 1..=5 {
+            recs.push(foreign(i, b"A Joe\tPCM:N/P/joe"));
+        }
+        let (facts, f) = run(FileKind::Resync, recs.clone());
+        assert_eq!(codes(&f), vec!["GLB314"]);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(f[0].cause.contains("record 0") && f[0].cause.contains("cannot be detected"));
+        assert_eq!(
+            facts.checksums,
+            ChecksumVerdict::Mixed { resealed: vec![0] }
+        );
+        assert!(facts.checksums.foreign());
+        // Two renumbered records in a REQTRANS of six.
+        let mut recs: Vec<QueueRecord> =
+            (1..=6).map(|i| foreign(i, b"A Joe\tPCM:N/P/joe")).collect();
+        recs[2] = QueueRecord::new(3, Stamp(0), b"A Joe\tPCM:N/P/joe");
+        recs[4] = QueueRecord::new(5, Stamp(0), b"A Joe\tPCM:N/P/joe");
+        let (facts, f) = run(FileKind::Reqtrans, recs);
+        assert_eq!(codes(&f), vec!["GLB314"]);
+        assert_eq!(
+            facts.checksums,
+            ChecksumVerdict::Mixed {
+                resealed: vec![2, 4]
+            }
+        );
+        // Every checksum glbtool's: nothing to say.
+        let (facts, f) = run(
+            FileKind::Msttrans,
+            vec![QueueRecord::new(1, Stamp(0), b"R PCM:N/P")],
+        );
+        assert!(f.is_empty());
+        assert_eq!(facts.checksums, ChecksumVerdict::Glbtool);
+        assert!(!facts.checksums.foreign());
     }
 
     #[test]
