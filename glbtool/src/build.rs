@@ -65,10 +65,11 @@ pub struct BuildArgs {
     /// entries). Default: server when the base has a T2 record, else requestor.
     #[arg(long, value_enum, requires = "from_dssched")]
     pub role: Option<RoleArg>,
-    /// With --from-dssched: the time zone of the times in the text (UTC by
-    /// default; DSSCHED itself used TZ, PST8PDT when unset).
-    #[arg(long, default_value = "UTC")]
-    pub tz: String,
+    /// With --from-dssched: the time zone of the times in the text, written
+    /// as for dump's --tz (default: the TZ environment variable when set, as
+    /// DSSCHED read it, else UTC; DSSCHED itself took PST8PDT when TZ was unset).
+    #[arg(long, value_name = "ZONE", value_parser = Zone::parse, allow_hyphen_values = true)]
+    pub tz: Option<Zone>,
 }
 
 /// Runs `build`.
@@ -201,7 +202,7 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
         }
         None => PostofficeRole::Requestor,
     };
-    let zone = Zone::parse(&args.tz).map_err(CliError::usage)?;
+    let zone = args.tz.clone().unwrap_or_else(Zone::from_env);
     let doc = dssched::apply(&base, &lines, role, zone.tz())
         .map_err(|e| CliError::usage(e.to_string()))?;
     let skipped = lines.len() - doc.records.len();

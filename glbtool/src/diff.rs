@@ -83,7 +83,7 @@ fn parse_key(s: &str) -> Result<Key, String> {
 
 /// Runs `diff`.
 pub fn run(args: DiffArgs) -> CliResult {
-    let zone = Zone::parse(&args.show.tz).map_err(CliError::usage)?;
+    let zone = args.show.zone();
     let painter = Painter::new(use_color(args.show.color));
     codepage::scope(args.show.codepage, || match (&args.dss, &args.requestor) {
         (Some(dss), Some(req)) => server_vs_requestor(&args, dss, req, painter),

@@ -97,7 +97,7 @@ fn family_name(args: &DumpArgs, file: &Path) -> String {
 }
 
 fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
-    let zone = Zone::parse(&args.show.tz).map_err(CliError::usage)?;
+    let zone = args.show.zone();
     let painter = Painter::new(use_color(args.show.color));
     let cp = args.show.codepage;
     let opts = ReadOptions {

@@ -110,14 +110,23 @@ pub struct ShowOptions {
     /// Colour output: auto (terminal and NO_COLOR unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
-    /// Time zone for showing time stamps: UTC (default), an offset such as
-    /// -08:00, an IANA name such as America/Los_Angeles, or a POSIX/MS C TZ
-    /// value such as PST8PDT. Stored values never change.
-    #[arg(long, default_value = "UTC", global = true)]
-    pub tz: String,
+    /// Time zone for showing time stamps: UTC, an offset such as -08:00,
+    /// `local`, an MS C TZ value such as PST8PDT, or a name of the system's
+    /// time-zone database such as America/Los_Angeles, CET or EST. Default:
+    /// the TZ environment variable when set, else UTC. Stored values never
+    /// change.
+    #[arg(long, global = true, value_name = "ZONE", value_parser = timefmt::Zone::parse, allow_hyphen_values = true)]
+    pub tz: Option<timefmt::Zone>,
     /// Code page of the text in the files: 850 (MS Mail's default) or 437.
     #[arg(long, default_value = "850", global = true)]
     pub codepage: glb_formats::CodePage,
+}
+
+impl ShowOptions {
+    /// The zone to show times in: --tz, else the TZ environment variable's, else UTC.
+    pub fn zone(&self) -> timefmt::Zone {
+        self.tz.clone().unwrap_or_else(timefmt::Zone::from_env)
+    }
 }
 
 fn main() -> ExitCode {

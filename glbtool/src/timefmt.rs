@@ -33,7 +33,8 @@ impl Zone {
         &self.label
     }
 
-    /// What text views print: `times in UTC (use --tz to change)`.
+    /// What text views print under their title: the zone and, when it is
+    /// not the one asked for with --tz, where it came from.
     pub fn banner(&self) -> String {
         if self.label == "UTC" {
             "Times are shown in UTC; use --tz to change.".into()
@@ -42,7 +43,43 @@ impl Zone {
         }
     }
 
-    /// Parses a `--tz` value.
+    /// The zone when --tz is not given: the `TZ` environment variable's
+    /// when it is set (as DSSCHED and every MS C program read it, KB
+    /// Q96060), else UTC. A `TZ` glbtool cannot read is said on standard
+    /// error and UTC is used: the option, not the environment, is the place
+    /// for a hard error.
+    pub fn from_env() -> Zone {
+        match std::env::var("TZ") {
+            Ok(v) if !v.trim().is_empty() => Zone::from_tz_variable(&v),
+            _ => Zone::utc(),
+        }
+    }
+
+    /// The zone of a `TZ` environment variable's value (with POSIX's
+    /// optional leading `:`).
+    fn from_tz_variable(value: &str) -> Zone {
+        let name = value.trim().trim_start_matches(':');
+        match Zone::parse(name) {
+            Ok(z) if z.label == "UTC" => z,
+            Ok(z) => Zone {
+                label: format!("{} (from the TZ environment variable)", z.label),
+                tz: z.tz,
+            },
+            Err(e) => {
+                eprintln!(
+                    "glbtool: the TZ environment variable is not used: {e}; times are shown in UTC"
+                );
+                Zone::utc()
+            }
+        }
+    }
+
+    /// Parses a `--tz` value, as people write zones: `UTC`; an offset
+    /// (`-08:00`); `local` (the system's zone); an MS C `TZ` value
+    /// (`PST8PDT`, with the daylight rule of the era, KB Q96060); a name of
+    /// the system's time-zone database, IANA (`America/Los_Angeles`) or
+    /// not (`CET`, `EST`, `Japan`); else a POSIX TZ string
+    /// (`CET-1CEST,M3.5.0,M10.5.0/3`).
     pub fn parse(s: &str) -> Result<Zone, String> {
         let t = s.trim();
         if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("gmt") || t == "Z" {
@@ -54,25 +91,43 @@ impl Zone {
                 label: format!("UTC{t}"),
             });
         }
-        if t.contains('/') {
-            return TimeZone::get(t)
-                .map(|tz| Zone {
-                    tz,
-                    label: t.to_string(),
-                })
-                .map_err(|e| format!("unknown time zone `{t}`: {e}"));
+        if t.eq_ignore_ascii_case("local") {
+            let tz = TimeZone::try_system()
+                .map_err(|e| format!("the system's time zone cannot be read: {e}"))?;
+            let label = match tz.iana_name() {
+                Some(name) => format!("local time ({name})"),
+                None => "local time".to_string(),
+            };
+            return Ok(Zone { tz, label });
         }
         // MS C TZ values (`PST8PDT`, `ast-10`) get the daylight rule of the era
-        // (glb_formats::timezone); anything else is tried as a POSIX TZ string.
-        let posix = timezone::parse_ms_c_tz(t).map_or_else(|_| t.to_string(), |z| z.posix());
-        TimeZone::posix(&posix)
+        // (glb_formats::timezone).
+        if let Ok(ms) = timezone::parse_ms_c_tz(t) {
+            let posix = ms.posix();
+            if let Ok(tz) = TimeZone::posix(&posix) {
+                let label = if posix == t {
+                    t.to_string()
+                } else {
+                    format!("{t} (as POSIX {posix})")
+                };
+                return Ok(Zone { tz, label });
+            }
+        }
+        if let Ok(tz) = TimeZone::get(t) {
+            let label = match tz.iana_name() {
+                Some(name) if name != t => format!("{t} ({name})"),
+                _ => t.to_string(),
+            };
+            return Ok(Zone { tz, label });
+        }
+        TimeZone::posix(t)
             .map(|tz| Zone {
                 tz,
-                label: if posix == t { t.to_string() } else { format!("{t} (as POSIX {posix})") },
+                label: t.to_string(),
             })
-            .map_err(|e| {
+            .map_err(|_| {
                 format!(
-                    "`{t}` is not a time zone glbtool understands (UTC, -08:00, America/Los_Angeles, PST8PDT): {e}"
+                    "`{t}` is not a time zone: give UTC, an offset such as -08:00, local, an MS C TZ value such as PST8PDT, or a name from the system's time-zone database such as America/Los_Angeles or CET"
                 )
             })
     }
@@ -127,6 +182,11 @@ impl CtimeCache {
             prefix: [b' '; 11],
             suffix: [b' '; 5],
         }
+    }
+
+    /// The zone.
+    pub fn zone(&self) -> &Zone {
+        &self.zone
     }
 
     /// Appends `ctime(stamp, zone)` to `out`.

@@ -215,9 +215,9 @@ impl HexWriter {
         }
     }
 
-    /// Writes the two lines that open a dump: the layout statement (spec page,
-    /// which positions are documented) and the legend of the marks, each mark
-    /// in its own style.
+    /// Writes the three lines that open a dump: the layout statement (spec
+    /// page, which positions are documented), the legend of the marks, each
+    /// mark in its own style, and the time zone of the stamps.
     pub fn legend<W: Write>(&mut self, out: &mut W, layout: &Layout, kind: &str) -> io::Result<()> {
         writeln!(out, "{}", self.painter.dim(&layout.summary(kind)))?;
         let styles = mark_styles();
@@ -229,7 +229,8 @@ impl HexWriter {
                 format!("{}{rest}", self.painter.paint(mark, style))
             })
             .collect();
-        writeln!(out, "Marks: {}", marks.join(", "))
+        writeln!(out, "Marks: {}", marks.join(", "))?;
+        writeln!(out, "{}", self.painter.dim(&self.times.zone().banner()))
     }
 
     /// Writes a title line for an item.
