@@ -110,8 +110,20 @@ fn error14_resync_header_is_below_the_requestors_numbers_good_resync_is_not() {
         r[0].resync_header_numbers().expect("header first")
     };
     let h = header(&bad);
+    // KB Q215505: DXA took the highest numbers from the requestors named in
+    // ResyncConnectionRDNs, here TAYLOR alone: its own SRVCONF record's.
+    let named = records
+        .iter()
+        .find(|r| r.name.text() == "PCM:POLYNOMIAL/TAYLOR")
+        .unwrap();
+    assert_eq!(
+        (h.impseq, h.reqseq, h.srvseq),
+        (named.impsync, named.reqsync, named.srvsync)
+    );
+    assert_eq!(h.reqseq, taylor.reqsync);
+    // Another postoffice holds the largest ReqSync, so the header breaks
+    // the KB Q119449 rule.
     assert!(h.reqseq < max_reqsync, "{h:?} vs {max_reqsync}");
-    assert!(h.reqseq < taylor.reqsync);
     let g = header(&good);
     assert_eq!(g.reqseq, max_reqsync);
     assert_eq!(
@@ -334,7 +346,9 @@ fn scenarios_work_on_other_sizes_and_seeds() {
         let h = queue(&bad, "TAYLOR/GLB/RESYNC.GLB")[0]
             .resync_header_numbers()
             .unwrap();
-        assert!(h.reqseq < reqconf(&bad, "TAYLOR").reqsync);
+        let (_, records) = srvconf(&bad);
+        assert!(h.reqseq < records.iter().map(|r| r.reqsync).max().unwrap());
+        assert_eq!(h.reqseq, reqconf(&bad, "TAYLOR").reqsync);
         let purged = run_with(Some(Scenario::Purged), base.clone());
         let oldest = queue(&purged, "MONTGOMERY/GLB/MSTTRANS.GLB")[0].sync;
         assert!(reqconf(&purged, "TAYLOR").srvsync + 1 < oldest);

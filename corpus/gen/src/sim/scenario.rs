@@ -24,14 +24,24 @@ pub const PURGED_KEEP_DAYS: u16 = 1;
 pub const PURGED_IDLE_CYCLES: u32 = PURGED_KEEP_DAYS as u32 + 2;
 /// Transactions TAYLOR's administrator makes after REQTRANS.GLB is re-created.
 pub const BELOW_REQSYNC_CHANGES: usize = 2;
+/// The postoffice whose administrator is busiest in error14 and good-resync,
+/// so that its ReqSync is the largest: the last postoffice, or the server
+/// postoffice when TAYLOR is the last.
+pub fn busiest_other(params: &Params) -> usize {
+    match params.postoffices.saturating_sub(1) {
+        p if p > TARGET => p,
+        _ => 0,
+    }
+}
+
 /// Records missing-names removes from TAYLOR's copy of MONTGOMERY's list.
 pub const MISSING_NAMES: usize = 2;
 
 /// A documented failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scenario {
-    /// RESYNC.GLB whose header numbers come from only some requestors
-    /// (Exchange DXA before GlobalMaxSeqInResync, KB Q215505).
+    /// RESYNC.GLB whose header numbers come from the requestor being
+    /// resynchronised only (Exchange DXA before GlobalMaxSeqInResync, KB Q215505).
     Error14,
     /// RESYNC.GLB made by the KB Q119449 rule.
     GoodResync,
@@ -106,7 +116,7 @@ impl Scenario {
     /// One line on what is wrong.
     pub fn description(self) -> &'static str {
         match self {
-            Scenario::Error14 => "TAYLOR/GLB/RESYNC.GLB whose IMPSEQ, REQSEQ and SRVSEQ come only from the requestors other than TAYLOR, as Exchange DXA did before GlobalMaxSeqInResync (KB Q215505): REQSEQ is below the largest ReqSync in SRVCONF.GLB and below TAYLOR's REQCONF ReqSync",
+            Scenario::Error14 => "TAYLOR/GLB/RESYNC.GLB whose IMPSEQ, REQSEQ and SRVSEQ are the highest numbers of the requestor being resynchronised (TAYLOR, the one named in ResyncConnectionRDNs) instead of all requestors', as Exchange DXA made them before GlobalMaxSeqInResync (KB Q215505): REQSEQ is TAYLOR's ReqSync, below the largest ReqSync in SRVCONF.GLB (another postoffice's)",
             Scenario::GoodResync => "TAYLOR/GLB/RESYNC.GLB made by the KB Q119449 rule: REQSEQ the largest ReqSync over SRVCONF.GLB, SRVSEQ the server postoffice's record, IMPSEQ the largest import count",
             Scenario::ReqtransBelowReqsync => "TAYLOR's REQTRANS.GLB re-created empty, then two changes numbered 1 and 2, below REQCONF ReqSync: T1 will not send them (KB Q119014, Q119452)",
             Scenario::RestoredBackup => "the server's SRVCONF.GLB and MSTTRANS.GLB restored from the backup of two cycles earlier: the requestors' SrvSync is above the highest MSTTRANS number (KB Q113453, Q96060 Problem 9)",
@@ -146,9 +156,9 @@ impl Scenario {
         for c in 1..=last {
             let mut d = Disturbance::default();
             if c == last && matches!(self, Scenario::Error14 | Scenario::GoodResync) {
-                // So that TAYLOR holds the largest ReqSync and leaving it out
-                // of the maxima makes a difference.
-                d.busiest = Some(TARGET);
+                // So that another postoffice holds the largest ReqSync and
+                // taking TAYLOR's numbers alone makes a difference.
+                d.busiest = Some(busiest_other(params));
             }
             net.run_cycle(&d);
         }
@@ -158,19 +168,14 @@ impl Scenario {
                 let header = if self == Scenario::GoodResync {
                     net.server.resync_header()
                 } else {
-                    // ResyncConnectionRDNs named every requestor but TAYLOR.
-                    let subset: Vec<_> = net
-                        .server
-                        .records
-                        .iter()
-                        .enumerate()
-                        .filter(|&(i, _)| i != TARGET)
-                        .map(|(_, r)| r)
-                        .collect();
+                    // ResyncConnectionRDNs named TAYLOR, the requestor being
+                    // resynchronised: DXA took the highest numbers from its
+                    // record alone (KB Q215505).
+                    let named = [&net.server.records[TARGET]];
                     ResyncHeader {
-                        impseq: subset.iter().map(|r| r.impsync).max().unwrap_or(0),
-                        reqseq: subset.iter().map(|r| r.reqsync).max().unwrap_or(0),
-                        srvseq: subset.iter().map(|r| r.srvsync).max().unwrap_or(0),
+                        impseq: named.iter().map(|r| r.impsync).max().unwrap_or(0),
+                        reqseq: named.iter().map(|r| r.reqsync).max().unwrap_or(0),
+                        srvseq: named.iter().map(|r| r.srvsync).max().unwrap_or(0),
                     }
                 };
                 let records = net.server.resync(header, time(day, T0_FROM));
