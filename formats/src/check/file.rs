@@ -89,6 +89,10 @@ pub fn check<R: Read>(
             fixed::scan::<Nme, R>(file, src, size, findings, fixed::nme_hook(file));
             Facts::None
         }
+        Family::Usr => {
+            fixed::scan::<crate::usr::Usr, R>(file, src, size, findings, fixed::usr_hook(file));
+            Facts::None
+        }
         family => {
             crate::with_format!(family, |F| { fixed::scan::<F, R>(file, src, size, findings, |_, _| {}); }, else {
                 findings.push(file.finding("GLB302", format!("glbtool cannot read {} files yet", file.kind)));

@@ -11,6 +11,7 @@
 //! | GLB344 | an NME record of entry type 0 (corrupt) | KB Q85647 |
 //! | GLB345 | an NME entry type the documentation does not name | KB Q107767 |
 //! | GLB346 | a PROCESS record whose times disagree, or an unknown process code | KB Q148718, Q96060 |
+//! | GLB351 | an address list holding the same entry twice (USR: a mailbox; NME but the GAL: identical records) | KB Q105125 |
 //!
 //! Text fields are found through each model's field map ([`Annotate`]): every
 //! span with [`Role::Text`] is a NUL-terminated code-page field, checked on
@@ -27,6 +28,7 @@ use crate::layout::{Annotate, Role, Span};
 use crate::nme::{self, NmeRecord};
 use crate::process::{ProcessKind, ProcessRecord, WEEK_SECONDS};
 use crate::reqconf::{ReqConf, NO_POINTER};
+use crate::usr::UsrRecord;
 
 /// True for the bytes no name or text field may hold: C0 controls and DEL.
 /// (Tab, CR and LF are not allowed in a fixed name field either.)
@@ -193,7 +195,11 @@ pub fn nme_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Ca
         .is_some_and(|n| n.eq_ignore_ascii_case("GAL.NME"));
     let mut prev: Option<Text<31>> = None;
     let mut order_reported = false;
+    let mut duplicates = (!is_gal).then(|| nme_duplicates(file));
     move |r, out| {
+        if let Some(d) = &mut duplicates {
+            d(r, out);
+        }
         let rec = r.record;
         match rec.entry_type {
             nme::entry_type::CORRUPT => out.push(
@@ -246,6 +252,87 @@ pub fn nme_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Ca
             prev = Some(rec.name);
         }
     }
+}
+
+/// How many entries of one list the duplicate check remembers: a list of
+/// more (no postoffice list comes near it) is checked up to there only, so
+/// memory stays bounded (the key, a record index and the hash table's
+/// overhead per entry: about 6 MB for USR files, 16 MB for NME files).
+pub const DUPLICATES_TRACKED: usize = 250_000;
+
+/// GLB351: the same entry twice in one address list. `key` gives what makes
+/// an entry the same, a fixed-size key (`None` for records that are not
+/// entries, such as deleted ones), and how to name it; `what` says it in
+/// the finding.
+fn duplicates_hook<'f, Rec, K: std::hash::Hash + Eq + 'f>(
+    file: &'f FileRef,
+    what: &'static str,
+    key: impl Fn(&Rec) -> Option<K> + 'f,
+    shown: impl Fn(&Rec) -> String + 'f,
+) -> impl FnMut(&RecordRef<'_, Rec>, &mut Capped) + 'f {
+    let mut seen: std::collections::HashMap<K, u64> = std::collections::HashMap::new();
+    move |r, out| {
+        let Some(k) = key(r.record) else {
+            return;
+        };
+        if let Some(&first) = seen.get(&k) {
+            out.push(
+                file.finding(
+                    "GLB351",
+                    format!(
+                        "{} is held a second time ({what} as record {first}): the list holds the same entry twice",
+                        shown(r.record)
+                    ),
+                )
+                .at(r.offset, Some(r.index))
+                .fix(Fix::Procedure {
+                    text: "let Dir-Sync rebuild the list from the server's: a full import on the requestor (ADMIN: Config, Dir-Sync, Requestor, Import), or RESYNC.GLB from the server processed with IMPORT -Q".into(),
+                    source: "KB Q105125, Q119449",
+                }),
+            );
+        } else if seen.len() < DUPLICATES_TRACKED {
+            seen.insert(k, r.index);
+        }
+    }
+}
+
+/// USR files: the same mailbox (letter case ignored: MS Mail names are
+/// case-insensitive) in two active records is the same address twice.
+pub fn usr_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, UsrRecord>, &mut Capped) + '_ {
+    duplicates_hook(
+        file,
+        "the same mailbox",
+        |r: &UsrRecord| {
+            (!r.is_deleted()).then(|| {
+                let mut k = [0u8; 11];
+                let m = r.mailbox.bytes();
+                k[..m.len()].copy_from_slice(m);
+                k.make_ascii_uppercase();
+                k
+            })
+        },
+        |r: &UsrRecord| format!("mailbox {:?} ({:?})", r.mailbox.text(), r.name.text()),
+    )
+}
+
+/// NME files other than GAL.NME (which may hold one name many times, KB
+/// Q86375, and is rebuilt whole by REBUILD): two records alike in every
+/// byte are the same entry twice.
+fn nme_duplicates(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Capped) + '_ {
+    duplicates_hook(
+        file,
+        "identical",
+        |r: &NmeRecord| {
+            let mut k = [0u8; 45];
+            k[..2].copy_from_slice(&r.entry_type.to_le_bytes());
+            k[2..33].copy_from_slice(&r.name.0);
+            k[33..37].copy_from_slice(&r.tid.to_le_bytes());
+            k[37..41].copy_from_slice(&r.pointer.to_le_bytes());
+            k[41..].copy_from_slice(&r.hexid.0.to_le_bytes());
+            Some(k)
+        },
+        |r: &NmeRecord| format!("entry {:?}", r.name.text()),
+    )
 }
 
 /// PROCESS.GLB records: the times ADMIN and DSSCHED write together, and the process code.
@@ -368,6 +455,50 @@ mod tests {
         assert!(nme_findings("po/NME/ADMIN.NME", unsorted).is_empty());
     }
 
+    /// Issue 14 point 8: the same entry twice in one list is a list finding.
+    #[test]
+    fn the_same_entry_twice_in_a_list_is_glb351() {
+        use crate::usr::{Usr, UsrRecord};
+        let usr = |status: u8, mailbox: &str, name: &str| UsrRecord {
+            status,
+            mailbox: Text::encode(mailbox, CodePage::Cp850).unwrap(),
+            name: Text::encode(name, CodePage::Cp850).unwrap(),
+            ..UsrRecord::default()
+        };
+        let mut doc = Document::<Usr>::new(FileKind::Usr);
+        doc.records = vec![
+            usr(1, "paul", "Paul"),
+            usr(0, "mark", "Mark"),
+            usr(1, "mark", "Mark"),
+            usr(1, "PAUL", "Paul Montgomery"),
+        ];
+        let bytes = doc.to_bytes().unwrap();
+        let f = FileRef::new("po/USR/00000002.USR", FileKind::Usr);
+        let mut out = Vec::new();
+        scan::<Usr, _>(
+            &f,
+            &bytes[..],
+            Some(bytes.len() as u64),
+            &mut out,
+            usr_hook(&f),
+        )
+        .unwrap();
+        // The deleted Mark does not count; PAUL is paul (names are case-insensitive).
+        assert_eq!(codes(&out), vec!["GLB351"]);
+        assert_eq!(out[0].record, Some(3));
+        assert!(out[0].cause.contains("as record 0"), "{}", out[0].cause);
+        // Identical NME records in the POL; the GAL may repeat names.
+        let twice = vec![entry(1, "able"), entry(2, "Sales"), entry(2, "Sales")];
+        let f = nme_findings("po/NME/SMTP.NME", twice.clone());
+        assert_eq!(codes(&f), vec!["GLB351"]);
+        assert_eq!(f[0].record, Some(2));
+        assert!(nme_findings("po/NME/GAL.NME", twice).is_empty());
+        // Same name, another TID: two entries.
+        let mut other = entry(2, "Sales");
+        other.tid = 2;
+        assert!(nme_findings("po/NME/SMTP.NME", vec![entry(2, "Sales"), other]).is_empty());
+    }
+
     #[test]
     fn entry_type_0_is_corrupt_and_other_unknown_types_are_noted() {
         let f = nme_findings(
@@ -465,7 +596,11 @@ mod tests {
     fn findings_of_one_code_are_capped_per_file() {
         let mut bad = entry(1, "x");
         bad.name = Text::from_bytes(b"\x01").unwrap();
-        let f = nme_findings("po/NME/ADMIN.NME", vec![bad; 150]);
+        // Distinct TIDs: 150 entries (identical records would also be GLB351).
+        let records = (0..150)
+            .map(|tid| NmeRecord { tid, ..bad.clone() })
+            .collect();
+        let f = nme_findings("po/NME/ADMIN.NME", records);
         assert_eq!(f.len(), super::super::FINDINGS_PER_CODE + 1);
         assert!(f.last().unwrap().cause.contains("50 more"));
     }

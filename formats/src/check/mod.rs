@@ -311,6 +311,7 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB346", Severity::Info, "PROCESS.GLB record whose times disagree (deadline, next run) or whose process code is unknown", "KB Q148718, Q96060"),
     c("GLB350", Severity::Warning, "A postoffice's list of NET/PO differs from what the server's MSTTRANS.GLB says it holds", "KB Q96060, Q105125, Q119449"),
     c("GLB347", Severity::Warning, "A postoffice reference that does not resolve (NETWORK.GLB, XTN, USR files)", "KB Q134228, Q148666, Q86625"),
+    c("GLB351", Severity::Warning, "An address list holds the same entry twice (a USR mailbox, or identical NME records)", "KB Q105125"),
 ];
 
 /// The catalogue entry of a code.
