@@ -50,16 +50,55 @@ pub struct ServerView {
     pub directory: Directory,
     /// Records replayed (RESYNC header excluded).
     pub transactions: u64,
-    /// Lowest and highest sync number replayed.
+    /// Lowest and highest sync number in the file (RESYNC header excluded).
     pub syncs: Option<(u32, u32)>,
     /// A RESYNC.GLB's header numbers.
     pub resync: Option<ResyncHeader>,
+    /// The highest sync number replayed, when the replay stopped at a
+    /// requestor's SrvSync: what it has been sent.
+    pub replayed_to: Option<u32>,
+    /// Transactions above [`ServerView::replayed_to`], not replayed: the
+    /// server sends them at the next T2. The first [`PENDING_SHOWN`], in
+    /// sync order.
+    pub pending: Vec<PendingTransaction>,
+    /// How many transactions are pending in all.
+    pub pending_count: u64,
+}
+
+/// How many pending transactions a [`ServerView`] keeps to show.
+pub const PENDING_SHOWN: usize = 50;
+
+/// A server transaction a requestor has not been sent yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingTransaction {
+    /// Its sync number.
+    pub sync: u32,
+    /// `A`, `D`, `M`, `R`, `T`.
+    pub command: char,
+    /// The list it touches, when it names one.
+    pub list: String,
+    /// The alias it names, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl ServerView {
     /// Replays a queue file held in memory, in sync order (records with
     /// equal numbers in file order).
     pub fn from_queue(bytes: &[u8], kind: FileKind, source: &str) -> Result<ServerView> {
+        ServerView::from_queue_upto(bytes, kind, source, None)
+    }
+
+    /// [`ServerView::from_queue`], replaying an MSTTRANS.GLB only up to sync
+    /// number `upto` (a requestor's SrvSync: what the server has sent it,
+    /// KB Q96060); the transactions above are listed as pending. A RESYNC.GLB
+    /// is always replayed whole (its numbers are its own).
+    pub fn from_queue_upto(
+        bytes: &[u8],
+        kind: FileKind,
+        source: &str,
+        upto: Option<u32>,
+    ) -> Result<ServerView> {
         if !kind.is_queue() {
             return Err(Error::Diff {
                 message: format!(
@@ -68,6 +107,7 @@ impl ServerView {
                 ),
             });
         }
+        let upto = upto.filter(|_| kind != FileKind::Resync);
         let mut reader = Reader::<Queue, _>::new(
             bytes,
             kind,
@@ -88,38 +128,63 @@ impl ServerView {
         if !index.windows(2).all(|w| w[0].0 <= w[1].0) {
             index.sort_by_key(|e| e.0);
         }
-        let mut directory = Directory::new();
+        let syncs = index.first().zip(index.last()).map(|(f, l)| (f.0, l.0));
+        let mut view = ServerView {
+            kind,
+            source: source.to_string(),
+            directory: Directory {
+                // Older transactions were purged (Keep Updates, KB Q108067).
+                partial: kind == FileKind::Msttrans && syncs.is_some_and(|(f, _)| f > 1),
+                ..Directory::new()
+            },
+            transactions: 0,
+            syncs,
+            resync,
+            replayed_to: upto,
+            pending: Vec::new(),
+            pending_count: 0,
+        };
         let mut record = crate::queue::QueueRecord::default();
         for &(sync, off, len) in &index {
             let raw = &bytes[off..off + len];
             Queue::decode_record(raw, &mut record).map_err(|f| f.at(kind, off as u64, None))?;
-            if let Payload::Transaction(t) = record.payload() {
-                directory.apply(sync, &t);
+            let Payload::Transaction(t) = record.payload() else {
+                continue;
+            };
+            if upto.is_some_and(|u| sync > u) {
+                if t.command == crate::import::Command::Comment {
+                    continue;
+                }
+                view.pending_count += 1;
+                if view.pending.len() < PENDING_SHOWN {
+                    view.pending.push(PendingTransaction {
+                        sync,
+                        command: t.command.letter(),
+                        list: replay::transaction_list(&t).map_or_else(String::new, |k| text(&k)),
+                        name: t.alias.map(text),
+                    });
+                }
+                continue;
             }
+            view.transactions += 1;
+            view.directory.apply(sync, &t);
         }
-        Ok(ServerView {
-            kind,
-            source: source.to_string(),
-            directory,
-            transactions: index.len() as u64,
-            syncs: index.first().zip(index.last()).map(|(f, l)| (f.0, l.0)),
-            resync,
-        })
+        Ok(view)
     }
 
     /// Reads and replays a queue file; its kind from its name (MSTTRANS.GLB
-    /// when the name does not say).
-    pub fn open(path: &Path) -> Result<ServerView> {
+    /// when the name does not say). `upto` as for [`ServerView::from_queue_upto`].
+    pub fn open(path: &Path, upto: Option<u32>) -> Result<ServerView> {
         let bytes = read(path)?;
         let kind = file_kind(path)
             .filter(|k| k.is_queue())
             .unwrap_or(FileKind::Msttrans);
-        ServerView::from_queue(&bytes, kind, &path.display().to_string())
+        ServerView::from_queue_upto(&bytes, kind, &path.display().to_string(), upto)
     }
 
     /// The server postoffice's `GLB\MSTTRANS.GLB` (or, without one, its
     /// `GLB\RESYNC.GLB`).
-    pub fn open_postoffice(dir: &Path) -> Result<ServerView> {
+    pub fn open_postoffice(dir: &Path, upto: Option<u32>) -> Result<ServerView> {
         let po = Postoffice::open(dir)?;
         let file = po
             .find(Folder::Glb, "MSTTRANS.GLB")
@@ -130,7 +195,33 @@ impl ServerView {
                     dir.display()
                 ),
             })?;
-        ServerView::open(&file.path)
+        ServerView::open(&file.path, upto)
+    }
+
+    /// The server's view a requestor is compared with: `dss` is the
+    /// server's postoffice directory or its MSTTRANS.GLB (or a RESYNC.GLB),
+    /// replayed up to the requestor's SrvSync when its REQCONF.GLB gives one
+    /// (what the server has sent it; the rest is pending, KB Q96060).
+    pub fn open_for(dss: &Path, requestor: &RequestorView) -> Result<ServerView> {
+        if dss.is_dir() {
+            ServerView::open_postoffice(dss, requestor.srvsync)
+        } else {
+            ServerView::open(dss, requestor.srvsync)
+        }
+    }
+
+    /// True when the server's view holds the whole of list `key`: always,
+    /// unless MSTTRANS.GLB was purged (its first transaction is above 1,
+    /// Keep Updates, KB Q96060, Q108067) and no remaining `R` replaced the
+    /// list. A RESYNC.GLB holds every list whole (KB Q119449).
+    pub fn holds_whole(&self, key: &[u8]) -> bool {
+        !self.purged() || self.directory.replaced.contains(key)
+    }
+
+    /// True for an MSTTRANS.GLB whose first transaction is above 1: older
+    /// ones were purged (Keep Updates, KB Q96060, Q108067).
+    pub fn purged(&self) -> bool {
+        self.kind == FileKind::Msttrans && self.syncs.is_some_and(|(first, _)| first > 1)
     }
 }
 
@@ -168,6 +259,11 @@ pub struct RequestorEntry {
     pub alias: Vec<u8>,
     /// For a USR entry: the mailbox name.
     pub mailbox: Option<Vec<u8>>,
+    /// For an NME entry: the bytes that tell one entry from another of
+    /// the same name (entry type, TID, pointer, hexid; *reconstructed*
+    /// fields, docs/formats/nme.md): two records equal in these and in the
+    /// name are the same entry twice.
+    pub identity: Vec<u8>,
     /// Zero-based record index in its file.
     pub record: u64,
 }
@@ -185,6 +281,11 @@ pub struct RequestorList {
     pub entries: Vec<RequestorEntry>,
     /// Deleted records left out.
     pub deleted: u64,
+    /// For a USR file: its network is an MS Mail network in NETWORK.GLB
+    /// (type 0x10), so its addresses are PCM addresses. Otherwise the type
+    /// comes from the server's list it pairs with, and is not shown when
+    /// none does (never guessed).
+    pub mail_network: bool,
 }
 
 /// How the requestor's own postoffice was found.
@@ -270,6 +371,11 @@ fn each_record<F: Format>(
     Ok(())
 }
 
+/// True when the list `name` belongs to an MS Mail network of `po`.
+fn mail_network(po: &Postoffice, name: &ListName) -> bool {
+    matches!(name, ListName::Postoffice { network, .. } if po.is_mail_network(network))
+}
+
 fn usr_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> {
     let (mut entries, mut deleted) = (Vec::new(), 0);
     each_record::<Usr>(path, bytes, FileKind::Usr, |record, r| {
@@ -279,6 +385,7 @@ fn usr_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> 
             entries.push(RequestorEntry {
                 alias: r.name.bytes().to_vec(),
                 mailbox: Some(r.mailbox.bytes().to_vec()),
+                identity: Vec::new(),
                 record,
             });
         }
@@ -289,15 +396,21 @@ fn usr_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> 
         matching: Matching::Address,
         entries,
         deleted,
+        mail_network: false,
     })
 }
 
 fn nme_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> {
     let mut entries = Vec::new();
     each_record::<Nme>(path, bytes, FileKind::Nme, |record, r| {
+        let mut identity = r.entry_type.to_le_bytes().to_vec();
+        identity.extend_from_slice(&r.tid.to_le_bytes());
+        identity.extend_from_slice(&r.pointer.to_le_bytes());
+        identity.extend_from_slice(&r.hexid.0.to_le_bytes());
         entries.push(RequestorEntry {
             alias: r.name.bytes().to_vec(),
             mailbox: None,
+            identity,
             record,
         })
     })?;
@@ -307,6 +420,7 @@ fn nme_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> 
         matching: Matching::Name,
         entries,
         deleted: 0,
+        mail_network: false,
     })
 }
 
@@ -375,39 +489,14 @@ impl RequestorView {
             pol_others: Vec::new(),
             notes: Vec::new(),
         };
-        match po.find(Folder::Glb, "REQCONF.GLB") {
-            Some(f) => {
-                let bytes = read(&f.path)?;
-                let doc = Document::<ReqConfFile>::from_bytes(
-                    &bytes,
-                    FileKind::Reqconf,
-                    ReadOptions::default(),
-                )
-                .map_err(|e| in_file(&f.path, e))?;
-                if let Some(rc) = doc.header {
-                    if view.local.is_none() {
-                        view.local = rc.local().map(|name| LocalPostoffice {
-                            name,
-                            source: LocalSource::Reqconf,
-                        });
-                    }
-                    let types = rc.types_list();
-                    if !types.is_empty() {
-                        view.types = Some(types);
-                    }
-                    view.srvsync = Some(rc.srvsync);
-                }
-            }
-            None => view.notes.push(
-                "no GLB/REQCONF.GLB: the requestor's own postoffice and requested types are not known from it"
-                    .into(),
-            ),
-        }
+        view.read_context(&po)?;
         for l in po.address_lists() {
             match (&l.kind, &l.name) {
                 (FileKind::Usr, ListName::Postoffice { .. }) => {
                     let bytes = read(&l.path)?;
-                    view.lists.push(usr_list(&l.path, &bytes, l.name.clone())?);
+                    let mut list = usr_list(&l.path, &bytes, l.name.clone())?;
+                    list.mail_network = mail_network(&po, &l.name);
+                    view.lists.push(list);
                 }
                 (FileKind::Usr, ListName::Gateway { .. }) => {
                     let bytes = read(&l.path)?;
@@ -418,9 +507,6 @@ impl RequestorView {
                 (FileKind::Nme, ListName::Gateway { .. }) => {
                     let bytes = read(&l.path)?;
                     view.lists.push(nme_list(&l.path, &bytes, l.name.clone())?);
-                }
-                (FileKind::Nme, ListName::Pol) => {
-                    (view.local_users, view.pol_others) = pol_names(&l.path)?;
                 }
                 (FileKind::Usr, ListName::Unresolved { .. } | ListName::Unknown { .. }) => {
                     view.notes.push(format!(
@@ -433,6 +519,46 @@ impl RequestorView {
             }
         }
         Ok(view)
+    }
+
+    /// What the postoffice around the lists says about the comparison:
+    /// from `GLB\REQCONF.GLB` its own name (unless given), the types it
+    /// requests and its SrvSync; from its POL its local users and other
+    /// names. The same for a directory and for one of its list files, so
+    /// both give the same verdict for the same list.
+    fn read_context(&mut self, po: &Postoffice) -> Result<()> {
+        match po.find(Folder::Glb, "REQCONF.GLB") {
+            Some(f) => {
+                let bytes = read(&f.path)?;
+                let doc = Document::<ReqConfFile>::from_bytes(
+                    &bytes,
+                    FileKind::Reqconf,
+                    ReadOptions::default(),
+                )
+                .map_err(|e| in_file(&f.path, e))?;
+                if let Some(rc) = doc.header {
+                    if self.local.is_none() {
+                        self.local = rc.local().map(|name| LocalPostoffice {
+                            name,
+                            source: LocalSource::Reqconf,
+                        });
+                    }
+                    let types = rc.types_list();
+                    if !types.is_empty() {
+                        self.types = Some(types);
+                    }
+                    self.srvsync = Some(rc.srvsync);
+                }
+            }
+            None => self.notes.push(
+                "no GLB/REQCONF.GLB: the requestor's own postoffice, requested types and SrvSync are not known from it"
+                    .into(),
+            ),
+        }
+        if let Some(l) = po.address_lists().iter().find(|l| l.name == ListName::Pol) {
+            (self.local_users, self.pol_others) = pol_names(&l.path)?;
+        }
+        Ok(())
     }
 
     /// One requestor list file: a USR file (named through the postoffice
@@ -461,6 +587,9 @@ impl RequestorView {
             pol_others: Vec::new(),
             notes: Vec::new(),
         };
+        if let Some(po) = &around {
+            view.read_context(po)?;
+        }
         match kind {
             Some(FileKind::Usr) => {
                 let name = given.or(listed).ok_or_else(|| Error::Diff {
@@ -470,7 +599,9 @@ impl RequestorView {
                         path.display()
                     ),
                 })?;
-                view.lists.push(usr_list(path, &bytes, name)?);
+                let mut l = usr_list(path, &bytes, name)?;
+                l.mail_network = around.as_ref().is_some_and(|po| mail_network(po, &l.name));
+                view.lists.push(l);
             }
             Some(FileKind::Nme) => {
                 let name = match (given, listed) {
@@ -587,6 +718,10 @@ pub enum ListStatus {
     MissingList,
     /// The requestor has a list the server's transactions never mention.
     ExtraList,
+    /// Nothing proves a difference, but the server's view does not hold the
+    /// whole list: MSTTRANS.GLB was purged of the list's `R` (Keep Updates,
+    /// KB Q108067), so names the requestor holds beyond it cannot be judged.
+    CannotJudge,
 }
 
 /// The comparison of one postoffice's (or gateway's) list.
@@ -618,7 +753,27 @@ pub struct PostofficeDiff {
     pub extra: Vec<Entry>,
     /// Names both have, differently.
     pub changed: Vec<ChangedEntry>,
+    /// Entries the requestor holds more than once: the same address (USR),
+    /// or the same entry (NME: name, type, TID, pointer and hexid equal);
+    /// each occurrence after the first.
+    pub duplicates: Vec<Entry>,
+    /// False when the server's view does not hold the whole list (its `R`
+    /// was purged from MSTTRANS.GLB, [`ServerView::holds_whole`]): only what
+    /// the remaining transactions prove is reported.
+    pub whole: bool,
+    /// Names the requestor holds that the remaining transactions neither
+    /// add nor remove: they cannot be judged (only when not `whole`).
+    pub unjudged: Vec<Entry>,
 }
+
+/// What the report says of a list whose `R` was purged.
+pub const PURGED_R: &str = "cannot judge: the list's R was purged (Keep Updates, KB Q108067)";
+
+/// How to judge such a list after all.
+pub const PURGED_REMEDY: &str = "to judge the whole list, compare with a RESYNC.GLB made on the \
+    server (glbtool resync, or IMPORT -S), which holds the server's complete lists (KB Q119449); \
+    a requestor that missed purged updates needs Export and Import (ADMIN: Config, Dir-Sync, \
+    Requestor, Export, then Import, KB Q108067)";
 
 /// The likely cause of a difference and the documented remedy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -651,6 +806,11 @@ impl PostofficeDiff {
         self.status == ListStatus::Equal
     }
 
+    /// True when something proves the lists differ.
+    pub fn differs(&self) -> bool {
+        !matches!(self.status, ListStatus::Equal | ListStatus::CannotJudge)
+    }
+
     /// The likely cause and the documented remedy; `None` when equal.
     pub fn cause_and_remedy(&self) -> Option<Advice> {
         let what = &self.name;
@@ -662,6 +822,20 @@ impl PostofficeDiff {
                      server (or lost its file)"
                 ),
                 remedy: IMPORT_REMEDY.into(),
+            }),
+            ListStatus::CannotJudge => Some(Advice {
+                cause: match self.unjudged.len() {
+                    0 => format!(
+                        "{PURGED_R}: the transactions that remain prove no difference, but names \
+                         added before them cannot be checked"
+                    ),
+                    n => format!(
+                        "{PURGED_R}: {} the requestor holds {} not in the transactions that remain",
+                        count(n, "name", "names"),
+                        if n == 1 { "is" } else { "are" }
+                    ),
+                },
+                remedy: PURGED_REMEDY.into(),
             }),
             ListStatus::ExtraList => Some(Advice {
                 cause: format!(
@@ -690,6 +864,20 @@ impl PostofficeDiff {
                     causes.push(format!(
                         "{} differently: modifications (M) it never applied",
                         count(self.changed.len(), "name is held", "names are held")
+                    ));
+                }
+                if !self.duplicates.is_empty() {
+                    causes.push(format!(
+                        "the requestor holds {} more than once: a damaged list, which a full \
+                         import rebuilds (KB Q105125)",
+                        count(self.duplicates.len(), "entry", "entries")
+                    ));
+                }
+                if !self.unjudged.is_empty() {
+                    let n = self.unjudged.len();
+                    causes.push(format!(
+                        "{n} other {} the requestor holds: {PURGED_R}",
+                        if n == 1 { "name" } else { "names" }
                     ));
                 }
                 Some(Advice {
@@ -721,11 +909,29 @@ pub struct Comparison {
     pub local: Option<LocalPostoffice>,
     /// What the reader should know about how the sides were read.
     pub notes: Vec<String>,
-    /// Anomalies in the server's own transactions (Import messages 27, 29).
+    /// The server's own transactions that changed no list: rejected by
+    /// Import's rules, or without effect (messages 27, 29).
     pub server_events: Vec<Event>,
+    /// Server transactions above the requestor's SrvSync, not compared:
+    /// the server sends them at the next T2.
+    pub pending: Option<Pending>,
     /// Set when the requestor has received server transactions numbered
     /// above the server's last: the server's list is the older one.
     pub server_behind: Option<ServerBehind>,
+}
+
+/// Server transactions the requestor has not been sent yet (KB Q96060:
+/// SRVMAIN -T sends the entries above the SrvSync the requestor reports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    /// The requestor's SrvSync: the comparison stops there.
+    pub requestor_srvsync: u32,
+    /// How many transactions are pending.
+    pub count: u64,
+    /// The first of them ([`PENDING_SHOWN`]).
+    pub transactions: Vec<PendingTransaction>,
+    /// What it means.
+    pub note: String,
 }
 
 /// A server whose MSTTRANS.GLB ends below what a requestor has received.
@@ -740,14 +946,22 @@ pub struct ServerBehind {
 }
 
 impl Comparison {
-    /// True when no compared list differs.
+    /// True when every compared list is equal (a list that cannot be
+    /// judged is not known to be).
     pub fn is_equal(&self) -> bool {
         self.lists.iter().all(PostofficeDiff::is_equal)
     }
 
-    /// The lists that differ.
+    /// The lists something proves different.
     pub fn differing(&self) -> impl Iterator<Item = &PostofficeDiff> {
-        self.lists.iter().filter(|l| !l.is_equal())
+        self.lists.iter().filter(|l| l.differs())
+    }
+
+    /// The lists that cannot be judged.
+    pub fn unjudged(&self) -> impl Iterator<Item = &PostofficeDiff> {
+        self.lists
+            .iter()
+            .filter(|l| l.status == ListStatus::CannotJudge)
     }
 
     /// Missing, extra and changed names over all lists.
@@ -878,7 +1092,11 @@ fn server_entries<'a>(
     }
 }
 
-fn requestor_entries(l: &RequestorList, ty: &[u8], matching: Matching) -> Keyed {
+/// The requestor's entries of one list, keyed, and the entries it holds
+/// more than once (each occurrence after the first): the same address in a
+/// list matched by address, the same entry (name and identity) in one
+/// matched by name.
+fn requestor_entries(l: &RequestorList, ty: &[u8], matching: Matching) -> (Keyed, Vec<Entry>) {
     let net_po = match &l.name {
         ListName::Postoffice {
             network,
@@ -888,43 +1106,102 @@ fn requestor_entries(l: &RequestorList, ty: &[u8], matching: Matching) -> Keyed 
             .ok(),
         _ => None,
     };
-    let entries = l.entries.iter().map(|e| {
+    let mut duplicates = Vec::new();
+    let mut seen: std::collections::BTreeSet<(Vec<u8>, &[u8])> = Default::default();
+    let mut entries = Vec::new();
+    for e in &l.entries {
         let address = match (&net_po, &e.mailbox) {
+            (Some(np), Some(m)) if ty.is_empty() => Some([np, &b"/"[..], m].concat()),
             (Some(np), Some(m)) => Some([ty, b":", np, b"/", m].concat()),
             _ => None,
         };
-        (
-            e,
-            address.clone(),
-            Entry {
-                name: text(&e.alias),
-                address: address.map(|a| text(&a)),
-                sync: None,
-                record: Some(e.record),
-            },
-        )
-    });
-    match matching {
+        let key = match (matching, &address) {
+            (Matching::Address, Some(a)) => Address::parse(a).key(),
+            (Matching::Address, None) => continue,
+            (Matching::Name, _) => fold(&e.alias),
+        };
+        let entry = Entry {
+            name: text(&e.alias),
+            address: address.map(|a| text(&a)),
+            sync: None,
+            record: Some(e.record),
+        };
+        let identity: &[u8] = if matching == Matching::Name {
+            &e.identity
+        } else {
+            &[]
+        };
+        if !seen.insert((key.clone(), identity)) {
+            duplicates.push(entry);
+            continue;
+        }
+        entries.push((key, e.alias.as_slice(), entry));
+    }
+    let keyed = match matching {
         Matching::Address => entries
-            .filter_map(|(e, a, entry)| {
-                let key = Address::parse(a.as_deref()?).key();
-                Some((key, (e.alias.clone(), entry)))
-            })
+            .into_iter()
+            .map(|(k, alias, entry)| (k, (alias.to_vec(), entry)))
             .collect(),
-        Matching::Name => by_name(entries.map(|(e, _, entry)| (e.alias.as_slice(), entry))),
+        Matching::Name => by_name(entries.into_iter().map(|(_, alias, entry)| (alias, entry))),
+    };
+    (keyed, duplicates)
+}
+
+/// What the server's remaining transactions took out of a list it does not
+/// hold whole, to tell provable extras from names that cannot be judged:
+/// address keys (for lists matched by address) or folded names.
+struct Removed(Option<std::collections::BTreeSet<Vec<u8>>>);
+
+impl Removed {
+    /// For list `key` of `server`, matched by `matching`: `None` inside when
+    /// the server holds the list whole (every extra is proven).
+    fn of(server: &ServerView, key: &[u8], matching: Matching) -> Removed {
+        if server.holds_whole(key) {
+            return Removed(None);
+        }
+        let gone = server.directory.removed.get(key);
+        Removed(Some(
+            gone.into_iter()
+                .flatten()
+                .map(|(k, alias)| match matching {
+                    Matching::Address => k.clone(),
+                    Matching::Name => fold(alias),
+                })
+                .collect(),
+        ))
+    }
+
+    /// True when the requestor holding `key` (with `alias`) proves it
+    /// missed a transaction.
+    fn proves(&self, key: &[u8], alias: &[u8], matching: Matching) -> bool {
+        match &self.0 {
+            None => true,
+            Some(gone) => match matching {
+                Matching::Address => gone.contains(key),
+                Matching::Name => gone.contains(&fold(alias)),
+            },
+        }
     }
 }
 
-/// Merges two keyed sides into missing, extra and changed.
-fn merge(server: Keyed, requestor: Keyed, d: &mut PostofficeDiff) {
+/// Merges two keyed sides into missing, extra, changed and (for a list the
+/// server does not hold whole) unjudged.
+fn merge(server: Keyed, requestor: Keyed, d: &mut PostofficeDiff, removed: &Removed) {
     let mut r = requestor.into_iter().peekable();
+    let only_requestor = |k: Vec<u8>, alias: Vec<u8>, e: Entry, d: &mut PostofficeDiff| {
+        if removed.proves(&k, &alias, d.matching) {
+            d.extra.push(e);
+        } else {
+            d.unjudged.push(e);
+        }
+    };
     for (k, (alias, entry)) in server {
         while let Some((rk, _)) = r.peek() {
             if *rk >= k {
                 break;
             }
-            let (_, (_, e)) = r.next().expect("peeked");
-            d.extra.push(e);
+            let (rk, (ralias, e)) = r.next().expect("peeked");
+            only_requestor(rk, ralias, e, d);
         }
         match r.peek() {
             Some((rk, _)) if *rk == k => {
@@ -940,7 +1217,9 @@ fn merge(server: Keyed, requestor: Keyed, d: &mut PostofficeDiff) {
             _ => d.missing.push(entry),
         }
     }
-    d.extra.extend(r.map(|(_, (_, e))| e));
+    for (rk, (ralias, e)) in r {
+        only_requestor(rk, ralias, e, d);
+    }
 }
 
 fn new_diff(key: &[u8], matching: Matching) -> PostofficeDiff {
@@ -957,14 +1236,26 @@ fn new_diff(key: &[u8], matching: Matching) -> PostofficeDiff {
         missing: Vec::new(),
         extra: Vec::new(),
         changed: Vec::new(),
+        duplicates: Vec::new(),
+        whole: true,
+        unjudged: Vec::new(),
     }
 }
 
+/// The status of a list from what was found: different when something
+/// proves it; otherwise equal only when the server's view holds the whole
+/// list (a purged list's missing names cannot be known either).
 fn finish(mut d: PostofficeDiff) -> PostofficeDiff {
-    if d.status == ListStatus::Equal
-        && !(d.missing.is_empty() && d.extra.is_empty() && d.changed.is_empty())
-    {
-        d.status = ListStatus::Differs;
+    if d.status == ListStatus::Equal {
+        if !(d.missing.is_empty()
+            && d.extra.is_empty()
+            && d.changed.is_empty()
+            && d.duplicates.is_empty())
+        {
+            d.status = ListStatus::Differs;
+        } else if !d.whole || !d.unjudged.is_empty() {
+            d.status = ListStatus::CannotJudge;
+        }
     }
     d
 }
@@ -1027,8 +1318,33 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         local: None,
         notes: requestor.notes.clone(),
         server_events: server.directory.events.clone(),
+        pending: None,
         server_behind: None,
     };
+    if let (Some(upto), true) = (server.replayed_to, server.pending_count > 0) {
+        cmp.pending = Some(Pending {
+            requestor_srvsync: upto,
+            count: server.pending_count,
+            transactions: server.pending.clone(),
+            note: format!(
+                "pending: will be sent at the next T2: the server sends a requestor the \
+                 transactions above the SrvSync it reports ({upto}), KB Q96060; they are not \
+                 compared"
+            ),
+        });
+    }
+    if server.kind == FileKind::Msttrans
+        && requestor.srvsync.is_some()
+        && server.replayed_to != requestor.srvsync
+    {
+        cmp.notes.push(format!(
+            "the server's transactions were replayed {}, not up to the requestor's SrvSync {}",
+            server
+                .replayed_to
+                .map_or_else(|| "whole".to_string(), |u| format!("up to {u}")),
+            requestor.srvsync.unwrap_or(0)
+        ));
+    }
     if let (Some(srvsync), Some((_, last)), FileKind::Msttrans) =
         (requestor.srvsync, server.syncs, server.kind)
     {
@@ -1050,8 +1366,24 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         if let Some((first, _)) = server.syncs.filter(|s| s.0 > 1) {
             cmp.notes.push(format!(
                 "MSTTRANS.GLB starts at sync {first}: older transactions were purged (Keep Updates, \
-                 KB Q96060, Q108067), so lists exported before then may be missing from the server's \
-                 view; a RESYNC.GLB (IMPORT -S) holds the server's complete lists"
+                 KB Q96060, Q108067); a list whose R went with them is judged only by what the \
+                 remaining transactions prove, and the rest is reported as {PURGED_R:?}; a \
+                 RESYNC.GLB (IMPORT -S) holds the server's complete lists"
+            ));
+        }
+    }
+    if let (Some(srvsync), Some((first, _)), true) =
+        (requestor.srvsync, server.syncs, server.purged())
+    {
+        if srvsync > 0 && srvsync.saturating_add(1) < first {
+            cmp.notes.push(format!(
+                "the requestor's SrvSync is {srvsync}, but MSTTRANS.GLB's oldest remaining \
+                 transaction is {first}: transactions {}..{} were purged before it received them \
+                 and will never reach it; KB Q108067: it sends its complete list (ADMIN: Config, \
+                 Dir-Sync, Requestor, Export) and requests the server's (Config, Dir-Sync, \
+                 Requestor, Import)",
+                srvsync + 1,
+                first - 1
             ));
         }
     }
@@ -1137,6 +1469,8 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         );
         let mut d = new_diff(key, matching);
         d.server_entries = entries.len() as u64;
+        d.whole = server.holds_whole(key);
+        let removed = Removed::of(server, key, matching);
         let mut s = server_entries(std::iter::once(entries), matching);
         // A gateway list holds the requestor's own addresses too; they are
         // in its POL, and its Import skips them like its own postoffice's.
@@ -1150,8 +1484,9 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
                 d.requestor_file = Some(l.file.display().to_string());
                 d.requestor_entries = l.entries.len() as u64;
                 d.requestor_deleted = l.deleted;
-                let r = requestor_entries(l, split_key(key).0, matching);
-                merge(s, r, &mut d);
+                let (r, duplicates) = requestor_entries(l, split_key(key).0, matching);
+                d.duplicates = duplicates;
+                merge(s, r, &mut d, &removed);
             }
             None if s.is_empty() => {}
             None => {
@@ -1172,17 +1507,25 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         d.requestor_file = Some(l.file.display().to_string());
         d.requestor_entries = l.entries.len() as u64;
         d.requestor_deleted = l.deleted;
-        let ty = if l.matching == Matching::Address {
-            &b"PCM"[..]
-        } else {
-            split_key(&key).0
+        let ty = match l.matching {
+            Matching::Address if l.mail_network => &b"PCM"[..],
+            Matching::Address => &b""[..],
+            Matching::Name => split_key(&key).0,
         };
-        d.extra = requestor_entries(l, ty, l.matching)
-            .into_values()
-            .map(|(_, e)| e)
-            .collect();
-        if d.extra.is_empty() {
+        let (r, duplicates) = requestor_entries(l, ty, l.matching);
+        let entries: Vec<Entry> = r.into_values().map(|(_, e)| e).collect();
+        d.duplicates = duplicates;
+        if server.purged() {
+            // The list's R (and its entries) may have been purged.
+            d.whole = false;
             d.status = ListStatus::Equal;
+            d.unjudged = entries;
+            d = finish(d);
+        } else {
+            d.extra = entries;
+            if d.extra.is_empty() && d.duplicates.is_empty() {
+                d.status = ListStatus::Equal;
+            }
         }
         cmp.lists.push(d);
     }
@@ -1221,8 +1564,9 @@ fn compare_gal(
     d.server_entries = lists.iter().map(|l| l.len() as u64).sum();
     d.requestor_entries = gal.entries.len() as u64;
     let s = server_entries(lists.into_iter(), Matching::Name);
-    let r = requestor_entries(gal, b"", Matching::Name);
-    merge(s, r, &mut d);
+    let (r, duplicates) = requestor_entries(gal, b"", Matching::Name);
+    d.duplicates = duplicates;
+    merge(s, r, &mut d, &Removed(None));
     cmp.notes.push(
         "a GAL also holds the requestor's own users and locally defined names, which the server's \
          lists may not: names it has beyond the server's are not necessarily wrong"

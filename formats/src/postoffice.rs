@@ -722,6 +722,16 @@ impl Postoffice {
         &self.networks
     }
 
+    /// True when NETWORK.GLB names `network` (letter case ignored) an MS
+    /// Mail network (type 0x10, KB Q148666): its postoffices' addresses are
+    /// PCM addresses. Gateways' records carry other, undocumented types.
+    pub fn is_mail_network(&self, network: &str) -> bool {
+        self.networks.iter().any(|n| {
+            n.record.network_type == crate::network::network_type::MAIL
+                && n.record.name.text().eq_ignore_ascii_case(network)
+        })
+    }
+
     /// Every NME and USR list, named, by folder then file name.
     pub fn address_lists(&self) -> &[AddressList] {
         &self.lists

@@ -86,9 +86,15 @@ pub struct Directory {
     /// older ones were purged).
     pub replaced: BTreeSet<ListKey>,
     /// For each list, the addresses a `D` (or an `M` to another address)
-    /// took out since its last `R`, and not added again: a requestor that
-    /// still holds one missed that transaction.
-    pub removed: BTreeMap<ListKey, BTreeSet<EntryKey>>,
+    /// took out since its last `R`, and not added again, with the alias
+    /// they had: a requestor that still holds one missed that transaction.
+    pub removed: BTreeMap<ListKey, BTreeMap<EntryKey, Vec<u8>>>,
+    /// Set when older transactions may be missing (a purged MSTTRANS.GLB):
+    /// in a list no `R` replaced, a `D` or `M` of an address the replay has
+    /// not seen is no error (its `A` was purged). The `D` marks the address
+    /// removed; the `M` proves the entry exists with its new name and
+    /// address.
+    pub partial: bool,
 }
 
 /// The list an address belongs to: `TYPE:NET/PO` for 10/10/10 types (the first
@@ -245,7 +251,12 @@ impl Directory {
                         );
                     }
                     Command::Delete => {
-                        if !held {
+                        if !held && self.unseen_is_purged(&lk) {
+                            self.removed
+                                .entry(lk.clone())
+                                .or_default()
+                                .insert(ek.clone(), alias.to_vec());
+                        } else if !held {
                             self.events.push(event(
                                 29,
                                 &lk,
@@ -256,7 +267,18 @@ impl Directory {
                         self.take(&lk, &ek);
                     }
                     _ => {
-                        if !held {
+                        if !held && self.unseen_is_purged(&lk) {
+                            // The entry's A was purged: the M proves it.
+                            self.lists.entry(lk.clone()).or_default().insert(
+                                ek.clone(),
+                                Entry {
+                                    alias: alias.to_vec(),
+                                    address: raw_address(addr),
+                                    template: Vec::new(),
+                                    sync,
+                                },
+                            );
+                        } else if !held {
                             self.events.push(event(
                                 29,
                                 &lk,
@@ -301,13 +323,19 @@ impl Directory {
         }
     }
 
+    /// True when an address the replay has not seen in list `list` may
+    /// have been added by a purged transaction.
+    fn unseen_is_purged(&self, list: &[u8]) -> bool {
+        self.partial && !self.replaced.contains(list)
+    }
+
     /// Takes an entry out of its list, remembering its address as removed.
     fn take(&mut self, list: &[u8], entry: &[u8]) -> Option<Entry> {
         let e = self.lists.get_mut(list)?.remove(entry)?;
         self.removed
             .entry(list.to_vec())
             .or_default()
-            .insert(entry.to_vec());
+            .insert(entry.to_vec(), e.alias.clone());
         Some(e)
     }
 
@@ -485,7 +513,7 @@ mod tests {
         assert!(d.replaced.contains(&b"PCM:N/Q"[..]));
         assert!(!d.replaced.contains(&b"PCM:N/P"[..]));
         let removed: Vec<&[u8]> = d.removed[&b"PCM:N/P"[..]]
-            .iter()
+            .keys()
             .map(Vec::as_slice)
             .collect();
         assert_eq!(removed, vec![&b"PCM:N/P/ANN"[..], b"PCM:N/P/JOE"]);

@@ -222,11 +222,7 @@ fn typed_key(po: &Postoffice, dir: &Directory, network: &str, postoffice: &str) 
     let body = format!("{network}/{postoffice}")
         .to_ascii_uppercase()
         .into_bytes();
-    let mail = po.networks().iter().any(|n| {
-        n.record.network_type == crate::network::network_type::MAIL
-            && n.record.name.text().eq_ignore_ascii_case(network)
-    });
-    if mail {
+    if po.is_mail_network(network) {
         return Some([&b"PCM:"[..], &body].concat());
     }
     let mut named = dir.lists.keys().filter(|k| {

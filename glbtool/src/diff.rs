@@ -337,18 +337,15 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
 }
 
 fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter) -> CliResult {
-    let server = if dss.is_dir() {
-        ServerView::open_postoffice(dss)
-    } else {
-        ServerView::open(dss)
-    }
-    .map_err(|e| CliError::from(e).file(dss))?;
+    // The requestor first: its SrvSync says how far the server's
+    // transactions have reached it (the rest is pending).
     let requestor = if req.is_dir() {
         RequestorView::open_postoffice(req, args.local.as_deref())
     } else {
         RequestorView::open_file(req, args.postoffice.as_deref())
     }
     .map_err(|e| CliError::from(e).file(req))?;
+    let server = ServerView::open_for(dss, &requestor).map_err(|e| CliError::from(e).file(dss))?;
     let filter = if req.is_dir() {
         args.postoffice.as_deref()
     } else {

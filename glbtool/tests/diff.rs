@@ -878,3 +878,191 @@ fn resync_keeps_each_lists_address_type() {
         .unwrap();
     assert_eq!(code(&o), 0, "{:#}", json(&o));
 }
+
+/// The REQCONF SrvSync of a postoffice directory, and the sync numbers of
+/// a queue file, read with glb-formats (not through glbtool diff).
+fn srvsync_of(po: &Path) -> u32 {
+    use glb_formats::format::{Document, ReadOptions};
+    use glb_formats::reqconf::ReqConfFile;
+    let bytes = std::fs::read(po.join("GLB/REQCONF.GLB")).unwrap();
+    Document::<ReqConfFile>::from_bytes(
+        &bytes,
+        glb_formats::FileKind::Reqconf,
+        ReadOptions::default(),
+    )
+    .unwrap()
+    .header
+    .unwrap()
+    .srvsync
+}
+
+fn syncs_of(queue: &Path) -> Vec<u64> {
+    use glb_formats::format::{Document, ReadOptions};
+    use glb_formats::queue::Queue;
+    let bytes = std::fs::read(queue).unwrap();
+    Document::<Queue>::from_bytes(
+        &bytes,
+        glb_formats::FileKind::Msttrans,
+        ReadOptions::default(),
+    )
+    .unwrap()
+    .records
+    .iter()
+    .map(|r| u64::from(r.sync))
+    .collect()
+}
+
+/// Issue 14 point 6: in `lost-reply` the server processed TAYLOR's last
+/// ReqTx but its reply never arrived: the transactions above TAYLOR's
+/// SrvSync are still to be sent (KB Q96060), not differences.
+#[test]
+fn transactions_not_sent_yet_are_pending_not_differences() {
+    let s = corpus("scenarios/lost-reply");
+    let srvsync = u64::from(srvsync_of(&s.join("TAYLOR")));
+    let expected: Vec<u64> = syncs_of(&s.join("MONTGOMERY/GLB/MSTTRANS.GLB"))
+        .into_iter()
+        .filter(|&n| n > srvsync)
+        .collect();
+    assert!(!expected.is_empty());
+    let (c, v) = server_vs(&s.join("MONTGOMERY"), &s.join("TAYLOR"));
+    assert_eq!(c, 0, "{v:#}");
+    assert_eq!(v["summary"]["differing"], 0);
+    let p = &v["pending"];
+    assert_eq!(p["requestor_srvsync"].as_u64(), Some(srvsync));
+    let got: Vec<u64> = p["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["sync"].as_u64().unwrap())
+        .collect();
+    assert_eq!(got, expected);
+    assert!(p["note"]
+        .as_str()
+        .unwrap()
+        .starts_with("pending: will be sent at the next T2"));
+    // A requestor that received everything has nothing pending.
+    let (c, v) = server_vs(&s.join("MONTGOMERY"), &s.join("LAGRANGE"));
+    assert_eq!(c, 0, "{v:#}");
+    assert!(v["pending"].is_null());
+}
+
+/// Issue 14 point 7: one list file gives the verdict its directory gives
+/// for that list. TAYLOR's own gateway addresses (Taylor Sales, SMTP;
+/// Brook Taylor Jr, PROFS:PROFSGW/NODE1) are in its POL and left out.
+#[test]
+fn one_list_file_and_its_directory_agree() {
+    let net = corpus("network");
+    let (c, whole) = server_vs(&net.join("MONTGOMERY"), &net.join("TAYLOR"));
+    assert_eq!(c, 0);
+    let status = |v: &serde_json::Value, list: &str| {
+        let l = v["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["list"] == list)
+            .unwrap_or_else(|| panic!("no {list}: {v:#}"))
+            .clone();
+        (l["status"].clone(), l["own_entries"].clone())
+    };
+    for (file, list) in [
+        ("NME/SMTP.NME", "SMTP:"),
+        ("USR/00000006.USR", "PROFS:PROFSGW/NODE1"),
+    ] {
+        let (c, one) = server_vs(&net.join("MONTGOMERY"), &net.join("TAYLOR").join(file));
+        assert_eq!(c, 0, "{file}: {one:#}");
+        assert_eq!(status(&one, list), status(&whole, list), "{file}");
+        assert_eq!(status(&one, list).1, 1, "{file}: its own address left out");
+    }
+}
+
+/// Issue 14 point 8: LAGRANGE's list of MONTGOMERY holding one record
+/// twice (copied through JSON and build) differs, and validate says so.
+#[test]
+fn a_list_holding_an_address_twice_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    for po in ["MONTGOMERY", "LAGRANGE"] {
+        copy_dir(&corpus("network").join(po), &dir.path().join(po));
+    }
+    let usr = glb_formats::postoffice::Postoffice::open(&dir.path().join("LAGRANGE"))
+        .unwrap()
+        .usr_for("POLYNOMIAL", "MONTGOMERY")
+        .unwrap();
+    let mut copied = String::new();
+    edit_json(&usr, "usr", |v| {
+        let records = v["records"].as_array_mut().unwrap();
+        let first = records[0].clone();
+        copied = first["name"].as_str().unwrap().to_string();
+        records.push(first);
+    });
+    let (c, v) = server_vs(&dir.path().join("MONTGOMERY"), &dir.path().join("LAGRANGE"));
+    assert_eq!(c, 1, "{v:#}");
+    let mont = v["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["list"] == "PCM:POLYNOMIAL/MONTGOMERY")
+        .unwrap()
+        .clone();
+    assert_eq!(mont["status"], "differs");
+    let dups = mont["duplicates"].as_array().unwrap();
+    assert_eq!(dups.len(), 1);
+    assert_eq!(dups[0]["name"], copied.as_str());
+    assert_eq!(v["summary"]["duplicates"], 1);
+    let o = glbtool()
+        .args(["validate", "-f", "json"])
+        .arg(&usr)
+        .output()
+        .unwrap();
+    let report = json(&o);
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["GLB351"], "{report:#}");
+}
+
+/// Issue 14 point 9: in `purged`, MSTTRANS.GLB starts above TAYLOR's
+/// SrvSync and holds no list's R: no list can be judged, the remaining
+/// transactions are pending, and the purged gap is named with KB Q108067's
+/// remedy.
+#[test]
+fn lists_whose_r_was_purged_cannot_be_judged() {
+    let s = corpus("scenarios/purged");
+    let mst = syncs_of(&s.join("MONTGOMERY/GLB/MSTTRANS.GLB"));
+    let srvsync = u64::from(srvsync_of(&s.join("TAYLOR")));
+    assert!(srvsync + 1 < mst[0], "purged above TAYLOR's SrvSync");
+    let (c, v) = server_vs(&s.join("MONTGOMERY"), &s.join("TAYLOR"));
+    assert_eq!(c, 1, "{v:#}");
+    for l in v["lists"].as_array().unwrap() {
+        assert_eq!(l["status"], "cannot_judge", "{l:#}");
+        assert_eq!(l["whole"], false);
+        assert!(l["missing"].as_array().unwrap().is_empty());
+        assert!(l["extra"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(v["summary"]["differing"], 0);
+    assert_eq!(v["pending"]["count"].as_u64(), Some(mst.len() as u64));
+    let gap = format!("transactions {}..{} were purged", srvsync + 1, mst[0] - 1);
+    assert!(
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains(&gap)
+                && n.as_str().unwrap().contains("Requestor, Export")),
+        "{v:#}"
+    );
+    let o = glbtool()
+        .args(["diff", "--dss"])
+        .arg(s.join("MONTGOMERY"))
+        .arg("--requestor")
+        .arg(s.join("TAYLOR"))
+        .output()
+        .unwrap();
+    assert!(
+        text(&o).contains("cannot judge: the list's R was purged (Keep Updates, KB Q108067)"),
+        "{}",
+        text(&o)
+    );
+}

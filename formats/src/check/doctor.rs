@@ -30,7 +30,7 @@ use super::file::Facts;
 use super::queue::QueueFacts;
 use super::{unreadable, FileRef, Finding, Fix, Severity};
 use crate::error::{Error, Result};
-use crate::format::{ReadOptions, Reader};
+use crate::format::ReadOptions;
 use crate::kind::FileKind;
 use crate::postoffice::{Folder, Postoffice};
 use crate::reqconf::ReqConf;
@@ -592,7 +592,6 @@ fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Find
     if first > 1 {
         return; // purged (Keep Updates): the early lists are not in MSTTRANS
     }
-    let source = mst.path.display().to_string();
     let mut views: Vec<(u32, crate::compare::ServerView)> = Vec::new();
     for m in members {
         let Some(srvsync) = m.reqconf().map(|c| c.srvsync) else {
@@ -602,7 +601,7 @@ fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Find
             continue;
         }
         if !views.iter().any(|(s, _)| *s == srvsync) {
-            let Some(view) = replay_up_to(&mst.path, srvsync, &source) else {
+            let Some(view) = crate::compare::ServerView::open(&mst.path, Some(srvsync)).ok() else {
                 return;
             };
             views.push((srvsync, view));
@@ -619,28 +618,6 @@ fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Find
             out.push(list_finding(m, d, srvsync));
         }
     }
-}
-
-/// The server's view of MSTTRANS.GLB at `path` with the transactions
-/// numbered up to `srvsync` only: what a postoffice holding that SrvSync
-/// should have. The file is streamed; only the transactions kept are held.
-fn replay_up_to(path: &Path, srvsync: u32, source: &str) -> Option<crate::compare::ServerView> {
-    let (file, meta) = crate::open::regular(path).ok()?;
-    let size = meta.len();
-    let mut reader = Reader::<crate::queue::Queue, _>::new(
-        BufReader::new(file),
-        FileKind::Msttrans,
-        Some(size),
-        ReadOptions::default(),
-    )
-    .ok()?;
-    let mut kept = Vec::new();
-    while let Some(r) = reader.next_record().ok()? {
-        if r.record.sync <= srvsync {
-            kept.extend_from_slice(r.raw);
-        }
-    }
-    crate::compare::ServerView::from_queue(&kept, FileKind::Msttrans, source).ok()
 }
 
 fn list_finding(m: &Opened, d: &crate::compare::PostofficeDiff, srvsync: u32) -> Finding {
@@ -681,6 +658,12 @@ fn list_finding(m: &Opened, d: &crate::compare::PostofficeDiff, srvsync: u32) ->
         detail.push(format!(
             "held differently {}",
             names(&mut d.changed.iter().map(|c| &c.server.name))
+        ));
+    }
+    if !d.duplicates.is_empty() {
+        detail.push(format!(
+            "held twice {}",
+            names(&mut d.duplicates.iter().map(|e| &e.name))
         ));
     }
     let advice = d.cause_and_remedy();

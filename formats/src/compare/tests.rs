@@ -508,3 +508,243 @@ fn json_carries_every_difference() {
     assert_eq!(v["local"]["source"], "reqconf");
     assert_eq!(v["excluded"][0]["list"], "PCM:N/TAYLOR");
 }
+
+/// Sets the SrvSync in the requestor's REQCONF.GLB at `root`.
+fn set_srvsync(root: &Path, srvsync: u32) {
+    let p = root.join("GLB/REQCONF.GLB");
+    let mut doc = Document::<ReqConfFile>::from_bytes(
+        &std::fs::read(&p).unwrap(),
+        FileKind::Reqconf,
+        ReadOptions::default(),
+    )
+    .unwrap();
+    doc.header.as_mut().unwrap().srvsync = srvsync;
+    std::fs::write(&p, doc.to_bytes().unwrap()).unwrap();
+}
+
+/// Issue 14 point 6: transactions above the requestor's SrvSync have not
+/// been sent to it yet (KB Q96060: SRVMAIN -T sends the entries above the
+/// SrvSync the requestor reports); they are pending, not differences.
+#[test]
+fn transactions_above_the_requestors_srvsync_are_pending() {
+    let dir = temp("pending");
+    // The requestor holds what transactions 1 to 11 give (sync 7's M
+    // included): Paul Montgomery; Joseph; Sales.
+    Requestor {
+        remotes: &[
+            ("MONT", vec![usr(1, "paul", "Paul Montgomery")]),
+            ("LAGRANGE", vec![usr(1, "joseph", "Joseph")]),
+        ],
+        gateways: &[("SMTP", &["Sales"])],
+        reqconf: Some(("N/TAYLOR", "PCM|SMTP|FAX")),
+        pol: &[],
+    }
+    .write(&dir.0);
+    set_srvsync(&dir.0, 11);
+    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    assert_eq!(r.srvsync, Some(11));
+    let bytes = queue(MST);
+    let s = ServerView::from_queue_upto(&bytes, FileKind::Msttrans, "M", r.srvsync).unwrap();
+    let c = compare(&s, &r, None);
+    assert!(c.is_equal(), "{:#?}", c.lists);
+    let p = c.pending.as_ref().expect("pending");
+    assert_eq!((p.requestor_srvsync, p.count), (11, 1));
+    assert_eq!(
+        p.transactions,
+        [PendingTransaction {
+            sync: 12,
+            command: 'A',
+            list: "FAX:".into(),
+            name: Some("Fax".into()),
+        }]
+    );
+    assert!(p.note.starts_with("pending: will be sent at the next T2"));
+    // The whole file replayed would call the FAX list missing.
+    let all = compare(&server(MST), &r, None);
+    assert!(all.pending.is_none());
+    assert_eq!(list(&all, "FAX:").status, ListStatus::MissingList);
+    assert!(
+        all.notes.iter().any(|n| n.contains("replayed whole")),
+        "{:?}",
+        all.notes
+    );
+}
+
+/// Issue 14 point 7: one list file is judged as its postoffice directory
+/// judges the same list. The requestor's own gateway address (Brook Taylor's
+/// SMTP entry, in its POL) is left out in both modes.
+#[test]
+fn a_list_file_and_its_directory_give_the_same_verdict() {
+    let dir = temp("one-file");
+    let mst: &[(u32, &str)] = &[
+        (1, "A Sales\tSMTP:sales@example.com"),
+        (2, "A Brook Taylor\tSMTP:brook@taylor.example.com"),
+        (3, "R PCM:N/MONT"),
+        (4, "A Paul\tPCM:N/MONT/paul"),
+    ];
+    Requestor {
+        remotes: &[("MONT", vec![usr(1, "paul", "Paul")])],
+        gateways: &[("SMTP", &["Sales"])],
+        reqconf: Some(("N/TAYLOR", "PCM|SMTP")),
+        pol: &[],
+    }
+    .write(&dir.0);
+    // Its own SMTP address, an external entry of its POL.
+    let pol = vec![NmeRecord {
+        entry_type: 2,
+        name: text("Brook Taylor"),
+        ..NmeRecord::default()
+    }];
+    put(
+        &dir.0,
+        "NME/ADMIN.NME",
+        bytes::<Nme>(FileKind::Nme, Default::default(), pol),
+    );
+    let whole = compare(
+        &server(mst),
+        &RequestorView::open_postoffice(&dir.0, None).unwrap(),
+        None,
+    );
+    let file = RequestorView::open_file(&dir.0.join("NME/SMTP.NME"), None).unwrap();
+    let one = compare(&server(mst), &file, None);
+    let smtp = |c: &Comparison| {
+        let l = list(c, "SMTP:");
+        (l.status, l.own_entries, names(&l.missing).len())
+    };
+    assert_eq!(smtp(&whole), (ListStatus::Equal, 1, 0));
+    assert_eq!(smtp(&one), smtp(&whole));
+    let usr = RequestorView::open_file(&dir.0.join("USR/00000010.USR"), None).unwrap();
+    let c = compare(&server(mst), &usr, None);
+    assert_eq!(c.lists.len(), 1);
+    assert_eq!(list(&c, "PCM:N/MONT").status, ListStatus::Equal);
+}
+
+/// Issue 14 point 8: a list holding the same address twice is not equal:
+/// the second occurrence is reported.
+#[test]
+fn the_same_address_twice_is_a_difference() {
+    let dir = temp("twice");
+    Requestor {
+        remotes: &[(
+            "MONT",
+            vec![
+                usr(1, "paul", "Paul Montgomery"),
+                usr(1, "PAUL", "Paul Montgomery"),
+            ],
+        )],
+        gateways: &[("SMTP", &["Sales", "Sales"])],
+        reqconf: Some(("N/TAYLOR", "PCM|SMTP")),
+        pol: &[],
+    }
+    .write(&dir.0);
+    let mst: &[(u32, &str)] = &[
+        (1, "R PCM:N/MONT"),
+        (2, "A Paul Montgomery\tPCM:N/MONT/paul"),
+        (3, "A Sales\tSMTP:sales@example.com"),
+    ];
+    let c = compare(
+        &server(mst),
+        &RequestorView::open_postoffice(&dir.0, None).unwrap(),
+        None,
+    );
+    let mont = list(&c, "PCM:N/MONT");
+    assert_eq!(mont.status, ListStatus::Differs);
+    assert_eq!(mont.duplicates.len(), 1);
+    assert_eq!(mont.duplicates[0].record, Some(1));
+    assert!((mont.missing.is_empty() && mont.extra.is_empty()));
+    assert!(mont
+        .cause_and_remedy()
+        .unwrap()
+        .cause
+        .contains("more than once"));
+    // Two identical NME records: the same entry twice.
+    let smtp = list(&c, "SMTP:");
+    assert_eq!(smtp.status, ListStatus::Differs);
+    assert_eq!(names(&smtp.duplicates), ["Sales"]);
+    assert!(smtp.extra.is_empty());
+    assert!(!c.is_equal());
+}
+
+/// Issue 14 point 9: MSTTRANS.GLB purged up to sync 19 (Keep Updates,
+/// KB Q108067). List Q's R remains: judged whole. List P's R was purged:
+/// the remaining transactions prove Ann (A, missing), Joe gone (D, extra)
+/// and Old renamed New (M, changed); Zed, which no remaining transaction
+/// names, cannot be judged. The SMTP list no transaction names.
+#[test]
+fn a_list_whose_r_was_purged_is_judged_by_what_remains() {
+    let dir = temp("purged");
+    Requestor {
+        remotes: &[
+            (
+                "P",
+                vec![
+                    usr(1, "joe", "Joe"),
+                    usr(1, "old", "Old"),
+                    usr(1, "zed", "Zed"),
+                ],
+            ),
+            ("Q", vec![usr(1, "bob", "Bob"), usr(1, "carl", "Carl")]),
+        ],
+        gateways: &[("SMTP", &["Sales"])],
+        reqconf: Some(("N/TAYLOR", "PCM|SMTP")),
+        pol: &[],
+    }
+    .write(&dir.0);
+    let mst: &[(u32, &str)] = &[
+        (20, "A Ann\tPCM:N/P/ann"),
+        (21, "D Joe\tPCM:N/P/joe"),
+        (22, "M Old\tPCM:N/P/old\r\n \tNew\tPCM:N/P/old"),
+        (23, "R PCM:N/Q"),
+        (24, "A Bob\tPCM:N/Q/bob"),
+    ];
+    let s = server(mst);
+    assert!(s.purged());
+    assert!(
+        s.directory.events.is_empty(),
+        "no [ 29]: {:?}",
+        s.directory.events
+    );
+    let c = compare(
+        &s,
+        &RequestorView::open_postoffice(&dir.0, None).unwrap(),
+        None,
+    );
+    let p = list(&c, "PCM:N/P");
+    assert!(!p.whole);
+    assert_eq!(p.status, ListStatus::Differs);
+    assert_eq!(names(&p.missing), ["Ann"]);
+    assert_eq!(names(&p.extra), ["Joe"]);
+    assert_eq!(p.changed.len(), 1);
+    assert_eq!(
+        (
+            p.changed[0].server.name.as_str(),
+            p.changed[0].requestor.name.as_str()
+        ),
+        ("New", "Old")
+    );
+    assert_eq!(names(&p.unjudged), ["Zed"]);
+    let q = list(&c, "PCM:N/Q");
+    assert!(q.whole);
+    assert_eq!(names(&q.extra), ["Carl"]);
+    assert!(q.unjudged.is_empty());
+    let smtp = list(&c, "SMTP:");
+    assert_eq!(smtp.status, ListStatus::CannotJudge);
+    assert_eq!(names(&smtp.unjudged), ["Sales"]);
+    let advice = smtp.cause_and_remedy().unwrap();
+    assert!(advice.cause.starts_with(PURGED_R), "{}", advice.cause);
+    assert_eq!(
+        PURGED_R,
+        "cannot judge: the list's R was purged (Keep Updates, KB Q108067)"
+    );
+    assert_eq!(c.unjudged().count(), 1);
+    assert_eq!(c.differing().count(), 2);
+    // A list held whole and equal is equal; one whose R was purged is not
+    // known to be, even when nothing remaining tells them apart.
+    let s = server(&[(20, "A Bob\tPCM:N/Q/bob"), (21, "A Carl\tPCM:N/Q/carl")]);
+    let c = compare(
+        &s,
+        &RequestorView::open_postoffice(&dir.0, Some("N/P")).unwrap(),
+        Some("N/Q"),
+    );
+    assert_eq!(list(&c, "PCM:N/Q").status, ListStatus::CannotJudge);
+}

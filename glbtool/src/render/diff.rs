@@ -373,9 +373,12 @@ struct ListJson<'a> {
 struct Summary {
     lists: usize,
     differing: usize,
+    cannot_judge: usize,
     missing: usize,
     extra: usize,
     changed: usize,
+    duplicates: usize,
+    pending: u64,
 }
 
 #[derive(Serialize)]
@@ -390,6 +393,7 @@ struct CompareJson<'a> {
     excluded: &'a [glb_formats::compare::Excluded],
     notes: &'a [String],
     server_events: &'a [glb_formats::replay::Event],
+    pending: &'a Option<glb_formats::compare::Pending>,
     server_behind: &'a Option<glb_formats::compare::ServerBehind>,
     summary: Summary,
 }
@@ -399,9 +403,12 @@ fn summary(c: &Comparison) -> Summary {
     Summary {
         lists: c.lists.len(),
         differing: c.differing().count(),
+        cannot_judge: c.unjudged().count(),
         missing,
         extra,
         changed,
+        duplicates: c.lists.iter().map(|l| l.duplicates.len()).sum(),
+        pending: c.pending.as_ref().map_or(0, |p| p.count),
     }
 }
 
@@ -445,6 +452,7 @@ pub fn compare_json<W: Write>(
             excluded: &c.excluded,
             notes: &c.notes,
             server_events: &c.server_events,
+            pending: &c.pending,
             server_behind: &c.server_behind,
             summary: summary(c),
         },
@@ -477,13 +485,29 @@ fn list_heading(l: &PostofficeDiff) -> String {
             "the server has no list: {} only on the requestor",
             names(l.extra.len() as u64)
         ),
-        ListStatus::Differs => format!(
-            "{} missing, {} extra, {} changed (server {}, requestor {})",
-            l.missing.len(),
-            l.extra.len(),
-            l.changed.len(),
-            l.server_entries,
-            l.requestor_entries
+        ListStatus::Differs => {
+            let mut h = format!(
+                "{} missing, {} extra, {} changed",
+                l.missing.len(),
+                l.extra.len(),
+                l.changed.len()
+            );
+            if !l.duplicates.is_empty() {
+                h.push_str(&format!(", {} held twice", l.duplicates.len()));
+            }
+            if !l.unjudged.is_empty() {
+                h.push_str(&format!(", {} not judged", l.unjudged.len()));
+            }
+            h.push_str(&format!(
+                " (server {}, requestor {})",
+                l.server_entries, l.requestor_entries
+            ));
+            h
+        }
+        ListStatus::CannotJudge => format!(
+            "{} ({} not in the remaining transactions)",
+            glb_formats::compare::PURGED_R,
+            names(l.unjudged.len() as u64)
         ),
     }
 }
@@ -581,6 +605,12 @@ pub fn compare_text<W: Write>(
             )?;
             writeln!(out, "            requestor {}", entry_line(&ch.requestor))?;
         }
+        for e in &l.duplicates {
+            writeln!(out, "    {} {}", p.paint("twice  ", red), entry_line(e))?;
+        }
+        for e in &l.unjudged {
+            writeln!(out, "    {} {}", p.dim("unknown"), entry_line(e))?;
+        }
         if let Some(a) = l.cause_and_remedy() {
             writeln!(out, "    {} {}", p.heading("cause: "), a.cause)?;
             writeln!(out, "    {} {}", p.heading("remedy:"), a.remedy)?;
@@ -591,6 +621,32 @@ pub fn compare_text<W: Write>(
         writeln!(out, "{}", p.heading("Not compared"))?;
         for e in &c.excluded {
             writeln!(out, "    {}: {}", e.list, e.reason)?;
+        }
+    }
+    if let Some(pending) = &c.pending {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            p.heading(&format!(
+                "Pending: {} above the requestor's SrvSync {}",
+                plural(pending.count, "server transaction", "server transactions"),
+                pending.requestor_srvsync
+            ))
+        )?;
+        writeln!(out, "    {}", p.dim(&pending.note))?;
+        for t in &pending.transactions {
+            let name = t
+                .name
+                .as_ref()
+                .map_or_else(String::new, |n| format!(" \"{}\"", visible(n)));
+            writeln!(out, "    sync {}: {}{name} ({})", t.sync, t.command, t.list)?;
+        }
+        let more = pending
+            .count
+            .saturating_sub(pending.transactions.len() as u64);
+        if more > 0 {
+            writeln!(out, "    ... and {more} more")?;
         }
     }
     if !c.server_events.is_empty() {
@@ -625,9 +681,14 @@ pub fn compare_text<W: Write>(
     }
     writeln!(out)?;
     let s = summary(c);
-    let text = if c.is_equal() {
+    let mut text = if c.is_equal() {
         format!(
             "Summary: {} compared, all equal",
+            plural(s.lists as u64, "list", "lists")
+        )
+    } else if s.differing == 0 {
+        format!(
+            "Summary: {} compared, none proven different",
             plural(s.lists as u64, "list", "lists")
         )
     } else {
@@ -640,5 +701,20 @@ pub fn compare_text<W: Write>(
             s.changed
         )
     };
+    if s.duplicates > 0 {
+        text.push_str(&format!(", {} held twice", s.duplicates));
+    }
+    if s.cannot_judge > 0 {
+        text.push_str(&format!(
+            "; {} cannot be judged (purged)",
+            plural(s.cannot_judge as u64, "list", "lists")
+        ));
+    }
+    if s.pending > 0 {
+        text.push_str(&format!(
+            "; {} pending",
+            plural(s.pending, "transaction", "transactions")
+        ));
+    }
     writeln!(out, "{}", p.heading(&text))
 }
