@@ -193,7 +193,8 @@ impl TextView for Queue {
             count += 1;
         }
         view.footer(out, count, bad)?;
-        Ok(0)
+        // A marked mismatch is a finding: exit 1, as validate's.
+        Ok(u8::from(ctx.check_crc && bad > 0))
     }
 }
 

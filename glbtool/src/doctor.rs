@@ -94,7 +94,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
                 warnings: tally.warnings,
                 notes: tally.infos,
             };
-            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
         ReportFormat::Text => {

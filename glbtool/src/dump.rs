@@ -51,7 +51,8 @@ pub struct DumpArgs {
     /// The file's kind, when its name does not say (see `glbtool identify`).
     #[arg(long, value_parser = crate::help::KindParser)]
     pub kind: Option<FileKind>,
-    /// Mark records whose stored checksum differs from glbtool's CRC-16/ARC (LISTQ -c).
+    /// Mark records whose stored checksum differs from glbtool's CRC-16/ARC
+    /// (LISTQ -c) in the text view of a queue; exit 1 when one does.
     #[arg(long)]
     pub check_crc: bool,
     /// Read a damaged file as far as possible and keep the rest as trailing bytes.
@@ -74,6 +75,12 @@ pub fn run(args: DumpArgs) -> CliResult {
     let Some(file) = &args.file else {
         return Err(CliError::usage("give a FILE, or --postoffice DIR"));
     };
+    if args.check_crc && args.format != DumpFormat::Text {
+        return Err(CliError::usage(
+            "--check-crc marks the text view; the other views show every record's checksum already",
+        )
+        .with_hint("JSON: info.checksum_ok and info.checksum_computed of each record"));
+    }
     let input = input::open(file, args.kind)?;
     let path = input.path.clone();
     let family = input.kind.family();

@@ -55,6 +55,12 @@ struct Identity {
 /// Runs `identify`. Exit 0 when every file is recognised and parses, 1 when
 /// some do not, 2 when a file cannot be read at all.
 pub fn run(args: IdentifyArgs) -> CliResult {
+    if args.kind.is_none() && args.files.iter().any(|p| p.as_os_str() == "-") {
+        // Not a finding about a file: nothing can be said about standard
+        // input without its kind (trouble, exit 2, as in every command).
+        return Err(CliError::usage("reading standard input needs --kind")
+            .with_hint("for example: glbtool identify --kind reqtrans -"));
+    }
     let mut all = Vec::new();
     let mut code = 0u8;
     for path in &args.files {
@@ -107,10 +113,7 @@ pub fn run(args: IdentifyArgs) -> CliResult {
     let mut out = output::stdout();
     match args.format {
         IdentifyFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &all)
-                .map_err(|e| CliError::from(std::io::Error::other(e)))?;
-            use std::io::Write;
-            writeln!(out)?;
+            output::write_json(&mut out, &all)?;
         }
         IdentifyFormat::Text => {
             use std::io::Write;

@@ -218,8 +218,7 @@ pub fn run(args: LayoutArgs) -> CliResult {
                     })
                     .collect(),
             };
-            serde_json::to_writer_pretty(&mut out, &doc)
-                .map_err(|e| CliError::from(std::io::Error::other(e)))?;
+            output::write_json(&mut out, &doc)?;
             writeln!(out)?;
         }
         LayoutFormat::Text => {

@@ -750,7 +750,7 @@ impl Job<'_> {
                     ranges: &summary.ranges,
                     notes,
                 };
-                serde_json::to_writer_pretty(&mut out, &r).map_err(io::Error::other)?;
+                serde_json::to_writer_pretty(&mut out, &r).map_err(io::Error::from)?;
                 writeln!(out)?;
             }
             ReportFormat::Text => {

@@ -136,8 +136,7 @@ fn write_json<W: Write>(po: &Postoffice, cp: CodePage, out: &mut W) -> Result<()
         files: po.files(),
         problems: po.problems(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc)
-        .map_err(|e| CliError::from(std::io::Error::other(e)))?;
+    output::write_json(&mut *out, &doc)?;
     writeln!(out)?;
     Ok(())
 }

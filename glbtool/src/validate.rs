@@ -203,7 +203,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
                 warnings: tally.warnings,
                 notes: tally.infos,
             };
-            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;
             use std::io::Write;
             writeln!(out)?;
         }

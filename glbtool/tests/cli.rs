@@ -46,7 +46,13 @@ fn every_corpus_file_round_trips_through_json_and_build() {
 #[test]
 fn listq_view_of_the_export_sample() {
     let f = corpus("samples/queue/export/REQTRANS.GLB");
-    let text = stdout_of(&["dump", "--check-crc", f.to_str().unwrap()]);
+    // A marked mismatch is a finding: exit 1 (issue 20 point 4).
+    let out = glbtool()
+        .args(["dump", "--check-crc", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
     // The documented LISTQ values appear as LISTQ printed them (KB Q96060).
     assert!(
         text.contains("FB16!  Thu Apr 07 12:13:52 1994  000001  R PCM:POLYNOMIAL/MONTGOMERY"),

@@ -245,3 +245,151 @@ fn an_invalid_zone_is_an_option_error_not_a_file_error() {
         );
     }
 }
+
+/// The exit code of `glbtool ARGS` run in `dir` (a scratch copy of corpus/).
+fn code_in(dir: &std::path::Path, args: &[&str]) -> i32 {
+    let out = glbtool().current_dir(dir).args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    out.status.code().unwrap()
+}
+
+#[test]
+fn each_exit_code_has_one_meaning_in_every_command() {
+    // 0 fine, 1 findings or differences, 2 trouble (the input cannot be
+    // read, is not what it must be, or the command is wrong).
+    let scratch = common::scratch_with_corpus();
+    let d = scratch.path();
+    std::fs::write(d.join("NOTES.TXT"), b"not a Dir-Sync file at all").unwrap();
+    std::fs::write(
+        d.join("bad.json"),
+        b"{\"format\": \"glbtool-json/1\", \"records\": [",
+    )
+    .unwrap();
+    let ok_q = "corpus/network/TAYLOR/GLB/REQTRANS.GLB";
+    let corrupt = "corpus/scenarios/corrupt-record/MONTGOMERY/GLB/MSTTRANS.GLB";
+    let cut = "corpus/scenarios/wrong-size/TAYLOR/NME/GAL.NME";
+    let json = d.join("r.json");
+    let dumped = glbtool()
+        .current_dir(d)
+        .args(["dump", ok_q, "-f", "json"])
+        .output()
+        .unwrap();
+    std::fs::write(&json, dumped.stdout).unwrap();
+    let cases: &[(&[&str], i32)] = &[
+        (&["identify", ok_q], 0),
+        (&["identify", ok_q, cut], 1),
+        (&["identify", "NOTES.TXT"], 1),
+        (&["identify", "missing.GLB"], 2),
+        (&["identify", "-"], 2),
+        (&["dump", ok_q], 0),
+        (&["dump", ok_q, "--check-crc"], 0),
+        (&["dump", corrupt, "--check-crc"], 1),
+        (&["dump", corrupt, "--check-crc", "-f", "json"], 2),
+        (&["dump", cut], 2),
+        (&["dump", "missing.GLB"], 2),
+        (
+            &[
+                "build",
+                "--kind",
+                "reqtrans",
+                "r.json",
+                "-o",
+                "REQTRANS.GLB",
+            ],
+            0,
+        ),
+        (
+            &[
+                "build",
+                "--kind",
+                "reqtrans",
+                "bad.json",
+                "-o",
+                "REQTRANS2.GLB",
+            ],
+            2,
+        ),
+        (
+            &["validate", "corpus/network/MONTGOMERY/GLB/MSTTRANS.GLB"],
+            0,
+        ),
+        (&["validate", corrupt], 1),
+        (&["validate", "missing.GLB"], 2),
+        (
+            &[
+                "patch-seq",
+                "corpus/network/TAYLOR/GLB/REQCONF.GLB",
+                "--reset",
+                "--dry-run",
+            ],
+            0,
+        ),
+        (&["patch-seq", ok_q, "--reset"], 2),
+        (&["patch-seq", "missing.GLB", "--reset"], 2),
+        (
+            &[
+                "resync",
+                "--server",
+                "corpus/network/MONTGOMERY",
+                "-o",
+                "RESYNC.GLB",
+            ],
+            0,
+        ),
+        (
+            &[
+                "resync",
+                "--server",
+                "corpus/network/TAYLOR",
+                "-o",
+                "RESYNC2.GLB",
+            ],
+            2,
+        ),
+        (&["diff", ok_q, ok_q], 0),
+        (
+            &[
+                "diff",
+                ok_q,
+                "corpus/scenarios/reqtrans-below-reqsync/TAYLOR/GLB/REQTRANS.GLB",
+            ],
+            1,
+        ),
+        (&["diff", ok_q, "missing.GLB"], 2),
+        (&["doctor", "corpus/network"], 0),
+        (&["doctor", "corpus/scenarios/error14"], 1),
+        (&["doctor", "missing"], 2),
+        (&["layout", "reqconf"], 0),
+        (&["layout", "nosuch"], 2),
+        (&["completions", "bash"], 0),
+        (&["completions", "tcsh"], 2),
+        (&["man"], 0),
+        (&["man", "nosuch"], 2),
+        (&["nosuch"], 2),
+    ];
+    for (args, want) in cases {
+        assert_eq!(code_in(d, args), *want, "glbtool {}", args.join(" "));
+    }
+    // A reader that leaves early is not trouble.
+    for cmd in [
+        "glbtool dump corpus/scenarios/corrupt-record/MONTGOMERY/GLB/MSTTRANS.GLB -f hex",
+        "glbtool dump corpus/network/MONTGOMERY/GLB/MSTTRANS.GLB -f json",
+    ] {
+        let out = common::run_shell(
+            d,
+            &format!("{cmd} | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}"),
+        );
+        let code = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            code.trim(),
+            "0",
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("Broken pipe"),
+            "{cmd}"
+        );
+    }
+}

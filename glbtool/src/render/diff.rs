@@ -30,7 +30,7 @@ pub struct Sources {
 }
 
 fn json<W: Write, T: Serialize>(out: &mut W, doc: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, doc).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, doc).map_err(io::Error::from)?;
     writeln!(out)
 }
 
