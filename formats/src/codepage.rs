@@ -65,6 +65,9 @@ impl std::fmt::Display for CodePage {
 }
 
 impl CodePage {
+    /// Every code page glbtool reads and writes.
+    pub const ALL: &'static [CodePage] = &[CodePage::Cp850, CodePage::Cp437];
+
     /// The code page number.
     pub fn number(self) -> u16 {
         match self {
@@ -160,6 +163,16 @@ mod tests {
         assert_eq!(CodePage::Cp850.decode(&[0xD0]), "ð");
         assert_ne!(CodePage::Cp437.decode(&[0xD0]), "ð");
         assert_eq!(CodePage::Cp850.encode("€"), Err('€'));
+    }
+
+    #[test]
+    fn all_lists_every_code_page_a_number_names() {
+        let named: Vec<CodePage> = (0..=u16::MAX)
+            .filter_map(|n| CodePage::try_from(n).ok())
+            .collect();
+        let mut all = CodePage::ALL.to_vec();
+        all.sort_by_key(|c| c.number());
+        assert_eq!(named, all);
     }
 
     #[test]

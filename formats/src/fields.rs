@@ -310,16 +310,40 @@ impl Stamp {
         self.timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
     }
 
-    /// Parses an RFC 3339 string (any offset) into a stamp, if it is inside the 32-bit range.
+    /// Parses an RFC 3339 string (any offset) into a stamp, if it is inside
+    /// the 32-bit range and can be stored exactly: a stamp holds whole
+    /// seconds, and no leap second (`:60`), so both are refused rather than
+    /// rounded.
     pub fn parse(s: &str) -> Result<Stamp, String> {
+        if leap_second(s) {
+            return Err(format!(
+                "`{s}` is a leap second (:60), which a 32-bit time stamp cannot hold; use :59 or the next minute's :00"
+            ));
+        }
         let ts: jiff::Timestamp = s.parse().map_err(|e| {
             format!("`{s}` is not an RFC 3339 time such as 1994-04-07T12:13:52Z: {e}")
         })?;
+        if ts.subsec_nanosecond() != 0 {
+            return Err(format!(
+                "`{s}` has a fraction of a second, which a time stamp cannot hold (it counts whole seconds)"
+            ));
+        }
         let secs = ts.as_second();
         u32::try_from(secs).map(Stamp).map_err(|_| {
             format!("`{s}` is outside 1970-01-01..2106-02-07, the range of a 32-bit time stamp")
         })
     }
+}
+
+/// True when the time of day in an RFC 3339 string has the second 60
+/// (`...T23:59:60Z`), which parsers silently turn into :59.
+fn leap_second(s: &str) -> bool {
+    let b = s.as_bytes();
+    // YYYY-MM-DDTHH:MM:SS: the seconds are at 17..19 after a ':' at 16.
+    b.len() >= 19
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
+        && b[16] == b':'
+        && &b[17..19] == b"60"
 }
 
 impl Serialize for Stamp {
@@ -337,6 +361,63 @@ impl<'de> Deserialize<'de> for Stamp {
         )
         .map(Stamp)
     }
+}
+
+/// Serde for a 32-bit number shown in hex in the text views (TIDs): 8
+/// upper-case hex digits in JSON, such as `"0000012C"`; on input also an
+/// integer, or 1 to 8 hex digits with or without `0x`.
+pub mod hex_u32 {
+    use serde::{Deserializer, Serializer};
+
+    /// As 8 upper-case hex digits.
+    pub fn serialize<S: Serializer>(v: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:08X}"))
+    }
+
+    /// From hex digits or an integer.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        super::u32_or_text(
+            d,
+            "expected 8 hex digits such as \"0000012C\", or a 32-bit integer",
+            |s| super::parse_hex(s, 8).map(|v| v as u32),
+        )
+    }
+}
+
+/// Serde for a one-byte code shown in hex in the text views (NETWORK.GLB's
+/// `network_type`, `0x64`): `"0x64"` in JSON; on input also an integer.
+pub mod hex_u8 {
+    use serde::{de::Error as _, Deserializer, Serializer};
+
+    /// As `0x` and 2 upper-case hex digits.
+    pub fn serialize<S: Serializer>(v: &u8, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{v:02X}"))
+    }
+
+    /// From `0x64`, `64` (hex digits) or an integer.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+        let v = super::u32_or_text(
+            d,
+            "expected a one-byte code in hex such as \"0x64\", or an integer 0 to 255",
+            |s| super::parse_hex(s, 2).map(|v| v as u32),
+        )?;
+        u8::try_from(v)
+            .map_err(|_| D::Error::custom(format!("{v} does not fit in one byte (0 to 255)")))
+    }
+}
+
+/// Parses 1 to `digits` hex digits, optionally after `0x`.
+fn parse_hex(s: &str, digits: usize) -> Result<u64, String> {
+    let h = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    if h.is_empty() || h.len() > digits || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "`{s}` is not a hex number of at most {digits} digits"
+        ));
+    }
+    u64::from_str_radix(h, 16).map_err(|e| format!("`{s}`: {e}"))
 }
 
 /// Deserializes a 32-bit value written either as an integer or as a string
@@ -408,5 +489,59 @@ mod tests {
         }
         assert_eq!(Stamp(0).rfc3339(), "1970-01-01T00:00:00Z");
         assert!(Stamp::parse("1960-01-01T00:00:00Z").is_err());
+    }
+
+    #[test]
+    fn stamps_that_cannot_be_stored_exactly_are_refused() {
+        // jiff would read :60 as :59 and drop the fraction: both are refused.
+        let leap = Stamp::parse("1994-06-30T23:59:60Z").unwrap_err();
+        assert!(leap.contains("leap second"), "{leap}");
+        let frac = Stamp::parse("1994-04-07T12:13:52.5Z").unwrap_err();
+        assert!(frac.contains("fraction"), "{frac}");
+        assert!(Stamp::parse("1994-04-07T12:13:52.000Z").is_ok());
+        assert_eq!(
+            Stamp::parse("1994-04-07T14:13:52+02:00").unwrap(),
+            Stamp::parse("1994-04-07T12:13:52Z").unwrap()
+        );
+        let json: Result<Stamp, _> = serde_json::from_str("4294967296");
+        assert!(json.is_err(), "out of the 32-bit range");
+        let json: Result<Stamp, _> = serde_json::from_str("1.5");
+        assert!(json.is_err(), "not a whole number of seconds");
+    }
+
+    #[test]
+    fn hex_numbers_read_both_forms() {
+        #[derive(Deserialize, Serialize, Debug, PartialEq)]
+        struct T {
+            #[serde(with = "hex_u32")]
+            tid: u32,
+            #[serde(with = "hex_u8")]
+            code: u8,
+        }
+        let t = T {
+            tid: 300,
+            code: 0x64,
+        };
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"tid":"0000012C","code":"0x64"}"#
+        );
+        for json in [
+            r#"{"tid":"0000012C","code":"0x64"}"#,
+            r#"{"tid":300,"code":100}"#,
+            r#"{"tid":"12c","code":"64"}"#,
+            r#"{"tid":"0x12C","code":"0x64"}"#,
+        ] {
+            assert_eq!(serde_json::from_str::<T>(json).unwrap(), t, "{json}");
+        }
+        for bad in [
+            r#"{"tid":"00000012C","code":1}"#,
+            r#"{"tid":"xyz","code":1}"#,
+            r#"{"tid":-1,"code":1}"#,
+            r#"{"tid":1,"code":256}"#,
+            r#"{"tid":1,"code":"0x100"}"#,
+        ] {
+            assert!(serde_json::from_str::<T>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -207,25 +207,27 @@ macro_rules! fixed_format {
         header: $header:ty = $header_table:expr,
         record: $record:ty = $record_table:expr,
         info: $info:ty = $info_fn:expr,
+        derived: $derived:expr,
         rule: $rule:expr,
         spec: $spec:expr $(,)?
     ) => {
-        $crate::fixed::fixed_format!(@impl $file, $header, $header_table, $record, $record_table, $info, $info_fn, $rule, $spec);
+        $crate::fixed::fixed_format!(@impl $file, $header, $header_table, $record, $record_table, $info, $info_fn, $derived, $rule, $spec);
     };
     (
         $file:ty,
         record: $record:ty = $record_table:expr,
         info: $info:ty = $info_fn:expr,
+        derived: $derived:expr,
         rule: $rule:expr,
         spec: $spec:expr $(,)?
     ) => {
         $crate::fixed::fixed_format!(
-            @impl $file, $crate::format::NoHeader, &[], $record, $record_table, $info, $info_fn, $rule, $spec
+            @impl $file, $crate::format::NoHeader, &[], $record, $record_table, $info, $info_fn, $derived, $rule, $spec
         );
     };
     (
         @impl $file:ty, $header:ty, $header_table:expr, $record:ty, $record_table:expr,
-        $info:ty, $info_fn:expr, $rule:expr, $spec:expr
+        $info:ty, $info_fn:expr, $derived:expr, $rule:expr, $spec:expr
     ) => {
         impl $crate::format::Format for $file {
             type Header = $header;
@@ -276,6 +278,14 @@ macro_rules! fixed_format {
 
             fn info(r: &$record) -> Option<$info> {
                 $info_fn(r)
+            }
+
+            fn derived_from(key: &str) -> &'static str {
+                let table: &[(&str, &'static str)] = $derived;
+                table
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map_or("the record's stored fields", |(_, f)| *f)
             }
         }
     };

@@ -108,6 +108,40 @@ pub trait Format: std::fmt::Debug + 'static {
         None
     }
 
+    /// The stored field a derived fact under `info` comes from (`"length"`
+    /// of a queue record comes from `"text"`): `build` names it when a
+    /// document's derived value differs from what the stored fields give.
+    fn derived_from(_key: &str) -> &'static str {
+        "the record's stored fields"
+    }
+
+    /// Whether the record's stored checksum is the one glbtool computes;
+    /// `None` for families without a checksum.
+    fn sealed(_r: &Self::Record) -> Option<bool> {
+        None
+    }
+
+    /// Replaces the record's stored checksum by the one glbtool computes.
+    fn reseal(_r: &mut Self::Record) {}
+
+    /// Brings a record that was edited in JSON to glbtool's canonical form
+    /// where its text has one (a RESYNC.GLB header written as Import would
+    /// read it); returns what was changed.
+    fn normalize(_kind: FileKind, _r: &mut Self::Record) -> Option<String> {
+        None
+    }
+
+    /// For `build`: fills in a stored field the document leaves out from the
+    /// structured form under `info` (a queue record's `text` from
+    /// `info.resync_header` or `info.transaction`). Returns what was filled
+    /// in, or the path below the record and the reason it cannot be.
+    fn from_structured(
+        _stored: &mut serde_json::Map<String, serde_json::Value>,
+        _info: &serde_json::Value,
+    ) -> Result<Option<&'static str>, (String, String)> {
+        Ok(None)
+    }
+
     /// Checks a whole-file size against the documented rule.
     fn check_size(kind: FileKind, size: u64) -> Result<()> {
         let h = Self::HEADER_LEN as u64;
@@ -625,6 +659,17 @@ impl<F: Format, W: Write> Writer<F, W> {
             message: f.message,
         })?;
         self.out.write_all(&self.buf).map_err(|e| self.io(e))?;
+        self.index += 1;
+        Ok(())
+    }
+
+    /// Writes one record already encoded by [`Format::encode_record`].
+    pub fn record_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.header_in_trailing || !self.wrote_header || F::RECORD == RecordSize::None {
+            // The same refusals as `record`, with their messages.
+            return self.record(&F::Record::default());
+        }
+        self.out.write_all(bytes).map_err(|e| self.io(e))?;
         self.index += 1;
         Ok(())
     }

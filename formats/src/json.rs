@@ -7,22 +7,28 @@
 //! `{"format": "glbtool-json/1", "kind": "reqtrans", "codepage": 850,
 //!   "header": ..., "records": [...], "trailing": ""}`.
 //! Each record carries `index` and `offset` (where it was read from) and an
-//! `info` object of derived facts; `build` ignores those three and reads every
-//! other field, refusing unknown ones.
+//! `info` object of derived facts; `build` recomputes those three and refuses
+//! a document whose values differ, reads every other field, and refuses
+//! unknown ones (`build.rs`).
 
-use std::cell::RefCell;
-use std::fmt;
 use std::io::{Read, Write};
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 use crate::codepage::{self, CodePage};
 use crate::error::{Error, Result};
 use crate::fields::hex_bytes;
-use crate::format::{Format, Reader, Writer};
+use crate::format::{Format, Reader};
 use crate::kind::FileKind;
 use crate::layout::Statement;
+
+mod build;
+mod strict;
+
+pub use build::{
+    build_as, build_from, BuildOptions, BuildSummary, HEADER_BUDGET, HEADER_NODES, KEY_BUDGET,
+    RECORD_BUDGET, RECORD_NODES, SUMMARY_LIMIT, TRAILING_BUDGET,
+};
 
 /// The value of `format` in a JSON document.
 pub const DOCUMENT_FORMAT: &str = "glbtool-json/1";
@@ -30,7 +36,8 @@ pub const DOCUMENT_FORMAT: &str = "glbtool-json/1";
 pub const LINES_FORMAT: &str = "glbtool-ndjson/1";
 
 /// Which JSON form to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Style {
     /// One document.
     Document,
@@ -39,13 +46,13 @@ pub enum Style {
 }
 
 #[derive(Serialize)]
+#[serde(bound = "")]
 struct Entry<'a, F: Format> {
     index: u64,
     offset: u64,
     #[serde(flatten)]
     record: &'a F::Record,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    info: Option<F::Info<'a>>,
+    info: InfoOut<'a, F>,
 }
 
 #[derive(Serialize)]
@@ -141,7 +148,7 @@ fn write_inner<F: Format, R: Read, W: Write>(
             index: r.index,
             offset: r.offset,
             record: r.record,
-            info: F::info(r.record),
+            info: info_out::<F>(r.record, stored_crc32(r.raw)),
         };
         match style {
             Style::Lines => {
@@ -201,273 +208,130 @@ fn write_indented<W: Write, T: Serialize>(out: &mut W, value: &T, indent: &str) 
 }
 
 // ---------------------------------------------------------------------------
-// Building a file from JSON
+// Building a file from JSON (see `build.rs`), and what both directions share
 // ---------------------------------------------------------------------------
 
-/// What `build` wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BuildSummary {
-    /// Records written.
-    pub records: u64,
-    /// Trailing bytes written.
-    pub trailing: u64,
+/// The derived facts of a record as JSON writes them under `info`: the
+/// family's own (`F::info`) and `stored_crc32`, the CRC-32 of the record's
+/// bytes, by which `build` tells an edited record from an unchanged one.
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct InfoOut<'a, F: Format> {
+    #[serde(flatten)]
+    facts: Option<F::Info<'a>>,
+    stored_crc32: String,
 }
 
-struct BuildState<F: Format, W: Write> {
-    kind: FileKind,
-    writer: Option<Writer<F, W>>,
-    failure: RefCell<Option<Error>>,
-    records: u64,
-    trailing: u64,
-    saw_header: bool,
-    saw_trailing: bool,
+/// CRC-32 (ISO-HDLC, the zip and PNG CRC) of a record's stored bytes.
+pub fn stored_crc32(bytes: &[u8]) -> u32 {
+    const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    CRC32.checksum(bytes)
 }
 
-impl<F: Format, W: Write> BuildState<F, W> {
-    /// Keeps our own error and hands serde a marker, so the caller can return
-    /// the precise error after serde unwinds.
-    fn fail<E: serde::de::Error>(&self, err: Error) -> E {
-        *self.failure.borrow_mut() = Some(err);
-        E::custom("glbtool build error")
-    }
-
-    fn writer<E: serde::de::Error>(&mut self) -> Result<&mut Writer<F, W>, E> {
-        match self.writer.as_mut() {
-            Some(w) => Ok(w),
-            None => Err(E::custom("writer already finished")),
-        }
+fn info_out<F: Format>(r: &F::Record, crc: u32) -> InfoOut<'_, F> {
+    InfoOut {
+        facts: F::info(r),
+        stored_crc32: format!("{crc:08X}"),
     }
 }
 
-/// Converts one JSON value to a model value, naming the JSON path on failure.
-fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T> {
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-        let inner = e.path().to_string();
-        let path = if inner == "." || inner.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix}.{inner}")
-        };
-        Error::json(path, e.into_inner().to_string())
+/// A record's `info` as JSON, with text in code page `cp`.
+fn info_value<F: Format>(r: &F::Record, crc: u32, cp: CodePage) -> serde_json::Value {
+    // Parsing (inside `F::info`) already decodes text for its messages.
+    codepage::scope(cp, || {
+        serde_json::to_value(info_out::<F>(r, crc)).unwrap_or(serde_json::Value::Null)
     })
 }
 
-struct TopVisitor<'s, F: Format, W: Write>(&'s mut BuildState<F, W>);
+/// Converts one JSON value to a model value, naming the JSON path on failure.
+fn from_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+    cp: CodePage,
+) -> Result<T> {
+    codepage::scope(cp, || {
+        serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+            let inner = strict::path_suffix(&e.path().to_string());
+            Error::json(format!("{prefix}{inner}"), e.into_inner().to_string())
+        })
+    })
+}
 
-impl<'de, F: Format, W: Write> Visitor<'de> for TopVisitor<'_, F, W> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(
-            f,
-            "a glbtool JSON document (an object with \"kind\", \"header\" and \"records\")"
-        )
+/// A JSON value shortened for a message.
+fn short(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(57).collect::<String>())
+    } else {
+        s
     }
+}
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        let st = self.0;
-        let mut saw_records = false;
-        let mut saw_header_key = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if st.saw_trailing && matches!(key.as_str(), "header" | "records") {
-                return Err(st.fail(Error::json(
-                    key.as_str(),
-                    format!("`{key}` must come before `trailing`"),
-                )));
-            }
-            match key.as_str() {
-                "format" => {
-                    let v: String = map.next_value()?;
-                    if v != DOCUMENT_FORMAT {
-                        return Err(st.fail(Error::json(
-                            "format",
-                            format!("expected \"{DOCUMENT_FORMAT}\" (the output of `glbtool dump --format json`), got {v:?}"),
-                        )));
-                    }
-                }
-                "kind" => {
-                    let v: String = map.next_value()?;
-                    if v != st.kind.name() {
-                        return Err(st.fail(Error::json(
-                            "kind",
-                            format!("the document is for kind `{v}` but `--kind {}` was given", st.kind.name()),
-                        )));
-                    }
-                }
-                "codepage" => {
-                    let v: u16 = map.next_value()?;
-                    let cp = CodePage::try_from(v).map_err(|m| st.fail(Error::json("codepage", m)))?;
-                    if saw_records || saw_header_key {
-                        return Err(st.fail(Error::json("codepage", "`codepage` must come before `header` and `records`")));
-                    }
-                    codepage_guard_set(cp);
-                }
-                "header" => {
-                    let v: serde_json::Value = map.next_value()?;
-                    if saw_records {
-                        return Err(st.fail(Error::json("header", "`header` must come before `records`")));
-                    }
-                    st.saw_header = true;
-                    saw_header_key = true;
-                    if F::HEADER_LEN > 0 {
-                        if v.is_null() {
-                            // A salvaged file whose header could not be read:
-                            // its bytes are in `trailing`.
-                            st.writer()?.header_in_trailing();
-                            continue;
+/// The first place where `given` says something `want` does not: a key of
+/// `given` that `want` lacks or holds differently (keys `given` leaves out
+/// are fine). Returns the path (`.a.b[2]`), the given value and the wanted
+/// one (empty when `want` has no such key).
+pub(crate) fn first_difference(
+    given: &serde_json::Value,
+    want: &serde_json::Value,
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    fn walk(g: &Value, w: &Value, path: &mut String) -> Option<(String, String, String)> {
+        match (g, w) {
+            (Value::Object(gm), Value::Object(wm)) => {
+                for (k, gv) in gm {
+                    let len = path.len();
+                    path.push('.');
+                    path.push_str(k);
+                    match wm.get(k) {
+                        None => return Some((path.clone(), short(gv), String::new())),
+                        Some(wv) => {
+                            if let Some(d) = walk(gv, wv, path) {
+                                return Some(d);
+                            }
                         }
-                        let h: F::Header = from_value(v, "header").map_err(|e| st.fail(e))?;
-                        let r = st.writer()?.header(&h);
-                        r.map_err(|e| st.fail(encode_to_json(e, None)))?;
-                    } else if !v.is_null() {
-                        return Err(st.fail(Error::json("header", format!("{} has no file header; use null", st.kind))));
                     }
+                    path.truncate(len);
                 }
-                "records" => {
-                    if F::HEADER_LEN > 0 && !st.saw_header {
-                        return Err(st.fail(Error::json("records", "`header` must come before `records`")));
+                None
+            }
+            (Value::Array(ga), Value::Array(wa)) if ga.len() == wa.len() => {
+                for (i, (a, b)) in ga.iter().zip(wa).enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    if let Some(d) = walk(a, b, path) {
+                        return Some(d);
                     }
-                    saw_records = true;
-                    map.next_value_seed(RecordsSeed(&mut *st))?;
+                    path.truncate(len);
                 }
-                "trailing" => {
-                    st.saw_trailing = true;
-                    let v: String = map.next_value()?;
-                    let bytes = hex::decode(&v)
-                        .map_err(|e| st.fail(Error::json("trailing", format!("expected hex: {e}"))))?;
-                    st.trailing = bytes.len() as u64;
-                    let r = st.writer()?.trailing(&bytes);
-                    r.map_err(|e| st.fail(e))?;
-                }
-                // Derived from the kind (what `dump` says about the layout's
-                // provenance): nothing to build from.
-                "trailing_offset" | "layout" => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                other => {
-                    return Err(st.fail(Error::json(
-                        other,
-                        "unknown field; a document has format, kind, codepage, layout, header, records, trailing, trailing_offset",
-                    )))
-                }
+                None
             }
+            (a, b) if a == b => None,
+            (a, b) => Some((path.clone(), short(a), short(b))),
         }
-        if F::HEADER_LEN > 0 && !st.saw_header {
-            return Err(st.fail(Error::json("header", format!("{} needs a header", st.kind))));
-        }
-        Ok(())
     }
+    walk(given, want, &mut String::new())
 }
 
-fn codepage_guard_set(cp: CodePage) {
-    CP_OVERRIDE.with(|c| c.set(Some(cp)));
-}
-
-thread_local! {
-    static CP_OVERRIDE: std::cell::Cell<Option<CodePage>> = const { std::cell::Cell::new(None) };
-}
-
-fn encode_to_json(e: Error, index: Option<u64>) -> Error {
-    match e {
-        Error::Encode { field, message, .. } => {
-            let path = match index {
-                Some(i) => format!("records[{i}].{field}"),
-                None => format!("header.{field}"),
-            };
-            Error::json(path, message)
-        }
-        other => other,
-    }
-}
-
-struct RecordsSeed<'s, F: Format, W: Write>(&'s mut BuildState<F, W>);
-
-impl<'de, F: Format, W: Write> DeserializeSeed<'de> for RecordsSeed<'_, F, W> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, F: Format, W: Write> Visitor<'de> for RecordsSeed<'_, F, W> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "an array of records")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let st = self.0;
-        let cp = CP_OVERRIDE
-            .with(|c| c.get())
-            .unwrap_or_else(codepage::active);
-        while let Some(mut value) =
-            seq.next_element::<serde_json::Map<String, serde_json::Value>>()?
-        {
-            let i = st.records;
-            for derived in ["index", "offset", "info"] {
-                value.remove(derived);
-            }
-            let rec: F::Record = codepage::scope(cp, || {
-                from_value(serde_json::Value::Object(value), &format!("records[{i}]"))
-            })
-            .map_err(|e| st.fail(e))?;
-            let r = st.writer()?.record(&rec);
-            r.map_err(|e| st.fail(encode_to_json(e, Some(i))))?;
-            st.records += 1;
-        }
-        Ok(())
-    }
-}
-
-/// Reads a JSON document (the output of `dump --format json`) and writes the
-/// file it describes. Streams: memory does not grow with the record count.
+/// Reads a JSON document (the output of `dump --format json`) or an NDJSON
+/// stream and writes the file it describes, for a caller that knows the
+/// kind: the document's `kind` must be `kind`, and its `codepage` `cp`.
+/// Streams: memory does not grow with the record count.
 pub fn build<F: Format, R: Read, W: Write>(
     input: R,
     kind: FileKind,
     out: W,
     cp: CodePage,
 ) -> Result<(W, BuildSummary)> {
-    CP_OVERRIDE.with(|c| c.set(None));
-    let mut st = BuildState::<F, W> {
-        kind,
-        writer: Some(Writer::new(out, kind)),
-        failure: RefCell::new(None),
-        records: 0,
-        trailing: 0,
-        saw_header: F::HEADER_LEN == 0,
-        saw_trailing: false,
-    };
-    let result = codepage::scope(cp, || {
-        let mut de = serde_json::Deserializer::from_reader(input);
-        let r = de.deserialize_map(TopVisitor(&mut st));
-        r.and_then(|()| de.end())
-    });
-    CP_OVERRIDE.with(|c| c.set(None));
-    if let Some(err) = st.failure.take() {
-        return Err(err);
-    }
-    if let Err(e) = result {
-        if e.is_io() {
-            return Err(Error::io("reading JSON", e.into()));
-        }
-        return Err(Error::json(
-            format!("line {} column {}", e.line(), e.column()),
-            e.to_string(),
-        ));
-    }
-    let writer = st
-        .writer
-        .take()
-        .ok_or_else(|| Error::json("", "internal: writer missing"))?;
-    let out = writer.finish()?;
-    Ok((
-        out,
-        BuildSummary {
-            records: st.records,
-            trailing: st.trailing,
+    build_as::<F, _, _>(
+        input,
+        BuildOptions {
+            kind: Some(kind),
+            codepage: Some(cp),
+            ..BuildOptions::default()
         },
-    ))
+        out,
+    )
 }
 
 /// The JSON form of a single value with the active code page, for tests and tools.
@@ -477,15 +341,27 @@ pub fn to_value<T: Serialize>(v: &T, cp: CodePage) -> serde_json::Value {
     })
 }
 
-/// Parses just the `kind` of a JSON document's text, if present near the top.
-pub fn peek_kind(text: &str) -> Option<FileKind> {
-    #[derive(Deserialize)]
-    struct K {
-        kind: FileKind,
-    }
-    let line = text.lines().next()?;
-    if let Ok(k) = serde_json::from_str::<K>(line) {
-        return Some(k.kind);
+/// The kind a JSON document or NDJSON stream names near its top: the first
+/// `"kind": "name"` in `head` (the first bytes of the input), for choosing
+/// the output before the document is read. `build` checks it again.
+pub fn peek_kind(head: &[u8]) -> Option<FileKind> {
+    let mut rest = head;
+    while let Some(i) = memchr::memmem::find(rest, b"\"kind\"") {
+        rest = &rest[i + 6..];
+        let after = rest
+            .trim_ascii_start()
+            .strip_prefix(b":")?
+            .trim_ascii_start();
+        let Some(name) = after.strip_prefix(b"\"") else {
+            continue;
+        };
+        let end = memchr::memchr(b'"', name)?;
+        if let Some(kind) = std::str::from_utf8(&name[..end])
+            .ok()
+            .and_then(|n| n.parse::<FileKind>().ok())
+        {
+            return Some(kind);
+        }
     }
     None
 }

@@ -75,6 +75,7 @@ fixed::fixed_struct! {
         pub status: u16 = (Flag, "1 active, 0 deleted; other values kept",
             Reconstructed("records are marked deleted (KB Q112904); width and place are the facts file's arrangement \"validity flag u16\"")),
         /// The address's TID.
+        #[serde(with = "crate::fields::hex_u32")]
         pub tid: u32 = (Number, "the address's TID",
             Reconstructed("NETPO.GLB holds TIDs (KB Q107767, Q122689); the field order is glbtool's choice")),
         /// The network name.
@@ -147,6 +148,7 @@ fixed::fixed_format!(
         status: fixed::status_meaning(u64::from(r.status)),
         address: r.address(),
     }),
+    derived: &[("status", "status"), ("address", "network, postoffice and mailbox")],
     rule: "NETPO.GLB is a 4-byte header followed by a whole number of 43-byte records (KB Q77926, Q110223)",
     spec: "docs/formats/netpo.md",
 );

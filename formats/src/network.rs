@@ -43,6 +43,7 @@ fixed::fixed_struct! {
         pub status: u8 = (Flag, "01 active, 00 deleted; other values kept",
             Documented("KB Q148666")),
         /// The record type: see [`network_type`]; unknown codes are kept.
+        #[serde(with = "crate::fields::hex_u8")]
         pub network_type: u8 = (Flag, "0x10 Mail network, 0x64 FFAPI gateway; other codes kept as stored",
             Documented("KB Q148666; the codes 0x10 and 0x64 KB Q148666, Q103820; the codes of other network kinds are unknown")),
         /// The network (or gateway) name.
@@ -55,6 +56,7 @@ fixed::fixed_struct! {
         pub mailbag_hexid: Text<9> = (Text, "the mailbag hexid, 8 digits + NUL",
             Start("KB Q148666", "8 digits + NUL")),
         /// Unknown bytes, kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<80> = (Unknown, "unknown",
             Unknown("probably the indirect mailbag, the indirect flag and other data; their offsets are unknown")),
     }
@@ -127,6 +129,7 @@ fixed::fixed_format!(
     Network,
     record: NetworkRecord = FIELDS,
     info: NetworkInfo = |r: &NetworkRecord| Some(info(r)),
+    derived: &[("status", "status"), ("network_type", "network_type"), ("xtn_file", "xtn_hexid")],
     rule: "NETWORK.GLB is a whole number of 122-byte records (KB Q77926, Q86625)",
     spec: "docs/formats/network.md",
 );

@@ -68,6 +68,7 @@ fixed::fixed_struct! {
         /// The address's TID (tuple identifier, KB Q87404); for a group also
         /// the name of its `MEM\<tid>.MEM` file; for a local user the link to
         /// its ACCESS2.GLB record (KB Q107767's diagram labels that link TID).
+        #[serde(with = "crate::fields::hex_u32")]
         pub tid: u32 = (Number, "the address's TID; a group's MEM file name; a local user's link to ACCESS2.GLB",
             Reconstructed("a record holds a TID (KB Q107767, Q87404); bytes 33-40 hold the TID and the pointer in an order no article gives; glbtool puts the TID first")),
         /// Byte offset of the entry's data in another file: NETPO.GLB for an
@@ -158,6 +159,7 @@ fixed::fixed_format!(
     Nme,
     record: NmeRecord = FIELDS,
     info: NmeInfo = |r: &NmeRecord| Some(info(r)),
+    derived: &[("entry_type", "entry_type"), ("pointer_into", "entry_type"), ("netpo_record", "pointer")],
     rule: "NME files are a whole number of 45-byte records (KB Q77926, Q135932)",
     spec: "docs/formats/nme.md",
 );

@@ -109,6 +109,7 @@ fixed::fixed_struct! {
     #[serde(deny_unknown_fields)]
     pub struct ProcessHeader in HEADER_FIELDS {
         /// The whole header, kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<512> = (Unknown, "unknown",
             Unknown("size documented (KB Q77926); a new postoffice's PROCESS.GLB is exactly this header (KB Q135868)")),
     }
@@ -148,6 +149,7 @@ fixed::fixed_struct! {
         pub comment: Text<81> = (Text, "process comment, 80 characters + NUL; DSSCHED prints <null> when empty",
             Reconstructed("field documented (KB Q148718); width (one screen line) and place are glbtool's choice")),
         /// Bytes of unknown meaning, kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<93> = (Unknown, "unknown",
             Unknown("it may hold, for example, the command line, which is not documented")),
     }
@@ -241,6 +243,7 @@ fixed::fixed_format!(
         command: k.command(),
         description: k.description(),
     }),
+    derived: &[("tag", "process"), ("command", "process"), ("description", "process")],
     rule: "PROCESS.GLB is a 512-byte header plus 197 bytes per record (KB Q77926)",
     spec: "docs/formats/process.md",
 );

@@ -147,9 +147,12 @@ impl<'de> Deserialize<'de> for Checksum {
         if s.eq_ignore_ascii_case("auto") {
             return Ok(Checksum::Auto);
         }
-        u16::from_str_radix(&s, 16)
+        let digits = !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        digits
+            .then(|| u16::from_str_radix(&s, 16).ok())
+            .flatten()
             .map(Checksum::Stored)
-            .map_err(|_| {
+            .ok_or_else(|| {
                 D::Error::custom(format!(
                     "expected 4 hex digits such as \"FB16\", or \"auto\"; got {s:?}"
                 ))
@@ -162,13 +165,15 @@ impl<'de> Deserialize<'de> for Checksum {
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(deny_unknown_fields)]
 pub struct QueueRecord {
-    /// The stored checksum.
+    /// The stored checksum (in JSON: computed when left out, or `"auto"`).
+    #[serde(default)]
     pub checksum: Checksum,
     /// The sync number.
     pub sync: u32,
     /// When the entry was placed in the file.
     pub date_stamp: Stamp,
     /// Unknown bytes, kept verbatim.
+    #[serde(default)]
     pub reserved: Reserved<12>,
     /// The transaction text, without the NUL terminator.
     #[serde(with = "cp_text")]
@@ -240,6 +245,59 @@ impl ResyncHeader {
             impseq: field(0, b"IMPSEQ=")?,
             reqseq: field(18, b"REQSEQ=")?,
             srvseq: field(36, b"SRVSEQ=")?,
+        })
+    }
+}
+
+impl ResyncHeader {
+    /// Recognises a header text written the way Import reads numbers: `#`,
+    /// `RESYNC` and the three `KEY=number` fields in this order, in any
+    /// letter case, with any spacing (also around `=`) and any digit count
+    /// (1 to 10 digits, at most 4,294,967,295). The canonical form is one of
+    /// them; [`ResyncHeader::text`] writes it.
+    pub fn parse_loose(text: &[u8]) -> Option<ResyncHeader> {
+        let mut at = 0;
+        let skip = |at: &mut usize| {
+            while text.get(*at).is_some_and(|b| *b == b' ' || *b == b'\t') {
+                *at += 1;
+            }
+        };
+        let word = |at: &mut usize, w: &[u8]| -> Option<()> {
+            let got = text.get(*at..*at + w.len())?;
+            got.eq_ignore_ascii_case(w).then(|| *at += w.len())
+        };
+        word(&mut at, b"#")?;
+        skip(&mut at);
+        word(&mut at, b"RESYNC")?;
+        let mut numbers = [0u32; 3];
+        for (n, key) in numbers
+            .iter_mut()
+            .zip([&b"IMPSEQ"[..], b"REQSEQ", b"SRVSEQ"])
+        {
+            let before = at;
+            skip(&mut at);
+            if at == before {
+                return None; // fields are separated by blanks
+            }
+            word(&mut at, key)?;
+            skip(&mut at);
+            word(&mut at, b"=")?;
+            skip(&mut at);
+            let digits = text[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 || digits > 10 {
+                return None;
+            }
+            *n = std::str::from_utf8(&text[at..at + digits])
+                .ok()?
+                .parse()
+                .ok()?;
+            at += digits;
+        }
+        skip(&mut at);
+        (at == text.len()).then_some(ResyncHeader {
+            impseq: numbers[0],
+            reqseq: numbers[1],
+            srvseq: numbers[2],
         })
     }
 }
@@ -386,10 +444,18 @@ pub struct QueueInfo<'a> {
     /// The RESYNC header numbers, when this is a header transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resync_header: Option<ResyncHeader>,
-    /// The parsed transaction.
+    /// The parsed transaction, with at most [`INFO_ISSUES`] of its issues.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<Transaction<'a>>,
+    /// How many issues the transaction has, when more than [`INFO_ISSUES`]
+    /// (`validate` lists them all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue_count: Option<usize>,
 }
+
+/// The most issues `info.transaction` lists: a 64 KB text of empty lines
+/// has tens of thousands, which would make one record's JSON megabytes long.
+pub const INFO_ISSUES: usize = 100;
 
 /// The queue record format.
 #[derive(Debug, Clone, Copy)]
@@ -488,19 +554,297 @@ impl Format for Queue {
         Ok(())
     }
 
+    fn derived_from(key: &str) -> &'static str {
+        match key {
+            "length" | "issue_count" => "text",
+            "resync_header" => {
+                "text` (or leave `text` out to have it written from `info.resync_header`"
+            }
+            "transaction" => {
+                "text` (or leave `text` out to have it written from `info.transaction`"
+            }
+            "checksum_ok" => "checksum",
+            "checksum_computed" => "sync, date_stamp, reserved and text",
+            _ => "the record's stored fields",
+        }
+    }
+
+    fn sealed(r: &QueueRecord) -> Option<bool> {
+        Some(r.checksum_ok())
+    }
+
+    fn reseal(r: &mut QueueRecord) {
+        r.checksum = Checksum::Stored(r.computed_checksum());
+    }
+
+    fn normalize(kind: crate::kind::FileKind, r: &mut QueueRecord) -> Option<String> {
+        if kind != crate::kind::FileKind::Resync || ResyncHeader::from_text(&r.text).is_some() {
+            return None;
+        }
+        let h = ResyncHeader::parse_loose(&r.text)?;
+        r.text = h.text().into_bytes();
+        Some(format!(
+            "RESYNC header written in glbtool's form `{}`",
+            h.text()
+        ))
+    }
+
+    fn from_structured(
+        stored: &mut serde_json::Map<String, serde_json::Value>,
+        info: &serde_json::Value,
+    ) -> Result<Option<&'static str>, (String, String)> {
+        structured::complete(stored, info)
+    }
+
     fn info(r: &QueueRecord) -> Option<QueueInfo<'_>> {
         let computed = r.computed_checksum();
-        let (resync_header, transaction) = match r.payload() {
+        let (resync_header, mut transaction) = match r.payload() {
             Payload::ResyncHeader(h) => (Some(h), None),
             Payload::Transaction(t) => (None, Some(t)),
         };
+        let issues = transaction.as_ref().map_or(0, |t| t.issues.len());
+        let issue_count = (issues > INFO_ISSUES).then_some(issues);
+        if let Some(t) = transaction.as_mut() {
+            t.issues.truncate(INFO_ISSUES);
+        }
         Some(QueueInfo {
             length: r.len_on_disk(),
             checksum_ok: r.stored_checksum() == computed,
             checksum_computed: format!("{computed:04X}"),
             resync_header,
             transaction,
+            issue_count,
         })
+    }
+}
+
+/// A queue record's `text` written from the structured form under `info`
+/// when the JSON document leaves `text` out (`docs/json.md`).
+mod structured {
+    use serde::Deserialize;
+    use serde_json::{Map, Value};
+
+    use super::ResyncHeader;
+    use crate::codepage;
+    use crate::import::{self, Address, Command, Layout, ModifyTarget, TemplateInfo, Transaction};
+
+    type Refusal = (String, String);
+
+    fn refuse(path: &str, message: impl Into<String>) -> Refusal {
+        (path.to_string(), message.into())
+    }
+
+    /// Fills `text` from `info.resync_header` or `info.transaction`.
+    pub fn complete(
+        stored: &mut Map<String, Value>,
+        info: &Value,
+    ) -> Result<Option<&'static str>, Refusal> {
+        if stored.contains_key("text") {
+            return Ok(None);
+        }
+        if let Some(h) = info.get("resync_header") {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Numbers {
+                impseq: u32,
+                reqseq: u32,
+                srvseq: u32,
+            }
+            let n: Numbers = serde_json::from_value(h.clone())
+                .map_err(|e| refuse("info.resync_header", e.to_string()))?;
+            let h = ResyncHeader {
+                impseq: n.impseq,
+                reqseq: n.reqseq,
+                srvseq: n.srvseq,
+            };
+            stored.insert("text".into(), Value::String(h.text()));
+            return Ok(Some("text written from info.resync_header"));
+        }
+        if let Some(t) = info.get("transaction") {
+            let text = transaction_text(t)?;
+            stored.insert("text".into(), Value::String(text));
+            return Ok(Some("text written from info.transaction"));
+        }
+        Ok(None)
+    }
+
+    /// Bytes of a JSON string in the active code page.
+    fn bytes(v: &Value, path: &str) -> Result<Vec<u8>, Refusal> {
+        let s = v
+            .as_str()
+            .ok_or_else(|| refuse(path, "expected a string"))?;
+        let cp = codepage::active();
+        cp.encode(s).map_err(|c| {
+            refuse(
+                path,
+                format!("character {c:?} does not exist in code page {cp}"),
+            )
+        })
+    }
+
+    /// `"TYPE:body"`, or `{"type": "PCM", "address": "NET/PO/MBX"}` as dumped
+    /// (`type_written: false` writes the body alone).
+    fn address(v: &Value, path: &str) -> Result<Vec<u8>, Refusal> {
+        if v.is_string() {
+            return bytes(v, path);
+        }
+        let body = bytes(
+            v.get("address").ok_or_else(|| {
+                refuse(
+                    path,
+                    "an address needs `address` (the part after the colon)",
+                )
+            })?,
+            &format!("{path}.address"),
+        )?;
+        let written = v
+            .get("type_written")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let mut out = Vec::new();
+        if written {
+            let ty = v
+                .get("type")
+                .ok_or_else(|| refuse(path, "an address needs `type` (PCM, SMTP, ...)"))?;
+            out = bytes(ty, &format!("{path}.type"))?;
+            out.push(b':');
+        }
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    fn layout(v: Option<&Value>, path: &str) -> Result<Layout, Refusal> {
+        match v.map(|v| v.as_str()) {
+            None | Some(Some("columns")) => Ok(Layout::Columns),
+            Some(Some("tabs")) => Ok(Layout::Tabs),
+            _ => Err(refuse(path, "expected \"columns\" or \"tabs\"")),
+        }
+    }
+
+    /// The text of a transaction given as its structured form, in the
+    /// documented layout (KB Q96001: alias from column 3, address from
+    /// column 34; or `"layout": "tabs"`). Every field given must agree with
+    /// what the written text parses to, so nothing given is lost.
+    fn transaction_text(t: &Value) -> Result<String, Refusal> {
+        const AT: &str = "info.transaction";
+        let command = match t.get("command").and_then(Value::as_str) {
+            Some("A") => Command::Add,
+            Some("D") => Command::Delete,
+            Some("M") => Command::Modify,
+            Some("R") => Command::Replace,
+            Some("T") => Command::Template,
+            Some("#") => Command::Comment,
+            _ => {
+                return Err(refuse(
+                    &format!("{AT}.command"),
+                    "expected one of \"A\", \"D\", \"M\", \"R\", \"T\", \"#\"",
+                ))
+            }
+        };
+        let lay = layout(t.get("layout"), &format!("{AT}.layout"))?;
+        let alias = t
+            .get("alias")
+            .map(|v| bytes(v, &format!("{AT}.alias")))
+            .transpose()?;
+        let addr = t
+            .get("address")
+            .map(|v| address(v, &format!("{AT}.address")))
+            .transpose()?;
+        let new = match t.get("new") {
+            Some(n) => Some((
+                bytes(
+                    n.get("alias").unwrap_or(&Value::Null),
+                    &format!("{AT}.new.alias"),
+                )?,
+                address(
+                    n.get("address").unwrap_or(&Value::Null),
+                    &format!("{AT}.new.address"),
+                )?,
+                layout(n.get("layout"), &format!("{AT}.new.layout"))?,
+            )),
+            None => None,
+        };
+        let mut info = Vec::new();
+        for (i, line) in t
+            .get("template")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let at = format!("{AT}.template[{i}]");
+            info.push((
+                bytes(
+                    line.get("prompt").unwrap_or(&Value::Null),
+                    &format!("{at}.prompt"),
+                )?,
+                bytes(
+                    line.get("value").unwrap_or(&Value::Null),
+                    &format!("{at}.value"),
+                )?,
+            ));
+        }
+        let mut defs = Vec::new();
+        for (i, d) in t
+            .get("template_definition")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            defs.push(bytes(d, &format!("{AT}.template_definition[{i}]"))?);
+        }
+        let comment = t
+            .get("comment")
+            .map(|v| bytes(v, &format!("{AT}.comment")))
+            .transpose()?;
+        let parsed_address = addr.as_deref().map(Address::parse);
+        let tx = Transaction {
+            command,
+            layout: lay,
+            alias: alias.as_deref(),
+            address: parsed_address,
+            modify_target: new.as_ref().map(|(a, ad, l)| ModifyTarget {
+                layout: *l,
+                alias: a,
+                address: Address::parse(ad),
+            }),
+            template_info: info
+                .iter()
+                .map(|(p, v)| TemplateInfo {
+                    prompt: p,
+                    value: v,
+                })
+                .collect(),
+            template_defs: defs.iter().map(Vec::as_slice).collect(),
+            comment: comment.as_deref(),
+            issues: Vec::new(),
+        };
+        let text = tx.to_text();
+        if text.is_empty() {
+            return Err(refuse(AT, "this transaction has no text form"));
+        }
+        // Everything given must be what the written text says.
+        let back = serde_json::to_value(import::parse(&text)).unwrap_or(Value::Null);
+        let mut given = t.clone();
+        // An address given as one string has no parts to compare.
+        if given.get("address").is_some_and(Value::is_string) {
+            given.as_object_mut().map(|m| m.remove("address"));
+        }
+        if let Some(n) = given.get_mut("new") {
+            if n.get("address").is_some_and(Value::is_string) {
+                n.as_object_mut().map(|m| m.remove("address"));
+            }
+        }
+        if let Some((path, given, got)) = crate::json::first_difference(&given, &back) {
+            return Err(refuse(
+                &format!("{AT}{path}"),
+                format!(
+                    "{given} does not follow from the transaction's other fields (its text would say {got}); write `text` instead"
+                ),
+            ));
+        }
+        Ok(codepage::active().decode(&text))
     }
 }
 

@@ -93,6 +93,7 @@ fixed::fixed_struct! {
         /// (reconstructed, see `local_network`).
         pub local_postoffice: Text<11> = (Text, "glbtool's samples: this postoffice's own name", Reconstructed(LOCAL)),
         /// Bytes of unknown meaning, kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<289> = (Unknown, "unknown", Unknown("nothing else is documented; shown in hex")),
     }
 }

@@ -45,6 +45,7 @@ fixed::fixed_struct! {
         pub keep_updates: u16 = (Number, "Keep Updates, in days",
             Reconstructed("field documented (KB Q96060, Q111703), counted in days (KB Q108067 \"update window days\", Q257740); u16 and its place are glbtool's choice")),
         /// Bytes of unknown meaning, kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<1003> = (Unknown, "unknown", Unknown("")),
     }
 }
@@ -78,6 +79,7 @@ fixed::fixed_struct! {
         pub types: Text<128> = (Text, "address types the requestor receives, |-separated",
             Reconstructed("after Exchange's DXA-Types requestor attribute and the foreign TYPES= key (KB Q118298); that SRVCONF.GLB stores it, its width and its place are glbtool's choice")),
         /// Bytes of unknown meaning, kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<835> = (Unknown, "unknown", Unknown("")),
     }
 }
@@ -190,6 +192,7 @@ fixed::fixed_format!(
     header: SrvConfHeader = HEADER_FIELDS,
     record: RequestorRecord = RECORD_FIELDS,
     info: RequestorInfo = |r: &RequestorRecord| Some(RequestorInfo { postoffice: r.net_po() }),
+    derived: &[("postoffice", "name")],
     rule: "SRVCONF.GLB is a 1024-byte header plus one 1024-byte record per registered requestor, so its size is divisible by 1024 (KB Q77926, Q148705)",
     spec: "docs/formats/srvconf.md",
 );

@@ -32,9 +32,11 @@ fixed::fixed_struct! {
         pub name: Text<31> = (Text, "friendly name, NUL-terminated, CP850",
             Reconstructed("30 characters (KB Q104869) plus the NUL, as in NME records")),
         /// The address's TID.
+        #[serde(with = "crate::fields::hex_u32")]
         pub tid: u32 = (Number, "the address's TID",
             Reconstructed("every address has a TID (KB Q87404) and adding a USR entry to the POL copies it into ADMIN.NME and NETPO.GLB (KB Q101140, Q175694), which both carry TIDs")),
         /// Unknown bytes, kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<6> = (Unknown, "unknown",
             Unknown("the remaining bytes; the facts file counts about 9-10 bytes unexplained after mailbox, name and flag")),
     }
@@ -84,6 +86,7 @@ fixed::fixed_format!(
     Usr,
     record: UsrRecord = FIELDS,
     info: UsrInfo = |r: &UsrRecord| Some(info(r)),
+    derived: &[("status", "status")],
     rule: "USR files are a whole number of 53-byte records (KB Q77926, Q126592)",
     spec: "docs/formats/usr.md",
 );

@@ -35,12 +35,14 @@ fixed::fixed_struct! {
             Start("KB Q148666", "8 hex digits + NUL")),
         /// Unknown bytes (routing, sign-on, connection and statistics data, per
         /// KB Q77926), kept verbatim.
+        #[serde(default)]
         pub reserved: Reserved<628> = (Unknown, "unknown",
             Unknown("routing, sign-on and statistics data per KB Q77926; offsets unknown")),
         /// The 2-byte indirect PO counter (KB Q86625).
         pub indirect_counter: u16 = (Number, "the \"indirect PO counter\"",
             Documented("KB Q86625; little-endian per KB Q119563")),
         /// Unknown bytes, kept verbatim.
+        #[serde(default)]
         pub reserved_tail: Reserved<47> = (Unknown, "unknown", Unknown("")),
     }
 }
@@ -99,6 +101,7 @@ fixed::fixed_format!(
     Xtn,
     record: XtnRecord = FIELDS,
     info: XtnInfo = |r: &XtnRecord| Some(info(r)),
+    derived: &[("status", "status"), ("usr_file", "mailbag_hexid")],
     rule: "XTN files are a whole number of 698-byte records (KB Q77926, Q128243)",
     spec: "docs/formats/xtn.md",
 );

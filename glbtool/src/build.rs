@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glb_formats::dssched::{self, PostofficeRole};
-use glb_formats::format::{Document, Format, ReadOptions};
+use glb_formats::format::{Document, ReadOptions};
 use glb_formats::json;
 use glb_formats::process::{schedule, ProcessFile, ProcessKind};
-use glb_formats::{with_format, CodePage, FileKind};
+use glb_formats::{CodePage, FileKind};
 
 use crate::output::{CliError, CliResult};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
@@ -34,9 +34,10 @@ pub struct BuildArgs {
         conflicts_with = "from_dssched"
     )]
     pub input: Option<PathBuf>,
-    /// The kind of file to write.
+    /// The kind of file to write. The document names its kind; when given,
+    /// --kind must agree with it (a document without `kind` needs it).
     #[arg(long, value_parser = crate::help::KindParser)]
-    pub kind: FileKind,
+    pub kind: Option<FileKind>,
     /// The file to write (`-` for standard output). It is written to a
     /// temporary file beside it, synced, read back, and renamed into place only
     /// when complete, so a failure writes nothing; an existing file is kept as
@@ -50,9 +51,31 @@ pub struct BuildArgs {
     pub force: bool,
     #[command(flatten)]
     pub backup: BackupOptions,
-    /// Code page for text when the document does not name one.
-    #[arg(long, default_value = "850")]
-    pub codepage: CodePage,
+    /// Code page of the text. The document names its code page; when given,
+    /// --codepage must agree with it (a document without `codepage` is read
+    /// as 850 unless this says otherwise).
+    #[arg(long)]
+    pub codepage: Option<CodePage>,
+    /// Take the stored fields literally: do not check the derived values
+    /// (`index`, `offset`, `info`) against them, nor re-seal edited records
+    /// or rewrite an edited RESYNC header in glbtool's form. For documents
+    /// written by other tools. Without it, a derived value that differs
+    /// stops the build with its JSON path.
+    #[arg(long)]
+    pub ignore_derived: bool,
+    /// Re-seal every record whose stored checksum is not glbtool's, also
+    /// records written by MS Mail (whose algorithm is undocumented: MS Mail
+    /// may reject records glbtool sealed). Without it, only records the
+    /// document says were sealed (`info.checksum_ok: true`) and that were
+    /// edited are re-sealed.
+    #[arg(long)]
+    pub reseal: bool,
+    /// Let NETPO.GLB / GALNETPO.GLB records move or disappear. NME entries
+    /// point at them by byte offset (KB Q107767), so by default build refuses
+    /// a document whose records were removed or reordered; delete an address
+    /// by setting its `status` to 0 instead (docs/json.md).
+    #[arg(long)]
+    pub allow_moves: bool,
     /// Build PROCESS.GLB from a DSSCHED text file (`T1 Sat 13:45` lines, as
     /// `dump --format dssched` or `dssched -x` wrote) instead of JSON.
     #[arg(long, value_name = "TIMES.TXT")]
@@ -85,22 +108,94 @@ pub fn run(args: BuildArgs) -> CliResult {
     } else {
         Box::new(std::fs::File::open(&input).map_err(|e| CliError::from(e).file(&input))?)
     };
-    let source = std::io::BufReader::with_capacity(1 << 16, source);
-    let family = args.kind.family();
-    let r = with_format!(family, |F| build_with::<F>(source, &args), else Err(CliError::usage(format!(
-        "glbtool cannot build {} files yet",
-        args.kind
-    ))));
-    r.map_err(|e| e.file(&input))
-}
-
-fn build_with<F: Format>(source: impl Read, args: &BuildArgs) -> CliResult {
-    let (summary, shown, backup) = write_atomically(args, |w| {
-        json::build::<F, _, _>(source, args.kind, w, args.codepage)
-            .map_err(|e| CliError::from(e).with_hint("the output file was not written"))
+    // The kind decides which output is acceptable before anything is
+    // written: from --kind, or from the top of the document.
+    let (head, source) = peek(source).map_err(|e| CliError::from(e).file(&input))?;
+    let kind = match args.kind.or_else(|| json::peek_kind(&head)) {
+        Some(k) => k,
+        None => {
+            // A short input is whole: say what is wrong with it.
+            if head.len() < PEEK {
+                if let Err(e) = json::build_from(&head[..], options(&args), std::io::sink()) {
+                    return Err(CliError::from(e)
+                        .file(&input)
+                        .with_hint("the output file was not written"));
+                }
+            }
+            return Err(CliError::usage(
+                "the document names no kind near its top (\"kind\": \"reqtrans\"); give --kind",
+            )
+            .file(&input));
+        }
+    };
+    let source = std::io::Cursor::new(head).chain(source);
+    let opts = json::BuildOptions {
+        kind: Some(kind),
+        ..options(&args)
+    };
+    let (summary, shown, backup) = write_atomically(&args, kind, |w| {
+        json::build_from(source, opts, w).map_err(|e| {
+            CliError::from(e)
+                .file(&input)
+                .with_hint("the output file was not written")
+        })
     })?;
+    report_build(&summary);
     report(&shown, summary.records, summary.trailing, backup);
     Ok(0)
+}
+
+/// How much of the input is read to find its kind.
+const PEEK: usize = 1 << 16;
+
+/// The first [`PEEK`] bytes of `source` (fewer at its end), and the rest of it.
+fn peek<R: Read>(mut source: R) -> std::io::Result<(Vec<u8>, R)> {
+    let mut head = Vec::new();
+    (&mut source).take(PEEK as u64).read_to_end(&mut head)?;
+    Ok((head, source))
+}
+
+/// The build options the arguments ask for.
+pub fn options(args: &BuildArgs) -> json::BuildOptions {
+    json::BuildOptions {
+        kind: args.kind,
+        codepage: args.codepage,
+        check_derived: !args.ignore_derived,
+        reseal: args.reseal,
+        allow_moves: args.allow_moves,
+    }
+}
+
+/// What build did beyond copying the document: notes, re-sealed records,
+/// records filtered out of an NDJSON stream.
+pub fn report_build(s: &json::BuildSummary) {
+    for n in &s.notes {
+        eprintln!("glbtool: {n}");
+    }
+    if s.notes_count > s.notes.len() as u64 {
+        eprintln!(
+            "glbtool: ... and {} more",
+            s.notes_count - s.notes.len() as u64
+        );
+    }
+    if s.resealed_count > 0 {
+        let list: Vec<String> = s.resealed.iter().map(u64::to_string).collect();
+        let more = s.resealed_count - s.resealed.len() as u64;
+        eprintln!(
+            "glbtool: re-sealed {} edited record{} with glbtool's checksum (records {}{}); MS Mail's checksum algorithm is undocumented, so MS Mail may reject re-sealed records",
+            s.resealed_count,
+            if s.resealed_count == 1 { "" } else { "s" },
+            list.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        );
+    }
+    if let Some(n) = s.dropped.filter(|&n| n > 0) {
+        eprintln!(
+            "glbtool: {n} record{} of the dumped file {} not in the stream: the rest were renumbered",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" }
+        );
+    }
 }
 
 /// Writes `output` through the safe sequence (`safe_write`, docs/safety.md):
@@ -111,6 +206,7 @@ fn build_with<F: Format>(source: impl Read, args: &BuildArgs) -> CliResult {
 /// words and the backup written.
 fn write_atomically<T>(
     args: &BuildArgs,
+    kind: FileKind,
     fill: impl FnOnce(BufWriter<&mut File>) -> Result<(BufWriter<&mut File>, T), CliError>,
 ) -> Result<(T, String, Option<PathBuf>), CliError> {
     let output = &args.output;
@@ -120,7 +216,7 @@ fn write_atomically<T>(
         .map(PathBuf::as_path)
         .filter(|p| p.as_os_str() != "-")
         .collect();
-    let dest = Destination::claim(output, args.kind, &args.backup, args.force, &inputs)?;
+    let dest = Destination::claim(output, kind, &args.backup, args.force, &inputs)?;
     let mut expect = Vec::new();
     if let Some(json) = args.input.as_deref().filter(|p| p.as_os_str() != "-") {
         if !dest.is(json) {
@@ -135,7 +231,8 @@ fn write_atomically<T>(
         .map_err(|e| CliError::from(e.into_error()).file(output))?;
     staged.finish()?;
     // The new file must read back; findings about its content are the user's business.
-    let findings = safe_write::validate(staged.path(), output, args.kind, args.codepage);
+    let cp = args.codepage.unwrap_or_default();
+    let findings = safe_write::validate(staged.path(), output, kind, cp);
     if let Some(f) = findings.iter().find(|f| safe_write::is_structural(f.code)) {
         return Err(CliError::usage(format!(
             "the built file does not read back ({}: {}); nothing was written",
@@ -168,10 +265,9 @@ fn report(shown: &str, records: u64, trailing: u64, backup: Option<PathBuf>) {
 /// `build --kind process --from-dssched TIMES.TXT [--base PROCESS.GLB]`:
 /// what `dssched -i` does (KB Q96060, Q119590).
 fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
-    if args.kind != FileKind::Process {
+    if let Some(kind) = args.kind.filter(|k| *k != FileKind::Process) {
         return Err(CliError::usage(format!(
-            "--from-dssched builds PROCESS.GLB (--kind process), not {}",
-            args.kind
+            "--from-dssched builds PROCESS.GLB (--kind process), not {kind}"
         )));
     }
     let text = if times.as_os_str() == "-" {
@@ -217,7 +313,7 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
         zone.label()
     );
     let bytes = doc.to_bytes()?;
-    let ((), shown, backup) = write_atomically(args, |mut w| {
+    let ((), shown, backup) = write_atomically(args, FileKind::Process, |mut w| {
         w.write_all(&bytes)
             .map_err(|e| CliError::from(e).file(&args.output))?;
         Ok((w, ()))

@@ -26,7 +26,7 @@ Examples:
 pub const BUILD: &str = "\
 Examples:
   glbtool dump corpus/network/TAYLOR/GLB/REQTRANS.GLB -f json > r.json
-  glbtool build --kind reqtrans r.json -o REQTRANS.GLB
+  glbtool build r.json -o REQTRANS.GLB
   glbtool dump corpus/network/TAYLOR/GLB/PROCESS.GLB -f dssched > times.txt
   glbtool build --kind process --from-dssched times.txt -o PROCESS.GLB";
 
