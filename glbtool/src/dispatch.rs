@@ -44,6 +44,9 @@ pub struct TextContext<'a> {
     /// The file's path as given (`-` for standard input), for views that
     /// look at the postoffice directory around the file.
     pub path: PathBuf,
+    /// False when the view must depend on the file's bytes and name alone
+    /// (`--textconv`): the list views then do not look at the postoffice.
+    pub surroundings: bool,
 }
 
 /// A family's human-readable view.
@@ -208,7 +211,22 @@ macro_rules! list_views {
                 out: &mut W,
                 ctx: &TextContext,
             ) -> Result<u8, CliError> {
-                let mut lctx = ListContext::new(ctx.painter, ctx.codepage, &ctx.path);
+                let mut lctx = if ctx.surroundings {
+                    ListContext::new(ctx.painter, ctx.codepage, &ctx.path)
+                } else {
+                    // The file alone: its name, never the directory around it.
+                    ListContext {
+                        painter: ctx.painter,
+                        codepage: ctx.codepage,
+                        file_name: ctx
+                            .path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        po: None,
+                        layout: String::new(),
+                    }
+                };
                 lctx.layout = ctx.layout.clone();
                 lists::view(reader, out, &lctx, &ctx.title)
             }

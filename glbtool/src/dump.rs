@@ -58,9 +58,12 @@ pub struct DumpArgs {
     /// Read a damaged file as far as possible and keep the rest as trailing bytes.
     #[arg(long)]
     pub salvage: bool,
-    /// For use as a git textconv driver: title the view by the file's name
-    /// alone, so that git's temporary copy and the working file agree
-    /// (`git config diff.glb.textconv "glbtool dump --textconv"`).
+    /// For use as a git textconv driver (`git config diff.glb.textconv
+    /// "glbtool dump --textconv"`): the view depends on the file's bytes and
+    /// name alone (titled by the name, UTC unless --tz, the postoffice
+    /// around it not read), and never fails on content: a damaged file is
+    /// shown as far as it reads with the rest in hex, a file glbtool does not
+    /// decode as a plain hex dump after a one-line reason; exit 0.
     #[arg(long)]
     pub textconv: bool,
     #[command(flatten)]
@@ -81,6 +84,9 @@ pub fn run(args: DumpArgs) -> CliResult {
         )
         .with_hint("JSON: info.checksum_ok and info.checksum_computed of each record"));
     }
+    if args.textconv {
+        return textconv(file, &args);
+    }
     let input = input::open(file, args.kind)?;
     let path = input.path.clone();
     let family = input.kind.family();
@@ -98,17 +104,102 @@ pub fn run(args: DumpArgs) -> CliResult {
     r.map_err(|e| e.file(&path))
 }
 
+/// `dump --textconv`, git's view of a file: never fails because of what the
+/// file holds. A file glbtool decodes is shown as text (a damaged one as far
+/// as it reads, the rest in hex); one it cannot decode as a plain hex dump
+/// after a one-line reason. Exit 0 whenever the file can be read; the output
+/// depends only on the file's bytes and name (UTC unless --tz, no look at
+/// the postoffice around it).
+fn textconv(file: &Path, args: &DumpArgs) -> CliResult {
+    let input = match input::open(file, args.kind) {
+        Ok(input) => input,
+        Err(e) if e.is_io() => return Err(e),
+        Err(e) => return plain(file, &reason(&e)),
+    };
+    let kind = input.kind;
+    let r = with_format!(kind.family(), |F| dump_with::<F>(input, args), else Err(CliError::usage(format!(
+        "glbtool does not decode {kind} files"
+    ))));
+    match r {
+        Ok(_) => Ok(0),
+        Err(e) if e.is_io() || e.is_broken_pipe() => Err(e.file(file)),
+        // What was shown stays; the reason and every byte follow.
+        Err(e) => plain(file, &reason(&e)),
+    }
+}
+
+/// An error as one line, without the path (git's copy has another).
+fn reason(e: &CliError) -> String {
+    let mut text = match &e.kind {
+        crate::output::CliErrorKind::Format(f) => f.to_string(),
+        crate::output::CliErrorKind::Io(io) => io.to_string(),
+        crate::output::CliErrorKind::Usage(m) => m.clone(),
+    };
+    if let Some(h) = e.hint() {
+        text.push_str(&format!(" ({h})"));
+    }
+    text.replace(['\n', '\r'], " ")
+}
+
+/// The plain view of a file glbtool cannot show as records: its name, the
+/// reason, its size, then every byte (offset, hex, ASCII), read in blocks.
+fn plain(file: &Path, why: &str) -> CliResult {
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut src = std::fs::File::open(file).map_err(|e| CliError::from(e).file(file))?;
+    let size = src
+        .metadata()
+        .map_err(|e| CliError::from(e).file(file))?
+        .len();
+    let mut out = output::stdout();
+    writeln!(out, "{name}: not shown as records: {why}")?;
+    writeln!(out, "{name}: all {size} bytes in hex")?;
+    let mut block = vec![0u8; 1 << 16];
+    let mut text = Vec::with_capacity(5 << 16);
+    let mut offset = 0u64;
+    loop {
+        // Whole blocks (a multiple of 16 bytes) keep the lines aligned.
+        let mut got = 0;
+        while got < block.len() {
+            match src.read(&mut block[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(CliError::from(e).file(file)),
+            }
+        }
+        if got == 0 {
+            break;
+        }
+        text.clear();
+        crate::render::hex::push_plain(&mut text, &block[..got], offset);
+        out.write_all(&text)?;
+        offset += got as u64;
+        if got < block.len() {
+            break;
+        }
+    }
+    output::finish(out)?;
+    Ok(0)
+}
+
 fn family_name(args: &DumpArgs, file: &Path) -> String {
     args.kind
         .map_or_else(|| file.display().to_string(), |k| k.to_string())
 }
 
 fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
-    let zone = args.show.zone();
+    // Under --textconv the view depends on the file alone: UTC unless --tz.
+    let zone = match (&args.show.tz, args.textconv) {
+        (None, true) => Zone::utc(),
+        _ => args.show.zone(),
+    };
     let painter = Painter::new(use_color(args.show.color));
     let cp = args.show.codepage;
     let opts = ReadOptions {
-        salvage: args.salvage,
+        salvage: args.salvage || args.textconv,
     };
     let shown = match (args.textconv, input.path.file_name()) {
         (true, Some(name)) => Path::new(name).display(),
@@ -140,6 +231,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 title,
                 layout: F::layout().summary(kind.name()),
                 path: input_path.clone(),
+                surroundings: !args.textconv,
             };
             let view = if args.format == DumpFormat::Text {
                 F::text
@@ -165,13 +257,25 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                     reader.trailing().len()
                 ))
             )?;
+            if args.textconv {
+                // git shows the reason and every byte that was not shown as records.
+                if let Some(e) = reader.salvage_error() {
+                    writeln!(out, "salvaged: {e}")?;
+                }
+                let mut text = Vec::new();
+                crate::render::hex::push_plain(&mut text, reader.trailing(), off);
+                out.write_all(&text)?;
+            }
         }
     }
     output::finish(out)?;
     if let Some(e) = reader.salvage_error() {
-        eprintln!("glbtool: {}: salvaged: {e}", input_path.display());
+        if !args.textconv {
+            eprintln!("glbtool: {}: salvaged: {e}", input_path.display());
+        }
     }
-    Ok(code)
+    // git takes any other exit code of a textconv filter as a failure.
+    Ok(if args.textconv { 0 } else { code })
 }
 
 /// Adds the salvage hint to an error about the data (not to one about

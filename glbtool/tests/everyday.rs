@@ -393,3 +393,152 @@ fn each_exit_code_has_one_meaning_in_every_command() {
         );
     }
 }
+
+/// The `.gitattributes` recipe of README.md's "From git" block: its
+/// `printf ... >> .gitattributes` and `git config ...` lines, as written.
+fn readme_git_recipe() -> Vec<String> {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let block = readme
+        .split("```sh\n")
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains(".gitattributes") && b.contains("textconv"))
+        .expect("README.md has the .gitattributes recipe");
+    let lines: Vec<String> = block
+        .lines()
+        .map(|l| l.split("  #").next().unwrap().trim().to_string())
+        .filter(|l| l.starts_with("printf") || l.starts_with("git config"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("diff.glb.textconv")),
+        "{lines:?}"
+    );
+    lines
+}
+
+#[test]
+fn git_diff_through_textconv_never_breaks_on_a_real_looking_postoffice() {
+    let repo = tempfile::tempdir().unwrap();
+    let d = repo.path();
+    let git = |args: &[&str]| {
+        common::run_shell(
+            d,
+            &format!(
+                "GIT_CONFIG_NOSYSTEM=1 git -c user.name=t -c user.email=t@example.com {}",
+                args.join(" ")
+            ),
+        )
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    for line in readme_git_recipe() {
+        let out = common::run_shell(d, &line);
+        assert!(
+            out.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A postoffice as one finds it: the Dir-Sync files glbtool decodes and
+    // MS Mail files it does not (ACCESS2.GLB: 69-byte user records, KB
+    // Q87402; CONTROL.GLB; MASTER.GLB).
+    let po = d.join("TAYLOR");
+    common::copy_dir(&corpus("network/TAYLOR"), &po);
+    let mut rng = common::Rng(20);
+    std::fs::write(po.join("GLB/ACCESS2.GLB"), rng.bytes(69 * 7)).unwrap();
+    std::fs::write(po.join("GLB/CONTROL.GLB"), rng.bytes(300)).unwrap();
+    std::fs::write(po.join("GLB/MASTER.GLB"), rng.bytes(1000)).unwrap();
+    assert!(git(&["add", "-A"]).status.success());
+    assert!(git(&["commit", "-qm", "as-found"]).status.success());
+
+    // The NME and USR views of git's copy (outside the postoffice) and of
+    // the working file (inside it) are the same.
+    for f in [
+        "TAYLOR/USR/00000002.USR",
+        "TAYLOR/NME/GAL.NME",
+        "TAYLOR/GLB/ACCESS2.GLB",
+    ] {
+        let from_git = git(&["cat-file", "--textconv", &format!("HEAD:{f}")]);
+        assert!(
+            from_git.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&from_git.stderr)
+        );
+        let here = glbtool()
+            .current_dir(d)
+            .args(["dump", "--textconv", f])
+            .output()
+            .unwrap();
+        assert_eq!(here.status.code(), Some(0));
+        let (a, b) = (
+            String::from_utf8_lossy(&from_git.stdout),
+            String::from_utf8_lossy(&here.stdout),
+        );
+        assert_eq!(
+            a, b,
+            "{f}: git's copy and the working file are shown differently"
+        );
+        if f.ends_with("GAL.NME") {
+            // Its pointers go into GALNETPO.GLB, by its name alone.
+            assert!(a.contains("GALNETPO.GLB record 0 (@4)"), "{a}");
+        }
+        if f.ends_with("ACCESS2.GLB") {
+            assert!(a.starts_with("ACCESS2.GLB: not shown as records: "), "{a}");
+            assert_eq!(a.lines().nth(1), Some("ACCESS2.GLB: all 483 bytes in hex"));
+        }
+    }
+
+    // Changes of every sort: an unknown file's byte, a damaged list, other
+    // transactions, a shorter user list, an emptied and a removed unknown file.
+    let mut access = std::fs::read(po.join("GLB/ACCESS2.GLB")).unwrap();
+    access[70] ^= 0xff;
+    std::fs::write(po.join("GLB/ACCESS2.GLB"), access).unwrap();
+    for (f, from) in [
+        ("NME/GAL.NME", "scenarios/wrong-size/TAYLOR/NME/GAL.NME"),
+        (
+            "GLB/REQTRANS.GLB",
+            "scenarios/reqtrans-below-reqsync/TAYLOR/GLB/REQTRANS.GLB",
+        ),
+        (
+            "USR/00000002.USR",
+            "scenarios/missing-names/TAYLOR/USR/00000002.USR",
+        ),
+    ] {
+        std::fs::copy(corpus(from), po.join(f)).unwrap();
+    }
+    std::fs::write(po.join("GLB/CONTROL.GLB"), b"").unwrap();
+    std::fs::remove_file(po.join("GLB/MASTER.GLB")).unwrap();
+
+    let diff = git(&["diff", "--no-color"]);
+    let (text, err) = (
+        String::from_utf8_lossy(&diff.stdout),
+        String::from_utf8_lossy(&diff.stderr),
+    );
+    assert_eq!(diff.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "git said: {err}");
+    // The changed byte of ACCESS2.GLB (offset 70 = 0x46, line 0x40).
+    assert!(text.lines().any(|l| l.starts_with("-00000040  ")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("+00000040  ")), "{text}");
+    assert!(text.contains("ACCESS2.GLB: all 483 bytes in hex"), "{text}");
+    // The cut GAL.NME: shown as far as it reads, then why and the rest.
+    assert!(
+        text.contains("+salvaged: NME file at byte offset 788"),
+        "{text}"
+    );
+    // The emptied and the removed unknown files.
+    assert!(text.contains("\n+CONTROL.GLB"), "{text}");
+    assert!(
+        text.contains("-MASTER.GLB: all 1000 bytes in hex"),
+        "{text}"
+    );
+    // Transactions by their text.
+    assert!(
+        text.contains("diff --git a/TAYLOR/GLB/REQTRANS.GLB"),
+        "{text}"
+    );
+
+    assert!(git(&["add", "-A"]).status.success());
+    assert!(git(&["commit", "-qm", "changed"]).status.success());
+    let log = git(&["log", "-p", "--no-color"]);
+    assert_eq!(log.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&log.stderr).is_empty());
+    assert!(String::from_utf8_lossy(&log.stdout).contains("+salvaged: NME file"));
+}

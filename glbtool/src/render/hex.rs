@@ -466,6 +466,28 @@ impl HexWriter {
     }
 }
 
+/// Appends `bytes` (found at `offset`) as plain dump lines: offset, sixteen
+/// bytes in hex, the bytes as ASCII (`.` for the rest), no labels and no
+/// squeezing, so that a line-by-line diff of two dumps shows every change.
+/// Written here rather than with a crate: it is four lines over the
+/// offset and hex helpers the annotated dump already has.
+pub fn push_plain(out: &mut Vec<u8>, bytes: &[u8], offset: u64) {
+    for (i, chunk) in bytes.chunks(WIDTH).enumerate() {
+        push_offset(out, offset + (i * WIDTH) as u64);
+        for &b in chunk {
+            out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)], b' ']);
+        }
+        out.resize(out.len() + HEX_COLUMN - chunk.len() * 3, b' ');
+        out.push(b'|');
+        out.extend(
+            chunk
+                .iter()
+                .map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'.' }),
+        );
+        out.extend_from_slice(b"|\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

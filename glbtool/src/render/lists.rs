@@ -170,7 +170,12 @@ pub struct NmeResolver {
 impl NmeResolver {
     /// Opens the NETPO file of the list's postoffice, when there is one.
     pub fn new(ctx: &ListContext) -> Self {
-        let gal = ctx.list().is_some_and(|l| l.name == ListName::Gal);
+        // The GAL by the postoffice's list, or by its name when the view
+        // does not look at the postoffice (--textconv).
+        let gal = match ctx.list() {
+            Some(l) => l.name == ListName::Gal,
+            None => ctx.file_name.eq_ignore_ascii_case("GAL.NME"),
+        };
         let target = if gal { "GALNETPO.GLB" } else { "NETPO.GLB" };
         let lookup = ctx
             .po
