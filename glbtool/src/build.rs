@@ -11,7 +11,7 @@ use glb_formats::json;
 use glb_formats::process::{schedule, ProcessFile, ProcessKind};
 use glb_formats::{CodePage, FileKind};
 
-use crate::output::{CliError, CliResult};
+use crate::output::{self, CliError, CliResult, WroteFormat};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 use crate::timefmt::Zone;
 
@@ -93,6 +93,34 @@ pub struct BuildArgs {
     /// DSSCHED read it, else UTC; DSSCHED itself took PST8PDT when TZ was unset).
     #[arg(long, value_name = "ZONE", value_parser = Zone::parse, allow_hyphen_values = true)]
     pub tz: Option<Zone>,
+    /// Format of the report of what was written: text on standard error, or
+    /// one JSON document on standard output (standard error with `-o -`).
+    #[arg(long, short = 'f', value_enum, default_value_t = WroteFormat::Text)]
+    pub format: WroteFormat,
+}
+
+/// The `format` value of the JSON report.
+pub const FORMAT: &str = "glbtool-build/1";
+
+/// The JSON report of `build`.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    format: &'static str,
+    /// The file written.
+    wrote: &'a str,
+    kind: FileKind,
+    records: u64,
+    trailing_bytes: u64,
+    /// Records whose checksum build computed anew (the first ones), and how many in all.
+    resealed: &'a [u64],
+    resealed_count: u64,
+    /// What build wrote differently from the document's text (the first ones), and how many.
+    notes: &'a [String],
+    notes_count: u64,
+    /// NDJSON: records of the dumped file not in the stream.
+    dropped: Option<u64>,
+    /// The previous file, kept.
+    backup: Option<String>,
 }
 
 /// Runs `build`.
@@ -140,6 +168,24 @@ pub fn run(args: BuildArgs) -> CliResult {
                 .with_hint("the output file was not written")
         })
     })?;
+    if args.format == WroteFormat::Json {
+        return json_report(
+            &args,
+            &Report {
+                format: FORMAT,
+                wrote: &shown,
+                kind: summary.kind,
+                records: summary.records,
+                trailing_bytes: summary.trailing,
+                resealed: &summary.resealed,
+                resealed_count: summary.resealed_count,
+                notes: &summary.notes,
+                notes_count: summary.notes_count,
+                dropped: summary.dropped,
+                backup: backup.map(|b| b.display().to_string()),
+            },
+        );
+    }
     report_build(&summary);
     report(&shown, summary.records, summary.trailing, backup);
     Ok(0)
@@ -244,6 +290,19 @@ fn write_atomically<T>(
     Ok((value, shown, done.backup))
 }
 
+/// Writes the JSON report on standard output, or on standard error when
+/// standard output is the file itself (`-o -`).
+fn json_report(args: &BuildArgs, r: &Report) -> CliResult {
+    if args.output.as_os_str() == "-" {
+        output::write_json(&mut std::io::stderr().lock(), r)?;
+    } else {
+        let mut out = output::stdout();
+        output::write_json(&mut out, r)?;
+        output::finish(out)?;
+    }
+    Ok(0)
+}
+
 fn report(shown: &str, records: u64, trailing: u64, backup: Option<PathBuf>) {
     eprintln!(
         "glbtool: wrote {} ({} record{}{}){}",
@@ -318,6 +377,24 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
             .map_err(|e| CliError::from(e).file(&args.output))?;
         Ok((w, ()))
     })?;
+    if args.format == WroteFormat::Json {
+        return json_report(
+            args,
+            &Report {
+                format: FORMAT,
+                wrote: &shown,
+                kind: FileKind::Process,
+                records: doc.records.len() as u64,
+                trailing_bytes: 0,
+                resealed: &[],
+                resealed_count: 0,
+                notes: &[],
+                notes_count: 0,
+                dropped: None,
+                backup: backup.map(|b| b.display().to_string()),
+            },
+        );
+    }
     report(&shown, doc.records.len() as u64, 0, backup);
     Ok(0)
 }

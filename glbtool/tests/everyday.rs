@@ -48,12 +48,65 @@ fn every_command_that_prints_a_result_prints_json() {
             out("RESYNC.GLB"),
         ],
     ];
+    let json = dir.path().join("r.json");
+    let dumped = glbtool()
+        .args(["dump", &reqtrans, "-f", "json"])
+        .output()
+        .unwrap();
+    std::fs::write(&json, dumped.stdout).unwrap();
+    let mut cases = cases;
+    cases.push(vec![
+        "build".into(),
+        json.display().to_string(),
+        "-o".into(),
+        out("REQTRANS.GLB"),
+    ]);
     for mut args in cases {
         args.extend(["-f".to_string(), "json".to_string()]);
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, _) = json_of(&a);
         assert!(code == 0 || code == 1, "{a:?}: exit {code}");
     }
+}
+
+#[test]
+fn build_reports_what_it_wrote_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let reqtrans = c("network/TAYLOR/GLB/REQTRANS.GLB");
+    let (_, doc) = json_of(&["dump", &reqtrans, "-f", "json"]);
+    let json = dir.path().join("r.json");
+    std::fs::write(&json, doc.to_string()).unwrap();
+    let target = dir.path().join("REQTRANS.GLB");
+    for round in 0..2 {
+        let (code, v) = json_of(&[
+            "build",
+            json.to_str().unwrap(),
+            "-o",
+            target.to_str().unwrap(),
+            "-f",
+            "json",
+        ]);
+        assert_eq!(code, 0);
+        assert_eq!(v["format"], "glbtool-build/1");
+        assert_eq!(v["kind"], "reqtrans");
+        assert_eq!(v["wrote"], target.display().to_string());
+        assert_eq!(
+            v["records"].as_u64(),
+            Some(doc["records"].as_array().unwrap().len() as u64)
+        );
+        assert_eq!(v["trailing_bytes"], 0);
+        // The second build keeps the first file as a backup and says so.
+        let backup = dir.path().join("REQTRANS.GLB.bak");
+        if round == 0 {
+            assert_eq!(v["backup"], serde_json::Value::Null);
+        } else {
+            assert_eq!(v["backup"], backup.display().to_string());
+        }
+    }
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        std::fs::read(corpus("network/TAYLOR/GLB/REQTRANS.GLB")).unwrap()
+    );
 }
 
 #[test]
