@@ -362,3 +362,87 @@ fn scenarios_work_on_other_sizes_and_seeds() {
     .unwrap_err();
     assert!(err.contains("--postoffices 2"), "{err}");
 }
+
+/// Issue 14 point 11: SRVMAIN T2 rejects the transactions numbered *less
+/// than* the ReqSync stored for the requestor (KB Q96060: "Any transactions
+/// that are numbered less than the stored ReqSync number are rejected as
+/// old information, and the remaining transactions are added to the
+/// MSTTRANS.GLB file"). After a lost reply TAYLOR sends its last cycle's
+/// transactions again: those below the stored number are rejected, the one
+/// equal to it is appended a second time, and its second replay changes no
+/// list.
+#[test]
+fn t2_rejects_only_transactions_numbered_below_the_stored_reqsync() {
+    use glb_corpus::sim::{Disturbance, Network};
+    let mut net = Network::new(Params {
+        postoffices: 3,
+        users: 4,
+        cycles: 0,
+        seed: 7,
+        scenario: None,
+    });
+    net.run_healthy(2);
+    let was = net.postoffices[1].reqconf.reqsync;
+    net.run_cycle(&Disturbance {
+        lost_reply: Some(1),
+        ..Disturbance::default()
+    });
+    let stored = net.server.records[1].reqsync;
+    assert_eq!(
+        net.postoffices[1].reqconf.reqsync, was,
+        "the reply was lost"
+    );
+    assert!(stored > was);
+    let text_of = |sync: u32| {
+        net.postoffices[1]
+            .reqtrans
+            .iter()
+            .find(|r| r.sync == sync)
+            .unwrap()
+            .text
+            .clone()
+    };
+    let resent: Vec<(u32, Vec<u8>)> = (was + 1..=stored).map(|n| (n, text_of(n))).collect();
+    let before = net.server.msttrans.len();
+    net.run_healthy(1);
+    let appended: Vec<&[u8]> = net.server.msttrans[before..]
+        .iter()
+        .map(|r| r.text.as_slice())
+        .collect();
+    let count = |t: &[u8]| net.server.msttrans.iter().filter(|r| r.text == t).count();
+    for (n, t) in &resent {
+        if *n < stored {
+            assert_eq!(count(t), 1, "transaction {n} is below {stored}: rejected");
+        } else {
+            assert_eq!(count(t), 2, "transaction {n} equals {stored}: taken again");
+            assert!(appended.contains(&t.as_slice()));
+        }
+    }
+    let rejected = (stored - was - 1) as usize;
+    if rejected > 0 {
+        assert!(
+            net.log
+                .iter()
+                .any(|l| l == &format!("SERVER: {rejected} old transactions from TAYLOR rejected")),
+            "{:#?}",
+            net.log
+        );
+    }
+    // The lists stay right: every requestor's copy of every other
+    // postoffice's list is the server's.
+    for (i, po) in net.postoffices.iter().enumerate() {
+        for (key, list) in &net.server.database.lists {
+            if *key == po.own_list() || !key.starts_with(b"PCM:") {
+                continue;
+            }
+            let got: Vec<&Vec<u8>> = po.received.lists[key].values().map(|e| &e.alias).collect();
+            let want: Vec<&Vec<u8>> = list.values().map(|e| &e.alias).collect();
+            assert_eq!(
+                got,
+                want,
+                "postoffice {i}, list {}",
+                String::from_utf8_lossy(key)
+            );
+        }
+    }
+}

@@ -11,8 +11,10 @@
 //!   transactions above its REQCONF ReqSync, with ReqSync, SrvSync and the
 //!   import count as in the ReqTx subject. No mail transport is modelled: the
 //!   message goes straight to the server's in-tray.
-//! * **T2** (`NSDA -S`) the server rejects transactions at or below its stored
-//!   ReqSync for the requestor, appends the rest to MSTTRANS.GLB with new server
+//! * **T2** (`NSDA -S`) the server rejects transactions numbered less than its
+//!   stored ReqSync for the requestor (KB Q96060's wording), appends the rest
+//!   (one numbered equal to it, sent again after a lost reply, included) to
+//!   MSTTRANS.GLB with new server
 //!   numbers, updates SRVCONF.GLB, and answers each requestor with the
 //!   MSTTRANS entries above the SrvSync it sent (everything, as a full import,
 //!   to a requestor that sent ReqSync 0 and SrvSync 0); then MSTTRANS entries
@@ -733,7 +735,10 @@ impl Server {
         for tx in inbox {
             let rec = &mut self.records[tx.from];
             let mut accepted = 0;
-            for r in tx.records.iter().filter(|r| r.sync > rec.reqsync) {
+            // KB Q96060, T2: "Any transactions that are numbered less than
+            // the stored ReqSync number are rejected as old information, and
+            // the remaining transactions are added to the MSTTRANS.GLB file."
+            for r in tx.records.iter().filter(|r| r.sync >= rec.reqsync) {
                 self.header.highest_srvsync += 1;
                 let m = QueueRecord::new(self.header.highest_srvsync, now, &r.text);
                 self.database.apply_text(m.sync, &m.text);
