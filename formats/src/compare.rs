@@ -1379,11 +1379,10 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
             cmp.notes.push(format!(
                 "the requestor's SrvSync is {srvsync}, but MSTTRANS.GLB's oldest remaining \
                  transaction is {first}: transactions {}..{} were purged before it received them \
-                 and will never reach it; KB Q108067: it sends its complete list (ADMIN: Config, \
-                 Dir-Sync, Requestor, Export) and requests the server's (Config, Dir-Sync, \
-                 Requestor, Import)",
+                 and will never reach it (GLB139); KB Q108067: {}",
                 srvsync + 1,
-                first - 1
+                first - 1,
+                crate::check::cross::PURGED_GAP_REMEDY
             ));
         }
     }

@@ -407,6 +407,11 @@ fn srvsyncs<'a>(v: &View<'a>) -> Vec<(&'a FileRef, String, u32, Option<u64>)> {
     out
 }
 
+/// What KB Q108067 prescribes for a requestor that was away longer than
+/// Keep Updates (GLB139): its complete list to the server, then the
+/// server's complete lists.
+pub const PURGED_GAP_REMEDY: &str = "on that requestor, send its complete address list to the server (ADMIN: Config, Dir-Sync, Requestor, Export) and request the server's full list (Config, Dir-Sync, Requestor, Import), so that it resynchronises and its list reaches every other requestor; raise Keep Updates (Config, Dir-Sync, Server, Options) if requestors are often away this long";
+
 fn mst_range(v: &View, out: &mut Vec<Finding>) {
     let Some(&(mst, q)) = v.msttrans.first() else {
         return;
@@ -451,7 +456,7 @@ fn mst_range(v: &View, out: &mut Vec<Finding>) {
                     )
                     .predicts(Predicted { program: "SRVMAIN -T", number: Some(139), text: format!("Error [138] Server sync does not exist anymore; Error [139] Number of missing transactions = {}", min - 1 - srvsync) })
                     .fix(Fix::Procedure {
-                        text: "give the requestor a full address list: make RESYNC.GLB on the server (glbtool resync, or IMPORT -S) and apply it there with IMPORT -Q; raise Keep Updates if requestors are often away this long".into(),
+                        text: PURGED_GAP_REMEDY.into(),
                         source: "KB Q108067, Q96060",
                     });
                 if let Some(r) = record {
@@ -818,6 +823,19 @@ mod tests {
             Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 5, 40, 1))),
         ));
         assert_eq!(codes(&files), vec!["GLB139"]);
+        // KB Q108067's resolution: Export, then Import, on the requestor.
+        let checked: Vec<Checked> = files.iter().map(|(f, x)| (f, x)).collect();
+        let mut f = Vec::new();
+        check(&checked, &mut f);
+        let Fix::Procedure { text, source } = &f[0].fix else {
+            panic!("{:?}", f[0].fix)
+        };
+        assert!(
+            text.contains("Config, Dir-Sync, Requestor, Export")
+                && text.contains("Config, Dir-Sync, Requestor, Import"),
+            "{text}"
+        );
+        assert!(source.starts_with("KB Q108067"));
     }
 
     #[test]
