@@ -323,6 +323,82 @@ pub fn write_msttrans<W: Write>(out: W, spec: QueueSpec) -> io::Result<Made> {
     Ok(made)
 }
 
+/// What a queue pair holds: how B differs from A.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PairMade {
+    /// Queue A.
+    pub a: Made,
+    /// Queue B.
+    pub b: Made,
+    /// Transactions only in A.
+    pub removed: u64,
+    /// Transactions only in B.
+    pub added: u64,
+    /// Transactions in both whose date stamp (and so checksum) differs in B.
+    pub changed: u64,
+}
+
+/// Writes two MSTTRANS.GLB to `a` and `b` from one transaction stream: B
+/// differs from A in `diff_percent` of the transactions, split evenly between
+/// ones left out of B, ones left out of A, and ones whose date stamp is an
+/// hour later in B. Both stay in sync order. `spec`'s limits apply to A.
+pub fn write_msttrans_pair<A: Write, B: Write>(
+    a: A,
+    b: B,
+    spec: QueueSpec,
+    diff_percent: f64,
+) -> io::Result<PairMade> {
+    let mut wa = Writer::<Queue, _>::new(a, FileKind::Msttrans);
+    let mut wb = Writer::<Queue, _>::new(b, FileKind::Msttrans);
+    let mut traffic = Traffic::new(spec.seed);
+    // A generator of its own: the transactions are those of `write_msttrans`.
+    let mut roll = Rng::new(spec.seed ^ 0x5EED_D1FF);
+    let share = (diff_percent.clamp(0.0, 100.0) / 100.0 * 3e6) as u64;
+    let mut rec = QueueRecord::default();
+    let mut made = PairMade::default();
+    let mut stamp = 788_918_400u32;
+    let mut sync = 0u32;
+    let limit_records = spec.transactions.unwrap_or(u64::MAX);
+    let limit_bytes = spec.bytes.unwrap_or(u64::MAX);
+    while made.a.records < limit_records && made.a.bytes < limit_bytes {
+        traffic.next(&mut rec.text);
+        stamp += traffic.rng.below(8) as u32;
+        sync += 1;
+        rec.sync = sync;
+        rec.date_stamp = Stamp(stamp);
+        rec.checksum = Checksum::Auto;
+        let r = roll.below(3_000_000);
+        let presence = match r {
+            r if r < share / 3 => Presence::OnlyA,
+            r if r < 2 * (share / 3) => Presence::OnlyB,
+            r if r < share => Presence::Renamed,
+            _ => Presence::Both,
+        };
+        if presence != Presence::OnlyB {
+            wa.record(&rec).map_err(io::Error::other)?;
+            made.a.records += 1;
+            made.a.bytes += rec.len_on_disk() as u64;
+        }
+        match presence {
+            Presence::OnlyA => made.removed += 1,
+            Presence::OnlyB => made.added += 1,
+            Presence::Renamed => {
+                rec.date_stamp = Stamp(stamp + 3600);
+                made.changed += 1;
+            }
+            Presence::Both => {}
+        }
+        if presence != Presence::OnlyA {
+            wb.record(&rec).map_err(io::Error::other)?;
+            made.b.records += 1;
+            made.b.bytes += rec.len_on_disk() as u64;
+        }
+    }
+    wa.finish().map_err(io::Error::other)?;
+    wb.finish().map_err(io::Error::other)?;
+    Ok(made)
+}
+
 /// What list pair to make.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ListSpec {
@@ -442,7 +518,8 @@ pub fn write_gal_pair<A: Write, B: Write>(a: A, b: B, spec: ListSpec) -> io::Res
 }
 
 /// Arguments of `glb-corpus large`: an MSTTRANS.GLB of realistic
-/// transactions (`--transactions` or `--bytes`, `--out FILE`), or two GAL.NME
+/// transactions (`--transactions` or `--bytes`, `--out FILE`), two that
+/// differ in some transactions (`--pair`, `--out DIR`), or two GAL.NME
 /// lists that differ in some entries (`--gal-entries`, `--out DIR`, written as
 /// `DIR/a/GAL.NME` and `DIR/b/GAL.NME`).
 #[derive(clap::Args, Debug)]
@@ -456,15 +533,34 @@ pub struct LargeArgs {
     /// Entries in each address list (makes a list pair instead of a queue).
     #[arg(long, conflicts_with_all = ["transactions", "bytes"])]
     pub gal_entries: Option<u64>,
-    /// Percent of entries in which list B differs from list A.
+    /// Percent of entries (transactions, with --pair) in which B differs from A.
     #[arg(long, default_value_t = 1.0)]
     pub diff_percent: f64,
+    /// With --transactions or --bytes: write two MSTTRANS.GLB that differ in
+    /// --diff-percent of their transactions, as DIR/a/MSTTRANS.GLB and
+    /// DIR/b/MSTTRANS.GLB (`--out DIR`).
+    #[arg(long, conflicts_with = "gal_entries")]
+    pub pair: bool,
     /// Seed of the deterministic generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output file (a queue) or directory (a list pair).
     #[arg(long)]
     pub out: std::path::PathBuf,
+}
+
+/// A buffered file for writing.
+type Out = io::BufWriter<std::fs::File>;
+
+/// Creates `out/a/name` and `out/b/name`, the two files of a pair.
+fn pair(out: &std::path::Path, name: &str) -> io::Result<(Out, Out)> {
+    let open = |side: &str| -> io::Result<Out> {
+        let dir = out.join(side);
+        std::fs::create_dir_all(&dir)?;
+        let f = std::fs::File::create(dir.join(name))?;
+        Ok(io::BufWriter::with_capacity(1 << 20, f))
+    };
+    Ok((open("a")?, open("b")?))
 }
 
 /// Runs `glb-corpus large`; returns what was written.
@@ -476,14 +572,8 @@ pub fn run(args: LargeArgs) -> Result<String, String> {
             diff_percent: args.diff_percent,
             seed: args.seed,
         };
-        let open = |side: &str| -> io::Result<io::BufWriter<std::fs::File>> {
-            let dir = out.join(side);
-            std::fs::create_dir_all(&dir)?;
-            let f = std::fs::File::create(dir.join("GAL.NME"))?;
-            Ok(io::BufWriter::with_capacity(1 << 20, f))
-        };
-        let m = open("a")
-            .and_then(|a| open("b").and_then(|b| write_gal_pair(a, b, spec)))
+        let m = pair(out, "GAL.NME")
+            .and_then(|(a, b)| write_gal_pair(a, b, spec))
             .map_err(|e| format!("writing below {}: {e}", out.display()))?;
         return Ok(format!(
             "wrote {}/a/GAL.NME ({} entries) and {}/b/GAL.NME ({} entries: {} removed, {} added, {} renamed)",
@@ -504,6 +594,23 @@ pub fn run(args: LargeArgs) -> Result<String, String> {
         bytes: args.bytes,
         seed: args.seed,
     };
+    if args.pair {
+        let m = pair(out, "MSTTRANS.GLB")
+            .and_then(|(a, b)| write_msttrans_pair(a, b, spec, args.diff_percent))
+            .map_err(|e| format!("writing below {}: {e}", out.display()))?;
+        return Ok(format!(
+            "wrote {}/a/MSTTRANS.GLB ({} transactions, {} bytes) and {}/b/MSTTRANS.GLB ({} transactions, {} bytes: {} only in A, {} only in B, {} changed)",
+            out.display(),
+            m.a.records,
+            m.a.bytes,
+            out.display(),
+            m.b.records,
+            m.b.bytes,
+            m.removed,
+            m.added,
+            m.changed
+        ));
+    }
     let made = std::fs::File::create(out)
         .and_then(|f| write_msttrans(io::BufWriter::with_capacity(1 << 20, f), spec))
         .map_err(|e| format!("writing {}: {e}", out.display()))?;
@@ -525,6 +632,36 @@ mod tests {
         let mut v = Vec::new();
         write_msttrans(&mut v, spec).unwrap();
         v
+    }
+
+    #[test]
+    fn a_queue_pair_differs_in_the_share_asked_and_stays_in_sync_order() {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let spec = QueueSpec {
+            transactions: Some(30_000),
+            bytes: None,
+            seed: 3,
+        };
+        let m = write_msttrans_pair(&mut a, &mut b, spec, 3.0).unwrap();
+        // A is the stream of write_msttrans less the transactions only in B.
+        assert_eq!(m.a.records, 30_000);
+        let share = (m.removed + m.added + m.changed) as f64 / 30_000.0;
+        assert!((0.02..0.04).contains(&share), "{m:?}");
+        for (bytes, n) in [(&a, m.a.records), (&b, m.b.records)] {
+            let mut r = Reader::<Queue, _>::new(
+                &bytes[..],
+                FileKind::Msttrans,
+                Some(bytes.len() as u64),
+                ReadOptions::default(),
+            )
+            .unwrap();
+            let mut last = 0;
+            while let Some(rec) = r.next_record().unwrap() {
+                assert!(rec.record.sync > last);
+                last = rec.record.sync;
+            }
+            assert_eq!(r.records_read(), n);
+        }
     }
 
     #[test]
