@@ -395,25 +395,22 @@ pub struct FileDiff {
     pub notes: Vec<String>,
 }
 
-impl FileDiff {
-    /// No difference yet between `a` and `b`, with the notes on how they are compared.
-    fn empty(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> FileDiff {
-        FileDiff {
+impl Start {
+    /// The start of a diff of `a` and `b`, with the notes on how they are compared.
+    fn new(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Start {
+        Start {
             kind_a: a.kind,
             kind_b: b.kind,
             key,
-            records_a: 0,
-            records_b: 0,
+            records_a: None,
+            records_b: None,
             header: Vec::new(),
-            removed: Vec::new(),
-            added: Vec::new(),
-            changed: Vec::new(),
-            unchanged: 0,
-            reordered: None,
             notes: notes(a, b, family, key),
         }
     }
+}
 
+impl FileDiff {
     /// True when the files hold the same bytes in the same records.
     pub fn is_equal(&self) -> bool {
         self.header.is_empty()
@@ -422,6 +419,173 @@ impl FileDiff {
             && self.changed.is_empty()
             && self.reordered.is_none()
     }
+}
+
+/// One difference, as the diff finds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "change", rename_all = "lowercase")]
+pub enum Difference {
+    /// A record only in the first file.
+    Removed(Item),
+    /// A record only in the second file.
+    Added(Item),
+    /// A record in both files whose bytes differ.
+    Changed(Changed),
+}
+
+/// What is known before the first difference: how the files are compared,
+/// their header fields that differ, and what the reader should know.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Start {
+    /// The first file's kind.
+    pub kind_a: FileKind,
+    /// The second file's kind.
+    pub kind_b: FileKind,
+    /// How records are paired.
+    pub key: Key,
+    /// Records in the first file, when known before comparing.
+    pub records_a: Option<u64>,
+    /// Records in the second file, when known before comparing.
+    pub records_b: Option<u64>,
+    /// Header fields that differ.
+    pub header: Vec<FieldChange>,
+    /// How the files are compared.
+    pub notes: Vec<String>,
+}
+
+/// What is known after the last difference: the counts, the order, and
+/// notes that needed the whole files.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct End {
+    /// Records in the first file.
+    pub records_a: u64,
+    /// Records in the second file.
+    pub records_b: u64,
+    /// Records only in the first file.
+    pub removed: u64,
+    /// Records only in the second file.
+    pub added: u64,
+    /// Records in both whose bytes differ.
+    pub changed: u64,
+    /// Records in both with identical bytes.
+    pub unchanged: u64,
+    /// Set when records present in both files are in a different order.
+    pub reordered: Option<Reordered>,
+    /// Notes that needed the whole files (records sharing a key).
+    pub notes: Vec<String>,
+}
+
+impl End {
+    /// True when the files hold the same bytes in the same records (`start`
+    /// says whether their headers differ).
+    pub fn is_equal(&self, start: &Start) -> bool {
+        start.header.is_empty()
+            && self.removed == 0
+            && self.added == 0
+            && self.changed == 0
+            && self.reordered.is_none()
+    }
+
+    fn new(records_a: u64, records_b: u64) -> End {
+        End {
+            records_a,
+            records_b,
+            removed: 0,
+            added: 0,
+            changed: 0,
+            unchanged: 0,
+            reordered: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn count(&mut self, d: &Difference) {
+        match d {
+            Difference::Removed(_) => self.removed += 1,
+            Difference::Added(_) => self.added += 1,
+            Difference::Changed(_) => self.changed += 1,
+        }
+    }
+}
+
+/// Whether the diff goes on after telling a [`Sink`] something.
+pub type Flow = std::ops::ControlFlow<()>;
+
+/// Where a diff's report goes as it is found: the start, then each
+/// difference in key order. A renderer writes them out at once, so memory
+/// holds one difference at a time whatever the files' size; [`FileDiff`]
+/// collects them.
+pub trait Sink {
+    /// Before the first difference.
+    fn start(&mut self, start: &Start) -> Result<Flow>;
+    /// One difference, in key order.
+    fn difference(&mut self, d: Difference) -> Result<Flow>;
+}
+
+/// How a diff into a [`Sink`] ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Every record was compared.
+    Complete(End),
+    /// The sink asked to stop.
+    Stopped,
+    /// A streamed file's records were not in key order (see
+    /// [`diff_streams_into`]); what the sink was told is incomplete.
+    OutOfOrder,
+}
+
+/// A [`Sink`] that keeps everything: the [`FileDiff`] of small files.
+#[derive(Debug, Default)]
+pub struct Collector {
+    start: Option<Start>,
+    removed: Vec<Item>,
+    added: Vec<Item>,
+    changed: Vec<Changed>,
+}
+
+impl Sink for Collector {
+    fn start(&mut self, start: &Start) -> Result<Flow> {
+        self.start = Some(start.clone());
+        Ok(Flow::Continue(()))
+    }
+
+    fn difference(&mut self, d: Difference) -> Result<Flow> {
+        match d {
+            Difference::Removed(i) => self.removed.push(i),
+            Difference::Added(i) => self.added.push(i),
+            Difference::Changed(c) => self.changed.push(c),
+        }
+        Ok(Flow::Continue(()))
+    }
+}
+
+impl Collector {
+    /// The whole diff, once `end` is known.
+    pub fn finish(self, end: End) -> FileDiff {
+        let start = self.start.expect("a diff starts before it ends");
+        let mut notes = start.notes;
+        notes.extend(end.notes);
+        FileDiff {
+            kind_a: start.kind_a,
+            kind_b: start.kind_b,
+            key: start.key,
+            records_a: end.records_a,
+            records_b: end.records_b,
+            header: start.header,
+            removed: self.removed,
+            added: self.added,
+            changed: self.changed,
+            unchanged: end.unchanged,
+            reordered: end.reordered,
+            notes,
+        }
+    }
+}
+
+/// Tells `sink` about one difference, counting it in `end`.
+fn tell(sink: &mut dyn Sink, end: &mut End, d: Difference) -> Result<Flow> {
+    end.count(&d);
+    sink.difference(d)
 }
 
 // ---------------------------------------------------------------------------
@@ -939,6 +1103,22 @@ pub fn transaction_changes(a: &[u8], b: &[u8]) -> Vec<PartChange> {
 /// Compares two files of the family `F`, pairing records by `key`
 /// (`Key::Auto`: the family's natural key).
 pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
+    let mut c = Collector::default();
+    match diff_into::<F>(a, b, key, &mut c)? {
+        Outcome::Complete(end) => Ok(c.finish(end)),
+        _ => unreachable!("a collector never stops, and sorting needs no order"),
+    }
+}
+
+/// Compares two files of the family `F` held in memory, pairing records by
+/// `key` (sorting the keys of a file out of key order), and tells `sink`
+/// each difference in key order.
+pub fn diff_into<F: Format>(
+    a: &Side<'_>,
+    b: &Side<'_>,
+    key: Key,
+    sink: &mut dyn Sink,
+) -> Result<Outcome> {
     let family = check_families(a, b)?;
     let addresses = a.netpo.is_some() && b.netpo.is_some();
     let key = key.resolve(family, a.kind, addresses)?;
@@ -948,20 +1128,27 @@ pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<File
         key_maker(a, &parts, family, key),
         key_maker(b, &parts, family, key),
     );
-    let mut diff = FileDiff::empty(a, b, family, key);
-    (diff.records_a, diff.records_b) = (ia.records.len() as u64, ib.records.len() as u64);
+    let mut start = Start::new(a, b, family, key);
+    let mut end = End::new(ia.records.len() as u64, ib.records.len() as u64);
+    (start.records_a, start.records_b) = (Some(end.records_a), Some(end.records_b));
     if a.bytes == b.bytes && a.list == b.list && a.netpo == b.netpo {
         // The same bytes read the same way: every record pairs with itself.
-        diff.unchanged = diff.records_a;
-        return Ok(diff);
+        end.unchanged = end.records_a;
+        return Ok(match sink.start(&start)? {
+            Flow::Continue(()) => Outcome::Complete(end),
+            Flow::Break(()) => Outcome::Stopped,
+        });
     }
     if ia.header != ib.header {
         let ha = F::decode_header(ia.header).map_err(|f| f.at(a.kind, 0, None))?;
         let hb = F::decode_header(ib.header).map_err(|f| f.at(b.kind, 0, None))?;
-        diff.header = field_changes(&ha, ia.header, 0, &hb, ib.header, 0);
+        start.header = field_changes(&ha, ia.header, 0, &hb, ib.header, 0);
     }
     let (ka, kb) = (Keys::build(&ia, &ma)?, Keys::build(&ib, &mb)?);
-    note_duplicates(&mut diff, ka.duplicates + kb.duplicates);
+    note_duplicates(&mut end.notes, ka.duplicates + kb.duplicates);
+    if sink.start(&start)?.is_break() {
+        return Ok(Outcome::Stopped);
+    }
     let item = |ix: &Indexed<'_>, m: &KeyMaker<'_>, i: usize| -> Result<Item> {
         let (rec, raw, place) = ix.decode::<F>(i)?;
         Ok(item_of(m, &rec, raw, place))
@@ -974,30 +1161,38 @@ pub fn diff_with<F: Format>(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<File
             (Some(_), None) => Ordering::Less,
             _ => Ordering::Greater,
         };
-        match ord {
+        let flow = match ord {
             Ordering::Less => {
-                diff.removed.push(item(&ia, &ma, ka.entries[i].2 as usize)?);
+                let d = Difference::Removed(item(&ia, &ma, ka.entries[i].2 as usize)?);
                 i += 1;
+                tell(sink, &mut end, d)?
             }
             Ordering::Greater => {
-                diff.added.push(item(&ib, &mb, kb.entries[j].2 as usize)?);
+                let d = Difference::Added(item(&ib, &mb, kb.entries[j].2 as usize)?);
                 j += 1;
+                tell(sink, &mut end, d)?
             }
             Ordering::Equal => {
                 let (x, y) = (ka.entries[i].2 as usize, kb.entries[j].2 as usize);
                 pairs.push((x as u32, y as u32));
-                if ia.raw(x).0 == ib.raw(y).0 {
-                    diff.unchanged += 1;
-                } else {
-                    diff.changed.push(changed::<F>(&ia, x, &ib, y, &ma)?);
-                }
                 i += 1;
                 j += 1;
+                if ia.raw(x).0 == ib.raw(y).0 {
+                    end.unchanged += 1;
+                    Flow::Continue(())
+                } else {
+                    let d = Difference::Changed(changed::<F>(&ia, x, &ib, y, &ma)?);
+                    tell(sink, &mut end, d)?
+                }
             }
+        };
+        if flow.is_break() {
+            return Ok(Outcome::Stopped);
         }
     }
-    diff.reordered = reordered(pairs, &ia, &ib, &ma)?;
-    Ok(diff)
+    drop((ka, kb));
+    end.reordered = reordered(pairs, &ia, &ib, &ma)?;
+    Ok(Outcome::Complete(end))
 }
 
 /// The first paired record that comes, in the second file, before a record
@@ -1119,9 +1314,9 @@ fn check_families(a: &Side<'_>, b: &Side<'_>) -> Result<Family> {
 }
 
 /// Tells the reader that records sharing a key were paired in file order.
-fn note_duplicates(diff: &mut FileDiff, duplicates: u64) {
+fn note_duplicates(notes: &mut Vec<String>, duplicates: u64) {
     if duplicates > 0 {
-        diff.notes.push(format!(
+        notes.push(format!(
             "{duplicates} record(s) share a key with an earlier record of the same file; such records were paired in file order"
         ));
     }
@@ -1173,8 +1368,16 @@ pub fn diff(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
     crate::with_format!(a.kind.family(), |F| diff_with::<F>(a, b, key), else unreachable!())
 }
 
+/// [`diff_into`], picking the family's format.
+pub fn diff_to(a: &Side<'_>, b: &Side<'_>, key: Key, sink: &mut dyn Sink) -> Result<Outcome> {
+    crate::with_format!(a.kind.family(), |F| diff_into::<F>(a, b, key, sink), else unreachable!())
+}
+
 mod stream;
-pub use stream::{diff_streams, diff_streams_with, StreamSide, Streamed};
+pub use stream::{
+    diff_streams, diff_streams_into, diff_streams_to, diff_streams_with, scan_order, Scan,
+    StreamSide, Streamed,
+};
 
 #[cfg(test)]
 mod tests;

@@ -264,6 +264,46 @@ fn diff_streams<F: Format>(data: &[u8], kind: FileKind) -> Measure {
     )
 }
 
+/// A report that writes each difference out at once (here: nowhere).
+struct Drop;
+
+impl diff::Sink for Drop {
+    fn start(&mut self, _: &diff::Start) -> glb_formats::Result<diff::Flow> {
+        Ok(diff::Flow::Continue(()))
+    }
+    fn difference(&mut self, d: diff::Difference) -> glb_formats::Result<diff::Flow> {
+        std::hint::black_box(d);
+        Ok(diff::Flow::Continue(()))
+    }
+}
+
+/// Measures the streaming diff of an empty file (the header alone) against
+/// `data`, by record position: every record of `data` is a difference.
+fn diff_all_added<F: Format>(data: &[u8], kind: FileKind) -> Measure {
+    let empty = &data[..F::HEADER_LEN];
+    let side = |bytes| StreamSide {
+        src: pipe(bytes),
+        size: Some(bytes.len() as u64),
+        kind,
+        netpo: None,
+        list: None,
+    };
+    measure(|| {
+        match diff::diff_streams_to(
+            side(empty),
+            side(data),
+            Key::Position,
+            (None, None),
+            &mut Drop,
+        ) {
+            Ok(diff::Outcome::Complete(end)) => {
+                assert!(end.added > 0 && end.removed == 0, "{kind}: {end:?}")
+            }
+            other => panic!("{kind}: positions are always in order: {other:?}"),
+        }
+    })
+}
+
 #[test]
 fn reading_is_bounded_and_streaming() {
     for fam in FAMILIES {
@@ -344,6 +384,26 @@ fn check<F: Format>(fam: &Family, kind: FileKind) {
         "{kind}: the streaming diff of 1 MiB peaks at {} bytes, 64 KiB at {}: memory grows with the files",
         dl.peak,
         ds.peak
+    );
+    // Every record a difference (an empty file against the whole one), told
+    // to a sink that writes each out at once: memory does not grow with the
+    // differences either.
+    let (es, el) = (
+        diff_all_added::<F>(&small, kind),
+        diff_all_added::<F>(&large, kind),
+    );
+    println!(
+        "{kind}: streaming diff of an empty file with {} bytes (every record added) peaks at {} bytes, with {} bytes at {} bytes",
+        small.len(),
+        es.peak,
+        large.len(),
+        el.peak
+    );
+    assert!(
+        el.peak <= es.peak + 1024,
+        "{kind}: told difference by difference, 1 MiB of added records peaks at {} bytes, 64 KiB at {}",
+        el.peak,
+        es.peak
     );
     // A whole Document, by contrast, holds every record (it is for small files).
     let doc = measure(|| {

@@ -2,14 +2,13 @@
 //! server's view of every postoffice's list against what a requestor holds.
 //! Exit 0 when equal, 1 when different, 2 on trouble (as diff(1)).
 
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glb_formats::codepage;
 use glb_formats::compare::{self, RequestorView, ServerView};
-use glb_formats::diff::{self, Key, Side, StreamSide, Streamed};
+use glb_formats::diff::{self, Key, Outcome, Side, StreamSide};
 use glb_formats::format::Format;
 use glb_formats::identify;
 use glb_formats::kind::{Family, FileKind};
@@ -18,7 +17,7 @@ use glb_formats::postoffice::{Folder, ListName, Postoffice};
 
 use crate::input;
 use crate::output::{self, use_color, CliError, CliResult};
-use crate::render::diff::{self as view, Sources};
+use crate::render::diff::{self as view, FileReport, Sources};
 use crate::render::Painter;
 use crate::timefmt::Zone;
 use crate::ShowOptions;
@@ -73,6 +72,13 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
+    /// The most input diff holds in memory, in MiB (files read whole to pair
+    /// records out of key order, and a pipe, device or standard input, which
+    /// can be read only once; all together). Files in key order (queues in
+    /// sync order, GAL.NME, any file under --key position) are streamed in
+    /// constant memory whatever their size. Past the limit diff refuses (exit 2).
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub memory_limit: u64,
     #[command(flatten)]
     pub show: ShowOptions,
 }
@@ -91,8 +97,9 @@ pub fn run(args: DiffArgs) -> CliResult {
     })
 }
 
-/// One input: standard input read whole; a file's first bytes (enough to
-/// recognise its kind) until it is streamed, or read whole when it must be.
+/// One input: a regular file (its first bytes, enough to recognise its
+/// kind, until it is streamed or read whole), or a pipe, device or standard
+/// input read whole (it can be read only once).
 struct Loaded {
     path: PathBuf,
     bytes: Vec<u8>,
@@ -102,43 +109,58 @@ struct Loaded {
     kind: Option<FileKind>,
 }
 
-fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
+/// The way out when `diff` would hold more than `--memory-limit`.
+const MEMORY_HINT: &str = "--key position compares records in file order, streaming, in constant memory; --memory-limit MIB raises the limit";
+
+/// Reads a pipe, device or standard input whole, holding at most `budget` bytes.
+fn read_held(src: impl Read, path: &Path, budget: u64) -> Result<Vec<u8>, CliError> {
+    let mut bytes = Vec::new();
+    src.take(budget.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::from(e).file(path))?;
+    if bytes.len() as u64 > budget {
+        return Err(CliError::usage(format!(
+            "a pipe, device or standard input is read whole by diff, and this one holds more than the {} diff keeps in memory (--memory-limit)",
+            glb_formats::open::human(budget)
+        ))
+        .file(path)
+        .with_hint("save it to a file first: diff streams files whose records are in key order"));
+    }
+    Ok(bytes)
+}
+
+/// Opens one input; `budget` is what it may hold in memory if it must be read whole.
+fn load(path: &Path, kind: Option<FileKind>, budget: u64) -> Result<Loaded, CliError> {
     let (bytes, whole, size) = if path.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut b)
-            .map_err(|e| CliError::from(e).file(path))?;
+        let b = read_held(std::io::stdin(), path, budget)?;
         let size = b.len() as u64;
         (b, true, size)
     } else {
-        if path.is_dir() {
-            return Err(CliError::usage("is a directory, not a file")
-                .file(path)
-                .with_hint(
+        let opened = glb_formats::open::stream(path).map_err(|e| {
+            let dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
+            let err = CliError::from(e).file(path);
+            if dir {
+                err.with_hint(
                     "to compare a server with a requestor, use --dss SERVER --requestor REQUESTOR",
-                ));
-        }
-        let opened = glb_formats::open::stream(path).map_err(|e| CliError::from(e).file(path))?;
+                )
+            } else {
+                err
+            }
+        })?;
         let meta = opened.meta;
         let mut file = opened.file;
-        let bytes = if meta.is_file() {
+        if meta.is_file() {
             // A regular file can be opened again to be streamed.
-            input::head(&mut file, path)?
+            let head = input::head(&mut file, path)?;
+            let whole = head.len() as u64 == meta.len();
+            (head, whole, meta.len())
         } else {
             // A pipe (`<(command)`) or device can be read once only: whole.
-            let mut bytes = opened.first;
-            glb_formats::open::Limited::new(file, glb_formats::open::stream_limit())
-                .read_to_end(&mut bytes)
-                .map_err(|e| CliError::from(e).file(path))?;
-            bytes
-        };
-        let size = if meta.is_file() {
-            meta.len()
-        } else {
-            bytes.len() as u64
-        };
-        let whole = bytes.len() as u64 == size;
-        (bytes, whole, size)
+            let first = std::io::Cursor::new(opened.first);
+            let b = read_held(first.chain(file), path, budget)?;
+            let size = b.len() as u64;
+            (b, true, size)
+        }
     };
     let name = path
         .file_name()
@@ -155,20 +177,26 @@ fn load(path: &Path, kind: Option<FileKind>) -> Result<Loaded, CliError> {
 }
 
 impl Loaded {
-    /// The input from its first byte, for the streaming diff.
-    fn stream(&self) -> Result<Box<dyn Read + '_>, CliError> {
+    /// The input from its first byte, read as a stream.
+    fn stream(&self) -> Result<Box<dyn Read + Send + '_>, CliError> {
         if self.whole {
             return Ok(Box::new(self.bytes.as_slice()));
         }
-        let file = File::open(&self.path).map_err(|e| CliError::from(e).file(&self.path))?;
+        let (file, _) = glb_formats::open::regular(&self.path)
+            .map_err(|e| CliError::from(e).file(&self.path))?;
         Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
     }
 
     /// Reads the whole input, for the diff that sorts.
     fn read_whole(&mut self) -> Result<(), CliError> {
         if !self.whole {
-            self.bytes =
-                std::fs::read(&self.path).map_err(|e| CliError::from(e).file(&self.path))?;
+            let (file, _) = glb_formats::open::regular(&self.path)
+                .map_err(|e| CliError::from(e).file(&self.path))?;
+            let mut bytes = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0));
+            file.take(self.size)
+                .read_to_end(&mut bytes)
+                .map_err(|e| CliError::from(e).file(&self.path))?;
+            self.bytes = bytes;
             self.whole = true;
         }
         Ok(())
@@ -207,6 +235,10 @@ fn settle(a: &mut Loaded, b: &mut Loaded) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The largest NETPO.GLB `diff` reads to pair NME entries by address: 16 MiB
+/// (390,000 records; a larger one is not used, and entries pair by name).
+const NETPO_LIMIT: u64 = 16 << 20;
+
 /// The NETPO.GLB an NME file's external entries point into (GALNETPO.GLB
 /// for a GAL), when the file sits in a postoffice directory that has it.
 fn netpo_beside(path: &Path, po: Option<&Postoffice>) -> Option<Vec<u8>> {
@@ -216,7 +248,12 @@ fn netpo_beside(path: &Path, po: Option<&Postoffice>) -> Option<Vec<u8>> {
         .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case("GAL"));
     let name = if is_gal { "GALNETPO.GLB" } else { "NETPO.GLB" };
     let f = po.find(Folder::Glb, name)?;
-    let bytes = std::fs::read(&f.path).ok()?;
+    let (file, meta) = glb_formats::open::regular(&f.path).ok()?;
+    if meta.len() > NETPO_LIMIT {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(NETPO_LIMIT).read_to_end(&mut bytes).ok()?;
     // Only a well-formed NETPO.GLB can resolve pointers.
     Netpo::check_size(FileKind::Netpo, bytes.len() as u64)
         .ok()
@@ -250,36 +287,18 @@ fn side<'a>(l: &'a Loaded, kind: FileKind, c: &'a Context) -> Side<'a> {
     }
 }
 
-/// The streaming diff of two inputs, holding neither in memory; `None` when
-/// their records are not both in key order, or when either cannot be read
-/// (the diff that reads them whole then sorts, or says what is wrong with
-/// which file).
-fn streamed(
-    a: &Loaded,
-    ka: FileKind,
-    ca: &Context,
-    b: &Loaded,
-    kb: FileKind,
-    cb: &Context,
-    key: Key,
-) -> Option<diff::FileDiff> {
-    fn stream<'a>(
-        l: &'a Loaded,
-        kind: FileKind,
-        c: &'a Context,
-    ) -> Option<StreamSide<'a, Box<dyn Read + 'a>>> {
-        Some(StreamSide {
-            src: l.stream().ok()?,
-            size: Some(l.size),
-            kind,
-            netpo: c.0.as_deref(),
-            list: c.1.as_deref(),
-        })
-    }
-    match diff::diff_streams(stream(a, ka, ca)?, stream(b, kb, cb)?, key) {
-        Ok(Streamed::Diff(d)) => Some(*d),
-        Ok(Streamed::OutOfOrder) | Err(_) => None,
-    }
+fn stream_side<'a>(
+    l: &'a Loaded,
+    kind: FileKind,
+    c: &'a Context,
+) -> Result<StreamSide<'a, Box<dyn Read + Send + 'a>>, CliError> {
+    Ok(StreamSide {
+        src: l.stream()?,
+        size: Some(l.size),
+        kind,
+        netpo: c.0.as_deref(),
+        list: c.1.as_deref(),
+    })
 }
 
 fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
@@ -288,7 +307,10 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
             "give two files, or --dss SERVER --requestor REQUESTOR",
         ));
     };
-    let (mut a, mut b) = (load(pa, args.kind)?, load(pb, args.kind)?);
+    let budget = args.memory_limit.saturating_mul(1 << 20);
+    let mut a = load(pa, args.kind, budget)?;
+    let held = if a.whole { a.size } else { 0 };
+    let mut b = load(pb, args.kind, budget.saturating_sub(held))?;
     settle(&mut a, &mut b)?;
     let (ka, kb) = (a.kind.expect("settled"), b.kind.expect("settled"));
     if ka.family() != kb.family() {
@@ -300,7 +322,10 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         .with_hint("give --kind to read both as one kind"));
     }
     let context = |l: &Loaded, kind: FileKind| {
-        let po = (l.path.as_os_str() != "-")
+        // A regular file may sit in a postoffice (not standard input or a pipe).
+        let po = l
+            .path
+            .is_file()
             .then(|| Postoffice::around(&l.path))
             .flatten();
         let netpo = (kind.family() == Family::Nme)
@@ -312,28 +337,79 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         (netpo, list)
     };
     let (ca, cb) = (context(&a, ka), context(&b, kb));
-    let d = match streamed(&a, ka, &ca, &b, kb, &cb, args.key) {
-        Some(d) => d,
-        None => {
-            a.read_whole()?;
-            b.read_whole()?;
-            let (sa, sb) = (side(&a, ka, &ca), side(&b, kb, &cb));
-            diff::readable(&sa).map_err(|e| CliError::from(e).file(&a.path))?;
-            diff::readable(&sb).map_err(|e| CliError::from(e).file(&b.path))?;
-            diff::diff(&sa, &sb, args.key)?
-        }
+    let addresses = ca.0.is_some() && cb.0.is_some();
+    let key = args.key.resolve(ka.family(), ka, addresses)?;
+    // Each file is read through once first: it must read, and its records
+    // must be in key order for the differences to be printed as they are found.
+    // Both at once, on two threads: the first difference comes sooner.
+    let cp = codepage::active();
+    let scan = |l: &Loaded, kind, c| {
+        codepage::scope(cp, || {
+            diff::scan_order(stream_side(l, kind, c)?, key, addresses)
+                .map_err(|e| CliError::from(e).file(&l.path))
+        })
     };
+    let (sa, sb) = std::thread::scope(|t| {
+        let other = t.spawn(|| scan(&b, kb, &cb));
+        let sa = scan(&a, ka, &ca);
+        let sb = other
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (sa, sb)
+    });
+    let (sa, sb) = (sa?, sb?);
     let sources = Sources {
         a: a.path.display().to_string(),
         b: b.path.display().to_string(),
     };
-    let mut out = output::stdout();
-    match args.format {
-        DiffFormat::Json => view::file_json(&mut out, &sources, &d)?,
-        DiffFormat::Text => view::file_text(&mut out, painter, zone, &sources, &d)?,
+    let mut report = FileReport::new(
+        std::io::stdout().lock(),
+        args.format,
+        painter,
+        zone,
+        sources,
+    );
+    let outcome = if sa.in_order && sb.in_order {
+        diff::diff_streams_to(
+            stream_side(&a, ka, &ca)?,
+            stream_side(&b, kb, &cb)?,
+            key,
+            (Some(sa.records), Some(sb.records)),
+            &mut report,
+        )?
+    } else {
+        // Pairing records out of key order needs every key at once: both
+        // files are held, within the memory limit.
+        let held = a.size.saturating_add(b.size);
+        if held > budget {
+            let out_of_order = if sa.in_order { &b.path } else { &a.path };
+            return Err(CliError::usage(format!(
+                "the records of {} are not in {} order, so diff must hold both files ({} bytes) to pair them, more than the {} it keeps in memory (--memory-limit)",
+                out_of_order.display(),
+                key.name(),
+                held,
+                glb_formats::open::human(budget)
+            ))
+            .with_hint(MEMORY_HINT));
+        }
+        a.read_whole()?;
+        b.read_whole()?;
+        diff::diff_to(&side(&a, ka, &ca), &side(&b, kb, &cb), key, &mut report)?
+    };
+    match outcome {
+        Outcome::Complete(end) => {
+            let equal = report.end(&end)?;
+            Ok(u8::from(!equal))
+        }
+        // The reader went away after a difference: the files differ.
+        Outcome::Stopped => {
+            report.finish()?;
+            Ok(1)
+        }
+        Outcome::OutOfOrder => Err(CliError::usage(
+            "a file changed while it was being compared (its records were in key order when first read, and are not now)",
+        )),
     }
-    output::finish(out)?;
-    Ok(u8::from(!d.is_equal()))
 }
 
 fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter) -> CliResult {
@@ -352,7 +428,7 @@ fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter
         None
     };
     let c = compare::compare(&server, &requestor, filter);
-    let mut out = output::stdout();
+    let mut out = output::stdout_guarded();
     match args.format {
         DiffFormat::Json => view::compare_json(&mut out, &server, &requestor, &c)?,
         DiffFormat::Text => view::compare_text(&mut out, painter, &server, &requestor, &c)?,

@@ -83,7 +83,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
         report
     });
     let tally = Tally::of(&report.findings);
-    let mut out = output::stdout();
+    let mut out = output::stdout_guarded();
     match args.report.format {
         ReportFormat::Json => {
             let doc = Json {

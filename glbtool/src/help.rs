@@ -62,7 +62,8 @@ Examples:
   glbtool diff -f json corpus/network/TAYLOR/NME/GAL.NME \\
       corpus/network/LAGRANGE/NME/GAL.NME
   glbtool diff --dss corpus/scenarios/missing-names/MONTGOMERY \\
-      --requestor corpus/scenarios/missing-names/TAYLOR";
+      --requestor corpus/scenarios/missing-names/TAYLOR
+  glbtool diff --memory-limit 256 OLD/GAL.NME NEW/GAL.NME   (lists out of key order)";
 
 /// `doctor`'s examples.
 pub const DOCTOR: &str = "\

@@ -110,7 +110,7 @@ pub fn run(args: IdentifyArgs) -> CliResult {
         }
         all.push(id);
     }
-    let mut out = output::stdout();
+    let mut out = output::stdout_guarded();
     match args.format {
         IdentifyFormat::Json => {
             output::write_json(&mut out, &all)?;

@@ -74,6 +74,12 @@ enum Command {
     /// Compare two files of one kind record by record, or a Dir-Sync
     /// server's view of every postoffice's list with what a requestor holds.
     /// Exit 0 equal, 1 different, 2 trouble.
+    ///
+    /// Two files whose records are in key order (queues in sync order,
+    /// GAL.NME, --key position) are streamed in constant memory, and each
+    /// difference is printed as it is found. Files out of key order, and a
+    /// pipe or standard input, are held in memory to be paired: at most
+    /// --memory-limit MiB (default 64), else diff refuses (exit 2).
     Diff(diff::DiffArgs),
     /// Check whole postoffices (or a folder of them): every file, the idle-state
     /// rules, and each Dir-Sync server against its requestors.

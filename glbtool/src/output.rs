@@ -153,3 +153,60 @@ pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
 pub fn finish<W: Write>(mut w: W) -> Result<(), CliError> {
     w.flush().map_err(CliError::from)
 }
+
+/// A writer that, once its reader has gone away (a closed pipe: `| head`),
+/// swallows what follows instead of failing, and remembers it. Commands whose
+/// exit status says something (`diff`: equal or not; `validate`: findings)
+/// write through it, so that a closed pipe never turns their answer into 0.
+pub struct Guarded<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Guarded<W> {
+    /// Guards `inner`.
+    pub fn new(inner: W) -> Self {
+        Guarded {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// True once the reader has gone away.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+}
+
+impl<W: Write> Write for Guarded<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            r => r,
+        }
+    }
+}
+
+/// Buffered standard output through [`Guarded`]: a closed pipe never fails a write.
+pub fn stdout_guarded() -> io::BufWriter<Guarded<io::StdoutLock<'static>>> {
+    io::BufWriter::with_capacity(1 << 16, Guarded::new(io::stdout().lock()))
+}

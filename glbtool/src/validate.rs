@@ -185,7 +185,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
     check::postoffice::twins_given(&given_names, &mut all);
     check::sort(&mut all);
     let tally = Tally::of(&all);
-    let mut out = output::stdout();
+    let mut out = output::stdout_guarded();
     match args.report.format {
         ReportFormat::Json => {
             let report = Report {

@@ -350,3 +350,137 @@ fn validate_and_doctor_never_open_a_fifo_they_were_not_given() {
     std::io::Read::read_to_end(&mut std::fs::File::open(&fifo).unwrap(), &mut drained).unwrap();
     writer.join().unwrap().unwrap();
 }
+
+// ---------------------------------------------------------------------------
+// diff: streamed, bounded, and truthful when its reader goes away
+// ---------------------------------------------------------------------------
+
+/// Runs glbtool with `args`, reads `n` bytes of its standard output, closes
+/// the pipe (as `| head -c N` does) and returns the exit code.
+fn exit_after_reading(args: &[&str], n: usize) -> Option<i32> {
+    use std::io::Read;
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("glbtool"))
+        .args(args)
+        .env("TZ", "UTC")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = vec![0; n];
+    out.read_exact(&mut buf).unwrap();
+    drop(out);
+    child.wait().unwrap().code()
+}
+
+/// An MSTTRANS.GLB of `n` transactions `A User i` numbered 1..=n, where
+/// `edit(i)` may change transaction i's text.
+fn queue_file(path: &Path, n: u32, edit: impl Fn(u32) -> Option<String>) {
+    queue_with(path, 1..=n, edit);
+}
+
+/// An MSTTRANS.GLB of transactions `A User i` numbered `syncs`, in that order.
+fn queue_with(path: &Path, syncs: impl Iterator<Item = u32>, edit: impl Fn(u32) -> Option<String>) {
+    use glb_formats::fields::Stamp;
+    use glb_formats::queue::{Queue, QueueRecord};
+    let records = syncs
+        .map(|i| {
+            let text = edit(i).unwrap_or_else(|| format!("A User {i}\tPCM:POLY/TAYLOR/u{i}"));
+            QueueRecord::new(i, Stamp(765_720_832), text.as_bytes())
+        })
+        .collect();
+    let bytes = glb_formats::Document::<Queue> {
+        kind: glb_formats::FileKind::Msttrans,
+        header: None,
+        records,
+        trailing: vec![],
+    }
+    .to_bytes()
+    .unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_closed_output_pipe_never_turns_different_into_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("A.GLB"), dir.path().join("B.GLB"));
+    queue_file(&a, 20_000, |_| None);
+    // The last transaction differs: the report is long, and the difference
+    // comes after the reader has gone.
+    queue_file(&b, 20_000, |i| {
+        (i == 20_000).then(|| "D User\tPCM:POLY/TAYLOR/u".into())
+    });
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for format in ["text", "json"] {
+        let args = ["diff", "--kind", "msttrans", "-f", format, a, b];
+        assert_eq!(exit_after_reading(&args, 10), Some(1), "{format}");
+        // Every record differs: the reader leaves in the middle of the report.
+        let args = [
+            "diff", "--kind", "msttrans", "-f", format, "--key", "position", a, b,
+        ];
+        assert_eq!(exit_after_reading(&args, 10), Some(1), "{format}");
+        // Equal files stay equal.
+        let args = ["diff", "--kind", "msttrans", "-f", format, a, a];
+        assert_eq!(exit_after_reading(&args, 10), Some(0), "{format}");
+    }
+    // validate, doctor and identify keep their verdict too.
+    let po = copy_postoffice("requestor", dir.path());
+    let gal = po.join("NME/GAL.NME");
+    cut(&gal, 10);
+    let (g, p) = (gal.to_str().unwrap(), po.to_str().unwrap());
+    assert_eq!(exit_after_reading(&["validate", g], 5), Some(1));
+    assert_eq!(exit_after_reading(&["doctor", p], 5), Some(1));
+    assert_eq!(exit_after_reading(&["identify", g], 5), Some(1));
+}
+
+#[test]
+fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("A.GLB"), dir.path().join("B.GLB"));
+    queue_file(&a, 30_000, |_| None);
+    // B out of sync order: its first transaction last.
+    queue_with(&b, (2..=30_000).chain([1]), |_| None);
+    let o = bounded()
+        .args(["diff", "--kind", "msttrans", "--memory-limit", "1"])
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("are not in sync order, so diff must hold both files")
+            && stderr(&o).contains("more than the 1 MiB it keeps in memory (--memory-limit)")
+            && stderr(&o).contains("--key position"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).is_empty(),
+        "nothing is printed before the refusal"
+    );
+    // Within the limit, the sorting diff finds the moved record.
+    let o = bounded()
+        .args(["diff", "--kind", "msttrans"])
+        .args([&a, &b])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    // An endless device is read only up to the limit.
+    let o = bounded()
+        .args([
+            "diff",
+            "--kind",
+            "msttrans",
+            "--memory-limit",
+            "4",
+            "/dev/zero",
+        ])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/dev/zero: a pipe, device or standard input is read whole by diff, and this one holds more than the 4 MiB"),
+        "{}",
+        stderr(&o)
+    );
+}

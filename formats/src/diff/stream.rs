@@ -8,12 +8,18 @@
 //! file order is the merge itself, and no paired record can be reordered.
 //! When a record comes out of key order it stops with
 //! [`Streamed::OutOfOrder`]; the caller then reads the files whole and uses
-//! [`super::diff`], which sorts.
+//! [`super::diff`], which sorts. A caller that prints differences as they are
+//! found ([`diff_streams_into`] with a printing [`Sink`]) first reads each
+//! file once with [`scan_order`], which checks that it reads and is in key
+//! order, so that nothing printed is ever withdrawn.
 
 use std::cmp::Ordering;
 use std::io::Read;
 
-use super::{changed_records, item_of, key_maker, key_parts, FileDiff, Key, KeyMaker, Place, Side};
+use super::{
+    changed_records, item_of, key_maker, key_parts, tell, Collector, Difference, End, FileDiff,
+    Flow, Key, KeyMaker, Outcome, Place, Side, Sink, Start,
+};
 use crate::error::Result;
 use crate::format::{Format, ReadOptions, Reader};
 use crate::kind::FileKind;
@@ -120,12 +126,38 @@ impl<'a, F: Format, R: Read> Cursor<'a, F, R> {
     }
 }
 
-/// Compares two streamed files of the family `F` (see the module comment).
+/// Compares two streamed files of the family `F` (see the module comment),
+/// collecting the differences.
 pub fn diff_streams_with<F: Format, RA: Read, RB: Read>(
     a: StreamSide<'_, RA>,
     b: StreamSide<'_, RB>,
     key: Key,
 ) -> Result<Streamed> {
+    let mut c = Collector::default();
+    Ok(
+        match diff_streams_into::<F, RA, RB>(a, b, key, (None, None), &mut c)? {
+            Outcome::Complete(end) => Streamed::Diff(Box::new(c.finish(end))),
+            Outcome::OutOfOrder => Streamed::OutOfOrder,
+            Outcome::Stopped => unreachable!("a collector never stops"),
+        },
+    )
+}
+
+/// Compares two streamed files of the family `F` (see the module comment),
+/// telling `sink` each difference as it is found. `records` are the files'
+/// record counts when known beforehand (from [`scan_order`]), for the start
+/// of the report.
+///
+/// When a record comes out of key order it stops with
+/// [`Outcome::OutOfOrder`], and what the sink was told is incomplete: check
+/// both files with [`scan_order`] first when the sink prints as it goes.
+pub fn diff_streams_into<F: Format, RA: Read, RB: Read>(
+    a: StreamSide<'_, RA>,
+    b: StreamSide<'_, RB>,
+    key: Key,
+    records: (Option<u64>, Option<u64>),
+    sink: &mut dyn Sink,
+) -> Result<Outcome> {
     let (sa, sb) = (a.side(), b.side());
     let family = super::check_families(&sa, &sb)?;
     let key = key.resolve(family, a.kind, a.netpo.is_some() && b.netpo.is_some())?;
@@ -143,16 +175,21 @@ pub fn diff_streams_with<F: Format, RA: Read, RB: Read>(
         Reader::<F, _>::new(b.src, b.kind, b.size, ReadOptions::default())?,
         key_maker(&sb, &parts, family, key),
     );
-    let mut diff = FileDiff::empty(&sa, &sb, family, key);
+    let mut start = Start::new(&sa, &sb, family, key);
+    (start.records_a, start.records_b) = records;
     let (ha, hb) = (ca.reader.header_raw(), cb.reader.header_raw());
     if ha != hb {
         if let (Some(x), Some(y)) = (ca.reader.header(), cb.reader.header()) {
-            diff.header = super::field_changes(x, ha, 0, y, hb, 0);
+            start.header = super::field_changes(x, ha, 0, y, hb, 0);
         }
     }
     if !ca.advance()? || !cb.advance()? {
-        return Ok(Streamed::OutOfOrder);
+        return Ok(Outcome::OutOfOrder);
     }
+    if sink.start(&start)?.is_break() {
+        return Ok(Outcome::Stopped);
+    }
+    let mut end = End::new(0, 0);
     loop {
         let ord = match (&ca.at, &cb.at) {
             (Some(x), Some(y)) => x.key.cmp(&y.key),
@@ -160,45 +197,97 @@ pub fn diff_streams_with<F: Format, RA: Read, RB: Read>(
             (None, Some(_)) => Ordering::Greater,
             (None, None) => break,
         };
-        let in_order = match ord {
+        let (flow, in_order) = match ord {
             Ordering::Less => {
                 let x = ca.at.as_ref().expect("compared");
-                diff.removed
-                    .push(item_of(&ca.maker, &x.record, &x.raw, x.place));
-                ca.advance()?
+                let d = Difference::Removed(item_of(&ca.maker, &x.record, &x.raw, x.place));
+                (tell(sink, &mut end, d)?, ca.advance()?)
             }
             Ordering::Greater => {
                 let y = cb.at.as_ref().expect("compared");
-                diff.added
-                    .push(item_of(&cb.maker, &y.record, &y.raw, y.place));
-                cb.advance()?
+                let d = Difference::Added(item_of(&cb.maker, &y.record, &y.raw, y.place));
+                (tell(sink, &mut end, d)?, cb.advance()?)
             }
             Ordering::Equal => {
                 let (x, y) = (
                     ca.at.as_ref().expect("compared"),
                     cb.at.as_ref().expect("compared"),
                 );
-                if x.raw == y.raw {
-                    diff.unchanged += 1;
+                let flow = if x.raw == y.raw {
+                    end.unchanged += 1;
+                    Flow::Continue(())
                 } else {
-                    diff.changed.push(changed_records(
+                    let d = Difference::Changed(changed_records(
                         a.kind,
                         (&x.record, &x.raw, x.place),
                         (&y.record, &y.raw, y.place),
                         &ca.maker,
                     ));
-                }
-                ca.advance()? && cb.advance()?
+                    tell(sink, &mut end, d)?
+                };
+                (flow, ca.advance()? && cb.advance()?)
             }
         };
         if !in_order {
-            return Ok(Streamed::OutOfOrder);
+            return Ok(Outcome::OutOfOrder);
+        }
+        if flow.is_break() {
+            return Ok(Outcome::Stopped);
         }
     }
-    diff.records_a = ca.reader.records_read();
-    diff.records_b = cb.reader.records_read();
-    super::note_duplicates(&mut diff, ca.duplicates + cb.duplicates);
-    Ok(Streamed::Diff(Box::new(diff)))
+    end.records_a = ca.reader.records_read();
+    end.records_b = cb.reader.records_read();
+    super::note_duplicates(&mut end.notes, ca.duplicates + cb.duplicates);
+    Ok(Outcome::Complete(end))
+}
+
+/// What [`scan_order`] found in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scan {
+    /// Records read (up to the first one out of key order).
+    pub records: u64,
+    /// True when every record's key is at or after the one before.
+    pub in_order: bool,
+}
+
+/// Reads one file of the family `F` through, checking that it reads and that
+/// its records are in `key` order (keys only: nothing is decoded beyond what
+/// reading checks). One record in memory at a time.
+pub fn scan_order_with<F: Format, R: Read>(
+    s: StreamSide<'_, R>,
+    key: Key,
+    addresses: bool,
+) -> Result<Scan> {
+    let side = s.side();
+    let family = s.kind.family();
+    let key = key.resolve(family, s.kind, addresses)?;
+    let parts = key_parts::<F>(family, key);
+    let mut cursor = Cursor::<F, R>::new(
+        Reader::<F, _>::new(s.src, s.kind, s.size, ReadOptions::default())?,
+        key_maker(&side, &parts, family, key),
+    );
+    let mut key_now = Vec::new();
+    while let Some(r) = cursor.reader.next_record()? {
+        key_now.clear();
+        cursor.maker.push(r.raw, r.index, &mut key_now, true);
+        if r.index > 0 && key_now < cursor.last {
+            return Ok(Scan {
+                records: r.index,
+                in_order: false,
+            });
+        }
+        std::mem::swap(&mut cursor.last, &mut key_now);
+    }
+    Ok(Scan {
+        records: cursor.reader.records_read(),
+        in_order: true,
+    })
+}
+
+/// [`scan_order_with`], picking the family's format. `addresses`: both
+/// files of the comparison have a NETPO.GLB at hand (see [`Key::resolve`]).
+pub fn scan_order<R: Read>(s: StreamSide<'_, R>, key: Key, addresses: bool) -> Result<Scan> {
+    crate::with_format!(s.kind.family(), |F| scan_order_with::<F, R>(s, key, addresses), else unreachable!())
 }
 
 /// Compares two streamed files of one family, picking the family's format.
@@ -208,4 +297,15 @@ pub fn diff_streams<RA: Read, RB: Read>(
     key: Key,
 ) -> Result<Streamed> {
     crate::with_format!(a.kind.family(), |F| diff_streams_with::<F, RA, RB>(a, b, key), else unreachable!())
+}
+
+/// [`diff_streams_into`], picking the family's format.
+pub fn diff_streams_to<RA: Read, RB: Read>(
+    a: StreamSide<'_, RA>,
+    b: StreamSide<'_, RB>,
+    key: Key,
+    records: (Option<u64>, Option<u64>),
+    sink: &mut dyn Sink,
+) -> Result<Outcome> {
+    crate::with_format!(a.kind.family(), |F| diff_streams_into::<F, RA, RB>(a, b, key, records, sink), else unreachable!())
 }

@@ -643,6 +643,134 @@ fn queues_in_sync_order_diff_as_streams() {
     assert_eq!(*d, diff(&sa, &sb, Key::Auto).unwrap());
 }
 
+/// A sink that keeps every difference in the order it was told, and can stop.
+#[derive(Default)]
+struct Told {
+    started: bool,
+    all: Vec<Difference>,
+    stop_after: Option<usize>,
+}
+
+impl Sink for Told {
+    fn start(&mut self, _: &Start) -> Result<Flow> {
+        self.started = true;
+        Ok(Flow::Continue(()))
+    }
+    fn difference(&mut self, d: Difference) -> Result<Flow> {
+        assert!(self.started, "a difference before the start");
+        self.all.push(d);
+        Ok(if Some(self.all.len()) == self.stop_after {
+            Flow::Break(())
+        } else {
+            Flow::Continue(())
+        })
+    }
+}
+
+fn key_of(d: &Difference) -> u64 {
+    match d {
+        Difference::Removed(i) | Difference::Added(i) => i.key.key.parse().unwrap(),
+        Difference::Changed(c) => c.key.key.parse().unwrap(),
+    }
+}
+
+#[test]
+fn differences_are_told_as_found_in_key_order_by_both_ways() {
+    let text = |i: u32| format!("A User {i}\tPCM:POLY/TAYLOR/u{i}");
+    let a: Vec<QueueRecord> = (1..=2_000)
+        .filter(|i| i % 7 != 0)
+        .map(|i| q(i, &text(i)))
+        .collect();
+    let b: Vec<QueueRecord> = (1..=2_100)
+        .filter(|i| i % 11 != 0)
+        .map(|i| q(i, &text(if i % 13 == 0 { i + 1 } else { i })))
+        .collect();
+    let (fa, fb) = (queue(a), queue(b));
+    let (sa, sb) = (
+        Side::new(&fa, FileKind::Msttrans),
+        Side::new(&fb, FileKind::Msttrans),
+    );
+    fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
+        StreamSide {
+            src: crate::invariants::Pieces {
+                data: s.bytes,
+                max: 7,
+            },
+            size: Some(s.bytes.len() as u64),
+            kind: s.kind,
+            netpo: None,
+            list: None,
+        }
+    }
+    // Both files read through first: they read, and they are in sync order.
+    let scan_a = scan_order(stream(&sa), Key::Auto, false).unwrap();
+    assert_eq!((scan_a.records, scan_a.in_order), (1_715, true));
+    let mut streamed = Told::default();
+    let Outcome::Complete(end) = diff_streams_to(
+        stream(&sa),
+        stream(&sb),
+        Key::Auto,
+        (Some(scan_a.records), None),
+        &mut streamed,
+    )
+    .unwrap() else {
+        panic!("in order");
+    };
+    let mut sorted = Told::default();
+    let Outcome::Complete(end2) = diff_to(&sa, &sb, Key::Auto, &mut sorted).unwrap() else {
+        panic!("sorting never stops");
+    };
+    assert_eq!(streamed.all, sorted.all);
+    assert_eq!(end, end2);
+    // In key order, each told once, and counted.
+    let keys: Vec<u64> = streamed.all.iter().map(key_of).collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    assert_eq!(
+        end.removed + end.added + end.changed,
+        streamed.all.len() as u64
+    );
+    let collected = diff(&sa, &sb, Key::Auto).unwrap();
+    assert_eq!(end.changed, collected.changed.len() as u64);
+    // A sink that has heard enough stops either way.
+    for way in 0..2 {
+        let mut first = Told {
+            stop_after: Some(3),
+            ..Told::default()
+        };
+        let outcome = if way == 0 {
+            diff_streams_to(
+                stream(&sa),
+                stream(&sb),
+                Key::Auto,
+                (None, None),
+                &mut first,
+            )
+        } else {
+            diff_to(&sa, &sb, Key::Auto, &mut first)
+        };
+        assert_eq!(outcome.unwrap(), Outcome::Stopped);
+        assert_eq!(first.all, streamed.all[..3]);
+    }
+    // A file out of key order is found by the first read.
+    let rev = queue((1..=50).rev().map(|i| q(i, &text(i))).collect());
+    let scan = scan_order(
+        stream(&Side::new(&rev, FileKind::Msttrans)),
+        Key::Sync,
+        false,
+    )
+    .unwrap();
+    assert_eq!((scan.records, scan.in_order), (1, false));
+    // And an unreadable one is an error, naming where.
+    let cut = &fa[..fa.len() - 3];
+    let e = scan_order(
+        stream(&Side::new(cut, FileKind::Msttrans)),
+        Key::Sync,
+        false,
+    )
+    .unwrap_err();
+    assert!(e.location().is_some(), "{e}");
+}
+
 proptest! {
     #[test]
     fn every_record_is_accounted_for(

@@ -7,19 +7,27 @@ use std::io::{self, Write};
 use glb_formats::compare::{
     Comparison, Entry, ListStatus, LocalSource, Matching, PostofficeDiff, RequestorView, ServerView,
 };
-use glb_formats::diff::{ByteRange, FieldChange, FileDiff, Item, Place, RecordKey, Shown};
+use glb_formats::diff::{
+    ByteRange, Difference, End, FieldChange, Flow, Item, Key, Place, RecordKey, Shown, Sink, Start,
+};
 use glb_formats::format::Format;
 use glb_formats::kind::Family;
-use glb_formats::layout::{Layout, Statement, MARK_LEGEND};
+use glb_formats::layout::{Layout, MARK_LEGEND};
 use glb_formats::{with_format, FileKind};
 use owo_colors::Style;
 use serde::Serialize;
 
 use super::{visible, Painter};
+use crate::diff::DiffFormat;
+use crate::output::Guarded;
 use crate::timefmt::{ctime, Zone};
 
-/// The `format` value of the JSON documents.
+/// The `format` value of the server-versus-requestor JSON document.
 pub const FORMAT: &str = "glbtool-diff/1";
+
+/// The `format` value of the two-file JSON document (version 2: the
+/// differences in one list, in key order, written as they are found).
+pub const FORMAT_FILES: &str = "glbtool-diff/2";
 
 /// The two files as given.
 pub struct Sources {
@@ -45,35 +53,6 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 /// The layout of a kind's family.
 fn layout_of(kind: FileKind) -> Option<Layout> {
     with_format!(kind.family(), |F| Some(F::layout()), else None)
-}
-
-#[derive(Serialize)]
-struct FileJson<'a> {
-    format: &'static str,
-    mode: &'static str,
-    a: &'a str,
-    b: &'a str,
-    /// Where the field positions of A's kind come from.
-    layout: Option<Statement>,
-    equal: bool,
-    #[serde(flatten)]
-    diff: &'a FileDiff,
-}
-
-/// Writes the JSON document of a two-file diff.
-pub fn file_json<W: Write>(out: &mut W, s: &Sources, d: &FileDiff) -> io::Result<()> {
-    json(
-        out,
-        &FileJson {
-            format: FORMAT,
-            mode: "files",
-            layout: layout_of(d.kind_a).map(|l| l.statement(d.kind_a.name())),
-            a: &s.a,
-            b: &s.b,
-            equal: d.is_equal(),
-            diff: d,
-        },
-    )
 }
 
 /// How a key is named in the text report: `sync 12`, `"Paul"`, `address PCM:N/P/paul`.
@@ -176,165 +155,338 @@ fn item_line(i: &Item, zone: &Zone) -> String {
     )
 }
 
-/// A file's record count, in words.
-fn records(d: &FileDiff, n: u64) -> String {
-    if d.kind_a.family() == Family::ReqConf {
-        "512 bytes".to_string()
+/// A file's record count, in words (`None`: not known before comparing).
+fn records(kind: FileKind, n: Option<u64>) -> String {
+    if kind.family() == Family::ReqConf {
+        ", 512 bytes".to_string()
     } else {
-        plural(n, "record", "records")
+        n.map_or(String::new(), |n| {
+            format!(", {}", plural(n, "record", "records"))
+        })
     }
 }
 
 /// How records were paired, in words.
-fn pairing(d: &FileDiff) -> String {
-    if d.kind_a.family() == Family::ReqConf {
+fn pairing(kind: FileKind, key: Key) -> String {
+    if kind.family() == Family::ReqConf {
         "one 512-byte record, compared field by field".to_string()
     } else {
-        format!("records paired by {}", d.key.name())
+        format!("records paired by {}", key.name())
     }
 }
 
-/// Writes the text report of a two-file diff, grouped by record.
-pub fn file_text<W: Write>(
-    out: &mut W,
+/// The report of a two-file diff, written as the differences are found: the
+/// start (files, pairing, header), each difference in key order, then the
+/// order, the counts and the verdict. Memory holds one difference at a time.
+///
+/// Written through [`Guarded`]: when the reader of standard output goes
+/// away, the report stops being written, and the diff stops at the first
+/// difference (the exit status is then 1, never 0).
+pub struct FileReport<'z, W: Write> {
+    out: io::BufWriter<Guarded<W>>,
+    style: DiffFormat,
     p: Painter,
-    zone: &Zone,
-    s: &Sources,
-    d: &FileDiff,
-) -> io::Result<()> {
-    let red = Style::new().red();
-    let green = Style::new().green();
-    let yellow = Style::new().yellow();
-    writeln!(
-        out,
-        "{}",
-        p.paint(
-            &format!("--- A {} ({}, {})", s.a, d.kind_a, records(d, d.records_a)),
-            red
-        )
-    )?;
-    writeln!(
-        out,
-        "{}",
-        p.paint(
-            &format!("+++ B {} ({}, {})", s.b, d.kind_b, records(d, d.records_b)),
-            green
-        )
-    )?;
-    writeln!(
-        out,
-        "{}",
-        p.dim(&format!("{}; times in {}", pairing(d), zone.label()))
-    )?;
-    if let Some(layout) = layout_of(d.kind_a) {
-        writeln!(out, "{}", p.dim(&layout.summary(d.kind_a.name())))?;
-        writeln!(
-            out,
-            "{}",
-            p.dim(&format!("Marks before changed fields: {MARK_LEGEND}"))
-        )?;
-    }
-    for n in &d.notes {
-        writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
-    }
-    if !d.header.is_empty() {
-        writeln!(out, "{}", p.heading("File header"))?;
-        for f in &d.header {
-            field_change(out, p, zone, "  ~ ", f)?;
+    zone: &'z Zone,
+    sources: Sources,
+    start: Option<Start>,
+    /// A difference was told (a header field, or a record).
+    differs: bool,
+    /// A record difference was written (its heading is out).
+    listed: bool,
+}
+
+fn io_err(e: io::Error) -> glb_formats::Error {
+    glb_formats::Error::io("writing the diff report", e)
+}
+
+impl<'z, W: Write> FileReport<'z, W> {
+    /// A report of `sources` to `out`.
+    pub fn new(out: W, style: DiffFormat, p: Painter, zone: &'z Zone, sources: Sources) -> Self {
+        FileReport {
+            out: io::BufWriter::with_capacity(1 << 16, Guarded::new(out)),
+            style,
+            p,
+            zone,
+            sources,
+            start: None,
+            differs: false,
+            listed: false,
         }
     }
-    if !d.changed.is_empty() {
+
+    /// The flow after writing: stop when nobody reads and the answer (the
+    /// files differ) is known.
+    fn flow(&self) -> Flow {
+        if self.differs && self.out.get_ref().closed() {
+            Flow::Break(())
+        } else {
+            Flow::Continue(())
+        }
+    }
+
+    fn text_start(&mut self, d: &Start) -> io::Result<()> {
+        let (p, out, s) = (self.p, &mut self.out, &self.sources);
+        let red = Style::new().red();
+        let green = Style::new().green();
         writeln!(
             out,
             "{}",
-            p.heading(&format!("Changed ({})", d.changed.len()))
+            p.paint(
+                &format!(
+                    "--- A {} ({}{})",
+                    s.a,
+                    d.kind_a,
+                    records(d.kind_a, d.records_a)
+                ),
+                red
+            )
         )?;
-        for c in &d.changed {
-            let at = if c.a == c.b {
-                place(&c.a)
-            } else {
-                format!("{} in A, {} in B", place(&c.a), place(&c.b))
-            };
+        writeln!(
+            out,
+            "{}",
+            p.paint(
+                &format!(
+                    "+++ B {} ({}{})",
+                    s.b,
+                    d.kind_b,
+                    records(d.kind_b, d.records_b)
+                ),
+                green
+            )
+        )?;
+        writeln!(
+            out,
+            "{}",
+            p.dim(&format!(
+                "{}; times in {}",
+                pairing(d.kind_a, d.key),
+                self.zone.label()
+            ))
+        )?;
+        if let Some(layout) = layout_of(d.kind_a) {
+            writeln!(out, "{}", p.dim(&layout.summary(d.kind_a.name())))?;
             writeln!(
                 out,
-                "{} {}  {}",
-                p.paint("~", yellow),
-                p.paint(&key_label(&c.key), yellow),
-                p.dim(&at)
+                "{}",
+                p.dim(&format!("Marks before changed fields: {MARK_LEGEND}"))
             )?;
-            for t in &c.transaction {
-                let shown = |v: &Option<String>| {
-                    v.as_deref()
-                        .map_or_else(|| "(none)".to_string(), |s| format!("\"{}\"", visible(s)))
-                };
-                writeln!(out, "    {}: {} -> {}", t.part, shown(&t.a), shown(&t.b))?;
-            }
-            for f in &c.fields {
-                field_change(out, p, zone, "    ", f)?;
+        }
+        for n in &d.notes {
+            writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
+        }
+        if !d.header.is_empty() {
+            writeln!(out, "{}", p.heading("File header"))?;
+            for f in &d.header {
+                field_change(out, p, self.zone, "  ~ ", f)?;
             }
         }
+        Ok(())
     }
-    if !d.removed.is_empty() {
-        writeln!(
-            out,
-            "{}",
-            p.heading(&format!("Only in A ({})", d.removed.len()))
-        )?;
-        for i in &d.removed {
+
+    fn json_start(&mut self, d: &Start) -> io::Result<()> {
+        let out = &mut self.out;
+        let s = &self.sources;
+        writeln!(out, "{{")?;
+        writeln!(out, "  \"format\": {},", compact(&FORMAT_FILES))?;
+        writeln!(out, "  \"mode\": \"files\",")?;
+        writeln!(out, "  \"a\": {},", compact(&s.a))?;
+        writeln!(out, "  \"b\": {},", compact(&s.b))?;
+        let layout = layout_of(d.kind_a).map(|l| l.statement(d.kind_a.name()));
+        writeln!(out, "  \"layout\": {},", compact(&layout))?;
+        writeln!(out, "  \"kind_a\": {},", compact(&d.kind_a))?;
+        writeln!(out, "  \"kind_b\": {},", compact(&d.kind_b))?;
+        writeln!(out, "  \"key\": {},", compact(&d.key))?;
+        // The counts when known now, else at the end (never both: one key once).
+        if let (Some(ra), Some(rb)) = (d.records_a, d.records_b) {
+            writeln!(out, "  \"records_a\": {ra},")?;
+            writeln!(out, "  \"records_b\": {rb},")?;
+        }
+        json_list(out, "header", &d.header)?;
+        writeln!(out, ",")?;
+        write!(out, "  \"differences\": [")
+    }
+
+    fn text_difference(&mut self, d: &Difference) -> io::Result<()> {
+        let (p, zone) = (self.p, self.zone);
+        let out = &mut self.out;
+        if !self.listed {
+            let key = self.start.as_ref().map_or(Key::Auto, |s| s.key);
             writeln!(
+                out,
+                "{}",
+                p.heading(&format!("Records that differ, in {} order", key.name()))
+            )?;
+        }
+        let red = Style::new().red();
+        let green = Style::new().green();
+        let yellow = Style::new().yellow();
+        match d {
+            Difference::Removed(i) => writeln!(
                 out,
                 "{}",
                 p.paint(&format!("- {}", item_line(i, zone)), red)
-            )?;
-        }
-    }
-    if !d.added.is_empty() {
-        writeln!(
-            out,
-            "{}",
-            p.heading(&format!("Only in B ({})", d.added.len()))
-        )?;
-        for i in &d.added {
-            writeln!(
+            ),
+            Difference::Added(i) => writeln!(
                 out,
                 "{}",
                 p.paint(&format!("+ {}", item_line(i, zone)), green)
+            ),
+            Difference::Changed(c) => {
+                let at = if c.a == c.b {
+                    place(&c.a)
+                } else {
+                    format!("{} in A, {} in B", place(&c.a), place(&c.b))
+                };
+                writeln!(
+                    out,
+                    "{} {}  {}",
+                    p.paint("~", yellow),
+                    p.paint(&key_label(&c.key), yellow),
+                    p.dim(&at)
+                )?;
+                for t in &c.transaction {
+                    let shown = |v: &Option<String>| {
+                        v.as_deref()
+                            .map_or_else(|| "(none)".to_string(), |s| format!("\"{}\"", visible(s)))
+                    };
+                    writeln!(out, "    {}: {} -> {}", t.part, shown(&t.a), shown(&t.b))?;
+                }
+                for f in &c.fields {
+                    field_change(out, p, zone, "    ", f)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn text_end(&mut self, start: &Start, e: &End) -> io::Result<()> {
+        let (p, out) = (self.p, &mut self.out);
+        let yellow = Style::new().yellow();
+        if let Some(r) = &e.reordered {
+            writeln!(out, "{}", p.heading("Order"))?;
+            writeln!(
+                out,
+                "{} {} comes after {} in A ({}) and before it in B ({})",
+                p.paint("~", yellow),
+                key_label(&r.key),
+                key_label(&r.before),
+                place(&r.a),
+                place(&r.b)
             )?;
         }
-    }
-    if let Some(r) = &d.reordered {
-        writeln!(out, "{}", p.heading("Order"))?;
-        writeln!(
-            out,
-            "{} {} comes after {} in A ({}) and before it in B ({})",
-            p.paint("~", yellow),
-            key_label(&r.key),
-            key_label(&r.before),
-            place(&r.a),
-            place(&r.b)
-        )?;
-    }
-    let summary = format!(
-        "{} changed, {} only in A, {} only in B, {} unchanged{}: {}",
-        d.changed.len(),
-        d.removed.len(),
-        d.added.len(),
-        d.unchanged,
-        if d.header.is_empty() {
-            String::new()
-        } else {
-            format!(
-                ", {} in the header",
-                plural(d.header.len() as u64, "field", "fields")
-            )
-        },
-        if d.is_equal() {
-            "the files are equal"
-        } else {
-            "the files differ"
+        for n in &e.notes {
+            writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
         }
-    );
-    writeln!(out, "{}", p.heading(&summary))
+        if start.records_a.is_none() || start.records_b.is_none() {
+            writeln!(
+                out,
+                "{}",
+                p.dim(&format!(
+                    "A has {}, B {}",
+                    plural(e.records_a, "record", "records"),
+                    plural(e.records_b, "record", "records")
+                ))
+            )?;
+        }
+        let summary = format!(
+            "{} changed, {} only in A, {} only in B, {} unchanged{}: {}",
+            e.changed,
+            e.removed,
+            e.added,
+            e.unchanged,
+            if start.header.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} in the header",
+                    plural(start.header.len() as u64, "field", "fields")
+                )
+            },
+            if e.is_equal(start) {
+                "the files are equal"
+            } else {
+                "the files differ"
+            }
+        );
+        writeln!(out, "{}", p.heading(&summary))
+    }
+
+    fn json_end(&mut self, start: &Start, e: &End) -> io::Result<()> {
+        let out = &mut self.out;
+        writeln!(out, "{}],", if self.listed { "\n  " } else { "" })?;
+        writeln!(out, "  \"reordered\": {},", compact(&e.reordered))?;
+        let notes: Vec<&String> = start.notes.iter().chain(&e.notes).collect();
+        writeln!(out, "  \"notes\": {},", compact(&notes))?;
+        if start.records_a.is_none() || start.records_b.is_none() {
+            writeln!(out, "  \"records_a\": {},", e.records_a)?;
+            writeln!(out, "  \"records_b\": {},", e.records_b)?;
+        }
+        writeln!(out, "  \"changed\": {},", e.changed)?;
+        writeln!(out, "  \"removed\": {},", e.removed)?;
+        writeln!(out, "  \"added\": {},", e.added)?;
+        writeln!(out, "  \"unchanged\": {},", e.unchanged)?;
+        writeln!(out, "  \"equal\": {}", e.is_equal(start))?;
+        writeln!(out, "}}")
+    }
+
+    /// Writes the end of the report; returns whether the files are equal.
+    pub fn end(mut self, e: &End) -> Result<bool, glb_formats::Error> {
+        let start = self.start.take().expect("a report starts before it ends");
+        match self.style {
+            DiffFormat::Text => self.text_end(&start, e),
+            DiffFormat::Json => self.json_end(&start, e),
+        }
+        .map_err(io_err)?;
+        self.finish()?;
+        Ok(e.is_equal(&start))
+    }
+
+    /// Flushes what was written (a report cut short ends here).
+    pub fn finish(mut self) -> Result<(), glb_formats::Error> {
+        self.out.flush().map_err(io_err)
+    }
+}
+
+impl<W: Write> Sink for FileReport<'_, W> {
+    fn start(&mut self, start: &Start) -> Result<Flow, glb_formats::Error> {
+        self.differs = !start.header.is_empty();
+        match self.style {
+            DiffFormat::Text => self.text_start(start),
+            DiffFormat::Json => self.json_start(start),
+        }
+        .map_err(io_err)?;
+        self.start = Some(start.clone());
+        Ok(self.flow())
+    }
+
+    fn difference(&mut self, d: Difference) -> Result<Flow, glb_formats::Error> {
+        self.differs = true;
+        match self.style {
+            DiffFormat::Text => self.text_difference(&d),
+            DiffFormat::Json => {
+                let sep = if self.listed { "," } else { "" };
+                write!(self.out, "{sep}\n    {}", compact(&d))
+            }
+        }
+        .map_err(io_err)?;
+        self.listed = true;
+        Ok(self.flow())
+    }
+}
+
+/// Writes `"name": [` the items one per line `]` (no trailing newline).
+fn json_list<W: Write, T: Serialize>(out: &mut W, name: &str, items: &[T]) -> io::Result<()> {
+    write!(out, "  \"{name}\": [")?;
+    for (i, x) in items.iter().enumerate() {
+        write!(out, "{}\n    {}", if i > 0 { "," } else { "" }, compact(x))?;
+    }
+    write!(out, "{}]", if items.is_empty() { "" } else { "\n  " })
+}
+
+/// A value as compact JSON. Serialising the report's values (strings,
+/// numbers, derived structs whose map keys are strings) cannot fail.
+fn compact<T: Serialize + ?Sized>(x: &T) -> String {
+    serde_json::to_string(x).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
 // ---------------------------------------------------------------------------
