@@ -32,6 +32,10 @@ pub enum Role {
     ServerReqconf,
     /// The Dir-Sync server's MSTTRANS.GLB.
     ServerMsttrans,
+    /// The REQTRANS.GLB beside a REQCONF.GLB (numbered against its ReqSync).
+    PostofficeReqtrans,
+    /// A RESYNC.GLB waiting beside a REQCONF.GLB (its header against its numbers).
+    PostofficeResync,
 }
 
 impl Role {
@@ -42,6 +46,8 @@ impl Role {
             Role::ServerSrvconf => "the Dir-Sync server's SRVCONF.GLB",
             Role::ServerReqconf => "the Dir-Sync server's REQCONF.GLB",
             Role::ServerMsttrans => "the Dir-Sync server's MSTTRANS.GLB",
+            Role::PostofficeReqtrans => "the postoffice's REQTRANS.GLB",
+            Role::PostofficeResync => "the RESYNC.GLB waiting in the postoffice",
         }
     }
 
@@ -50,6 +56,8 @@ impl Role {
             Role::RequestorReqconf | Role::ServerReqconf => FileKind::Reqconf,
             Role::ServerSrvconf => FileKind::Srvconf,
             Role::ServerMsttrans => FileKind::Msttrans,
+            Role::PostofficeReqtrans => FileKind::Reqtrans,
+            Role::PostofficeResync => FileKind::Resync,
         }
     }
 }
@@ -209,6 +217,20 @@ pub fn find(given: &[(PathBuf, FileKind)], alone: bool, cp: CodePage) -> Context
                     role: Role::RequestorReqconf,
                     why: "there is none beside it; give it with --against".into(),
                 }),
+            }
+        }
+        // The queues whose numbers a REQCONF.GLB governs, when they are there.
+        if *kind == FileKind::Reqconf && !alone {
+            for (name, role, k) in [
+                ("REQTRANS.GLB", Role::PostofficeReqtrans, FileKind::Reqtrans),
+                ("RESYNC.GLB", Role::PostofficeResync, FileKind::Resync),
+            ] {
+                if given_kind(k) {
+                    continue;
+                }
+                if let Some(p) = beside(path, name) {
+                    add(&mut ctx, p, role);
+                }
             }
         }
         // The server's files.

@@ -20,6 +20,7 @@ mod patch_seq;
 mod postoffice;
 mod reference;
 mod render;
+mod repair;
 mod resync;
 mod safe_write;
 mod timefmt;

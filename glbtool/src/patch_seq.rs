@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::input;
 use crate::output::{self, CliError, CliResult};
+use crate::repair::{self, Surroundings};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
 /// Output format of the `patch-seq` report.
@@ -102,11 +103,23 @@ pub struct PatchSeqArgs {
     /// unless --force.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Files the result must agree with, besides the ones glbtool finds by
+    /// itself (the REQCONF.GLB beside FILE; the Dir-Sync server's SRVCONF.GLB,
+    /// REQCONF.GLB and MSTTRANS.GLB in the same tree); they take the place of
+    /// the files found of the same kind.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub against: Vec<PathBuf>,
+    /// Do not look for the files beside FILE: check the result only against
+    /// what is given.
+    #[arg(long)]
+    pub alone: bool,
     /// Show what would change (field, old value, new value, byte offset) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Patch even when FILE has error findings this patch does not repair;
-    /// with -o, replace OUT even when its name or content is of another kind.
+    /// Patch even when FILE has error findings this patch does not repair, or
+    /// the result still predicts an MS Mail error for the files beside it (the
+    /// report says what was overridden); with -o, replace OUT even when its
+    /// name or content is of another kind.
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -176,6 +189,8 @@ struct FromSrvconf {
     srvconf: PathBuf,
     /// Which record is the server's, by name.
     server: String,
+    /// What could not be checked about the requestor's registration.
+    note: Option<String>,
 }
 
 /// What to change.
@@ -216,7 +231,7 @@ impl Plan {
         Ok(match kind {
             FileKind::Resync => match &a.from_srvconf {
                 Some(sc) => {
-                    let (edit, from) = from_srvconf(sc, a.codepage)?;
+                    let (edit, from) = from_srvconf(sc, f, a.codepage)?;
                     Plan::Resync(edit, Some(from))
                 }
                 None => Plan::Resync(
@@ -320,6 +335,14 @@ impl Plan {
         }
     }
 
+    /// What `--from-srvconf` could not check about the requestor's registration.
+    fn srvconf_note(&self) -> Option<&str> {
+        match self {
+            Plan::Resync(_, Some(from)) => from.note.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Findings this patch repairs: they do not stop it.
     fn repairs(&self) -> &'static [&'static str] {
         match self {
@@ -368,8 +391,13 @@ impl Plan {
 }
 
 /// Reads the server's SRVCONF.GLB (and its REQCONF.GLB beside it, which names
-/// the server's own record) and works out the RESYNC header (KB Q119449, Q215505).
-fn from_srvconf(path: &Path, cp: CodePage) -> Result<(SetResyncHeader, FromSrvconf), CliError> {
+/// the server's own record) and works out the RESYNC header (KB Q119449,
+/// Q215505) for the RESYNC.GLB `file`, whose requestor must be registered there.
+fn from_srvconf(
+    path: &Path,
+    file: &Path,
+    cp: CodePage,
+) -> Result<(SetResyncHeader, FromSrvconf), CliError> {
     let kind = input::open(path, None)?.kind;
     if kind != FileKind::Srvconf {
         return Err(CliError::usage(format!(
@@ -411,6 +439,7 @@ fn from_srvconf(path: &Path, cp: CodePage) -> Result<(SetResyncHeader, FromSrvco
         }
     };
     let h = resync::header_for(&doc.records, &server);
+    let note = repair::registered(file, path, &doc.records, conf.as_ref(), cp)?;
     Ok((
         SetResyncHeader {
             impseq: Some(h.impseq),
@@ -420,6 +449,7 @@ fn from_srvconf(path: &Path, cp: CodePage) -> Result<(SetResyncHeader, FromSrvco
         FromSrvconf {
             srvconf: path.to_path_buf(),
             server: name,
+            note,
         },
     ))
 }
@@ -467,9 +497,17 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     // 1. The target checked, locked and fingerprinted, then fingerprints of
     // the file and the files the patch takes its numbers from, before
     // reading anything.
-    let (partners, cured) = partners(&args, kind);
+    let mut given = Vec::new();
+    for p in &args.against {
+        given.push((p.clone(), input::open(p, None)?.kind));
+    }
+    if let Some(sc) = &args.from_srvconf {
+        given.push((sc.clone(), FileKind::Srvconf));
+    }
+    let around = Surroundings::find(file, kind, &given, args.alone, cp);
+    let around_paths = around.paths();
     let mut inputs: Vec<&Path> = vec![file];
-    inputs.extend(partners.iter().map(|(p, _)| p.as_path()));
+    inputs.extend(around_paths.iter().map(PathBuf::as_path));
     let dest = Destination::claim(&target, kind, &args.backup, args.force, &inputs)?;
     let in_place = dest.is(file);
     let mut expect = Vec::new();
@@ -487,8 +525,9 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         target: &target,
     };
 
-    // 2. The input is validated first.
-    let before = safe_write::validate(file, file, kind, cp);
+    // 2. The input is validated first, alone and against the files beside it.
+    let (before, before_facts) = safe_write::validate_facts(file, file, kind, cp);
+    let before_cross = around.verdicts(file, kind, before_facts);
     if let Some(f) = before.iter().find(|f| safe_write::is_structural(f.code)) {
         return Err(CliError::usage(format!(
             "cannot be patched because it does not read: {}",
@@ -510,6 +549,17 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         .iter()
         .any(|f| f.code == "GLB305" || f.code == "GLB314");
     let mut notes = Vec::new();
+    for c in &around.found {
+        notes.push(format!(
+            "checked against {} ({})",
+            c.path.display(),
+            c.role.describe()
+        ));
+    }
+    if let Some(n) = plan.srvconf_note() {
+        notes.push(n.to_string());
+    }
+    notes.extend(around.unchecked.iter().cloned());
     if !blocking.is_empty() {
         let list: Vec<String> = blocking.iter().take(5).map(|f| finding_line(f)).collect();
         let msg = format!(
@@ -542,12 +592,32 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
             .map_err(|e| CliError::from(e).file(file))
     };
     if args.dry_run {
-        let (_, summary) = codepage::scope(cp, || {
-            plan.apply(open_src()?, kind, size, io::sink(), &mut |c| {
+        // The result is kept in memory, when small enough, to be checked.
+        let keep = size <= DRY_RUN_CHECKED;
+        let (bytes, summary) = codepage::scope(cp, || {
+            let sink = if keep { Some(Vec::new()) } else { None };
+            plan.apply(open_src()?, kind, size, OptionalSink(sink), &mut |c| {
                 changes.push(c)
             })
             .map_err(|e| CliError::from(e).file(file))
         })?;
+        match bytes.0 {
+            Some(bytes) if !summary.is_unchanged() => {
+                let facts = facts_of_bytes(&bytes, file, kind, cp);
+                let still =
+                    repair::still_predicted(file, &before_cross, &around.verdicts(file, kind, facts));
+                if !still.is_empty() {
+                    notes.push(format!(
+                        "the result would still predict {}; without --dry-run glbtool would refuse unless --force is given",
+                        still.iter().map(finding_line).collect::<Vec<_>>().join("; ")
+                    ));
+                }
+            }
+            None => notes.push(format!(
+                "the file is larger than {DRY_RUN_CHECKED} bytes: the result is checked against the files beside it only when written"
+            )),
+            _ => {}
+        }
         if foreign_checksums && !summary.is_unchanged() {
             notes.push(format!(
                 "{foreign_note}; without --dry-run glbtool would refuse unless --force is given"
@@ -602,8 +672,30 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         .file(&target));
     }
 
-    if let Some(code) = cured {
-        still_there(&target, kind, facts, &partners, code, cp)?;
+    // The result against the files beside it: an MS Mail error it still
+    // predicts (for itself, or newly for a file beside it) stops the patch.
+    let still = repair::still_predicted(file, &before_cross, &around.verdicts(file, kind, facts));
+    if !still.is_empty() {
+        let list: Vec<String> = still.iter().take(5).map(finding_line).collect();
+        if args.force {
+            notes.push(format!(
+                "--force: written although the result still predicts {}",
+                list.join("; ")
+            ));
+        } else {
+            let hint = match still[0].fix.clone() {
+                glb_formats::check::Fix::Command { command } => {
+                    format!("the repair it needs: {command}; --force writes anyway")
+                }
+                _ => "glbtool validate explains it; --force writes anyway".to_string(),
+            };
+            return Err(CliError::usage(format!(
+                "the patched file would still fail ({}); nothing was written",
+                list.join("; ")
+            ))
+            .file(&target)
+            .with_hint(hint));
+        }
     }
 
     // 6. Unchanged inputs, backup, unchanged target, atomic rename.
@@ -612,49 +704,32 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     Ok(0)
 }
 
-/// The files a patch must agree with, and the cross-file finding it cures:
-/// a RESYNC.GLB patched `--from-srvconf` against that SRVCONF.GLB and the
-/// server's REQCONF.GLB beside it (GLB014); a renumbered REQTRANS.GLB against
-/// the REQCONF.GLB beside it, whose ReqSync the pending transactions must lie
-/// above (GLB171, KB Q119452).
-fn partners(a: &PatchSeqArgs, kind: FileKind) -> (Vec<(PathBuf, FileKind)>, Option<&'static str>) {
-    let reqconf_beside =
-        |p: &Path| safe_write::beside(p, "REQCONF.GLB").map(|r| (r, FileKind::Reqconf));
-    match (kind, &a.from_srvconf, a.renumber_from) {
-        (FileKind::Resync, Some(sc), _) => {
-            let mut v = vec![(sc.clone(), FileKind::Srvconf)];
-            v.extend(reqconf_beside(sc));
-            (v, Some("GLB014"))
+/// Dry runs check results of files up to this size, kept in memory.
+const DRY_RUN_CHECKED: u64 = 16 << 20;
+
+/// A writer that keeps the bytes, or drops them.
+struct OptionalSink(Option<Vec<u8>>);
+
+impl Write for OptionalSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(v) = &mut self.0 {
+            v.extend_from_slice(buf);
         }
-        (FileKind::Reqtrans, _, Some(_)) => match reqconf_beside(&a.file) {
-            Some(r) => (vec![r], Some("GLB171")),
-            None => (Vec::new(), None),
-        },
-        _ => (Vec::new(), None),
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
-/// Runs the cross-file checks on the patched file against its partners:
-/// the finding `code` the patch cures must be gone.
-fn still_there(
-    target: &Path,
-    kind: FileKind,
-    facts: Facts,
-    partners: &[(PathBuf, FileKind)],
-    code: &str,
-    cp: CodePage,
-) -> Result<(), CliError> {
-    let others: Vec<(&Path, FileKind)> = partners.iter().map(|(p, k)| (p.as_path(), *k)).collect();
-    let out = safe_write::cross_check(target, kind, facts, &others, cp);
-    let target_name = target.display().to_string();
-    match out.iter().find(|f| f.code == code && f.file == target_name) {
-        Some(f) => Err(CliError::usage(format!(
-            "the patched file would still fail ({}); nothing was written",
-            finding_line(f)
-        ))
-        .file(target)),
-        None => Ok(()),
-    }
+/// The facts of a patched file held in memory (a dry run's result).
+fn facts_of_bytes(bytes: &[u8], shown: &Path, kind: FileKind, cp: CodePage) -> Facts {
+    let file = glb_formats::check::FileRef::new(shown.display().to_string(), kind);
+    let mut ignored = Vec::new();
+    codepage::scope(cp, || {
+        glb_formats::check::file::check(&file, bytes, Some(bytes.len() as u64), &mut ignored)
+    })
 }
 
 /// How the command ended.

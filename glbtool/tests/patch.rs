@@ -505,6 +505,9 @@ fn reqconf_with(dir: &Path, reqsync: u32, srvsync: u32, impsync: u32) -> PathBuf
             "--impsync",
             &i,
             "--no-backup",
+            // A fixture, perhaps deliberately at odds with the files beside
+            // it: not checked against them.
+            "--alone",
         ],
         &f,
     );

@@ -352,3 +352,157 @@ fn a_49_byte_reqtrans_whose_dummy_text_is_arbitrary_predicts_nothing() {
     let (code, report) = validate(&[s(&reqtrans)]);
     assert_eq!(code, 0, "{report:#}");
 }
+
+/// The error14 scenario's header by hand (KB Q119449): SRVCONF holds
+/// MONTGOMERY 12/37/1 (the server, named by its REQCONF), TAYLOR 12/37/1 and
+/// LAGRANGE 13/37/1: REQSEQ 13 (LAGRANGE's), SRVSEQ 37 (MONTGOMERY's),
+/// IMPSEQ 1.
+const ERROR14_BY_RULE: (u32, u32, u32) = (1, 13, 37);
+
+#[test]
+fn the_error14_scenario_is_repaired_from_the_requestors_file_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("scenarios/error14", tmp.path());
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    assert_eq!(header_of(&resync), (1, 12, 37));
+    // Only the requestor's RESYNC.GLB is named: validate finds TAYLOR's
+    // REQCONF.GLB and, through it, the server's files, and says so.
+    let (code, out, _) = run(&["validate", "--color", "never", s(&resync)]);
+    assert_eq!(code, 1, "{out}");
+    for want in [
+        "GLB014",
+        "checked against",
+        "TAYLOR/GLB/REQCONF.GLB",
+        "MONTGOMERY/GLB/SRVCONF.GLB",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+    let fix = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("fix: "))
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("--from-srvconf"), "{fix}");
+    let (code, _, err) = paste(&fix);
+    assert_eq!(code, 0, "{fix}: {err}");
+    assert_eq!(header_of(&resync), ERROR14_BY_RULE);
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(codes(&report).is_empty(), "{report:#}");
+}
+
+#[test]
+fn the_error14_scenario_is_repaired_from_the_servers_files() {
+    // doctor over the whole tree, the server included: the fix it prints
+    // takes the numbers from the server's SRVCONF.GLB.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("scenarios/error14", tmp.path());
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    let (code, out, _) = run(&["doctor", "--format", "json", s(tmp.path())]);
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(codes(&report), vec!["GLB014"]);
+    let fix = finding(&report, "GLB014")["fix"]["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fix.contains("MONTGOMERY/GLB/SRVCONF.GLB"), "{fix}");
+    let (code, _, err) = paste(&fix);
+    assert_eq!(code, 0, "{fix}: {err}");
+    assert_eq!(header_of(&resync), ERROR14_BY_RULE);
+    let (code, out, _) = run(&["doctor", s(tmp.path())]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_repair_whose_result_still_predicts_an_error_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("scenarios/error14", tmp.path());
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    let original = std::fs::read(&resync).unwrap();
+    // A bad --reqseq: 5 is below TAYLOR's own ReqSync (12) and the largest
+    // in SRVCONF (13), so the result would still give Error 14.
+    let (code, out, err) = run(&["patch-seq", s(&resync), "--reqseq", "5"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("GLB014") && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(&resync).unwrap(), original);
+    // So is one still too low (11: TAYLOR has 12, LAGRANGE 13).
+    let (code, _, err) = run(&["patch-seq", s(&resync), "--reqseq", "11"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read(&resync).unwrap(), original);
+    // --dry-run says it would be refused.
+    let (code, out, _) = run(&["patch-seq", s(&resync), "--reqseq", "5", "--dry-run"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("would still predict GLB014"), "{out}");
+    // The right numbers are accepted.
+    let (code, _, err) = run(&["patch-seq", s(&resync), "--reqseq", "13", "--no-backup"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(header_of(&resync), ERROR14_BY_RULE);
+    // --force writes a bad one anyway, and says what it overrode.
+    let (code, out, err) = run(&[
+        "patch-seq",
+        s(&resync),
+        "--reqseq",
+        "5",
+        "--force",
+        "--no-backup",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("--force: written although the result still predicts GLB014"),
+        "{out}"
+    );
+    assert_eq!(header_of(&resync).1, 5);
+
+    // --from-srvconf with the SRVCONF.GLB of a server TAYLOR is not
+    // registered with (the KB Q96060 sample: MONTGOMERY, NOVEMBER, OCTOBER).
+    let before = std::fs::read(&resync).unwrap();
+    let other = corpus("samples/config/server/SRVCONF.GLB");
+    let dir = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&other, dir.join("SRVCONF.GLB")).unwrap();
+    std::fs::copy(
+        corpus("samples/config/server/REQCONF.GLB"),
+        dir.join("REQCONF.GLB"),
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "patch-seq",
+        s(&resync),
+        "--from-srvconf",
+        s(&dir.join("SRVCONF.GLB")),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("POLYNOMIAL/TAYLOR") && err.contains("not registered"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&resync).unwrap(), before);
+
+    // A REQCONF.GLB patch that would leave the REQTRANS.GLB beside it below
+    // ReqSync (its dummy holds 12): "No requestor updates to send".
+    let reqconf = tmp.path().join("LAGRANGE/GLB/REQCONF.GLB");
+    let original = std::fs::read(&reqconf).unwrap();
+    let (code, _, err) = run(&["patch-seq", s(&reqconf), "--reqsync", "20"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("GLB171"), "{err}");
+    assert_eq!(std::fs::read(&reqconf).unwrap(), original);
+    // A SRVCONF.GLB patch that puts a requestor's SrvSync above MSTTRANS.GLB.
+    let srvconf = tmp.path().join("MONTGOMERY/GLB/SRVCONF.GLB");
+    let original = std::fs::read(&srvconf).unwrap();
+    let (code, _, err) = run(&[
+        "patch-seq",
+        s(&srvconf),
+        "--requestor",
+        "POLYNOMIAL/TAYLOR",
+        "--srvsync",
+        "99",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("GLB138"), "{err}");
+    assert_eq!(std::fs::read(&srvconf).unwrap(), original);
+}
