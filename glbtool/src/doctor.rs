@@ -98,7 +98,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
             writeln!(out)?;
         }
         ReportFormat::Text => {
-            let p = Painter::new(use_color(args.report.color));
+            let p = Painter::new(use_color(args.report.color)).wrapping(output::terminal_width());
             write_text(&mut out, &p, &report, &tally)?;
         }
     }
@@ -147,14 +147,19 @@ fn summary<W: Write>(out: &mut W, p: &Painter, s: &Summary) -> std::io::Result<(
         Role::Server => "Dir-Sync server".to_string(),
         Role::Requestor => "requestor".to_string(),
     };
-    writeln!(
+    p.line(
         out,
-        "{}  {}  {}",
-        p.heading(&format!("Postoffice {}", s.name)),
-        role,
-        p.dim(&s.root.display().to_string())
+        &format!(
+            "{}  {}  {}",
+            p.heading(&format!("Postoffice {}", s.name)),
+            role,
+            p.dim(&s.root.display().to_string())
+        ),
+        2,
     )?;
     let label = |l: &str| format!("  {:<10}", l);
+    // Wrapped summary lines hang under the values.
+    const HANG: usize = 12;
     if let (Some(r), Some(sv), Some(i)) = (s.reqsync, s.srvsync, s.impsync) {
         let server = match (&s.registered_with, &s.server_found, s.role) {
             (Some(w), _, Role::Server) => format!("; registered with {w}"),
@@ -162,10 +167,13 @@ fn summary<W: Write>(out: &mut W, p: &Painter, s: &Summary) -> std::io::Result<(
             (Some(w), None, _) => format!("; server {w} (not in this tree)"),
             (None, _, _) => "; no Dir-Sync server registered".into(),
         };
-        writeln!(
+        p.line(
             out,
-            "{}ReqSync {r}, SrvSync {sv}, import count {i}{server}",
-            label("REQCONF")
+            &format!(
+                "{}ReqSync {r}, SrvSync {sv}, import count {i}{server}",
+                label("REQCONF")
+            ),
+            HANG,
         )?;
     } else if s.has_reqconf {
         writeln!(out, "{}cannot be read (see the findings)", label("REQCONF"))?;
@@ -173,22 +181,25 @@ fn summary<W: Write>(out: &mut W, p: &Painter, s: &Summary) -> std::io::Result<(
         writeln!(out, "{}not present", label("REQCONF"))?;
     }
     if let Some(c) = &s.srvconf {
-        writeln!(
+        p.line(
             out,
-            "{}Highest SrvSync {}, cycle {}, {} requestor{}: {}",
-            label("SRVCONF"),
-            c.highest_srvsync,
-            c.cycle,
-            c.requestors.len(),
-            if c.requestors.len() == 1 { "" } else { "s" },
-            c.requestors.join(", ")
+            &format!(
+                "{}Highest SrvSync {}, cycle {}, {} requestor{}: {}",
+                label("SRVCONF"),
+                c.highest_srvsync,
+                c.cycle,
+                c.requestors.len(),
+                if c.requestors.len() == 1 { "" } else { "s" },
+                c.requestors.join(", ")
+            ),
+            HANG,
         )?;
     }
     if s.queues.iter().all(|q| q.size.is_none()) {
         writeln!(out, "{}no queue files", label("queues"))?;
     } else {
         let qs: Vec<String> = s.queues.iter().map(queue).collect();
-        writeln!(out, "{}{}", label("queues"), qs.join(", "))?;
+        p.line(out, &format!("{}{}", label("queues"), qs.join(", ")), HANG)?;
     }
     writeln!(
         out,

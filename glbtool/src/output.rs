@@ -144,6 +144,16 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// The width to wrap text at: the terminal's, when standard output is one;
+/// `None` (no wrapping) when it is a pipe or a file.
+pub fn terminal_width() -> Option<usize> {
+    let out = io::stdout();
+    if !out.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(&out).map(|(w, _)| usize::from(w.0))
+}
+
 /// Buffered standard output (locked once, flushed at the end).
 pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::with_capacity(1 << 16, io::stdout().lock())

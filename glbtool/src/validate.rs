@@ -209,19 +209,22 @@ pub fn run(args: ValidateArgs) -> CliResult {
         }
         ReportFormat::Text => {
             use std::io::Write;
-            let p = Painter::new(use_color(args.report.color));
+            let p = Painter::new(use_color(args.report.color)).wrapping(output::terminal_width());
             let names: Vec<(String, bool)> = checked
                 .iter()
                 .map(|c| (c.0.clone(), c.1.is_some()))
                 .collect();
             findings::grouped(&mut out, &p, &names, &all)?;
             for c in &ctx.files {
-                writeln!(
-                    out,
-                    "{} {} ({})",
-                    p.dim("checked against"),
-                    c.path.display(),
-                    c.role.describe()
+                p.line(
+                    &mut out,
+                    &format!(
+                        "{} {} ({})",
+                        p.dim("checked against"),
+                        c.path.display(),
+                        c.role.describe()
+                    ),
+                    2,
                 )?;
             }
             let unread = names.iter().filter(|(_, read)| !read).count();

@@ -537,11 +537,11 @@ fn works_as_git_textconv_and_difftool() {
     // The LISTQ views differ in the checksums and the new transactions only:
     // the title names the file alone on both sides.
     assert!(
-        t.contains("-FB16   Thu Apr 07 12:13:52 1994  000001  R PCM:POLYNOMIAL/MONTGOMERY\n")
+        t.contains("-FB16   Thu Apr 07 12:13:52 1994      000001  R PCM:POLYNOMIAL/MONTGOMERY\n")
             && t.contains(
-                "+323D   Thu Apr 07 12:13:52 1994  000001  R PCM:POLYNOMIAL/MONTGOMERY\n"
+                "+323D   Thu Apr 07 12:13:52 1994      000001  R PCM:POLYNOMIAL/MONTGOMERY\n"
             )
-            && t.contains("+690B   Sat Apr 09 12:13:52 1994  000015  D apple"),
+            && t.contains("+690B   Sat Apr 09 12:13:52 1994      000015  D apple"),
         "git diff through textconv:\n{t}\n{stderr}"
     );
     assert!(

@@ -595,3 +595,134 @@ fn git_diff_through_textconv_never_breaks_on_a_real_looking_postoffice() {
     assert!(String::from_utf8_lossy(&log.stderr).is_empty());
     assert!(String::from_utf8_lossy(&log.stdout).contains("+salvaged: NME file"));
 }
+
+/// Runs a shell command line under a pseudo-terminal of 80 columns
+/// (util-linux `script`), in `dir`, and returns what the terminal showed.
+fn on_terminal(dir: &std::path::Path, line: &str) -> String {
+    let out = common::run_shell(
+        dir,
+        &format!("script -qec 'stty cols 80 rows 40; {line}' /dev/null"),
+    );
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+}
+
+#[test]
+fn findings_wrap_at_80_columns_on_a_terminal_with_a_hanging_indent_and_never_when_piped() {
+    let scratch = common::scratch_with_corpus();
+    let d = scratch.path();
+    let cmd = "glbtool doctor corpus/scenarios/error14 --color never";
+    let shown = on_terminal(d, cmd);
+    let piped = String::from_utf8(common::run_shell(d, cmd).stdout).unwrap();
+    assert!(shown.contains("GLB014"), "{shown}");
+    // Piped: one line per finding part, longer than 80 columns.
+    assert!(
+        piped.lines().any(|l| l.contains("GLB014") && l.len() > 200),
+        "{piped}"
+    );
+    // On the terminal: no line longer than 80 columns but the fix command
+    // (kept whole so that it can be pasted), and continuation lines hang
+    // under the text.
+    let mut hanging = 0;
+    for l in shown.lines() {
+        if l.trim_start().starts_with("fix: glbtool ") {
+            assert!(piped.contains(l), "the command was changed: {l}");
+            continue;
+        }
+        assert!(l.chars().count() <= 80, "longer than 80 columns: {l}");
+        if l.starts_with(&" ".repeat(18)) && !l.trim_start().starts_with("predicts") {
+            hanging += 1;
+        }
+    }
+    assert!(hanging >= 3, "{shown}");
+    // The same words in the same order.
+    let words = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+    assert_eq!(words(&shown), words(&piped));
+    // validate wraps the same way.
+    let shown = on_terminal(
+        d,
+        "glbtool validate corpus/scenarios/error14/TAYLOR/GLB/RESYNC.GLB --color never",
+    );
+    assert!(
+        shown
+            .lines()
+            .all(|l| l.chars().count() <= 80 || l.contains("fix: glbtool")),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!("\n{}", " ".repeat(18))), "{shown}");
+}
+
+#[test]
+fn procedures_cite_each_article_once() {
+    for s in [
+        "purged",
+        "lost-reply",
+        "restored-backup",
+        "missing-names",
+        "stale-queue",
+    ] {
+        let out = glbtool()
+            .args(["doctor", "--color", "never"])
+            .arg(corpus(&format!("scenarios/{s}")))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        for l in text.lines() {
+            assert!(!l.contains(") (KB"), "{s}: a doubled reference: {l}");
+        }
+    }
+}
+
+#[test]
+fn the_sync_column_stays_aligned_for_any_sync_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut doc) = json_of(&[
+        "dump",
+        &c("network/MONTGOMERY/GLB/MSTTRANS.GLB"),
+        "-f",
+        "json",
+    ]);
+    // Sync numbers of 1 to 10 digits, as a person would edit them.
+    let syncs = [7u64, 999_999, 1_000_000, 12_345_678, 4_294_967_295];
+    let records = doc["records"].as_array_mut().unwrap();
+    records.truncate(syncs.len());
+    for (r, s) in records.iter_mut().zip(syncs) {
+        r["sync"] = s.into();
+    }
+    let json = dir.path().join("m.json");
+    std::fs::write(&json, doc.to_string()).unwrap();
+    let file = dir.path().join("MSTTRANS.GLB");
+    glbtool()
+        .args([
+            "build",
+            json.to_str().unwrap(),
+            "-o",
+            file.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let text = common::stdout_of(&["dump", file.to_str().unwrap()]);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" 1994 ") || l.contains(" 199"))
+        .collect();
+    assert_eq!(rows.len(), syncs.len(), "{text}");
+    let header = text.lines().find(|l| l.starts_with("CRC")).unwrap();
+    let column = header.find("Transaction").unwrap();
+    for (row, s) in rows.iter().zip(syncs) {
+        // LISTQ's six digits (KB Q96060) up to 999999, every digit above,
+        // right-aligned under Sync#; the text starts under Transaction.
+        let shown = format!("{s:06}");
+        assert_eq!(&row[column - 2 - shown.len()..column - 2], shown, "{row}");
+        assert_eq!(row.as_bytes()[column - 1], b' ', "{row}");
+        assert_ne!(row.as_bytes()[column], b' ', "{row}");
+    }
+}
+
+#[test]
+fn a_time_never_set_is_never_in_the_hex_view() {
+    // The sample REQCONF.GLB's last import time is 0: never set.
+    let text = common::stdout_of(&["dump", "-f", "hex", &c("network/TAYLOR/GLB/REQCONF.GLB")]);
+    let line = text.lines().find(|l| l.contains("last_import")).unwrap();
+    assert!(line.ends_with("never (0)"), "{line}");
+    assert!(!text.contains("1970"), "{text}");
+}

@@ -61,6 +61,39 @@ fn severity_label(p: &Painter, s: Severity) -> String {
     }
 }
 
+/// A procedure with its source, each KB article named once: `(KB Q1)`
+/// after the text, or, when the text already ends with its own KB
+/// references, the source's other articles added to them (never `(KB Q1,
+/// Q2) (KB Q3)`).
+pub fn cite(text: &str, source: &str) -> String {
+    let articles = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| {
+                w.len() > 1 && w.starts_with('Q') && w[1..].bytes().all(|b| b.is_ascii_digit())
+            })
+            .map(String::from)
+            .collect()
+    };
+    let Some(kb) = source.strip_prefix("KB ") else {
+        return format!("{text} ({source})");
+    };
+    let named = articles(text);
+    let new: Vec<String> = articles(kb)
+        .into_iter()
+        .filter(|a| !named.contains(a))
+        .collect();
+    if new.is_empty() {
+        return text.to_string();
+    }
+    match text
+        .strip_suffix(')')
+        .and_then(|t| t.rfind("(KB ").map(|at| (t, at)))
+    {
+        Some((t, at)) if !t[at..].contains(')') => format!("{t}, {})", new.join(", ")),
+        _ => format!("{text} (KB {})", new.join(", ")),
+    }
+}
+
 /// Writes one finding (without its file name).
 pub fn finding<W: Write>(out: &mut W, p: &Painter, f: &Finding) -> io::Result<()> {
     let place = match (f.record, f.offset) {
@@ -68,29 +101,37 @@ pub fn finding<W: Write>(out: &mut W, p: &Painter, f: &Finding) -> io::Result<()
         (None, Some(o)) => format!("at byte {o} (0x{o:x}): "),
         _ => String::new(),
     };
-    writeln!(
+    // Wrapped lines hang under the text, after the severity and the code.
+    const HANG: usize = 18;
+    p.line(
         out,
-        "  {} {}  {place}{}",
-        severity_label(p, f.severity),
-        p.heading(f.code),
-        f.cause
+        &format!(
+            "  {} {}  {place}{}",
+            severity_label(p, f.severity),
+            p.heading(f.code),
+            f.cause
+        ),
+        HANG,
     )?;
     if let Some(pr) = &f.predicts {
-        writeln!(
+        p.line(
             out,
-            "                  predicts ({}): {}",
-            pr.program, pr.text
+            &format!("                  predicts ({}): {}", pr.program, pr.text),
+            HANG,
         )?;
     }
     match &f.fix {
+        // A command stays on one line, so that it works when pasted.
         Fix::Command { command } => writeln!(
             out,
             "                  fix: {}",
             p.paint(command, owo_colors::Style::new().green())
         )?,
-        Fix::Procedure { text, source } => {
-            writeln!(out, "                  fix: {text} ({source})")?
-        }
+        Fix::Procedure { text, source } => p.line(
+            out,
+            &format!("                  fix: {}", cite(text, source)),
+            HANG,
+        )?,
         Fix::None => {}
     }
     Ok(())
@@ -125,7 +166,11 @@ pub fn grouped<W: Write>(
             continue;
         }
         let t = Tally::of(&mine.iter().map(|f| (*f).clone()).collect::<Vec<_>>());
-        writeln!(out, "{}  {}", p.heading(file), p.dim(&t.summary()))?;
+        p.line(
+            out,
+            &format!("{}  {}", p.heading(file), p.dim(&t.summary())),
+            2,
+        )?;
         for f in mine {
             finding(out, p, f)?;
         }
@@ -165,4 +210,27 @@ pub fn by_severity<W: Write>(out: &mut W, p: &Painter, findings: &[Finding]) -> 
         finding(out, p, f)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cite;
+
+    #[test]
+    fn each_article_is_cited_once() {
+        assert_eq!(cite("reset it", "KB Q96060"), "reset it (KB Q96060)");
+        assert_eq!(
+            cite("create RESYNC.GLB (KB Q119449, Q105125)", "KB Q96060"),
+            "create RESYNC.GLB (KB Q119449, Q105125, Q96060)"
+        );
+        assert_eq!(
+            cite("create RESYNC.GLB (KB Q119449)", "KB Q119449"),
+            "create RESYNC.GLB (KB Q119449)"
+        );
+        assert_eq!(
+            cite("see KB Q119449 and run it", "KB Q119449, Q96060"),
+            "see KB Q119449 and run it (KB Q96060)"
+        );
+        assert_eq!(cite("do it", "docs/safety.md"), "do it (docs/safety.md)");
+    }
 }

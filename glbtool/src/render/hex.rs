@@ -77,6 +77,9 @@ fn push_value(out: &mut Vec<u8>, v: &Value, times: &mut CtimeCache, raw: &[u8]) 
             }
             push_u64(out, n.unsigned_abs());
         }
+        // 0 is the value of a time never set (reconstructed), as the text
+        // views show it; never 1970.
+        Value::Time(s) if s.0 == 0 => out.extend_from_slice(b"never (0)"),
         Value::Time(s) => {
             times.push(*s, out);
             out.extend_from_slice(b" (");

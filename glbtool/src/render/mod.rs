@@ -13,16 +13,49 @@ use owo_colors::{OwoColorize, Style};
 
 use glb_formats::layout::Role;
 
-/// Applies colours when enabled.
+/// How text is drawn: colours when enabled, and lines wrapped to the
+/// terminal's width when there is one.
 #[derive(Debug, Clone, Copy)]
 pub struct Painter {
     enabled: bool,
+    width: Option<usize>,
 }
 
 impl Painter {
-    /// A painter that colours when `enabled`.
+    /// A painter that colours when `enabled` and never wraps.
     pub fn new(enabled: bool) -> Self {
-        Painter { enabled }
+        Painter {
+            enabled,
+            width: None,
+        }
+    }
+
+    /// The same painter, wrapping lines at `width` columns (`None`: never,
+    /// as when standard output is not a terminal).
+    pub fn wrapping(self, width: Option<usize>) -> Self {
+        Painter { width, ..self }
+    }
+
+    /// Writes `line` and a newline, wrapped to the width with a hanging
+    /// indent of `indent` columns (textwrap; colour codes take no width,
+    /// and a word longer than a line, such as a path, is never cut).
+    pub fn line<W: std::io::Write>(
+        &self,
+        out: &mut W,
+        line: &str,
+        indent: usize,
+    ) -> std::io::Result<()> {
+        let Some(width) = self.width else {
+            return writeln!(out, "{line}");
+        };
+        let hang = " ".repeat(indent);
+        let opts = textwrap::Options::new(width.max(indent + 20))
+            .subsequent_indent(&hang)
+            .break_words(false);
+        for l in textwrap::wrap(line, opts) {
+            writeln!(out, "{l}")?;
+        }
+        Ok(())
     }
 
     /// `text` in `style`, or plain.

@@ -32,7 +32,7 @@ impl QueueView<'_> {
             out,
             "{}",
             self.painter
-                .heading("CRC    Date stamp                Sync#   Transaction")
+                .heading("CRC    Date stamp                     Sync#  Transaction")
         )
     }
 
@@ -59,14 +59,16 @@ impl QueueView<'_> {
             ),
             None => visible_line(first),
         };
+        // LISTQ's six digits (KB Q96060), right-aligned in a column wide
+        // enough for any 32-bit sync number, so the text column never moves.
         writeln!(
             out,
-            "{crc}{mark}  {}  {:06}  {shown}",
+            "{crc}{mark}  {}  {:>10}  {shown}",
             ctime(r.date_stamp, self.zone),
-            r.sync
+            format!("{:06}", r.sync)
         )?;
         for l in lines {
-            writeln!(out, "{:41}{}", "", visible_line(l))?;
+            writeln!(out, "{:45}{}", "", visible_line(l))?;
         }
         Ok(ok)
     }
