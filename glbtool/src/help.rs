@@ -63,7 +63,8 @@ Examples:
       corpus/network/LAGRANGE/NME/GAL.NME
   glbtool diff --dss corpus/scenarios/missing-names/MONTGOMERY \\
       --requestor corpus/scenarios/missing-names/TAYLOR
-  glbtool diff --memory-limit 256 OLD/GAL.NME NEW/GAL.NME   (lists out of key order)";
+  glbtool diff --memory-limit 256 corpus/network/TAYLOR/NME/ADMIN.NME \\
+      corpus/scenarios/missing-names/TAYLOR/NME/ADMIN.NME";
 
 /// `doctor`'s examples.
 pub const DOCTOR: &str = "\
