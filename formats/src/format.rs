@@ -220,8 +220,9 @@ pub fn size_error<F: Format + ?Sized>(kind: FileKind, size: u64, note: &str) -> 
 /// Options for reading.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// Keep going past a damaged end: instead of failing, keep every byte from
-    /// the first unreadable item onwards as `trailing` bytes.
+    /// Keep going past a damaged end: instead of failing, keep the bytes from
+    /// the first unreadable item onwards as `trailing` bytes (a streaming
+    /// [`Reader`] the first [`TRAILING_KEPT`] of them, counting the rest).
     pub salvage: bool,
 }
 
@@ -324,14 +325,49 @@ impl<R: Read> Window<R> {
         self.pos += n;
     }
 
-    /// Appends every remaining byte (buffered and unread) to `out`.
-    fn rest_into(&mut self, out: &mut Vec<u8>) -> std::io::Result<()> {
-        out.extend_from_slice(&self.buf[self.pos..self.end]);
+    /// Appends at most `keep` of the remaining bytes (buffered and unread) to
+    /// `out`, and returns how many remain in all: `total` minus what was
+    /// consumed when the source's size is known (the rest is not read), else
+    /// counted by reading the rest through.
+    fn rest_into(
+        &mut self,
+        out: &mut Vec<u8>,
+        keep: usize,
+        consumed: u64,
+        total: Option<u64>,
+    ) -> std::io::Result<u64> {
+        let buffered = &self.buf[self.pos..self.end];
+        let n = buffered.len().min(keep);
+        out.extend_from_slice(&buffered[..n]);
         self.pos = self.end;
-        self.src.read_to_end(out)?;
-        Ok(())
+        let mut seen = buffered.len() as u64;
+        if out.len() < keep {
+            let more = (&mut self.src)
+                .take((keep - out.len()) as u64)
+                .read_to_end(out)?;
+            seen += more as u64;
+        }
+        if let Some(total) = total {
+            return Ok(total.saturating_sub(consumed).max(seen));
+        }
+        // The size is unknown (a pipe): count the rest in a fixed buffer.
+        let mut scratch = [0u8; 8192];
+        loop {
+            match self.src.read(&mut scratch) {
+                Ok(0) => return Ok(seen),
+                Ok(k) => seen += k as u64,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
+
+/// The most bytes after the last whole record a salvaging [`Reader`] keeps
+/// (1 MiB): the rest is counted ([`Reader::trailing_len`]), not held, so a
+/// damaged file of any size is salvaged in bounded memory.
+/// [`Document::from_bytes`], which has the whole file already, keeps them all.
+pub const TRAILING_KEPT: usize = 1 << 20;
 
 /// Streams a file of format `F` record by record in constant memory.
 pub struct Reader<F: Format, R: Read> {
@@ -345,6 +381,10 @@ pub struct Reader<F: Format, R: Read> {
     record: F::Record,
     trailing: Vec<u8>,
     trailing_offset: Option<u64>,
+    /// How many bytes follow `trailing_offset` (`trailing` keeps the first ones).
+    trailing_len: u64,
+    /// The source's size, when known.
+    total: Option<u64>,
     salvage_error: Option<Error>,
     done: bool,
 }
@@ -367,6 +407,8 @@ impl<F: Format, R: Read> Reader<F, R> {
             record: F::Record::default(),
             trailing: Vec::new(),
             trailing_offset: None,
+            trailing_len: 0,
+            total,
             salvage_error: None,
             done: false,
         };
@@ -424,9 +466,17 @@ impl<F: Format, R: Read> Reader<F, R> {
         &self.header_raw
     }
 
-    /// Bytes kept after the last whole record when salvaging (empty otherwise).
+    /// Bytes kept after the last whole record when salvaging (empty
+    /// otherwise): the first [`TRAILING_KEPT`] of them at most; see
+    /// [`Reader::trailing_len`] for how many there are.
     pub fn trailing(&self) -> &[u8] {
         &self.trailing
+    }
+
+    /// How many bytes follow the last whole record when salvaging: all of
+    /// them, of which [`Reader::trailing`] holds the first.
+    pub fn trailing_len(&self) -> u64 {
+        self.trailing_len
     }
 
     /// Offset of the trailing bytes, if any were kept.
@@ -446,7 +496,7 @@ impl<F: Format, R: Read> Reader<F, R> {
 
     /// Bytes consumed so far (header, records and trailing bytes).
     pub fn bytes_read(&self) -> u64 {
-        self.offset + self.trailing.len() as u64
+        self.offset + self.trailing_len
     }
 
     /// Ends reading: fails, or (salvaging) keeps every byte from the current
@@ -458,8 +508,9 @@ impl<F: Format, R: Read> Reader<F, R> {
         }
         let kind = self.kind;
         self.trailing_offset = Some(self.offset);
-        self.win
-            .rest_into(&mut self.trailing)
+        self.trailing_len = self
+            .win
+            .rest_into(&mut self.trailing, TRAILING_KEPT, self.offset, self.total)
             .map_err(|e| Error::io(format!("reading {kind}"), e))?;
         self.salvage_error = Some(err);
         Ok(())
@@ -725,11 +776,18 @@ impl<F: Format> Document<F> {
         while let Some(r) = reader.next_record()? {
             records.push(r.record.clone());
         }
+        // The whole input is at hand: the trailing bytes are all kept.
+        let trailing = match reader.trailing_offset() {
+            Some(off) => {
+                bytes[usize::try_from(off).unwrap_or(bytes.len()).min(bytes.len())..].to_vec()
+            }
+            None => Vec::new(),
+        };
         Ok(Document {
             kind,
             header: reader.header().cloned(),
             records,
-            trailing: reader.trailing().to_vec(),
+            trailing,
         })
     }
 
@@ -756,7 +814,34 @@ impl<F: Format> Document<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::invariants::Pieces;
     use crate::nme::Nme;
+    use crate::queue::Queue;
+
+    #[test]
+    fn salvage_keeps_a_bounded_prefix_and_counts_the_rest() {
+        // 3 MiB that no queue record starts: everything is trailing.
+        let data = vec![0u8; 3 << 20];
+        for size in [Some(data.len() as u64), None] {
+            let src = Pieces {
+                data: &data,
+                max: 4096,
+            };
+            let salvage = ReadOptions { salvage: true };
+            let mut r = Reader::<Queue, _>::new(src, FileKind::Reqtrans, size, salvage).unwrap();
+            assert!(r.next_record().unwrap().is_none());
+            assert_eq!(r.trailing_offset(), Some(0));
+            assert_eq!(r.trailing().len(), TRAILING_KEPT, "{size:?}");
+            assert_eq!(r.trailing_len(), data.len() as u64, "{size:?}");
+            assert_eq!(r.bytes_read(), data.len() as u64);
+        }
+        // A whole document keeps every byte: it has them already.
+        let doc =
+            Document::<Queue>::from_bytes(&data, FileKind::Reqtrans, ReadOptions { salvage: true })
+                .unwrap();
+        assert_eq!(doc.trailing.len(), data.len());
+        assert_eq!(doc.to_bytes().unwrap(), data);
+    }
     use crate::reqconf::ReqConfFile;
     use crate::srvconf::SrvConfFile;
 

@@ -76,6 +76,28 @@ struct End<'a> {
     #[serde(with = "hex_bytes")]
     trailing: &'a [u8],
     trailing_offset: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trailing_omitted: Option<Omitted>,
+}
+
+/// The salvaged bytes past what `trailing` holds ([`crate::format::TRAILING_KEPT`]):
+/// named by offset and length, not shown. A document with them cannot be built back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    /// Absolute offset of the first byte not shown.
+    pub offset: u64,
+    /// How many bytes are not shown.
+    pub length: u64,
+}
+
+/// The trailing bytes a salvaging reader counted but did not keep, if any.
+pub fn omitted<F: Format, R: Read>(reader: &Reader<F, R>) -> Option<Omitted> {
+    let off = reader.trailing_offset()?;
+    let kept = reader.trailing().len() as u64;
+    (reader.trailing_len() > kept).then(|| Omitted {
+        offset: off + kept,
+        length: reader.trailing_len() - kept,
+    })
 }
 
 fn ser_err(e: serde_json::Error) -> Error {
@@ -169,6 +191,7 @@ fn write_inner<F: Format, R: Read, W: Write>(
         bytes: reader.bytes_read(),
         trailing: reader.trailing(),
         trailing_offset: reader.trailing_offset(),
+        trailing_omitted: omitted(reader),
     };
     match style {
         Style::Lines => {
@@ -186,6 +209,11 @@ fn write_inner<F: Format, R: Read, W: Write>(
             out.write_all(b",\n  \"trailing_offset\": ")
                 .map_err(io_err)?;
             serde_json::to_writer(&mut *out, &end.trailing_offset).map_err(ser_err)?;
+            if let Some(o) = &end.trailing_omitted {
+                out.write_all(b",\n  \"trailing_omitted\": ")
+                    .map_err(io_err)?;
+                serde_json::to_writer(&mut *out, o).map_err(ser_err)?;
+            }
             out.write_all(b"\n}\n").map_err(io_err)?;
         }
     }

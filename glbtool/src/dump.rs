@@ -253,8 +253,12 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 out,
                 "{}",
                 painter.warn(&format!(
-                    "{} trailing bytes at offset {off} kept verbatim (salvaged)",
-                    reader.trailing().len()
+                    "{} trailing bytes at offset {off} (salvaged){}",
+                    reader.trailing_len(),
+                    match glb_formats::json::omitted(&reader) {
+                        None => ", kept verbatim".to_string(),
+                        Some(o) => format!(": {}", omitted_note(reader.trailing().len(), o)),
+                    }
                 ))
             )?;
             if args.textconv {
@@ -341,6 +345,20 @@ fn hex_dump<F: Format, R: Read, W: Write>(
         let t = reader.trailing().to_vec();
         hw.title(out, "trailing bytes (salvaged)", off, t.len())?;
         hw.raw(out, &t, off, "trailing")?;
+        if let Some(o) = glb_formats::json::omitted(reader) {
+            writeln!(out, "{}", painter.warn(&omitted_note(t.len(), o)))?;
+        }
     }
     Ok(())
+}
+
+/// What a salvage that kept only the first `kept` trailing bytes left out.
+fn omitted_note(kept: usize, o: glb_formats::json::Omitted) -> String {
+    format!(
+        "the first {kept} bytes are shown; the {} bytes from offset {} (0x{:x}) to the end are not (salvage keeps {} of a damaged end)",
+        o.length,
+        o.offset,
+        o.offset,
+        glb_formats::open::human(glb_formats::format::TRAILING_KEPT as u64)
+    )
 }

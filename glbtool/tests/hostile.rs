@@ -484,3 +484,87 @@ fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
         stderr(&o)
     );
 }
+
+// ---------------------------------------------------------------------------
+// Bounded memory under an address-space limit (points 1 and 6)
+// ---------------------------------------------------------------------------
+
+/// Address-space limit of the runs below: 256 MiB (`ulimit -v`, in KiB).
+const LIMIT_KIB: u64 = 256 * 1024;
+
+/// Runs glbtool with `args` in `dir` under the 256 MiB address-space limit;
+/// returns the exit code (`None`: killed by a signal), stdout and stderr.
+fn limited(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut c = assert_cmd::Command::new("sh");
+    c.arg("-c")
+        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("glbtool"))
+        .args(args)
+        .current_dir(dir)
+        .env("TZ", "UTC")
+        .timeout(std::time::Duration::from_secs(300));
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    (o.status.code(), stdout(&o), stderr(&o))
+}
+
+/// A sparse file of `len` zero bytes (no disk space, no time).
+fn sparse(path: &Path, len: u64) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let f = std::fs::File::create(path).unwrap();
+    f.set_len(len).unwrap();
+}
+
+#[test]
+fn salvaging_a_4_gib_file_keeps_a_bounded_prefix_and_names_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    sparse(&dir.path().join("REQTRANS.GLB"), 4 << 30);
+    for format in ["text", "hex", "json", "ndjson"] {
+        let (code, out, err) = limited(
+            dir.path(),
+            &["dump", "--salvage", "-f", format, "REQTRANS.GLB"],
+            &[],
+        );
+        assert_eq!(code, Some(0), "{format}: {err}");
+        assert!(
+            err.contains("salvaged: REQTRANS.GLB at byte offset 0"),
+            "{err}"
+        );
+        let tail = &out[out.len().saturating_sub(400)..];
+        match format {
+            "json" | "ndjson" => assert!(
+                tail.contains("\"trailing_omitted\":{\"offset\":1048576,\"length\":4293918720}")
+                    || tail.contains(
+                        "\"trailing_omitted\": {\"offset\":1048576,\"length\":4293918720}"
+                    ),
+                "{format}: {tail}"
+            ),
+            _ => assert!(
+                tail.contains(
+                    "the 4293918720 bytes from offset 1048576 (0x100000) to the end are not"
+                ),
+                "{format}: {tail}"
+            ),
+        }
+    }
+    // What was left out cannot be built back: build says so.
+    let (_, json, _) = limited(
+        dir.path(),
+        &["dump", "--salvage", "-f", "json", "REQTRANS.GLB"],
+        &[],
+    );
+    let o = glbtool()
+        .args(["build", "--kind", "reqtrans", "-", "-o"])
+        .arg(dir.path().join("OUT.GLB"))
+        .write_stdin(json)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("JSON trailing_omitted"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -772,6 +772,15 @@ impl<'de, 'w, W: Write + 'w> Visitor<'de> for TopVisitor<'_, 'w, W> {
                     let v = st.value(&mut map, "trailing_offset", KEY_BUDGET)?;
                     st.target(&key)?.trailing_offset(v);
                 }
+                "trailing_omitted" => {
+                    let v = st.value(&mut map, "trailing_omitted", KEY_BUDGET)?;
+                    return Err(st.fail(Error::json(
+                        "trailing_omitted",
+                        format!(
+                            "{v}: dump --salvage kept only the first bytes after the last whole record and named the rest by offset and length; a file cannot be built back from a document that lacks bytes (dump --salvage --format hex, or a hex editor, shows them)"
+                        ),
+                    )));
+                }
                 "layout" => {
                     let v = st.value(&mut map, "layout", HEADER_BUDGET)?;
                     match st.target.as_deref_mut() {
