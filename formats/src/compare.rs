@@ -281,11 +281,6 @@ pub struct RequestorList {
     pub entries: Vec<RequestorEntry>,
     /// Deleted records left out.
     pub deleted: u64,
-    /// For a USR file: its network is an MS Mail network in NETWORK.GLB
-    /// (type 0x10), so its addresses are PCM addresses. Otherwise the type
-    /// comes from the server's list it pairs with, and is not shown when
-    /// none does (never guessed).
-    pub mail_network: bool,
 }
 
 /// How the requestor's own postoffice was found.
@@ -371,11 +366,6 @@ fn each_record<F: Format>(
     Ok(())
 }
 
-/// True when the list `name` belongs to an MS Mail network of `po`.
-fn mail_network(po: &Postoffice, name: &ListName) -> bool {
-    matches!(name, ListName::Postoffice { network, .. } if po.is_mail_network(network))
-}
-
 fn usr_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> {
     let (mut entries, mut deleted) = (Vec::new(), 0);
     each_record::<Usr>(path, bytes, FileKind::Usr, |record, r| {
@@ -396,7 +386,6 @@ fn usr_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> 
         matching: Matching::Address,
         entries,
         deleted,
-        mail_network: false,
     })
 }
 
@@ -420,7 +409,6 @@ fn nme_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> 
         matching: Matching::Name,
         entries,
         deleted: 0,
-        mail_network: false,
     })
 }
 
@@ -494,9 +482,7 @@ impl RequestorView {
             match (&l.kind, &l.name) {
                 (FileKind::Usr, ListName::Postoffice { .. }) => {
                     let bytes = read(&l.path)?;
-                    let mut list = usr_list(&l.path, &bytes, l.name.clone())?;
-                    list.mail_network = mail_network(&po, &l.name);
-                    view.lists.push(list);
+                    view.lists.push(usr_list(&l.path, &bytes, l.name.clone())?);
                 }
                 (FileKind::Usr, ListName::Gateway { .. }) => {
                     let bytes = read(&l.path)?;
@@ -599,9 +585,7 @@ impl RequestorView {
                         path.display()
                     ),
                 })?;
-                let mut l = usr_list(path, &bytes, name)?;
-                l.mail_network = around.as_ref().is_some_and(|po| mail_network(po, &l.name));
-                view.lists.push(l);
+                view.lists.push(usr_list(path, &bytes, name)?);
             }
             Some(FileKind::Nme) => {
                 let name = match (given, listed) {
@@ -1022,6 +1006,20 @@ fn requestor_key(l: &RequestorList) -> Vec<u8> {
 }
 
 impl ServerView {
+    /// True when the server's transactions hold a PCM list of another
+    /// postoffice of the network of `key` (`PCM:NET/PO`, folded): the
+    /// network's postoffices have PCM addresses. NETWORK.GLB cannot tell: the
+    /// type code of an ordinary PC Mail network is undocumented, and 0x10 is
+    /// the MSMAIL connection record (KB Q148666).
+    fn pcm_network(&self, key: &[u8]) -> bool {
+        let (_, body) = split_key(key);
+        let Some(slash) = body.iter().position(|&b| b == b'/') else {
+            return false;
+        };
+        let prefix = [&b"PCM:"[..], &body[..=slash]].concat();
+        self.directory.lists.keys().any(|k| k.starts_with(&prefix))
+    }
+
     /// The key of the list of postoffice (or gateway node) `net_po`
     /// (`NET/PO`, folded) under any 10/10/10 type, PCM first.
     fn list_at(&self, net_po: &[u8]) -> Option<Vec<u8>> {
@@ -1507,7 +1505,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         d.requestor_entries = l.entries.len() as u64;
         d.requestor_deleted = l.deleted;
         let ty = match l.matching {
-            Matching::Address if l.mail_network => &b"PCM"[..],
+            Matching::Address if server.pcm_network(&key) => &b"PCM"[..],
             Matching::Address => &b""[..],
             Matching::Name => split_key(&key).0,
         };

@@ -76,7 +76,7 @@ impl Key {
             Family::Process => &[Key::Id, Key::Position],
             Family::Nme => &[Key::Name, Key::Address, Key::Tid, Key::Position],
             Family::Usr => &[Key::Address, Key::Name, Key::Tid, Key::Position],
-            Family::Netpo => &[Key::Address, Key::Tid, Key::Position],
+            Family::Netpo | Family::Galnetpo => &[Key::Address, Key::Tid, Key::Position],
             Family::Network | Family::Xtn => &[Key::Name, Key::Position],
         }
     }
@@ -633,7 +633,7 @@ fn key_parts<F: Format>(family: Family, key: Key) -> Vec<Part> {
         (_, Key::Tid) => vec![u32_at("tid", true)],
         (Family::Nme, Key::Address) => vec![Part::NmeAddress],
         (Family::Usr, Key::Address) => vec![Part::ListPrefix, text("mailbox")],
-        (Family::Netpo, _) => vec![
+        (Family::Netpo | Family::Galnetpo, _) => vec![
             text("network"),
             Part::Lit(b'/'),
             text("postoffice"),
@@ -1346,7 +1346,7 @@ fn notes(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Vec<String> {
              entries matched by mailbox name"
                 .into(),
         ),
-        (Family::Usr | Family::Netpo, Key::Address) => {
+        (Family::Usr | Family::Netpo | Family::Galnetpo, Key::Address) => {
             notes.push("entries matched by address, letter case ignored".into())
         }
         (Family::SrvConf, Key::Name) => {

@@ -39,6 +39,10 @@ macro_rules! with_format {
                 type $F = $crate::netpo::Netpo;
                 $body
             }
+            $crate::Family::Galnetpo => {
+                type $F = $crate::netpo::Galnetpo;
+                $body
+            }
             $crate::Family::Network => {
                 type $F = $crate::network::Network;
                 $body

@@ -53,6 +53,7 @@ pub fn candidates(size: u64, head: &[u8]) -> Vec<FileKind> {
         (Family::Usr, FileKind::Usr),
         (Family::Nme, FileKind::Nme),
         (Family::Netpo, FileKind::Netpo),
+        (Family::Galnetpo, FileKind::Galnetpo),
         (Family::Queue, FileKind::Srvtrans),
     ];
     for (family, kind) in families {

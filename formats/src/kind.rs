@@ -41,8 +41,11 @@ pub enum FileKind {
     Nme,
     /// `*.USR`: the user list of one external postoffice or gateway node.
     Usr,
-    /// `NETPO.GLB` / `GALNETPO.GLB`: external addresses referenced by NME records.
+    /// `NETPO.GLB`: external addresses referenced by POL and PAL records.
     Netpo,
+    /// `GALNETPO.GLB` (and REBUILD's temporary `TMPNETPO.GLB`): the GAL's
+    /// external addresses.
+    Galnetpo,
     /// `NETWORK.GLB`: the external networks and gateways.
     Network,
     /// `*.XTN`: the postoffices of one network.
@@ -66,6 +69,8 @@ pub enum Family {
     Usr,
     /// NETPO.GLB.
     Netpo,
+    /// GALNETPO.GLB.
+    Galnetpo,
     /// NETWORK.GLB.
     Network,
     /// XTN files.
@@ -74,7 +79,7 @@ pub enum Family {
 
 impl FileKind {
     /// Every kind, in documentation order.
-    pub const ALL: [FileKind; 20] = [
+    pub const ALL: [FileKind; 21] = [
         FileKind::Reqtrans,
         FileKind::Srvtrans,
         FileKind::Msttrans,
@@ -93,6 +98,7 @@ impl FileKind {
         FileKind::Nme,
         FileKind::Usr,
         FileKind::Netpo,
+        FileKind::Galnetpo,
         FileKind::Network,
         FileKind::Xtn,
     ];
@@ -118,6 +124,7 @@ impl FileKind {
             FileKind::Nme => "nme",
             FileKind::Usr => "usr",
             FileKind::Netpo => "netpo",
+            FileKind::Galnetpo => "galnetpo",
             FileKind::Network => "network",
             FileKind::Xtn => "xtn",
         }
@@ -144,6 +151,7 @@ impl FileKind {
             FileKind::Nme => "*.NME",
             FileKind::Usr => "*.USR",
             FileKind::Netpo => "NETPO.GLB",
+            FileKind::Galnetpo => "GALNETPO.GLB",
             FileKind::Network => "NETWORK.GLB",
             FileKind::Xtn => "*.XTN",
         }
@@ -170,6 +178,7 @@ impl FileKind {
             FileKind::Nme => Family::Nme,
             FileKind::Usr => Family::Usr,
             FileKind::Netpo => Family::Netpo,
+            FileKind::Galnetpo => Family::Galnetpo,
             FileKind::Network => Family::Network,
             FileKind::Xtn => Family::Xtn,
         }
@@ -194,9 +203,9 @@ impl FileKind {
         {
             return Some(k);
         }
-        match base.as_str() {
-            "GALNETPO.GLB" | "TMPNETPO.GLB" => return Some(FileKind::Netpo),
-            _ => {}
+        // REBUILD's temporary name for GALNETPO.GLB (KB Q99117).
+        if base == "TMPNETPO.GLB" {
+            return Some(FileKind::Galnetpo);
         }
         let ext = base.rsplit_once('.').map(|(_, e)| e)?;
         match ext {
@@ -261,7 +270,7 @@ mod tests {
         );
         assert_eq!(
             FileKind::from_file_name("GALNETPO.GLB"),
-            Some(FileKind::Netpo)
+            Some(FileKind::Galnetpo)
         );
         assert_eq!(FileKind::from_file_name("notes.txt"), None);
     }

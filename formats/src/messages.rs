@@ -1,8 +1,12 @@
-//! The numbered Dir-Sync and Import messages that glbtool predicts or cites.
+//! The numbered Dir-Sync and Import messages that glbtool predicts or cites,
+//! and, kept apart, the ADMIN program's notices.
 //!
-//! Numbers and texts are identifiers quoted exactly from the KB message lists
-//! (KB Q96001 to Q96004, 3.0 DIRSYNC.TXT) and later articles, as collected in
-//! `../shared/research/dirsync-facts.md` section 4.
+//! Dir-Sync and Import messages (logged in DIRSYNC.LOG as `Fatal [159] ...`)
+//! are quoted exactly from the KB message lists (KB Q96001 to Q96004, 3.0
+//! DIRSYNC.TXT) and later articles, as collected in
+//! `../shared/research/dirsync-facts.md` section 4. ADMIN's notices are
+//! another numbering space: ADMIN's `Notice 159` (KB Q123437) is not the
+//! Dir-Sync message `[159]` (KB Q96004), so they are separate tables.
 
 /// A numbered MS Mail Dir-Sync or Import message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,17 +95,24 @@ const MESSAGES: &[(u16, &str, &str)] = &[
     (139, "Number of missing transactions", "KB Q108067"),
     (
         159,
-        "Could not access Requestor's configuration information",
-        "KB Q123437 (ADMIN notice)",
+        "Failure to send update mail to requestor",
+        "KB Q96004, Q136333",
     ),
     (161, "Server configuration busy", "KB Q96004"),
     (166, "Manual import required for", "KB Q96004, Q119450"),
     (171, "No requestor updates to send", "KB Q149271, Q119452"),
 ];
 
-/// Looks up a message by number.
-pub fn message(number: u16) -> Option<Message> {
-    MESSAGES
+/// The ADMIN program's notices glbtool predicts: a numbering space of their
+/// own, printed by ADMIN as `Notice 159 ...` (KB Q123437).
+const ADMIN_NOTICES: &[(u16, &str, &str)] = &[(
+    159,
+    "Could not access Requestor's configuration information",
+    "KB Q123437",
+)];
+
+fn find(table: &[(u16, &'static str, &'static str)], number: u16) -> Option<Message> {
+    table
         .iter()
         .find(|m| m.0 == number)
         .map(|&(number, text, source)| Message {
@@ -109,6 +120,16 @@ pub fn message(number: u16) -> Option<Message> {
             text,
             source,
         })
+}
+
+/// Looks up a Dir-Sync or Import message by number.
+pub fn message(number: u16) -> Option<Message> {
+    find(MESSAGES, number)
+}
+
+/// Looks up an ADMIN notice by number (not a Dir-Sync message number).
+pub fn admin_notice(number: u16) -> Option<Message> {
+    find(ADMIN_NOTICES, number)
 }
 
 /// The text of a message that glbtool cites by number. Panics in tests only if
@@ -135,5 +156,22 @@ mod tests {
         assert_eq!(bracketed(20), "[ 20] Address element is too long");
         assert_eq!(bracketed(72), "[ 72] Fullname is too long");
         assert_eq!(bracketed(171), "[171] No requestor updates to send");
+    }
+
+    #[test]
+    fn dirsync_159_and_admin_notice_159_are_different_messages() {
+        // KB Q96004: "[159] Failure to send update mail to requestor".
+        assert_eq!(
+            bracketed(159),
+            "[159] Failure to send update mail to requestor"
+        );
+        // KB Q123437: ADMIN's "Notice 159 Could not access Requestor's configuration information".
+        let notice = admin_notice(159).unwrap();
+        assert_eq!(
+            notice.text,
+            "Could not access Requestor's configuration information"
+        );
+        assert_eq!(notice.source, "KB Q123437");
+        assert!(message(159).unwrap().source.contains("KB Q96004"));
     }
 }

@@ -1,8 +1,13 @@
-//! NETPO.GLB (and GALNETPO.GLB, TMPNETPO.GLB): the external addresses that
-//! NME records point to. A 4-byte header, then 43-byte records each giving a
-//! network, postoffice and mailbox name (KB Q77926, Q110100, Q107767,
-//! Q175694). Spec: `docs/formats/netpo.md`; the layout is declared once, in
-//! [`NetpoHeader`] and [`NetpoRecord`] (`glbtool layout netpo` prints it).
+//! NETPO.GLB: the external addresses that POL and PAL records point to. A
+//! 4-byte header (the delete chain, KB Q110100), then 43-byte records each
+//! giving a network, postoffice and mailbox name (KB Q77926, Q107767,
+//! Q175694). GALNETPO.GLB (and REBUILD's temporary TMPNETPO.GLB) does the
+//! same for the GAL; its first 4 bytes are what REBUILD reads, with the first
+//! record, to determine its next TID (KB Q135486), not a delete chain, so it
+//! is a format of its own ([`Galnetpo`]) with the same records. Spec:
+//! `docs/formats/netpo.md`; the layouts are declared once, in
+//! [`NetpoHeader`], [`GalnetpoHeader`] and [`NetpoRecord`] (`glbtool layout
+//! netpo`, `glbtool layout galnetpo`).
 //!
 //! NME pointers are absolute byte offsets into this file, header included
 //! ([`record_offset`]).
@@ -49,8 +54,32 @@ fixed::fixed_struct! {
     #[serde(deny_unknown_fields)]
     pub struct NetpoHeader in HEADER_FIELDS {
         /// The delete-chain pointer (KB Q110100); 0 when no record is free.
-        pub delete_chain: u32 = (Pointer, "u32, 0 when no record is chained",
-            Documented("KB Q110100; little-endian per KB Q119563")),
+        pub delete_chain: u32 = (Pointer, "the delete chain, 0 when no record is chained",
+            Documented("KB Q77926, Q110223: a 4-byte header, 4 zero bytes when reset; KB Q110100: NETPO.GLB's delete chain pointer, default 0, which glbtool reads as this header; little-endian per KB Q119563")),
+    }
+}
+
+fixed::fixed_struct! {
+    /// GALNETPO.GLB's first 4 bytes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
+    #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+    #[brw(little)]
+    #[serde(deny_unknown_fields)]
+    pub struct GalnetpoHeader in GAL_HEADER_FIELDS {
+        /// What REBUILD reads, with the first record, to determine the TID it
+        /// hands out next (KB Q135486); its encoding is not documented.
+        pub tid_source: u32 = (Number, "read by REBUILD, with the first record, to determine the next new TID",
+            Documented("KB Q135486: REBUILD reads the first 4 bytes and the first record of GALNETPO.GLB to determine the new TID; how they encode it is not documented, glbtool shows them as a little-endian u32")),
+    }
+}
+
+impl Annotate for GalnetpoHeader {
+    fn spans(&self, out: &mut Vec<Span>) {
+        fixed::spans(
+            GAL_HEADER_FIELDS,
+            [Value::Unsigned(u64::from(self.tid_source))],
+            out,
+        );
     }
 }
 
@@ -153,6 +182,24 @@ fixed::fixed_format!(
     spec: "docs/formats/netpo.md",
 );
 
+/// The GALNETPO.GLB format (also REBUILD's temporary TMPNETPO.GLB): 4 bytes,
+/// then NETPO.GLB's records.
+#[derive(Debug, Clone, Copy)]
+pub struct Galnetpo;
+
+fixed::fixed_format!(
+    Galnetpo,
+    header: GalnetpoHeader = GAL_HEADER_FIELDS,
+    record: NetpoRecord = FIELDS,
+    info: NetpoInfo = |r: &NetpoRecord| Some(NetpoInfo {
+        status: fixed::status_meaning(u64::from(r.status)),
+        address: r.address(),
+    }),
+    derived: &[("status", "status"), ("address", "network, postoffice and mailbox")],
+    rule: "glbtool reads GALNETPO.GLB as its first 4 bytes (KB Q135486) followed by a whole number of 43-byte records like NETPO.GLB's (reconstructed: no article gives GALNETPO.GLB's record size)",
+    spec: "docs/formats/netpo.md",
+);
+
 /// Reads single records by the byte offsets NME pointers hold, without
 /// reading the whole file (a GALNETPO.GLB grows with the GAL).
 #[derive(Debug)]
@@ -168,7 +215,14 @@ impl Lookup<std::io::BufReader<std::fs::File>> {
     pub fn open(path: &std::path::Path) -> Result<Self, Error> {
         let (file, meta) = crate::open::regular(path)
             .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        Ok(Lookup::new(std::io::BufReader::new(file), meta.len()))
+        let mut lookup = Lookup::new(std::io::BufReader::new(file), meta.len());
+        if let Some(kind) = path
+            .file_name()
+            .and_then(|n| FileKind::from_file_name(&n.to_string_lossy()))
+        {
+            lookup.kind = kind;
+        }
+        Ok(lookup)
     }
 }
 

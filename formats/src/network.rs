@@ -15,18 +15,24 @@ use crate::layout::{Annotate, Span, Value};
 /// Bytes per record (KB Q77926, Q86625).
 pub const RECORD_LEN: usize = 122;
 
-/// The documented network type codes (KB Q148666, Q103820).
+/// The documented network type codes (KB Q148666, Q103820). The code an
+/// ordinary PC Mail network carries is not documented.
 pub mod network_type {
-    /// An MS Mail (MSMAIL / Mail Connection) network record.
-    pub const MAIL: u8 = 0x10;
-    /// An FFAPI gateway record ("service type equal to 100", KB Q103820).
+    /// The MSMAIL (Mail Connection) record: its mailbag names the KEY and MBG
+    /// of the native-format outgoing queue, its XTN field is empty (KB Q148666
+    /// steps 5 and 6).
+    pub const MSMAIL_CONNECTION: u8 = 0x10;
+    /// An FFAPI gateway (PROXYNET) record ("service type equal to 100",
+    /// KB Q103820): its XTN field names an XTN file whose records' mailbag
+    /// hexids name the gateway's KEY, MBG, USR, TPL and INF files (KB Q148666
+    /// steps 7 and 8).
     pub const FFAPI: u8 = 0x64;
 }
 
 /// What a network type code means; `None` for the undocumented codes.
 pub fn network_type_meaning(code: u64) -> Option<&'static str> {
     match code {
-        0x10 => Some("Mail network"),
+        0x10 => Some("MSMAIL connection"),
         0x64 => Some("FFAPI gateway"),
         _ => None,
     }
@@ -44,16 +50,18 @@ fixed::fixed_struct! {
             Documented("KB Q148666")),
         /// The record type: see [`network_type`]; unknown codes are kept.
         #[serde(with = "crate::fields::hex_u8")]
-        pub network_type: u8 = (Flag, "0x10 Mail network, 0x64 FFAPI gateway; other codes kept as stored",
-            Documented("KB Q148666; the codes 0x10 and 0x64 KB Q148666, Q103820; the codes of other network kinds are unknown")),
+        pub network_type: u8 = (Flag, "0x10 MSMAIL connection record (a mailbag, no XTN), 0x64 FFAPI gateway record (an XTN); other codes kept as stored",
+            Documented("KB Q148666; the codes 0x10 and 0x64 KB Q148666, Q103820; the codes of other network kinds, an ordinary PC Mail network's among them, are unknown")),
         /// The network (or gateway) name.
         pub name: Text<11> = (Text, "network name, NUL-terminated",
             Start("KB Q148666", "the next field starts at +13, and 10 characters + NUL fits the 10-character limit (KB Q123398)")),
-        /// The hexid naming `XTN\<hexid>.XTN`, as text; empty for a gateway.
-        pub xtn_hexid: Text<20> = (Text, "the XTN file's hexid, 8 digits + NUL; empty for a gateway",
+        /// The hexid naming `XTN\<hexid>.XTN`, as text; empty in the MSMAIL
+        /// connection record (KB Q148666).
+        pub xtn_hexid: Text<20> = (Text, "the XTN file's hexid, 8 digits + NUL; empty in the MSMAIL connection record",
             Start("KB Q148666", "the gap to the next documented field")),
-        /// The hexid of the mailbag (`<hexid>.MBG`), as text.
-        pub mailbag_hexid: Text<9> = (Text, "the mailbag hexid, 8 digits + NUL",
+        /// The hexid of the mailbag (`<hexid>.KEY` and `.MBG`, an outgoing
+        /// queue, KB Q148666), as text.
+        pub mailbag_hexid: Text<9> = (Text, "the mailbag hexid (its KEY and MBG), 8 digits + NUL",
             Start("KB Q148666", "8 digits + NUL")),
         /// Unknown bytes, kept verbatim.
         #[serde(default)]
@@ -160,24 +168,56 @@ mod tests {
         doc.to_bytes().unwrap()
     }
 
+    /// Record 12 of the NETWORK.TMP that KB Q148666 dumps with DEBUG at
+    /// 0x63E (file offset 0x53E): `01 10`, `MSMAIL`, zeros, and `0000002E`
+    /// at 0x65F.
+    fn kb_msmail_record() -> Vec<u8> {
+        let mut b = vec![0u8; 122];
+        b[0] = 0x01;
+        b[1] = 0x10;
+        b[2..8].copy_from_slice(b"MSMAIL");
+        let mbg = 0x65F - 0x63E;
+        b[mbg..mbg + 8].copy_from_slice(b"0000002E");
+        b
+    }
+
+    #[test]
+    fn the_kb_q148666_msmail_record_reads_as_the_kb_says() {
+        // Steps 5 and 6: 01 active, 10 "an MSMAIL Connection type record", the
+        // eight-digit hex ID following the name names 0000002E.KEY and .MBG,
+        // the outgoing queue; the XTN field is empty.
+        let doc = testing::bytes_round_trip::<Network>(FileKind::Network, &kb_msmail_record());
+        let r = &doc.records[0];
+        assert!(!r.is_deleted());
+        assert_eq!(r.network_type, network_type::MSMAIL_CONNECTION);
+        assert_eq!(r.network_type_meaning(), Some("MSMAIL connection"));
+        assert_eq!(r.name.bytes(), b"MSMAIL");
+        assert_eq!(r.xtn(), None);
+        assert_eq!(r.mailbag(), Some(Hexid(0x2E)));
+        // Step 7: 64 "indicates a FFAPI Gateway type record"; step 8: the hex ID
+        // after the PROXYNET name names a <hex_id>.XTN file.
+        let mut ffapi = kb_msmail_record();
+        ffapi[1] = 0x64;
+        ffapi[2..10].copy_from_slice(b"PROXYNET");
+        ffapi[13..21].copy_from_slice(b"00000031");
+        let doc = testing::bytes_round_trip::<Network>(FileKind::Network, &ffapi);
+        assert_eq!(doc.records[0].network_type_meaning(), Some("FFAPI gateway"));
+        assert_eq!(doc.records[0].xtn(), Some(Hexid(0x31)));
+    }
+
     #[test]
     fn documented_offsets_hold_the_documented_fields() {
         // KB Q148666: +0 delete code, +1 type, +2 name, +13 XTN hexid, +33 MBG hexid.
         let b = bytes_of(&[
-            record(1, 0x64, "FFAPIGW", None, 0x2E),
-            record(0, 0x10, "POLYNOMIAL", Some(7), 9),
+            record(1, 0x10, "MSMAIL", None, 0x2E),
+            record(0, 0x64, "PROXYNET", Some(7), 9),
         ]);
         assert_eq!(b.len(), 2 * 122);
-        let gw = &b[..122];
-        assert_eq!(gw[0], 0x01);
-        assert_eq!(gw[1], 0x64);
-        assert_eq!(&gw[2..10], b"FFAPIGW\0");
-        assert_eq!(gw[13], 0, "a gateway record has an empty XTN field");
-        assert_eq!(&gw[33..41], b"0000002E");
+        assert_eq!(&b[..122], &kb_msmail_record()[..]);
         let net = &b[122..];
         assert_eq!(net[0], 0x00);
-        assert_eq!(net[1], 0x10);
-        assert_eq!(&net[2..12], b"POLYNOMIAL");
+        assert_eq!(net[1], 0x64);
+        assert_eq!(&net[2..10], b"PROXYNET");
         assert_eq!(&net[13..21], b"00000007");
         assert_eq!(&net[33..41], b"00000009");
     }
@@ -211,17 +251,17 @@ mod tests {
     fn deleted_and_unknown_records_are_kept_and_flagged() {
         let mut odd = record(0, 0x22, "OLDNET", Some(3), 4);
         odd.reserved.0[79] = 0x5A;
-        let b = bytes_of(&[odd, record(1, 0x64, "GW", None, 0x2E)]);
+        let b = bytes_of(&[odd, record(1, 0x10, "MSMAIL", None, 0x2E)]);
         let doc = testing::bytes_round_trip::<Network>(FileKind::Network, &b);
-        let (old, gw) = (&doc.records[0], &doc.records[1]);
+        let (old, conn) = (&doc.records[0], &doc.records[1]);
         assert!(old.is_deleted());
         assert_eq!(old.network_type_meaning(), None);
         assert_eq!(old.xtn(), Some(Hexid(3)));
         assert_eq!(info(old).xtn_file.as_deref(), Some("XTN/00000003.XTN"));
-        assert!(!gw.is_deleted());
-        assert_eq!(gw.network_type_meaning(), Some("FFAPI gateway"));
-        assert_eq!(gw.xtn(), None);
-        assert_eq!(gw.mailbag(), Some(Hexid(0x2E)));
+        assert!(!conn.is_deleted());
+        assert_eq!(conn.network_type_meaning(), Some("MSMAIL connection"));
+        assert_eq!(conn.xtn(), None);
+        assert_eq!(conn.mailbag(), Some(Hexid(0x2E)));
     }
 
     fn any_record() -> impl Strategy<Value = NetworkRecord> {

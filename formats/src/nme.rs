@@ -28,11 +28,14 @@ pub const HEXID_OFFSET: usize = 41;
 /// The documented distance from the start of the name to the hexid (KB Q119563: "add hex 27").
 pub const NAME_TO_HEXID: usize = 0x27;
 
-/// The alias type codes (KB Q107767; 0 from KB Q85647).
+/// The alias type codes: 2 and 4 documented (KB Q107767), 0 from KB Q85647,
+/// 1 glbtool's reading.
 pub mod entry_type {
     /// A record whose type was corrupted to 0 (KB Q85647).
     pub const CORRUPT: u16 = 0;
-    /// A local user of this postoffice (KB Q107767).
+    /// A local user of this postoffice: glbtool's reading, not documented
+    /// (KB Q107767 names only 2 and 4; its records are linked to ACCESS2.GLB
+    /// by their TID).
     pub const LOCAL_USER: u16 = 1;
     /// An external user; the pointer is its record's byte offset in NETPO.GLB (KB Q107767).
     pub const EXTERNAL_USER: u16 = 2;
@@ -93,10 +96,12 @@ impl NmeRecord {
         entry_type_meaning(u64::from(self.entry_type))
     }
 
-    /// The file the pointer points into, for the documented types.
+    /// The file the pointer points into, for the types whose pointer is
+    /// documented (KB Q107767): NETPO.GLB for an external user, ADMIN.GRP for
+    /// a group. A local user's record is linked to its ACCESS2.GLB record by
+    /// its TID (KB Q107767's diagram), not by the pointer.
     pub fn pointer_target(&self) -> Option<&'static str> {
         match self.entry_type {
-            entry_type::LOCAL_USER => Some("ACCESS2.GLB"),
             entry_type::EXTERNAL_USER => Some("NETPO.GLB"),
             entry_type::GROUP => Some("ADMIN.GRP"),
             _ => None,

@@ -98,8 +98,11 @@ pub enum ListName {
         /// The user's hexid.
         hexid: Hexid,
     },
-    /// A gateway's list: `NME\<gw>.NME`, or the `.USR` named by a gateway's
-    /// mailbag hexid in NETWORK.GLB.
+    /// A gateway's list: `NME\<gw>.NME`, or (reconstructed) the `.USR` whose
+    /// hexid is a NETWORK.GLB record's own mailbag hexid. KB Q148666 documents
+    /// that hexid as the KEY and MBG of the record's outgoing queue (the
+    /// MSMAIL connection record); an FFAPI gateway's USR is named through its
+    /// XTN file like a postoffice's.
     Gateway {
         /// The gateway's name.
         name: String,
@@ -722,16 +725,6 @@ impl Postoffice {
         &self.networks
     }
 
-    /// True when NETWORK.GLB names `network` (letter case ignored) an MS
-    /// Mail network (type 0x10, KB Q148666): its postoffices' addresses are
-    /// PCM addresses. Gateways' records carry other, undocumented types.
-    pub fn is_mail_network(&self, network: &str) -> bool {
-        self.networks.iter().any(|n| {
-            n.record.network_type == crate::network::network_type::MAIL
-                && n.record.name.text().eq_ignore_ascii_case(network)
-        })
-    }
-
     /// Every NME and USR list, named, by folder then file name.
     pub fn address_lists(&self) -> &[AddressList] {
         &self.lists
@@ -832,9 +825,9 @@ mod tests {
             &file::<Network>(
                 FileKind::Network,
                 vec![
-                    network(1, 0x10, "POLYNOMIAL", Some(3), 4),
-                    network(1, 0x64, "PAGER", None, 0x2E),
-                    network(0, 0x10, "OLDNET", Some(0x20), 0x21),
+                    network(1, 0x20, "POLYNOMIAL", Some(3), 4),
+                    network(1, 0x10, "MSMAIL", None, 0x2E),
+                    network(0, 0x20, "OLDNET", Some(0x20), 0x21),
                 ],
             ),
         );
@@ -901,7 +894,7 @@ mod tests {
                 expect("00000006.usr", "POLYNOMIAL/EULER", 3),
                 expect("00000007.usr", "POLYNOMIAL/LAGRANGE", 0),
                 expect("00000022.usr", "OLDNET/OLDPO", 3),
-                expect("0000002e.usr", "gateway PAGER", 3),
+                expect("0000002e.usr", "gateway MSMAIL", 3),
                 expect("00000099.usr", "unresolved 00000099", 3),
                 expect("import.usr", "temporary import.usr", 3),
                 expect("odd.usr", "unknown odd.usr", 3),

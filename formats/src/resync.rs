@@ -214,26 +214,32 @@ pub struct Taken {
 }
 
 /// The key of the list a USR file of `NET/PO` is, with its address type
-/// (KB Q119449: a list keeps its address type): PCM for a postoffice of an
-/// MS Mail network (NETWORK.GLB type 0x10, KB Q148666), else the one list
-/// of that `NET/PO` the replayed transactions name under a 10/10/10 type
-/// (`PROFS:PROFSGW/NODE1`); `None` when neither says.
-fn typed_key(po: &Postoffice, dir: &Directory, network: &str, postoffice: &str) -> Option<Vec<u8>> {
+/// (KB Q119449: a list keeps its address type): the one list of that `NET/PO`
+/// the replayed transactions name (`PROFS:PROFSGW/NODE1`), else PCM when the
+/// replayed transactions name a PCM list of another postoffice of the same
+/// network (an MS Mail network: NETWORK.GLB's type code cannot tell, the code
+/// of an ordinary PC Mail network is undocumented and 0x10 is the MSMAIL
+/// connection record, KB Q148666); `None` when neither says.
+fn typed_key(dir: &Directory, network: &str, postoffice: &str) -> Option<Vec<u8>> {
     let body = format!("{network}/{postoffice}")
         .to_ascii_uppercase()
         .into_bytes();
-    if po.is_mail_network(network) {
-        return Some([&b"PCM:"[..], &body].concat());
-    }
     let mut named = dir.lists.keys().filter(|k| {
         k.iter().position(|&b| b == b':').is_some_and(|i| {
             crate::import::AddressType::from_name(&k[..i]).is_elemental() && k[i + 1..] == body[..]
         })
     });
     match (named.next(), named.next()) {
-        (Some(k), None) => Some(k.clone()),
-        _ => None,
+        (Some(k), None) => return Some(k.clone()),
+        (Some(_), Some(_)) => return None,
+        _ => {}
     }
+    let pcm_network = format!("PCM:{network}/").to_ascii_uppercase().into_bytes();
+    let mail = dir
+        .lists
+        .keys()
+        .any(|k| k.to_ascii_uppercase().starts_with(&pcm_network));
+    mail.then(|| [&b"PCM:"[..], &body].concat())
 }
 
 /// Puts the user list of every external postoffice of `po` (its USR files,
@@ -257,11 +263,11 @@ pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<Take
         else {
             continue;
         };
-        let Some(key) = typed_key(po, dir, network, postoffice) else {
+        let Some(key) = typed_key(dir, network, postoffice) else {
             taken.skipped.push(format!(
                 "{} ({network}/{postoffice}, {} records): left out: its address type is unknown \
-                 ({network} is not an MS Mail network in NETWORK.GLB, and no transaction replayed \
-                 names the list)",
+                 (no transaction replayed names the list, nor a PCM list of another postoffice \
+                 of {network})",
                 list.path.display(),
                 list.entries
             ));

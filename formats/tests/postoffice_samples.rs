@@ -52,7 +52,9 @@ fn server_lists_are_named_by_postoffice() {
         po.usr_for("POLYNOMIAL", "LAGRANGE"),
         Some(samples().join("server").join("USR").join("00000008.USR"))
     );
-    // NETWORK.GLB: the Mail network and the FFAPI gateway (KB Q148666 types).
+    // NETWORK.GLB: the network (its type code is undocumented), the FFAPI
+    // gateway with its XTN and the MSMAIL connection record with its queue's
+    // mailbag and no XTN (KB Q148666 steps 5 to 8).
     let nets: Vec<(String, Option<&str>, usize)> = po
         .networks()
         .iter()
@@ -67,10 +69,19 @@ fn server_lists_are_named_by_postoffice() {
     assert_eq!(
         nets,
         vec![
-            ("POLYNOMIAL".into(), Some("Mail network"), 2),
-            ("PAGER".into(), Some("FFAPI gateway"), 0)
+            ("POLYNOMIAL".into(), None, 2),
+            ("PAGER".into(), Some("FFAPI gateway"), 1),
+            ("MSMAIL".into(), Some("MSMAIL connection"), 0)
         ]
     );
+    // KB Q148666 step 8: the FFAPI record's hexid names its XTN file, whose
+    // record's mailbag names the gateway's KEY, MBG and USR files.
+    assert_eq!(
+        po.networks()[1].postoffices[0].record.mailbag(),
+        Some(Hexid(0x0A))
+    );
+    let msmail = &po.networks()[2].record;
+    assert_eq!((msmail.xtn(), msmail.mailbag()), (None, Some(Hexid(0x0C))));
 }
 
 #[test]
@@ -139,7 +150,7 @@ fn every_sample_file_round_trips_through_json() {
     let mut files = Vec::new();
     files_below(&samples(), &mut files);
     files.sort();
-    assert_eq!(files.len(), 19, "{files:?}");
+    assert_eq!(files.len(), 20, "{files:?}");
     for path in files {
         let kind = FileKind::from_file_name(&path.to_string_lossy())
             .unwrap_or_else(|| panic!("{} has no kind", path.display()));
@@ -147,6 +158,7 @@ fn every_sample_file_round_trips_through_json() {
             Family::Nme => json_round_trip::<nme::Nme>(&path, kind),
             Family::Usr => json_round_trip::<usr::Usr>(&path, kind),
             Family::Netpo => json_round_trip::<netpo::Netpo>(&path, kind),
+            Family::Galnetpo => json_round_trip::<netpo::Galnetpo>(&path, kind),
             Family::Network => json_round_trip::<network::Network>(&path, kind),
             Family::Xtn => json_round_trip::<xtn::Xtn>(&path, kind),
             other => panic!("{}: unexpected family {other:?}", path.display()),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use glb_formats::codepage::CodePage;
 use glb_formats::dssched;
 use glb_formats::format::{Format, Reader};
-use glb_formats::netpo::Netpo;
+use glb_formats::netpo::{Galnetpo, Netpo};
 use glb_formats::network::Network;
 use glb_formats::nme::Nme;
 use glb_formats::process::ProcessFile;
@@ -234,4 +234,4 @@ macro_rules! list_views {
     )*};
 }
 
-list_views!(Nme, Usr, Netpo, Network, Xtn);
+list_views!(Nme, Usr, Netpo, Galnetpo, Network, Xtn);

@@ -109,7 +109,8 @@ fn describe(kind: FileKind) -> &'static str {
         FileKind::Process => "PROCESS.GLB, the Dir-Sync schedule",
         FileKind::Nme => "*.NME, an address list (POL, GAL, gateway names)",
         FileKind::Usr => "*.USR, the users of one external postoffice",
-        FileKind::Netpo => "NETPO.GLB or GALNETPO.GLB, external addresses",
+        FileKind::Netpo => "NETPO.GLB, the external addresses of the POL and PALs",
+        FileKind::Galnetpo => "GALNETPO.GLB (or TMPNETPO.GLB), the GAL's external addresses",
         FileKind::Network => "NETWORK.GLB, the external networks and gateways",
         FileKind::Xtn => "*.XTN, the postoffices of one network",
     }

@@ -43,7 +43,8 @@ pub enum LayoutFormat {
 )]
 pub struct LayoutArgs {
     /// The file kind: reqtrans (and every queue), reqconf, srvconf, process,
-    /// nme, usr, netpo, network, xtn; or a file name such as REQCONF.GLB.
+    /// nme, usr, netpo, galnetpo, network, xtn; or a file name such as
+    /// REQCONF.GLB.
     #[arg(value_parser = crate::help::KindParser)]
     pub kind: FileKind,
     /// Output format.

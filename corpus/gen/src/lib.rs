@@ -12,6 +12,14 @@ pub mod samples;
 pub mod seeds;
 pub mod sim;
 
+/// The NETWORK.GLB type code the samples and the simulator write for every
+/// network kind whose code is not documented: an ordinary PC Mail network
+/// (POLYNOMIAL) and the PROFS, SMTP and FAX gateways. Only 0x10 (the MSMAIL
+/// connection record) and 0x64 (an FFAPI gateway) are documented
+/// (KB Q148666, Q103820); this placeholder is glbtool's choice, and glbtool
+/// shows it as undocumented.
+pub const UNDOCUMENTED_NETWORK_TYPE: u8 = 0x20;
+
 /// One generated file: its path below the output directory, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {

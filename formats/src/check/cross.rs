@@ -14,7 +14,11 @@
 //!
 //! Files are related by directory: a REQTRANS.GLB and a REQCONF.GLB in the
 //! same directory belong to one postoffice; a requestor's REQCONF.GLB is
-//! matched to its SRVCONF.GLB record by its `local_network/local_postoffice`.
+//! matched to its SRVCONF.GLB record by the postoffice directory it sits in
+//! (`<PO>/GLB/REQCONF.GLB`), and only when that names no record by its
+//! `local_network/local_postoffice`, fields glbtool reconstructed that MS
+//! Mail's REQCONF.GLB may not hold (KB Q123437, Q112301: a REQCONF.GLB copied
+//! from another postoffice and reset is a supported repair).
 
 use std::path::Path;
 
@@ -86,12 +90,42 @@ fn partner<'a, T: Copy>(
         .copied()
 }
 
-/// The SRVCONF record of a requestor known by its REQCONF.
+/// The postoffice a file's directory names: `TAYLOR` for
+/// `.../TAYLOR/GLB/REQCONF.GLB`; `None` when the file is not in a `GLB`
+/// folder.
+fn postoffice_dir(path: &str) -> Option<String> {
+    let glb = Path::new(path).parent()?;
+    let name = glb.file_name()?.to_string_lossy();
+    if !name.eq_ignore_ascii_case("GLB") {
+        return None;
+    }
+    Some(glb.parent()?.file_name()?.to_string_lossy().into_owned())
+}
+
+/// The SRVCONF record of a requestor known by its REQCONF.GLB at `path`: the
+/// one record whose postoffice is the directory the file sits in, else the
+/// record named by REQCONF's reconstructed `local_network/local_postoffice`.
 fn record_for<'r>(
     records: &'r [RequestorRecord],
+    path: &str,
     conf: &ReqConf,
 ) -> Option<(usize, &'r RequestorRecord)> {
-    let i = srvconf::position_of(records, &conf.local()?)?;
+    let by_dir = postoffice_dir(path).and_then(|po| {
+        let mut m = records.iter().enumerate().filter(|(_, r)| {
+            r.net_po()
+                .rsplit('/')
+                .next()
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case(&po))
+        });
+        match (m.next(), m.next()) {
+            (Some(one), None) => Some(one.0),
+            _ => None,
+        }
+    });
+    let i = match by_dir {
+        Some(i) => i,
+        None => srvconf::position_of(records, &conf.local()?)?,
+    };
     Some((i, &records[i]))
 }
 
@@ -399,7 +433,10 @@ fn srvsyncs<'a>(v: &View<'a>) -> Vec<(&'a FileRef, String, u32, Option<u64>)> {
         }
         out.push((
             f,
-            format!("requestor {}", c.local().unwrap_or_else(|| f.path.clone())),
+            format!(
+                "requestor {}",
+                postoffice_dir(&f.path).unwrap_or_else(|| f.path.clone())
+            ),
             c.srvsync,
             None,
         ));
@@ -474,7 +511,7 @@ fn behind_server(v: &View, out: &mut Vec<Finding>) {
             if same_dir(f, sc) {
                 continue;
             }
-            let Some((i, r)) = record_for(records, conf) else {
+            let Some((i, r)) = record_for(records, &f.path, conf) else {
                 continue;
             };
             let mut behind = Vec::new();
@@ -498,7 +535,7 @@ fn behind_server(v: &View, out: &mut Vec<Finding>) {
                     "GLB341",
                     format!(
                         "{}'s REQCONF is behind SRVCONF record #{} ({}): the server's last reply was not applied (lost, or several T2 runs between this requestor's T1 and T3); the next cycle resends from the requestor's SrvSync",
-                        conf.local().unwrap_or_default(),
+                        r.net_po(),
                         i + 1,
                         behind.join(", ")
                     ),

@@ -61,6 +61,17 @@ impl Predicted {
             text: format!("{level}[{number:>3}] {}", messages::text(number)),
         }
     }
+
+    /// An ADMIN notice by number, as ADMIN shows it (`Notice 159 ...`,
+    /// KB Q123437): a numbering space apart from the Dir-Sync messages.
+    pub fn admin_notice(number: u16) -> Predicted {
+        let text = messages::admin_notice(number).map_or("(undocumented notice)", |m| m.text);
+        Predicted {
+            program: "ADMIN",
+            number: Some(number),
+            text: format!("Notice {number} {text}"),
+        }
+    }
 }
 
 /// How to repair a finding.
@@ -352,7 +363,7 @@ pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
             }
             if *kind == FileKind::Reqconf && *size <= 100 {
                 // KB Q123437: a REQCONF of 100 bytes or less.
-                f.predicts(Predicted::ms_mail("ADMIN", "Notice ", 159))
+                f.predicts(Predicted::admin_notice(159))
             } else {
                 f
             }

@@ -153,6 +153,15 @@ impl ConfigView<'_> {
     pub fn reqconf<W: Write>(&self, out: &mut W, c: &ReqConf) -> io::Result<()> {
         let local = c.local().unwrap_or_else(|| "REQCONF.GLB".into());
         writeln!(out, "Examining {local} Requestor Configuration Record")?;
+        if c.local().is_some() {
+            writeln!(
+                out,
+                "{}",
+                self.painter.dim(
+                    "(postoffice name from local_network/local_postoffice: glbtool's reconstruction, which MS Mail's REQCONF.GLB may not hold, KB Q123437)"
+                )
+            )?;
+        }
         writeln!(out)?;
         writeln!(out, "Dir-Sync Server: {}", visible(&c.server()))?;
         writeln!(out, "ReqSync = {}, SrvSync = {}", c.reqsync, c.srvsync)?;
@@ -279,7 +288,7 @@ impl ConfigView<'_> {
             out,
             "{}",
             self.painter.dim(&format!(
-                "Stored time zone: {} seconds west of UTC",
+                "Time-zone field (glbtool's reconstruction, may not exist in MS Mail's files): {} seconds west of UTC",
                 r.tz_offset
             ))
         )?;

@@ -15,7 +15,7 @@ use glb_formats::fields::Text;
 use glb_formats::fixed;
 use glb_formats::format::{Format, Reader};
 use glb_formats::hexid::Hexid;
-use glb_formats::netpo::{self, Lookup, Netpo, NetpoRecord};
+use glb_formats::netpo::{self, Galnetpo, Lookup, Netpo, NetpoRecord};
 use glb_formats::network::{Network, NetworkRecord};
 use glb_formats::nme::{entry_type, Nme, NmeRecord};
 use glb_formats::postoffice::{AddressList, Folder, ListName, NetworkEntry, Postoffice};
@@ -219,7 +219,7 @@ impl NmeResolver {
                 .error(&format!("{:<13}", format!("type {}", r.entry_type))),
         };
         let address = match r.entry_type {
-            entry_type::LOCAL_USER => format!("local mailbox (ACCESS2.GLB @{})", r.pointer),
+            entry_type::LOCAL_USER => format!("local mailbox (ACCESS2.GLB by TID {:08X})", r.tid),
             entry_type::EXTERNAL_USER => self.external(ctx, r.pointer)?,
             entry_type::GROUP => format!("group (ADMIN.GRP @{}, MEM/{:08X}.MEM)", r.pointer, r.tid),
             _ => format!("pointer @{}", r.pointer),
@@ -299,15 +299,16 @@ pub fn netpo_row(ctx: &ListContext, index: u64, offset: u64, r: &NetpoRecord) ->
 
 /// Column line of the NETWORK view.
 pub const NETWORK_COLUMNS: &str =
-    "    #  Status    Type                 Name        XTN       Mailbag";
+    "    #  Status    Type                      Name        XTN       Mailbag";
 
 /// One NETWORK line.
 pub fn network_row(ctx: &ListContext, index: u64, r: &NetworkRecord) -> (String, bool) {
     let ty = match r.network_type_meaning() {
-        Some(m) => format!("0x{:02X} {m:<14}", r.network_type),
-        None => ctx
-            .painter
-            .error(&format!("0x{:02X} {:<14}", r.network_type, "(unknown)")),
+        Some(m) => format!("0x{:02X} {m:<19}", r.network_type),
+        None => ctx.painter.warn(&format!(
+            "0x{:02X} {:<19}",
+            r.network_type, "(undocumented)"
+        )),
     };
     let line = format!(
         "{index:>5}  {}  {ty}  {:<10}  {:<8}  {}",
@@ -412,6 +413,23 @@ impl ListView for Netpo {
     fn title<R: Read>(reader: &Reader<Self, R>, _ctx: &ListContext, base: &str) -> String {
         let chain = reader.header().map_or(0, |h| h.delete_chain);
         format!("{base}\n{}", netpo_header(chain))
+    }
+
+    fn rows(
+        ctx: &ListContext,
+    ) -> impl FnMut(u64, u64, &NetpoRecord) -> Result<(String, bool), CliError> + '_ {
+        move |i, off, r| Ok(netpo_row(ctx, i, off, r))
+    }
+}
+
+impl ListView for Galnetpo {
+    const COLUMNS: &'static str = NETPO_COLUMNS;
+
+    fn title<R: Read>(reader: &Reader<Self, R>, _ctx: &ListContext, base: &str) -> String {
+        let first = reader.header().map_or(0, |h| h.tid_source);
+        format!(
+            "{base}\nFirst 4 bytes: {first} (0x{first:08X}); REBUILD reads them with the first record to determine its next TID (KB Q135486)"
+        )
     }
 
     fn rows(

@@ -5,9 +5,12 @@
 //!
 //! * `postoffice/server`: MONTGOMERY, the Dir-Sync server. Local users, a
 //!   group, an external user in the POL pointing into NETPO.GLB, Paul's PAL
-//!   with an external entry and a deleted NETPO record, an FFAPI gateway in
-//!   NETWORK.GLB, and André Weil (CP850 accents), added after the last
-//!   Dir-Sync export, so TAYLOR does not know him yet.
+//!   with an external entry and a deleted NETPO record, the two NETWORK.GLB
+//!   records of KB Q148666 (an FFAPI gateway whose XTN file lists its
+//!   postoffice, whose mailbag names its USR file; the MSMAIL connection
+//!   record with its outgoing queue's mailbag and no XTN), and André Weil
+//!   (CP850 accents), added after the last Dir-Sync export, so TAYLOR does
+//!   not know him yet.
 //! * `postoffice/requestor`: TAYLOR, a requestor. Its copy of MONTGOMERY's
 //!   user list keeps apple as a deleted record; its XTN keeps the deleted
 //!   postoffice EULER.
@@ -22,7 +25,7 @@ use glb_formats::fields::Text;
 use glb_formats::fixed::{ACTIVE, DELETED};
 use glb_formats::format::{Document, Format};
 use glb_formats::hexid::Hexid;
-use glb_formats::netpo::{self, Netpo, NetpoHeader, NetpoRecord};
+use glb_formats::netpo::{self, Galnetpo, GalnetpoHeader, Netpo, NetpoHeader, NetpoRecord};
 use glb_formats::network::{network_type, Network, NetworkRecord};
 use glb_formats::nme::{self, entry_type, Nme, NmeRecord};
 use glb_formats::usr::{Usr, UsrRecord};
@@ -35,9 +38,6 @@ use crate::Sample;
 pub const NETWORK: &str = "POLYNOMIAL";
 /// REBUILD's default first "new TID" for the GAL (KB Q135486).
 const GAL_FIRST_TID: u32 = 0x7F67_697F;
-/// Bytes per ACCESS2.GLB record (KB Q87402); local users' NME pointers are
-/// `69 × record index` (reconstructed: a byte offset, no header).
-const ACCESS2_LEN: u32 = 69;
 /// ADMIN.GRP's header length (KB Q135932): the first group's chain starts after it.
 const GRP_HEADER_LEN: u32 = 8;
 
@@ -94,6 +94,15 @@ struct Remote {
     people: &'static [Person],
 }
 
+/// An FFAPI gateway (KB Q148666 steps 7 and 8): a NETWORK.GLB record of type
+/// 0x64 whose XTN file lists its postoffice; that XTN record's mailbag hexid
+/// names the gateway's KEY, MBG, USR, TPL and INF files.
+struct Ffapi {
+    name: &'static str,
+    xtn: u32,
+    postoffice: Remote,
+}
+
 /// An external address copied into NETPO.GLB (by Admin Address/Create or a PAL).
 struct External {
     postoffice: &'static str,
@@ -123,8 +132,11 @@ struct Site {
     groups: &'static [(&'static str, u32)],
     xtn: u32,
     remotes: &'static [Remote],
-    /// `(name, mailbag)` of FFAPI gateways.
-    gateways: &'static [(&'static str, u32)],
+    /// FFAPI gateways.
+    gateways: &'static [Ffapi],
+    /// The mailbag of the Mail Connection's native-format outgoing queue,
+    /// named by the MSMAIL record (KB Q148666 steps 5 and 6).
+    msmail_queue: Option<u32>,
     externals: &'static [External],
     /// NETPO.GLB indices of the external users in the POL.
     pol_externals: &'static [usize],
@@ -155,7 +167,20 @@ const SERVER: Site = Site {
             people: LAGRANGE_USERS,
         },
     ],
-    gateways: &[("PAGER", 0x0A)],
+    gateways: &[Ffapi {
+        name: "PAGER",
+        xtn: 0x0B,
+        postoffice: Remote {
+            postoffice: "PAGING",
+            mailbag: 0x0A,
+            deleted: false,
+            // Its USR file (KB Q148666 step 8) is left out: Dir-Sync never
+            // sends it, so a doctor of a network built from these samples
+            // would rightly report it as a list the server does not know.
+            people: &[],
+        },
+    }],
+    msmail_queue: Some(0x0C),
     externals: &[
         External {
             postoffice: "LAGRANGE",
@@ -212,6 +237,7 @@ const REQUESTOR: Site = Site {
         },
     ],
     gateways: &[],
+    msmail_queue: None,
     externals: &[],
     pol_externals: &[],
     pals: &[],
@@ -280,11 +306,13 @@ impl Site {
     }
 
     fn local_entry(&self, mailbox: &str) -> NmeRecord {
-        let (i, p, hexid, tid) = self
+        let (_, p, hexid, tid) = self
             .locals()
             .find(|l| l.1.mailbox == mailbox)
             .expect("a local user");
-        nme_record(entry_type::LOCAL_USER, p.name, tid, i * ACCESS2_LEN, hexid)
+        // KB Q107767 links a local user's record to ACCESS2.GLB by its TID;
+        // what its pointer holds is undocumented: 0 here (reconstructed).
+        nme_record(entry_type::LOCAL_USER, p.name, tid, 0, hexid)
     }
 
     fn external_entry(&self, index: usize) -> NmeRecord {
@@ -352,7 +380,9 @@ impl Site {
         }
         (
             file::<Nme>(FileKind::Nme, Default::default(), sorted(gal)),
-            file::<Netpo>(FileKind::Netpo, NetpoHeader::default(), galnetpo),
+            // Its first 4 bytes (what REBUILD reads to determine the next TID,
+            // KB Q135486) are not documented: zero here.
+            file::<Galnetpo>(FileKind::Galnetpo, GalnetpoHeader::default(), galnetpo),
         )
     }
 
@@ -379,29 +409,41 @@ impl Site {
     }
 
     fn network(&self) -> Vec<u8> {
+        // The type code of an ordinary PC Mail network is undocumented.
         let mut records = vec![NetworkRecord {
             status: ACTIVE,
-            network_type: network_type::MAIL,
+            network_type: crate::UNDOCUMENTED_NETWORK_TYPE,
             name: text(NETWORK),
             xtn_hexid: Hexid(self.xtn).to_text(),
             ..NetworkRecord::default()
         }];
-        // KB Q148666: a gateway record has an empty XTN field and its mailbag hexid.
-        for &(name, mailbag) in self.gateways {
+        // KB Q148666 step 8: the hexid after an FFAPI (PROXYNET) record's name
+        // names its XTN file.
+        for g in self.gateways {
             records.push(NetworkRecord {
                 status: ACTIVE,
                 network_type: network_type::FFAPI,
-                name: text(name),
-                mailbag_hexid: Hexid(mailbag).to_text(),
+                name: text(g.name),
+                xtn_hexid: Hexid(g.xtn).to_text(),
+                ..NetworkRecord::default()
+            });
+        }
+        // KB Q148666 steps 5 and 6: the MSMAIL connection record has no XTN;
+        // the hexid after its name names the outgoing queue's KEY and MBG.
+        if let Some(queue) = self.msmail_queue {
+            records.push(NetworkRecord {
+                status: ACTIVE,
+                network_type: network_type::MSMAIL_CONNECTION,
+                name: text("MSMAIL"),
+                mailbag_hexid: Hexid(queue).to_text(),
                 ..NetworkRecord::default()
             });
         }
         file::<Network>(FileKind::Network, Default::default(), records)
     }
 
-    fn xtn(&self) -> Vec<u8> {
-        let records = self
-            .remotes
+    fn xtn(remotes: &[&Remote]) -> Vec<u8> {
+        let records = remotes
             .iter()
             .map(|r| XtnRecord {
                 status: status(r.deleted),
@@ -411,6 +453,18 @@ impl Site {
             })
             .collect();
         file::<Xtn>(FileKind::Xtn, Default::default(), records)
+    }
+
+    /// Every XTN file: the network's, then each FFAPI gateway's.
+    fn xtns(&self) -> Vec<(u32, Vec<u8>)> {
+        let mut out = vec![(
+            self.xtn,
+            Self::xtn(&self.remotes.iter().collect::<Vec<_>>()),
+        )];
+        for g in self.gateways {
+            out.push((g.xtn, Self::xtn(&[&g.postoffice])));
+        }
+        out
     }
 
     /// One USR file per active remote postoffice, in export order, deleted users kept.
@@ -482,10 +536,9 @@ impl Site {
                 bytes,
             ));
         }
-        out.push(Sample::new(
-            at(format!("XTN/{}.XTN", Hexid(self.xtn))),
-            self.xtn(),
-        ));
+        for (xtn, bytes) in self.xtns() {
+            out.push(Sample::new(at(format!("XTN/{}.XTN", Hexid(xtn))), bytes));
+        }
         out
     }
 }

@@ -9,8 +9,8 @@ use glb_formats::fixed::ACTIVE;
 use glb_formats::format::{Document, Format};
 use glb_formats::hexid::Hexid;
 use glb_formats::import::Address;
-use glb_formats::netpo::{self, Netpo, NetpoHeader, NetpoRecord};
-use glb_formats::network::{network_type, Network as NetworkFile, NetworkRecord};
+use glb_formats::netpo::{self, Galnetpo, GalnetpoHeader, Netpo, NetpoHeader, NetpoRecord};
+use glb_formats::network::{Network as NetworkFile, NetworkRecord};
 use glb_formats::nme::{entry_type, Nme, NmeRecord};
 use glb_formats::process::{schedule, ProcessKind, ProcessRecord, WEEK_SECONDS, WINDOW_ADMIN_32};
 use glb_formats::queue::{Queue, QueueRecord};
@@ -27,15 +27,12 @@ use glb_formats::replay;
 
 /// REBUILD's default first "new TID" for the GAL (KB Q135486).
 pub const GAL_FIRST_TID: u32 = 0x7F67_697F;
-/// Bytes per ACCESS2.GLB record (KB Q87402); a local user's NME pointer is
-/// `69 × record index` (reconstructed, as in the list samples).
-pub const ACCESS2_LEN: u32 = 69;
+/// What a local user's NME pointer holds: 0. No article says; KB Q107767's
+/// diagram links a local user's NME record to its ACCESS2.GLB record by TID,
+/// not by a byte offset (reconstructed, as in the list samples).
+pub const LOCAL_USER_POINTER: u32 = 0;
 /// ADMIN.GRP's header length (KB Q135932): group chains start after it.
 pub const GRP_HEADER_LEN: u32 = 8;
-/// The NETWORK.GLB type code the simulator writes for the PROFS, SMTP and FAX
-/// gateways. Only 0x10 and 0x64 (FFAPI) are documented (KB Q148666); this
-/// placeholder is glbtool's choice, and glbtool shows it as unknown.
-pub const GATEWAY_TYPE_PLACEHOLDER: u8 = 0x20;
 
 /// The alias and address of a GAL entry.
 struct Entry {
@@ -210,11 +207,11 @@ impl Postoffice {
     fn own_entries(&self) -> Vec<NmeRecord> {
         let mut out: Vec<NmeRecord> = self
             .active_users()
-            .map(|(i, u)| NmeRecord {
+            .map(|(_, u)| NmeRecord {
                 entry_type: entry_type::LOCAL_USER,
                 name: text(&u.person.name),
                 tid: u.tid,
-                pointer: i as u32 * ACCESS2_LEN,
+                pointer: LOCAL_USER_POINTER,
                 hexid: Hexid(u.hexid),
             })
             .collect();
@@ -393,14 +390,14 @@ impl Postoffice {
         let mut out = vec![
             NetworkRecord {
                 status: ACTIVE,
-                network_type: network_type::MAIL,
+                network_type: crate::UNDOCUMENTED_NETWORK_TYPE,
                 name: text(NETWORK),
                 xtn_hexid: Hexid(self.xtn).to_text(),
                 ..NetworkRecord::default()
             },
             NetworkRecord {
                 status: ACTIVE,
-                network_type: GATEWAY_TYPE_PLACEHOLDER,
+                network_type: crate::UNDOCUMENTED_NETWORK_TYPE,
                 name: text(&self.profs.name),
                 xtn_hexid: Hexid(self.profs_xtn).to_text(),
                 mailbag_hexid: Hexid(self.profs.hexid).to_text(),
@@ -410,7 +407,7 @@ impl Postoffice {
         for g in &self.gateways {
             out.push(NetworkRecord {
                 status: ACTIVE,
-                network_type: GATEWAY_TYPE_PLACEHOLDER,
+                network_type: crate::UNDOCUMENTED_NETWORK_TYPE,
                 name: text(&g.name),
                 mailbag_hexid: Hexid(g.hexid).to_text(),
                 ..NetworkRecord::default()
@@ -472,7 +469,11 @@ impl Postoffice {
             ),
             (
                 "GLB/GALNETPO.GLB".into(),
-                bytes::<Netpo>(FileKind::Netpo, Some(NetpoHeader::default()), galnetpo),
+                bytes::<Galnetpo>(
+                    FileKind::Galnetpo,
+                    Some(GalnetpoHeader::default()),
+                    galnetpo,
+                ),
             ),
             // KB Q85647: ADMINSHD.NME is an identical twin of ADMIN.NME.
             ("NME/ADMIN.NME".into(), pol.clone()),

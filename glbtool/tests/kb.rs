@@ -1,0 +1,170 @@
+//! What the KB says, end to end: each test follows one article and fails on
+//! a reading that contradicts it (issue 15 point 1).
+
+mod common;
+
+use common::{corpus, glbtool, stdout_of};
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&stdout_of(args)).unwrap()
+}
+
+/// KB Q148666 steps 5 to 8: 0x10 is the MSMAIL connection record (a mailbag,
+/// no XTN), 0x64 an FFAPI gateway whose hexid names an XTN file.
+#[test]
+fn network_types_are_read_as_kb_q148666_describes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Record 12 of the KB's DEBUG dump: 01 10 "MSMAIL", MBG "0000002E" at +0x21.
+    let mut rec = vec![0u8; 122];
+    rec[0] = 1;
+    rec[1] = 0x10;
+    rec[2..8].copy_from_slice(b"MSMAIL");
+    rec[0x21..0x29].copy_from_slice(b"0000002E");
+    let f = tmp.path().join("NETWORK.GLB");
+    std::fs::write(&f, &rec).unwrap();
+    let path = f.to_str().unwrap();
+    let doc = json_of(&["dump", "-f", "json", path]);
+    let info = &doc["records"][0]["info"];
+    assert_eq!(info["network_type"], "MSMAIL connection");
+    assert!(info.get("xtn_file").is_none(), "no XTN: {info}");
+    let text = stdout_of(&["dump", path]);
+    assert!(text.contains("0x10 MSMAIL connection"), "{text}");
+    // The server sample: the FFAPI gateway PAGER names its XTN file.
+    let net = corpus("samples/postoffice/server/GLB/NETWORK.GLB");
+    let doc = json_of(&["dump", "-f", "json", net.to_str().unwrap()]);
+    let pager = doc["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "PAGER")
+        .unwrap();
+    assert_eq!(pager["network_type"], "0x64");
+    assert_eq!(pager["info"]["xtn_file"], "XTN/0000000B.XTN");
+}
+
+/// KB Q96004: Dir-Sync's `[159]` is "Failure to send update mail to
+/// requestor"; ADMIN's Notice 159 (KB Q123437) is another message.
+#[test]
+fn a_short_reqconf_predicts_admin_notice_159_not_dirsync_159() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(corpus("samples/config/server/REQCONF.GLB")).unwrap();
+    let f = tmp.path().join("REQCONF.GLB");
+    std::fs::write(&f, &bytes[..90]).unwrap();
+    let out = glbtool().arg("validate").arg(&f).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Notice 159 Could not access Requestor's configuration information"),
+        "{text}"
+    );
+    assert!(!text.contains("[159]"), "{text}");
+}
+
+/// KB Q107767: a local user's record reaches its ACCESS2.GLB record by TID;
+/// only the NETPO.GLB (type 2) and ADMIN.GRP (type 4) links are byte offsets.
+#[test]
+fn a_local_users_link_to_access2_is_its_tid() {
+    let pol = corpus("samples/postoffice/server/NME/ADMIN.NME");
+    let doc = json_of(&["dump", "-f", "json", pol.to_str().unwrap()]);
+    for r in doc["records"].as_array().unwrap() {
+        match r["entry_type"].as_u64().unwrap() {
+            1 => assert!(r["info"].get("pointer_into").is_none(), "{r}"),
+            2 => assert_eq!(r["info"]["pointer_into"], "NETPO.GLB"),
+            4 => assert_eq!(r["info"]["pointer_into"], "ADMIN.GRP"),
+            t => panic!("type {t}"),
+        }
+    }
+    let text = stdout_of(&["dump", pol.to_str().unwrap()]);
+    assert!(
+        text.contains("local mailbox (ACCESS2.GLB by TID 00000101)"),
+        "{text}"
+    );
+    assert!(!text.contains("ACCESS2.GLB @"), "{text}");
+}
+
+/// KB Q96060: the TZ is incorporated into the time written to PROCESS.GLB;
+/// a separate zone field is glbtool's reconstruction.
+#[test]
+fn process_tz_offset_is_a_reconstruction() {
+    let doc = json_of(&["layout", "process", "-f", "json"]);
+    let tz = doc["parts"][1]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "tz_offset")
+        .unwrap()
+        .clone();
+    assert_eq!(tz["provenance"], "reconstructed");
+    assert!(tz["reasoning"].as_str().unwrap().contains("KB Q96060"));
+    let f = corpus("samples/config/server/PROCESS.GLB");
+    let text = stdout_of(&["dump", f.to_str().unwrap()]);
+    assert!(!text.contains("Stored time zone"), "{text}");
+    assert!(
+        text.contains("glbtool's reconstruction, may not exist"),
+        "{text}"
+    );
+}
+
+/// KB Q123437, Q112301: a corrupt REQCONF.GLB is repaired by copying another
+/// postoffice's and resetting it, so the postoffice name glbtool keeps in it
+/// is not evidence of whose file it is: the directory is.
+#[test]
+fn a_reqconf_copied_from_another_postoffice_is_matched_by_its_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let net = tmp.path();
+    for po in ["MONTGOMERY", "TAYLOR", "LAGRANGE"] {
+        let from = corpus("network").join(po).join("GLB");
+        let to = net.join(po).join("GLB");
+        std::fs::create_dir_all(&to).unwrap();
+        for f in ["SRVCONF.GLB", "REQCONF.GLB", "MSTTRANS.GLB"] {
+            if from.join(f).exists() {
+                std::fs::copy(from.join(f), to.join(f)).unwrap();
+            }
+        }
+    }
+    let taylor = net.join("TAYLOR/GLB/REQCONF.GLB");
+    std::fs::copy(net.join("LAGRANGE/GLB/REQCONF.GLB"), &taylor).unwrap();
+    glbtool()
+        .args(["patch-seq", "--reset", "--no-backup"])
+        .arg(&taylor)
+        .assert()
+        .success();
+    let out = glbtool()
+        .arg("validate")
+        .arg(&taylor)
+        .arg(net.join("MONTGOMERY/GLB/SRVCONF.GLB"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("POLYNOMIAL/TAYLOR's REQCONF is behind SRVCONF record #2"),
+        "{text}"
+    );
+    assert!(!text.contains("LAGRANGE"), "{text}");
+    // The LISTDS heading says where its postoffice name comes from.
+    let view = stdout_of(&["dump", taylor.to_str().unwrap()]);
+    assert!(
+        view.contains("Examining POLYNOMIAL/LAGRANGE Requestor Configuration Record\n(postoffice name from local_network/local_postoffice: glbtool's reconstruction"),
+        "{view}"
+    );
+}
+
+/// KB Q135486: GALNETPO.GLB's first 4 bytes are what REBUILD reads to
+/// determine its next TID; the delete chain of KB Q110100 is NETPO.GLB's.
+#[test]
+fn galnetpo_first_bytes_are_not_a_delete_chain() {
+    let f = corpus("samples/postoffice/server/GLB/GALNETPO.GLB");
+    let path = f.to_str().unwrap();
+    let text = stdout_of(&["dump", path]);
+    assert!(!text.contains("Delete chain"), "{text}");
+    assert!(text.contains("First 4 bytes: 0"), "{text}");
+    assert!(text.contains("KB Q135486"), "{text}");
+    let doc = json_of(&["dump", "-f", "json", path]);
+    assert_eq!(doc["kind"], "galnetpo");
+    assert_eq!(doc["header"], serde_json::json!({ "tid_source": 0 }));
+    let hex = stdout_of(&["dump", "-f", "hex", path]);
+    assert!(hex.contains("D tid_source"), "{hex}");
+    assert!(!hex.contains("delete_chain"), "{hex}");
+    let netpo = corpus("samples/postoffice/server/GLB/NETPO.GLB");
+    let text = stdout_of(&["dump", netpo.to_str().unwrap()]);
+    assert!(text.contains("Delete chain: @90 (record 2)"), "{text}");
+}
