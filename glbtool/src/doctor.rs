@@ -43,6 +43,8 @@ struct Json<'a> {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Of the counts, findings not listed one by one (at most 100 of a code per file are).
+    unlisted: usize,
 }
 
 /// Runs `doctor`. Exit 0 when nothing worth a warning was found, 1 when
@@ -93,6 +95,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
                 errors: tally.errors,
                 warnings: tally.warnings,
                 notes: tally.infos,
+                unlisted: tally.unlisted,
             };
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
             writeln!(out)?;

@@ -70,6 +70,8 @@ struct Report<'a> {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Of the counts, findings not listed one by one (at most 100 of a code per file are).
+    unlisted: usize,
 }
 
 #[derive(Serialize)]
@@ -202,6 +204,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
                 errors: tally.errors,
                 warnings: tally.warnings,
                 notes: tally.infos,
+                unlisted: tally.unlisted,
             };
             serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;
             use std::io::Write;

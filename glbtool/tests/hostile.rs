@@ -568,3 +568,56 @@ fn salvaging_a_4_gib_file_keeps_a_bounded_prefix_and_names_the_rest() {
         stderr(&o)
     );
 }
+
+#[test]
+fn finding_counts_are_real_counts_and_the_listing_cap_says_so() {
+    use glb_formats::fields::Stamp;
+    use glb_formats::queue::{Queue, QueueRecord};
+    // One transaction with 16,000 template information lines without `/`:
+    // each is Import's error [ 22] (KB Q96001), so 16,000 GLB022 errors.
+    let dir = tempfile::tempdir().unwrap();
+    let mst = dir.path().join("MSTTRANS.GLB");
+    let text = format!("A Name\tPCM:NET/PO/MBX{}", "\r\n-x".repeat(16_000));
+    let bytes = glb_formats::Document::<Queue> {
+        kind: glb_formats::FileKind::Msttrans,
+        header: None,
+        records: vec![QueueRecord::new(1, Stamp(765_720_832), text.as_bytes())],
+        trailing: vec![],
+    }
+    .to_bytes()
+    .unwrap();
+    std::fs::write(&mst, bytes).unwrap();
+    let o = bounded()
+        .args(["validate", "-f", "json"])
+        .arg(&mst)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let glb022: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "GLB022")
+        .collect();
+    assert_eq!(
+        glb022.len(),
+        101,
+        "100 listed and the one that closes the list"
+    );
+    let closing: Vec<_> = glb022.iter().filter(|f| !f["unlisted"].is_null()).collect();
+    assert_eq!(closing.len(), 1);
+    assert_eq!(closing[0]["unlisted"], 15_900);
+    assert_eq!(v["errors"].as_u64(), Some(16_000), "{}", v["errors"]);
+    assert_eq!(v["unlisted"].as_u64(), Some(15_900));
+    let o = bounded()
+        .args(["validate", "--color", "never"])
+        .arg(&mst)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("16000 errors, 0 warnings")
+            && stdout(&o).contains("(15900 not listed: at most 100 of each kind per file are)"),
+        "{}",
+        stdout(&o)
+    );
+}

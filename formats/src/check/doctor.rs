@@ -245,17 +245,26 @@ pub struct Counts {
     pub warnings: usize,
     /// Notes (information).
     pub notes: usize,
+    /// Of these, how many are counted but not listed (the cap per code and file).
+    pub unlisted: usize,
 }
 
 impl Counts {
-    /// Counts `findings`.
+    /// Counts `findings`: a finding that closes a capped list counts the
+    /// findings it stands for ([`Finding::unlisted`]), so the counts are real.
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Counts {
         let mut c = Counts::default();
         for f in findings {
+            let n = if f.unlisted > 0 {
+                c.unlisted += f.unlisted as usize;
+                f.unlisted as usize
+            } else {
+                1
+            };
             match f.severity {
-                Severity::Error => c.errors += 1,
-                Severity::Warning => c.warnings += 1,
-                Severity::Info => c.notes += 1,
+                Severity::Error => c.errors += n,
+                Severity::Warning => c.warnings += n,
+                Severity::Info => c.notes += n,
             }
         }
         c

@@ -115,6 +115,15 @@ pub struct Finding {
     pub cause: String,
     /// The fix.
     pub fix: Fix,
+    /// For the finding that closes a capped list ([`Capped`]): how many
+    /// findings of its code in its file it stands for, not listed one by
+    /// one. Counts ([`doctor::Counts`]) add these, not the closing finding.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unlisted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A file being checked: its path as given and its kind.
@@ -160,6 +169,7 @@ impl Finding {
             predicts: None,
             cause: cause.into(),
             fix: Fix::None,
+            unlisted: 0,
         }
     }
 
@@ -228,10 +238,14 @@ impl<'a> Capped<'a> {
         for (code, n) in self.counts {
             if n as usize > FINDINGS_PER_CODE {
                 let more = n - FINDINGS_PER_CODE as u64;
-                self.out.push(file.finding(
+                let mut f = file.finding(
                     code,
-                    format!("... and {more} more findings of this kind in this file ({n} in all)"),
-                ));
+                    format!(
+                        "... and {more} more findings of this kind in this file, not listed ({n} in all; at most {FINDINGS_PER_CODE} of each kind are listed per file)"
+                    ),
+                );
+                f.unlisted = more;
+                self.out.push(f);
             }
         }
     }

@@ -14,6 +14,7 @@ impl From<Counts> for Tally {
             errors: c.errors,
             warnings: c.warnings,
             infos: c.notes,
+            unlisted: c.unlisted,
         }
     }
 }
@@ -27,6 +28,8 @@ pub struct Tally {
     pub warnings: usize,
     /// Information.
     pub infos: usize,
+    /// Of these, how many are counted but not listed.
+    pub unlisted: usize,
 }
 
 impl Tally {
@@ -44,10 +47,19 @@ impl Tally {
     pub fn summary(&self) -> String {
         let p = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         format!(
-            "{}, {}, {}",
+            "{}, {}, {}{}",
             p(self.errors, "error"),
             p(self.warnings, "warning"),
-            p(self.infos, "note")
+            p(self.infos, "note"),
+            if self.unlisted > 0 {
+                format!(
+                    " ({} not listed: at most {} of each kind per file are)",
+                    self.unlisted,
+                    glb_formats::check::FINDINGS_PER_CODE
+                )
+            } else {
+                String::new()
+            }
         )
     }
 }
@@ -195,7 +207,8 @@ pub fn by_severity<W: Write>(out: &mut W, p: &Painter, findings: &[Finding]) -> 
         if severity != Some(f.severity) {
             severity = Some(f.severity);
             file = None;
-            let n = findings.iter().filter(|g| g.severity == f.severity).count();
+            let c = Counts::of(findings.iter().filter(|g| g.severity == f.severity));
+            let n = c.errors + c.warnings + c.notes;
             let title = match f.severity {
                 Severity::Error => p.error(&format!("Errors ({n})")),
                 Severity::Warning => p.warn(&format!("Warnings ({n})")),
