@@ -29,6 +29,8 @@ pub enum DiffFormat {
     Text,
     /// One JSON document with the same content.
     Json,
+    /// The text report in one self-contained HTML page, to hand on.
+    Html,
 }
 
 /// Arguments of `diff`.
@@ -362,13 +364,20 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         a: a.path.display().to_string(),
         b: b.path.display().to_string(),
     };
-    let mut report = FileReport::new(
-        std::io::stdout().lock(),
-        args.format,
-        painter,
-        zone,
-        sources,
-    );
+    let html = args.format == DiffFormat::Html;
+    let mut stdout = std::io::stdout().lock();
+    let title = format!("glbtool diff {} {}", sources.a, sources.b);
+    let (out, style, painter): (Box<dyn std::io::Write + '_>, _, _) = if html {
+        page_head(&mut stdout, &title)?;
+        (
+            Box::new(crate::render::html::Escaping::new(&mut stdout)),
+            DiffFormat::Text,
+            Painter::new(false),
+        )
+    } else {
+        (Box::new(&mut stdout), args.format, painter)
+    };
+    let mut report = FileReport::new(out, style, painter, zone, sources);
     let outcome = if sa.in_order && sb.in_order {
         diff::diff_streams_to(
             stream_side(&a, ka, &ca)?,
@@ -399,6 +408,9 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     match outcome {
         Outcome::Complete(end) => {
             let equal = report.end(&end)?;
+            if html {
+                page_tail(&mut stdout)?;
+            }
             Ok(u8::from(!equal))
         }
         // The reader went away after a difference: the files differ.
@@ -410,6 +422,22 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
             "a file changed while it was being compared (its records were in key order when first read, and are not now)",
         )),
     }
+}
+
+/// The start of diff's HTML page, up to the opening of the report's text.
+fn page_head<W: std::io::Write>(out: &mut W, title: &str) -> std::io::Result<()> {
+    crate::render::html::head(
+        out,
+        title,
+        "The report as glbtool diff prints it: lines starting - are only in the first (or the server's), + only in the second (or the requestor's).",
+    )?;
+    out.write_all(b"<pre class=\"diff\">")
+}
+
+/// The end of diff's HTML page.
+fn page_tail<W: std::io::Write>(out: &mut W) -> std::io::Result<()> {
+    out.write_all(b"</pre>\n")?;
+    crate::render::html::tail(out)
 }
 
 fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter) -> CliResult {
@@ -432,6 +460,17 @@ fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter
     match args.format {
         DiffFormat::Json => view::compare_json(&mut out, &server, &requestor, &c)?,
         DiffFormat::Text => view::compare_text(&mut out, painter, &server, &requestor, &c)?,
+        DiffFormat::Html => {
+            let title = format!(
+                "glbtool diff --dss {} --requestor {}",
+                dss.display(),
+                req.display()
+            );
+            page_head(&mut out, &title)?;
+            let mut esc = crate::render::html::Escaping::new(&mut out);
+            view::compare_text(&mut esc, Painter::new(false), &server, &requestor, &c)?;
+            page_tail(&mut out)?;
+        }
     }
     output::finish(out)?;
     Ok(u8::from(!c.is_equal()))

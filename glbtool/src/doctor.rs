@@ -100,6 +100,33 @@ pub fn run(args: DoctorArgs) -> CliResult {
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
+        ReportFormat::Html => {
+            let mut summary = Vec::new();
+            let plain = Painter::new(false);
+            for s in &report.postoffices {
+                self::summary(&mut summary, &plain, s)?;
+                writeln!(summary)?;
+            }
+            let roots: Vec<(PathBuf, String)> = report
+                .postoffices
+                .iter()
+                .map(|s| (s.root.clone(), s.name.clone()))
+                .collect();
+            let n = report.postoffices.len();
+            let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
+            crate::report::html(
+                &mut out,
+                format!("glbtool doctor {}", dirs.join(" ")),
+                String::from_utf8_lossy(&summary).trim_end().to_string(),
+                format!(
+                    "{} in {n} postoffice{}",
+                    tally.summary(),
+                    if n == 1 { "" } else { "s" }
+                ),
+                crate::report::by_postoffice(&report.findings, &roots),
+                &report.findings,
+            )?;
+        }
         ReportFormat::Text => {
             let p = Painter::new(use_color(args.report.color)).wrapping(output::terminal_width());
             write_text(&mut out, &p, &report, &tally)?;

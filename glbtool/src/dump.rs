@@ -28,6 +28,9 @@ pub enum DumpFormat {
     Json,
     /// One JSON value per line: a file line, one line per record, an end line.
     Ndjson,
+    /// The annotated hex dump as one self-contained HTML page: every field's
+    /// bytes, name, value and provenance, item by item.
+    Html,
     /// PROCESS.GLB only: DSSCHED's text form, `T1 Sat 13:45` per record, in the
     /// --tz zone (read back with `build --from-dssched`).
     Dssched,
@@ -246,6 +249,14 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 .map_err(|e| hinted(e, args.salvage))?;
             0
         }
+        DumpFormat::Html => {
+            let about = format!("{}. {}", F::layout().summary(kind.name()), zone.banner());
+            codepage::scope(cp, || {
+                html_dump(&mut reader, &mut out, &title, &about, &zone)
+            })
+            .map_err(|e| hinted(e, args.salvage))?;
+            0
+        }
     };
     if let Some(off) = reader.trailing_offset() {
         if args.format == DumpFormat::Text {
@@ -299,6 +310,61 @@ fn salvage_hint(salvaging: bool) -> String {
         "`glbtool dump --salvage` shows what can be read and keeps the rest as trailing bytes"
             .into()
     }
+}
+
+/// The annotated hex page: each item (header, records, trailing bytes) as a
+/// table of its fields, written as the records are read.
+fn html_dump<F: Format, R: Read, W: Write>(
+    reader: &mut Reader<F, R>,
+    out: &mut W,
+    title: &str,
+    about: &str,
+    zone: &Zone,
+) -> Result<(), CliError> {
+    use crate::excerpt::{rows_of, Excerpt, Row};
+    use crate::render::html;
+    let mut times = crate::timefmt::CtimeCache::new(zone);
+    html::head(out, title, &html::escape(about))?;
+    if F::HEADER_LEN > 0 {
+        if let Some(h) = reader.header().cloned() {
+            let raw = reader.header_raw().to_vec();
+            let e = Excerpt {
+                title: "file header".into(),
+                offset: 0,
+                len: raw.len(),
+                rows: rows_of(&h, &raw, 0, &mut times, usize::MAX),
+            };
+            html::excerpt(out, &e)?;
+        }
+    }
+    while let Some(r) = reader.next_record()? {
+        let e = Excerpt {
+            title: format!("record {}", r.index),
+            offset: r.offset,
+            len: r.raw.len(),
+            rows: rows_of(r.record, r.raw, r.offset, &mut times, usize::MAX),
+        };
+        html::excerpt(out, &e)?;
+    }
+    if let Some(off) = reader.trailing_offset() {
+        let t = reader.trailing();
+        let e = Excerpt {
+            title: "trailing bytes (salvaged)".into(),
+            offset: off,
+            len: t.len(),
+            rows: vec![Row {
+                offset: off,
+                bytes: t.to_vec(),
+                len: t.len(),
+                name: "trailing",
+                value: format!("{} bytes kept verbatim", t.len()),
+                provenance: glb_formats::layout::Provenance::Unknown(""),
+            }],
+        };
+        html::excerpt(out, &e)?;
+    }
+    html::tail(out)?;
+    Ok(())
 }
 
 fn hex_dump<F: Format, R: Read, W: Write>(

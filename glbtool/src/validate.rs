@@ -22,6 +22,10 @@ pub enum ReportFormat {
     Text,
     /// A JSON document with every finding.
     Json,
+    /// One self-contained HTML page to hand on: summary, predicted MS Mail
+    /// messages, fix commands, findings by postoffice and severity, each
+    /// with the annotated bytes of the record it names.
+    Html,
 }
 
 /// Arguments of `validate`.
@@ -209,6 +213,43 @@ pub fn run(args: ValidateArgs) -> CliResult {
             serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;
             use std::io::Write;
             writeln!(out)?;
+        }
+        ReportFormat::Html => {
+            let names: Vec<&str> = checked.iter().map(|c| c.0.as_str()).collect();
+            let mut summary = String::new();
+            for (name, kind, _) in &checked {
+                let mine = Tally::of(
+                    &all.iter()
+                        .filter(|f| &f.file == name)
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+                let status = match kind {
+                    None => "not read (the reason was on standard error)".to_string(),
+                    Some(k) => format!("{k}: {}", mine.summary()),
+                };
+                summary.push_str(&format!("{name}  {status}\n"));
+            }
+            for c in &ctx.files {
+                summary.push_str(&format!(
+                    "checked against {} ({})\n",
+                    c.path.display(),
+                    c.role.describe()
+                ));
+            }
+            let files = names.len();
+            crate::report::html(
+                &mut out,
+                format!("glbtool validate {}", names.join(" ")),
+                summary,
+                format!(
+                    "{} in {files} file{}",
+                    tally.summary(),
+                    if files == 1 { "" } else { "s" }
+                ),
+                crate::report::by_postoffice(&all, &[]),
+                &all,
+            )?;
         }
         ReportFormat::Text => {
             use std::io::Write;

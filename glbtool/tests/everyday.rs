@@ -726,3 +726,242 @@ fn a_time_never_set_is_never_in_the_hex_view() {
     assert!(line.ends_with("never (0)"), "{line}");
     assert!(!text.contains("1970"), "{text}");
 }
+
+/// The browser the HTML test drives: Debian's `chromium`, which `.ci/run`
+/// installs. `None` only where `.ci/run` could not install it and said so
+/// (GLBTOOL_NO_BROWSER=1); a missing browser is otherwise a failure.
+fn chromium() -> Option<&'static str> {
+    for name in ["chromium", "chromium-browser"] {
+        let found = std::process::Command::new(name).arg("--version").output();
+        if found.is_ok_and(|o| o.status.success()) {
+            return Some(name);
+        }
+    }
+    if std::env::var_os("GLBTOOL_NO_BROWSER").is_some() {
+        eprintln!("NOTICE: the HTML report was not rendered in a browser: chromium cannot be installed here (.ci/run said why)");
+        return None;
+    }
+    panic!("chromium is not installed: `apt-get install -y chromium chromium-driver` (.ci/run does it)");
+}
+
+/// Loads `page` in headless Chromium, with every host name unresolvable so
+/// that nothing can leave the machine, and returns the page's DOM after
+/// loading, the screenshot's bytes and the URLs the page itself requested
+/// (from Chromium's network log: requests made on behalf of the file://
+/// page, not the browser's own background requests).
+fn render(
+    browser: &str,
+    page: &std::path::Path,
+    dir: &std::path::Path,
+) -> (String, Vec<u8>, Vec<String>) {
+    let profile = dir.join("profile");
+    let base = |extra: &[String]| {
+        let mut cmd = std::process::Command::new("timeout");
+        cmd.args(["120", browser])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--hide-scrollbars",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()));
+        cmd.output().unwrap()
+    };
+    let shot = dir.join("shot.png");
+    let netlog = dir.join("net.json");
+    let out = base(&[
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1200,1600".to_string(),
+        format!("--log-net-log={}", netlog.display()),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = base(&["--dump-dom".to_string()]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&netlog).unwrap()).unwrap();
+    let start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"].clone();
+    let requested = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == start_job)
+        .filter(|e| {
+            e["params"]["network_isolation_key"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("file://"))
+        })
+        .filter_map(|e| e["params"]["url"].as_str())
+        .filter(|u| !u.starts_with("file://"))
+        .map(String::from)
+        .collect();
+    (
+        String::from_utf8(dom.stdout).unwrap(),
+        std::fs::read(&shot).unwrap(),
+        requested,
+    )
+}
+
+/// The text of an HTML document: tags dropped, entities of the escaper undone.
+fn page_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn html_reports_are_self_contained_and_render_in_a_headless_browser() {
+    let scratch = common::scratch_with_corpus();
+    let d = scratch.path();
+    let reports: &[(&str, &[&str], i32)] = &[
+        ("doctor.html", &["doctor", "corpus/scenarios/error14"], 1),
+        (
+            "validate.html",
+            &[
+                "validate",
+                "corpus/scenarios/corrupt-record/MONTGOMERY/GLB/MSTTRANS.GLB",
+            ],
+            1,
+        ),
+        (
+            "diff.html",
+            &[
+                "diff",
+                "corpus/network/TAYLOR/GLB/REQTRANS.GLB",
+                "corpus/scenarios/reqtrans-below-reqsync/TAYLOR/GLB/REQTRANS.GLB",
+            ],
+            1,
+        ),
+        (
+            "dss.html",
+            &[
+                "diff",
+                "--dss",
+                "corpus/scenarios/missing-names/MONTGOMERY",
+                "--requestor",
+                "corpus/scenarios/missing-names/TAYLOR",
+            ],
+            1,
+        ),
+        (
+            "dump.html",
+            &["dump", "corpus/network/TAYLOR/GLB/REQCONF.GLB"],
+            0,
+        ),
+    ];
+    for (name, args, code) in reports {
+        let out = glbtool()
+            .current_dir(d)
+            .args(*args)
+            .args(["-f", "html"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let html = String::from_utf8(out.stdout).unwrap();
+        // One self-contained file: nothing to fetch, and a policy that forbids fetching.
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"),
+            "{name}"
+        );
+        assert!(html.contains("default-src 'none'"), "{name}");
+        for outside in [
+            "http:", "https:", "src=", "href=", "url(", "@import", "<script", "<link", "<img",
+            "<iframe",
+        ] {
+            assert!(
+                !html.contains(outside),
+                "{name} refers to something outside: {outside}"
+            );
+        }
+        std::fs::write(d.join(name), &html).unwrap();
+    }
+    // What each report says, as a reader sees it.
+    let doctor = page_text(&std::fs::read_to_string(d.join("doctor.html")).unwrap());
+    for said in [
+        "Summary",
+        "Postoffice POLYNOMIAL/TAYLOR",
+        "Errors (1)",
+        "GLB014",
+        "IMPORT -Q: Fatal error 14: \"Error processing Resync.glb\"",
+        "glbtool patch-seq corpus/scenarios/error14/TAYLOR/GLB/RESYNC.GLB --from-srvconf corpus/scenarios/error14/MONTGOMERY/GLB/SRVCONF.GLB",
+        // The record the finding names, field by field, with provenance.
+        "record 0 at byte 0 (0x0), 87 bytes",
+        "text \"# RESYNC IMPSEQ=0000000001 REQSEQ=0000000012 SRVSEQ=0000000037\"",
+        "terminator 0 documented (KB Q110496",
+        "sync 0 reconstructed:",
+    ] {
+        assert!(doctor.contains(said), "doctor.html lacks {said:?}:\n{doctor}");
+    }
+    let validate = page_text(&std::fs::read_to_string(d.join("validate.html")).unwrap());
+    assert!(
+        validate.contains("GLB304") && validate.contains("record 17 at byte"),
+        "{validate}"
+    );
+    let dump = page_text(&std::fs::read_to_string(d.join("dump.html")).unwrap());
+    assert!(
+        dump.contains("file header at byte 0 (0x0), 512 bytes"),
+        "{dump}"
+    );
+    assert!(dump.contains("last_import never (0)"), "{dump}");
+
+    let Some(browser) = chromium() else { return };
+    let (dom, png, requested) = render(browser, &d.join("doctor.html"), d);
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 20_000,
+        "screenshot of {} bytes",
+        png.len()
+    );
+    let shown = page_text(&dom);
+    assert!(
+        shown.contains("GLB014") && shown.contains("Fatal error 14"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Fix commands") && shown.contains("MS Mail messages predicted"),
+        "{shown}"
+    );
+    assert!(requested.is_empty(), "the page requested {requested:?}");
+    // The check sees a request when a page makes one.
+    let control = d.join("control.html");
+    std::fs::write(&control, "<!DOCTYPE html><html><body><p>x</p><img src=\"http://example.invalid/x.png\"></body></html>").unwrap();
+    let (_, _, requested) = render(browser, &control, d);
+    assert_eq!(requested, ["http://example.invalid/x.png"]);
+}

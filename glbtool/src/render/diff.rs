@@ -433,7 +433,8 @@ impl<'z, W: Write> FileReport<'z, W> {
     pub fn end(mut self, e: &End) -> Result<bool, glb_formats::Error> {
         let start = self.start.take().expect("a report starts before it ends");
         match self.style {
-            DiffFormat::Text => self.text_end(&start, e),
+            // HTML: the text, escaped inside a page (diff.rs).
+            DiffFormat::Text | DiffFormat::Html => self.text_end(&start, e),
             DiffFormat::Json => self.json_end(&start, e),
         }
         .map_err(io_err)?;
@@ -451,7 +452,8 @@ impl<W: Write> Sink for FileReport<'_, W> {
     fn start(&mut self, start: &Start) -> Result<Flow, glb_formats::Error> {
         self.differs = !start.header.is_empty();
         match self.style {
-            DiffFormat::Text => self.text_start(start),
+            // HTML: the text, escaped inside a page (diff.rs).
+            DiffFormat::Text | DiffFormat::Html => self.text_start(start),
             DiffFormat::Json => self.json_start(start),
         }
         .map_err(io_err)?;
@@ -462,7 +464,8 @@ impl<W: Write> Sink for FileReport<'_, W> {
     fn difference(&mut self, d: Difference) -> Result<Flow, glb_formats::Error> {
         self.differs = true;
         match self.style {
-            DiffFormat::Text => self.text_difference(&d),
+            // HTML: the text, escaped inside a page (diff.rs).
+            DiffFormat::Text | DiffFormat::Html => self.text_difference(&d),
             DiffFormat::Json => {
                 let sep = if self.listed { "," } else { "" };
                 write!(self.out, "{sep}\n    {}", compact(&d))

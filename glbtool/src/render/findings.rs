@@ -106,13 +106,19 @@ pub fn cite(text: &str, source: &str) -> String {
     }
 }
 
-/// Writes one finding (without its file name).
-pub fn finding<W: Write>(out: &mut W, p: &Painter, f: &Finding) -> io::Result<()> {
-    let place = match (f.record, f.offset) {
+/// Where in its file a finding is, as its text starts: `record 17 at byte
+/// 1234 (0x4d2): `, or nothing.
+pub fn place(f: &Finding) -> String {
+    match (f.record, f.offset) {
         (Some(r), Some(o)) => format!("record {r} at byte {o} (0x{o:x}): "),
         (None, Some(o)) => format!("at byte {o} (0x{o:x}): "),
         _ => String::new(),
-    };
+    }
+}
+
+/// Writes one finding (without its file name).
+pub fn finding<W: Write>(out: &mut W, p: &Painter, f: &Finding) -> io::Result<()> {
+    let place = place(f);
     // Wrapped lines hang under the text, after the severity and the code.
     const HANG: usize = 18;
     p.line(

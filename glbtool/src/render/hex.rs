@@ -469,6 +469,14 @@ impl HexWriter {
     }
 }
 
+/// A field value as the annotated dump shows it (times in the cache's zone,
+/// 0 as never), for other views of the same spans.
+pub fn value_text(v: &Value, times: &mut CtimeCache, raw: &[u8]) -> String {
+    let mut out = Vec::new();
+    push_value(&mut out, v, times, raw);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Appends `bytes` (found at `offset`) as plain dump lines: offset, sixteen
 /// bytes in hex, the bytes as ASCII (`.` for the rest), no labels and no
 /// squeezing, so that a line-by-line diff of two dumps shows every change.

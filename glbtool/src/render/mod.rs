@@ -6,6 +6,7 @@ pub mod config;
 pub mod diff;
 pub mod findings;
 pub mod hex;
+pub mod html;
 pub mod lists;
 pub mod queue;
 
