@@ -138,6 +138,22 @@ pub fn header_for(records: &[RequestorRecord], server: &ServerRecord) -> ResyncH
     }
 }
 
+/// The header numbers the KB Q119449 rule gives over the requestors whose
+/// REQCONF.GLB files are `confs`, when there is no SRVCONF.GLB to read (an
+/// Exchange server, KB Q215505, Q150976): REQSEQ the largest ReqSync, IMPSEQ
+/// the largest import count, SRVSEQ the largest SrvSync (what Exchange's DXA
+/// takes with `GlobalMaxSeqInResync=1`: the highest of every requestor). Only
+/// as high as the requestors given: one not given may hold more.
+pub fn header_from_reqconfs<'a>(confs: impl IntoIterator<Item = &'a ReqConf>) -> ResyncHeader {
+    let mut h = ResyncHeader::default();
+    for c in confs {
+        h.impseq = h.impseq.max(c.impsync);
+        h.reqseq = h.reqseq.max(c.reqsync);
+        h.srvseq = h.srvseq.max(c.srvsync);
+    }
+    h
+}
+
 /// The transaction text of one entry: `A alias<tab>address`, then its template lines.
 fn add_text(e: &Entry, out: &mut Vec<u8>) {
     out.clear();

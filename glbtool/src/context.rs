@@ -36,6 +36,9 @@ pub enum Role {
     PostofficeReqtrans,
     /// A RESYNC.GLB waiting beside a REQCONF.GLB (its header against its numbers).
     PostofficeResync,
+    /// The REQCONF.GLB of another requestor of the same Dir-Sync server, when
+    /// the server is not in the tree (Exchange as the server has no SRVCONF.GLB).
+    PeerReqconf,
 }
 
 impl Role {
@@ -48,12 +51,15 @@ impl Role {
             Role::ServerMsttrans => "the Dir-Sync server's MSTTRANS.GLB",
             Role::PostofficeReqtrans => "the postoffice's REQTRANS.GLB",
             Role::PostofficeResync => "the RESYNC.GLB waiting in the postoffice",
+            Role::PeerReqconf => {
+                "another requestor's REQCONF.GLB, registered with the same Dir-Sync server"
+            }
         }
     }
 
     fn kind(self) -> FileKind {
         match self {
-            Role::RequestorReqconf | Role::ServerReqconf => FileKind::Reqconf,
+            Role::RequestorReqconf | Role::ServerReqconf | Role::PeerReqconf => FileKind::Reqconf,
             Role::ServerSrvconf => FileKind::Srvconf,
             Role::ServerMsttrans => FileKind::Msttrans,
             Role::PostofficeReqtrans => FileKind::Reqtrans,
@@ -181,6 +187,36 @@ fn server_glb(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Result<PathB
     }
 }
 
+/// The REQCONF.GLB files of the other requestors in the tree around the
+/// postoffice of `path` (found as `doctor` finds postoffices, below its parent)
+/// registered with the same Dir-Sync server as its own REQCONF.GLB names.
+fn peer_reqconfs(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Vec<PathBuf> {
+    let Some(want) = reqconf
+        .and_then(|rc| read_reqconf(rc, cp))
+        .map(|c| c.server())
+        .filter(|s| s != "/")
+    else {
+        return Vec::new();
+    };
+    let Some(root) = po_root_of(path) else {
+        return Vec::new();
+    };
+    let parent = match root.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(found) = glb_formats::check::doctor::find_postoffices(&parent) else {
+        return Vec::new();
+    };
+    found
+        .postoffices
+        .iter()
+        .filter(|po| !same_path(po, &root) && in_glb(po, "SRVCONF.GLB").is_none())
+        .filter_map(|po| in_glb(po, "REQCONF.GLB"))
+        .filter(|rc| read_reqconf(rc, cp).is_some_and(|c| c.server().eq_ignore_ascii_case(&want)))
+        .collect()
+}
+
 /// Finds the context of the files `given` (path and kind; files and `--against`
 /// alike). A role already filled by a file given is not searched for.
 pub fn find(given: &[(PathBuf, FileKind)], alone: bool, cp: CodePage) -> Context {
@@ -287,6 +323,14 @@ pub fn find(given: &[(PathBuf, FileKind)], alone: bool, cp: CodePage) -> Context
                 }
             }
             Err(why) => {
+                // The server is not in the tree: for a RESYNC.GLB, the other
+                // requestors registered with the same server stand in for its
+                // SRVCONF.GLB (the KB Q119449 rule over their REQCONF.GLB).
+                if *kind == FileKind::Resync && !alone && !given_kind(FileKind::Srvconf) {
+                    for p in peer_reqconfs(path, own_reqconf.as_deref(), cp) {
+                        add(&mut ctx, p, Role::PeerReqconf);
+                    }
+                }
                 for role in server_roles {
                     let filled = match role {
                         Role::ServerSrvconf => given_kind(FileKind::Srvconf),

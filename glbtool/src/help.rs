@@ -43,6 +43,9 @@ Examples:
   glbtool patch-seq corpus/scenarios/error14/TAYLOR/GLB/RESYNC.GLB \\
       --from-srvconf corpus/scenarios/error14/MONTGOMERY/GLB/SRVCONF.GLB \\
       -o RESYNC.GLB
+  glbtool patch-seq corpus/scenarios/error14/TAYLOR/GLB/RESYNC.GLB --dry-run \\
+      --from-reqconf corpus/scenarios/error14/TAYLOR/GLB/REQCONF.GLB \\
+      corpus/scenarios/error14/LAGRANGE/GLB/REQCONF.GLB
   glbtool patch-seq corpus/network/TAYLOR/GLB/REQCONF.GLB --reset --dry-run
   glbtool patch-seq corpus/network/MONTGOMERY/GLB/SRVCONF.GLB \\
       --requestor POLYNOMIAL/TAYLOR --srvsync 35 --dry-run -f json";

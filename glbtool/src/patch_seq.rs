@@ -66,6 +66,15 @@ pub struct PatchSeqArgs {
     /// GlobalMaxSeqInResync=1, KB Q215505).
     #[arg(long, value_name = "SRVCONF.GLB", conflicts_with_all = ["impseq", "reqseq", "srvseq"], help_heading = "RESYNC.GLB")]
     pub from_srvconf: Option<PathBuf>,
+    /// Set all three RESYNC.GLB header numbers from requestors' REQCONF.GLB
+    /// files, when the Dir-Sync server keeps no SRVCONF.GLB (Exchange, KB
+    /// Q215505, Q150976): the KB Q119449 rule over the files given and the
+    /// REQCONF.GLB beside RESYNC.GLB (the requestor's own numbers are a
+    /// floor): REQSEQ the largest ReqSync, SRVSEQ the largest SrvSync, IMPSEQ
+    /// the largest import count. Give every requestor's: one not given may
+    /// hold higher numbers, which Exchange takes with GlobalMaxSeqInResync=1.
+    #[arg(long, num_args = 1.., value_name = "REQCONF.GLB", conflicts_with_all = ["impseq", "reqseq", "srvseq", "from_srvconf"], help_heading = "RESYNC.GLB")]
+    pub from_reqconf: Vec<PathBuf>,
     /// Renumber the pending transactions N, N+1, ... in file order: the
     /// "No requestor updates to send" repair (KB Q119452); give N = REQCONF's
     /// ReqSync + 1. `#` lines keep their numbers; the first record, when its
@@ -155,6 +164,7 @@ fn given(a: &PatchSeqArgs) -> Vec<&'static str> {
     add("--reqseq", a.reqseq.is_some());
     add("--srvseq", a.srvseq.is_some());
     add("--from-srvconf", a.from_srvconf.is_some());
+    add("--from-reqconf", !a.from_reqconf.is_empty());
     add("--renumber-from", a.renumber_from.is_some());
     add("--reqsync", a.reqsync.is_some());
     add("--srvsync", a.srvsync.is_some());
@@ -169,7 +179,13 @@ fn given(a: &PatchSeqArgs) -> Vec<&'static str> {
 /// The options each kind accepts.
 fn options_for(kind: FileKind) -> Option<&'static [&'static str]> {
     Some(match kind {
-        FileKind::Resync => &["--impseq", "--reqseq", "--srvseq", "--from-srvconf"],
+        FileKind::Resync => &[
+            "--impseq",
+            "--reqseq",
+            "--srvseq",
+            "--from-srvconf",
+            "--from-reqconf",
+        ],
         FileKind::Reqtrans => &["--renumber-from"],
         FileKind::Reqconf => &["--reqsync", "--srvsync", "--impsync", "--reset"],
         FileKind::Srvconf => &[
@@ -183,13 +199,12 @@ fn options_for(kind: FileKind) -> Option<&'static [&'static str]> {
     })
 }
 
-/// The server's SRVCONF.GLB a `--from-srvconf` patch reads, and the header it gives.
+/// Where a `--from-srvconf` or `--from-reqconf` patch took the header's numbers.
 #[derive(Debug, Clone)]
 struct FromSrvconf {
-    srvconf: PathBuf,
-    /// Which record is the server's, by name.
-    server: String,
-    /// What could not be checked about the requestor's registration.
+    /// The files and the rule, for the report.
+    source: String,
+    /// What the report must add (what could not be checked, what may be higher).
     note: Option<String>,
 }
 
@@ -232,6 +247,10 @@ impl Plan {
             FileKind::Resync => match &a.from_srvconf {
                 Some(sc) => {
                     let (edit, from) = from_srvconf(sc, f, a.codepage)?;
+                    Plan::Resync(edit, Some(from))
+                }
+                None if !a.from_reqconf.is_empty() => {
+                    let (edit, from) = from_reqconf(&a.from_reqconf, f, a.codepage)?;
                     Plan::Resync(edit, Some(from))
                 }
                 None => Plan::Resync(
@@ -292,11 +311,7 @@ impl Plan {
                     ("SRVSEQ", h.srvseq),
                 ]);
                 match from {
-                    Some(fs) => format!(
-                        "set the RESYNC header from {} (largest ReqSync, {}'s SrvSync, largest import count): {n}",
-                        fs.srvconf.display(),
-                        fs.server
-                    ),
+                    Some(fs) => format!("set the RESYNC header from {}: {n}", fs.source),
                     None => format!("set the RESYNC header: {n}"),
                 }
             }
@@ -447,9 +462,91 @@ fn from_srvconf(
             srvseq: Some(h.srvseq),
         },
         FromSrvconf {
-            srvconf: path.to_path_buf(),
-            server: name,
+            source: format!(
+                "{} (largest ReqSync, {name}'s SrvSync, largest import count)",
+                path.display()
+            ),
             note,
+        },
+    ))
+}
+
+/// Reads requestors' REQCONF.GLB files (and the one beside the RESYNC.GLB
+/// `file`, the requestor's own) and works out the RESYNC header by the KB
+/// Q119449 rule over them (`resync::header_from_reqconfs`): the way to repair
+/// a RESYNC.GLB when the Dir-Sync server is Exchange, which keeps no
+/// SRVCONF.GLB (KB Q215505, Q150976).
+fn from_reqconf(
+    paths: &[PathBuf],
+    file: &Path,
+    cp: CodePage,
+) -> Result<(SetResyncHeader, FromSrvconf), CliError> {
+    let read = |p: &Path| -> Result<glb_formats::reqconf::ReqConf, CliError> {
+        let inp = input::open(p, None)?;
+        if inp.kind != FileKind::Reqconf {
+            return Err(CliError::usage(format!(
+                "--from-reqconf needs requestors' REQCONF.GLB files; this file is {}",
+                inp.kind
+            ))
+            .file(p));
+        }
+        let mut bytes = Vec::new();
+        inp.reader
+            .take(64 << 10)
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::from(e).file(p))?;
+        codepage::scope(cp, || {
+            Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
+                .map_err(|e| CliError::from(e).file(p))
+        })?
+        .header
+        .ok_or_else(|| CliError::usage("REQCONF.GLB holds no configuration").file(p))
+    };
+    let mut confs = Vec::new();
+    for p in paths {
+        confs.push((p.clone(), read(p)?));
+    }
+    // The requestor's own numbers are a floor.
+    let own = safe_write::beside(file, "REQCONF.GLB");
+    if let Some(own) = &own {
+        if !paths.iter().any(|p| repair::same_file(p, own)) {
+            confs.push((own.clone(), read(own)?));
+        }
+    }
+    // Every REQCONF.GLB must name the Dir-Sync server the requestor's names.
+    if let Some((own_path, own_conf)) = own
+        .as_ref()
+        .and_then(|o| confs.iter().find(|(p, _)| repair::same_file(p, o)))
+    {
+        let server = own_conf.server();
+        if let Some((p, c)) = confs
+            .iter()
+            .find(|(_, c)| !c.server().eq_ignore_ascii_case(&server))
+        {
+            return Err(CliError::usage(format!(
+                "--from-reqconf: {} names the Dir-Sync server {}, but {} (the requestor's own) names {server}: their numbers are not of one server's requestors; nothing was written",
+                p.display(),
+                c.server(),
+                own_path.display()
+            ))
+            .file(file));
+        }
+    }
+    let h = resync::header_from_reqconfs(confs.iter().map(|(_, c)| c));
+    let names: Vec<String> = confs.iter().map(|(p, _)| p.display().to_string()).collect();
+    Ok((
+        SetResyncHeader {
+            impseq: Some(h.impseq),
+            reqseq: Some(h.reqseq),
+            srvseq: Some(h.srvseq),
+        },
+        FromSrvconf {
+            source: format!(
+                "{} requestors' REQCONF.GLB ({}: largest ReqSync, SrvSync and import count)",
+                confs.len(),
+                names.join(", ")
+            ),
+            note: Some("numbers of requestors whose REQCONF.GLB was not given may be higher: Exchange's DXA with GlobalMaxSeqInResync=1 takes the highest numbers of every requestor registered on the server (KB Q215505); give them all".into()),
         },
     ))
 }
@@ -503,6 +600,19 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     }
     if let Some(sc) = &args.from_srvconf {
         given.push((sc.clone(), FileKind::Srvconf));
+    }
+    if !args.from_reqconf.is_empty() {
+        given.extend(
+            args.from_reqconf
+                .iter()
+                .map(|p| (p.clone(), FileKind::Reqconf)),
+        );
+        // The requestor's own REQCONF.GLB is one of them (its numbers are a floor).
+        if let Some(own) = safe_write::beside(file, "REQCONF.GLB") {
+            if !given.iter().any(|(p, _)| repair::same_file(p, &own)) {
+                given.push((own, FileKind::Reqconf));
+            }
+        }
     }
     let around = Surroundings::find(file, kind, &given, args.alone, cp);
     let around_paths = around.paths();

@@ -21,6 +21,14 @@ use crate::input;
 use crate::output::CliError;
 use crate::safe_write::beside;
 
+/// True when `a` and `b` name the same file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// The files beside the one patched, read once.
 pub struct Surroundings {
     /// The context files found, and the ones given.

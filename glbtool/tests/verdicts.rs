@@ -506,3 +506,77 @@ fn a_repair_whose_result_still_predicts_an_error_is_refused() {
     assert!(err.contains("GLB138"), "{err}");
     assert_eq!(std::fs::read(&srvconf).unwrap(), original);
 }
+
+#[test]
+fn the_error14_scenario_with_exchange_as_server_is_repaired_by_the_printed_command() {
+    // Exchange as the Dir-Sync server (KB Q215505, Q150976): no MS Mail
+    // server postoffice, no SRVCONF.GLB; only the requestors TAYLOR (REQCONF
+    // 12/37/1) and LAGRANGE (13/37/1). By the KB Q119449 rule over them:
+    // REQSEQ 13, SRVSEQ 37 (the largest SrvSync, as DXA takes it with
+    // GlobalMaxSeqInResync=1), IMPSEQ 1.
+    let tmp = tempfile::tempdir().unwrap();
+    for po in ["TAYLOR", "LAGRANGE"] {
+        copy_tree(&format!("scenarios/error14/{po}"), &tmp.path().join(po));
+    }
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    // validate on the requestor's file alone finds the other requestor and
+    // prints a command that can be run, with the note on requestors not read.
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 1, "{report:#}");
+    let f = finding(&report, "GLB014");
+    let cause = f["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("a requestor not given may hold higher ones"),
+        "{cause}"
+    );
+    assert!(cause.contains("GlobalMaxSeqInResync"), "{cause}");
+    let fix = f["fix"]["command"].as_str().unwrap().to_string();
+    assert!(!fix.contains("SRVCONF"), "{fix}");
+    assert!(
+        fix.contains("--from-reqconf") && fix.contains("LAGRANGE/GLB/REQCONF.GLB"),
+        "{fix}"
+    );
+    // doctor prints the same command.
+    let (code, out, _) = run(&["doctor", "--format", "json", s(tmp.path())]);
+    assert_eq!(code, 1);
+    let doctor: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(codes(&doctor), vec!["GLB014"]);
+    let doctor_fix = finding(&doctor, "GLB014")["fix"]["command"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(doctor_fix.contains("--from-reqconf"), "{doctor_fix}");
+    // Pasted, it writes the header the rule gives, and says what it could not know.
+    let (code, out, err) = paste(&fix);
+    assert_eq!(code, 0, "{fix}: {err}");
+    assert!(out.contains("may be higher"), "{out}");
+    assert_eq!(header_of(&resync), (1, 13, 37));
+    let (code, out, _) = run(&["doctor", s(tmp.path())]);
+    assert_eq!(code, 0, "{out}");
+    // A REQCONF.GLB of another server's requestor is refused.
+    let (_, json, _) = run(&[
+        "dump",
+        "--format",
+        "json",
+        s(&tmp.path().join("LAGRANGE/GLB/REQCONF.GLB")),
+    ]);
+    let mut doc: Value = serde_json::from_str(&json).unwrap();
+    doc["header"]["server_postoffice"] = "ELSEWHERE".into();
+    let edited = tmp.path().join("reqconf.json");
+    std::fs::write(&edited, serde_json::to_string(&doc).unwrap()).unwrap();
+    std::fs::create_dir_all(tmp.path().join("other")).unwrap();
+    let stranger = tmp.path().join("other/REQCONF.GLB");
+    let (code, _, err) = run(&["build", "--kind", "reqconf", s(&edited), "-o", s(&stranger)]);
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read(&resync).unwrap();
+    let (code, _, err) = run(&[
+        "patch-seq",
+        s(&resync),
+        "--from-reqconf",
+        s(&tmp.path().join("TAYLOR/GLB/REQCONF.GLB")),
+        s(&stranger),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("POLYNOMIAL/ELSEWHERE"), "{err}");
+    assert_eq!(std::fs::read(&resync).unwrap(), before);
+}

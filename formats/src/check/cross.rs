@@ -337,14 +337,78 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
         }
         // The requestor that will import it: a REQCONF in the same directory
         // (the administrator copied RESYNC.GLB there), or one given alone.
-        let target = v.reqconf.iter().find(|(f, _)| same_dir(f, rs)).or(
+        let target_at = v.reqconf.iter().position(|(f, _)| same_dir(f, rs)).or(
             if v.srvconf.is_empty() && v.reqconf.len() == 1 {
-                v.reqconf.first()
+                Some(0)
             } else {
                 None
             },
         );
-        if let Some((_, conf)) = target {
+        let target = target_at.map(|i| &v.reqconf[i]);
+        // No SRVCONF.GLB (Exchange as the server has none, KB Q215505): the
+        // rule over the requestors' REQCONF.GLB files given, the target's
+        // own numbers included.
+        let mut from_reqconfs = None;
+        if v.srvconf.is_empty() && !v.reqconf.is_empty() {
+            let mut peers: Vec<&(&FileRef, &ReqConf)> = target.into_iter().collect();
+            peers.extend(
+                v.reqconf
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| Some(*i) != target_at)
+                    .map(|(_, p)| p),
+            );
+            let want = resync::header_from_reqconfs(peers.iter().map(|(_, c)| *c));
+            let who = |n: fn(&ReqConf) -> u32, value: u32| {
+                peers
+                    .iter()
+                    .find(|(_, c)| n(c) == value)
+                    .map(|(f, _)| format!(", {}", f.path))
+                    .unwrap_or_default()
+            };
+            let what = if peers.len() == 1 {
+                "the requestor's own REQCONF.GLB"
+            } else {
+                "the requestors' REQCONF.GLB files read"
+            };
+            let mut ignored = Vec::new();
+            against_rule(
+                "REQSEQ",
+                h.reqseq,
+                want.reqseq,
+                &format!(
+                    "the largest ReqSync of {what}{}",
+                    who(|c| c.reqsync, want.reqseq)
+                ),
+                &mut below,
+                &mut ignored,
+            );
+            against_rule(
+                "IMPSEQ",
+                h.impseq,
+                want.impseq,
+                &format!("the largest import count of {what}"),
+                &mut below,
+                &mut ignored,
+            );
+            against_rule(
+                "SRVSEQ",
+                h.srvseq,
+                want.srvseq,
+                &format!(
+                    "the largest SrvSync of {what}{}",
+                    who(|c| c.srvsync, want.srvseq)
+                ),
+                &mut below,
+                &mut ignored,
+            );
+            from_reqconfs = Some(
+                peers
+                    .iter()
+                    .map(|(f, _)| shell_quote(&f.path))
+                    .collect::<Vec<_>>(),
+            );
+        } else if let Some((_, conf)) = target {
             if h.reqseq < conf.reqsync {
                 below.push(format!(
                     "REQSEQ {} is below the requestor's own REQCONF ReqSync ({})",
@@ -372,11 +436,23 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
                     want.reqseq
                 ),
             },
-            None => Fix::Procedure {
-                text: "make RESYNC.GLB again on the Dir-Sync server with the highest numbers of all requestors (Exchange: Dxa.exe 5.5.2524+ and GlobalMaxSeqInResync=1), or patch it with glbtool patch-seq --from-srvconf SRVCONF.GLB".into(),
-                source: "KB Q215505",
+            None => match &from_reqconfs {
+                Some(paths) => Fix::Command {
+                    command: format!(
+                        "glbtool patch-seq {} --from-reqconf {}",
+                        shell_quote(&rs.path),
+                        paths.join(" ")
+                    ),
+                },
+                None => Fix::Procedure {
+                    text: "make RESYNC.GLB again on the Dir-Sync server with the highest numbers of all requestors (Exchange: Dxa.exe 5.5.2524+ and GlobalMaxSeqInResync=1), or patch it with glbtool patch-seq --from-srvconf SRVCONF.GLB".into(),
+                    source: "KB Q215505",
+                },
             },
         };
+        if from_reqconfs.is_some() && !below.is_empty() {
+            below.push("without SRVCONF.GLB (Exchange as the Dir-Sync server keeps none) the numbers are checked against the requestors' REQCONF.GLB files read only: a requestor not given may hold higher ones, which Exchange's DXA takes with GlobalMaxSeqInResync=1 (KB Q215505); give every requestor's REQCONF.GLB to --from-reqconf".into());
+        }
         if !below.is_empty() {
             out.push(
                 rs.finding(
@@ -844,6 +920,46 @@ mod tests {
                 command: "glbtool patch-seq req/RESYNC.GLB --impseq 1 --reqseq 12".into()
             }
         );
+    }
+
+    #[test]
+    fn without_srvconf_the_rule_runs_over_the_requestors_reqconf_files() {
+        // Exchange as the server: no SRVCONF.GLB. TAYLOR (the target, beside
+        // RESYNC.GLB) 12/37/1, LAGRANGE 13/37/1: REQSEQ must be at least 13.
+        let files = |h| {
+            vec![
+                resync_file(h),
+                (
+                    fref("req/REQCONF.GLB", FileKind::Reqconf),
+                    Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 12, 37, 1))),
+                ),
+                (
+                    fref("lag/REQCONF.GLB", FileKind::Reqconf),
+                    Facts::ReqConf(Box::new(conf("POLY/LAGRANGE", 13, 37, 1))),
+                ),
+            ]
+        };
+        let out = |h| {
+            let f = files(h);
+            let checked: Vec<Checked> = f.iter().map(|(f, x)| (f, x)).collect();
+            let mut out = Vec::new();
+            check(&checked, &mut out);
+            out
+        };
+        let bad = out(header(1, 12, 37));
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].code, "GLB014");
+        assert!(bad[0].cause.contains("may hold higher"), "{}", bad[0].cause);
+        assert_eq!(
+            bad[0].fix,
+            Fix::Command {
+                command: "glbtool patch-seq req/RESYNC.GLB --from-reqconf req/REQCONF.GLB lag/REQCONF.GLB".into()
+            }
+        );
+        assert_eq!(out(header(1, 13, 36))[0].code, "GLB014");
+        // At the rule: clean; above it: no verdict (others may be higher).
+        assert!(out(header(1, 13, 37)).is_empty());
+        assert!(out(header(2, 20, 40)).is_empty());
     }
 
     #[test]

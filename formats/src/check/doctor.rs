@@ -9,8 +9,9 @@
 //! 2. runs the postoffice rules ([`super::postoffice::check`]);
 //! 3. runs the cross-file checks ([`super::cross::check`]) over each Dir-Sync
 //!    server (the postoffice with `GLB\SRVCONF.GLB`) together with its
-//!    requestors, and over each requestor whose server is not in the tree on
-//!    its own. A requestor belongs to the server its REQCONF.GLB names
+//!    requestors, and over the requestors whose server is not in the tree
+//!    (Exchange as the server has no postoffice) together, grouped by the
+//!    server they name. A requestor belongs to the server its REQCONF.GLB names
 //!    (`server_network/server_postoffice`), matched against the server's own
 //!    name (its own SRVCONF record, [`crate::resync::server_record`], else the
 //!    server its REQCONF names; a server whose name its files do not tell is
@@ -152,16 +153,21 @@ fn read_small<F: crate::format::Format>(path: &Path, kind: FileKind) -> Option<F
 }
 
 /// The Dir-Sync server postoffice named `want` (`NET/PO`, as a requestor's
-/// REQCONF.GLB names it) in the tree around the postoffice `po_root`, found
-/// as `doctor` finds postoffices: among the postoffices below its parent
-/// (one or two levels down), else below its grandparent; the nearest server
-/// (a postoffice with `GLB\SRVCONF.GLB`) that carries the name. `po_root`
-/// itself is a candidate too.
+/// REQCONF.GLB names it) in the tree around the postoffice `po_root`: the
+/// postoffices beside it, found as `doctor` finds postoffices in its parent
+/// directory (one or two levels down); the nearest server (a postoffice with
+/// `GLB\SRVCONF.GLB`) that carries the name. `po_root` itself is a candidate
+/// too. Folders further up are not searched: copies of other networks (old
+/// backups side by side) would be found there.
 pub fn find_server(po_root: &Path, want: &str) -> Option<PathBuf> {
     let named = |root: &Path| -> bool {
         let Some(sc) = in_glb(root, "SRVCONF.GLB") else {
             return false;
         };
+        // A regular file (in_glb), of a size SRVCONF.GLB can have.
+        if std::fs::metadata(&sc).map_or(true, |m| m.len() > 64 << 20) {
+            return false;
+        }
         let Ok(bytes) = std::fs::read(&sc) else {
             return false;
         };
@@ -179,27 +185,19 @@ pub fn find_server(po_root: &Path, want: &str) -> Option<PathBuf> {
     if named(po_root) {
         return Some(po_root.to_path_buf());
     }
-    let mut up = po_root.parent();
-    for _ in 0..2 {
-        let dir = match up {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            Some(_) => Path::new("."),
-            None => return None,
-        };
-        if let Ok(found) = find_postoffices(dir) {
-            let mut servers: Vec<&PathBuf> = found
-                .postoffices
-                .iter()
-                .filter(|p| p.as_path() != po_root && named(p))
-                .collect();
-            servers.sort_by_key(|p| std::cmp::Reverse(shared_components(po_root, p)));
-            if let Some(s) = servers.first() {
-                return Some((*s).clone());
-            }
-        }
-        up = dir.parent();
-    }
-    None
+    let dir = match po_root.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        Some(_) => Path::new("."),
+        None => return None,
+    };
+    let found = find_postoffices(dir).ok()?;
+    let mut servers: Vec<&PathBuf> = found
+        .postoffices
+        .iter()
+        .filter(|p| p.as_path() != po_root && named(p))
+        .collect();
+    servers.sort_by_key(|p| std::cmp::Reverse(shared_components(po_root, p)));
+    servers.first().map(|s| (*s).clone())
 }
 
 /// A postoffice's role in Dir-Sync.
@@ -454,7 +452,31 @@ impl Tree {
                     .chain((0..self.opened.len()).filter(|&r| servers[r] == Some(i)))
                     .collect()
             } else if servers[i].is_none() {
-                vec![i]
+                // Requestors whose server is not in the tree (an Exchange
+                // server has no postoffice) are checked together when they
+                // name the same server: their REQCONF.GLB files stand in for
+                // SRVCONF.GLB (KB Q119449, Q215505).
+                let named = |o: &Opened| {
+                    o.reqconf()
+                        .map(|c| c.server().to_ascii_uppercase())
+                        .filter(|s| s != "/")
+                };
+                match named(o) {
+                    Some(want) => {
+                        let peers: Vec<usize> = (0..self.opened.len())
+                            .filter(|&j| {
+                                servers[j].is_none()
+                                    && !self.opened[j].is_server()
+                                    && named(&self.opened[j]).as_deref() == Some(want.as_str())
+                            })
+                            .collect();
+                        if peers.first() != Some(&i) {
+                            continue; // checked with the first of them
+                        }
+                        peers
+                    }
+                    None => vec![i],
+                }
             } else {
                 continue; // checked with its server
             };
