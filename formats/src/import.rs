@@ -830,6 +830,9 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
             b'M' => Command::Modify,
             b'R' => Command::Replace,
             b'T' => Command::Template,
+            // KB Q96001 names messages 12 and 13 but not which character
+            // gives which: a letter is a command Import does not know (13),
+            // anything else an invalid character (12). Reconstructed.
             c if c.is_ascii_alphabetic() => {
                 issues.push(Issue::new(
                     13,

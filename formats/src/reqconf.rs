@@ -148,8 +148,9 @@ impl ReqConf {
     /// cleared (KB Q180297: `-z` resets "all requestor information including
     /// any templates or gateway addresses", after which the administrator sets
     /// Types and Options again, KB Q96060). The last export and import times
-    /// are kept (KB Q131681), and so are the server registration and password
-    /// (only older LISTDS versions also cleared the server name, KB Q96060).
+    /// are kept (KB Q131681), and so is the server registration (only older
+    /// LISTDS versions also cleared the server name, KB Q96060). The password
+    /// is kept too: reconstructed, no article says what `-z` does to it.
     /// Unknown bytes are kept.
     pub fn reset(&mut self) {
         self.reqsync = 0;

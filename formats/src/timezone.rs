@@ -6,8 +6,10 @@
 //! converted them to and from local time with the MS C run-time library,
 //! which reads `TZ` in the form `xxxNN[yyy]` (three-letter zone name, hours
 //! west of Greenwich, optional daylight-saving name) and assumes `PST8PDT`
-//! when `TZ` is not set (KB Q101753). Which days daylight saving starts and
-//! ends is not in the KB; [`US_DST_RULE`] uses the United States rule of the
+//! when `TZ` is not set (KB Q101753). That the daylight name means U.S.
+//! daylight saving is documented ("Daylight Savings Time (U.S. only)",
+//! KB Q101753); which days it starts and ends is not in the KB;
+//! [`US_DST_RULE`] uses the United States rule of the
 //! era (first Sunday of April to last Sunday of October, 02:00), which the
 //! MS C library of that time applied to every zone that has a daylight name.
 //! That rule is *reconstructed*; see `docs/formats/process.md`.
@@ -22,7 +24,9 @@ pub const MS_C_DEFAULT_TZ: &str = "PST8PDT";
 
 /// The daylight-saving rule of the era, as a POSIX TZ rule: from the first
 /// Sunday of April to the last Sunday of October, changing at 02:00 local
-/// time (reconstructed: United States rule 1987-2006).
+/// time. That the daylight name means the U.S. rule is documented ("Daylight
+/// Savings Time (U.S. only)", KB Q101753); these dates are reconstructed (the
+/// United States rule of 1987-2006).
 pub const US_DST_RULE: &str = "M4.1.0/2,M10.5.0/2";
 
 /// An MS C `TZ` value, parsed.

@@ -168,3 +168,96 @@ fn galnetpo_first_bytes_are_not_a_delete_chain() {
     let text = stdout_of(&["dump", netpo.to_str().unwrap()]);
     assert!(text.contains("Delete chain: @90 (record 2)"), "{text}");
 }
+
+/// Issue 15 point 2: what glbtool reconstructed is said to be reconstructed,
+/// and what the KB documents is not.
+#[test]
+fn reconstructions_are_tagged_and_documented_facts_are_not() {
+    // NME type 1 is glbtool's reading (KB Q107767 names only 2 and 4).
+    let nme = json_of(&["layout", "nme", "-f", "json"]);
+    let ty = &nme["parts"][0]["fields"][0];
+    assert_eq!(ty["name"], "entry_type");
+    assert_eq!(ty["provenance"], "reconstructed");
+    assert!(ty["reasoning"]
+        .as_str()
+        .unwrap()
+        .contains("1 for a local user is glbtool's reading"));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rec = std::fs::read(corpus("samples/postoffice/server/NME/ADMIN.NME")).unwrap();
+    rec.truncate(45);
+    rec[0] = 3;
+    let f = tmp.path().join("ODD.NME");
+    std::fs::write(&f, &rec).unwrap();
+    let out = glbtool().arg("validate").arg(&f).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("nor glbtool's reading (1 local user, reconstructed)"),
+        "{text}"
+    );
+    // Keep Updates counts days: documented (KB Q108067, Q257740).
+    let srv = json_of(&["layout", "srvconf", "-f", "json"]);
+    let keep = srv["parts"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "keep_updates")
+        .unwrap()
+        .clone();
+    assert!(keep["reasoning"]
+        .as_str()
+        .unwrap()
+        .contains("counted in days (KB Q108067"));
+    // The spec pages: no reconstruction called documented, no documented
+    // fact called reconstructed (audit A.4 R5, R8, R9, R10, R13; A.5).
+    let page = |p: &str| std::fs::read_to_string(common::root().join(p)).unwrap();
+    let readme = page("docs/formats/README.md");
+    assert!(!readme.contains("integrity check is exactly these size rules"));
+    let import = page("docs/formats/import.md");
+    assert!(import.contains("Which of the two Import gives for which character is not"));
+    let checks = page("docs/checks.md");
+    assert!(!checks.contains("between cycles every pointer should be -1)"));
+    let reqconf = page("docs/formats/reqconf.md");
+    assert!(reqconf.contains("the password is kept (*reconstructed*"));
+    let process = page("docs/formats/process.md");
+    assert!(!process.contains("Daylight-saving rule (reconstructed)"));
+    assert!(process.contains("Daylight Savings Time (U.S. only)"));
+    let nme_md = page("docs/formats/nme.md");
+    assert!(!nme_md.contains("| Alias types: 1 local user"));
+}
+
+/// GLB045's warning for a 0 pointer is glbtool's inference, and says so.
+#[test]
+fn the_zero_pointer_warning_says_it_is_an_inference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let po = tmp.path().join("TAYLOR");
+    std::fs::create_dir_all(po.join("GLB")).unwrap();
+    for f in [
+        "REQCONF.GLB",
+        "REQTRANS.GLB",
+        "SRVTRANS.GLB",
+        "USRTRANS.GLB",
+        "NMETRANS.GLB",
+        "GWTRANS.GLB",
+        "PROCESS.GLB",
+    ] {
+        std::fs::copy(corpus("network/TAYLOR/GLB").join(f), po.join("GLB").join(f)).unwrap();
+    }
+    let conf = po.join("GLB/REQCONF.GLB");
+    let mut v = json_of(&["dump", "-f", "json", conf.to_str().unwrap()]);
+    v["header"]["srvtrans_pointer"] = serde_json::json!(0);
+    let built = po.join("GLB/REQCONF.NEW");
+    glbtool()
+        .args(["build", "--kind", "reqconf", "-", "-o"])
+        .arg(&built)
+        .write_stdin(serde_json::to_vec(&v).unwrap())
+        .assert()
+        .success();
+    std::fs::rename(&built, &conf).unwrap();
+    let out = glbtool().arg("doctor").arg(&po).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("GLB045"), "{text}");
+    assert!(
+        text.contains("glbtool expects -1 (none) between cycles (reconstructed"),
+        "{text}"
+    );
+}

@@ -220,7 +220,7 @@ pub fn nme_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Ca
                 file.finding(
                     "GLB345",
                     format!(
-                        "entry {:?} has entry type {t}, which the documentation does not name (1 local user, 2 external user, 4 group; 3 is probably a Macintosh address); MS Mail's tools skip such records",
+                        "entry {:?} has entry type {t}, which neither the documentation (2 external user, 4 group, KB Q107767) nor glbtool's reading (1 local user, reconstructed) names; 3 is probably a Macintosh address; MS Mail's tools skip such records",
                         rec.name.text()
                     ),
                 )

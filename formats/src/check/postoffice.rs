@@ -322,7 +322,7 @@ fn pointers(po: &Postoffice, conf: &ReqConf, out: &mut Vec<Finding>) {
                     queue,
                     i,
                     format!(
-                        "the {queue} pointer is {p} while {queue} is empty: between cycles every queue pointer should be -1 (none)"
+                        "the {queue} pointer is {p} while {queue} is empty; glbtool expects -1 (none) between cycles (reconstructed: KB Q140462 and Q112301 repair pointers by setting them to -1, which suggests -1 is the idle value; no article says 0 is wrong)"
                     ),
                 )
                 .severity(Severity::Warning),
