@@ -35,6 +35,7 @@ pub mod open;
 pub mod patch;
 pub mod pipeline;
 pub mod postoffice;
+pub mod probe;
 pub mod process;
 pub mod queue;
 pub mod replay;
