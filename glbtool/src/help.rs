@@ -77,6 +77,14 @@ Examples:
   glbtool doctor -f json corpus/scenarios/error14/TAYLOR \\
       corpus/scenarios/error14/MONTGOMERY";
 
+/// `probe`'s examples.
+pub const PROBE: &str = "\
+Examples:
+  glbtool probe corpus/network/MONTGOMERY/GLB/MSTTRANS.GLB
+  glbtool probe --redact -f json corpus/network/TAYLOR/NME/GAL.NME
+  glbtool probe --kind nme corpus/network/TAYLOR/NME/FAX.NME
+  glbtool probe --redacted-copy GAL.NME corpus/network/TAYLOR/NME/GAL.NME";
+
 /// `completions`' examples.
 pub const COMPLETIONS: &str = "\
 Examples:

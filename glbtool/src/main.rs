@@ -19,6 +19,7 @@ mod layout;
 mod output;
 mod patch_seq;
 mod postoffice;
+mod probe;
 mod reference;
 mod render;
 mod repair;
@@ -90,6 +91,11 @@ enum Command {
     /// Print a file kind's field table: offset, width, type, name, and whether
     /// each position is documented (with the KB articles) or reconstructed.
     Layout(layout::LayoutArgs),
+    /// Find what a file is made of (framing, fields, checksums) from its
+    /// bytes, and compare it with glbtool's layout for its kind: for a real
+    /// file that glbtool's reconstructed layouts may not read. Exit 0 it
+    /// fits (or there is no layout to compare), 1 it does not, 2 trouble.
+    Probe(probe::ProbeArgs),
     /// Print a shell completion script (bash, zsh, fish, PowerShell, elvish).
     Completions(reference::CompletionsArgs),
     /// Print glbtool's manual page, or a subcommand's, as roff (or write them all with --dir).
@@ -159,6 +165,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Layout(a) => layout::run(a),
+        Command::Probe(a) => probe::run(a),
         Command::Completions(a) => reference::completions(a),
         Command::Man(a) => reference::man(a),
     };

@@ -8,6 +8,7 @@ pub mod findings;
 pub mod hex;
 pub mod html;
 pub mod lists;
+pub mod probe;
 pub mod queue;
 
 use owo_colors::{OwoColorize, Style};
