@@ -191,6 +191,10 @@ pub fn run(args: BuildArgs) -> CliResult {
     Ok(0)
 }
 
+fn dest_is_stdout(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
 /// How much of the input is read to find its kind.
 const PEEK: usize = 1 << 16;
 
@@ -285,6 +289,30 @@ fn write_atomically<T>(
             f.code, f.cause
         ))
         .file(output));
+    }
+    // NETPO.GLB / GALNETPO.GLB: the postoffice's NME entries point at its
+    // records by byte offset (KB Q107767); a new version may not break them.
+    if matches!(kind, FileKind::Netpo | FileKind::Galnetpo)
+        && !args.allow_moves
+        && !dest_is_stdout(output)
+    {
+        let before =
+            glb_formats::check::links::with_new_netpo(output, output).map_or(0, |f| f.len());
+        if let Some(after) = glb_formats::check::links::with_new_netpo(output, staged.path()) {
+            if after.len() > before {
+                let f = &after[0];
+                return Err(CliError::usage(format!(
+                    "the new file would break {} NME entr{} of this postoffice that point into it (KB Q107767), e.g. {} record {}: {}; nothing was written",
+                    after.len() - before,
+                    if after.len() - before == 1 { "y" } else { "ies" },
+                    f.file,
+                    f.record.unwrap_or(0),
+                    f.cause
+                ))
+                .file(output)
+                .with_hint("delete an address by setting its `status` to 0 and leaving the record in place (docs/json.md); --allow-moves writes it anyway"));
+            }
+        }
     }
     let done = staged.commit(&expect)?;
     Ok((value, shown, done.backup))

@@ -189,6 +189,15 @@ pub fn run(args: ValidateArgs) -> CliResult {
         .filter(|p| !ctx.holds(p))
         .collect();
     check::postoffice::twins_given(&given_names, &mut all);
+    // The pointers of a given address list, or into a given NETPO file,
+    // within the postoffice it sits in.
+    if !args.alone {
+        for (p, k) in given.iter().filter(|(p, _)| args.files.contains(p)) {
+            if std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
+                codepage::scope(cp, || check::links::check_file(p, *k, &mut all));
+            }
+        }
+    }
     check::sort(&mut all);
     let tally = Tally::of(&all);
     let mut out = output::stdout_guarded();

@@ -265,3 +265,155 @@ fn dump_with_any_code_page_then_build_is_byte_exact() {
         }
     }
 }
+
+/// Copies `corpus/<rel>` to `to`.
+fn copy_tree(rel: &str, to: &Path) {
+    for f in common::files_below(&corpus(rel)) {
+        let dest = to.join(f.strip_prefix(corpus(rel)).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &dest).unwrap();
+    }
+}
+
+fn dump_json(file: &Path) -> serde_json::Value {
+    let o = glbtool()
+        .args(["dump", "-f", "json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// `build` of `doc` to `out`: exit code and standard error.
+fn build_doc(doc: &serde_json::Value, out: &Path, extra: &[&str]) -> (i32, String) {
+    let o = glbtool()
+        .arg("build")
+        .args(extra)
+        .args(["-", "-o"])
+        .arg(out)
+        .write_stdin(doc.to_string())
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Each GAL entry's name with the address the text view resolves it to.
+fn gal_addresses(gal: &Path) -> Vec<(String, String)> {
+    let o = glbtool()
+        .args(["dump", "--color", "never"])
+        .arg(gal)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.contains("external user"))
+        .map(|l| {
+            // "#  Type  TID  Hexid  Name  Address (GALNETPO.GLB record N)":
+            // columns apart by two spaces or more.
+            let cols: Vec<&str> = l
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            let addr = cols[5].split(" (GALNETPO").next().unwrap().to_string();
+            (cols[4].to_string(), addr)
+        })
+        .collect()
+}
+
+#[test]
+fn a_galnetpo_record_is_deleted_by_its_status_not_by_removing_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("network/MONTGOMERY", tmp.path());
+    let galnetpo = tmp.path().join("GLB/GALNETPO.GLB");
+    let gal_path = tmp.path().join("NME/GAL.NME");
+    let before = gal_addresses(&gal_path);
+    assert!(before.len() > 5, "{before:?}");
+    let netpo = dump_json(&galnetpo);
+    let gal = dump_json(&gal_path);
+    // Colin Gauss has a GALNETPO record of his own.
+    let colin = gal["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Colin Gauss")
+        .unwrap()
+        .clone();
+    let pointer = colin["pointer"].as_u64().unwrap();
+    // KB Q107767 and Q77926: the pointer is the byte offset 4 + 43 × index.
+    assert_eq!((pointer - 4) % 43, 0);
+    let k = ((pointer - 4) / 43) as usize;
+    assert_eq!(netpo["records"][k]["mailbox"], "colin");
+
+    // Removing the record from the array is refused: every later pointer
+    // would lead to the next person's address.
+    let mut removed = netpo.clone();
+    removed["records"].as_array_mut().unwrap().remove(k);
+    let (code, err) = build_doc(&removed, &galnetpo, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("JSON records[{k}].index")), "{err}");
+    assert!(err.contains("status"), "{err}");
+    // So is removing it with its index and offset, or removing the last record:
+    // the GAL entries beside the output would break.
+    for r in removed["records"].as_array_mut().unwrap() {
+        let r = r.as_object_mut().unwrap();
+        r.remove("index");
+        r.remove("offset");
+    }
+    let (code, err) = build_doc(&removed, &galnetpo, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would break"), "{err}");
+    let mut last = netpo.clone();
+    last["records"].as_array_mut().unwrap().pop();
+    let (code, err) = build_doc(&last, &galnetpo, &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("would break"), "{err}");
+    assert_eq!(
+        std::fs::read(&galnetpo).unwrap(),
+        std::fs::read(corpus("network/MONTGOMERY/GLB/GALNETPO.GLB")).unwrap()
+    );
+
+    // The documented way: status 0 (deleted), the record left in place;
+    // the GAL entry that led there goes (GAL.NME records are not pointed at
+    // by these files). GALNETPO.GLB's first 4 bytes are REBUILD's TID source
+    // (KB Q135486), not a delete chain: they stay.
+    let mut deleted = netpo.clone();
+    deleted["records"][k]["status"] = 0.into();
+    let (code, err) = build_doc(&deleted, &galnetpo, &["--no-backup"]);
+    assert_eq!(code, 2, "the GAL entry still points at it: {err}");
+    let mut gal2 = gal.clone();
+    let recs = gal2["records"].as_array_mut().unwrap();
+    let at = recs
+        .iter()
+        .position(|r| r["name"] == "Colin Gauss")
+        .unwrap();
+    recs.remove(at);
+    for r in recs.iter_mut().skip(at) {
+        let r = r.as_object_mut().unwrap();
+        r.remove("index");
+        r.remove("offset");
+    }
+    let (code, err) = build_doc(&gal2, &gal_path, &["--no-backup"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = build_doc(&deleted, &galnetpo, &["--no-backup"]);
+    assert_eq!(code, 0, "{err}");
+
+    // doctor is clean, and every other GAL entry leads to the address it had.
+    let o = glbtool().arg("doctor").arg(tmp.path()).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let after = gal_addresses(&gal_path);
+    let expected: Vec<(String, String)> = before
+        .into_iter()
+        .filter(|(n, _)| n != "Colin Gauss")
+        .collect();
+    assert_eq!(after, expected);
+}

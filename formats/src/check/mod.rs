@@ -10,6 +10,7 @@ pub mod cross;
 pub mod doctor;
 pub mod file;
 pub mod fixed;
+pub mod links;
 pub mod postoffice;
 pub mod queue;
 
@@ -337,6 +338,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB350", Severity::Warning, "A postoffice's list of NET/PO differs from what the server's MSTTRANS.GLB says it holds", "KB Q96060, Q105125, Q119449"),
     c("GLB347", Severity::Warning, "A postoffice reference that does not resolve (NETWORK.GLB, XTN, USR files)", "KB Q134228, Q148666, Q86625"),
     c("GLB351", Severity::Warning, "An address list holds the same entry twice (a USR mailbox, or identical NME records)", "KB Q105125"),
+    c("GLB352", Severity::Error, "An external NME entry whose NETPO.GLB (GALNETPO.GLB) pointer does not lead to an active record of its own address", "KB Q107767, Q77926, Q86375"),
+    c("GLB353", Severity::Error, "A group's ADMIN.GRP pointer is not the start of a member record", "KB Q107767, Q135932"),
 ];
 
 /// The catalogue entry of a code.

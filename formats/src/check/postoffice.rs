@@ -53,6 +53,7 @@ pub fn check(po: &Postoffice, reqconf: Option<&ReqConf>, out: &mut Vec<Finding>)
         pointers(po, conf, out);
     }
     references(po, out);
+    super::links::check(po, out);
 }
 
 fn unreadable_parts(po: &Postoffice, out: &mut Vec<Finding>) {

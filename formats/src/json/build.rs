@@ -260,7 +260,8 @@ impl<F: Format, W: Write> Builder<F, W> {
     /// `index` and `offset`: where the record was in the dumped file.
     fn check_position(&self, raw: &RawRecord, i: u64, at: &str) -> Result<()> {
         let exact = self.style == Style::Document && self.opts.check_derived;
-        let pinned = self.kind == FileKind::Netpo && !self.opts.allow_moves;
+        let pinned =
+            matches!(self.kind, FileKind::Netpo | FileKind::Galnetpo) && !self.opts.allow_moves;
         let number = |v: &Value, name: &str| {
             v.as_u64().ok_or_else(|| {
                 Error::json(
@@ -527,7 +528,10 @@ impl<F: Format, W: Write> Target<W> for Builder<F, W> {
         }
         if let Some(n) = self.source_count {
             let built = self.summary.records;
-            if n != built && self.kind == FileKind::Netpo && !self.opts.allow_moves {
+            if n != built
+                && matches!(self.kind, FileKind::Netpo | FileKind::Galnetpo)
+                && !self.opts.allow_moves
+            {
                 return Err(Error::json(
                     "end.records",
                     format!(

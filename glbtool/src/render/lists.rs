@@ -165,27 +165,45 @@ pub const NME_COLUMNS: &str =
 pub struct NmeResolver {
     lookup: Option<Lookup<BufReader<std::fs::File>>>,
     target: &'static str,
+    /// A gateway's name list: its pointers lead into the gateway's address
+    /// file `GLB\<gw>.GLB`, whose layout is not decoded.
+    gateway: Option<String>,
 }
 
 impl NmeResolver {
     /// Opens the NETPO file of the list's postoffice, when there is one.
     pub fn new(ctx: &ListContext) -> Self {
+        let name = ctx.list().map(|l| &l.name);
+        let gateway = match name {
+            Some(ListName::Gateway { name }) => Some(name.clone()),
+            _ => None,
+        };
         // The GAL by the postoffice's list, or by its name when the view
         // does not look at the postoffice (--textconv).
-        let gal = match ctx.list() {
-            Some(l) => l.name == ListName::Gal,
-            None => ctx.file_name.eq_ignore_ascii_case("GAL.NME"),
+        let target = match name {
+            Some(n) => glb_formats::check::links::netpo_for(n).unwrap_or("NETPO.GLB"),
+            None if ctx.file_name.eq_ignore_ascii_case("GAL.NME") => "GALNETPO.GLB",
+            None => "NETPO.GLB",
         };
-        let target = if gal { "GALNETPO.GLB" } else { "NETPO.GLB" };
         let lookup = ctx
             .po
             .as_ref()
+            .filter(|_| gateway.is_none())
             .and_then(|po| po.find(Folder::Glb, target))
             .and_then(|f| Lookup::open(&f.path).ok());
-        NmeResolver { lookup, target }
+        NmeResolver {
+            lookup,
+            target,
+            gateway,
+        }
     }
 
     fn external(&mut self, ctx: &ListContext, pointer: u32) -> Result<String, CliError> {
+        if let Some(gw) = &self.gateway {
+            return Ok(format!(
+                "GLB/{gw}.GLB @{pointer} (the gateway's address file, not decoded)"
+            ));
+        }
         let Some(index) = netpo::record_index(pointer) else {
             return Ok(ctx.painter.error(&format!(
                 "{} @{pointer} (not the start of a record)",

@@ -175,32 +175,57 @@ impl Postoffice {
         out
     }
 
-    /// NETPO.GLB records: the PROFS gateway addresses in the POL (KB Q107767:
-    /// external addresses in the POL are copied into NETPO.GLB).
+    /// NETPO.GLB records: one per gateway address in the POL, in POL order.
+    /// Every external entry of the POL (type 2) resolves through NETPO.GLB
+    /// by byte offset (KB Q107767), and external addresses added to the POL
+    /// are copied there (KB Q175694); PROFS addresses also live there
+    /// (`nme-usr-facts.md` section 6). A PROFS record holds gateway, node and
+    /// user with the node's hexid; an SMTP or FAX address, whose address has
+    /// no 10/10/10 form, the gateway's name and hexid, like GALNETPO's shared
+    /// gateway record (the fields inside a record are reconstructed).
     fn netpo_records(&self) -> Vec<NetpoRecord> {
         self.gateway_addresses
             .iter()
-            .filter_map(|a| {
-                let addr = Address::parse(a.address.as_bytes());
-                let mut parts = addr.body.split(|&b| b == b'/');
-                let (Some(gw), Some(node), Some(user)) = (parts.next(), parts.next(), parts.next())
-                else {
-                    return None;
-                };
-                let node = self
-                    .nodes
-                    .iter()
-                    .find(|n| n.name.as_bytes().eq_ignore_ascii_case(node))?;
-                (addr.type_upper() == "PROFS").then(|| NetpoRecord {
-                    status: u16::from(ACTIVE),
-                    tid: a.tid,
-                    network: raw(gw),
-                    postoffice: raw(node.name.as_bytes()),
-                    mailbox: raw(user),
-                    mailbag: Hexid(node.hexid),
-                })
-            })
+            .map(|a| self.gateway_netpo(a))
             .collect()
+    }
+
+    fn gateway_netpo(&self, a: &super::GatewayAddress) -> NetpoRecord {
+        let addr = Address::parse(a.address.as_bytes());
+        let ty = addr.type_upper();
+        if ty == "PROFS" {
+            let mut parts = addr.body.split(|&b| b == b'/');
+            let (gw, node, user) = (
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default(),
+            );
+            let hexid = self
+                .nodes
+                .iter()
+                .find(|n| n.name.as_bytes().eq_ignore_ascii_case(node))
+                .map_or(0, |n| n.hexid);
+            return NetpoRecord {
+                status: u16::from(ACTIVE),
+                tid: a.tid,
+                network: raw(gw),
+                postoffice: raw(node),
+                mailbox: raw(user),
+                mailbag: Hexid(hexid),
+            };
+        }
+        let g = self
+            .gateways
+            .iter()
+            .find(|g| g.name == ty)
+            .expect("SMTP or FAX");
+        NetpoRecord {
+            status: u16::from(ACTIVE),
+            tid: a.tid,
+            network: text(&g.name),
+            mailbag: Hexid(g.hexid),
+            ..NetpoRecord::default()
+        }
     }
 
     /// Local users, groups and gateway addresses: what the POL and the GAL share.
@@ -224,39 +249,15 @@ impl Postoffice {
                 hexid: Hexid(0),
             });
         }
-        let mut netpo_index = 0u64;
-        let mut per_gateway = vec![0u32; self.gateways.len()];
-        for a in &self.gateway_addresses {
-            let addr = Address::parse(a.address.as_bytes());
-            let ty = addr.type_upper();
-            let (pointer, hexid) = if ty == "PROFS" {
-                let node = self
-                    .nodes
-                    .iter()
-                    .find(|n| {
-                        addr.elements()
-                            .nth(1)
-                            .is_some_and(|e| e.eq_ignore_ascii_case(n.name.as_bytes()))
-                    })
-                    .map_or(0, |n| n.hexid);
-                let p = netpo::record_offset(netpo_index).expect("small index");
-                netpo_index += 1;
-                (p, node)
-            } else {
-                let g = self
-                    .gateways
-                    .iter()
-                    .position(|g| g.name == ty)
-                    .expect("SMTP or FAX");
-                per_gateway[g] += 1;
-                (per_gateway[g] - 1, self.gateways[g].hexid)
-            };
+        for (i, a) in self.gateway_addresses.iter().enumerate() {
+            // Each points at its own NETPO.GLB record (netpo_records, KB Q107767).
+            let rec = self.gateway_netpo(a);
             out.push(NmeRecord {
                 entry_type: entry_type::EXTERNAL_USER,
                 name: text(&a.name),
                 tid: a.tid,
-                pointer,
-                hexid: Hexid(hexid),
+                pointer: netpo::record_offset(i as u64).expect("small index"),
+                hexid: rec.mailbag,
             });
         }
         out
