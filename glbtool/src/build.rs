@@ -97,6 +97,10 @@ pub struct BuildArgs {
     /// one JSON document on standard output (standard error with `-o -`).
     #[arg(long, short = 'f', value_enum, default_value_t = WroteFormat::Text)]
     pub format: WroteFormat,
+    /// No progress bar. One is shown on standard error while more than a
+    /// few megabytes are read, only when standard error is a terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// The `format` value of the JSON report.
@@ -131,10 +135,16 @@ pub fn run(args: BuildArgs) -> CliResult {
     let input = args.input.clone().ok_or_else(|| {
         CliError::usage("give the JSON document to build from, or --from-dssched")
     })?;
+    let bar = crate::progress::Progress::bytes(
+        "building from",
+        crate::progress::size_of([input.as_path()]),
+        args.quiet,
+    );
     let source: Box<dyn Read> = if input.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(&input).map_err(|e| CliError::from(e).file(&input))?)
+        let file = std::fs::File::open(&input).map_err(|e| CliError::from(e).file(&input))?;
+        Box::new(bar.reader(file))
     };
     // The kind decides which output is acceptable before anything is
     // written: from --kind, or from the top of the document.
@@ -168,6 +178,7 @@ pub fn run(args: BuildArgs) -> CliResult {
                 .with_hint("the output file was not written")
         })
     })?;
+    bar.finish();
     if args.format == WroteFormat::Json {
         return json_report(
             &args,

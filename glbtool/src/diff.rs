@@ -17,6 +17,7 @@ use glb_formats::postoffice::{Folder, ListName, Postoffice};
 
 use crate::input;
 use crate::output::{self, use_color, CliError, CliResult};
+use crate::progress::Progress;
 use crate::render::diff::{self as view, FileReport, Sources};
 use crate::render::Painter;
 use crate::timefmt::Zone;
@@ -293,9 +294,10 @@ fn stream_side<'a>(
     l: &'a Loaded,
     kind: FileKind,
     c: &'a Context,
+    bar: &Progress,
 ) -> Result<StreamSide<'a, Box<dyn Read + Send + 'a>>, CliError> {
     Ok(StreamSide {
-        src: l.stream()?,
+        src: Box::new(bar.reader(l.stream()?)),
         size: Some(l.size),
         kind,
         netpo: c.0.as_deref(),
@@ -344,10 +346,12 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     // Each file is read through once first: it must read, and its records
     // must be in key order for the differences to be printed as they are found.
     // Both at once, on two threads: the first difference comes sooner.
+    // Read twice when in key order: once to check, once to compare.
+    let bar = Progress::bytes("checking", a.size.saturating_add(b.size), args.show.quiet);
     let cp = codepage::active();
     let scan = |l: &Loaded, kind, c| {
         codepage::scope(cp, || {
-            diff::scan_order(stream_side(l, kind, c)?, key, addresses)
+            diff::scan_order(stream_side(l, kind, c, &bar)?, key, addresses)
                 .map_err(|e| CliError::from(e).file(&l.path))
         })
     };
@@ -378,10 +382,11 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         (Box::new(&mut stdout), args.format, painter)
     };
     let mut report = FileReport::new(out, style, painter, zone, sources);
+    bar.phase("comparing");
     let outcome = if sa.in_order && sb.in_order {
         diff::diff_streams_to(
-            stream_side(&a, ka, &ca)?,
-            stream_side(&b, kb, &cb)?,
+            stream_side(&a, ka, &ca, &bar)?,
+            stream_side(&b, kb, &cb, &bar)?,
             key,
             (Some(sa.records), Some(sb.records)),
             &mut report,
@@ -405,6 +410,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         b.read_whole()?;
         diff::diff_to(&side(&a, ka, &ca), &side(&b, kb, &cb), key, &mut report)?
     };
+    bar.finish();
     match outcome {
         Outcome::Complete(end) => {
             let equal = report.end(&end)?;
@@ -441,6 +447,9 @@ fn page_tail<W: std::io::Write>(out: &mut W) -> std::io::Result<()> {
 }
 
 fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter) -> CliResult {
+    // The server's transactions are replayed: a spinner while that is long.
+    let replayed = crate::progress::size_of([dss, &dss.join("GLB").join("MSTTRANS.GLB")]);
+    let bar = Progress::spinner("replaying and comparing", replayed, args.show.quiet);
     // The requestor first: its SrvSync says how far the server's
     // transactions have reached it (the rest is pending).
     let requestor = if req.is_dir() {
@@ -456,6 +465,7 @@ fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter
         None
     };
     let c = compare::compare(&server, &requestor, filter);
+    bar.finish();
     let mut out = output::stdout_guarded();
     match args.format {
         DiffFormat::Json => view::compare_json(&mut out, &server, &requestor, &c)?,

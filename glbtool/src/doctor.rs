@@ -2,26 +2,22 @@
 //! check on them (`glb_formats::check::doctor`), and show one summary per
 //! postoffice, then the findings, errors first, grouped by file.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use clap::Args;
 use glb_formats::check::doctor::{self, QueueSummary, Report, Role, Summary, Tree};
 use glb_formats::codepage;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::output::{self, use_color, CliResult};
+use crate::progress::Progress;
 use crate::render::findings::{self, Tally};
 use crate::render::Painter;
 use crate::validate::{ReportFormat, ReportOptions};
 
 /// The `format` value of the JSON document.
 pub const FORMAT: &str = "glbtool-doctor/1";
-
-/// The progress bar appears only when the work takes longer than this.
-const QUIET_FOR: Duration = Duration::from_secs(1);
 
 /// Arguments of `doctor`.
 #[derive(Args, Debug)]
@@ -79,7 +75,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
     }
     let report = codepage::scope(args.report.codepage, || {
         let tree = Tree::open(&roots);
-        let bar = Progress::new(tree.bytes_to_read());
+        let bar = Progress::bytes("checking", tree.bytes_to_read(), args.report.quiet);
         let report = tree.examine(&|n| bar.inc(n));
         bar.finish();
         report
@@ -266,44 +262,4 @@ fn queue(q: &QueueSummary) -> String {
         _ => {}
     }
     s
-}
-
-/// A progress bar on standard error, shown only when standard error is a
-/// terminal and the run has taken longer than [`QUIET_FOR`].
-struct Progress {
-    bar: ProgressBar,
-    start: Instant,
-    terminal: bool,
-    shown: std::cell::Cell<bool>,
-}
-
-impl Progress {
-    fn new(total: u64) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} checking {bytes}/{total_bytes} [{bar:30}] {eta} left",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        Progress {
-            bar,
-            start: Instant::now(),
-            terminal: std::io::stderr().is_terminal(),
-            shown: std::cell::Cell::new(false),
-        }
-    }
-
-    fn inc(&self, n: u64) {
-        self.bar.inc(n);
-        if self.terminal && !self.shown.get() && self.start.elapsed() > QUIET_FOR {
-            self.shown.set(true);
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
 }

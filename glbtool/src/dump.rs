@@ -211,7 +211,9 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
     let title = format!("{shown} ({})", input.kind);
     let input_path = input.path.clone();
     let kind = input.kind;
-    let mut reader = Reader::<F, Box<dyn Read>>::new(input.reader, kind, input.size, opts)
+    let bar = crate::progress::Progress::bytes("reading", input.size.unwrap_or(0), args.show.quiet);
+    let src: Box<dyn Read> = Box::new(bar.reader(input.reader));
+    let mut reader = Reader::<F, Box<dyn Read>>::new(src, kind, input.size, opts)
         .map_err(|e| hinted(CliError::from(e), args.salvage))?;
     let mut out = output::stdout();
     let code = match args.format {
@@ -283,6 +285,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
             }
         }
     }
+    bar.finish();
     output::finish(out)?;
     if let Some(e) = reader.salvage_error() {
         if !args.textconv {

@@ -20,6 +20,7 @@ mod output;
 mod patch_seq;
 mod postoffice;
 mod probe;
+mod progress;
 mod reference;
 mod render;
 mod repair;
@@ -135,6 +136,10 @@ pub struct ShowOptions {
     /// Code page of the text in the files: 850 (MS Mail's default) or 437.
     #[arg(long, default_value = "850", global = true)]
     pub codepage: glb_formats::CodePage,
+    /// No progress bar. One is shown on standard error while more than a
+    /// few megabytes are read, only when standard error is a terminal.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 }
 
 impl ShowOptions {

@@ -64,6 +64,10 @@ pub struct ResyncArgs {
     /// Format of the report (on standard error with `-o -`).
     #[arg(long, short = 'f', value_enum, default_value_t = WroteFormat::Text)]
     pub format: WroteFormat,
+    /// No progress bar. One is shown on standard error while more than a
+    /// few megabytes are read, only when standard error is a terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// The `format` value of the JSON report.
@@ -174,6 +178,11 @@ pub fn run(args: ResyncArgs) -> CliResult {
     }
     let shown = dest.shown();
 
+    let bar = crate::progress::Progress::spinner(
+        "reading the server's lists",
+        crate::progress::size_of(inputs.iter().copied()),
+        args.quiet,
+    );
     // The header (KB Q119449, Q215505) and the lists.
     let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::from(e).file(p));
     let (header, server_name, dir, taken) = codepage::scope(cp, || -> Result<_, CliError> {
@@ -221,6 +230,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
         Ok((header, name, dir, taken))
     })?;
 
+    bar.finish();
     // Written beside the target, synced, validated, then put in place.
     let out = &args.output;
     let mut staged = dest.stage()?;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::context::{self, ContextFile};
 use crate::input;
 use crate::output::{self, use_color, CliResult};
+use crate::progress::Progress;
 use crate::render::findings::{self, Tally};
 use crate::render::Painter;
 use crate::ColorChoice;
@@ -64,6 +65,10 @@ pub struct ReportOptions {
     /// Code page of the text in the files.
     #[arg(long, default_value = "850")]
     pub codepage: CodePage,
+    /// No progress bar. One is shown on standard error while more than a
+    /// few megabytes are read, only when standard error is a terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Serialize)]
@@ -96,6 +101,7 @@ pub fn check_files(
     paths: &[(PathBuf, Option<FileKind>)],
     cp: CodePage,
     named: bool,
+    bar: &Progress,
 ) -> (Vec<Checked>, Vec<Finding>, bool) {
     let mut findings = Vec::new();
     let mut checked = Vec::new();
@@ -115,7 +121,7 @@ pub fn check_files(
                 };
                 let before = findings.len();
                 let facts = codepage::scope(cp, || {
-                    check::file::check(&file, inp.reader, inp.size, &mut findings)
+                    check::file::check(&file, bar.reader(inp.reader), inp.size, &mut findings)
                 });
                 // A file that could not be read to its end is trouble, not a finding only.
                 trouble |= findings[before..].iter().any(|f| f.code == "GLB301");
@@ -142,7 +148,13 @@ pub fn run(args: ValidateArgs) -> CliResult {
         args.files.iter().map(|p| (p.clone(), args.kind)).collect();
     paths.extend(args.against.iter().map(|p| (p.clone(), None)));
     let cp = args.report.codepage;
-    let (checked, mut all, trouble) = check_files(&paths, cp, true);
+    let bar = Progress::bytes(
+        "checking",
+        crate::progress::size_of(paths.iter().map(|(p, _)| p.as_path())),
+        args.report.quiet,
+    );
+    let (checked, mut all, trouble) = check_files(&paths, cp, true, &bar);
+    bar.finish();
     // The files beside that the verdicts need, found by themselves.
     let given: Vec<(PathBuf, FileKind)> = paths
         .iter()
@@ -150,7 +162,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         .filter_map(|((p, _), (_, k, _))| k.map(|k| (p.clone(), k)))
         .collect();
     let ctx = context::find(&given, args.alone, cp);
-    let (ctx_checked, _, _) = check_files(&ctx.paths(), cp, false);
+    let (ctx_checked, _, _) = check_files(&ctx.paths(), cp, false, &Progress::hidden());
     let refs: Vec<(FileRef, &Facts)> = checked
         .iter()
         .chain(&ctx_checked)

@@ -965,3 +965,101 @@ fn html_reports_are_self_contained_and_render_in_a_headless_browser() {
     let (_, _, requested) = render(browser, &control, d);
     assert_eq!(requested, ["http://example.invalid/x.png"]);
 }
+
+#[test]
+fn a_progress_bar_shows_on_a_terminal_for_long_work_and_never_when_piped_or_quiet() {
+    use glb_corpus::large::{write_msttrans, QueueSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A server postoffice whose MSTTRANS.GLB is above the size from which
+    // a bar is shown (4 MiB; lowered here to 64 KiB with
+    // GLBTOOL_PROGRESS_BYTES, so that the test runs fast on a debug build).
+    let po = d.join("SERVER");
+    common::copy_dir(&corpus("network/MONTGOMERY"), &po);
+    let big = po.join("GLB/MSTTRANS.GLB");
+    let file = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    write_msttrans(
+        file,
+        QueueSpec {
+            transactions: None,
+            bytes: Some(200_000),
+            seed: 20,
+        },
+    )
+    .unwrap();
+    let m = "SERVER/GLB/MSTTRANS.GLB";
+    glbtool()
+        .current_dir(d)
+        .args(["dump", m, "-f", "json"])
+        .output()
+        .map(|o| std::fs::write(d.join("m.json"), o.stdout))
+        .unwrap()
+        .unwrap();
+    let on_terminal = |d: &std::path::Path, cmd: &str| {
+        on_terminal(d, &format!("export GLBTOOL_PROGRESS_BYTES=65536; {cmd}"))
+    };
+    let commands = [
+        (
+            "dump",
+            format!("glbtool dump {m} -f ndjson > out.txt"),
+            "reading",
+        ),
+        (
+            "validate",
+            format!("glbtool validate {m} --alone > out.txt"),
+            "checking",
+        ),
+        (
+            "diff",
+            format!("glbtool diff {m} {m} > out.txt"),
+            "checking",
+        ),
+        (
+            "doctor",
+            "glbtool doctor SERVER > out.txt".to_string(),
+            "checking",
+        ),
+        (
+            "build",
+            "glbtool build m.json -o BUILT.GLB --force".to_string(),
+            "building from",
+        ),
+        (
+            "resync",
+            "glbtool resync --server SERVER -o RESYNC.GLB --force > out.txt".to_string(),
+            "reading the server's lists",
+        ),
+    ];
+    for (name, cmd, said) in &commands {
+        // On a terminal: the bar, cleared at the end.
+        let shown = on_terminal(d, cmd);
+        assert!(
+            shown.contains(said),
+            "{name}: no progress bar on the terminal:\n{shown}"
+        );
+        if *name != "resync" {
+            assert!(shown.contains("KiB/"), "{name}: {shown}");
+        }
+        // --quiet: none.
+        let quiet = on_terminal(
+            d,
+            &cmd.replacen(
+                &format!("glbtool {name}"),
+                &format!("glbtool {name} --quiet"),
+                1,
+            ),
+        );
+        assert!(!quiet.contains(said), "{name} --quiet drew a bar:\n{quiet}");
+        // Piped: standard error holds no trace of it.
+        let piped = common::run_shell(d, &format!("export GLBTOOL_PROGRESS_BYTES=65536; {cmd}"));
+        let err = String::from_utf8_lossy(&piped.stderr);
+        assert!(
+            !err.contains(said) && !err.contains('\u{1b}'),
+            "{name}: {err}"
+        );
+        assert!(matches!(piped.status.code(), Some(0 | 1)), "{name}: {err}");
+    }
+    // Below the size (4 MiB by default), nothing, even on a terminal.
+    let small = self::on_terminal(d, &format!("glbtool dump {m} -f json > out.txt"));
+    assert!(!small.contains("reading"), "{small}");
+}
