@@ -30,6 +30,14 @@ Examples:
   glbtool dump corpus/network/TAYLOR/GLB/PROCESS.GLB -f dssched > times.txt
   glbtool build --kind process --from-dssched times.txt -o PROCESS.GLB";
 
+/// `edit`'s examples (they need a terminal; glbtool/tests/edit.rs runs
+/// `edit` under script(1) with a scripted $VISUAL).
+pub const EDIT: &str = "\
+Examples:
+  glbtool edit GLB/RESYNC.GLB
+  glbtool edit NME/ADMIN.NME --codepage 437
+  glbtool edit --kind reqtrans REQTRANS.OLD";
+
 /// `validate`'s examples.
 pub const VALIDATE: &str = "\
 Examples:

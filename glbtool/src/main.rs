@@ -11,6 +11,7 @@ mod diff;
 mod dispatch;
 mod doctor;
 mod dump;
+mod edit;
 mod excerpt;
 mod help;
 mod identify;
@@ -67,6 +68,10 @@ enum Command {
     Dump(dump::DumpArgs),
     /// Write a file from the JSON that `dump --format json` printed.
     Build(build::BuildArgs),
+    /// Edit a file as JSON in $VISUAL or $EDITOR: on save, the change is
+    /// shown, validated and written safely (backup, atomic rename); an edit
+    /// that does not build reopens the editor with the error at the top.
+    Edit(edit::EditArgs),
     /// Check files alone and against each other; predict MS Mail's errors and say how to fix them.
     Validate(validate::ValidateArgs),
     /// Repair sync numbers (RESYNC.GLB header, REQTRANS.GLB pending transactions,
@@ -164,6 +169,7 @@ fn main() -> ExitCode {
         Command::Identify(a) => identify::run(a),
         Command::Dump(a) => dump::run(a),
         Command::Build(a) => build::run(a),
+        Command::Edit(a) => edit::run(a),
         Command::Validate(a) => validate::run(a),
         Command::PatchSeq(a) => patch_seq::run(a),
         Command::Resync(a) => resync::run(a),
