@@ -794,7 +794,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
             ));
         } else {
             let hint = match still[0].fix.clone() {
-                glb_formats::check::Fix::Command { command } => {
+                glb_formats::check::Fix::Command { command, .. } => {
                     format!("the repair it needs: {command}; --force writes anyway")
                 }
                 _ => "glbtool validate explains it; --force writes anyway".to_string(),

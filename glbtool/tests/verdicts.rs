@@ -580,3 +580,73 @@ fn the_error14_scenario_with_exchange_as_server_is_repaired_by_the_printed_comma
     assert!(err.contains("POLYNOMIAL/ELSEWHERE"), "{err}");
     assert_eq!(std::fs::read(&resync).unwrap(), before);
 }
+
+/// Gives every record of the queue at `path` a checksum that is not
+/// glbtool's, as in a file MS Mail wrote (its algorithm is undocumented):
+/// the stored value at +2 of each record (16-bit length at +0) flipped.
+fn ms_mail_checksums(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let mut at = 0;
+    while at + 4 <= bytes.len() {
+        let len = usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+        bytes[at + 2] ^= 0x5A;
+        bytes[at + 3] ^= 0xA5;
+        at += len;
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_file_ms_mail_wrote_is_repaired_only_with_force_and_then_reported_mixed() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("scenarios/error14", tmp.path());
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    ms_mail_checksums(&resync);
+    // The fix line names --force and the risk.
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 1);
+    assert_eq!(finding(&report, "GLB305")["severity"], "warning");
+    let fix = &finding(&report, "GLB014")["fix"];
+    let command = fix["command"].as_str().unwrap().to_string();
+    assert!(command.ends_with(" --force"), "{command}");
+    let risk = fix["risk"].as_str().unwrap();
+    assert!(
+        risk.contains("MS Mail may reject") && risk.contains("--force"),
+        "{risk}"
+    );
+    let (_, text, _) = run(&["validate", "--color", "never", s(&resync)]);
+    assert!(
+        text.contains("risk: the file holds MS Mail's checksums"),
+        "{text}"
+    );
+    // Without --force the repair is refused, nothing written.
+    let before = std::fs::read(&resync).unwrap();
+    let unforced = command.trim_end_matches(" --force");
+    let (code, _, err) = paste(unforced);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("MS Mail's algorithm"), "{err}");
+    assert_eq!(std::fs::read(&resync).unwrap(), before);
+    // The printed line, pasted, repairs it.
+    let (code, out, err) = paste(&command);
+    assert_eq!(code, 0, "{command}: {err}");
+    assert!(out.contains("MS Mail may reject"), "{out}");
+    assert_eq!(header_of(&resync), ERROR14_BY_RULE);
+    // validate now reports the mixed checksums, naming the re-sealed header
+    // record: not "ok", and no record called damaged.
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 1, "{report:#}");
+    let c = codes(&report);
+    assert!(c.contains(&"GLB314".to_string()), "{report:#}");
+    assert!(
+        !c.contains(&"GLB304".to_string()) && !c.contains(&"GLB014".to_string()),
+        "{report:#}"
+    );
+    let mixed = finding(&report, "GLB314");
+    assert_eq!(mixed["record"], 0);
+    assert!(
+        mixed["cause"].as_str().unwrap().contains("record 0"),
+        "{mixed:#}"
+    );
+    let (_, text, _) = run(&["validate", "--color", "never", s(&resync)]);
+    assert!(!text.contains(" ok"), "{text}");
+}

@@ -237,12 +237,13 @@ fn reqtrans_below_reqsync(v: &View, out: &mut Vec<Finding>) {
                         number: Some(171),
                         text: "No requestor updates to send".into(),
                     })
-                    .fix(Fix::Command {
-                        command: format!(
+                    .fix(
+                        Fix::command(format!(
                             "glbtool patch-seq {path} --renumber-from {}",
                             r.saturating_add(1)
-                        ),
-                    }),
+                        ))
+                        .on_ms_mail_checksums(q.checksums.foreign()),
+                    ),
             );
         } else if let Some(&&(record, offset, _)) = below.first() {
             out.push(
@@ -423,33 +424,33 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
             }
         }
         let fix = match &fix_from {
-            Some((sc, _, ServerRecord::Named { .. })) => Fix::Command {
-                command: format!("glbtool patch-seq {} --from-srvconf {}", shell_quote(&rs.path), shell_quote(&sc.path)),
-            },
+            Some((sc, _, ServerRecord::Named { .. })) => Fix::command(format!(
+                "glbtool patch-seq {} --from-srvconf {}",
+                shell_quote(&rs.path),
+                shell_quote(&sc.path)
+            )),
             // The server's record is unknown: set the numbers the rule gives
             // without it, and leave SRVSEQ to the administrator.
-            Some((_, want, ServerRecord::Unknown { .. })) => Fix::Command {
-                command: format!(
-                    "glbtool patch-seq {} --impseq {} --reqseq {}",
-                    shell_quote(&rs.path),
-                    want.impseq,
-                    want.reqseq
-                ),
-            },
+            Some((_, want, ServerRecord::Unknown { .. })) => Fix::command(format!(
+                "glbtool patch-seq {} --impseq {} --reqseq {}",
+                shell_quote(&rs.path),
+                want.impseq,
+                want.reqseq
+            )),
             None => match &from_reqconfs {
-                Some(paths) => Fix::Command {
-                    command: format!(
-                        "glbtool patch-seq {} --from-reqconf {}",
-                        shell_quote(&rs.path),
-                        paths.join(" ")
-                    ),
-                },
+                Some(paths) => Fix::command(format!(
+                    "glbtool patch-seq {} --from-reqconf {}",
+                    shell_quote(&rs.path),
+                    paths.join(" ")
+                )),
                 None => Fix::Procedure {
                     text: "make RESYNC.GLB again on the Dir-Sync server with the highest numbers of all requestors (Exchange: Dxa.exe 5.5.2524+ and GlobalMaxSeqInResync=1), or patch it with glbtool patch-seq --from-srvconf SRVCONF.GLB".into(),
                     source: "KB Q215505",
                 },
             },
-        };
+        }
+        // A file MS Mail wrote: the repair needs --force, and says what it risks.
+        .on_ms_mail_checksums(q.checksums.foreign());
         if from_reqconfs.is_some() && !below.is_empty() {
             below.push("without SRVCONF.GLB (Exchange as the Dir-Sync server keeps none) the numbers are checked against the requestors' REQCONF.GLB files read only: a requestor not given may hold higher ones, which Exchange's DXA takes with GlobalMaxSeqInResync=1 (KB Q215505); give every requestor's REQCONF.GLB to --from-reqconf".into());
         }
@@ -804,7 +805,8 @@ mod tests {
         assert_eq!(
             out[0].fix,
             Fix::Command {
-                command: "glbtool patch-seq po/REQTRANS.GLB --renumber-from 13".into()
+                command: "glbtool patch-seq po/REQTRANS.GLB --renumber-from 13".into(),
+                risk: None
             }
         );
         assert_eq!((out[0].record, out[0].offset), (Some(0), Some(4)));
@@ -917,7 +919,8 @@ mod tests {
         assert_eq!(
             out[0].fix,
             Fix::Command {
-                command: "glbtool patch-seq req/RESYNC.GLB --impseq 1 --reqseq 12".into()
+                command: "glbtool patch-seq req/RESYNC.GLB --impseq 1 --reqseq 12".into(),
+                risk: None
             }
         );
     }
@@ -952,9 +955,9 @@ mod tests {
         assert!(bad[0].cause.contains("may hold higher"), "{}", bad[0].cause);
         assert_eq!(
             bad[0].fix,
-            Fix::Command {
-                command: "glbtool patch-seq req/RESYNC.GLB --from-reqconf req/REQCONF.GLB lag/REQCONF.GLB".into()
-            }
+            Fix::command(
+                "glbtool patch-seq req/RESYNC.GLB --from-reqconf req/REQCONF.GLB lag/REQCONF.GLB"
+            )
         );
         assert_eq!(out(header(1, 13, 36))[0].code, "GLB014");
         // At the rule: clean; above it: no verdict (others may be higher).

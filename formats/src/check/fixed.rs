@@ -378,12 +378,10 @@ pub fn process_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, ProcessRecord>,
                 ),
             )
             .at(r.offset, Some(r.index))
-            .fix(Fix::Command {
-                command: format!(
-                    "glbtool dump -f dssched {p} > times.txt && glbtool build --kind process --from-dssched times.txt --base {p} -o PROCESS.GLB",
-                    p = super::shell_quote(&file.path)
-                ),
-            }),
+            .fix(Fix::command(format!(
+                "glbtool dump -f dssched {p} > times.txt && glbtool build --kind process --from-dssched times.txt --base {p} -o PROCESS.GLB",
+                p = super::shell_quote(&file.path)
+            ))),
         );
     }
 }

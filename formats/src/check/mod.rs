@@ -83,6 +83,10 @@ pub enum Fix {
     Command {
         /// The command line.
         command: String,
+        /// What running it risks, when it risks something (a repair of a file
+        /// MS Mail wrote: its changed records get glbtool's checksum).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        risk: Option<String>,
     },
     /// The documented administrator procedure.
     Procedure {
@@ -94,6 +98,35 @@ pub enum Fix {
     /// Nothing to do (information only).
     None,
 }
+
+impl Fix {
+    /// A command line that repairs it, with no risk to name.
+    pub fn command(command: impl Into<String>) -> Fix {
+        Fix::Command {
+            command: command.into(),
+            risk: None,
+        }
+    }
+
+    /// What a `patch-seq` command risks on a file holding MS Mail's
+    /// checksums (`foreign`): it needs `--force`, and the changed records get
+    /// glbtool's CRC-16/ARC, which MS Mail may reject. Other fixes are kept.
+    pub fn on_ms_mail_checksums(self, foreign: bool) -> Fix {
+        match self {
+            Fix::Command {
+                command,
+                risk: None,
+            } if foreign && command.starts_with("glbtool patch-seq ") => Fix::Command {
+                command: format!("{command} --force"),
+                risk: Some(MS_MAIL_CHECKSUM_RISK.into()),
+            },
+            other => other,
+        }
+    }
+}
+
+/// What a repair of a file MS Mail wrote risks (`docs/safety.md`, README).
+pub const MS_MAIL_CHECKSUM_RISK: &str = "the file holds MS Mail's checksums, whose algorithm is undocumented: the repair needs --force, and the records it changes get glbtool's CRC-16/ARC instead, which MS Mail may reject (validate then reports the mixed checksums, GLB314); keep the backup patch-seq makes";
 
 /// One finding about one file (or a set of files).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -389,6 +422,7 @@ pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
         other => {
             let mut f = file.finding("GLB302", other.to_string()).fix(Fix::Command {
                 command: format!("glbtool dump --salvage {}", shell_quote(&file.path)),
+                risk: None,
             });
             if let Some(at) = other.location() {
                 f = f.at(at.offset, at.record);

@@ -235,6 +235,7 @@ pub fn check_with<R: Read>(
     pipeline: Pipeline,
 ) -> QueueFacts {
     let mut facts = QueueFacts::default();
+    let first = findings.len();
     let mut out = Capped::new(findings);
     let mut prev_sync: Option<u32> = None;
     let mut sums = SumTally::default();
@@ -278,6 +279,12 @@ pub fn check_with<R: Read>(
     }
     facts.checksums = sums.verdict(file, &mut out);
     out.summarise(file);
+    // The repairs of a file MS Mail wrote need --force, and say what they risk.
+    if facts.checksums.foreign() {
+        for f in &mut findings[first..] {
+            f.fix = std::mem::replace(&mut f.fix, Fix::None).on_ms_mail_checksums(true);
+        }
+    }
     facts
 }
 
@@ -462,6 +469,7 @@ fn fold(
                         "glbtool patch-seq {path} --renumber-from {}",
                         p.saturating_add(1)
                     ),
+                    risk: None,
                 }
             } else {
                 Fix::Procedure {
@@ -748,7 +756,7 @@ mod tests {
         );
         assert_eq!(codes(&f), vec!["GLB306"]);
         assert!(
-            matches!(&f[0].fix, Fix::Command { command } if command.contains("--renumber-from 6"))
+            matches!(&f[0].fix, Fix::Command { command, .. } if command.contains("--renumber-from 6"))
         );
     }
 

@@ -140,11 +140,16 @@ pub fn finding<W: Write>(out: &mut W, p: &Painter, f: &Finding) -> io::Result<()
     }
     match &f.fix {
         // A command stays on one line, so that it works when pasted.
-        Fix::Command { command } => writeln!(
-            out,
-            "                  fix: {}",
-            p.paint(command, owo_colors::Style::new().green())
-        )?,
+        Fix::Command { command, risk } => {
+            writeln!(
+                out,
+                "                  fix: {}",
+                p.paint(command, owo_colors::Style::new().green())
+            )?;
+            if let Some(risk) = risk {
+                writeln!(out, "                  risk: {risk}")?;
+            }
+        }
         Fix::Procedure { text, source } => p.line(
             out,
             &format!("                  fix: {}", cite(text, source)),

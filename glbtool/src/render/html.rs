@@ -199,7 +199,7 @@ pub fn findings_page<W: Write>(out: &mut W, page: &FindingsPage) -> io::Result<(
     let commands: Vec<&str> = all
         .iter()
         .filter_map(|f| match &f.fix {
-            Fix::Command { command } => Some(command.as_str()),
+            Fix::Command { command, .. } => Some(command.as_str()),
             _ => None,
         })
         .collect();
@@ -266,11 +266,16 @@ fn finding<W: Write>(
         )?;
     }
     match &f.fix {
-        Fix::Command { command } => writeln!(
-            out,
-            "<p class=\"fix\">Fix: <code>{}</code></p>",
-            escape(command)
-        )?,
+        Fix::Command { command, risk } => {
+            writeln!(
+                out,
+                "<p class=\"fix\">Fix: <code>{}</code></p>",
+                escape(command)
+            )?;
+            if let Some(risk) = risk {
+                writeln!(out, "<p class=\"fix\">Risk: {}</p>", escape(risk))?;
+            }
+        }
         Fix::Procedure { text, source } => writeln!(
             out,
             "<p class=\"fix\">Fix: {}</p>",
