@@ -1258,13 +1258,17 @@ fn finish(mut d: PostofficeDiff) -> PostofficeDiff {
     d
 }
 
-/// The server list the requestor's own postoffice is, and how it was found.
+/// The server list the requestor's own postoffice is, and how it was found:
+/// the postoffice given (`--local`), else the one whose server list holds the
+/// requestor's own local users (its POL says), else the name its REQCONF.GLB
+/// holds in `local_network`/`local_postoffice`, fields glbtool reconstructed
+/// that MS Mail's REQCONF.GLB may not hold (KB Q123437, Q112301).
 fn own_list(
     server: &ServerView,
     requestor: &RequestorView,
     paired: &BTreeMap<Vec<u8>, usize>,
 ) -> Option<(Vec<u8>, LocalPostoffice)> {
-    if let Some(l) = &requestor.local {
+    let keyed = |l: &LocalPostoffice| {
         let body = fold(
             codepage::active()
                 .encode(&l.name)
@@ -1274,8 +1278,21 @@ fn own_list(
         let key = server
             .list_at(&body)
             .unwrap_or_else(|| [b"PCM:", body.as_slice()].concat());
-        return Some((key, l.clone()));
+        (key, l.clone())
+    };
+    match &requestor.local {
+        Some(l) if l.source == LocalSource::Given => Some(keyed(l)),
+        local => inferred_from_pol(server, requestor, paired).or_else(|| local.as_ref().map(keyed)),
     }
+}
+
+/// The PCM list the requestor has no file for whose names are most often the
+/// requestor's own local users (at least half of them).
+fn inferred_from_pol(
+    server: &ServerView,
+    requestor: &RequestorView,
+    paired: &BTreeMap<Vec<u8>, usize>,
+) -> Option<(Vec<u8>, LocalPostoffice)> {
     if requestor.scope != Scope::Postoffice || requestor.local_users.is_empty() {
         return None;
     }

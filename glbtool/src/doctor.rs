@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use glb_formats::check::doctor::{self, QueueSummary, Report, Role, Summary, Tree};
 use glb_formats::codepage;
+use glb_formats::FileKind;
 use serde::Serialize;
 
 use crate::output::{self, use_color, CliResult};
@@ -41,6 +42,9 @@ struct Json<'a> {
     notes: usize,
     /// Of the counts, findings not listed one by one (at most 100 of a code per file are).
     unlisted: usize,
+    /// Where the field positions the summaries and findings quote come
+    /// from: one statement per layout doctor reads (docs/json.md).
+    layouts: Vec<glb_formats::layout::Statement>,
 }
 
 /// Runs `doctor`. Exit 0 when nothing worth a warning was found, 1 when
@@ -92,6 +96,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
                 warnings: tally.warnings,
                 notes: tally.infos,
                 unlisted: tally.unlisted,
+                layouts: crate::render::layout_statements(FileKind::ALL),
             };
             serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
             writeln!(out)?;
@@ -103,6 +108,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
                 self::summary(&mut summary, &plain, s)?;
                 writeln!(summary)?;
             }
+            writeln!(summary, "{}", crate::render::layout_digest(FileKind::ALL))?;
             let roots: Vec<(PathBuf, String)> = report
                 .postoffices
                 .iter()
@@ -156,6 +162,7 @@ fn write_text<W: Write>(
         findings::by_severity(out, p, &report.findings)?;
         writeln!(out)?;
     }
+    p.line(out, &p.dim(&crate::render::layout_digest(FileKind::ALL)), 0)?;
     let n = report.postoffices.len();
     writeln!(
         out,

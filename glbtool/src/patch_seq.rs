@@ -866,6 +866,8 @@ struct Report<'a> {
     changes_total: u64,
     ranges: &'a [ByteRange],
     notes: &'a [String],
+    /// Where the positions of the changed fields come from (docs/json.md).
+    layout: Option<glb_formats::layout::Statement>,
 }
 
 /// "record N", or "header" for the file header.
@@ -934,12 +936,16 @@ impl Job<'_> {
                     changes_total: changes.total,
                     ranges: &summary.ranges,
                     notes,
+                    layout: crate::render::layout_statements([kind]).pop(),
                 };
                 serde_json::to_writer_pretty(&mut out, &r).map_err(io::Error::from)?;
                 writeln!(out)?;
             }
             ReportFormat::Text => {
                 writeln!(out, "{}: {}", args.file.display(), plan.describe())?;
+                for line in crate::render::layout_lines([kind]) {
+                    writeln!(out, "{line}")?;
+                }
                 for n in notes {
                     writeln!(out, "note: {n}")?;
                 }

@@ -94,7 +94,18 @@ struct Report<'a> {
     replay_events: &'a [glb_formats::replay::Event],
     /// The previous file, kept.
     backup: Option<String>,
+    /// Where the positions of the numbers read and written come from.
+    layouts: Vec<glb_formats::layout::Statement>,
 }
+
+/// The layouts `resync` reads numbers from and writes: RESYNC.GLB, the
+/// SRVCONF.GLB and REQCONF.GLB it takes the header from, the USR lists.
+const RESYNC_LAYOUTS: [FileKind; 4] = [
+    FileKind::Resync,
+    FileKind::Srvconf,
+    FileKind::Reqconf,
+    FileKind::Usr,
+];
 
 /// `DIR/GLB/NAME`, letters in any case, when it exists.
 fn in_glb(dir: &Path, name: &str) -> Option<PathBuf> {
@@ -284,6 +295,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
                 skipped: &taken.skipped,
                 replay_events: &dir.events,
                 backup: done.backup.map(|b| b.display().to_string()),
+                layouts: crate::render::layout_statements(RESYNC_LAYOUTS),
             },
         )?;
         report.flush()?;
@@ -303,6 +315,11 @@ pub fn run(args: ResyncArgs) -> CliResult {
         entries,
         records
     )?;
+    // The header's form and the numbers' places in SRVCONF.GLB and the
+    // queues are glbtool's reconstruction: say so where they are shown.
+    for line in crate::render::layout_lines(RESYNC_LAYOUTS) {
+        writeln!(report, "{line}")?;
+    }
     for s in &taken.skipped {
         writeln!(report, "note: {s}")?;
     }

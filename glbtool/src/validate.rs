@@ -81,6 +81,9 @@ struct Report<'a> {
     notes: usize,
     /// Of the counts, findings not listed one by one (at most 100 of a code per file are).
     unlisted: usize,
+    /// Where the field positions the findings quote come from: one statement
+    /// per layout read (docs/json.md).
+    layouts: Vec<glb_formats::layout::Statement>,
 }
 
 #[derive(Serialize)]
@@ -212,6 +215,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
     }
     check::sort(&mut all);
     let tally = Tally::of(&all);
+    let kinds_read: Vec<FileKind> = refs.iter().map(|(r, _)| r.kind).collect();
     let mut out = output::stdout_guarded();
     match args.report.format {
         ReportFormat::Json => {
@@ -230,6 +234,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
                 warnings: tally.warnings,
                 notes: tally.infos,
                 unlisted: tally.unlisted,
+                layouts: crate::render::layout_statements(kinds_read.iter().copied()),
             };
             serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;
             use std::io::Write;
@@ -257,6 +262,10 @@ pub fn run(args: ValidateArgs) -> CliResult {
                     c.path.display(),
                     c.role.describe()
                 ));
+            }
+            for line in crate::render::layout_lines(kinds_read.iter().copied()) {
+                summary.push_str(&line);
+                summary.push('\n');
             }
             let files = names.len();
             crate::report::html(
@@ -291,6 +300,9 @@ pub fn run(args: ValidateArgs) -> CliResult {
                     ),
                     2,
                 )?;
+            }
+            for line in crate::render::layout_lines(kinds_read.iter().copied()) {
+                p.line(&mut out, &p.dim(&line), 0)?;
             }
             let unread = names.iter().filter(|(_, read)| !read).count();
             writeln!(

@@ -175,3 +175,79 @@ fn the_hex_dump_marks_documented_and_reconstructed_fields() {
     let coloured = String::from_utf8(coloured.stdout).unwrap();
     assert!(coloured.contains("\u{1b}[35;3mR\u{1b}[0m"), "{coloured}");
 }
+
+/// Reports that quote field values (validate, doctor, patch-seq, resync,
+/// diff --dss) say in the same output which positions are reconstructed.
+#[test]
+fn every_report_that_quotes_values_names_its_layouts() {
+    let lost = corpus("scenarios/lost-reply/TAYLOR/GLB/REQCONF.GLB");
+    let lost = lost.to_str().unwrap();
+    let out = glbtool().args(["validate", lost]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ReqSync 12 < 14"), "{text}");
+    assert!(
+        text.contains("REQCONF.GLB: Layout: docs/formats/reqconf.md; every field position is glbtool's reconstruction"),
+        "{text}"
+    );
+    let out = glbtool()
+        .args(["validate", "-f", "json", lost])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let specs: Vec<&str> = v["layouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["spec"].as_str().unwrap())
+        .collect();
+    assert!(
+        specs.contains(&"docs/formats/reqconf.md") && specs.contains(&"docs/formats/srvconf.md"),
+        "{specs:?}"
+    );
+    let net = corpus("network");
+    let text = stdout_of(&["doctor", net.to_str().unwrap()]);
+    assert!(
+        text.contains("Layouts (docs/formats/): every field position"),
+        "{text}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["doctor", "-f", "json", net.to_str().unwrap()])).unwrap();
+    assert!(v["layouts"].as_array().unwrap().len() >= 9);
+    let tmp = tempfile::tempdir().unwrap();
+    let conf = tmp.path().join("REQCONF.GLB");
+    std::fs::copy(corpus("samples/config/server/REQCONF.GLB"), &conf).unwrap();
+    let out = glbtool()
+        .args(["patch-seq", "--reset", "--dry-run"])
+        .arg(&conf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("reqsync 17 -> 0"), "{text}");
+    assert!(
+        text.contains("REQCONF.GLB: Layout: docs/formats/reqconf.md"),
+        "{text}"
+    );
+    let out = glbtool()
+        .args(["diff", "--dss"])
+        .arg(corpus("scenarios/missing-names/MONTGOMERY"))
+        .arg("--requestor")
+        .arg(corpus("scenarios/missing-names/TAYLOR"))
+        .output()
+        .unwrap();
+    let dss = String::from_utf8_lossy(&out.stdout);
+    assert!(dss.contains("Layouts (docs/formats/)"), "{dss}");
+    let resync = tmp.path().join("RESYNC.GLB");
+    let out = glbtool()
+        .args(["resync", "--server"])
+        .arg(net.join("MONTGOMERY"))
+        .arg("-o")
+        .arg(&resync)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("header IMPSEQ="), "{text}");
+    assert!(
+        text.contains("RESYNC.GLB: Layout: docs/formats/queue.md"),
+        "{text}"
+    );
+}

@@ -12,7 +12,7 @@ use glb_formats::diff::{
 };
 use glb_formats::format::Format;
 use glb_formats::kind::Family;
-use glb_formats::layout::{Layout, MARK_LEGEND};
+use glb_formats::layout::{Layout, Statement, MARK_LEGEND};
 use glb_formats::{with_format, FileKind};
 use owo_colors::Style;
 use serde::Serialize;
@@ -551,7 +551,20 @@ struct CompareJson<'a> {
     pending: &'a Option<glb_formats::compare::Pending>,
     server_behind: &'a Option<glb_formats::compare::ServerBehind>,
     summary: Summary,
+    /// Where the positions of the fields read come from: the server's queue,
+    /// the requestor's lists and configuration.
+    layouts: Vec<Statement>,
 }
+
+/// The layouts `diff --dss` reads fields from.
+const COMPARE_LAYOUTS: [FileKind; 6] = [
+    FileKind::Msttrans,
+    FileKind::Reqconf,
+    FileKind::Usr,
+    FileKind::Nme,
+    FileKind::Netpo,
+    FileKind::Network,
+];
 
 fn summary(c: &Comparison) -> Summary {
     let (missing, extra, changed) = c.totals();
@@ -610,6 +623,7 @@ pub fn compare_json<W: Write>(
             pending: &c.pending,
             server_behind: &c.server_behind,
             summary: summary(c),
+            layouts: crate::render::layout_statements(COMPARE_LAYOUTS),
         },
     )
 }
@@ -710,6 +724,11 @@ pub fn compare_text<W: Write>(
         requestor.source.display(),
         plural(requestor.lists.len() as u64, "list", "lists"),
         local
+    )?;
+    writeln!(
+        out,
+        "{}",
+        p.dim(&crate::render::layout_digest(COMPARE_LAYOUTS))
     )?;
     if let Some(b) = &c.server_behind {
         writeln!(out)?;

@@ -13,7 +13,64 @@ pub mod queue;
 
 use owo_colors::{OwoColorize, Style};
 
-use glb_formats::layout::Role;
+use glb_formats::format::Format;
+use glb_formats::layout::{Role, Statement};
+use glb_formats::{with_format, FileKind};
+
+/// One kind per family among `kinds`, in first-seen order (the queue kinds
+/// share one layout).
+fn one_per_family(kinds: impl IntoIterator<Item = FileKind>) -> Vec<FileKind> {
+    let mut out: Vec<FileKind> = Vec::new();
+    for k in kinds {
+        if !out.iter().any(|o| o.family() == k.family()) {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// The layout statements of the files a report read field values from: one
+/// line per family, naming the spec page and the documented positions
+/// ([`glb_formats::layout::Layout::summary`]), for reports that quote values
+/// (validate, doctor, patch-seq, resync).
+pub fn layout_lines(kinds: impl IntoIterator<Item = FileKind>) -> Vec<String> {
+    one_per_family(kinds)
+        .into_iter()
+        .filter_map(|k| {
+            with_format!(k.family(), |F| Some(format!("{k}: {}", F::layout().summary(k.name()))), else None)
+        })
+        .collect()
+}
+
+/// One line for reports over many kinds (doctor): every field position is
+/// glbtool's reconstruction except the documented ones, named per kind.
+pub fn layout_digest(kinds: impl IntoIterator<Item = FileKind>) -> String {
+    let mut documented = Vec::new();
+    for k in one_per_family(kinds) {
+        let names: Vec<&str> = with_format!(k.family(), |F| F::layout()
+            .fields()
+            .filter(|f| !matches!(f.provenance, glb_formats::layout::Provenance::Reconstructed(_) | glb_formats::layout::Provenance::Unknown(_)))
+            .map(|f| f.name)
+            .collect(), else Vec::new());
+        if !names.is_empty() {
+            documented.push(format!("{k} {}", names.join(", ")));
+        }
+    }
+    format!(
+        "Layouts (docs/formats/): every field position the values shown come from is glbtool's reconstruction, except the documented positions or starts of {} (`glbtool layout KIND` gives each field's source).",
+        documented.join("; ")
+    )
+}
+
+/// The JSON `layouts` of a report: one [`Statement`] per family read.
+pub fn layout_statements(kinds: impl IntoIterator<Item = FileKind>) -> Vec<Statement> {
+    one_per_family(kinds)
+        .into_iter()
+        .filter_map(
+            |k| with_format!(k.family(), |F| Some(F::layout().statement(k.name())), else None),
+        )
+        .collect()
+}
 
 /// How text is drawn: colours when enabled, and lines wrapped to the
 /// terminal's width when there is one.
