@@ -68,6 +68,13 @@ pub enum Error {
         /// Why, in plain words.
         message: String,
     },
+    /// An input needs more memory than glbtool allows for it; the message
+    /// names the limit and the way out.
+    #[error("{message}")]
+    Limit {
+        /// What is held, the limit, and what to do.
+        message: String,
+    },
     /// A JSON document given to `build` breaks a rule.
     #[error("JSON {path}: {message}")]
     Json {

@@ -134,6 +134,58 @@ impl RequestorRecord {
     }
 }
 
+/// The most requestor records glbtool holds from one SRVCONF.GLB: 10,000
+/// (about 10 MB). Every record is checked on its own, however many there
+/// are; the checks across files (validate, doctor), `patch-seq
+/// --from-srvconf` and `resync` need the records together, and take a file
+/// with more as too large (a Dir-Sync server has one record per registered
+/// requestor postoffice).
+pub const MAX_HELD: usize = 10_000;
+
+/// The error for a SRVCONF.GLB holding `records` requestor records, more
+/// than [`MAX_HELD`] (`None`: more, how many is not known).
+pub fn too_many(records: Option<u64>, needed_for: &str) -> crate::Error {
+    let held = match records {
+        Some(n) => format!("holds {n} requestor records"),
+        None => format!("holds more than {MAX_HELD} requestor records"),
+    };
+    crate::Error::Limit {
+        message: format!(
+            "SRVCONF.GLB {held}, more than the {MAX_HELD} glbtool holds to {needed_for}; a Dir-Sync server has one record per registered requestor postoffice (KB Q77926, Q96060), so the file is most likely damaged (glbtool validate checks each record)"
+        ),
+    }
+}
+
+/// Reads a SRVCONF.GLB record by record: its header and requestor records,
+/// holding at most [`MAX_HELD`] of them (one more is [`too_many`], for
+/// `needed_for`).
+pub fn read_held<R: std::io::Read>(
+    src: R,
+    size: Option<u64>,
+    needed_for: &str,
+) -> crate::Result<(SrvConfHeader, Vec<RequestorRecord>)> {
+    use crate::format::{ReadOptions, Reader};
+    let mut reader =
+        Reader::<SrvConfFile, R>::new(src, crate::FileKind::Srvconf, size, ReadOptions::default())?;
+    let mut records = Vec::new();
+    while let Some(r) = reader.next_record()? {
+        if records.len() == MAX_HELD {
+            // One too many: the size tells how many there are, when known.
+            let n = size.map(|s| s.saturating_sub(1024) / 1024);
+            return Err(too_many(n, needed_for));
+        }
+        records.push(r.record.clone());
+    }
+    let header = reader.header().cloned().unwrap_or_default();
+    Ok((header, records))
+}
+
+/// True when a requestor record's bytes are all zero: it holds no name and
+/// no number, whatever the (reconstructed) layout.
+pub fn is_blank(raw: &[u8]) -> bool {
+    raw.iter().all(|&b| b == 0)
+}
+
 /// The index of the first record of the requestor `name` ([`RequestorRecord::is_named`]).
 pub fn position_of(records: &[RequestorRecord], name: &str) -> Option<usize> {
     records.iter().position(|r| r.is_named(name))

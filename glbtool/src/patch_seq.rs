@@ -16,7 +16,7 @@ use glb_formats::patch::{
 use glb_formats::queue::Queue;
 use glb_formats::reqconf::ReqConfFile;
 use glb_formats::resync;
-use glb_formats::srvconf::SrvConfFile;
+use glb_formats::srvconf::{self, SrvConfFile};
 use glb_formats::{codepage, CodePage, FileKind};
 use serde::Serialize;
 
@@ -63,7 +63,8 @@ pub struct PatchSeqArgs {
     /// SRVSEQ the SrvSync of the server postoffice's record (named by the
     /// REQCONF.GLB beside SRVCONF.GLB; without it glbtool refuses rather than
     /// guess), IMPSEQ the largest import count (as Exchange's DXA does with
-    /// GlobalMaxSeqInResync=1, KB Q215505).
+    /// GlobalMaxSeqInResync=1, KB Q215505). Holds at most 10,000 requestor
+    /// records; a SRVCONF.GLB with more is refused.
     #[arg(long, value_name = "SRVCONF.GLB", conflicts_with_all = ["impseq", "reqseq", "srvseq"], help_heading = "RESYNC.GLB")]
     pub from_srvconf: Option<PathBuf>,
     /// Set all three RESYNC.GLB header numbers from requestors' REQCONF.GLB
@@ -413,36 +414,28 @@ fn from_srvconf(
     file: &Path,
     cp: CodePage,
 ) -> Result<(SetResyncHeader, FromSrvconf), CliError> {
-    let kind = input::open(path, None)?.kind;
+    let inp = input::open(path, None)?;
+    let kind = inp.kind;
     if kind != FileKind::Srvconf {
         return Err(CliError::usage(format!(
             "--from-srvconf needs the server's SRVCONF.GLB; this file is {kind}"
         ))
         .file(path));
     }
-    let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::from(e).file(p));
-    let doc = codepage::scope(cp, || {
-        Document::<SrvConfFile>::from_bytes(&read(path)?, kind, ReadOptions::default())
+    // Record by record, holding at most srvconf::MAX_HELD records.
+    let records = codepage::scope(cp, || {
+        srvconf::read_held(inp.reader, inp.size, "work out the RESYNC header numbers")
             .map_err(|e| CliError::from(e).file(path))
-    })?;
+    })?
+    .1;
     let reqconf = safe_write::beside(path, "REQCONF.GLB");
     let conf = match &reqconf {
-        Some(p) => {
-            codepage::scope(cp, || {
-                Document::<ReqConfFile>::from_bytes(
-                    &read(p)?,
-                    FileKind::Reqconf,
-                    ReadOptions::default(),
-                )
-                .map_err(|e| CliError::from(e).file(p))
-            })?
-            .header
-        }
+        Some(p) => codepage::scope(cp, || read_reqconf(p))?,
         None => None,
     };
-    let server = resync::server_record(&doc.records, conf.as_ref());
+    let server = resync::server_record(&records, conf.as_ref());
     let name = match &server {
-        resync::ServerRecord::Named { index, .. } => doc.records[*index].name.text(),
+        resync::ServerRecord::Named { index, .. } => records[*index].name.text(),
         resync::ServerRecord::Unknown { reason } => {
             return Err(CliError::usage(format!(
                 "--from-srvconf cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
@@ -453,8 +446,8 @@ fn from_srvconf(
             ));
         }
     };
-    let h = resync::header_for(&doc.records, &server);
-    let note = repair::registered(file, path, &doc.records, conf.as_ref(), cp)?;
+    let h = resync::header_for(&records, &server);
+    let note = repair::registered(file, path, &records, conf.as_ref(), cp)?;
     Ok((
         SetResyncHeader {
             impseq: Some(h.impseq),
@@ -549,6 +542,21 @@ fn from_reqconf(
             note: Some("numbers of requestors whose REQCONF.GLB was not given may be higher: Exchange's DXA with GlobalMaxSeqInResync=1 takes the highest numbers of every requestor registered on the server (KB Q215505); give them all".into()),
         },
     ))
+}
+
+/// Reads the REQCONF.GLB found at `p` (not given: a regular file only, and
+/// no more than a REQCONF holds).
+pub fn read_reqconf(p: &Path) -> Result<Option<glb_formats::reqconf::ReqConf>, CliError> {
+    let (file, _) = glb_formats::open::regular(p).map_err(|e| CliError::from(e).file(p))?;
+    let mut bytes = Vec::new();
+    file.take(4096)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::from(e).file(p))?;
+    Ok(
+        Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
+            .map_err(|e| CliError::from(e).file(p))?
+            .header,
+    )
 }
 
 /// The first changes, and how many there were.

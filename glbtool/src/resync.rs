@@ -9,11 +9,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use glb_formats::check::Severity;
 use glb_formats::fields::Stamp;
-use glb_formats::format::{Document, ReadOptions};
 use glb_formats::postoffice::Postoffice;
 use glb_formats::replay::Directory;
-use glb_formats::reqconf::ReqConfFile;
-use glb_formats::srvconf::SrvConfFile;
+use glb_formats::srvconf;
 use glb_formats::{codepage, resync, CodePage, FileKind};
 
 use crate::input;
@@ -29,7 +27,8 @@ pub struct ResyncArgs {
     /// its USR files. The options below override each.
     #[arg(long, value_name = "DIR")]
     pub server: Option<PathBuf>,
-    /// The server's SRVCONF.GLB (the header numbers come from its requestor records).
+    /// The server's SRVCONF.GLB (the header numbers come from its requestor
+    /// records; at most 10,000 are held, a file with more is refused).
     #[arg(long, value_name = "SRVCONF.GLB")]
     pub srvconf: Option<PathBuf>,
     /// The server's own REQCONF.GLB, which names its SRVCONF record (default:
@@ -195,29 +194,25 @@ pub fn run(args: ResyncArgs) -> CliResult {
         args.quiet,
     );
     // The header (KB Q119449, Q215505) and the lists.
-    let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::from(e).file(p));
     let (header, server_name, dir, taken) = codepage::scope(cp, || -> Result<_, CliError> {
-        let sc = Document::<SrvConfFile>::from_bytes(
-            &read(&srvconf)?,
-            FileKind::Srvconf,
-            ReadOptions::default(),
+        // Record by record, holding at most srvconf::MAX_HELD records; a
+        // regular file only.
+        let (file, meta) =
+            glb_formats::open::regular(&srvconf).map_err(|e| CliError::from(e).file(&srvconf))?;
+        let records = srvconf::read_held(
+            std::io::BufReader::new(file),
+            Some(meta.len()),
+            "work out the RESYNC header numbers",
         )
-        .map_err(|e| CliError::from(e).file(&srvconf))?;
+        .map_err(|e| CliError::from(e).file(&srvconf))?
+        .1;
         let conf = match &reqconf {
-            Some(p) => {
-                Document::<ReqConfFile>::from_bytes(
-                    &read(p)?,
-                    FileKind::Reqconf,
-                    ReadOptions::default(),
-                )
-                .map_err(|e| CliError::from(e).file(p))?
-                .header
-            }
+            Some(p) => crate::patch_seq::read_reqconf(p)?,
             None => None,
         };
-        let server = resync::server_record(&sc.records, conf.as_ref());
+        let server = resync::server_record(&records, conf.as_ref());
         let name = match &server {
-            resync::ServerRecord::Named { index, .. } => sc.records[*index].name.text(),
+            resync::ServerRecord::Named { index, .. } => records[*index].name.text(),
             resync::ServerRecord::Unknown { reason } => {
                 return Err(CliError::usage(format!(
                     "cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
@@ -226,7 +221,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
                 .with_hint("give the server's REQCONF.GLB with --reqconf (it names the Dir-Sync server)"))
             }
         };
-        let header = resync::header_for(&sc.records, &server);
+        let header = resync::header_for(&records, &server);
         let mut dir = Directory::new();
         if let Some(p) = &msttrans {
             resync::replay_queue(p, FileKind::Msttrans, &mut dir)

@@ -621,3 +621,84 @@ fn finding_counts_are_real_counts_and_the_listing_cap_says_so() {
         stdout(&o)
     );
 }
+
+#[test]
+fn an_all_zero_srvconf_does_not_validate_clean() {
+    // 10 MB of zeros: a header and 9,999 requestor records, none naming a
+    // requestor. SRVCONF.GLB holds one record per registered requestor,
+    // named TYPE:NET/PO (KB Q77926, Q96060): each block is GLB354.
+    let dir = tempfile::tempdir().unwrap();
+    let srvconf = dir.path().join("SRVCONF.GLB");
+    sparse(&srvconf, 1024 * 10_000);
+    let (code, out, err) = limited(dir.path(), &["validate", "-f", "json", "SRVCONF.GLB"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let blank: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "GLB354")
+        .collect();
+    assert_eq!(blank.len(), 101);
+    assert_eq!(v["errors"].as_u64(), Some(9_999), "{}", v["errors"]);
+    let first = blank.iter().find(|f| f["record"] == 0).unwrap();
+    assert_eq!(first["offset"], 1024);
+    assert_eq!(first["severity"], "error");
+    // A record with bytes but an empty name field is a warning: the field's
+    // position is reconstructed.
+    let mut bytes = vec![0u8; 2048];
+    bytes[1024 + 41] = 7; // reqsync, at its reconstructed offset
+    std::fs::write(&srvconf, &bytes).unwrap();
+    let o = bounded()
+        .args(["validate", "-f", "json"])
+        .arg(&srvconf)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "GLB354")
+        .unwrap();
+    assert_eq!(f["severity"], "warning");
+}
+
+#[test]
+fn a_srvconf_with_more_records_than_glbtool_holds_is_checked_and_refused_where_needed() {
+    // 10,001 requestor records: every one is checked (GLB354), but glbtool
+    // holds at most 10,000 for the checks across files and the RESYNC header.
+    let dir = tempfile::tempdir().unwrap();
+    sparse(&dir.path().join("SRVCONF.GLB"), 1024 * 10_002);
+    std::fs::copy(
+        corpus("samples/queue/resync/RESYNC.GLB"),
+        dir.path().join("RESYNC.GLB"),
+    )
+    .unwrap();
+    let (code, out, err) = limited(dir.path(), &["validate", "SRVCONF.GLB"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        out.contains("GLB355")
+            && out.contains(
+                "SRVCONF.GLB holds 10001 requestor records, more than the 10000 glbtool holds"
+            )
+            && out.contains("10001 errors"),
+        "{out}"
+    );
+    let (code, _, err) = limited(
+        dir.path(),
+        &[
+            "patch-seq",
+            "RESYNC.GLB",
+            "--from-srvconf",
+            "SRVCONF.GLB",
+            "--dry-run",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("more than the 10000 glbtool holds to work out the RESYNC header numbers"),
+        "{err}"
+    );
+}

@@ -14,7 +14,7 @@ use crate::kind::Family;
 use crate::nme::Nme;
 use crate::process::ProcessFile;
 use crate::reqconf::ReqConfFile;
-use crate::srvconf::SrvConfFile;
+use crate::srvconf::{self, SrvConfFile};
 
 /// What a checked file holds, for the cross-file checks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,15 +69,37 @@ pub fn check<R: Read>(
             }
         }
         Family::SrvConf => {
+            // Every record is checked as it is read; at most MAX_HELD are
+            // kept for the checks across files.
             let mut records = Vec::new();
-            let read = fixed::scan::<SrvConfFile, R>(file, src, size, findings, |r, _| {
-                records.push(r.record.clone())
+            let mut blank = fixed::srvconf_hook(file);
+            let read = fixed::scan::<SrvConfFile, R>(file, src, size, findings, |r, out| {
+                blank(r, out);
+                if records.len() < srvconf::MAX_HELD {
+                    records.push(r.record.clone());
+                }
             });
             match read {
-                Some((Some(h), _)) => Facts::SrvConf {
+                Some((Some(h), n)) if n <= srvconf::MAX_HELD as u64 => Facts::SrvConf {
                     header: Box::new(h),
                     records,
                 },
+                Some((Some(_), n)) => {
+                    findings.push(
+                        file.finding(
+                            "GLB355",
+                            format!(
+                                "{}: the checks across files that need its requestor records (GLB014, GLB138, GLB139, GLB341) were not made",
+                                srvconf::too_many(Some(n), "compare them with other files")
+                            ),
+                        )
+                        .fix(super::Fix::Procedure {
+                            text: "restore SRVCONF.GLB from a backup taken before the damage".into(),
+                            source: "KB Q96060",
+                        }),
+                    );
+                    Facts::None
+                }
                 _ => Facts::None,
             }
         }

@@ -28,6 +28,7 @@ use crate::layout::{Annotate, Role, Span};
 use crate::nme::{self, NmeRecord};
 use crate::process::{ProcessKind, ProcessRecord, WEEK_SECONDS};
 use crate::reqconf::{ReqConf, NO_POINTER};
+use crate::srvconf::{self, RequestorRecord};
 use crate::usr::UsrRecord;
 
 /// True for the bytes no name or text field may hold: C0 controls and DEL.
@@ -333,6 +334,49 @@ fn nme_duplicates(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut 
         },
         |r: &NmeRecord| format!("entry {:?}", r.name.text()),
     )
+}
+
+/// SRVCONF.GLB requestor records that name no requestor. The file holds one
+/// 1024-byte record per registered requestor postoffice, each named
+/// `TYPE:NET/PO` (KB Q77926, Q96060): a block of zero bytes holds no name and
+/// no number whatever the layout (an error), and one whose name field, at
+/// glbtool's reconstructed position, is empty names none (a warning).
+pub fn srvconf_hook(
+    file: &FileRef,
+) -> impl FnMut(&RecordRef<'_, RequestorRecord>, &mut Capped) + '_ {
+    move |r, out| {
+        let fix = Fix::Procedure {
+            text: "restore SRVCONF.GLB from a backup taken before the damage; on the server, Config, Dir-Sync, Server, Requestors lists the requestors it should hold (re-adding one sets its numbers to zero, KB Q99961)".into(),
+            source: "KB Q96060, Q99961",
+        };
+        if srvconf::is_blank(r.raw) {
+            out.push(
+                file.finding(
+                    "GLB354",
+                    format!(
+                        "requestor record {} is {} zero bytes: it names no requestor and holds no number, whatever the layout; SRVCONF.GLB holds one record per registered requestor, named TYPE:NET/PO (KB Q77926, Q96060), so this block is not a requestor's record: the file was padded or damaged",
+                        r.index,
+                        r.raw.len()
+                    ),
+                )
+                .at(r.offset, Some(r.index))
+                .fix(fix),
+            );
+        } else if r.record.name.bytes().is_empty() {
+            out.push(
+                file.finding(
+                    "GLB354",
+                    format!(
+                        "requestor record {}'s name is empty: a registered requestor's record is named TYPE:NET/PO (KB Q96060); the name's position is glbtool's reconstruction (docs/formats/srvconf.md), so the record may be damaged or the layout may differ",
+                        r.index
+                    ),
+                )
+                .severity(super::Severity::Warning)
+                .at(r.offset, Some(r.index))
+                .fix(fix),
+            );
+        }
+    }
 }
 
 /// PROCESS.GLB records: the times ADMIN and DSSCHED write together, and the process code.

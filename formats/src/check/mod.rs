@@ -368,6 +368,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB344", Severity::Error, "NME record with entry type 0: a corrupt record", "KB Q85647"),
     c("GLB345", Severity::Info, "NME record with an entry type the documentation does not name", "KB Q107767"),
     c("GLB346", Severity::Info, "PROCESS.GLB record whose times disagree (deadline, next run) or whose process code is unknown", "KB Q148718, Q96060"),
+    c("GLB354", Severity::Error, "A SRVCONF.GLB block that names no requestor (all zero bytes; an empty name is a warning)", "KB Q77926, Q96060"),
+    c("GLB355", Severity::Warning, "SRVCONF.GLB holds more requestor records than glbtool holds for the checks across files (10,000)", "KB Q77926, Q96060"),
     c("GLB350", Severity::Warning, "A postoffice's list of NET/PO differs from what the server's MSTTRANS.GLB says it holds", "KB Q96060, Q105125, Q119449"),
     c("GLB347", Severity::Warning, "A postoffice reference that does not resolve (NETWORK.GLB, XTN, USR files)", "KB Q134228, Q148666, Q86625"),
     c("GLB351", Severity::Warning, "An address list holds the same entry twice (a USR mailbox, or identical NME records)", "KB Q105125"),
