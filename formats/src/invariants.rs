@@ -300,7 +300,7 @@ pub fn parsed_bytes<F: Format>(data: &[u8], kind: FileKind) -> Outcome {
     json_round_trip::<F>(data, kind, opts)
 }
 
-/// JSON document and NDJSON forms of `data`; `build` of the document gives `data` back.
+/// JSON document and NDJSON forms of `data`; `build` of either gives `data` back.
 fn json_round_trip<F: Format>(data: &[u8], kind: FileKind, opts: ReadOptions) -> Outcome {
     let cp = codepage_for(data);
     let size = Some(data.len() as u64);
@@ -332,6 +332,9 @@ fn json_round_trip<F: Format>(data: &[u8], kind: FileKind, opts: ReadOptions) ->
     if n != count + 2 {
         return Err(broken!("NDJSON has {n} lines for {count} records"));
     }
+    let (back, _) = json::build::<F, _, _>(&lines[..], kind, Vec::new(), cp)
+        .map_err(|e| broken!("build refuses the NDJSON that dump wrote: {e}"))?;
+    same_bytes("NDJSON built back", &back, data)?;
     Ok(())
 }
 

@@ -240,14 +240,14 @@ fn write_indented<W: Write, T: Serialize>(out: &mut W, value: &T, indent: &str) 
 // ---------------------------------------------------------------------------
 
 /// The derived facts of a record as JSON writes them under `info`: the
-/// family's own (`F::info`) and `stored_crc32`, the CRC-32 of the record's
-/// bytes, by which `build` tells an edited record from an unchanged one.
+/// family's own (`F::info`) and `stored_digest`, by which `build` tells an
+/// edited record from an unchanged one ([`stored_digest`]).
 #[derive(Serialize)]
 #[serde(bound = "")]
 struct InfoOut<'a, F: Format> {
     #[serde(flatten)]
     facts: Option<F::Info<'a>>,
-    stored_crc32: String,
+    stored_digest: String,
 }
 
 /// CRC-32 (ISO-HDLC, the zip and PNG CRC) of a record's stored bytes.
@@ -256,10 +256,40 @@ pub fn stored_crc32(bytes: &[u8]) -> u32 {
     CRC32.checksum(bytes)
 }
 
+/// The two check digits of a digest's 8 CRC digits (CRC-8 of their text),
+/// so that an edit of the digest itself is noticed.
+fn digest_check(crc_hex: &str) -> u8 {
+    const CRC8: crc::Crc<u8> = crc::Crc::<u8>::new(&crc::CRC_8_SMBUS);
+    CRC8.checksum(crc_hex.as_bytes())
+}
+
+/// `info.stored_digest` of a record's stored bytes: the CRC-32 as 8 hex
+/// digits, then 2 check digits.
+pub fn stored_digest(bytes: &[u8]) -> String {
+    digest_of(stored_crc32(bytes))
+}
+
+fn digest_of(crc: u32) -> String {
+    let hex = format!("{crc:08X}");
+    let check = digest_check(&hex);
+    format!("{hex}{check:02X}")
+}
+
+/// The CRC-32 a `stored_digest` holds, `None` when it is not one glbtool
+/// wrote (wrong length, not hex, or check digits that do not match: edited).
+pub fn digest_crc(digest: &str) -> Option<u32> {
+    let (hex, check) = (digest.get(..8)?, digest.get(8..)?);
+    if check.len() != 2 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let c = u8::from_str_radix(check, 16).ok()?;
+    (c == digest_check(&hex.to_ascii_uppercase())).then(|| u32::from_str_radix(hex, 16).ok())?
+}
+
 fn info_out<F: Format>(r: &F::Record, crc: u32) -> InfoOut<'_, F> {
     InfoOut {
         facts: F::info(r),
-        stored_crc32: format!("{crc:08X}"),
+        stored_digest: digest_of(crc),
     }
 }
 

@@ -10,7 +10,7 @@
 //! Per record, `index`, `offset` and `info` are derived: `build` recomputes
 //! them from the stored fields and refuses a document whose values differ,
 //! naming the JSON path and the stored field to edit instead. `info` carries
-//! `stored_crc32`, the CRC-32 of the record's bytes when it was dumped: when
+//! `stored_digest`, a CRC-32 of the record's bytes when it was dumped: when
 //! the stored fields no longer give it, they were edited and the rest of
 //! `info` is out of date (it is then used only for `checksum_ok`, to re-seal
 //! a record whose checksum was glbtool's).
@@ -25,7 +25,9 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::strict::{self, Budget, Guarded};
-use super::{first_difference, info_value, stored_crc32, Style, DOCUMENT_FORMAT, LINES_FORMAT};
+use super::{
+    digest_crc, first_difference, info_value, stored_crc32, Style, DOCUMENT_FORMAT, LINES_FORMAT,
+};
 use crate::codepage::{self, CodePage};
 use crate::error::{Error, Result};
 use crate::format::{Format, Writer};
@@ -399,19 +401,17 @@ impl<F: Format, W: Write> Target<W> for Builder<F, W> {
         F::encode_record(&rec, &mut self.buf)
             .map_err(|f| Error::json(format!("{at}.{}", f.field), f.message))?;
         let crc = stored_crc32(&self.buf);
-        let dumped_crc = match info.as_ref().and_then(|i| i.get("stored_crc32")) {
+        let dumped_crc = match info.as_ref().and_then(|i| i.get("stored_digest")) {
             None => None,
-            Some(v) => Some(
-                v.as_str()
-                    .filter(|s| s.len() == 8)
-                    .and_then(|s| u32::from_str_radix(s, 16).ok())
-                    .ok_or_else(|| {
-                        Error::json(
-                            format!("{at}.info.stored_crc32"),
-                            format!("expected 8 hex digits, got {}", short(v)),
-                        )
-                    })?,
-            ),
+            Some(v) => Some(v.as_str().and_then(digest_crc).ok_or_else(|| {
+                Error::json(
+                    format!("{at}.info.stored_digest"),
+                    format!(
+                        "{} is not a digest glbtool wrote (its check digits do not match): it is derived and never written; remove it, or --ignore-derived skips this check",
+                        short(v)
+                    ),
+                )
+            })?),
         };
         // Stored fields edited since the dump: the rest of `info` is out of date.
         let edited = constructed.is_some() || dumped_crc.is_some_and(|c| c != crc);
@@ -461,8 +461,17 @@ impl<F: Format, W: Write> Target<W> for Builder<F, W> {
             // A text written from `info` is new: a stored checksum cannot be
             // for it, unless the document says the record was never sealed.
             let new_text = constructed.is_some() && !said_unsealed;
+            // The checksum field alone edited (the rest as dumped, by
+            // `checksum_computed`) is the user's checksum: kept.
+            let content_changed = match info.as_ref().and_then(|i| i.get("checksum_computed")) {
+                Some(v) => {
+                    let want = info_value::<F>(&rec, crc, cp);
+                    want.get("checksum_computed") != Some(v)
+                }
+                None => true,
+            };
             if self.opts.reseal
-                || (!literal && edited && was_sealed)
+                || (!literal && edited && was_sealed && content_changed)
                 || new_text
                 || (changed && sealed_given == Some(true))
             {
