@@ -110,6 +110,8 @@ fn item_of(f: &Finding, header_len: usize) -> Option<Option<u64>> {
 /// an item it does not have, has none: the report shows the finding alone.
 pub fn for_findings(findings: &[Finding], zone: &Zone) -> BTreeMap<(String, Option<u64>), Excerpt> {
     let mut wanted: BTreeMap<&str, BTreeSet<Option<u64>>> = BTreeMap::new();
+    // Each item titled as the findings' text names it (sync number, #n).
+    let mut titles: BTreeMap<(&str, Option<u64>), String> = BTreeMap::new();
     let mut count = 0;
     for f in findings {
         if count >= MAX_EXCERPTS {
@@ -125,6 +127,7 @@ pub fn for_findings(findings: &[Finding], zone: &Zone) -> BTreeMap<(String, Opti
         if let Some(item) = item_of(f, header) {
             if wanted.entry(f.file.as_str()).or_default().insert(item) {
                 count += 1;
+                titles.insert((f.file.as_str(), item), title(f, kind, item));
             }
         }
     }
@@ -140,11 +143,27 @@ pub fn for_findings(findings: &[Finding], zone: &Zone) -> BTreeMap<(String, Opti
         let family = inp.kind.family();
         let found: Vec<(Option<u64>, Excerpt)> =
             with_format!(family, |F| read_items::<F>(inp, &items, zone), else Vec::new());
-        for (item, e) in found {
+        for (item, mut e) in found {
+            if let Some(t) = titles.get(&(file, item)) {
+                e.title.clone_from(t);
+            }
             out.insert((file.to_string(), item), e);
         }
     }
     out
+}
+
+/// An item's title, numbered as the findings' text numbers records
+/// (`render::findings::place`).
+fn title(f: &Finding, kind: glb_formats::FileKind, item: Option<u64>) -> String {
+    use glb_formats::Family;
+    match (item, f.sync, kind.family()) {
+        (None, _, _) => "file header".into(),
+        (Some(_), Some(s), _) => format!("the transaction of sync {s}"),
+        (Some(r), None, Family::SrvConf | Family::Process) => format!("record #{}", r + 1),
+        (Some(_), None, Family::Queue) => "the record".into(),
+        (Some(r), None, _) => format!("record {r}"),
+    }
 }
 
 /// Reads `items` of one file, stopping after the last one wanted.

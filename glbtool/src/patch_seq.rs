@@ -580,8 +580,15 @@ fn finding_line(f: &Finding) -> String {
     if let Some(o) = f.offset {
         s.push_str(&format!(" at offset {o}"));
     }
-    if let Some(r) = f.record {
-        s.push_str(&format!(" (record {r})"));
+    // Numbered as the findings' text numbers records (render::findings::place).
+    use glb_formats::Family;
+    match (f.sync, f.record, f.kind.map(FileKind::family)) {
+        (Some(n), _, _) => s.push_str(&format!(" (sync {n})")),
+        (None, _, Some(Family::Queue)) | (None, None, _) => {}
+        (None, Some(r), Some(Family::SrvConf | Family::Process)) => {
+            s.push_str(&format!(" (record #{})", r.saturating_add(1)))
+        }
+        (None, Some(r), _) => s.push_str(&format!(" (record {r})")),
     }
     format!("{s}: {}", f.cause)
 }

@@ -417,8 +417,9 @@ fn validate_reports_findings_with_codes_and_exit_codes() {
         .unwrap();
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8(text.stdout).unwrap();
+    // The first transaction, named by its sync number (issue 20 point 6).
     assert!(
-        text.contains("GLB304") && text.contains("record 0"),
+        text.contains("GLB304") && text.contains("sync 1, at byte 2"),
         "{text}"
     );
     // An unreadable input: exit 2.

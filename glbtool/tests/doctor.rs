@@ -462,7 +462,8 @@ fn a_corrupt_record_checksum_is_304() {
     std::fs::write(&path, bytes).unwrap();
     let (codes, text) = doctor(&net.root);
     assert_eq!(codes, ["GLB304"], "{text}");
-    assert!(text.contains("record 0 at byte 2"), "{text}");
+    // Named by its sync number, as LISTQ shows it (issue 20 point 6).
+    assert!(text.contains("sync 1, at byte 2"), "{text}");
 }
 
 #[test]

@@ -923,7 +923,7 @@ fn html_reports_are_self_contained_and_render_in_a_headless_browser() {
         "IMPORT -Q: Fatal error 14: \"Error processing Resync.glb\"",
         "glbtool patch-seq corpus/scenarios/error14/TAYLOR/GLB/RESYNC.GLB --from-srvconf corpus/scenarios/error14/MONTGOMERY/GLB/SRVCONF.GLB",
         // The record the finding names, field by field, with provenance.
-        "record 0 at byte 0 (0x0), 87 bytes",
+        "the record at byte 0 (0x0), 87 bytes",
         "text \"# RESYNC IMPSEQ=0000000001 REQSEQ=0000000012 SRVSEQ=0000000037\"",
         "terminator 0 documented (KB Q110496",
         "sync 0 reconstructed:",
@@ -932,7 +932,7 @@ fn html_reports_are_self_contained_and_render_in_a_headless_browser() {
     }
     let validate = page_text(&std::fs::read_to_string(d.join("validate.html")).unwrap());
     assert!(
-        validate.contains("GLB304") && validate.contains("record 17 at byte"),
+        validate.contains("GLB304") && validate.contains("the transaction of sync 18 at byte 1163"),
         "{validate}"
     );
     let dump = page_text(&std::fs::read_to_string(d.join("dump.html")).unwrap());
@@ -1062,4 +1062,72 @@ fn a_progress_bar_shows_on_a_terminal_for_long_work_and_never_when_piped_or_quie
     // Below the size (4 MiB by default), nothing, even on a terminal.
     let small = self::on_terminal(d, &format!("glbtool dump {m} -f json > out.txt"));
     assert!(!small.contains("reading"), "{small}");
+}
+
+#[test]
+fn findings_number_records_as_the_files_tools_do() {
+    // A queue record by its sync number (LISTQ's Sync#, KB Q96060); its
+    // 0-based position only in JSON. The corrupt-record scenario damaged
+    // the 18th transaction of MSTTRANS.GLB, whose sync number is 18.
+    let m = c("scenarios/corrupt-record/MONTGOMERY/GLB/MSTTRANS.GLB");
+    let out = glbtool()
+        .args(["validate", &m, "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text.lines().find(|l| l.contains("GLB304")).unwrap();
+    assert!(
+        line.contains("GLB304  sync 18, at byte 1165 (0x48d): "),
+        "{line}"
+    );
+    assert!(!text.contains("record 17"), "{text}");
+    let listq = String::from_utf8(
+        glbtool()
+            .args(["dump", "--check-crc", &m])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let marked: Vec<&str> = listq.lines().filter(|l| l.get(4..5) == Some("!")).collect();
+    assert_eq!(marked.len(), 1, "{listq}");
+    assert!(
+        marked[0].contains("  000018  "),
+        "the LISTQ view marks another row: {}",
+        marked[0]
+    );
+    let (_, v) = json_of(&["validate", &m, "-f", "json"]);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "GLB304")
+        .unwrap();
+    assert_eq!(
+        (f["record"].as_u64(), f["sync"].as_u64()),
+        (Some(17), Some(18))
+    );
+    // A SRVCONF record as LISTDS numbers it, in the place and the sentence alike.
+    let out = glbtool()
+        .args(["doctor", "--color", "never"])
+        .arg(corpus("scenarios/purged"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("GLB139"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("GLB139  record #2 at byte 2048 (0x800): SRVCONF record #2 "),
+        "{line}"
+    );
+    let (_, v) = json_of(&["doctor", &c("scenarios/purged"), "-f", "json"]);
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "GLB139")
+        .unwrap();
+    assert_eq!((f["record"].as_u64(), f.get("sync")), (Some(1), None));
 }

@@ -220,18 +220,19 @@ fn reqtrans_below_reqsync(v: &View, out: &mut Vec<Finding>) {
             parts.extend(below_text);
             if let Some(d) = dummy_behind {
                 parts.push(format!(
-                    "record 0 is taken as REQMAIN's dummy, which should keep the last confirmed ReqSync (KB Q96060, Q133428), and holds {}",
+                    "the first record is taken as REQMAIN's dummy, which should keep the last confirmed ReqSync (KB Q96060, Q133428), and holds {}",
                     d.sync
                 ));
             }
-            let (offset, record) = below
+            let (offset, record, sync) = below
                 .first()
-                .map(|&&(i, o, _)| (o, i))
-                .or(dummy_behind.map(|d| (d.offset, 0)))
-                .unwrap_or((0, 0));
+                .map(|&&(i, o, s)| (o, i, s))
+                .or(dummy_behind.map(|d| (d.offset, 0, d.sync)))
+                .unwrap_or((0, 0, 0));
             out.push(
                 rt.finding("GLB171", parts.join("; "))
                     .at(offset + 4, Some(record))
+                    .sync(sync)
                     .predicts(Predicted {
                         program: "REQMAIN -T (DSSERVER.LOG)",
                         number: Some(171),
@@ -245,7 +246,7 @@ fn reqtrans_below_reqsync(v: &View, out: &mut Vec<Finding>) {
                         .on_ms_mail_checksums(q.checksums.foreign()),
                     ),
             );
-        } else if let Some(&&(record, offset, _)) = below.first() {
+        } else if let Some(&&(record, offset, sync)) = below.first() {
             out.push(
                 rt.finding(
                     "GLB171",
@@ -256,6 +257,7 @@ fn reqtrans_below_reqsync(v: &View, out: &mut Vec<Finding>) {
                 )
                 .severity(Severity::Warning)
                 .at(offset + 4, Some(record))
+                .sync(sync)
                 .fix(Fix::Procedure {
                     text: format!("if the server already confirmed them, nothing; if they are changes not yet sent, number them above ReqSync (glbtool patch-seq {path} --renumber-from {}), re-enter them in ADMIN, or send the whole list again with Config, Dir-Sync, Requestor, Export", r.saturating_add(1)),
                     source: "KB Q119452, Q133428",

@@ -141,8 +141,13 @@ pub struct Finding {
     pub kind: Option<FileKind>,
     /// Byte offset, when the finding has one.
     pub offset: Option<u64>,
-    /// Zero-based record index, when the finding has one.
+    /// Zero-based record index in file order, when the finding has one
+    /// (the text names a queue record by its sync number instead, and a
+    /// SRVCONF or PROCESS record as LISTDS and DSSCHED do, `#1` for 0).
     pub record: Option<u64>,
+    /// The sync number of the queue record the finding is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<u32>,
     /// What MS Mail or Exchange would report.
     pub predicts: Option<Predicted>,
     /// One sentence of cause.
@@ -200,6 +205,7 @@ impl Finding {
             kind,
             offset: None,
             record: None,
+            sync: None,
             predicts: None,
             cause: cause.into(),
             fix: Fix::None,
@@ -211,6 +217,12 @@ impl Finding {
     pub fn at(mut self, offset: u64, record: Option<u64>) -> Self {
         self.offset = Some(offset);
         self.record = record;
+        self
+    }
+
+    /// Names the queue record by its sync number.
+    pub fn sync(mut self, sync: u32) -> Self {
+        self.sync = Some(sync);
         self
     }
 

@@ -330,9 +330,11 @@ struct SumTally {
     matched: u64,
     /// The first records whose checksum matches.
     matching: Vec<u64>,
+    /// Their sync numbers, for the text.
+    matching_syncs: Vec<u32>,
     mismatch_count: u64,
-    /// (index, offset, stored, computed) of the first mismatching records.
-    mismatched: Vec<(u64, u64, u16, u16)>,
+    /// (index, offset, stored, computed, sync) of the first mismatching records.
+    mismatched: Vec<(u64, u64, u16, u16, u32)>,
 }
 
 impl SumTally {
@@ -341,12 +343,13 @@ impl SumTally {
             self.matched += 1;
             if self.matching.len() < FINDINGS_PER_CODE {
                 self.matching.push(v.index);
+                self.matching_syncs.push(v.sync);
             }
         } else {
             self.mismatch_count += 1;
             if self.mismatched.len() < FINDINGS_PER_CODE + 1 {
                 self.mismatched
-                    .push((v.index, v.offset, v.stored, v.computed));
+                    .push((v.index, v.offset, v.stored, v.computed, v.sync));
             }
         }
     }
@@ -374,7 +377,7 @@ impl SumTally {
             return ChecksumVerdict::Foreign;
         }
         if matched < mismatch_count {
-            let list: Vec<String> = self.matching.iter().map(u64::to_string).collect();
+            let list: Vec<String> = self.matching_syncs.iter().map(u32::to_string).collect();
             let more = if matched > self.matching.len() as u64 {
                 format!(" and {} more", matched - self.matching.len() as u64)
             } else {
@@ -385,7 +388,7 @@ impl SumTally {
                 file.finding(
                     "GLB314",
                     format!(
-                        "mixed checksums: {matched} record(s) carry glbtool's CRC-16/ARC (record {}{more}), re-sealed by glbtool (a repair forced on a file MS Mail wrote, patch-seq --force) or written by it, while the other {mismatch_count} carry another algorithm's, probably MS Mail's (undocumented): MS Mail may reject the re-sealed records, and damage to a record cannot be detected in this file",
+                        "mixed checksums: {matched} record(s) carry glbtool's CRC-16/ARC (sync {}{more}), re-sealed by glbtool (a repair forced on a file MS Mail wrote, patch-seq --force) or written by it, while the other {mismatch_count} carry another algorithm's, probably MS Mail's (undocumented): MS Mail may reject the re-sealed records, and damage to a record cannot be detected in this file",
                         list.join(", ")
                     ),
                 )
@@ -399,11 +402,13 @@ impl SumTally {
                 resealed: self.matching,
             };
         }
-        for (index, offset, stored, computed) in self.mismatched.into_iter().take(FINDINGS_PER_CODE)
+        for (index, offset, stored, computed, sync) in
+            self.mismatched.into_iter().take(FINDINGS_PER_CODE)
         {
             out.push(
                 file.finding("GLB304", format!("stored checksum {stored:04X}, computed {computed:04X}: the record was damaged after it was written ({matched} of the file's records carry glbtool's CRC-16/ARC; were this one written by MS Mail, its undocumented algorithm would explain the difference)"))
                     .at(offset + 2, Some(index))
+                    .sync(sync)
                     .fix(Fix::Procedure {
                         text: "restore the file from backup; SRVMAIN 3.2 processes the records before a corrupt one and stops there".into(),
                         source: "KB Q103421",
@@ -443,11 +448,12 @@ fn fold(
                 file.finding(
                     "GLB308",
                     format!(
-                        "glbtool's RESYNC header transaction appears as record {} instead of first; no article says what Import does with it, so no error is predicted",
+                        "glbtool's RESYNC header transaction comes after {} other record(s) instead of first; no article says what Import does with it, so no error is predicted",
                         v.index
                     ),
                 )
                 .at(v.offset, Some(v.index))
+                .sync(v.sync)
                 .fix(resync_fix()),
             );
         }
@@ -456,7 +462,8 @@ fn fold(
     if v.index == 0 && file.kind == FileKind::Resync {
         out.push(
             file.finding("GLB311", "the first record is not in glbtool's reconstructed header form (`# RESYNC IMPSEQ=... REQSEQ=... SRVSEQ=...`): it is taken as the header transaction, whose encoding is not documented (KB Q119449 says only that it carries IMPSEQ, REQSEQ and SRVSEQ), so its numbers cannot be checked and it is not read as a transaction")
-                .at(v.offset, Some(0)),
+                .at(v.offset, Some(0))
+                .sync(v.sync),
         );
         return;
     }
@@ -488,6 +495,7 @@ fn fold(
                     ),
                 )
                 .at(v.offset + 4, Some(v.index))
+                .sync(v.sync)
                 .fix(fix),
             );
         }
@@ -501,7 +509,7 @@ fn fold(
     // `queue::not_a_transaction`.
     let comment = v.comment && v.issues.is_empty();
     let rejected = v.issues.iter().any(|i| i.message != 16);
-    let said = transaction_findings(file, v.index, v.offset, v.control, v.issues);
+    let said = transaction_findings(file, (v.index, v.sync), v.offset, v.control, v.issues);
     // REQTRANS.GLB's first record, when it is not a transaction Import would
     // apply, is taken as REQMAIN's dummy: what Import would say of it is held
     // back (the cross-file check gives it when REQCONF's ReqSync shows the
@@ -512,11 +520,12 @@ fn fold(
                 file.finding(
                     "GLB312",
                     format!(
-                        "record 0's text is not a transaction Import would apply: it is taken as REQMAIN's dummy, which keeps the last confirmed ReqSync (here {}) and whose text is not documented (KB Q96060, Q133428); it is not checked as a transaction unless REQCONF.GLB's ReqSync shows it will be sent",
+                        "the first record's text is not a transaction Import would apply: it is taken as REQMAIN's dummy, which keeps the last confirmed ReqSync (here {}) and whose text is not documented (KB Q96060, Q133428); it is not checked as a transaction unless REQCONF.GLB's ReqSync shows it will be sent",
                         v.sync
                     ),
                 )
-                .at(v.offset, Some(0)),
+                .at(v.offset, Some(0))
+                .sync(v.sync),
             );
         }
         facts.dummy = Some(Dummy {
@@ -544,7 +553,7 @@ impl QueueFacts {
 /// characters (GLB307) and its grammar and limit problems (GLB0nn).
 fn transaction_findings(
     file: &FileRef,
-    index: u64,
+    (index, sync): (u64, u32),
     offset: u64,
     control: Option<(usize, u8)>,
     issues: Vec<import::Issue>,
@@ -556,7 +565,8 @@ fn transaction_findings(
                 "GLB307",
                 format!("the text holds the control character 0x{byte:02x}"),
             )
-            .at(offset + (TEXT_OFFSET + bad) as u64, Some(index)),
+            .at(offset + (TEXT_OFFSET + bad) as u64, Some(index))
+            .sync(sync),
         );
     }
     for issue in issues {
@@ -564,6 +574,7 @@ fn transaction_findings(
         out.push(
             file.finding(code, issue.detail)
                 .at(offset + (TEXT_OFFSET + issue.at) as u64, Some(index))
+                .sync(sync)
                 .predicts(Predicted::ms_mail(
                     "IMPORT",
                     if issue.message == 16 {
@@ -716,7 +727,8 @@ mod tests {
         let (facts, f) = run(FileKind::Resync, recs.clone());
         assert_eq!(codes(&f), vec!["GLB314"]);
         assert_eq!(f[0].severity, Severity::Warning);
-        assert!(f[0].cause.contains("record 0") && f[0].cause.contains("cannot be detected"));
+        // Named by sync number, as LISTQ shows records (issue 20 point 6).
+        assert!(f[0].cause.contains("(sync 0)") && f[0].cause.contains("cannot be detected"));
         assert_eq!(
             facts.checksums,
             ChecksumVerdict::Mixed { resealed: vec![0] }
@@ -729,6 +741,7 @@ mod tests {
         recs[4] = QueueRecord::new(5, Stamp(0), b"A Joe\tPCM:N/P/joe");
         let (facts, f) = run(FileKind::Reqtrans, recs);
         assert_eq!(codes(&f), vec!["GLB314"]);
+        assert!(f[0].cause.contains("(sync 3, 5)"), "{}", f[0].cause);
         assert_eq!(
             facts.checksums,
             ChecksumVerdict::Mixed {

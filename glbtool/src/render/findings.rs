@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use glb_formats::check::doctor::Counts;
 use glb_formats::check::{Finding, Fix, Severity};
+use glb_formats::Family;
 
 use super::Painter;
 
@@ -106,12 +107,27 @@ pub fn cite(text: &str, source: &str) -> String {
     }
 }
 
-/// Where in its file a finding is, as its text starts: `record 17 at byte
-/// 1234 (0x4d2): `, or nothing.
+/// Where in its file a finding is, as its text starts, numbered as the
+/// file's own tools and views number it: a queue record by its sync number
+/// (`sync 18, at byte 1234 (0x4d2): `; LISTQ's Sync# column, KB Q96060),
+/// never by its position, which only JSON gives (`record`, 0-based); a
+/// SRVCONF or PROCESS record as LISTDS and DSSCHED number them (`record
+/// #1` for the first); an address-list record as the list views number it
+/// (0 for the first); or nothing.
 pub fn place(f: &Finding) -> String {
-    match (f.record, f.offset) {
-        (Some(r), Some(o)) => format!("record {r} at byte {o} (0x{o:x}): "),
-        (None, Some(o)) => format!("at byte {o} (0x{o:x}): "),
+    let at = |o: u64| format!("byte {o} (0x{o:x})");
+    let family = f.kind.map(glb_formats::FileKind::family);
+    match (f.sync, f.record, f.offset) {
+        (Some(s), _, Some(o)) => format!("sync {s}, at {}: ", at(o)),
+        (Some(s), _, None) => format!("sync {s}: "),
+        (None, Some(r), Some(o)) => match family {
+            Some(Family::SrvConf | Family::Process) => {
+                format!("record #{} at {}: ", r.saturating_add(1), at(o))
+            }
+            Some(Family::Queue) => format!("at {}: ", at(o)),
+            _ => format!("record {r} at {}: ", at(o)),
+        },
+        (None, _, Some(o)) => format!("at {}: ", at(o)),
         _ => String::new(),
     }
 }
