@@ -72,9 +72,16 @@ pub struct Summary {
     pub bytes_changed: u64,
     /// The file's size (the same before and after).
     pub size: u64,
-    /// Every changed run of bytes, in file order.
+    /// The changed runs of bytes, in file order: the first [`RANGES_KEPT`].
     pub ranges: Vec<ByteRange>,
+    /// How many runs of bytes changed in all (`ranges` lists the first).
+    pub ranges_total: u64,
 }
+
+/// The most changed byte ranges a [`Summary`] lists (1,000): a patch of a
+/// file of any size keeps a bounded summary; the rest are counted
+/// ([`Summary::ranges_total`]) and covered by `bytes_changed`.
+pub const RANGES_KEPT: usize = 1000;
 
 impl Summary {
     /// True when the patch changes nothing.
@@ -282,12 +289,15 @@ impl Differ {
                 fields.push("bytes");
             }
             summary.bytes_changed += (i - start) as u64;
-            summary.ranges.push(ByteRange {
-                start: item.base + start as u64,
-                end: item.base + i as u64,
-                record: item.record,
-                fields,
-            });
+            summary.ranges_total += 1;
+            if summary.ranges.len() < RANGES_KEPT {
+                summary.ranges.push(ByteRange {
+                    start: item.base + start as u64,
+                    end: item.base + i as u64,
+                    record: item.record,
+                    fields,
+                });
+            }
         }
         for s in &self.new_spans {
             let (lo, hi) = (s.start.min(n), (s.start + s.len).min(n));

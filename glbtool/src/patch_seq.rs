@@ -880,6 +880,8 @@ struct Report<'a> {
     changes: &'a [Change],
     changes_total: u64,
     ranges: &'a [ByteRange],
+    /// How many byte ranges changed in all (`ranges` lists the first 1,000).
+    ranges_total: u64,
     notes: &'a [String],
     /// Where the positions of the changed fields come from (docs/json.md).
     layout: Option<glb_formats::layout::Statement>,
@@ -950,6 +952,7 @@ impl Job<'_> {
                     changes: &changes.listed,
                     changes_total: changes.total,
                     ranges: &summary.ranges,
+                    ranges_total: summary.ranges_total,
                     notes,
                     layout: crate::render::layout_statements([kind]).pop(),
                 };
@@ -975,7 +978,7 @@ impl Job<'_> {
                 if changes.total > changes.listed.len() as u64 {
                     writeln!(
                         out,
-                        "  ... {} more changes (every changed byte range is listed below)",
+                        "  ... {} more changes, not listed (the changed byte ranges below cover them)",
                         changes.total - changes.listed.len() as u64
                     )?;
                 }
@@ -1006,6 +1009,16 @@ impl Job<'_> {
                         r.start,
                         r.end,
                         r.fields.join(", ")
+                    )?;
+                }
+                let unlisted = summary.ranges_total - summary.ranges.len() as u64;
+                if unlisted > 0 {
+                    let last = summary.ranges.last().map_or(0, |r| r.end);
+                    writeln!(
+                        out,
+                        "  ... {unlisted} more changed byte ranges after offset {last} (0x{last:x}), not listed ({} in all; at most {} are listed)",
+                        summary.ranges_total,
+                        glb_formats::patch::RANGES_KEPT
                     )?;
                 }
                 match outcome {

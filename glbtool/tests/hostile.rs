@@ -702,3 +702,56 @@ fn a_srvconf_with_more_records_than_glbtool_holds_is_checked_and_refused_where_n
         "{err}"
     );
 }
+
+#[test]
+fn renumbering_a_long_queue_reports_a_bounded_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let glb = dir.path().join("GLB");
+    std::fs::create_dir_all(&glb).unwrap();
+    // 5,000 pending transactions numbered 1..=5000, renumbered from 10: each
+    // record's sync number (and checksum) changes.
+    queue_file(&glb.join("REQTRANS.GLB"), 5_000, |_| None);
+    let (code, out, err) = limited(
+        dir.path(),
+        &[
+            "patch-seq",
+            "GLB/REQTRANS.GLB",
+            "--kind",
+            "reqtrans",
+            "--renumber-from",
+            "10",
+            "--dry-run",
+            "-f",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ranges"].as_array().unwrap().len(), 1000);
+    assert!(
+        v["ranges_total"].as_u64().unwrap() >= 5_000,
+        "{}",
+        v["ranges_total"]
+    );
+    assert_eq!(v["changes"].as_array().unwrap().len(), 1000);
+    assert!(v["changes_total"].as_u64().unwrap() >= 5_000);
+    let (_, text, _) = limited(
+        dir.path(),
+        &[
+            "patch-seq",
+            "GLB/REQTRANS.GLB",
+            "--kind",
+            "reqtrans",
+            "--renumber-from",
+            "10",
+            "--dry-run",
+        ],
+        &[],
+    );
+    assert!(
+        text.contains("more changed byte ranges after offset"),
+        "{text}"
+    );
+    assert!(text.contains("not listed"), "{text}");
+}
