@@ -95,6 +95,8 @@ fn needs(kind: FileKind, on_server: bool) -> &'static [Role] {
         ],
         (FileKind::Resync, true) => &[Role::ServerSrvconf, Role::ServerReqconf],
         (FileKind::Reqtrans, _) => &[Role::RequestorReqconf],
+        // Whether it is a requestor's: REQCONF.GLB and no SRVCONF.GLB beside.
+        (FileKind::Process, _) => &[Role::RequestorReqconf],
         (FileKind::Reqconf, _) => &[Role::ServerSrvconf, Role::ServerMsttrans],
         (FileKind::Srvconf, _) | (FileKind::Msttrans, _) => &[
             Role::ServerSrvconf,
@@ -255,6 +257,14 @@ pub fn find(given: &[(PathBuf, FileKind)], alone: bool, cp: CodePage) -> Context
                 }),
             }
         }
+        // PROCESS.GLB: a SRVCONF.GLB beside it makes the postoffice the server.
+        if *kind == FileKind::Process && !alone && !given_kind(FileKind::Srvconf) {
+            if let Some(p) = beside(path, "SRVCONF.GLB") {
+                add(&mut ctx, p, Role::ServerSrvconf);
+            }
+            ctx.missing.push((path.display().to_string(), missing));
+            continue;
+        }
         // The queues whose numbers a REQCONF.GLB governs, when they are there.
         if *kind == FileKind::Reqconf && !alone {
             for (name, role, k) in [
@@ -405,6 +415,7 @@ impl Context {
                     "its transaction numbers against ReqSync (GLB171, KB Q119452)"
                 }
                 FileKind::Reqconf => "its numbers against the server's (GLB138, GLB139, GLB341)",
+                FileKind::Process => "whether it schedules T2 on a requestor (GLB161)",
                 _ => "its numbers against the server's (GLB138, GLB139)",
             };
             out.push(

@@ -644,9 +644,144 @@ fn a_file_ms_mail_wrote_is_repaired_only_with_force_and_then_reported_mixed() {
     let mixed = finding(&report, "GLB314");
     assert_eq!(mixed["record"], 0);
     assert!(
-        mixed["cause"].as_str().unwrap().contains("record 0"),
+        mixed["cause"].as_str().unwrap().contains("(sync 0)"),
         "{mixed:#}"
     );
     let (_, text, _) = run(&["validate", "--color", "never", s(&resync)]);
     assert!(!text.contains(" ok"), "{text}");
+}
+
+/// `glbtool doctor --format json DIR`: exit code and report.
+fn doctor(dir: &Path) -> (i32, Value) {
+    let (code, out, err) = run(&["doctor", "--format", "json", s(dir)]);
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+    )
+}
+
+/// Rewrites a fixed-layout file through its JSON dump, as a person would.
+fn edit_json(path: &Path, kind: &str, edit: impl Fn(&mut Value)) {
+    let (code, json, err) = run(&["dump", "--format", "json", s(path)]);
+    assert_eq!(code, 0, "{err}");
+    let mut doc: Value = serde_json::from_str(&json).unwrap();
+    edit(&mut doc);
+    let edited = path.with_extension("json");
+    std::fs::write(&edited, serde_json::to_string(&doc).unwrap()).unwrap();
+    let dir = path.parent().unwrap().join("new");
+    std::fs::create_dir_all(&dir).unwrap();
+    let built = dir.join(path.file_name().unwrap());
+    let (code, _, err) = run(&["build", "--kind", kind, s(&edited), "-o", s(&built)]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::rename(&built, path).unwrap();
+    std::fs::remove_dir(&dir).unwrap();
+    std::fs::remove_file(&edited).unwrap();
+}
+
+#[test]
+fn documented_behaviour_of_kb_q136487_q99961_q119450_q77926_q123437_is_checked() {
+    // KB Q136487: the server's schedule (T1, T2, T3 every day) copied to
+    // TAYLOR, a requestor: Dispatch would launch NSDA -S there: Fatal 161.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("network", tmp.path());
+    let process = tmp.path().join("TAYLOR/GLB/PROCESS.GLB");
+    std::fs::copy(tmp.path().join("MONTGOMERY/GLB/PROCESS.GLB"), &process).unwrap();
+    let (code, report) = doctor(tmp.path());
+    assert_eq!(code, 1);
+    assert_eq!(codes(&report), vec!["GLB161"]);
+    let f = finding(&report, "GLB161");
+    assert_eq!(f["predicts"]["number"], 161);
+    assert!(f["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("TAYLOR/GLB/PROCESS.GLB"));
+    // The repair it names: the schedule again, without T2.
+    let times = tmp.path().join("times.txt");
+    let (code, out, err) = run(&["dump", "-f", "dssched", s(&process)]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&times, out).unwrap();
+    let (code, _, err) = run(&[
+        "build",
+        "--kind",
+        "process",
+        "--from-dssched",
+        s(&times),
+        "--base",
+        s(&process),
+        "--role",
+        "requestor",
+        "-o",
+        s(&process),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, report) = doctor(tmp.path());
+    assert_eq!(code, 0, "{report:#}");
+
+    // KB Q99961: TAYLOR deleted and registered again on the server: its
+    // SRVCONF record all 0 while its REQCONF holds import count 1.
+    let srvconf = tmp.path().join("MONTGOMERY/GLB/SRVCONF.GLB");
+    let original = std::fs::read(&srvconf).unwrap();
+    edit_json(&srvconf, "srvconf", |doc| {
+        let r = &mut doc["records"][1];
+        assert_eq!(r["name"], "PCM:POLYNOMIAL/TAYLOR");
+        for k in ["reqsync", "srvsync", "impsync"] {
+            r[k] = 0.into();
+        }
+    });
+    let (code, report) = doctor(tmp.path());
+    assert_eq!(code, 1);
+    assert_eq!(codes(&report), vec!["GLB315"], "{report:#}");
+    assert!(finding(&report, "GLB315")["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("TAYLOR/GLB/REQCONF.GLB"));
+    std::fs::write(&srvconf, original).unwrap();
+
+    // KB Q119450: LAGRANGE reset for an import (ReqSync and SrvSync 0) with
+    // a Limit set: an import reply cannot be paced.
+    let reqconf = tmp.path().join("LAGRANGE/GLB/REQCONF.GLB");
+    let original = std::fs::read(&reqconf).unwrap();
+    edit_json(&reqconf, "reqconf", |doc| {
+        doc["header"]["reqsync"] = 0.into();
+        doc["header"]["srvsync"] = 0.into();
+        doc["header"]["size_limit"] = 200.into();
+    });
+    let (_, report) = validate(&[s(&reqconf)]);
+    assert!(codes(&report).contains(&"GLB316".to_string()), "{report:#}");
+    assert_eq!(finding(&report, "GLB316")["severity"], "warning");
+    assert!(finding(&report, "GLB316")["predicts"].is_null());
+    std::fs::write(&reqconf, &original).unwrap();
+
+    // KB Q77926, Q124042: a CONTROL.GLB of 1,024 bytes (once shown as a
+    // SRVCONF.GLB) and one of 4 bytes (ADMIN's Notice 40).
+    let control = tmp.path().join("TAYLOR/GLB/CONTROL.GLB");
+    std::fs::write(&control, [0u8; 1024]).unwrap();
+    let (_, report) = doctor(tmp.path());
+    assert_eq!(codes(&report), vec!["GLB303"], "{report:#}");
+    let f = finding(&report, "GLB303");
+    assert!(
+        f["cause"]
+            .as_str()
+            .unwrap()
+            .contains("8 bytes, a fixed size"),
+        "{f:#}"
+    );
+    assert!(f["predicts"].is_null());
+    std::fs::write(&control, [0u8; 4]).unwrap();
+    let (_, report) = doctor(tmp.path());
+    assert_eq!(finding(&report, "GLB303")["predicts"]["number"], 40);
+    std::fs::write(&control, [0u8; 8]).unwrap();
+    let (code, report) = doctor(tmp.path());
+    assert_eq!(code, 0, "{report:#}");
+
+    // KB Q123437, Q112301: a damaged REQCONF.GLB: the documented repair.
+    std::fs::write(&reqconf, &original[..200]).unwrap();
+    let (_, report) = validate(&[s(&reqconf)]);
+    let f = finding(&report, "GLB303");
+    let fix = f["fix"]["text"].as_str().unwrap();
+    assert!(
+        fix.contains("copy the REQCONF.GLB of another postoffice") && fix.contains("--reset"),
+        "{fix}"
+    );
+    assert!(f["fix"]["source"].as_str().unwrap().contains("Q123437"));
 }

@@ -22,7 +22,7 @@
 
 use std::path::Path;
 
-use super::file::Facts;
+use super::file::{Facts, ProcessFacts};
 use super::queue::QueueFacts;
 use super::{shell_quote, FileRef, Finding, Fix, Predicted, Severity};
 use crate::kind::FileKind;
@@ -47,6 +47,7 @@ struct View<'a> {
     resync: Vec<(&'a FileRef, &'a QueueFacts)>,
     reqconf: Vec<(&'a FileRef, &'a ReqConf)>,
     srvconf: Vec<(&'a FileRef, &'a SrvConfHeader, &'a [RequestorRecord])>,
+    process: Vec<(&'a FileRef, &'a ProcessFacts)>,
 }
 
 fn view<'a>(files: &[Checked<'a>]) -> View<'a> {
@@ -56,6 +57,7 @@ fn view<'a>(files: &[Checked<'a>]) -> View<'a> {
         resync: vec![],
         reqconf: vec![],
         srvconf: vec![],
+        process: vec![],
     };
     for &(file, facts) in files {
         match facts {
@@ -67,6 +69,7 @@ fn view<'a>(files: &[Checked<'a>]) -> View<'a> {
             },
             Facts::ReqConf(c) => v.reqconf.push((file, c)),
             Facts::SrvConf { header, records } => v.srvconf.push((file, header, records)),
+            Facts::Process(p) => v.process.push((file, p)),
             Facts::None => {}
         }
     }
@@ -151,6 +154,132 @@ pub fn check(files: &[Checked<'_>], out: &mut Vec<Finding>) {
     mst_range(&v, out);
     behind_server(&v, out);
     reqsync_above_srvsync(&v, out);
+    server_process_on_requestor(&v, out);
+    import_count_above_server(&v, out);
+    import_beyond_limit(&v, out);
+}
+
+/// GLB161 (KB Q136487, Q96060): a postoffice that is no Dir-Sync server
+/// (REQCONF.GLB beside PROCESS.GLB, no SRVCONF.GLB) whose PROCESS.GLB still
+/// schedules T2: Dispatch launches `NSDA -S` and it fails with Fatal 161. The
+/// server's T2 left behind when it was changed to a requestor (SRVCONF.GLB
+/// and MSTTRANS.GLB are removed then, the schedule is not).
+fn server_process_on_requestor(v: &View, out: &mut Vec<Finding>) {
+    for &(pf, facts) in &v.process {
+        let Some(&(index, offset)) = facts.server_runs.first() else {
+            continue;
+        };
+        let postoffice = v.reqconf.iter().any(|(f, _)| same_dir(f, pf));
+        let server = v.srvconf.iter().any(|(f, _, _)| same_dir(f, pf));
+        if !postoffice || server {
+            continue;
+        }
+        let path = shell_quote(&pf.path);
+        out.push(
+            pf.finding(
+                "GLB161",
+                format!(
+                    "{} record(s) schedule T2 (NSDA -S, the Dir-Sync server's process; code 2 in glbtool's reconstructed encoding), but this postoffice is a requestor (REQCONF.GLB and no SRVCONF.GLB beside it): Dispatch launches NSDA -S and it fails. This happens when a server is changed to a requestor: SRVCONF.GLB and MSTTRANS.GLB are removed, the T2 schedule stays",
+                    facts.server_runs.len()
+                ),
+            )
+            .at(offset, Some(index))
+            .predicts(Predicted::ms_mail("NSDA -S (DIRSYNC.LOG)", "Fatal ", 161))
+            .fix(Fix::Procedure {
+                text: format!("reset PROCESS.GLB to its 512-byte header (KB Q136487: DEBUG, rcx 200) and schedule T1 and T3 again in ADMIN or with DSSCHED; with glbtool: glbtool dump -f dssched {path} > times.txt, then glbtool build --kind process --from-dssched times.txt --base {path} --role requestor -o {path} (a requestor's schedule leaves the T2 lines out)"),
+                source: "KB Q136487, Q96060",
+            }),
+        );
+    }
+}
+
+/// GLB315 (KB Q99961): the server's record of a requestor holds a lower
+/// import count than the requestor's REQCONF.GLB: the requestor was deleted
+/// and registered again on the server (every number of its record back to
+/// 0). The server's replies carry that import count, and the requestor
+/// rejects them, silently, as old Dir-Sync mail.
+fn import_count_above_server(v: &View, out: &mut Vec<Finding>) {
+    for &(sc, _, records) in &v.srvconf {
+        for &(f, conf) in &v.reqconf {
+            if same_dir(f, sc) {
+                continue;
+            }
+            let Some((i, r)) = record_for(records, &f.path, conf) else {
+                continue;
+            };
+            if r.impsync >= conf.impsync {
+                continue;
+            }
+            let zeroed = r.reqsync == 0 && r.srvsync == 0 && r.impsync == 0;
+            out.push(
+                f.finding(
+                    "GLB315",
+                    format!(
+                        "SRVCONF record #{} ({}) holds import count {}, below this requestor's {} ({}): {}the server's replies carry its import count, and the requestor rejects them as old Dir-Sync mail without any warning, cycle after cycle",
+                        i + 1,
+                        r.name.text(),
+                        r.impsync,
+                        conf.impsync,
+                        f.path,
+                        if zeroed {
+                            "every number of the record is 0, as after the requestor was deleted and registered again on the server; "
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+                .predicts(Predicted {
+                    program: "REQMAIN -R",
+                    number: None,
+                    text: "no message: the server's updates are rejected as old Dir-Sync mail; DIRSYNC.LOG shows zero updates received".into(),
+                })
+                .fix(Fix::Procedure {
+                    text: "the requestor's administrator requests an Import (Config, Dir-Sync, Requestor, Import), or the server's administrator makes a RESYNC.GLB for it (glbtool resync --server DIR, or IMPORT -S) to apply with IMPORT -Q".into(),
+                    source: "KB Q99961",
+                }),
+            );
+        }
+    }
+}
+
+/// GLB316 (KB Q119450, Q133719): a requestor about to receive a full import
+/// (its REQCONF.GLB's ReqSync and SrvSync 0, or its SRVCONF record all 0,
+/// KB Q96060, Q99961) with a Limit set: an import reply cannot be paced, so
+/// if it is larger than the Limit, SRVMAIN -T fails with Fatal 118 and
+/// Fatal 166. The Limit's unit is not documented, so whether it will be
+/// exceeded cannot be told from the files: a warning.
+fn import_beyond_limit(v: &View, out: &mut Vec<Finding>) {
+    for &(f, conf) in &v.reqconf {
+        if conf.size_limit == 0 || v.srvconf.iter().any(|(sc, _, _)| same_dir(sc, f)) {
+            continue;
+        }
+        let by_reqconf = conf.reqsync == 0 && conf.srvsync == 0;
+        let by_record = v.srvconf.iter().any(|&(_, _, records)| {
+            record_for(records, &f.path, conf)
+                .is_some_and(|(_, r)| r.reqsync == 0 && r.srvsync == 0 && r.impsync == 0)
+        });
+        if !by_reqconf && !by_record {
+            continue;
+        }
+        out.push(
+            f.finding(
+                "GLB316",
+                format!(
+                    "this requestor will receive a full import ({}) and its Limit (Config, Dir-Sync, Requestor, Options) is {} (unit undocumented; glbtool's reconstructed field): an import reply cannot be paced, so if it is larger than the Limit, SRVMAIN -T logs Fatal 118 Transaction limit reached and Fatal 166 Manual Import required for this postoffice",
+                    if by_reqconf {
+                        "its ReqSync and SrvSync are 0"
+                    } else {
+                        "its SRVCONF record is all 0, so the server assumes an Import request"
+                    },
+                    conf.size_limit
+                ),
+            )
+            .fix(Fix::Procedure {
+                text: "give the requestor its addresses with a RESYNC.GLB made on the server (glbtool resync --server DIR, or IMPORT -S) and IMPORT -Q, or clear the Limit for the import".into(),
+                source: "KB Q119450, Q133719",
+            }),
+        );
+    }
 }
 
 /// GLB171, from the numbers alone (KB Q133428, Q119452, Q96060): T1 sends the
@@ -965,6 +1094,109 @@ mod tests {
         // At the rule: clean; above it: no verdict (others may be higher).
         assert!(out(header(1, 13, 37)).is_empty());
         assert!(out(header(2, 20, 40)).is_empty());
+    }
+
+    #[test]
+    fn t2_on_a_requestor_is_161_and_on_the_server_nothing() {
+        let process = |dir: &str, t2: &[(u64, u64)]| {
+            (
+                fref(&format!("{dir}/PROCESS.GLB"), FileKind::Process),
+                Facts::Process(ProcessFacts {
+                    server_runs: t2.to_vec(),
+                }),
+            )
+        };
+        let reqconf = |dir: &str| {
+            (
+                fref(&format!("{dir}/REQCONF.GLB"), FileKind::Reqconf),
+                Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 12, 35, 1))),
+            )
+        };
+        let codes_of = |files: Vec<(FileRef, Facts)>| {
+            let checked: Vec<Checked> = files.iter().map(|(f, x)| (f, x)).collect();
+            let mut out = Vec::new();
+            check(&checked, &mut out);
+            out.iter().map(|f| (f.code, f.record)).collect::<Vec<_>>()
+        };
+        // KB Q136487: a requestor (REQCONF.GLB, no SRVCONF.GLB) with T2 scheduled.
+        assert_eq!(
+            codes_of(vec![
+                process("taylor", &[(7, 1891), (8, 2088)]),
+                reqconf("taylor")
+            ]),
+            vec![("GLB161", Some(7))]
+        );
+        // Without T2, or on the server (SRVCONF.GLB beside it): nothing.
+        assert!(codes_of(vec![process("taylor", &[]), reqconf("taylor")]).is_empty());
+        let mut server = server_files(vec![rec("PCM:POLY/MONT", 17, 80, 1)], (1, 80));
+        server.push(process("srv", &[(7, 1891)]));
+        assert!(codes_of(server).is_empty());
+        // Without REQCONF.GLB beside it, not known to be a requestor's: nothing.
+        assert!(codes_of(vec![process("taylor", &[(7, 1891)])]).is_empty());
+    }
+
+    #[test]
+    fn a_requestor_deleted_and_registered_again_is_315() {
+        // KB Q99961: TAYLOR's record zeroed on the server (deleted and added
+        // back) while its REQCONF holds import count 1 from earlier cycles.
+        let files = |record: RequestorRecord, taylor: ReqConf| {
+            let mut f = server_files(vec![rec("PCM:POLY/MONT", 17, 80, 1), record], (1, 80));
+            f.push((
+                fref("taylor/REQCONF.GLB", FileKind::Reqconf),
+                Facts::ReqConf(Box::new(taylor)),
+            ));
+            f
+        };
+        assert_eq!(
+            codes(&files(
+                rec("PCM:POLY/TAYLOR", 0, 0, 0),
+                conf("POLY/TAYLOR", 12, 35, 1)
+            )),
+            vec!["GLB315"]
+        );
+        // Equal import counts, or the requestor's lower: nothing.
+        assert!(codes(&files(
+            rec("PCM:POLY/TAYLOR", 12, 80, 1),
+            conf("POLY/TAYLOR", 12, 80, 1)
+        ))
+        .is_empty());
+        assert!(codes(&files(
+            rec("PCM:POLY/TAYLOR", 12, 80, 2),
+            conf("POLY/TAYLOR", 12, 80, 1)
+        ))
+        .is_empty());
+    }
+
+    #[test]
+    fn an_import_with_a_limit_set_is_316() {
+        // KB Q119450, Q133719: an import reply cannot be paced.
+        let taylor = |reqsync, srvsync, limit| {
+            let mut c = conf("POLY/TAYLOR", reqsync, srvsync, 1);
+            c.size_limit = limit;
+            vec![(
+                fref("taylor/REQCONF.GLB", FileKind::Reqconf),
+                Facts::ReqConf(Box::new(c)),
+            )]
+        };
+        assert_eq!(codes(&taylor(0, 0, 100)), vec!["GLB316"]);
+        // No limit, or no import: nothing.
+        assert!(codes(&taylor(0, 0, 0)).is_empty());
+        assert!(codes(&taylor(12, 35, 100)).is_empty());
+        // The server assumes an import when the requestor's record is all 0.
+        let mut c = conf("POLY/TAYLOR", 12, 35, 0);
+        c.size_limit = 100;
+        let mut f = server_files(
+            vec![
+                rec("PCM:POLY/MONT", 17, 80, 1),
+                rec("PCM:POLY/TAYLOR", 0, 0, 0),
+            ],
+            (1, 80),
+        );
+        f.push((
+            fref("taylor/REQCONF.GLB", FileKind::Reqconf),
+            Facts::ReqConf(Box::new(c)),
+        ));
+        assert_eq!(codes(&f), vec!["GLB316"]);
     }
 
     #[test]

@@ -423,7 +423,13 @@ impl Tree {
         let mut findings = std::mem::take(&mut self.findings);
         for o in &mut self.opened {
             for f in o.po.files() {
-                let Some(kind) = f.kind else { continue };
+                let Some(kind) = f.kind else {
+                    // An MS Mail file glbtool does not decode: its documented size.
+                    if let Some(finding) = super::sizes::check(&f.path, f.size) {
+                        findings.push(finding);
+                    }
+                    continue;
+                };
                 let file = FileRef::new(f.path.display().to_string(), kind);
                 let facts = match crate::open::regular(&f.path) {
                     Ok((h, _)) => {

@@ -12,7 +12,7 @@ use super::{from_error, FileRef, Finding};
 use crate::format::{ReadOptions, Reader};
 use crate::kind::Family;
 use crate::nme::Nme;
-use crate::process::ProcessFile;
+use crate::process::{ProcessFile, ProcessKind};
 use crate::reqconf::ReqConfFile;
 use crate::srvconf::{self, SrvConfFile};
 
@@ -31,8 +31,18 @@ pub enum Facts {
         /// The requestor records.
         records: Vec<crate::srvconf::RequestorRecord>,
     },
+    /// PROCESS.GLB.
+    Process(ProcessFacts),
     /// Nothing the cross-file checks use (or the file did not parse).
     None,
+}
+
+/// What PROCESS.GLB holds, for the cross-file checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ProcessFacts {
+    /// The records that schedule T2, `NSDA -S` (the server's process; code 2
+    /// in glbtool's reconstructed encoding): (record index, offset).
+    pub server_runs: Vec<(u64, u64)>,
 }
 
 /// Checks one file. `size` is its length when known (checked against the
@@ -104,8 +114,18 @@ pub fn check<R: Read>(
             }
         }
         Family::Process => {
-            fixed::scan::<ProcessFile, R>(file, src, size, findings, fixed::process_hook(file));
-            Facts::None
+            let mut facts = ProcessFacts::default();
+            let mut hook = fixed::process_hook(file);
+            let read = fixed::scan::<ProcessFile, R>(file, src, size, findings, |r, out| {
+                if r.record.kind() == Some(ProcessKind::ServerProcess) {
+                    facts.server_runs.push((r.index, r.offset));
+                }
+                hook(r, out)
+            });
+            match read {
+                Some(_) => Facts::Process(facts),
+                None => Facts::None,
+            }
         }
         Family::Nme => {
             fixed::scan::<Nme, R>(file, src, size, findings, fixed::nme_hook(file));

@@ -13,6 +13,7 @@ pub mod fixed;
 pub mod links;
 pub mod postoffice;
 pub mod queue;
+pub mod sizes;
 
 use serde::Serialize;
 
@@ -331,6 +332,7 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB014", Severity::Error, "RESYNC.GLB header numbers below the requestors' (Exchange DXA defect): Fatal error 14", "KB Q215505, Q119449"),
     c("GLB138", Severity::Error, "A requestor's SrvSync above the highest MSTTRANS number: server restored from backup", "KB Q96060 Problem 9, Q113453, Q108067"),
     c("GLB139", Severity::Error, "A requestor's SrvSync below the oldest remaining MSTTRANS number: purged updates it will never receive", "KB Q108067, Q96060"),
+    c("GLB161", Severity::Error, "A requestor's PROCESS.GLB schedules T2 (NSDA -S): Fatal 161 Server configuration busy", "KB Q136487, Q96060"),
     c("GLB171", Severity::Error, "REQTRANS.GLB numbered below REQCONF ReqSync: T1 sends nothing (No requestor updates to send)", "KB Q133428, Q119452, Q96060, Q149271"),
     c("GLB320", Severity::Warning, "ReqSync greater than SrvSync (heuristic)", "KB Q96060"),
     c("GLB341", Severity::Warning, "A requestor's REQCONF behind the server's record: the last reply was not applied", "KB Q142841, Q96060"),
@@ -368,6 +370,8 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB311", Severity::Info, "RESYNC.GLB header not in glbtool's reconstructed form: its numbers cannot be checked", "KB Q119449; docs/formats/queue.md"),
     c("GLB310", Severity::Warning, "RESYNC.GLB header numbers above the KB Q119449 rule (no error predicted)", "KB Q119449"),
     c("GLB312", Severity::Info, "REQTRANS.GLB's first record is no transaction: taken as REQMAIN's dummy (undocumented text)", "KB Q96060, Q133428"),
+    c("GLB315", Severity::Error, "The server's record of a requestor has a lower import count than its REQCONF: replies silently rejected (requestor deleted and re-added)", "KB Q99961"),
+    c("GLB316", Severity::Warning, "A requestor about to receive a full import has a Limit set: Fatal 118 and 166 if the reply exceeds it", "KB Q119450, Q133719"),
     c("GLB313", Severity::Info, "A verdict not reached: the file it needs was not given or does not decide it", "KB Q119449, Q96060"),
     c("GLB309", Severity::Warning, "A fixed text field has no NUL terminator: its text runs to the field's end", "KB Q104869, Q123398 (name limits); docs/formats/"),
     c("GLB002", Severity::Error, "REQTRANS.GLB missing on a requestor, or MSTTRANS.GLB on the server: Error opening file", "KB Q119017, Q119014, Q112280"),
@@ -418,10 +422,19 @@ pub fn sort(findings: &mut [Finding]) {
 pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
     match err {
         crate::Error::Size { kind, size, at, .. } => {
-            let mut f = file.finding("GLB303", err.to_string()).fix(Fix::Procedure {
-                text: "restore the file from a backup taken before the damage; glbtool dump --salvage shows what can still be read".into(),
-                source: "KB Q132744",
-            });
+            let fix = if *kind == FileKind::Reqconf {
+                // KB Q123437, Q112301: a REQCONF.GLB from another postoffice, reset.
+                Fix::Procedure {
+                    text: format!("restore REQCONF.GLB from a backup taken before the damage; without one, copy the REQCONF.GLB of another postoffice of the same Dir-Sync server over it and reset it as LISTDS -r -z does (glbtool patch-seq {} --reset), then unregister and register the requestor again on the Dir-Sync server and let it import (Config, Dir-Sync, Requestor, Import)", shell_quote(&file.path)),
+                    source: "KB Q123437, Q112301, Q96060",
+                }
+            } else {
+                Fix::Procedure {
+                    text: "restore the file from a backup taken before the damage; glbtool dump --salvage shows what can still be read".into(),
+                    source: "KB Q132744",
+                }
+            };
+            let mut f = file.finding("GLB303", err.to_string()).fix(fix);
             if let Some(at) = at {
                 f = f.at(at.end, at.record());
             }
