@@ -161,9 +161,9 @@ fn postoffice_dir_name(file: &Path) -> Option<String> {
 /// (the one whose REQCONF.GLB is beside it) must be registered with the
 /// server whose SRVCONF.GLB (`records`, with the server's REQCONF.GLB
 /// `server_conf`) gives the numbers: its REQCONF names that server, and a
-/// SRVCONF record carries its name (the name REQCONF records, reconstructed,
-/// else its postoffice directory's). Refuses otherwise; says what it could
-/// not check.
+/// SRVCONF record carries its name (its postoffice directory's, else the name
+/// REQCONF records, reconstructed). Refuses otherwise; says what it could not
+/// check.
 pub fn registered(
     file: &Path,
     srvconf: &Path,
@@ -196,16 +196,19 @@ pub fn registered(
         .with_hint(format!("give the SRVCONF.GLB of {server}")));
     }
     let names: Vec<String> = records.iter().map(|r| r.name.text()).collect();
-    let found = match (conf.local(), postoffice_dir_name(file)) {
-        (Some(local), _) => Some((local.clone(), records.iter().any(|r| r.is_named(&local)))),
-        (None, Some(dir)) => Some((
-            dir.clone(),
-            records.iter().any(|r| {
-                r.net_po()
-                    .rsplit_once('/')
-                    .is_some_and(|(_, po)| po.eq_ignore_ascii_case(&dir))
-            }),
-        )),
+    // The requestor's name: its postoffice directory's, else the name its
+    // REQCONF records (reconstructed), as the cross-file checks match it.
+    let by_dir = |dir: &str| {
+        records.iter().any(|r| {
+            r.net_po()
+                .rsplit_once('/')
+                .is_some_and(|(_, po)| po.trim().eq_ignore_ascii_case(dir))
+        })
+    };
+    let found = match (postoffice_dir_name(file), conf.local()) {
+        (Some(dir), _) if by_dir(&dir) => Some((dir, true)),
+        (_, Some(local)) => Some((local.clone(), records.iter().any(|r| r.is_named(&local)))),
+        (Some(dir), None) => Some((dir, false)),
         (None, None) => None,
     };
     match found {

@@ -1135,18 +1135,22 @@ mod tests {
         assert!(codes_of(vec![process("taylor", &[(7, 1891)])]).is_empty());
     }
 
+    /// The server's files (MONT and `record` in SRVCONF, MSTTRANS 1..80) and
+    /// TAYLOR's REQCONF.GLB holding `taylor`.
+    fn server_and_taylor(record: RequestorRecord, taylor: ReqConf) -> Vec<(FileRef, Facts)> {
+        let mut f = server_files(vec![rec("PCM:POLY/MONT", 17, 80, 1), record], (1, 80));
+        f.push((
+            fref("taylor/REQCONF.GLB", FileKind::Reqconf),
+            Facts::ReqConf(Box::new(taylor)),
+        ));
+        f
+    }
+
     #[test]
     fn a_requestor_deleted_and_registered_again_is_315() {
         // KB Q99961: TAYLOR's record zeroed on the server (deleted and added
         // back) while its REQCONF holds import count 1 from earlier cycles.
-        let files = |record: RequestorRecord, taylor: ReqConf| {
-            let mut f = server_files(vec![rec("PCM:POLY/MONT", 17, 80, 1), record], (1, 80));
-            f.push((
-                fref("taylor/REQCONF.GLB", FileKind::Reqconf),
-                Facts::ReqConf(Box::new(taylor)),
-            ));
-            f
-        };
+        let files = server_and_taylor;
         assert_eq!(
             codes(&files(
                 rec("PCM:POLY/TAYLOR", 0, 0, 0),
@@ -1185,17 +1189,7 @@ mod tests {
         // The server assumes an import when the requestor's record is all 0.
         let mut c = conf("POLY/TAYLOR", 12, 35, 0);
         c.size_limit = 100;
-        let mut f = server_files(
-            vec![
-                rec("PCM:POLY/MONT", 17, 80, 1),
-                rec("PCM:POLY/TAYLOR", 0, 0, 0),
-            ],
-            (1, 80),
-        );
-        f.push((
-            fref("taylor/REQCONF.GLB", FileKind::Reqconf),
-            Facts::ReqConf(Box::new(c)),
-        ));
+        let f = server_and_taylor(rec("PCM:POLY/TAYLOR", 0, 0, 0), c);
         assert_eq!(codes(&f), vec!["GLB316"]);
     }
 
@@ -1230,17 +1224,10 @@ mod tests {
 
     #[test]
     fn a_requestor_behind_its_server_record_is_341() {
-        let mut files = server_files(
-            vec![
-                rec("PCM:POLY/MONT", 17, 80, 1),
-                rec("PCM:POLY/TAYLOR", 5, 80, 1),
-            ],
-            (1, 80),
+        let files = server_and_taylor(
+            rec("PCM:POLY/TAYLOR", 5, 80, 1),
+            conf("POLY/TAYLOR", 5, 70, 1),
         );
-        files.push((
-            fref("taylor/REQCONF.GLB", FileKind::Reqconf),
-            Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 5, 70, 1))),
-        ));
         assert_eq!(codes(&files), vec!["GLB341"]);
     }
 }
