@@ -140,11 +140,25 @@ pub fn run(args: BuildArgs) -> CliResult {
         crate::progress::size_of([input.as_path()]),
         args.quiet,
     );
+    // A pipe, device or standard input is opened without blocking and read
+    // up to the stream limit (docs/architecture.md, "Inputs").
+    let limit = glb_formats::open::stream_limit();
     let source: Box<dyn Read> = if input.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
+        Box::new(glb_formats::open::Limited::new(
+            std::io::stdin().lock(),
+            limit,
+        ))
     } else {
-        let file = std::fs::File::open(&input).map_err(|e| CliError::from(e).file(&input))?;
-        Box::new(bar.reader(file))
+        let opened =
+            glb_formats::open::stream(&input).map_err(|e| CliError::from(e).file(&input))?;
+        if opened.meta.is_file() {
+            Box::new(bar.reader(opened.file))
+        } else {
+            Box::new(glb_formats::open::Limited::new(
+                std::io::Cursor::new(opened.first).chain(opened.file),
+                limit,
+            ))
+        }
     };
     // The kind decides which output is acceptable before anything is
     // written: from --kind, or from the top of the document.
@@ -368,17 +382,21 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
             "--from-dssched builds PROCESS.GLB (--kind process), not {kind}"
         )));
     }
-    let text = if times.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s)?;
-        s
-    } else {
-        std::fs::read_to_string(times)?
-    };
+    // A schedule is a few lines: anything past 1 MiB is not one (and
+    // /dev/zero is refused there instead of read without end).
+    let bytes = crate::input::read_small(times, 1 << 20, "a DSSCHED schedule")?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        CliError::usage(format!(
+            "not a DSSCHED schedule: the text is not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+        .file(times)
+    })?;
     let lines = dssched::parse(&text).map_err(|e| CliError::usage(e.to_string()))?;
     let base = match &args.base {
         Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| CliError::from(e).file(p))?;
+            // Held whole to be rewritten: 16 MiB is 85,000 records, far more than a schedule has.
+            let bytes = crate::input::read_small(p, 16 << 20, "a PROCESS.GLB to start from")?;
             Document::<ProcessFile>::from_bytes(&bytes, FileKind::Process, ReadOptions::default())
                 .map_err(|e| CliError::from(e).file(p))?
         }

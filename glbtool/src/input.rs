@@ -154,3 +154,28 @@ fn settle(path: &Path, kind: Option<FileKind>, opened: open::Opened) -> Result<I
         reader: Box::new(file),
     })
 }
+
+/// Reads the whole of `path` (`-`: standard input), a small input held in
+/// memory, refusing one longer than `limit` bytes (`what` says what it is,
+/// for the message): a pipe or device is opened without blocking, as in
+/// [`open`], and never read past the limit.
+pub fn read_small(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, CliError> {
+    let src: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        let opened = open::stream(path).map_err(|e| open_error(path, e))?;
+        Box::new(io::Cursor::new(opened.first).chain(opened.file))
+    };
+    let mut bytes = Vec::new();
+    src.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::from(e).file(path))?;
+    if bytes.len() as u64 > limit {
+        return Err(CliError::from(io::Error::other(format!(
+            "longer than {}, the most glbtool reads as {what}",
+            open::human(limit)
+        )))
+        .file(path));
+    }
+    Ok(bytes)
+}

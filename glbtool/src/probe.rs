@@ -136,8 +136,13 @@ fn exit_code(r: &Report) -> u8 {
 /// Standard input and pipes are read to the end to learn their size, keeping
 /// only the first bytes.
 fn read_sample(path: &Path) -> Result<(Vec<u8>, u64, bool), CliError> {
+    use glb_formats::open::{self, Limited};
     let (src, size, regular): (Box<dyn Read>, Option<u64>, bool) = if path.as_os_str() == "-" {
-        (Box::new(io::stdin()), None, false)
+        (
+            Box::new(Limited::new(io::stdin(), open::stream_limit())),
+            None,
+            false,
+        )
     } else {
         let meta = std::fs::metadata(path).map_err(CliError::from)?;
         if meta.is_dir() {
@@ -145,9 +150,20 @@ fn read_sample(path: &Path) -> Result<(Vec<u8>, u64, bool), CliError> {
                 "give one of the files inside it, e.g. glbtool probe DIR/GLB/MSTTRANS.GLB",
             ));
         }
-        let f = File::open(path).map_err(CliError::from)?;
-        let regular = meta.is_file();
-        (Box::new(f), regular.then_some(meta.len()), regular)
+        // A pipe or device: opened without blocking (a FIFO with no writer
+        // is refused), read up to the stream limit (docs/architecture.md).
+        let opened = open::stream(path).map_err(CliError::from)?;
+        let regular = opened.meta.is_file();
+        let size = regular.then_some(opened.meta.len());
+        let src: Box<dyn Read> = if regular {
+            Box::new(opened.file)
+        } else {
+            Box::new(Limited::new(
+                io::Cursor::new(opened.first).chain(opened.file),
+                open::stream_limit(),
+            ))
+        };
+        (src, size, regular)
     };
     let mut src = src;
     let mut bytes = Vec::new();

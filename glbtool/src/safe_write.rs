@@ -223,14 +223,17 @@ fn fingerprint_of(file: &File) -> io::Result<Fingerprint> {
 /// The fingerprint of the file at `path`, or `None` when there is no file there.
 pub fn fingerprint(path: &Path) -> Result<Option<Fingerprint>, CliError> {
     let err = |e: io::Error| CliError::from(e).file(path);
-    let file = match File::open(path) {
-        Ok(f) => f,
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(err(e)),
     };
-    if file.metadata().map_err(err)?.is_dir() {
+    if meta.is_dir() {
         return Err(CliError::usage("is a directory, not a file").file(path));
     }
+    // Only a regular file has a content to fingerprint: a FIFO is never
+    // opened (it would wait for a writer), nor a device read (it may not end).
+    let (file, _) = glb_formats::open::regular(path).map_err(err)?;
     fingerprint_of(&file).map(Some).map_err(err)
 }
 

@@ -174,12 +174,42 @@ fn a_fifo_with_no_writer_is_refused_at_once_by_every_command() {
         vec!["validate", f],
         vec!["validate", "--kind", "srvconf", f],
         vec!["diff", f, other.to_str().unwrap()],
+        vec!["probe", f],
+        vec!["build", "--kind", "reqtrans", f, "-o", "OUT.GLB"],
+        vec![
+            "build",
+            "--kind",
+            "process",
+            "--from-dssched",
+            f,
+            "-o",
+            "P.GLB",
+        ],
+        vec!["patch-seq", f, "--renumber-from", "5"],
     ] {
-        let o = bounded().args(&args).output().unwrap();
+        let o = bounded()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         let all = stdout(&o) + &stderr(&o);
         assert!(all.contains("is a FIFO with no writer"), "{args:?}: {all}");
     }
+    // Files a command reads besides its input, which must stay unchanged
+    // while it works, are never opened when they are FIFOs.
+    std::fs::copy(
+        corpus("samples/queue/resync/RESYNC.GLB"),
+        dir.path().join("RESYNC.GLB"),
+    )
+    .unwrap();
+    let o = bounded()
+        .current_dir(dir.path())
+        .args(["patch-seq", "RESYNC.GLB", "--from-srvconf", f, "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
 }
 
 #[test]
@@ -199,6 +229,42 @@ fn a_fifo_with_a_writer_is_read_like_a_file() {
         let o = bounded().args(&args).arg(&fifo).output().unwrap();
         writer.join().unwrap();
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn endless_devices_given_to_the_other_commands_stop_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("A.GLB");
+    queue_file(&a, 10, |_| None);
+    let a = a.to_str().unwrap();
+    for args in [
+        vec!["probe", "/dev/zero"],
+        vec!["diff", "--kind", "msttrans", "/dev/zero", a],
+        vec!["diff", "--kind", "msttrans", a, "/dev/zero"],
+        vec![
+            "build",
+            "--kind",
+            "process",
+            "--from-dssched",
+            "/dev/zero",
+            "-o",
+            "P.GLB",
+        ],
+        vec!["build", "--kind", "reqtrans", "/dev/zero", "-o", "OUT.GLB"],
+    ] {
+        let o = bounded()
+            .current_dir(dir.path())
+            .env("GLBTOOL_STREAM_LIMIT", "1000000")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("/dev/zero: "),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
 }
 
