@@ -59,6 +59,9 @@ struct Entry<'a, F: Format> {
 struct FileLine<'a, H: Serialize> {
     format: &'static str,
     kind: FileKind,
+    /// Present (true) when the kind was guessed from size and content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind_guessed: Option<bool>,
     codepage: CodePage,
     layout: Statement,
     header: Option<&'a H>,
@@ -119,7 +122,19 @@ pub fn write<F: Format, R: Read, W: Write>(
     style: Style,
     cp: CodePage,
 ) -> Result<u64> {
-    codepage::scope(cp, || write_inner(reader, out, style, cp))
+    write_guessed(reader, out, style, cp, false)
+}
+
+/// [`write`], saying (`"kind_guessed": true`, after `kind`) when the kind was
+/// guessed from the file's size and content rather than named.
+pub fn write_guessed<F: Format, R: Read, W: Write>(
+    reader: &mut Reader<F, R>,
+    out: &mut W,
+    style: Style,
+    cp: CodePage,
+    guessed: bool,
+) -> Result<u64> {
+    codepage::scope(cp, || write_inner(reader, out, style, cp, guessed))
 }
 
 fn write_inner<F: Format, R: Read, W: Write>(
@@ -127,6 +142,7 @@ fn write_inner<F: Format, R: Read, W: Write>(
     out: &mut W,
     style: Style,
     cp: CodePage,
+    guessed: bool,
 ) -> Result<u64> {
     let kind = reader.kind();
     let header = if F::HEADER_LEN == 0 {
@@ -141,6 +157,7 @@ fn write_inner<F: Format, R: Read, W: Write>(
                 &FileLine {
                     format: LINES_FORMAT,
                     kind,
+                    kind_guessed: guessed.then_some(true),
                     codepage: cp,
                     layout: F::layout().statement(kind.name()),
                     header: header.as_ref(),
@@ -156,6 +173,10 @@ fn write_inner<F: Format, R: Read, W: Write>(
             )
             .map_err(io_err)?;
             serde_json::to_writer(&mut *out, &kind).map_err(ser_err)?;
+            if guessed {
+                out.write_all(b",\n  \"kind_guessed\": true")
+                    .map_err(io_err)?;
+            }
             write!(out, ",\n  \"codepage\": {},\n  \"layout\": ", cp.number()).map_err(io_err)?;
             write_indented(out, &F::layout().statement(kind.name()), "  ")?;
             out.write_all(b",\n  \"header\": ").map_err(io_err)?;

@@ -28,6 +28,7 @@ pub mod json;
 pub mod kind;
 pub mod layout;
 pub mod messages;
+pub mod msmail;
 pub mod netpo;
 pub mod network;
 pub mod nme;

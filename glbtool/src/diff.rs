@@ -110,6 +110,23 @@ struct Loaded {
     whole: bool,
     size: u64,
     kind: Option<FileKind>,
+    /// How its kind was guessed, when its name says nothing and no --kind
+    /// was given: from its size and content, or the other file's.
+    guessed: Option<&'static str>,
+}
+
+impl Loaded {
+    /// The input as the report names it: its path, and `[kind guessed ...]`
+    /// when its kind was guessed from its content.
+    fn shown(&self) -> String {
+        let path = self.path.display().to_string();
+        match self.guessed {
+            Some(how) => {
+                format!("{path} [kind guessed {how}: its name says nothing; --kind names it]")
+            }
+            None => path,
+        }
+    }
 }
 
 /// The way out when `diff` would hold more than `--memory-limit`.
@@ -169,13 +186,27 @@ fn load(path: &Path, kind: Option<FileKind>, budget: u64) -> Result<Loaded, CliE
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let kind = kind.or_else(|| FileKind::from_file_name(&name));
+    let kind = match kind {
+        Some(k) => Some(k),
+        None => match identify::by_name(&name) {
+            Some(identify::Named::Kind(k)) => Some(k),
+            Some(identify::Named::Undecoded(f)) => {
+                return Err(CliError::usage(f.describe(Some(size)))
+                    .file(path)
+                    .with_hint(
+                        "diff compares files glbtool decodes; --kind reads it as one of them",
+                    ))
+            }
+            None => None,
+        },
+    };
     Ok(Loaded {
         path: path.to_path_buf(),
         bytes,
         whole,
         size,
         kind,
+        guessed: None,
     })
 }
 
@@ -211,14 +242,23 @@ impl Loaded {
 fn settle(a: &mut Loaded, b: &mut Loaded) -> Result<(), CliError> {
     match (a.kind, b.kind) {
         (Some(_), Some(_)) => {}
-        (Some(k), None) => b.kind = Some(k),
-        (None, Some(k)) => a.kind = Some(k),
+        (Some(k), None) => {
+            b.kind = Some(k);
+            b.guessed = Some("from the other file's");
+        }
+        (None, Some(k)) => {
+            a.kind = Some(k);
+            a.guessed = Some("from the other file's");
+        }
         (None, None) => {
             for l in [&mut *a, &mut *b] {
                 let head = &l.bytes[..l.bytes.len().min(input::HEAD)];
                 let cands = identify::candidates(l.size, head);
                 match cands.as_slice() {
-                    [one] => l.kind = Some(*one),
+                    [one] => {
+                        l.kind = Some(*one);
+                        l.guessed = Some("from its size and content");
+                    }
                     _ => {
                         let names: Vec<&str> = cands.iter().map(|k| k.name()).collect();
                         return Err(CliError::usage(
@@ -365,8 +405,8 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     });
     let (sa, sb) = (sa?, sb?);
     let sources = Sources {
-        a: a.path.display().to_string(),
-        b: b.path.display().to_string(),
+        a: a.shown(),
+        b: b.shown(),
     };
     let html = args.format == DiffFormat::Html;
     let mut stdout = std::io::stdout().lock();

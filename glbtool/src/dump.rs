@@ -90,7 +90,20 @@ pub fn run(args: DumpArgs) -> CliResult {
     if args.textconv {
         return textconv(file, &args);
     }
-    let input = input::open(file, args.kind)?;
+    let input = match input::open(file, args.kind) {
+        Ok(input) => input,
+        // A file whose name says it is an MS Mail file glbtool does not
+        // decode: its bytes, plainly, saying so; never fields it does not have.
+        Err(e) if e.undecoded().is_some() => {
+            return match args.format {
+                DumpFormat::Text | DumpFormat::Hex => plain(file, &reason(&e)),
+                _ => Err(e.file(file).with_hint(
+                    "glbtool shows such a file only as bytes (--format hex); --kind reads it as a kind glbtool decodes",
+                )),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     let path = input.path.clone();
     let family = input.kind.family();
     if args.format == DumpFormat::Dssched && family != glb_formats::Family::Process {
@@ -137,8 +150,9 @@ fn reason(e: &CliError) -> String {
         crate::output::CliErrorKind::Format(f) => f.to_string(),
         crate::output::CliErrorKind::Io(io) => io.to_string(),
         crate::output::CliErrorKind::Usage(m) => m.clone(),
+        crate::output::CliErrorKind::Undecoded(f, size) => f.describe(*size),
     };
-    if let Some(h) = e.hint() {
+    if let Some(h) = e.hint().filter(|_| e.undecoded().is_none()) {
         text.push_str(&format!(" ({h})"));
     }
     text.replace(['\n', '\r'], " ")
@@ -208,7 +222,15 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
         (true, Some(name)) => Path::new(name).display(),
         _ => input.path.display(),
     };
-    let title = format!("{shown} ({})", input.kind);
+    let guessed = input.evidence == glb_formats::identify::Evidence::Content;
+    let title = if guessed {
+        format!(
+            "{shown} ({}, guessed from size and content: its name says nothing; --kind names it)",
+            input.kind
+        )
+    } else {
+        format!("{shown} ({})", input.kind)
+    };
     let input_path = input.path.clone();
     let kind = input.kind;
     let bar = crate::progress::Progress::bytes("reading", input.size.unwrap_or(0), args.show.quiet);
@@ -223,7 +245,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
             } else {
                 Style::Lines
             };
-            json::write(&mut reader, &mut out, style, cp)
+            json::write_guessed(&mut reader, &mut out, style, cp, guessed)
                 .map_err(|e| hinted(CliError::from(e), args.salvage))?;
             0
         }
@@ -247,6 +269,9 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 .map_err(|e| hinted(e, args.salvage))?
         }
         DumpFormat::Hex => {
+            if guessed {
+                writeln!(out, "{}", painter.warn(&title))?;
+            }
             codepage::scope(cp, || hex_dump(&mut reader, &mut out, painter, &zone, cp))
                 .map_err(|e| hinted(e, args.salvage))?;
             0

@@ -50,6 +50,20 @@ struct Identity {
     records: Option<u64>,
     parses: bool,
     error: Option<String>,
+    /// For a file whose name says it is an MS Mail file glbtool does not
+    /// decode: what it is, its documented size rule, and whether the size
+    /// meets it (`null` when no size is documented).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msmail: Option<MsMail>,
+}
+
+#[derive(Serialize)]
+struct MsMail {
+    name: &'static str,
+    what: &'static str,
+    source: &'static str,
+    size_rule: glb_formats::msmail::SizeRule,
+    size_fits: Option<bool>,
 }
 
 /// Runs `identify`. Exit 0 when every file is recognised and parses, 1 when
@@ -81,6 +95,28 @@ pub fn run(args: IdentifyArgs) -> CliResult {
                     records: parsed.as_ref().ok().copied(),
                     parses: parsed.is_ok(),
                     error: parsed.err().map(|e| e.to_string()),
+                    msmail: None,
+                }
+            }
+            // Named, not guessed: an MS Mail file glbtool does not decode is
+            // neither a failure nor read as another kind.
+            Err(e) if e.undecoded().is_some() => {
+                let (f, size) = e.undecoded().expect("matched");
+                Identity {
+                    path: path.display().to_string(),
+                    kind: None,
+                    evidence: Some(Evidence::Name),
+                    size,
+                    records: None,
+                    parses: false,
+                    error: None,
+                    msmail: Some(MsMail {
+                        name: f.name,
+                        what: f.what,
+                        source: f.source,
+                        size_rule: f.size,
+                        size_fits: size.and_then(|s| f.size.fits(s)),
+                    }),
                 }
             }
             Err(e) => {
@@ -102,10 +138,11 @@ pub fn run(args: IdentifyArgs) -> CliResult {
                     records: None,
                     parses: false,
                     error: Some(msg),
+                    msmail: None,
                 }
             }
         };
-        if !id.parses && code == 0 {
+        if !id.parses && id.msmail.is_none() && code == 0 {
             code = 1;
         }
         all.push(id);
@@ -119,6 +156,23 @@ pub fn run(args: IdentifyArgs) -> CliResult {
             use std::io::Write;
             let p = Painter::new(use_color(args.color));
             for id in &all {
+                if let Some(m) = &id.msmail {
+                    let size = id.size.map_or(String::new(), |s| format!("; {s} bytes"));
+                    let rule = match (m.size_rule, m.size_fits) {
+                        (glb_formats::msmail::SizeRule::None, _) => String::new(),
+                        (r, Some(false)) => p.warn(&format!(
+                            "; documented size: {}, which this file does not meet",
+                            r.describe()
+                        )),
+                        (r, _) => format!("; documented size: {}", r.describe()),
+                    };
+                    writeln!(
+                        out,
+                        "{}: MS Mail file, not decoded by glbtool: {}, {} ({}){size}{rule}",
+                        id.path, m.name, m.what, m.source
+                    )?;
+                    continue;
+                }
                 let kind = id.kind.map_or("unknown".to_string(), |k| k.to_string());
                 let how = match id.evidence {
                     Some(Evidence::Content) => " (guessed from size and content)",

@@ -112,14 +112,18 @@ fn settle(path: &Path, kind: Option<FileKind>, opened: open::Opened) -> Result<I
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let Some(known) = size else {
-            if let Some(kind) = FileKind::from_file_name(&name) {
-                return Ok(Input {
-                    path: path.to_path_buf(),
-                    kind,
-                    evidence: Evidence::Name,
-                    size,
-                    reader: Box::new(io::Cursor::new(head).chain(file)),
-                });
+            match identify::by_name(&name) {
+                Some(identify::Named::Kind(kind)) => {
+                    return Ok(Input {
+                        path: path.to_path_buf(),
+                        kind,
+                        evidence: Evidence::Name,
+                        size,
+                        reader: Box::new(io::Cursor::new(head).chain(file)),
+                    });
+                }
+                Some(identify::Named::Undecoded(f)) => return Err(undecoded(path, f, None)),
+                None => {}
             }
             return Err(CliError::usage(
                 "cannot tell the kind of a pipe or device from its first bytes: its size is unknown",
@@ -127,7 +131,11 @@ fn settle(path: &Path, kind: Option<FileKind>, opened: open::Opened) -> Result<I
             .file(path)
             .with_hint("name the kind with --kind"));
         };
-        let (kind, evidence) = identify::recognise(&name, known, &head).map_err(|cands| {
+        let (kind, evidence) = identify::recognise(&name, known, &head).map_err(|why| {
+            let cands = match why {
+                identify::Unrecognised::Undecoded(f) => return undecoded(path, f, Some(known)),
+                identify::Unrecognised::Candidates(c) => c,
+            };
             let hint = if cands.is_empty() {
                 "no known layout fits this size; name the kind with --kind".to_string()
             } else {
@@ -178,4 +186,22 @@ pub fn read_small(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, CliErr
         .file(path));
     }
     Ok(bytes)
+}
+
+/// The error for a file whose name says it is an MS Mail file glbtool does
+/// not decode: it is named, never guessed to be another kind.
+fn undecoded(
+    path: &Path,
+    f: &'static glb_formats::msmail::MsMailFile,
+    size: Option<u64>,
+) -> CliError {
+    CliError {
+        path: None,
+        kind: crate::output::CliErrorKind::Undecoded(f, size),
+        hint: Some(
+            "glbtool dump shows its bytes; --kind reads it as one of the kinds glbtool decodes"
+                .into(),
+        ),
+    }
+    .file(path)
 }

@@ -26,6 +26,9 @@ pub enum CliErrorKind {
     Io(io::Error),
     /// A usage problem.
     Usage(String),
+    /// The file's name says it is an MS Mail file glbtool does not decode
+    /// (with its size, when known): not trouble, nothing to read.
+    Undecoded(&'static glb_formats::msmail::MsMailFile, Option<u64>),
 }
 
 impl CliError {
@@ -63,7 +66,16 @@ impl CliError {
         match &self.kind {
             CliErrorKind::Io(_) => true,
             CliErrorKind::Format(e) => e.is_io(),
-            CliErrorKind::Usage(_) => false,
+            CliErrorKind::Usage(_) | CliErrorKind::Undecoded(..) => false,
+        }
+    }
+
+    /// The MS Mail file glbtool does not decode that this is about, with the
+    /// file's size.
+    pub fn undecoded(&self) -> Option<(&'static glb_formats::msmail::MsMailFile, Option<u64>)> {
+        match self.kind {
+            CliErrorKind::Undecoded(f, size) => Some((f, size)),
+            _ => None,
         }
     }
 
@@ -88,6 +100,7 @@ impl fmt::Display for CliError {
             CliErrorKind::Format(e) => write!(f, "{e}"),
             CliErrorKind::Io(e) => write!(f, "{e}"),
             CliErrorKind::Usage(m) => write!(f, "{m}"),
+            CliErrorKind::Undecoded(file, size) => write!(f, "{}", file.describe(*size)),
         }
     }
 }

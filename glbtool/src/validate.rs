@@ -90,6 +90,10 @@ struct Report<'a> {
 struct FileReport<'a> {
     path: &'a str,
     kind: Option<FileKind>,
+    /// True when the kind was guessed from the size and content (the name
+    /// says nothing and no --kind was given).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    kind_guessed: bool,
     facts: &'a Facts,
 }
 
@@ -130,6 +134,19 @@ pub fn check_files(
                 trouble |= findings[before..].iter().any(|f| f.code == "GLB301");
                 checked.push((name, Some(inp.kind), facts));
             }
+            // Named, not guessed: skipped with a note, never a failure.
+            Err(e) if e.undecoded().is_some() => {
+                let (f, size) = e.undecoded().expect("matched");
+                findings.push(
+                    check::Finding::new("GLB360", name.clone(), None, f.describe(size))
+                        .fix(check::Fix::None),
+                );
+                // Its documented size rule, as doctor checks it (GLB303).
+                if let Some(size) = size {
+                    findings.extend(check::sizes::check(path, size));
+                }
+                checked.push((name, None, Facts::None));
+            }
             Err(e) => {
                 let mut msg = e.to_string();
                 if let Some(h) = e.hint() {
@@ -158,6 +175,23 @@ pub fn run(args: ValidateArgs) -> CliResult {
     );
     let (checked, mut all, trouble) = check_files(&paths, cp, true, &bar);
     bar.finish();
+    // Files read as a kind their name does not say (no --kind): guessed from
+    // their size and content, and said so.
+    let guessed: Vec<(String, FileKind)> = paths
+        .iter()
+        .zip(&checked)
+        .filter(|((p, given), _)| {
+            given.is_none()
+                && p.as_os_str() != "-"
+                && glb_formats::identify::by_name(
+                    &p.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default(),
+                )
+                .is_none()
+        })
+        .filter_map(|(_, (name, kind, _))| kind.map(|k| (name.clone(), k)))
+        .collect();
     // The files beside that the verdicts need, found by themselves.
     let given: Vec<(PathBuf, FileKind)> = paths
         .iter()
@@ -225,6 +259,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
                     .map(|(p, k, f)| FileReport {
                         path: p,
                         kind: *k,
+                        kind_guessed: guessed.iter().any(|(g, _)| g == p),
                         facts: f,
                     })
                     .collect(),
@@ -251,7 +286,12 @@ pub fn run(args: ValidateArgs) -> CliResult {
                         .collect::<Vec<_>>(),
                 );
                 let status = match kind {
+                    None if mine.infos > 0 => format!("skipped: {}", mine.summary()),
                     None => "not read (the reason was on standard error)".to_string(),
+                    Some(k) if guessed.iter().any(|(g, _)| g == name) => format!(
+                        "{k} (guessed from its size and content; --kind names it): {}",
+                        mine.summary()
+                    ),
                     Some(k) => format!("{k}: {}", mine.summary()),
                 };
                 summary.push_str(&format!("{name}  {status}\n"));
@@ -284,11 +324,13 @@ pub fn run(args: ValidateArgs) -> CliResult {
         ReportFormat::Text => {
             use std::io::Write;
             let p = Painter::new(use_color(args.report.color)).wrapping(output::terminal_width());
+            // A file glbtool does not decode (GLB360) was skipped, not unread.
+            let skipped = |name: &str| all.iter().any(|f| f.file == name && f.code == "GLB360");
             let names: Vec<(String, bool)> = checked
                 .iter()
-                .map(|c| (c.0.clone(), c.1.is_some()))
+                .map(|c| (c.0.clone(), c.1.is_some() || skipped(&c.0)))
                 .collect();
-            findings::grouped(&mut out, &p, &names, &all)?;
+            findings::grouped(&mut out, &p, &names, &guessed, &all)?;
             for c in &ctx.files {
                 p.line(
                     &mut out,

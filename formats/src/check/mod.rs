@@ -359,6 +359,7 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB077", Severity::Error, "Transaction: FAX phone number longer than 22 characters", "KB Q96003"),
     c("GLB081", Severity::Error, "Transaction: no mailbox name", "KB Q96003, Q128872"),
     c("GLB301", Severity::Error, "File cannot be read", "-"),
+    c("GLB360", Severity::Info, "An MS Mail file glbtool does not decode (named by its name, skipped)", "KB Q77926"),
     c("GLB302", Severity::Error, "File does not parse", "docs/formats/"),
     c("GLB303", Severity::Error, "File size breaks the documented size rule", "KB Q77926, Q132744"),
     c("GLB304", Severity::Error, "Some records' checksums mismatch: corrupt records", "KB Q96060, Q103421"),

@@ -794,6 +794,11 @@ impl<'de, 'w, W: Write + 'w> Visitor<'de> for TopVisitor<'_, 'w, W> {
                         ),
                     )));
                 }
+                // `dump` says so when it guessed the kind from the content;
+                // the document's `kind` is what is built.
+                "kind_guessed" => {
+                    st.value(&mut map, "kind_guessed", KEY_BUDGET)?;
+                }
                 "layout" => {
                     let v = st.value(&mut map, "layout", HEADER_BUDGET)?;
                     match st.target.as_deref_mut() {
@@ -804,7 +809,7 @@ impl<'de, 'w, W: Write + 'w> Visitor<'de> for TopVisitor<'_, 'w, W> {
                 other => {
                     return Err(st.fail(Error::json(
                         other,
-                        "unknown field; a document has format, kind, codepage, layout, header, records, trailing, trailing_offset",
+                        "unknown field; a document has format, kind, kind_guessed, codepage, layout, header, records, trailing, trailing_offset",
                     )))
                 }
             }
@@ -1137,7 +1142,7 @@ fn build_lines<'w, R: BufRead, W: Write + 'w>(
     let mut layout = None;
     for (k, v) in file {
         match k.as_str() {
-            "format" => {}
+            "format" | "kind_guessed" => {}
             "kind" => kind = Some(kind_of(&v, opts.kind, "line 1: kind")?),
             "codepage" => cp = Some(codepage_of(&v, opts.codepage, "line 1: codepage")?),
             "header" => header = Some(v),
@@ -1145,7 +1150,7 @@ fn build_lines<'w, R: BufRead, W: Write + 'w>(
             other => {
                 return Err(Error::json(
                     format!("line 1: {other}"),
-                    "unknown field; the first line of an NDJSON stream has format, kind, codepage, layout, header",
+                    "unknown field; the first line of an NDJSON stream has format, kind, kind_guessed, codepage, layout, header",
                 ))
             }
         }

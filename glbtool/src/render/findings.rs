@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use glb_formats::check::doctor::Counts;
 use glb_formats::check::{Finding, Fix, Severity};
-use glb_formats::Family;
+use glb_formats::{Family, FileKind};
 
 use super::Painter;
 
@@ -182,11 +182,24 @@ pub fn grouped<W: Write>(
     out: &mut W,
     p: &Painter,
     files: &[(String, bool)],
+    guessed: &[(String, FileKind)],
     findings: &[Finding],
 ) -> io::Result<()> {
     for (file, read) in files {
         let mine: Vec<&Finding> = findings.iter().filter(|f| &f.file == file).collect();
-        if !read {
+        // A kind guessed from the content is said so under the file's name.
+        if let Some((_, kind)) = guessed.iter().find(|(g, _)| g == file) {
+            writeln!(
+                out,
+                "{}  {}",
+                p.heading(file),
+                p.warn(&format!(
+                    "read as {kind}, guessed from its size and content (its name says nothing; --kind names it)"
+                ))
+            )?;
+        }
+        // A file not read because glbtool does not decode it has its note (GLB360).
+        if !read && mine.is_empty() {
             writeln!(
                 out,
                 "{}  {}",
