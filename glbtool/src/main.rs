@@ -138,7 +138,11 @@ pub struct ShowOptions {
     /// change.
     #[arg(long, global = true, value_name = "ZONE", value_parser = timefmt::Zone::parse, allow_hyphen_values = true)]
     pub tz: Option<timefmt::Zone>,
-    /// Code page of the text in the files: 850 (MS Mail's default) or 437.
+    /// Code page of the text in the files: 850 (English and Western European
+    /// postoffices, the default), 852 (Czech, Hungarian, Polish), 866
+    /// (Russian), 737 (Greek) (KB Q156063), or 437 (not a documented
+    /// postoffice code page). The double-byte 932, 936, 949 and 950 of the
+    /// Asian builds are refused: no exact round trip (docs/formats/README.md).
     #[arg(long, default_value = "850", global = true)]
     pub codepage: glb_formats::CodePage,
     /// No progress bar. One is shown on standard error while more than a

@@ -261,3 +261,55 @@ fn the_zero_pointer_warning_says_it_is_an_inference() {
         "{text}"
     );
 }
+
+/// Issue 15 point 7 (KB Q156063): the documented single-byte postoffice code
+/// pages are read, the double-byte ones refused saying why.
+#[test]
+fn postoffice_code_pages_are_those_kb_q156063_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A POL entry whose name is Russian in code page 866 ("Мир" = 8C A8 E0).
+    let mut rec = std::fs::read(corpus("samples/postoffice/server/NME/ADMIN.NME")).unwrap();
+    rec.truncate(45);
+    rec[2..33].fill(0);
+    rec[2..5].copy_from_slice(&[0x8C, 0xA8, 0xE0]);
+    let f = tmp.path().join("ADMIN.NME");
+    std::fs::write(&f, &rec).unwrap();
+    let path = f.to_str().unwrap();
+    let text = stdout_of(&["dump", "--codepage", "866", path]);
+    assert!(text.contains("Мир"), "{text}");
+    // The JSON names its code page and builds back to the same bytes.
+    let json = stdout_of(&["dump", "-f", "json", "--codepage", "866", path]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["codepage"], 866);
+    let back = tmp.path().join("BACK.NME");
+    glbtool()
+        .args(["build", "-", "-o"])
+        .arg(&back)
+        .write_stdin(json.as_bytes())
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&back).unwrap(), rec);
+    for cp in ["852", "737"] {
+        glbtool()
+            .args(["dump", "--codepage", cp, path])
+            .assert()
+            .success();
+    }
+    for cp in ["932", "936", "949", "950"] {
+        let o = glbtool()
+            .args(["dump", "--codepage", cp, path])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("double-byte") && err.contains("KB Q156063"),
+            "{err}"
+        );
+    }
+    let help = stdout_of(&["dump", "--help"]);
+    assert!(
+        help.contains("737 (Greek)") && help.contains("not a documented"),
+        "{help}"
+    );
+}
