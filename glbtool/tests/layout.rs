@@ -251,3 +251,25 @@ fn every_report_that_quotes_values_names_its_layouts() {
         "{text}"
     );
 }
+
+/// probe compares the bytes with glbtool's layout field by field: each
+/// field says where its position comes from.
+#[test]
+fn probe_marks_each_declared_field() {
+    let f = corpus("samples/postoffice/server/GLB/NETWORK.GLB");
+    let out = glbtool().arg("probe").arg(&f).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Marks: D documented position (KB)"), "{text}");
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(field("status"), "D");
+    assert_eq!(field("name"), "S");
+    assert_eq!(field("reserved"), "?");
+}

@@ -145,6 +145,11 @@ fn comparison<W: Write>(out: &mut W, c: &Comparison, p: Painter) -> io::Result<(
     )?;
     writeln!(
         out,
+        "{}",
+        p.dim(&format!("  Marks: {}", glb_formats::layout::MARK_LEGEND))
+    )?;
+    writeln!(
+        out,
         "  framing: {} {}",
         status(c.framing, p),
         c.framing_evidence
@@ -159,8 +164,9 @@ fn comparison<W: Write>(out: &mut W, c: &Comparison, p: Painter) -> io::Result<(
             let width = d.len.map_or_else(|| "rest".to_string(), |l| l.to_string());
             writeln!(
                 out,
-                "    {:<18} +{:<4} {:>4}  {:<7} {:<17} {} {}",
+                "    {:<18} {} +{:<4} {:>4}  {:<7} {:<17} {} {}",
                 d.name,
+                mark(&d.provenance),
                 d.start,
                 width,
                 d.ty.name(),
@@ -174,6 +180,21 @@ fn comparison<W: Write>(out: &mut W, c: &Comparison, p: Painter) -> io::Result<(
         }
     }
     writeln!(out)
+}
+
+/// The provenance mark of a declared field (as the annotated dump shows it),
+/// from its statement (`documented (KB ...)`, `start documented ...`,
+/// `reconstructed: ...`, `unknown, ...`).
+fn mark(provenance: &str) -> char {
+    if provenance.starts_with("documented") {
+        'D'
+    } else if provenance.starts_with("start documented") {
+        'S'
+    } else if provenance.starts_with("reconstructed") {
+        'R'
+    } else {
+        '?'
+    }
 }
 
 fn status(s: Status, p: Painter) -> String {
