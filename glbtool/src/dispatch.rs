@@ -155,10 +155,15 @@ impl TextView for ProcessFile {
         out: &mut W,
         ctx: &TextContext,
     ) -> Result<u8, CliError> {
-        // The zone goes to standard error so that the output stays a DSSCHED file.
+        // The zone and the layout go to standard error so that the output
+        // stays a DSSCHED file.
         eprintln!(
             "glbtool: DSSCHED times are local times in {} (use --tz to change)",
             ctx.zone.label()
+        );
+        eprintln!(
+            "glbtool: the times and process codes come from PROCESS.GLB's run_at and process: {}",
+            ctx.layout
         );
         let mut skipped = 0;
         while let Some(r) = reader.next_record()? {

@@ -537,8 +537,9 @@ fn git_diff_through_textconv_never_breaks_on_a_real_looking_postoffice() {
             // Named by what it is (provenance's recognition of MS Mail
             // files glbtool does not decode), with the KB article.
             assert!(
-                a.starts_with("ACCESS2.GLB: not shown as records: MS Mail file, not decoded by glbtool: ")
-                    && a.lines().next().unwrap().contains("KB Q87402"),
+                a.starts_with(
+                    "ACCESS2.GLB: not shown as records: MS Mail file, not decoded by glbtool: "
+                ) && a.lines().next().unwrap().contains("KB Q87402"),
                 "{a}"
             );
             assert_eq!(a.lines().nth(1), Some("ACCESS2.GLB: all 483 bytes in hex"));

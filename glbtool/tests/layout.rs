@@ -252,6 +252,21 @@ fn every_report_that_quotes_values_names_its_layouts() {
     );
 }
 
+/// DSSCHED's text form keeps its output a DSSCHED file: the layout goes to
+/// standard error with the time zone.
+#[test]
+fn the_dssched_form_names_its_layout_on_standard_error() {
+    let f = corpus("samples/config/server/PROCESS.GLB");
+    let out = glbtool()
+        .args(["dump", "-f", "dssched"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Layout: docs/formats/process.md"), "{err}");
+}
+
 /// probe compares the bytes with glbtool's layout field by field: each
 /// field says where its position comes from.
 #[test]
