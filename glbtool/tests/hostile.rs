@@ -821,3 +821,196 @@ fn renumbering_a_long_queue_reports_a_bounded_summary() {
     );
     assert!(text.contains("not listed"), "{text}");
 }
+
+// ---------------------------------------------------------------------------
+// The red team's inputs, full size (point 6): run by .ci/run in release mode
+// ---------------------------------------------------------------------------
+
+/// A buffered file for writing, its folder made.
+fn create(path: &Path) -> std::io::BufWriter<std::fs::File> {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap())
+}
+
+/// Every command on each red-team input under a 256 MiB address-space limit:
+/// each completes or exits 2 with a message naming the file; none aborts
+/// (exit 134), is killed, or hangs (the deadline of `limited`).
+#[test]
+#[ignore = "makes 3.5 GB of files (1 GB pairs, 4 GiB sparse): .ci/run runs it in release mode"]
+fn red_team_inputs_under_an_address_space_limit() {
+    use glb_corpus::large::{self, ListSpec, QueueSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Two 1 GB MSTTRANS.GLB differing in 1 % of their transactions; an empty one.
+    let spec = QueueSpec {
+        transactions: None,
+        bytes: Some(1_000_000_000),
+        seed: 1,
+    };
+    large::write_msttrans_pair(
+        create(&d.join("pair/a/MSTTRANS.GLB")),
+        create(&d.join("pair/b/MSTTRANS.GLB")),
+        spec,
+        1.0,
+    )
+    .unwrap();
+    drop(create(&d.join("empty/MSTTRANS.GLB")));
+    // Two GAL.NME of 2,000,000 entries (90 MB each).
+    let gal = ListSpec {
+        entries: 2_000_000,
+        diff_percent: 1.0,
+        seed: 1,
+    };
+    large::write_gal_pair(
+        create(&d.join("gal/a/GAL.NME")),
+        create(&d.join("gal/b/GAL.NME")),
+        gal,
+    )
+    .unwrap();
+    // A 500 MB REQTRANS.GLB to renumber.
+    let half = QueueSpec {
+        bytes: Some(500_000_000),
+        ..spec
+    };
+    large::write_msttrans(create(&d.join("rq/GLB/REQTRANS.GLB")), half).unwrap();
+    // Sparse: a 4 GiB REQTRANS.GLB, a 1 GB SRVCONF.GLB on a server, a 10 MB one.
+    sparse(&d.join("sparse/REQTRANS.GLB"), 4 << 30);
+    sparse(&d.join("srv/GLB/SRVCONF.GLB"), 1024 * 976_563);
+    drop(create(&d.join("srv/GLB/MSTTRANS.GLB")));
+    sparse(&d.join("srv10/SRVCONF.GLB"), 1024 * 10_000);
+    std::fs::copy(
+        corpus("samples/queue/resync/RESYNC.GLB"),
+        d.join("srv/GLB/RESYNC.GLB"),
+    )
+    .unwrap();
+    mkfifo(&d.join("FIFO.GLB"));
+
+    let files = [
+        "pair/a/MSTTRANS.GLB",
+        "sparse/REQTRANS.GLB",
+        "srv/GLB/SRVCONF.GLB",
+        "srv10/SRVCONF.GLB",
+        "gal/a/GAL.NME",
+        "FIFO.GLB",
+    ];
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for f in files {
+        runs.push(v(&["identify", f]));
+        runs.push(v(&["validate", f]));
+        runs.push(v(&["probe", f]));
+        for format in ["text", "hex", "json", "ndjson"] {
+            runs.push(v(&["dump", "-f", format, f]));
+            runs.push(v(&["dump", "--salvage", "-f", format, f]));
+        }
+    }
+    for kind in ["msttrans", "srvconf", "nme", "reqconf", "process"] {
+        runs.push(v(&["validate", "--kind", kind, "/dev/zero"]));
+        runs.push(v(&["dump", "--kind", kind, "/dev/zero"]));
+        runs.push(v(&["identify", "--kind", kind, "/dev/zero"]));
+    }
+    runs.extend([
+        v(&["diff", "pair/a/MSTTRANS.GLB", "pair/b/MSTTRANS.GLB"]),
+        v(&[
+            "diff",
+            "-f",
+            "json",
+            "pair/a/MSTTRANS.GLB",
+            "pair/b/MSTTRANS.GLB",
+        ]),
+        v(&["diff", "empty/MSTTRANS.GLB", "pair/a/MSTTRANS.GLB"]),
+        v(&[
+            "diff",
+            "--key",
+            "position",
+            "gal/a/GAL.NME",
+            "gal/b/GAL.NME",
+        ]),
+        v(&["diff", "gal/a/GAL.NME", "gal/b/GAL.NME"]),
+        v(&[
+            "diff",
+            "--kind",
+            "msttrans",
+            "/dev/zero",
+            "pair/a/MSTTRANS.GLB",
+        ]),
+        v(&[
+            "diff",
+            "--kind",
+            "msttrans",
+            "FIFO.GLB",
+            "pair/a/MSTTRANS.GLB",
+        ]),
+        v(&["doctor", "srv"]),
+        v(&["doctor", "rq"]),
+        v(&[
+            "patch-seq",
+            "srv/GLB/RESYNC.GLB",
+            "--from-srvconf",
+            "srv/GLB/SRVCONF.GLB",
+            "--dry-run",
+        ]),
+        v(&[
+            "patch-seq",
+            "rq/GLB/REQTRANS.GLB",
+            "--renumber-from",
+            "5",
+            "--dry-run",
+        ]),
+        v(&[
+            "patch-seq",
+            "rq/GLB/REQTRANS.GLB",
+            "--renumber-from",
+            "5",
+            "--force",
+        ]),
+        v(&["resync", "--server", "srv", "-o", "srv/NEW.GLB"]),
+        v(&[
+            "build",
+            "--kind",
+            "process",
+            "--from-dssched",
+            "/dev/zero",
+            "-o",
+            "P.GLB",
+        ]),
+    ]);
+    let mut failures = Vec::new();
+    for args in &runs {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        // Standard output's end is kept: identify and validate say there why
+        // a file could not be read.
+        let mut c = assert_cmd::Command::new("bash");
+        c.arg("-c")
+            .arg(format!(
+                "ulimit -v {LIMIT_KIB} || exit 99; \"$0\" \"$@\" | tail -c 20000; exit ${{PIPESTATUS[0]}}"
+            ))
+            .arg(assert_cmd::cargo::cargo_bin("glbtool"))
+            .args(&a)
+            .current_dir(d)
+            .env("TZ", "UTC")
+            .env("GLBTOOL_STREAM_LIMIT", "1000000000")
+            .timeout(std::time::Duration::from_secs(600));
+        let o = c.output().unwrap();
+        let err = stderr(&o) + &stdout(&o);
+        // A located message names the file: on standard error, or in the
+        // report of identify and validate.
+        let names = |t: &str| [".GLB", ".NME", "/dev/zero"].iter().any(|n| t.contains(n));
+        let named =
+            names(&stderr(&o)) || (matches!(a[0], "identify" | "validate") && names(&stdout(&o)));
+        match o.status.code() {
+            Some(0 | 1) => {}
+            Some(2) if named => {}
+            code => failures.push(format!("{a:?}: exit {code:?}: {}", stderr(&o).trim())),
+        }
+        if err.contains("panicked") || err.contains("memory allocation") {
+            failures.push(format!("{a:?}: {}", err.trim()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} runs:\n{}",
+        runs.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Peak memory of every glbtool command on 1 GB inputs (docs/performance.md,
+# "Memory on 1 GB inputs"): each run under a 256 MiB address-space limit
+# (`ulimit -v`), measured with GNU time -v (maximum resident set size), on a
+# release build. Prints one markdown table: command, input, peak RSS, wall
+# time, exit status, and the first line of standard error when there is one.
+#
+# Usage: bench/memory.sh [--keep]
+#   --keep  keep the generated files (printed path) instead of deleting them
+#
+# Needs about 3.5 GB of disk (two 1 GB queues, a 500 MB one, two 90 MB
+# lists; the 4 GiB and 1 GB zero files are sparse). Exits non-zero only when
+# it cannot run; the figures are reported, never judged here (the bounded
+# memory tests judge: glbtool/tests/hostile.rs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+KEEP=0
+[ "${1:-}" = "--keep" ] && KEEP=1
+say() { echo "memory: $*" >&2; }
+[ -x /usr/bin/time ] || { say "needs GNU time at /usr/bin/time (apt-get install time)"; exit 2; }
+
+say "building glbtool and glb-corpus (release)"
+cargo build --release --quiet -p glbtool -p glb-corpus >&2
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+GLBTOOL="$TARGET_DIR/release/glbtool"
+CORPUS="$TARGET_DIR/release/glb-corpus"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/glbtool-memory.XXXXXX")
+cleanup() {
+    if [ "$KEEP" = 1 ]; then say "kept inputs in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+cd "$WORK"
+
+say "generating inputs in $WORK"
+"$CORPUS" large --bytes 1000000000 --pair --diff-percent 1 --out pair >&2
+mkdir -p empty rq/GLB sparse srv/GLB gal
+: > empty/MSTTRANS.GLB
+"$CORPUS" large --bytes 500000000 --out rq/GLB/REQTRANS.GLB >&2
+"$CORPUS" large --gal-entries 2000000 --diff-percent 1 --out gal >&2
+truncate -s 4G sparse/REQTRANS.GLB
+truncate -s $((1024 * 976563)) srv/GLB/SRVCONF.GLB
+: > srv/GLB/MSTTRANS.GLB
+cp "$OLDPWD/corpus/samples/queue/resync/RESYNC.GLB" srv/GLB/RESYNC.GLB
+mkfifo FIFO.GLB
+
+LIMIT_KIB=$((256 * 1024))
+echo "| command | input | peak RSS | wall | exit | standard error (first line) |"
+echo "|---|---|---|---|---|---|"
+run() {
+    local input="$1"
+    shift
+    local err
+    err=$(mktemp)
+    set +e
+    ( ulimit -v "$LIMIT_KIB"; GLBTOOL_STREAM_LIMIT=1000000000 /usr/bin/time -f "%M %e %x" -o time.txt \
+        "$GLBTOOL" "$@" > /dev/null 2> "$err" )
+    set -e
+    local rss wall code
+    read -r rss wall code < <(tail -1 time.txt)
+    local first
+    first=$(grep -v '^Command exited' "$err" | head -1 | cut -c1-110 | sed 's/|/\\|/g')
+    printf '| `glbtool %s` | %s | %s MB | %s s | %s | %s |\n' \
+        "$*" "$input" "$(( (rss + 512) / 1024 ))" "$wall" "$code" "$first"
+    rm -f "$err"
+}
+A=pair/a/MSTTRANS.GLB
+B=pair/b/MSTTRANS.GLB
+run "1 GB MSTTRANS" identify "$A"
+for f in text hex json ndjson; do run "1 GB MSTTRANS" dump -f "$f" "$A"; done
+run "1 GB MSTTRANS" validate "$A"
+run "1 GB MSTTRANS" probe "$A"
+run "two 1 GB MSTTRANS, 1 % different" diff "$A" "$B"
+run "two 1 GB MSTTRANS, 1 % different" diff -f json "$A" "$B"
+run "empty and 1 GB MSTTRANS" diff empty/MSTTRANS.GLB "$A"
+run "two 90 MB GAL.NME" diff --key position gal/a/GAL.NME gal/b/GAL.NME
+run "two 90 MB GAL.NME" diff gal/a/GAL.NME gal/b/GAL.NME
+run "1 GB pipe (/dev/zero)" diff --kind msttrans /dev/zero "$A"
+run "4 GiB sparse REQTRANS" identify sparse/REQTRANS.GLB
+run "4 GiB sparse REQTRANS" validate sparse/REQTRANS.GLB
+for f in text hex json ndjson; do run "4 GiB sparse REQTRANS" dump --salvage -f "$f" sparse/REQTRANS.GLB; done
+run "1 GB zero SRVCONF" validate srv/GLB/SRVCONF.GLB
+run "1 GB zero SRVCONF" doctor srv
+run "1 GB zero SRVCONF" patch-seq srv/GLB/RESYNC.GLB --from-srvconf srv/GLB/SRVCONF.GLB --dry-run
+run "1 GB zero SRVCONF" resync --server srv -o srv/NEW.GLB
+run "/dev/zero, 1 GB limit" validate --kind srvconf /dev/zero
+run "/dev/zero, 1 GB limit" dump --kind nme /dev/zero
+run "/dev/zero" build --kind process --from-dssched /dev/zero -o P.GLB
+run "FIFO, no writer" validate FIFO.GLB
+run "500 MB REQTRANS" patch-seq rq/GLB/REQTRANS.GLB --renumber-from 5 --dry-run
+run "500 MB REQTRANS" patch-seq rq/GLB/REQTRANS.GLB --renumber-from 5 --force
+run "500 MB REQTRANS" doctor rq
