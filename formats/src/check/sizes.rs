@@ -4,253 +4,23 @@
 //! Q124042 names what ADMIN says when two of them are too short. Only what the
 //! KB states is checked; a file of another name is not judged.
 //!
-//! [`check`] gives the GLB303 finding such a file carries when its size breaks
-//! its rule (`identify`, `validate` and `doctor` report these files as MS Mail
-//! files glbtool does not decode; `doctor` runs this check on them).
+//! The files and their rules are declared once, in [`crate::msmail`] (which
+//! `identify`, `validate` and `doctor` use to name these files as MS Mail files
+//! glbtool does not decode); [`check`] gives the GLB303 finding such a file
+//! carries when its size breaks its rule, and what ADMIN says of it.
 
 use std::path::Path;
 
 use super::{Finding, Fix, Predicted};
-
-/// A documented size rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
-    /// Exactly this many bytes.
-    Fixed(u64),
-    /// A header of `header` bytes, then whole records of `record` bytes.
-    Records {
-        /// Bytes before the records.
-        header: u64,
-        /// Bytes per record.
-        record: u64,
-    },
-    /// Whole records of `record` bytes, at most `max` bytes in all.
-    RecordsUpTo {
-        /// Bytes per record.
-        record: u64,
-        /// The largest size.
-        max: u64,
-    },
-}
-
-impl Rule {
-    /// True when `size` keeps the rule.
-    pub fn holds(self, size: u64) -> bool {
-        match self {
-            Rule::Fixed(n) => size == n,
-            Rule::Records { header, record } => {
-                size >= header && (size - header).is_multiple_of(record)
-            }
-            Rule::RecordsUpTo { record, max } => size.is_multiple_of(record) && size <= max,
-        }
-    }
-
-    /// The rule in words.
-    pub fn describe(self) -> String {
-        match self {
-            Rule::Fixed(n) => format!("{n} bytes, a fixed size"),
-            Rule::Records { header: 0, record } => format!("a multiple of {record} bytes"),
-            Rule::Records { header, record } => {
-                format!("{header} bytes plus a multiple of {record} (the file size less {header} divisible by {record})")
-            }
-            Rule::RecordsUpTo { record, max } => {
-                format!("a multiple of {record} bytes, at most {max}")
-            }
-        }
-    }
-}
-
-/// One file's documented size rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SizeRule {
-    /// What the file is.
-    pub what: &'static str,
-    /// Its rule.
-    pub rule: Rule,
-    /// Where it is documented.
-    pub source: &'static str,
-}
-
-const fn r(what: &'static str, rule: Rule, source: &'static str) -> SizeRule {
-    SizeRule { what, rule, source }
-}
-
-/// Files known by their whole name (the GLB directory's, KB Q77926).
-const BY_NAME: &[(&str, SizeRule)] = &[
-    (
-        "ACCESS.GLB",
-        r(
-            "the user account file",
-            Rule::Records {
-                header: 0,
-                record: 586,
-            },
-            "KB Q77926",
-        ),
-    ),
-    (
-        "ACCESS2.GLB",
-        r(
-            "the second user account file",
-            Rule::Records {
-                header: 0,
-                record: 69,
-            },
-            "KB Q77926",
-        ),
-    ),
-    (
-        "ACCESS3.GLB",
-        r(
-            "the third user account file",
-            Rule::Records {
-                header: 0,
-                record: 512,
-            },
-            "KB Q77926",
-        ),
-    ),
-    (
-        "CONTROL.GLB",
-        r(
-            "the mailbag and message counters",
-            Rule::Fixed(8),
-            "KB Q77926, Q124042",
-        ),
-    ),
-    (
-        "FLAG.GLB",
-        r("the database lock flag", Rule::Fixed(2), "KB Q77926"),
-    ),
-    (
-        "GLOBAL.GLB",
-        r(
-            "the postoffice's global settings",
-            Rule::Fixed(512),
-            "KB Q77926",
-        ),
-    ),
-    (
-        "GROUP.GLB",
-        r(
-            "the group list",
-            Rule::Records {
-                header: 4,
-                record: 51,
-            },
-            "KB Q77926",
-        ),
-    ),
-    (
-        "GRPMEM.GLB",
-        r(
-            "the group members",
-            Rule::Records {
-                header: 4,
-                record: 128,
-            },
-            "KB Q77926",
-        ),
-    ),
-    (
-        "MASTER.GLB",
-        r(
-            "the postoffice's master record",
-            Rule::Fixed(176),
-            "KB Q77926",
-        ),
-    ),
-    (
-        "MODEM.GLB",
-        r("the modem settings", Rule::Fixed(64), "KB Q77926"),
-    ),
-    (
-        "SERVER.GLB",
-        r(
-            "the server list",
-            Rule::Records {
-                header: 0,
-                record: 181,
-            },
-            "KB Q77926",
-        ),
-    ),
-    ("TID.GLB", r("the next TID", Rule::Fixed(4), "KB Q77926")),
-    (
-        "FOLDROOT.IDX",
-        r(
-            "the folder index",
-            Rule::Records {
-                header: 100,
-                record: 158,
-            },
-            "KB Q77926",
-        ),
-    ),
-];
-
-/// Files known by their extension (the KEY, MBG, GRP and MEM folders' files, KB Q77926).
-const BY_EXTENSION: &[(&str, SizeRule)] = &[
-    (
-        "KEY",
-        r("a mailbag index", Rule::Fixed(560), "KB Q77926, Q124042"),
-    ),
-    (
-        "MBG",
-        r(
-            "a mailbag",
-            Rule::Records {
-                header: 0,
-                record: 116,
-            },
-            "KB Q77926",
-        ),
-    ),
-    (
-        "GRP",
-        r(
-            "a group pointer file",
-            Rule::Records {
-                header: 0,
-                record: 8,
-            },
-            "KB Q77926",
-        ),
-    ),
-    (
-        "MEM",
-        r(
-            "a group's local members",
-            Rule::RecordsUpTo {
-                record: 4,
-                max: 2000,
-            },
-            "KB Q77926",
-        ),
-    ),
-];
-
-/// The documented size rule of the file at `path`, by its name, when KB
-/// Q77926 gives one for a file glbtool does not decode.
-pub fn rule_for(path: &Path) -> Option<SizeRule> {
-    let name = path.file_name()?.to_str()?;
-    if let Some((_, rule)) = BY_NAME.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
-        return Some(*rule);
-    }
-    let (_, ext) = name.rsplit_once('.')?;
-    BY_EXTENSION
-        .iter()
-        .find(|(e, _)| e.eq_ignore_ascii_case(ext))
-        .map(|(_, rule)| *rule)
-}
+use crate::msmail::{self, SizeRule};
 
 /// The GLB303 finding of a file glbtool does not decode whose size (`size`)
 /// breaks its documented rule; `None` when it keeps it or has none. A
 /// CONTROL.GLB under 8 bytes or an INQUEUE.KEY under 560 also predict ADMIN's
 /// Notice 40 at Config, Dir-Sync, Requestor, Import (KB Q124042).
 pub fn check(path: &Path, size: u64) -> Option<Finding> {
-    let rule = rule_for(path)?;
-    if rule.rule.holds(size) {
+    let file = msmail::by_name(&path.file_name()?.to_string_lossy())?;
+    if file.size.fits(size) != Some(false) {
         return None;
     }
     let name = path
@@ -263,12 +33,12 @@ pub fn check(path: &Path, size: u64) -> Option<Finding> {
         None,
         format!(
             "{name} ({}, an MS Mail file glbtool does not decode) is {size} bytes; it should be {} ({})",
-            rule.what,
-            rule.rule.describe(),
-            rule.source
+            file.what,
+            file.size.describe(),
+            file.source
         ),
     );
-    let short = matches!(rule.rule, Rule::Fixed(n) if size < n);
+    let short = matches!(file.size, SizeRule::Exactly { bytes } if size < bytes);
     let notice_40 = short && (name == "CONTROL.GLB" || name == "INQUEUE.KEY");
     if notice_40 {
         f = f.predicts(Predicted {
@@ -282,7 +52,7 @@ pub fn check(path: &Path, size: u64) -> Option<Finding> {
             text: "restore CONTROL.GLB from a recent backup, and increase both values it holds to suitably larger ones".into(),
             source: "KB Q124042",
         }
-    } else if rule.rule == Rule::Fixed(560) {
+    } else if file.size == (SizeRule::Exactly { bytes: 560 }) {
         Fix::Procedure {
             text: "reset the mailbag: make its .MBG file 0 bytes and fill the .KEY file's 560 bytes with zeros (DEBUG: f100,32f,0)".into(),
             source: "KB Q124042, Q96060",
@@ -350,6 +120,6 @@ mod tests {
         assert_eq!(codes("KEY/INQUEUE.KEY", 600), Some(("GLB303", None)));
         assert_eq!(codes("KEY/SYSTEM.KEY", 100), Some(("GLB303", None)));
         let f = check(Path::new("GLB/CONTROL.GLB"), 1024).unwrap();
-        assert!(f.cause.contains("8 bytes, a fixed size") && f.cause.contains("KB Q77926"));
+        assert!(f.cause.contains("always 8 bytes") && f.cause.contains("KB Q77926"));
     }
 }
