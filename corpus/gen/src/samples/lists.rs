@@ -354,8 +354,10 @@ impl Site {
     }
 
     /// The GAL and its GALNETPO.GLB: own entries plus every active user of
-    /// every active remote postoffice, sorted by name; REBUILD hands out the
-    /// external entries' TIDs in that order (KB Q116436, Q135486).
+    /// every active remote postoffice, sorted by name; the external entries'
+    /// TIDs go up from REBUILD's default 0x7F67697F (KB Q135486) in that order
+    /// (KB Q116436 says TIDs follow the sorted order; going up one by one is
+    /// glbtool's reconstruction).
     fn gal(&self) -> (Vec<u8>, Vec<u8>) {
         let mut remote_people = Vec::new();
         for r in self.remotes.iter().filter(|r| !r.deleted) {

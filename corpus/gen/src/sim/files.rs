@@ -265,9 +265,10 @@ impl Postoffice {
 
     /// GAL.NME and GALNETPO.GLB as REBUILD makes them: every own entry and
     /// every received name, sorted by full name; external entries get TIDs
-    /// from REBUILD's default start in that order (KB Q86375, Q135486,
-    /// Q116436) and point at their GALNETPO record; gateway names share one
-    /// record per gateway (KB Q86375).
+    /// going up from REBUILD's default start in that order (the start is KB
+    /// Q135486's, following the sorted order KB Q116436's; going up one by
+    /// one is glbtool's reconstruction) and point at their GALNETPO record;
+    /// gateway names share one record per gateway (KB Q86375).
     fn build_gal(&self) -> (Vec<NmeRecord>, Vec<NetpoRecord>) {
         // Local users and groups keep their POL records; every external or
         // gateway name, this postoffice's own gateway addresses included,
