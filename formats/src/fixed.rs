@@ -4,7 +4,7 @@
 //! field table, the one-byte delete code, and the `Format` implementations
 //! of fixed-record families.
 //!
-//! A family declares each struct once with [`fixed_struct!`]: the binrw
+//! A family declares each struct once with `fixed_struct!`: the binrw
 //! struct and its field table (offset, width, name, type, role, provenance)
 //! come from the one declaration, offsets and widths from the field types.
 //! The same table names the field a truncation cuts (`Format::header_fields`

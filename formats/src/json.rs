@@ -125,7 +125,7 @@ pub fn write<F: Format, R: Read, W: Write>(
     write_guessed(reader, out, style, cp, false)
 }
 
-/// [`write`], saying (`"kind_guessed": true`, after `kind`) when the kind was
+/// [`write()`], saying (`"kind_guessed": true`, after `kind`) when the kind was
 /// guessed from the file's size and content rather than named.
 pub fn write_guessed<F: Format, R: Read, W: Write>(
     reader: &mut Reader<F, R>,

@@ -260,7 +260,7 @@ fn typed_key(dir: &Directory, network: &str, postoffice: &str) -> Option<Vec<u8>
 
 /// Puts the user list of every external postoffice of `po` (its USR files,
 /// named through NETWORK.GLB and XTN, KB Q77926) into `dir`, replacing what
-/// `dir` held for it. Each list keeps its address type ([`typed_key`]): a
+/// `dir` held for it. Each list keeps its address type (`typed_key`): a
 /// PROFS node's USR file replaces `PROFS:GW/NODE`, never a new PCM list
 /// (KB Q119449, one `R` per list; a requestor would create a bogus PCM
 /// postoffice, KB Q96060). A USR file whose type nothing says is left out,

@@ -88,7 +88,7 @@ pub fn open_found(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError
     settle(path, kind, opened)
 }
 
-/// An opened input with its kind settled (see [`open`]).
+/// An opened input with its kind settled (see [`open()`]).
 fn settle(path: &Path, kind: Option<FileKind>, opened: open::Opened) -> Result<Input, CliError> {
     let mut size = opened.meta.is_file().then_some(opened.meta.len());
     // A pipe or device: what was read to see whether anything comes, then
@@ -166,7 +166,7 @@ fn settle(path: &Path, kind: Option<FileKind>, opened: open::Opened) -> Result<I
 /// Reads the whole of `path` (`-`: standard input), a small input held in
 /// memory, refusing one longer than `limit` bytes (`what` says what it is,
 /// for the message): a pipe or device is opened without blocking, as in
-/// [`open`], and never read past the limit.
+/// [`open()`], and never read past the limit.
 pub fn read_small(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, CliError> {
     let src: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(io::stdin())

@@ -284,7 +284,7 @@ pub fn scan_order_with<F: Format, R: Read>(
     })
 }
 
-/// [`scan_order_with`], picking the family's format. `addresses`: both
+/// `scan_order_with`, picking the family's format. `addresses`: both
 /// files of the comparison have a NETPO.GLB at hand (see [`Key::resolve`]).
 pub fn scan_order<R: Read>(s: StreamSide<'_, R>, key: Key, addresses: bool) -> Result<Scan> {
     crate::with_format!(s.kind.family(), |F| scan_order_with::<F, R>(s, key, addresses), else unreachable!())
