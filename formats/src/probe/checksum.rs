@@ -205,7 +205,7 @@ pub enum Cover {
 }
 
 /// A checksum rule: algorithm, covered bytes, byte order of the stored value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Rule {
     /// The algorithm's name.
     pub algorithm: &'static str,
@@ -435,18 +435,50 @@ pub fn search(
         let Some(first) = records.iter().min_by_key(|r| r.len()) else {
             break;
         };
-        let mut rules = candidates(first, start, width, variable, &mut work);
+        let others: Vec<&[u8]> = records
+            .iter()
+            .take(limits::CHECKSUM_RECORDS)
+            .filter(|r| !std::ptr::eq(**r, *first))
+            .copied()
+            .collect();
+        let Some(mut rules) = candidates(first, start, width, variable, &mut work) else {
+            // So many rules fit one record that its bytes are too regular
+            // (runs of zeros) to tell them apart.
+            continue;
+        };
         let complete = work <= limits::CHECKSUM_WORK;
         let mut tested = 1;
-        for rec in records.iter().take(limits::CHECKSUM_RECORDS) {
-            if std::ptr::eq(*rec, *first) {
-                continue;
-            }
-            rules.retain(|r| r.holds(rec, start, width));
+        let mut next = others.iter();
+        // Many rules fit the first record: narrow them with the rules that
+        // fit the next records, found the same way, before testing each.
+        while rules.len() > MAX_RULES {
+            let Some(rec) = next.next() else { break };
+            let Some(fit) = candidates(rec, start, width, variable, &mut work) else {
+                break;
+            };
+            let fit: std::collections::HashSet<Rule> = fit.into_iter().collect();
+            rules.retain(|r| fit.contains(r));
             tested += 1;
+        }
+        if rules.len() > MAX_RULES {
+            continue;
+        }
+        let mut unfinished = false;
+        for rec in next {
             if rules.is_empty() {
                 break;
             }
+            if work > limits::CHECKSUM_WORK {
+                // Out of time: a rule not tested on every record is no finding.
+                unfinished = true;
+                break;
+            }
+            work += (rec.len() * rules.len()) as u64;
+            rules.retain(|r| r.holds(rec, start, width));
+            tested += 1;
+        }
+        if unfinished {
+            break;
         }
         if rules.is_empty() {
             if complete {
@@ -482,18 +514,31 @@ pub fn search(
     (out, vain)
 }
 
+/// The most rules tested one by one on further records.
+const MAX_RULES: usize = 64;
+/// The most rules one record may fit before its field is taken to be
+/// unidentifiable (bytes too regular).
+const MAX_FOUND: usize = 4096;
+
 fn rank(name: &str) -> usize {
     catalogue()
         .position(|a| a.name == name)
         .unwrap_or(usize::MAX)
 }
 
-/// Every rule that reproduces the field in one record.
-fn candidates(rec: &[u8], start: usize, width: usize, variable: bool, work: &mut u64) -> Vec<Rule> {
+/// Every rule that reproduces the field in one record; `None` when more than
+/// [`MAX_FOUND`] do.
+fn candidates(
+    rec: &[u8],
+    start: usize,
+    width: usize,
+    variable: bool,
+    work: &mut u64,
+) -> Option<Vec<Rule>> {
     let len = rec.len();
     let end = start + width;
     let Some(stored) = rec.get(start..end) else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let le = Endian::Little.read(stored);
     let be = Endian::Big.read(stored);
@@ -524,6 +569,9 @@ fn candidates(rec: &[u8], start: usize, width: usize, variable: bool, work: &mut
                 st.update(byte);
                 let v = st.value(alg);
                 if v == le || v == be {
+                    if found.len() > MAX_FOUND {
+                        return None;
+                    }
                     let e = b + 1;
                     found.push((
                         ai,
@@ -559,7 +607,7 @@ fn candidates(rec: &[u8], start: usize, width: usize, variable: bool, work: &mut
             }
         }
     }
-    rules
+    Some(rules)
 }
 
 #[cfg(test)]

@@ -282,7 +282,29 @@ pub fn fields(records: &[&[u8]], ctx: &Context<'_>) -> Vec<Found> {
         width = t;
         taken.truncate(t);
         let texts: Vec<&[u8]> = records.iter().map(|r| &r[t..]).collect();
-        let mut f = text_found(&texts, 0, usize::MAX, true, ctx);
+        // Text when every record holds text and ends with its NUL; else
+        // bytes of varying length with no pattern.
+        let is_text = texts.iter().all(|x| match x.split_last() {
+            Some((0, body)) => body.iter().all(|&b| b != 0 && is_text_byte(b)),
+            _ => false,
+        });
+        let mut f = if is_text {
+            text_found(&texts, 0, usize::MAX, true, ctx)
+        } else {
+            Found {
+                start: 0,
+                len: None,
+                ty: Ty::Bytes,
+                what: What::Varies {
+                    distinct: texts.iter().collect::<HashSet<_>>().len(),
+                    classes: classes(texts.iter().copied()),
+                    checksum_searched: false,
+                },
+                confidence: Confidence::Low,
+                evidence: "the rest of each record: not text ended by a NUL in every record".into(),
+                examples: Vec::new(),
+            }
+        };
         f.start = t;
         f.len = None;
         out.push(f);
@@ -339,7 +361,7 @@ pub fn fields(records: &[&[u8]], ctx: &Context<'_>) -> Vec<Found> {
                 ty: Ty::Bytes,
                 what: What::Varies {
                     distinct: distinct.len(),
-                    classes: classes(&rows, start..start + w),
+                    classes: classes(rows.iter().map(|r| &r[start..start + w])),
                     checksum_searched: true,
                 },
                 confidence: Confidence::Low,
@@ -1076,7 +1098,7 @@ fn rest_as_runs(rows: &[&[u8]], taken: &[bool], out: &mut Vec<Found>) {
                 ty: Ty::Bytes,
                 what: What::Varies {
                     distinct: distinct.len(),
-                    classes: classes(rows, cols),
+                    classes: classes(rows.iter().map(|r| &r[cols.clone()])),
                     checksum_searched: false,
                 },
                 confidence: Confidence::Low,
@@ -1109,11 +1131,11 @@ pub fn hex_of(b: &[u8]) -> String {
     }
 }
 
-/// The classes of bytes in columns `cols`: "zero", "text", "binary", joined.
-fn classes(rows: &[&[u8]], cols: std::ops::Range<usize>) -> String {
+/// The classes of the bytes of `parts`: "binary", "text", "zero" with their shares.
+fn classes<'a>(parts: impl Iterator<Item = &'a [u8]>) -> String {
     let (mut zero, mut text, mut bin) = (0, 0, 0);
-    for r in rows {
-        for &b in &r[cols.clone()] {
+    for r in parts {
+        for &b in r {
             if b == 0 {
                 zero += 1;
             } else if b.is_ascii_graphic() || b == b' ' {

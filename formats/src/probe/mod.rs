@@ -62,8 +62,9 @@ pub mod limits {
     pub const CHECKSUM_SPAN: usize = 1024;
     /// The most checksum candidate fields searched.
     pub const CHECKSUM_FIELDS: usize = 8;
-    /// The most byte updates the checksum search may spend (about 0.1 s).
-    pub const CHECKSUM_WORK: u64 = 40_000_000;
+    /// The most byte steps the checksum search may spend (a tenth of a
+    /// second or so).
+    pub const CHECKSUM_WORK: u64 = 16_000_000;
     /// Sibling files considered for pointers and hexids.
     pub const SIBLINGS: usize = 4096;
 }

@@ -234,82 +234,110 @@ impl Plan {
     pub fn copy<R: Read, W: Write>(&self, src: R, mut dst: W) -> io::Result<u64> {
         const CHUNK: usize = 1 << 18;
         const MAX_ITEM: usize = 1 << 20;
-        let mut src = src;
-        let mut buf: Vec<u8> = Vec::new();
-        let mut eof = false;
+        let mut input = Input::new(src);
+        let mut item: Vec<u8> = Vec::new();
         let mut written = 0u64;
-        // Makes at least `n` bytes available (fewer at the end of the source).
-        let fill = |buf: &mut Vec<u8>, eof: &mut bool, src: &mut R, n: usize| -> io::Result<()> {
-            let mut chunk = [0u8; 8192];
-            while buf.len() < n && !*eof {
-                match src.read(&mut chunk) {
-                    Ok(0) => *eof = true,
-                    Ok(k) => buf.extend_from_slice(&chunk[..k]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(())
-        };
         // The header.
         if self.framing.header > 0 {
-            fill(&mut buf, &mut eof, &mut src, self.framing.header)?;
-            let n = self.framing.header.min(buf.len());
-            let mut h = buf[..n].to_vec();
-            self.redact_header(&mut h);
-            dst.write_all(&h)?;
+            let n = input.fill(self.framing.header)?.min(self.framing.header);
+            item.clear();
+            item.extend_from_slice(&input.avail()[..n]);
+            self.redact_header(&mut item);
+            dst.write_all(&item)?;
             written += n as u64;
-            buf.drain(..n);
+            input.consume(n);
         }
         // The records.
         let mut framed = self.framing.records != Records::None;
         loop {
-            fill(&mut buf, &mut eof, &mut src, CHUNK)?;
-            if buf.is_empty() {
+            if input.fill(CHUNK)? == 0 {
                 break;
             }
             let len = if framed {
-                let mut len = next_len(&buf, &self.framing.records);
+                let mut len = next_len(input.avail(), &self.framing.records);
                 // A terminated record may be longer than what is buffered.
-                while len.is_none() && !eof && buf.len() < MAX_ITEM {
-                    let want = buf.len() + CHUNK;
-                    fill(&mut buf, &mut eof, &mut src, want)?;
-                    len = next_len(&buf, &self.framing.records);
+                while len.is_none() && !input.eof && input.avail().len() < MAX_ITEM {
+                    let want = input.avail().len() + CHUNK;
+                    input.fill(want)?;
+                    len = next_len(input.avail(), &self.framing.records);
                 }
                 match len {
-                    Some(l) if l <= MAX_ITEM => {
-                        fill(&mut buf, &mut eof, &mut src, l)?;
-                        (l <= buf.len()).then_some(l)
-                    }
+                    Some(l) if l <= MAX_ITEM => (input.fill(l)? >= l).then_some(l),
                     _ => None,
                 }
             } else {
                 None
             };
+            item.clear();
             match len {
                 Some(l) => {
-                    let mut r = buf[..l].to_vec();
-                    self.redact_record(&mut r);
-                    dst.write_all(&r)?;
-                    written += l as u64;
-                    buf.drain(..l);
+                    item.extend_from_slice(&input.avail()[..l]);
+                    self.redact_record(&mut item);
                 }
                 None => {
                     // The rest is not framed: replace text runs, chunk by
                     // chunk (a run cut at a chunk boundary is still replaced
                     // where it is at least three bytes long on each side).
                     framed = false;
-                    let n = buf.len().min(CHUNK);
-                    let mut r = buf[..n].to_vec();
-                    mask_runs(&mut r);
-                    dst.write_all(&r)?;
-                    written += n as u64;
-                    buf.drain(..n);
+                    let n = input.avail().len().min(CHUNK);
+                    item.extend_from_slice(&input.avail()[..n]);
+                    mask_runs(&mut item);
                 }
             }
+            dst.write_all(&item)?;
+            written += item.len() as u64;
+            input.consume(item.len());
         }
         dst.flush()?;
         Ok(written)
+    }
+}
+
+/// A read buffer: bytes are consumed from the front by moving a position,
+/// and moved down only once a whole chunk has been consumed.
+struct Input<R> {
+    src: R,
+    buf: Vec<u8>,
+    pos: usize,
+    eof: bool,
+}
+
+impl<R: Read> Input<R> {
+    fn new(src: R) -> Self {
+        Input {
+            src,
+            buf: Vec::new(),
+            pos: 0,
+            eof: false,
+        }
+    }
+
+    /// The unconsumed bytes.
+    fn avail(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// Makes at least `n` bytes available (fewer at the end of the source);
+    /// returns how many are.
+    fn fill(&mut self, n: usize) -> io::Result<usize> {
+        if self.pos >= 1 << 18 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let mut chunk = [0u8; 1 << 14];
+        while self.buf.len() - self.pos < n && !self.eof {
+            match self.src.read(&mut chunk) {
+                Ok(0) => self.eof = true,
+                Ok(k) => self.buf.extend_from_slice(&chunk[..k]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.buf.len() - self.pos)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
     }
 }
 
@@ -332,5 +360,59 @@ mod tests {
         let mut r = vec![0x01, 0x00, b'J', b'o', b'e', 0, 0x17, 0x2D, b'a', b'b'];
         mask_runs(&mut r);
         assert_eq!(r, [0x01, 0x00, b'X', b'x', b'x', 0, 0x17, 0x2D, b'x', b'x']);
+    }
+
+    /// A reader that hands out one byte at a time.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), out.first_mut()) {
+                (Some((b, rest)), Some(o)) => {
+                    *o = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn a_copy_is_the_same_however_the_bytes_arrive() {
+        let mut file = Vec::new();
+        for i in 0..300u32 {
+            let text = format!("A Person Number {i}\tSMTP:p{i}@example.com");
+            let mut r = vec![0u8; 8];
+            r.extend_from_slice(text.as_bytes());
+            r.push(0);
+            let n = r.len() as u16;
+            r[0..2].copy_from_slice(&n.to_le_bytes());
+            r[2..6].copy_from_slice(&i.to_le_bytes());
+            file.extend_from_slice(&r);
+        }
+        let report = crate::probe::probe(
+            &crate::probe::Sample {
+                bytes: &file,
+                size: file.len() as u64,
+                kind: None,
+                siblings: &[],
+            },
+            &crate::probe::Options::default(),
+        );
+        let plan = Plan::new(&report.framing.found, &report.header, &report.record);
+        let mut fast = Vec::new();
+        plan.copy(&file[..], &mut fast).unwrap();
+        let mut slow = Vec::new();
+        plan.copy(Trickle(&file), &mut slow).unwrap();
+        assert_eq!(fast, slow);
+        assert_eq!(fast.len(), file.len());
+        let copy = String::from_utf8_lossy(&fast);
+        assert!(
+            !copy.contains("Person") && copy.contains("A Xxxxxx Xxxxxx 999\tSMTP:x999@"),
+            "{copy}"
+        );
+        // The numbers are kept.
+        assert_eq!(&fast[2..6], &file[2..6]);
     }
 }

@@ -94,7 +94,7 @@ fn framing<W: Write>(out: &mut W, r: &Report, p: Painter) -> io::Result<()> {
     let count = match f.records_in_file {
         Some(n) => format!("{n} record{} in the file", if n == 1 { "" } else { "s" }),
         None => format!(
-            "{} records in the first {} bytes",
+            "{} records read from the first {} bytes; the count in the whole file is not known without reading it all",
             f.records_in_sample, r.sampled_bytes
         ),
     };
