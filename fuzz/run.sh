@@ -76,6 +76,8 @@ family_files() {
     netpo) echo "NETPO.GLB GALNETPO.GLB TMPNETPO.GLB" ;;
     network) echo "NETWORK.GLB" ;;
     xtn) echo "*.XTN" ;;
+    # probe reads any file: every kind's files are its seeds.
+    probe) echo "*.GLB *.NME *.USR *.XTN" ;;
     esac
 }
 

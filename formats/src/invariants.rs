@@ -72,6 +72,7 @@ pub fn targets() -> Vec<Target> {
     let mut t = vec![
         Target::new("import_grammar", import_text),
         Target::new("json_build", json_document),
+        Target::new("probe", probed_bytes),
     ];
     // One line per file family:
     family::<crate::queue::Queue>(&mut t, "queue");
@@ -469,6 +470,95 @@ pub fn written_value<F: Format>(doc: &Document<F>) -> Outcome {
         ));
     }
     parsed_bytes::<F>(&bytes, doc.kind)
+}
+
+/// `probe` on any bytes, compared with any kind or none (the first byte
+/// chooses: a kind's index in [`FileKind::ALL`], anything larger none; its
+/// top bit asks for redaction): the report stays within its bounds and
+/// serialises, the layout it proposes fits the bytes it came from (when the
+/// framing covers the whole file), and the redacted copy has the same
+/// length and the same records.
+pub fn probed_bytes(data: &[u8]) -> Outcome {
+    use crate::probe::{self, frame, layout, limits, redact, Options, Records, Sample, Verdict};
+    let (sel, bytes) = data.split_first().map_or((0, data), |(s, r)| (*s, r));
+    let kind = FileKind::ALL.get(usize::from(sel & 0x7F)).copied();
+    let size = bytes.len() as u64;
+    let sample = Sample {
+        bytes,
+        size,
+        kind,
+        siblings: &[],
+    };
+    let opts = Options {
+        redact: sel & 0x80 != 0,
+        ..Options::default()
+    };
+    let report = probe::probe(&sample, &opts);
+    if report.records_analysed > limits::RECORDS || report.size != size {
+        return Err(broken!(
+            "{} records analysed, size {} of {size}",
+            report.records_analysed,
+            report.size
+        ));
+    }
+    let framing = report.framing.found;
+    let items = frame::items(bytes, &framing);
+    let shortest = items.records.iter().map(|r| r.len()).min().unwrap_or(0);
+    for f in &report.record {
+        if f.len.is_some_and(|l| f.start + l > shortest) {
+            return Err(broken!(
+                "field {f:?} runs past the shortest record ({shortest} bytes)"
+            ));
+        }
+    }
+    if let Some(h) = &items.header {
+        for f in &report.header {
+            if f.len.is_some_and(|l| f.start + l > h.len()) {
+                return Err(broken!("header field {f:?} runs past the header"));
+            }
+        }
+    }
+    serde_json::to_string(&report).map_err(|e| broken!("the report does not serialise: {e}"))?;
+    let covers = match framing.records {
+        Records::Fixed { len } => {
+            size >= framing.header as u64
+                && (size - framing.header as u64).is_multiple_of(len as u64)
+        }
+        _ => true,
+    };
+    if covers {
+        let back = layout::check(&report.proposal, bytes, size, &[]);
+        if back.verdict != Verdict::Fits {
+            let differs: Vec<String> = back
+                .fits()
+                .filter(|f| f.status == layout::Status::Differs)
+                .map(|f| format!("{} at +{}: {}", f.decl.name, f.decl.start, f.evidence))
+                .collect();
+            return Err(broken!(
+                "the proposal does not fit its own file ({:?}): framing {}; {}",
+                back.verdict,
+                back.framing_evidence,
+                differs.join("; ")
+            ));
+        }
+    }
+    let plan = redact::Plan::new(&framing, &report.header, &report.record);
+    let mut copy = Vec::new();
+    plan.copy(bytes, &mut copy)
+        .map_err(|e| broken!("redacting failed: {e}"))?;
+    if copy.len() != bytes.len() {
+        return Err(broken!(
+            "the redacted copy has {} bytes, not {}",
+            copy.len(),
+            bytes.len()
+        ));
+    }
+    if frame::items(&copy, &framing).records != items.records {
+        return Err(broken!(
+            "the redacted copy's records differ from the file's"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -575,3 +575,56 @@ fn glbtools_own_corpus_files_fit() {
     }
     assert!(seen > 50, "only {seen} corpus files");
 }
+
+/// The fuzz target's check (`invariants::probed_bytes`) holds on the corpus
+/// files and on damaged copies of them, compared with every kind or none,
+/// redacted or not.
+#[test]
+fn probe_keeps_its_invariants_on_damaged_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
+    let mut files = Vec::new();
+    let mut stack = vec![root.join("samples"), root.join("network")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut rng = Rng(0xD1CE);
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for p in files.iter().step_by(2) {
+        let seed = std::fs::read(p).unwrap();
+        for round in 1..4 {
+            let mut b = seed.clone();
+            match round {
+                0 => {}
+                1 if !b.is_empty() => {
+                    for _ in 0..1 + rng.below(6) {
+                        let i = rng.below(b.len() as u64) as usize;
+                        b[i] ^= 1 << rng.below(8);
+                    }
+                }
+                2 => {
+                    let cut = rng.below(b.len() as u64 + 1) as usize;
+                    b.truncate(cut);
+                }
+                _ => b = (0..rng.below(700)).map(|_| rng.next() as u8).collect(),
+            }
+            let sel = rng.below(256) as u8;
+            let mut data = vec![sel];
+            data.extend_from_slice(&b);
+            runs += 1;
+            if let Err(e) = glb_formats::invariants::probed_bytes(&data) {
+                failures.push(format!("{} round {round} selector {sel}: {e}", p.display()));
+            }
+        }
+    }
+    assert!(runs > 100);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

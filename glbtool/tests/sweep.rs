@@ -1,6 +1,7 @@
 //! The hostile-input sweep (docs/robustness.md): at least 10,000 inputs
 //! through the command line's entry points, `identify`, `dump` in every
-//! format, and `validate`, `diff` and `doctor` once they exist. Every run must
+//! format, `validate`, `diff`, `doctor` and `probe` (each of its options in
+//! turn: text, JSON, redacted, a redacted copy). Every run must
 //! end with exit code 0, 1 or 2, never print `panicked`, and stay inside a
 //! 64 MiB address space and 20 CPU seconds (a run that allocates more, or
 //! hangs, is killed and fails the test).
@@ -76,6 +77,7 @@ const COMMANDS: &[&[&str]] = &[
     &["validate", "{file}"],
     &["diff", "{origin}", "{file}"],
     &["doctor", "{dir}"],
+    &["probe", "{probe-options}", "{file}"],
 ];
 
 /// Every run per network: `{tree}` is the network, `{po}` one postoffice in
@@ -449,8 +451,10 @@ fn work(dir: &Path, inputs: &[&Input], commands: &[&[&str]]) -> (usize, Vec<Stri
             let n = b * BATCH + j;
             for (c, template) in commands.iter().enumerate() {
                 let salvage = (n + c).is_multiple_of(2);
-                // Every fourth input reaches `dump` through standard input.
-                let piped = template[0] == "dump" && n % 4 == c % 4 && input.bytes.is_some();
+                // Every fourth input reaches `dump` and `probe` through standard input.
+                let piped = matches!(template[0], "dump" | "probe")
+                    && n % 4 == c % 4
+                    && input.bytes.is_some();
                 let mut args = Vec::new();
                 for &a in template.iter() {
                     match a {
@@ -468,6 +472,22 @@ fn work(dir: &Path, inputs: &[&Input], commands: &[&[&str]]) -> (usize, Vec<Stri
                         "{salvage}" if salvage => args.push("--salvage".into()),
                         "{no-salvage}" if !salvage => args.push("--salvage".into()),
                         "{salvage}" | "{no-salvage}" => {}
+                        // probe's options in turn; a redacted copy needs a
+                        // regular file to read twice.
+                        "{probe-options}" => match n % 5 {
+                            1 => args.push("--redact".into()),
+                            2 => args.extend(["--format".into(), "json".into()]),
+                            3 => args.extend(["--redact".into(), "-f".into(), "json".into()]),
+                            4 if !piped => {
+                                let copy = path.parent().unwrap().join("REDACTED.BIN");
+                                args.extend([
+                                    "--force".into(),
+                                    "--redacted-copy".into(),
+                                    copy.display().to_string(),
+                                ]);
+                            }
+                            _ => {}
+                        },
                         other => args.push(other.to_string()),
                     }
                 }
