@@ -313,3 +313,67 @@ fn postoffice_code_pages_are_those_kb_q156063_names() {
         "{help}"
     );
 }
+
+/// KB Q119452: IMPORT -Q sets REQCONF's ReqSync from RESYNC.GLB's header, and
+/// REQTRANS.GLB's transactions numbered lower are then ignored: a RESYNC.GLB
+/// waiting on a requestor that already holds changes not yet sent is said.
+#[test]
+fn a_resync_waiting_over_changes_not_yet_sent_is_said() {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = corpus("scenarios/good-resync/TAYLOR/GLB");
+    let glb = tmp.path().join("TAYLOR/GLB");
+    std::fs::create_dir_all(&glb).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), glb.join(e.file_name())).unwrap();
+    }
+    let doctor = || -> serde_json::Value {
+        let out = glbtool()
+            .args(["doctor", "-f", "json"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let has_317 = |v: &serde_json::Value| v.to_string().contains("\"GLB317\"");
+    // As the scenario left it: REQTRANS.GLB holds only the dummy.
+    assert!(!has_317(&doctor()));
+    // The administrator adds a user before IMPORT -Q (REQCONF ReqSync 12,
+    // the header's REQSEQ 13): the change numbered 13 waits to be sent.
+    let reqtrans = glb.join("REQTRANS.GLB");
+    let mut v = json_of(&["dump", "-f", "json", reqtrans.to_str().unwrap()]);
+    let mut added = v["records"][0].clone();
+    added["sync"] = 13.into();
+    added["text"] = "A Ada Lovelace\tPCM:POLYNOMIAL/TAYLOR/ada".into();
+    added["checksum"] = "auto".into();
+    added.as_object_mut().unwrap().remove("info");
+    added.as_object_mut().unwrap().remove("offset");
+    added.as_object_mut().unwrap().remove("index");
+    v["records"].as_array_mut().unwrap().push(added);
+    let built = glb.join("REQTRANS.NEW");
+    glbtool()
+        .args(["build", "--kind", "reqtrans", "-", "-o"])
+        .arg(&built)
+        .write_stdin(serde_json::to_vec(&v).unwrap())
+        .assert()
+        .success();
+    std::fs::rename(&built, &reqtrans).unwrap();
+    let report = doctor();
+    let finding = report.to_string();
+    assert!(has_317(&report), "{report:#}");
+    let f = report["postoffices"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(&report))
+        .flat_map(|p| p["findings"].as_array().into_iter().flatten())
+        .find(|f| f["code"] == "GLB317")
+        .unwrap_or_else(|| panic!("{finding}"))
+        .clone();
+    assert_eq!(f["severity"], "warning");
+    assert!(f["predicts"].is_null(), "{f}");
+    let cause = f["cause"].as_str().unwrap();
+    assert!(cause.contains("1 change(s) numbered 13 to 13"), "{cause}");
+    assert!(cause.contains("REQSEQ is 13"), "{cause}");
+    assert!(f.to_string().contains("KB Q119452"), "{f}");
+}

@@ -7,6 +7,7 @@
 //! | GLB014 | RESYNC header numbers below the requestors' | KB Q215505, Q119449 |
 //! | GLB310 | RESYNC header numbers above the KB Q119449 rule (warning only) | KB Q119449 |
 //! | GLB313 | a number not checked because the server's record is unknown | KB Q119449 |
+//! | GLB317 | RESYNC.GLB waits on a requestor whose REQTRANS.GLB holds changes not yet sent: IMPORT -Q changes ReqSync and they are ignored | KB Q119452, Q119449 |
 //! | GLB138 | a SrvSync above the highest MSTTRANS number (server restored) | KB Q96060 Problem 9, Q113453 |
 //! | GLB139 | a SrvSync below the lowest remaining MSTTRANS number (purged) | KB Q108067, Q96060 |
 //! | GLB341 | a requestor's numbers behind the server's record (reply not applied) | KB Q142841, Q96060 |
@@ -157,6 +158,71 @@ pub fn check(files: &[Checked<'_>], out: &mut Vec<Finding>) {
     server_process_on_requestor(&v, out);
     import_count_above_server(&v, out);
     import_beyond_limit(&v, out);
+    resync_over_pending_changes(&v, out);
+}
+
+/// GLB317 (KB Q119452, Q119449): a RESYNC.GLB waiting on a requestor (its
+/// REQCONF.GLB beside it, no SRVCONF.GLB) whose REQTRANS.GLB holds changes
+/// numbered above REQCONF's ReqSync, not yet sent. IMPORT -Q sets ReqSync to
+/// the header's REQSEQ, and "transactions in REQTRANS.GLB that have a lower
+/// number than ReqSync will be ignored": the KB says to apply RESYNC.GLB
+/// before adding any transaction, and to re-add those added before. The
+/// header's REQSEQ is read only from glbtool's reconstructed form; without it
+/// the finding says which changes are at risk, not which will be lost.
+fn resync_over_pending_changes(v: &View, out: &mut Vec<Finding>) {
+    for &(rs, resync) in &v.resync {
+        if v.srvconf.iter().any(|(sc, _, _)| same_dir(sc, rs)) {
+            continue;
+        }
+        let Some(&(_, conf)) = v.reqconf.iter().find(|(f, _)| same_dir(f, rs)) else {
+            continue;
+        };
+        let Some(&(rt, q)) = v.reqtrans.iter().find(|(f, _)| same_dir(f, rs)) else {
+            continue;
+        };
+        let dummy = q.dummy.as_ref().map(|_| 0u64);
+        let pending: Vec<u32> = q
+            .syncs
+            .iter()
+            .filter(|(i, _, s)| *s > conf.reqsync && Some(*i) != dummy)
+            .map(|&(_, _, s)| s)
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
+        let (lo, hi) = (
+            pending.iter().min().copied().unwrap_or(0),
+            pending.iter().max().copied().unwrap_or(0),
+        );
+        let fate = match &resync.resync_header {
+            Some(h) => {
+                let lost = pending.iter().filter(|&&s| s < h.reqseq).count();
+                format!(
+                    "the header's REQSEQ is {} (read in glbtool's reconstructed header form), so {lost} of them {} numbered below it",
+                    h.reqseq,
+                    if lost == 1 { "is" } else { "are" }
+                )
+            }
+            None => "the header's REQSEQ cannot be read (its encoding is not documented), so which of them fall below it cannot be told".to_string(),
+        };
+        out.push(
+            rs.finding(
+                "GLB317",
+                format!(
+                    "RESYNC.GLB waits to be applied while {} ({}) holds {} change(s) numbered {lo} to {hi}, above REQCONF ReqSync {}, not yet sent: IMPORT -Q sets ReqSync to the header's REQSEQ, and the transactions numbered lower are then ignored and never sent (KB Q119452); {fate}",
+                    rt.kind,
+                    rt.path,
+                    pending.len(),
+                    conf.reqsync,
+                ),
+            )
+            .severity(Severity::Warning)
+            .fix(Fix::Procedure {
+                text: "apply RESYNC.GLB with IMPORT -Q before any change is made at the postoffice; changes made before it are entered again afterwards (KB Q119452: \"If transactions have already been added, they should be re-added\")".into(),
+                source: "KB Q119452",
+            }),
+        );
+    }
 }
 
 /// GLB161 (KB Q136487, Q96060): a postoffice that is no Dir-Sync server
@@ -1169,6 +1235,69 @@ mod tests {
             conf("POLY/TAYLOR", 12, 80, 1)
         ))
         .is_empty());
+    }
+
+    #[test]
+    fn a_resync_waiting_over_changes_not_sent_is_317() {
+        // KB Q119452: IMPORT -Q sets ReqSync to the header's REQSEQ, and
+        // REQTRANS.GLB's transactions numbered lower are then ignored. TAYLOR:
+        // ReqSync 12, its dummy at 12, changes 13 and 14 not yet sent.
+        let taylor = |syncs: &[u32], header: Option<ResyncHeader>| {
+            let files = [
+                (
+                    fref("TAYLOR/GLB/REQCONF.GLB", FileKind::Reqconf),
+                    Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 12, 35, 1))),
+                ),
+                (
+                    fref("TAYLOR/GLB/REQTRANS.GLB", FileKind::Reqtrans),
+                    Facts::Queue(reqtrans(syncs, true)),
+                ),
+                (
+                    fref("TAYLOR/GLB/RESYNC.GLB", FileKind::Resync),
+                    Facts::Queue(QueueFacts {
+                        resync_header: header,
+                        ..Default::default()
+                    }),
+                ),
+            ];
+            let checked: Vec<Checked> = files.iter().map(|(f, x)| (f, x)).collect();
+            let mut out = Vec::new();
+            check(&checked, &mut out);
+            out.retain(|f| f.code == "GLB317");
+            out
+        };
+        // The header's REQSEQ 20 (glbtool's form): both changes lie below it.
+        let f = taylor(&[12, 13, 14], Some(header(1, 20, 40)));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(f[0].predicts.is_none());
+        assert!(
+            f[0].cause.contains("2 change(s) numbered 13 to 14"),
+            "{}",
+            f[0].cause
+        );
+        assert!(
+            f[0].cause.contains("so 2 of them are numbered below it"),
+            "{}",
+            f[0].cause
+        );
+        // A header in another form: its REQSEQ is not guessed.
+        let f = taylor(&[12, 13, 14], None);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].cause.contains("cannot be read"), "{}", f[0].cause);
+        // Only the dummy (the usual state after a healthy cycle): nothing.
+        assert!(taylor(&[12], Some(header(1, 20, 40))).is_empty());
+        // On the server (SRVCONF.GLB beside it) GLB332 speaks instead.
+        let mut files = server_files(vec![rec("PCM:POLY/MONT", 17, 80, 1)], (1, 80));
+        files.push((
+            fref("srv/REQTRANS.GLB", FileKind::Reqtrans),
+            Facts::Queue(reqtrans(&[17, 18], true)),
+        ));
+        files.push((
+            fref("srv/RESYNC.GLB", FileKind::Resync),
+            Facts::Queue(QueueFacts::default()),
+        ));
+        assert!(!codes(&files).contains(&"GLB317"));
     }
 
     #[test]

@@ -373,6 +373,7 @@ pub const CATALOGUE: &[CheckInfo] = &[
     c("GLB312", Severity::Info, "REQTRANS.GLB's first record is no transaction: taken as REQMAIN's dummy (undocumented text)", "KB Q96060, Q133428"),
     c("GLB315", Severity::Error, "The server's record of a requestor has a lower import count than its REQCONF: replies silently rejected (requestor deleted and re-added)", "KB Q99961"),
     c("GLB316", Severity::Warning, "A requestor about to receive a full import has a Limit set: Fatal 118 and 166 if the reply exceeds it", "KB Q119450, Q133719"),
+    c("GLB317", Severity::Warning, "RESYNC.GLB waits on a requestor whose REQTRANS.GLB holds changes not yet sent: IMPORT -Q changes ReqSync and they are ignored", "KB Q119452, Q119449"),
     c("GLB313", Severity::Info, "A verdict not reached: the file it needs was not given or does not decide it", "KB Q119449, Q96060"),
     c("GLB309", Severity::Warning, "A fixed text field has no NUL terminator: its text runs to the field's end", "KB Q104869, Q123398 (name limits); docs/formats/"),
     c("GLB002", Severity::Error, "REQTRANS.GLB missing on a requestor, or MSTTRANS.GLB on the server: Error opening file", "KB Q119017, Q119014, Q112280"),
