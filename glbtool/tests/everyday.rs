@@ -34,6 +34,7 @@ fn every_command_that_prints_a_result_prints_json() {
         vec!["diff".into(), reqtrans.clone(), reqtrans.clone()],
         vec!["doctor".into(), c("network")],
         vec!["layout".into(), "reqconf".into()],
+        vec!["probe".into(), reqtrans.clone()],
         vec![
             "patch-seq".into(),
             c("network/TAYLOR/GLB/REQCONF.GLB"),
@@ -606,6 +607,81 @@ fn git_diff_through_textconv_never_breaks_on_a_real_looking_postoffice() {
     assert_eq!(log.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&log.stderr).is_empty());
     assert!(String::from_utf8_lossy(&log.stdout).contains("+salvaged: NME file"));
+}
+
+#[test]
+fn textconv_shows_any_bytes_under_any_name_with_exit_0_and_from_the_file_alone() {
+    // Every file of a server postoffice and a RESYNC.GLB, each as it is,
+    // cut in half, with bytes flipped, as another file's bytes, and as
+    // noise; and files glbtool does not decode. Shown in the postoffice and
+    // alone in an empty directory (as git's copy is): exit 0, the same view.
+    let scratch = tempfile::tempdir().unwrap();
+    let po = scratch.path().join("MONTGOMERY");
+    let alone = scratch.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    common::copy_dir(&corpus("network/MONTGOMERY"), &po);
+    std::fs::copy(
+        corpus("samples/queue/resync/RESYNC.GLB"),
+        po.join("GLB/RESYNC.GLB"),
+    )
+    .unwrap();
+    let mut files = common::files_below(&po);
+    for unknown in ["GLB/ACCESS2.GLB", "GLB/CONTROL.GLB", "NOTES.TXT"] {
+        std::fs::write(po.join(unknown), b"x").unwrap();
+        files.push(po.join(unknown));
+    }
+    let gal = std::fs::read(po.join("NME/GAL.NME")).unwrap();
+    let mut rng = common::Rng(0x7e47);
+    let mut shown = 0;
+    for file in files {
+        let real = std::fs::read(&file).unwrap();
+        let mut flipped = real.clone();
+        for _ in 0..4 {
+            if !flipped.is_empty() {
+                let at = rng.below(flipped.len() as u64) as usize;
+                flipped[at] ^= 0x5a;
+            }
+        }
+        let noise_len = 1 + rng.below(700) as usize;
+        let noise = rng.bytes(noise_len);
+        let variants = [
+            real.clone(),
+            real[..real.len() / 2].to_vec(),
+            flipped,
+            gal.clone(),
+            noise,
+            Vec::new(),
+        ];
+        let name = file.file_name().unwrap().to_owned();
+        for bytes in variants {
+            std::fs::write(&file, &bytes).unwrap();
+            std::fs::write(alone.join(&name), &bytes).unwrap();
+            let view = |path: &std::path::Path| {
+                let out = glbtool()
+                    .arg("dump")
+                    .arg("--textconv")
+                    .arg(path)
+                    .env_remove("TZ")
+                    .output()
+                    .unwrap();
+                let err = String::from_utf8_lossy(&out.stderr).into_owned();
+                assert_eq!(out.status.code(), Some(0), "{}: {err}", path.display());
+                assert!(!err.contains("panicked"), "{err}");
+                out.stdout
+            };
+            let (here, there) = (view(&file), view(&alone.join(&name)));
+            assert!(!here.is_empty(), "{}: nothing shown", file.display());
+            assert_eq!(
+                String::from_utf8_lossy(&here),
+                String::from_utf8_lossy(&there),
+                "{}: shown differently in its postoffice and alone",
+                file.display()
+            );
+            shown += 1;
+        }
+        std::fs::write(&file, &real).unwrap();
+    }
+    assert!(shown >= 150, "{shown}");
 }
 
 /// Runs a shell command line under a pseudo-terminal of 80 columns
