@@ -243,8 +243,10 @@ pub fn fields(records: &[&[u8]], ctx: &Context<'_>) -> Vec<Found> {
     }
 
     // Time stamps and counters sure enough to go before text: many records
-    // agree, and some of their bytes are not text (the high bytes of a time
-    // stamp can be; sorted names can look like increasing numbers).
+    // agree, and some of their bytes are control bytes, which text never
+    // holds (the high bytes of a time stamp can be text; sorted names can
+    // look like increasing numbers; a command letter and a space, `A `,
+    // read as a DOS date in February 1996, and code-page letters are text).
     let rows: Vec<&[u8]> = records.iter().map(|r| &r[..width]).collect();
     let early: Vec<Candidate> = number_candidates(&rows, &taken, ctx)
         .into_iter()
@@ -256,11 +258,9 @@ pub fn fields(records: &[&[u8]], ctx: &Context<'_>) -> Vec<Found> {
             };
             c.rank <= 1
                 && sure
-                && rows.iter().any(|r| {
-                    r[s..s + l]
-                        .iter()
-                        .any(|&b| b != 0 && (b >= 0x80 || !is_text_byte(b)))
-                })
+                && rows
+                    .iter()
+                    .any(|r| r[s..s + l].iter().any(|&b| b != 0 && !is_text_byte(b)))
         })
         .collect();
     let endian = vote(&early);
@@ -928,14 +928,24 @@ fn pointer(vals: &[u64], ctx: &Context<'_>) -> Option<(What, Confidence, String)
     if !enough {
         return None;
     }
-    let conf = if distinct.len() >= 4 {
-        Confidence::High
-    } else {
-        Confidence::Medium
+    // Two values are a coincidence as often as not, and so are values whose
+    // low byte is always zero: a small number read one byte off is a
+    // multiple of 256, which is a record start in any file of 256-, 512- or
+    // 1024-byte records.
+    let shifted = distinct.iter().all(|v| v & 0xFF == 0);
+    let conf = match distinct.len() {
+        n if n >= 4 && !shifted => Confidence::High,
+        n if n >= 3 && !shifted => Confidence::Medium,
+        _ => Confidence::Low,
     };
     let why = format!(
-        "{hits} of {} values (not 0 or all ones) are offsets of record starts in {file}",
-        tested.len()
+        "{hits} of {} values (not 0 or all ones) are offsets of record starts in {file}{}",
+        tested.len(),
+        if shifted {
+            "; every one is a multiple of 256, as a smaller number read one byte off would be"
+        } else {
+            ""
+        }
     );
     Some((
         What::Pointer {
@@ -1247,5 +1257,32 @@ mod tests {
         assert_eq!(dos_time((21 << 9) | (2 << 5) | 29, 0), None); // 2001 has no Feb 29
         assert_eq!(dos_time((14 << 9) | (13 << 5) | 1, 0), None);
         assert_eq!(dos_time((14 << 9) | (4 << 5) | 7, 24 << 11), None);
+    }
+
+    #[test]
+    fn pointers_are_as_sure_as_their_values_allow() {
+        let framing = Framing {
+            header: 0,
+            records: Records::Fixed { len: 45 },
+        };
+        let siblings = [Sibling::new("GLB/SRVCONF.GLB", 4096)];
+        let ctx = Context {
+            size: 45 * 20,
+            framing: &framing,
+            siblings: &siblings,
+            queue: false,
+            codepage: CodePage::default(),
+        };
+        let conf = |vals: &[u64]| pointer(vals, &ctx).map(|(_, c, _)| c);
+        // Record starts of this file (45-byte records), many distinct: high.
+        assert_eq!(conf(&[45, 90, 135, 180, 0]), Some(Confidence::High));
+        assert_eq!(conf(&[45, 90, 135]), Some(Confidence::Medium));
+        // Two values: as likely chance as not.
+        assert_eq!(conf(&[45, 90]), Some(Confidence::Low));
+        // 4 and 8 read one byte off are 1024 and 2048, record starts in a
+        // file of 1024-byte records: a coincidence, however many there are.
+        assert_eq!(conf(&[1024, 2048, 3072, 1024]), Some(Confidence::Low));
+        // Not record starts anywhere: no pointer.
+        assert_eq!(conf(&[44, 91, 136]), None);
     }
 }
