@@ -55,6 +55,10 @@ struct Identity {
     /// meets it (`null` when no size is documented).
     #[serde(skip_serializing_if = "Option::is_none")]
     msmail: Option<MsMail>,
+    /// For a file that does not parse: the layout its error quotes fields
+    /// of (spec page, fields by provenance), as every view names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layout: Option<glb_formats::layout::Statement>,
 }
 
 #[derive(Serialize)]
@@ -94,6 +98,11 @@ pub fn run(args: IdentifyArgs) -> CliResult {
                     size,
                     records: parsed.as_ref().ok().copied(),
                     parses: parsed.is_ok(),
+                    layout: parsed
+                        .as_ref()
+                        .is_err()
+                        .then(|| crate::render::layout_statements([kind]).pop())
+                        .flatten(),
                     error: parsed.err().map(|e| e.to_string()),
                     msmail: None,
                 }
@@ -110,6 +119,7 @@ pub fn run(args: IdentifyArgs) -> CliResult {
                     records: None,
                     parses: false,
                     error: None,
+                    layout: None,
                     msmail: Some(MsMail {
                         name: f.name,
                         what: f.what,
@@ -139,6 +149,7 @@ pub fn run(args: IdentifyArgs) -> CliResult {
                     parses: false,
                     error: Some(msg),
                     msmail: None,
+                    layout: None,
                 }
             }
         };
@@ -191,6 +202,11 @@ pub fn run(args: IdentifyArgs) -> CliResult {
                 writeln!(out, "{}: {kind}{how}{size}{recs}, {status}", id.path)?;
                 if let Some(e) = &id.error {
                     writeln!(out, "  {e}")?;
+                    if id.layout.is_some() {
+                        for line in crate::render::layout_lines(id.kind) {
+                            writeln!(out, "  {line}")?;
+                        }
+                    }
                 }
             }
         }

@@ -195,6 +195,11 @@ fn main() -> ExitCode {
             if let Some(hint) = e.hint() {
                 eprintln!("  hint: {hint}");
             }
+            // An error that quotes a field or a value says, as every view
+            // does, which positions are documented (issue 15 point 3).
+            for line in render::layout_lines(e.quoted_kind()) {
+                eprintln!("  {line}");
+            }
             ExitCode::from(2)
         }
     }

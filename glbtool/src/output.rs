@@ -79,6 +79,20 @@ impl CliError {
         }
     }
 
+    /// The kind whose bytes the error quotes (a field, a size, a record),
+    /// so that the message can say where its field positions come from.
+    pub fn quoted_kind(&self) -> Option<glb_formats::FileKind> {
+        match &self.kind {
+            CliErrorKind::Format(e) => match e {
+                glb_formats::Error::Size { kind, .. } | glb_formats::Error::Encode { kind, .. } => {
+                    Some(*kind)
+                }
+                e => e.location().map(|at| at.kind),
+            },
+            _ => None,
+        }
+    }
+
     /// True when standard output was closed by its reader.
     pub fn is_broken_pipe(&self) -> bool {
         match &self.kind {

@@ -288,3 +288,50 @@ fn probe_marks_each_declared_field() {
     assert_eq!(field("name"), "S");
     assert_eq!(field("reserved"), "?");
 }
+
+/// Errors quote fields and values too ("in field `reserved`", "whose length
+/// field says 52"): dump's error and identify's verdict name the layout, so
+/// the user can tell there too which positions are reconstructed.
+#[test]
+fn errors_that_quote_fields_name_their_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let srvconf = tmp.path().join("SRVCONF.GLB");
+    let bytes = std::fs::read(corpus("samples/config/server/SRVCONF.GLB")).unwrap();
+    std::fs::write(&srvconf, &bytes[..100]).unwrap();
+    let reqtrans = tmp.path().join("REQTRANS.GLB");
+    let bytes = std::fs::read(corpus("samples/queue/export/REQTRANS.GLB")).unwrap();
+    std::fs::write(&reqtrans, &bytes[..30]).unwrap();
+    for (f, spec) in [
+        (&srvconf, "docs/formats/srvconf.md"),
+        (&reqtrans, "docs/formats/queue.md"),
+    ] {
+        let out = glbtool().arg("dump").arg(f).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("field `"), "{err}");
+        assert!(
+            err.contains(&format!("Layout: {spec};")) && err.contains("reconstruction"),
+            "{err}"
+        );
+        let out = glbtool().arg("identify").arg(f).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("does not parse"), "{text}");
+        assert!(text.contains(&format!("Layout: {spec};")), "{text}");
+        let out = glbtool()
+            .args(["identify", "-f", "json"])
+            .arg(f)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v[0]["layout"]["spec"], spec, "{v:#}");
+        assert!(v[0]["layout"]["reconstructed"].is_array(), "{v:#}");
+    }
+    // A file that parses: identify quotes no value, and says nothing more.
+    let out = glbtool()
+        .args(["identify", "-f", "json"])
+        .arg(corpus("samples/config/server/SRVCONF.GLB"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v[0].get("layout").is_none(), "{v:#}");
+}
