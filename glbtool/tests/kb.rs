@@ -377,3 +377,88 @@ fn a_resync_waiting_over_changes_not_yet_sent_is_said() {
     assert!(cause.contains("REQSEQ is 13"), "{cause}");
     assert!(f.to_string().contains("KB Q119452"), "{f}");
 }
+
+/// The help of patch-seq --from-srvconf says what Exchange's fixed DXA does
+/// only where it is true: with GlobalMaxSeqInResync=1 DXA takes the highest
+/// numbers of every requestor (KB Q215505), not the server record's SRVSEQ
+/// (audit row 30).
+#[test]
+fn from_srvconf_is_not_said_to_be_what_exchange_does_with_srvseq() {
+    let help = stdout_of(&["patch-seq", "--help"]);
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = flat.find("--from-srvconf <SRVCONF.GLB>").unwrap();
+    let option = &flat[at..flat[at..].find("--from-reqconf").unwrap() + at];
+    assert!(
+        option.contains("SRVSEQ the SrvSync of the server postoffice's record"),
+        "{option}"
+    );
+    assert!(
+        option.contains("IMPORT -S (KB Q119449)"),
+        "the rule is Import's: {option}"
+    );
+    // Exchange is named only beside IMPSEQ, the largest import count.
+    let exchange = option.find("GlobalMaxSeqInResync").unwrap();
+    let impseq = option.find("IMPSEQ the largest import count").unwrap();
+    assert!(impseq < exchange, "{option}");
+    assert!(!option.contains("what Exchange does"), "{option}");
+}
+
+/// KB Q135486 gives REBUILD's default start TID only; that the GAL's TIDs
+/// go up one by one from it is glbtool's choice, and the docs say so (audit
+/// row 119, R12).
+#[test]
+fn gal_tids_going_up_one_by_one_are_said_to_be_glbtools_choice() {
+    let page = |p: &str| std::fs::read_to_string(common::root().join(p)).unwrap();
+    let readme = page("corpus/README.md");
+    assert!(
+        readme.contains("the direction and step are glbtool's choice"),
+        "corpus/README.md"
+    );
+    let sim = page("docs/simulator.md");
+    assert!(sim.contains("going up one by one is glbtool's choice"));
+    let netpo = page("docs/formats/netpo.md");
+    assert!(netpo.contains("(*reconstructed*: KB Q135486 gives only the"));
+}
+
+/// Documented behaviour glbtool does not model is said so, with its
+/// article, where a user looks (audit rows 19, 32, 33, 36, 58, 75).
+#[test]
+fn documented_behaviour_not_modelled_is_said_so() {
+    let page = |p: &str| std::fs::read_to_string(common::root().join(p)).unwrap();
+    let queue = page("docs/formats/queue.md");
+    // Row 19: MS Mail's checksum algorithm.
+    assert!(queue.contains("The algorithm MS Mail uses is unknown"));
+    // Rows 32, 33: Exchange's RESYNC.GLB steps.
+    for s in [
+        "ResyncConnectionRDNs",
+        "Exchsrvr\\Dxadata",
+        "KB Q150976",
+        "KB Q156124",
+        "it does none",
+    ] {
+        assert!(queue.contains(s), "docs/formats/queue.md lacks {s}");
+    }
+    // Row 36: no mail transport (ReqTx/SrvTx messages) in the simulator.
+    assert!(page("docs/simulator.md").contains("**No mail transport is modelled**"));
+    // Row 58: the pre-SCONFIX SRVCONF.GLB layout is not read.
+    assert!(page("docs/formats/srvconf.md").contains("SCONFIX"));
+    // Row 75: an Exchange connector postoffice has no PROCESS.GLB (KB
+    // Q149451), and doctor does not ask for one.
+    assert!(page("docs/formats/process.md").contains("KB Q149451"));
+    let tmp = tempfile::tempdir().unwrap();
+    let glb = tmp.path().join("TAYLOR/GLB");
+    std::fs::create_dir_all(&glb).unwrap();
+    for e in std::fs::read_dir(corpus("network/TAYLOR/GLB")).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() != "PROCESS.GLB" {
+            std::fs::copy(e.path(), glb.join(e.file_name())).unwrap();
+        }
+    }
+    let out = glbtool()
+        .args(["doctor", "-f", "json"])
+        .arg(tmp.path().join("TAYLOR"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!report.contains("PROCESS"), "{report}");
+}
