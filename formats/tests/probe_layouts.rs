@@ -12,7 +12,7 @@
 
 use glb_formats::probe::checksum::{self, Cover, End, Rule};
 use glb_formats::probe::{
-    self, layout, Endian, Found, Framing, LengthField, Options, Records, Report, Sample,
+    self, layout, Endian, Found, Framing, LengthField, Options, Records, Report, Sample, Sibling,
     TimeEncoding, Verdict, What,
 };
 use glb_formats::FileKind;
@@ -527,6 +527,94 @@ fn dos_date_and_time_stamps() {
         },
     );
     assert_foreign(&file, FileKind::Nme, &r);
+}
+
+/// 7. Codes, constants, pointers and hexids, beside the files they refer
+///    to: the file's postoffice holds a NETPO.GLB of 100 records and ten
+///    `.USR` files.
+///
+/// ```text
+/// +0 [2] 01 02 (constant)   +2 u8 code (3, 7 or 9), 00   +4 u32 LE offset of a NETPO.GLB record
+/// +8 u32 LE hexid of a .USR file   +12 [9] the same hexid as text   +21 [20] name
+/// +41 [3] zeros   +44 u32 LE counter
+/// ```
+#[test]
+fn codes_constants_pointers_and_hexids() {
+    const USERS: [u32; 10] = [0x2E, 0x31, 0x40, 0x4A, 0x51, 0x77, 0x80, 0x9C, 0xA3, 0x1F0];
+    let netpo = Sibling::new("GLB/NETPO.GLB", 4 + 43 * 100);
+    // Its 4-byte header and 43-byte records, as glbtool declares them.
+    assert_eq!(netpo.grid, Some((4, 43)));
+    let mut siblings = vec![netpo];
+    for h in USERS {
+        siblings.push(Sibling::new(&format!("USR/{h:08X}.USR"), 53 * 4));
+    }
+    let mut rng = Rng(7);
+    let mut file = Vec::new();
+    for i in 0..40u32 {
+        let mut r = [0u8; 48];
+        r[0..2].copy_from_slice(&[1, 2]);
+        r[2] = [3, 7, 9][rng.below(3) as usize];
+        r[4..8].copy_from_slice(&(4 + 43 * (1 + rng.below(99) as u32)).to_le_bytes());
+        let user = USERS[rng.below(10) as usize];
+        r[8..12].copy_from_slice(&user.to_le_bytes());
+        put_text(&mut r[12..21], &format!("{user:08X}"));
+        put_text(&mut r[21..41], &person(&mut rng).0);
+        r[44..48].copy_from_slice(&(7 + i).to_le_bytes());
+        file.extend_from_slice(&r);
+    }
+    let r = probe::probe(
+        &Sample {
+            bytes: &file,
+            size: file.len() as u64,
+            kind: None,
+            siblings: &siblings,
+        },
+        &Options::default(),
+    );
+    assert_eq!(
+        r.framing.found,
+        Framing {
+            header: 0,
+            records: Records::Fixed { len: 48 }
+        }
+    );
+    assert!(
+        matches!(&at(&r, 0).what, What::Constant { hex } if hex == "01 02"),
+        "{:?}",
+        at(&r, 0)
+    );
+    match &at(&r, 2).what {
+        What::Code { values } => {
+            let v: Vec<u64> = values.iter().map(|(v, _)| *v).collect();
+            assert_eq!(v, [3, 7, 9]);
+        }
+        other => panic!("+2: expected a code, got {other:?}"),
+    }
+    assert!(
+        matches!(&at(&r, 4).what, What::Pointer { file, hits: 40, of: 40 } if file == "GLB/NETPO.GLB"),
+        "{:?}",
+        at(&r, 4)
+    );
+    assert!(
+        matches!(
+            at(&r, 8).what,
+            What::Hexid {
+                matched: 40,
+                of: 40
+            }
+        ),
+        "{:?}",
+        at(&r, 8)
+    );
+    assert!(
+        matches!(at(&r, 12).what, What::Text { hexids: 40, .. }),
+        "{:?}",
+        at(&r, 12)
+    );
+    assert_text(&r, 21);
+    assert_counter(&r, 44, 4, Endian::Little, true);
+    let back = layout::check(&r.proposal, &file, file.len() as u64, &siblings);
+    assert_eq!(back.verdict, Verdict::Fits, "{}", r.proposal.declaration());
 }
 
 /// Every file glbtool itself makes fits its layout (the export sample holds

@@ -388,9 +388,14 @@ fn assign(
     taken: &mut [bool],
     out: &mut Vec<Found>,
 ) {
+    // Where two byte orders read alike, the order of the file's clear
+    // fields wins, else little-endian (the order of postoffice files, KB
+    // Q119563): `00 00 00 07` before a zero is a big-endian 7 at one offset
+    // and a little-endian 7 three bytes on.
+    let endian = endian.unwrap_or(Endian::Little);
     cands.sort_by(|a, b| {
-        let ea = a.found.ty.endian().is_none_or(|e| Some(e) == endian);
-        let eb = b.found.ty.endian().is_none_or(|e| Some(e) == endian);
+        let ea = a.found.ty.endian().is_none_or(|e| e == endian);
+        let eb = b.found.ty.endian().is_none_or(|e| e == endian);
         a.rank
             .cmp(&b.rank)
             .then(b.found.confidence.cmp(&a.found.confidence))
@@ -753,6 +758,12 @@ fn unix_time(vals: &[u64]) -> Option<(What, usize, String)> {
         return None;
     }
     if !set.iter().all(|&v| plausible_unix(v as u64)) {
+        return None;
+    }
+    // Seconds vary in their middle bytes; a value whose middle bytes are
+    // always zero is a byte read from the field after it (the `0` that
+    // starts a hexid as text, 0x30, is a high byte of 1995).
+    if set.iter().all(|&v| (v >> 8) & 0xFFFF == 0) {
         return None;
     }
     let (lo, hi) = (*set.iter().min()?, *set.iter().max()?);
