@@ -36,6 +36,11 @@ fn the_verdict_comes_first_and_the_json_says_the_same() {
         lines[3].contains("fits glbtool's MSTTRANS layout"),
         "{text}"
     );
+    // A fit does not turn a reconstruction into fact, and the verdict says so.
+    assert!(
+        lines[3].contains("still its reconstruction, not documented fact"),
+        "{text}"
+    );
     // The evidence follows: framing, then the layout field by field.
     let framing = text.find("\nFraming\n").unwrap();
     let layout = text.find("layout against the bytes").unwrap();
@@ -148,6 +153,31 @@ fn redact_replaces_text_and_keeps_numbers() {
         }
         assert!(out.contains("Xxxxxx Xxxxxxx"), "{args:?}:\n{out}");
     }
+    // Numbers, times and lengths stay as in the file; the checksum keeps
+    // its rule, with values recomputed over the redacted bytes.
+    let q = corpus("network/MONTGOMERY/GLB/MSTTRANS.GLB");
+    let fields = |args: &[&str]| -> Vec<serde_json::Value> {
+        let mut a = vec!["-f", "json"];
+        a.extend_from_slice(args);
+        a.push(path(&q));
+        let v: serde_json::Value = serde_json::from_str(&probe(&a).1).unwrap();
+        v["record"].as_array().unwrap().clone()
+    };
+    let (plain, redacted) = (fields(&[]), fields(&["--redact"]));
+    assert_eq!(plain.len(), redacted.len());
+    for (p, r) in plain.iter().zip(&redacted) {
+        assert_eq!(
+            (&p["start"], &p["len"], &p["what"]),
+            (&r["start"], &r["len"], &r["what"])
+        );
+        match p["what"]["kind"].as_str().unwrap() {
+            "text" => assert_ne!(p["examples"], r["examples"]),
+            "checksum" => {}
+            _ => assert_eq!(p["examples"], r["examples"], "{p}"),
+        }
+    }
+    assert!(plain.iter().any(|f| f["what"]["kind"] == "counter"));
+    assert!(plain.iter().any(|f| f["what"]["kind"] == "time"));
 }
 
 #[test]
@@ -220,4 +250,32 @@ fn standard_input_and_trouble() {
     assert_eq!(code, 0);
     assert!(text.contains("Verdict: NO LAYOUT TO COMPARE"), "{text}");
     assert!(text.contains("45-byte records"), "{text}");
+}
+
+/// `--kind` names the layout to compare a renamed file with: the right
+/// kind fits, a wrong one does not (its size rule, KB Q77926, breaks), and
+/// the JSON names the kind compared.
+#[test]
+fn kind_names_the_layout_of_a_renamed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("ADDRESS.DAT");
+    std::fs::copy(corpus("network/MONTGOMERY/NME/GAL.NME"), &g).unwrap();
+    let (code, text) = probe(&["--kind", "nme", path(&g)]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("Verdict: FITS\n"), "{text}");
+    assert!(
+        text.contains("glbtool's nme layout against the bytes"),
+        "{text}"
+    );
+    let (code, text) = probe(&["--kind", "usr", path(&g)]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Verdict: DOES NOT FIT"), "{text}");
+    assert!(text.contains("53-byte records"), "{text}");
+    assert!(text.contains("the bytes show 45-byte records"), "{text}");
+    let (_, json) = probe(&["--kind", "nme", "-f", "json", path(&g)]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["kind"], "nme");
+    assert_eq!(v["summary"]["verdict"], "fits");
+    let (code, _) = probe(&["--kind", "nosuchkind", path(&g)]);
+    assert_eq!(code, 2);
 }

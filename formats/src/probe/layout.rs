@@ -1060,6 +1060,10 @@ fn decl_of(f: &Found, name: String) -> FieldDecl {
     }
 }
 
+/// What a fit does not prove, said with every verdict that something fits:
+/// bytes that agree with a reconstruction do not make it documented.
+pub const STILL_RECONSTRUCTED: &str = "Fitting means nothing in these bytes contradicts the layout; the positions and widths glbtool reconstructed (marked R and S below) are still its reconstruction, not documented fact.";
+
 /// The verdict and its headline.
 pub fn summarise(
     kind: Option<FileKind>,
@@ -1082,11 +1086,11 @@ pub fn summarise(
     let headline = match c.verdict {
         Verdict::Fits if size == 0 => format!("The file is empty, which glbtool's {kind} layout allows."),
         Verdict::Fits => format!(
-            "The file fits glbtool's {kind} layout: {}; all {tested} of {total} declared fields that the bytes can test fit.",
+            "The file fits glbtool's {kind} layout: {}; all {tested} of {total} declared fields that the bytes can test fit. {STILL_RECONSTRUCTED}",
             framing.found.describe()
         ),
         Verdict::FitsExceptChecksum => format!(
-            "The file fits glbtool's {kind} layout except the checksum: glbtool's reconstructed checksum algorithm does not reproduce the stored values (expected of a file written by MS Mail, whose algorithm is unknown); every other field that can be tested fits."
+            "The file fits glbtool's {kind} layout except the checksum: glbtool's reconstructed checksum algorithm does not reproduce the stored values (expected of a file written by MS Mail, whose algorithm is unknown); every other field that can be tested fits. {STILL_RECONSTRUCTED}"
         ),
         Verdict::DoesNotFit => {
             let names: Vec<&str> = c
