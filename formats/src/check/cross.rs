@@ -1359,4 +1359,105 @@ mod tests {
         );
         assert_eq!(codes(&files), vec!["GLB341"]);
     }
+
+    /// The file's own checks and the cross-file checks over `files` (the
+    /// first given as bytes): errors and predictions.
+    fn verdicts(kind: FileKind, bytes: &[u8], others: &[(FileRef, Facts)]) -> Vec<String> {
+        let path = match kind {
+            FileKind::Resync => "TAYLOR/GLB/RESYNC.GLB",
+            _ => "TAYLOR/GLB/REQTRANS.GLB",
+        };
+        let file = fref(path, kind);
+        let mut out = Vec::new();
+        let facts = super::super::file::check(&file, bytes, Some(bytes.len() as u64), &mut out);
+        let mut checked: Vec<Checked> = vec![(&file, &facts)];
+        checked.extend(others.iter().map(|(f, x)| (f, x)));
+        check(&checked, &mut out);
+        out.iter()
+            .filter(|f| f.severity == Severity::Error || f.predicts.is_some())
+            .map(|f| format!("{} {}", f.code, f.cause))
+            .collect()
+    }
+
+    /// TAYLOR's REQCONF.GLB (ReqSync 12) and the server's SRVCONF.GLB,
+    /// REQCONF.GLB and MSTTRANS.GLB, TAYLOR's record above a RESYNC header
+    /// of low numbers.
+    fn taylor_and_server() -> Vec<(FileRef, Facts)> {
+        let mut files = server_files(
+            vec![
+                rec("PCM:POLY/MONT", 17, 80, 1),
+                rec("PCM:POLY/TAYLOR", 30, 80, 2),
+            ],
+            (1, 80),
+        );
+        files.push((
+            fref("TAYLOR/GLB/REQCONF.GLB", FileKind::Reqconf),
+            Facts::ReqConf(Box::new(conf("POLY/TAYLOR", 12, 80, 2))),
+        ));
+        files
+    }
+
+    fn queue_bytes(kind: FileKind, records: Vec<crate::queue::QueueRecord>) -> Vec<u8> {
+        let mut doc = crate::format::Document::<crate::queue::Queue>::new(kind);
+        doc.records = records;
+        doc.to_bytes().unwrap()
+    }
+
+    /// The harness of the two properties below sees a prediction when there
+    /// is one: glbtool's header form with numbers below the rule is GLB014,
+    /// a dummy behind ReqSync is GLB171.
+    #[test]
+    fn the_harness_sees_the_predictions_the_numbers_give() {
+        use crate::fields::Stamp;
+        use crate::queue::QueueRecord;
+        let bytes = queue_bytes(
+            FileKind::Resync,
+            vec![QueueRecord::resync_header(header(1, 12, 80), Stamp(0))],
+        );
+        let v = verdicts(FileKind::Resync, &bytes, &taylor_and_server());
+        assert!(v.iter().any(|f| f.starts_with("GLB014")), "{v:?}");
+        let bytes = queue_bytes(
+            FileKind::Reqtrans,
+            vec![QueueRecord::new(9, Stamp(0), b"# Last confirmed ReqSync")],
+        );
+        let v = verdicts(FileKind::Reqtrans, &bytes, &taylor_and_server());
+        assert!(v.iter().any(|f| f.starts_with("GLB171")), "{v:?}");
+    }
+
+    proptest::proptest! {
+        /// Issue 15: a RESYNC.GLB whose first record is any text other than
+        /// glbtool's header form predicts no MS Mail failure, with the
+        /// server's and the requestor's files beside it.
+        #[test]
+        fn any_other_resync_header_predicts_nothing(
+            text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+            sync in proptest::prelude::any::<u32>(),
+        ) {
+            proptest::prop_assume!(ResyncHeader::from_text(&text).is_none());
+            use crate::queue::QueueRecord;
+            use crate::fields::Stamp;
+            let bytes = queue_bytes(FileKind::Resync, vec![
+                QueueRecord::new(sync, Stamp(0), &text),
+                QueueRecord::new(1, Stamp(0), b"R PCM:POLY/MONT"),
+                QueueRecord::new(2, Stamp(0), b"A Paul\tPCM:POLY/MONT/paul"),
+            ]);
+            let v = verdicts(FileKind::Resync, &bytes, &taylor_and_server());
+            proptest::prop_assert!(v.is_empty(), "{:?}: {:?}", text, v);
+        }
+
+        /// Issue 15: a 49-byte REQTRANS.GLB (the dummy holding the last
+        /// confirmed ReqSync, KB Q133428) whose 24 bytes of text are
+        /// anything predicts no MS Mail failure.
+        #[test]
+        fn any_dummy_text_of_a_49_byte_reqtrans_predicts_nothing(
+            text in proptest::collection::vec(proptest::prelude::any::<u8>(), 24),
+        ) {
+            use crate::queue::QueueRecord;
+            use crate::fields::Stamp;
+            let bytes = queue_bytes(FileKind::Reqtrans, vec![QueueRecord::new(12, Stamp(0), &text)]);
+            proptest::prop_assert_eq!(bytes.len(), 49);
+            let v = verdicts(FileKind::Reqtrans, &bytes, &taylor_and_server());
+            proptest::prop_assert!(v.is_empty(), "{:?}: {:?}", text, v);
+        }
+    }
 }
