@@ -180,6 +180,7 @@ impl ServerView {
             .filter(|k| k.is_queue())
             .unwrap_or(FileKind::Msttrans);
         ServerView::from_queue_upto(&bytes, kind, &path.display().to_string(), upto)
+            .map_err(|e| Error::in_file(path, e))
     }
 
     /// The server postoffice's `GLB\MSTTRANS.GLB` (or, without one, its
@@ -359,8 +360,8 @@ fn each_record<F: Format>(
         Some(bytes.len() as u64),
         ReadOptions::default(),
     )
-    .map_err(|e| in_file(path, e))?;
-    while let Some(r) = reader.next_record().map_err(|e| in_file(path, e))? {
+    .map_err(|e| Error::in_file(path, e))?;
+    while let Some(r) = reader.next_record().map_err(|e| Error::in_file(path, e))? {
         f(r.index, r.record);
     }
     Ok(())
@@ -410,21 +411,6 @@ fn nme_list(path: &Path, bytes: &[u8], name: ListName) -> Result<RequestorList> 
         entries,
         deleted: 0,
     })
-}
-
-fn in_file(path: &Path, e: Error) -> Error {
-    match e {
-        Error::Diff { message } => Error::Diff {
-            message: format!("{}: {message}", path.display()),
-        },
-        Error::Io { context, source } => Error::Io {
-            context: format!("{}: {context}", path.display()),
-            source,
-        },
-        other => Error::Diff {
-            message: format!("{}: {other}", path.display()),
-        },
-    }
 }
 
 /// Folded names, sorted.
@@ -521,7 +507,7 @@ impl RequestorView {
                     FileKind::Reqconf,
                     ReadOptions::default(),
                 )
-                .map_err(|e| in_file(&f.path, e))?;
+                .map_err(|e| Error::in_file(&f.path, e))?;
                 if let Some(rc) = doc.header {
                     if self.local.is_none() {
                         self.local = rc.local().map(|name| LocalPostoffice {

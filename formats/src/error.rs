@@ -104,6 +104,16 @@ pub enum Error {
         /// Why, in plain words.
         message: String,
     },
+    /// An error about one file, with that file's path: what the error
+    /// inside says (its kind, offset, record and field) is kept whole, not
+    /// turned into words.
+    #[error("{}: {source}", path.display())]
+    InFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong in it.
+        source: Box<Error>,
+    },
     /// Reading or writing failed at the operating-system level.
     #[error("{context}: {source}")]
     Io {
@@ -132,9 +142,30 @@ impl Error {
         }
     }
 
+    /// The error about the file at `path`: `e` with the path, its structure
+    /// kept (an error that names the path already is returned as it is).
+    pub fn in_file(path: &std::path::Path, e: Error) -> Self {
+        match e {
+            Error::InFile { path: p, source } if p == path => Error::InFile { path: p, source },
+            e => Error::InFile {
+                path: path.to_path_buf(),
+                source: Box::new(e),
+            },
+        }
+    }
+
+    /// The error inside any path that names its file.
+    pub fn inner(&self) -> &Error {
+        match self {
+            Error::InFile { source, .. } => source.inner(),
+            e => e,
+        }
+    }
+
     /// The location of a format error, if this is one.
     pub fn location(&self) -> Option<&Location> {
         match self {
+            Error::InFile { source, .. } => source.location(),
             Error::Format { at, .. } => Some(at),
             Error::Patch { at, .. } => at.as_deref(),
             _ => None,
@@ -162,7 +193,7 @@ impl Error {
 
     /// Where a size error's file goes wrong, if this is one that knows.
     pub fn size_cut(&self) -> Option<&SizeCut> {
-        match self {
+        match self.inner() {
             Error::Size { at, .. } => at.as_deref(),
             _ => None,
         }
@@ -170,7 +201,7 @@ impl Error {
 
     /// True when the error came from the operating system rather than the data.
     pub fn is_io(&self) -> bool {
-        matches!(self, Error::Io { .. })
+        matches!(self.inner(), Error::Io { .. })
     }
 }
 

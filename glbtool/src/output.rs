@@ -83,7 +83,7 @@ impl CliError {
     /// so that the message can say where its field positions come from.
     pub fn quoted_kind(&self) -> Option<glb_formats::FileKind> {
         match &self.kind {
-            CliErrorKind::Format(e) => match e {
+            CliErrorKind::Format(e) => match e.inner() {
                 glb_formats::Error::Size { kind, .. } | glb_formats::Error::Encode { kind, .. } => {
                     Some(*kind)
                 }

@@ -443,6 +443,61 @@ fn server_versus_requestor_on_the_samples() {
     assert_eq!(code(&filtered), 0, "{}", text(&filtered));
 }
 
+/// A damaged file on either side of `diff --dss` is named with the byte
+/// offset, the record and the field where it goes wrong.
+#[test]
+fn a_damaged_file_in_a_server_comparison_is_reported_where_it_goes_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let net = tmp.path();
+    for po in ["MONTGOMERY", "TAYLOR"] {
+        copy_dir(&corpus("network").join(po), &net.join(po));
+    }
+    let diff = || {
+        glbtool()
+            .current_dir(net)
+            .args(["diff", "--dss", "MONTGOMERY", "--requestor", "TAYLOR"])
+            .output()
+            .unwrap()
+    };
+    // A requestor's USR file of 4 whole 53-byte records, cut 12 bytes into the
+    // fourth: its friendly name is cut.
+    let usr = net.join("TAYLOR/USR/00000002.USR");
+    let bytes = std::fs::read(&usr).unwrap();
+    assert_eq!(bytes.len(), 4 * 53, "the sample changed");
+    std::fs::write(&usr, &bytes[..3 * 53 + 41]).unwrap();
+    let o = diff();
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    for said in [
+        "TAYLOR/USR/00000002.USR",
+        "ends at byte offset 159",
+        "the end cuts record 3 after 41 of its 53 bytes",
+        "in field `name`",
+        // The error stays structured to the output, so it names the layout
+        // whose field it quotes.
+        "Layout: docs/formats/usr.md",
+    ] {
+        assert!(err.contains(said), "{said} missing: {err}");
+    }
+    std::fs::write(&usr, &bytes).unwrap();
+
+    // The server's queue cut inside a record's text.
+    let mst = net.join("MONTGOMERY/GLB/MSTTRANS.GLB");
+    let bytes = std::fs::read(&mst).unwrap();
+    std::fs::write(&mst, &bytes[..1000]).unwrap();
+    let o = diff();
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    for said in [
+        "MONTGOMERY/GLB/MSTTRANS.GLB",
+        "byte offset 1000",
+        "record 14",
+        "field `text`",
+    ] {
+        assert!(err.contains(said), "{said} missing: {err}");
+    }
+}
+
 #[test]
 fn server_versus_requestor_trouble_exits_2() {
     let o = run(&[

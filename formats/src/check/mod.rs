@@ -422,6 +422,8 @@ pub fn sort(findings: &mut [Finding]) {
 
 /// Converts a read error into a finding.
 pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
+    // The finding names the file; what is wrong in it is the error inside.
+    let err = err.inner();
     match err {
         crate::Error::Size { kind, size, at, .. } => {
             let fix = if *kind == FileKind::Reqconf {

@@ -275,6 +275,46 @@ fn requestor_differences_by_postoffice_with_cause_and_remedy() {
 }
 
 #[test]
+fn a_damaged_requestor_list_keeps_its_file_offset_record_and_field() {
+    let dir = temp("damaged");
+    Requestor {
+        remotes: &[("MONT", vec![usr(1, "PAUL", "Paul"), usr(1, "ANNE", "Anne")])],
+        gateways: &[],
+        reqconf: Some(("N/TAYLOR", "")),
+        pol: &[],
+    }
+    .write(&dir.0);
+    // The second 53-byte record cut 3 bytes short, in its last field.
+    let usr_path = dir.0.join("USR/00000010.USR");
+    let mut b = std::fs::read(&usr_path).unwrap();
+    b.truncate(b.len() - 3);
+    std::fs::write(&usr_path, &b).unwrap();
+    let err = RequestorView::open_postoffice(&dir.0, None).unwrap_err();
+    // The structure is kept, not turned into words.
+    let Error::InFile { path, source } = &err else {
+        panic!("not an error in a file: {err:?}");
+    };
+    assert_eq!(path, &usr_path);
+    assert!(
+        matches!(
+            **source,
+            Error::Size {
+                kind: FileKind::Usr,
+                size: 103,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let cut = err.size_cut().expect("where the file goes wrong");
+    assert_eq!(cut.end, 53);
+    let c = cut.cut.as_ref().unwrap();
+    assert_eq!((c.record, c.got, c.len), (Some(1), 50, 53));
+    assert_eq!(c.field, "reserved");
+    assert!(!err.is_io());
+}
+
+#[test]
 fn a_requestor_in_step_is_equal() {
     let dir = temp("equal");
     Requestor {
