@@ -462,3 +462,64 @@ fn documented_behaviour_not_modelled_is_said_so() {
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(!report.contains("PROCESS"), "{report}");
 }
+
+/// Audit rows whose fix is a statement of provenance: each says what is
+/// documented (with the article) and what is glbtool's (A.5 queue text code
+/// page; row 112 the GAL's collation; row 115 the USR-naming step 3; row 53
+/// REQCONF's local name).
+#[test]
+fn what_is_documented_and_what_is_glbtools_is_said_in_each_place() {
+    // A.5: the queue text's code page is the postoffice's (KB Q156063, Q87432).
+    let q = json_of(&["layout", "reqtrans", "-f", "json"]);
+    let text = q["parts"][0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "text")
+        .unwrap()
+        .clone();
+    let why = text["reasoning"].as_str().unwrap();
+    assert!(
+        why.contains("postoffice's OEM code page") && why.contains("KB Q156063, Q87432"),
+        "{why}"
+    );
+    // Row 112: GLB342's collation is a reconstruction, and says so.
+    let tmp = tempfile::tempdir().unwrap();
+    let gal = std::fs::read(corpus("samples/postoffice/server/NME/GAL.NME")).unwrap();
+    let (a, b) = gal.split_at(45);
+    let swapped: Vec<u8> = [&b[..45], a, &b[45..]].concat();
+    let f = tmp.path().join("GAL.NME");
+    std::fs::write(&f, swapped).unwrap();
+    let out = glbtool().arg("validate").arg(&f).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("GLB342"), "{report}");
+    assert!(
+        report.contains("a reconstruction of C850SORT.GLB's undocumented collation"),
+        "{report}"
+    );
+    // Row 115: naming a USR list after a NETWORK record's own mailbag is
+    // glbtool's reconstruction (KB Q148666 gives that field to the MSMAIL
+    // connection's queue).
+    let page = |p: &str| std::fs::read_to_string(common::root().join(p)).unwrap();
+    let po = page("docs/formats/postoffice.md");
+    assert!(
+        po.contains("**`gateway NAME`** (*reconstructed*: KB Q148666"),
+        "postoffice.md"
+    );
+    // Row 53: reqconf.md no longer says REQCONF holds no local name while its
+    // table lists one: both say the fields are glbtool's reconstruction.
+    let rq = page("docs/formats/reqconf.md");
+    assert!(rq.contains("**The local postoffice is a reconstruction.**"));
+    assert!(!rq.contains("which REQCONF.GLB does not hold; glbtool names the file instead"));
+    let layout = json_of(&["layout", "reqconf", "-f", "json"]);
+    for name in ["local_network", "local_postoffice"] {
+        let f = layout["parts"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()
+            .clone();
+        assert_eq!(f["provenance"], "reconstructed", "{f}");
+    }
+}
