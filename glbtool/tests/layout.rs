@@ -335,3 +335,43 @@ fn errors_that_quote_fields_name_their_layout() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v[0].get("layout").is_none(), "{v:#}");
 }
+
+/// The HTML pages (dump's annotated hex, validate, doctor, diff) say what
+/// the text says: the layout line, and in the dump a mark per field with
+/// its legend.
+#[test]
+fn html_pages_say_which_positions_are_reconstructed() {
+    let conf = corpus("samples/config/server/REQCONF.GLB");
+    let reset = corpus("samples/config/reset/REQCONF.GLB");
+    let c = conf.to_str().unwrap();
+    let dump = stdout_of(&["dump", "-f", "html", c]);
+    assert!(dump.contains("Layout: docs/formats/reqconf.md;"), "{dump}");
+    assert!(
+        dump.contains("D documented position (KB), S documented start with reconstructed width, R position reconstructed by glbtool"),
+        "{dump}"
+    );
+    assert!(dump.contains("class=\"mark m-R\">R<"), "{dump}");
+    let validate = glbtool()
+        .args(["validate", "-f", "html", c])
+        .output()
+        .unwrap();
+    let validate = String::from_utf8_lossy(&validate.stdout);
+    assert!(
+        validate.contains("Layout: docs/formats/reqconf.md;"),
+        "{validate}"
+    );
+    let diff = glbtool()
+        .args(["diff", "-f", "html", c, reset.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let diff = String::from_utf8_lossy(&diff.stdout);
+    assert!(diff.contains("Layout: docs/formats/reqconf.md;"), "{diff}");
+    let net = corpus("network");
+    let doctor = glbtool()
+        .args(["doctor", "-f", "html"])
+        .arg(&net)
+        .output()
+        .unwrap();
+    let doctor = String::from_utf8_lossy(&doctor.stdout);
+    assert!(doctor.contains("Layouts (docs/formats/)"), "{doctor}");
+}
