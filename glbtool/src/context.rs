@@ -257,6 +257,19 @@ pub fn find(given: &[(PathBuf, FileKind)], alone: bool, cp: CodePage) -> Context
                 }),
             }
         }
+        // A RESYNC.GLB waiting on a requestor: the REQTRANS.GLB beside it,
+        // whose changes not yet sent IMPORT -Q leaves behind (GLB317, KB
+        // Q119452). Read when it is there; its absence is no verdict missing.
+        if *kind == FileKind::Resync
+            && !on_server
+            && !alone
+            && own_reqconf.is_some()
+            && !given_kind(FileKind::Reqtrans)
+        {
+            if let Some(p) = beside(path, "REQTRANS.GLB") {
+                add(&mut ctx, p, Role::PostofficeReqtrans);
+            }
+        }
         // PROCESS.GLB: a SRVCONF.GLB beside it makes the postoffice the server.
         if *kind == FileKind::Process && !alone && !given_kind(FileKind::Srvconf) {
             if let Some(p) = beside(path, "SRVCONF.GLB") {

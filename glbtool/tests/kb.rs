@@ -376,6 +376,20 @@ fn a_resync_waiting_over_changes_not_yet_sent_is_said() {
     assert!(cause.contains("1 change(s) numbered 13 to 13"), "{cause}");
     assert!(cause.contains("REQSEQ is 13"), "{cause}");
     assert!(f.to_string().contains("KB Q119452"), "{f}");
+    // validate of the RESYNC.GLB alone reads the REQTRANS.GLB beside it.
+    let resync = glb.join("RESYNC.GLB");
+    let out = glbtool()
+        .args(["validate", "-f", "json"])
+        .arg(&resync)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(has_317(&v), "{v:#}");
+    assert!(v["context"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["role"] == "postoffice-reqtrans"));
 }
 
 /// The help of patch-seq --from-srvconf says what Exchange's fixed DXA does
