@@ -145,7 +145,16 @@ impl ServerView {
             pending_count: 0,
         };
         let mut record = crate::queue::QueueRecord::default();
-        for &(sync, off, len) in &index {
+        let held = |view: &ServerView, sync: u32, off: usize| {
+            view.directory.check_held(
+                || format!("replayed up to sync number {sync} (byte offset {off})"),
+                "compare a server's lists with a requestor's",
+            )
+        };
+        for (i, &(sync, off, len)) in index.iter().enumerate() {
+            if i % 4096 == 4095 {
+                held(&view, sync, off)?;
+            }
             let raw = &bytes[off..off + len];
             Queue::decode_record(raw, &mut record).map_err(|f| f.at(kind, off as u64, None))?;
             let Payload::Transaction(t) = record.payload() else {
@@ -168,6 +177,9 @@ impl ServerView {
             }
             view.transactions += 1;
             view.directory.apply(sync, &t);
+        }
+        if let Some(&(sync, off, _)) = index.last() {
+            held(&view, sync, off)?;
         }
         Ok(view)
     }
@@ -226,12 +238,26 @@ impl ServerView {
     }
 }
 
+/// The largest file a comparison reads whole: 32 MiB. The server's view
+/// holds the queue and the replayed lists (at most [`replay::MAX_HELD`]
+/// items), so a larger file is refused with the reason instead of
+/// exhausting memory.
+pub const READ_LIMIT: u64 = 32 << 20;
+
 fn read(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let err = |e| Error::io(format!("reading {}", path.display()), e);
-    let (mut file, meta) = crate::open::regular(path).map_err(err)?;
+    let (file, meta) = crate::open::regular(path).map_err(err)?;
+    if meta.len() > READ_LIMIT {
+        let message = format!(
+            "{} bytes; comparing a server with a requestor holds the files and the replayed lists in memory, so glbtool reads files of at most {} for it",
+            meta.len(),
+            crate::open::human(READ_LIMIT)
+        );
+        return Err(Error::in_file(path, Error::Limit { message }));
+    }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(err)?;
+    file.take(READ_LIMIT).read_to_end(&mut bytes).map_err(err)?;
     Ok(bytes)
 }
 
@@ -347,7 +373,8 @@ fn fold(b: &[u8]) -> Vec<u8> {
     b.iter().map(u8::to_ascii_uppercase).collect()
 }
 
-/// Calls `f` with each record of a list file held in memory.
+/// Calls `f` with each record of `path`, at most [`replay::MAX_HELD`] of
+/// them (the entries a comparison holds): a file with more is refused.
 fn each_record<F: Format>(
     path: &Path,
     bytes: &[u8],
@@ -362,6 +389,13 @@ fn each_record<F: Format>(
     )
     .map_err(|e| Error::in_file(path, e))?;
     while let Some(r) = reader.next_record().map_err(|e| Error::in_file(path, e))? {
+        if r.index >= replay::MAX_HELD as u64 {
+            let what = format!("record {} (byte offset {})", r.index, r.offset);
+            return Err(Error::in_file(
+                path,
+                replay::too_much(&what, "compare a requestor's lists with the server's"),
+            ));
+        }
         f(r.index, r.record);
     }
     Ok(())
@@ -489,8 +523,25 @@ impl RequestorView {
                 }
                 _ => {}
             }
+            view.check_held(&l.path)?;
         }
         Ok(view)
+    }
+
+    /// [`replay::too_much`] when the lists read so far, the last from
+    /// `path`, hold more than [`replay::MAX_HELD`] entries together.
+    fn check_held(&self, path: &Path) -> Result<()> {
+        let held = self.local_users.len()
+            + self.pol_others.len()
+            + self.lists.iter().map(|l| l.entries.len()).sum::<usize>();
+        if held > replay::MAX_HELD {
+            let what = format!("the requestor's lists read up to {}", path.display());
+            return Err(Error::in_file(
+                &self.source,
+                replay::too_much(&what, "compare a requestor's lists with the server's"),
+            ));
+        }
+        Ok(())
     }
 
     /// What the postoffice around the lists says about the comparison:
@@ -627,6 +678,7 @@ impl RequestorView {
                 })
             }
         }
+        view.check_held(path)?;
         Ok(view)
     }
 }

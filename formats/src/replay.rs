@@ -71,6 +71,25 @@ pub struct Event {
     pub fix: Option<String>,
 }
 
+/// The most a replay, or a requestor's lists read to compare with it,
+/// holds: list entries, addresses remembered as removed, lists and events
+/// together. Each costs a few hundred bytes in memory (about 600 with the
+/// comparison's own copy), so this keeps a comparison or a `resync` within
+/// about 100 MB; beyond it they stop with [`too_much`] instead of exhausting
+/// memory. A Dir-Sync network's lists hold far fewer entries.
+pub const MAX_HELD: usize = 150_000;
+
+/// The error for a replay or a comparison that would hold more than
+/// [`MAX_HELD`] items: `what` says what was being read and where it stopped,
+/// `needed_for` what holding them is for.
+pub fn too_much(what: &str, needed_for: &str) -> crate::Error {
+    crate::Error::Limit {
+        message: format!(
+            "{what}: more than {MAX_HELD} address-list entries (with the removed addresses and the transactions that changed nothing), the most glbtool holds in memory to {needed_for}; it stops here rather than exhaust memory (dump and validate read the file in constant memory)"
+        ),
+    }
+}
+
 /// Address lists built by replaying transactions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Directory {
@@ -168,6 +187,26 @@ impl Directory {
     /// Number of entries over all lists.
     pub fn entry_count(&self) -> usize {
         self.lists.values().map(BTreeMap::len).sum()
+    }
+
+    /// What the replay holds, as [`MAX_HELD`] counts it: lists, their
+    /// entries, the addresses remembered as removed, and the events. It
+    /// walks the lists: callers check it every few thousand transactions.
+    pub fn held(&self) -> usize {
+        self.lists.len()
+            + self.entry_count()
+            + self.removed.len()
+            + self.removed.values().map(BTreeMap::len).sum::<usize>()
+            + self.events.len()
+    }
+
+    /// [`too_much`] when the replay holds more than [`MAX_HELD`]; `what`
+    /// names the file and where the replay is (called only when needed).
+    pub fn check_held(&self, what: impl FnOnce() -> String, needed_for: &str) -> crate::Result<()> {
+        if self.held() > MAX_HELD {
+            return Err(too_much(&what(), needed_for));
+        }
+        Ok(())
     }
 
     /// Applies one transaction text with its sync number.

@@ -214,10 +214,27 @@ pub fn replay_queue(path: &Path, kind: FileKind, dir: &mut Directory) -> Result<
         Some(size),
         ReadOptions::default(),
     )?;
+    let mut last = (0, 0);
+    let held = |dir: &Directory, (sync, offset)| {
+        dir.check_held(|| replayed(sync, offset), NEEDED_FOR)
+            .map_err(|e| Error::in_file(path, e))
+    };
     while let Some(r) = reader.next_record()? {
+        if r.index % 4096 == 4095 {
+            held(dir, (r.record.sync, r.offset))?;
+        }
+        last = (r.record.sync, r.offset);
         dir.apply_text(r.record.sync, &r.record.text);
     }
-    Ok(())
+    held(dir, last)
+}
+
+/// What holding the replayed lists is for, in [`crate::replay::too_much`].
+const NEEDED_FOR: &str = "write RESYNC.GLB";
+
+/// Where a replay stopped.
+fn replayed(sync: u32, offset: u64) -> String {
+    format!("replayed up to sync number {sync} (byte offset {offset})")
 }
 
 /// What [`add_postoffice_lists`] took from the USR files.
@@ -300,8 +317,19 @@ pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<Take
             ReadOptions::default(),
         )?;
         let before = dir.lists.remove(&key).unwrap_or_default();
+        let held = dir.held() + before.len();
         let mut entries = BTreeMap::new();
         while let Some(r) = reader.next_record()? {
+            if held + entries.len() > crate::replay::MAX_HELD {
+                let what = format!(
+                    "the lists with this file's up to record {} (byte offset {})",
+                    r.index, r.offset
+                );
+                return Err(Error::in_file(
+                    &list.path,
+                    crate::replay::too_much(&what, NEEDED_FOR),
+                ));
+            }
             let u = r.record;
             if u.is_deleted() {
                 continue;

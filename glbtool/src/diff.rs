@@ -43,6 +43,9 @@ pub struct DiffArgs {
     pub files: Vec<PathBuf>,
     /// Server versus requestor: the Dir-Sync server's postoffice directory
     /// (its GLB/MSTTRANS.GLB is replayed), or an MSTTRANS.GLB or RESYNC.GLB.
+    /// The queue and the replayed lists are held in memory: files of at most
+    /// 32 MiB are read, and at most 150,000 list entries held (with the
+    /// removed addresses), on each side; beyond that, exit 2 saying so.
     #[arg(
         long,
         value_name = "SERVER",
@@ -497,8 +500,8 @@ fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter
     } else {
         RequestorView::open_file(req, args.postoffice.as_deref())
     }
-    .map_err(|e| CliError::from(e).file(req))?;
-    let server = ServerView::open_for(dss, &requestor).map_err(|e| CliError::from(e).file(dss))?;
+    .map_err(|e| CliError::located(e, req))?;
+    let server = ServerView::open_for(dss, &requestor).map_err(|e| CliError::located(e, dss))?;
     let filter = if req.is_dir() {
         args.postoffice.as_deref()
     } else {

@@ -49,6 +49,16 @@ impl CliError {
         self
     }
 
+    /// The error `e` met reading `path`, located there, unless `e` is a
+    /// replay's or a comparison's limit, which names the file it stopped in
+    /// and where (`path` may be the directory around it).
+    pub fn located(e: glb_formats::Error, path: &Path) -> Self {
+        match e.inner() {
+            glb_formats::Error::Limit { .. } => CliError::from(e),
+            _ => CliError::from(e).file(path),
+        }
+    }
+
     /// Attaches a hint: what the user can do about it.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());

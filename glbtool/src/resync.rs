@@ -37,7 +37,9 @@ pub struct ResyncArgs {
     #[arg(long, value_name = "REQCONF.GLB")]
     pub reqconf: Option<PathBuf>,
     /// The server's MSTTRANS.GLB, replayed for the lists no USR file holds
-    /// (the server's own users, gateway lists).
+    /// (the server's own users, gateway lists). The lists are held in
+    /// memory: at most 150,000 entries (with the removed addresses), else
+    /// exit 2 saying so.
     #[arg(long, value_name = "MSTTRANS.GLB")]
     pub msttrans: Option<PathBuf>,
     /// The postoffice directory whose USR files give the external
@@ -225,13 +227,13 @@ pub fn run(args: ResyncArgs) -> CliResult {
         let mut dir = Directory::new();
         if let Some(p) = &msttrans {
             resync::replay_queue(p, FileKind::Msttrans, &mut dir)
-                .map_err(|e| CliError::from(e).file(p))?;
+                .map_err(|e| CliError::located(e, p))?;
         }
         let mut taken = resync::Taken::default();
         if let Some(d) = &lists {
             let po = Postoffice::open(d).map_err(|e| CliError::from(e).file(d))?;
-            taken = resync::add_postoffice_lists(&po, &mut dir)
-                .map_err(|e| CliError::from(e).file(d))?;
+            taken =
+                resync::add_postoffice_lists(&po, &mut dir).map_err(|e| CliError::located(e, d))?;
         }
         Ok((header, name, dir, taken))
     })?;

@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{corpus, glbtool};
+use common::{copy_dir, corpus, glbtool};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -884,6 +884,11 @@ fn red_team_inputs_under_an_address_space_limit() {
     )
     .unwrap();
     mkfifo(&d.join("FIFO.GLB"));
+    // The simulated network, its server's MSTTRANS.GLB the 1 GB one.
+    copy_dir(&corpus("network"), &d.join("net"));
+    let mst = d.join("net/MONTGOMERY/GLB/MSTTRANS.GLB");
+    std::fs::remove_file(&mst).unwrap();
+    std::os::unix::fs::symlink(d.join("pair/a/MSTTRANS.GLB"), &mst).unwrap();
 
     let files = [
         "pair/a/MSTTRANS.GLB",
@@ -942,6 +947,21 @@ fn red_team_inputs_under_an_address_space_limit() {
             "pair/a/MSTTRANS.GLB",
         ]),
         v(&["doctor", "srv"]),
+        v(&["doctor", "net"]),
+        v(&[
+            "diff",
+            "--dss",
+            "net/MONTGOMERY",
+            "--requestor",
+            "net/TAYLOR",
+        ]),
+        v(&[
+            "diff",
+            "--dss",
+            "pair/a/MSTTRANS.GLB",
+            "--requestor",
+            "net/TAYLOR",
+        ]),
         v(&["doctor", "rq"]),
         v(&[
             "patch-seq",
@@ -1013,4 +1033,81 @@ fn red_team_inputs_under_an_address_space_limit() {
         runs.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn comparing_a_server_with_a_huge_queue_is_refused_not_aborted() {
+    // A 64 MiB MSTTRANS.GLB (sparse): comparing holds the queue and the
+    // replayed lists; diff --dss refuses a file over 32 MiB with the reason.
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net");
+    copy_dir(&corpus("network"), &net);
+    let mst = net.join("MONTGOMERY/GLB/MSTTRANS.GLB");
+    std::fs::remove_file(&mst).unwrap();
+    sparse(&mst, 64 << 20);
+    let dss = [
+        "diff",
+        "--dss",
+        "net/MONTGOMERY",
+        "--requestor",
+        "net/TAYLOR",
+    ];
+    let (code, _, err) = limited(dir.path(), &dss, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("MSTTRANS.GLB: 67108864 bytes") && err.contains("at most 32 MiB"),
+        "{err}"
+    );
+
+    // 160,000 transactions each adding an entry (6.5 MB): replaying them
+    // would hold more than the 150,000 entries glbtool holds. TAYLOR has
+    // received them all (SrvSync 160000), so the comparison replays to the end.
+    queue_file(&mst, 160_000, |_| None);
+    let o = glbtool()
+        .args(["patch-seq", "--srvsync", "160000", "--force", "--no-backup"])
+        .arg(net.join("TAYLOR/GLB/REQCONF.GLB"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (code, _, err) = limited(dir.path(), &dss, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    let stop = "net/MONTGOMERY/GLB/MSTTRANS.GLB: replayed up to sync number";
+    assert!(
+        err.starts_with(&format!("glbtool: {stop}"))
+            && err.contains("more than 150000 address-list entries"),
+        "{err}"
+    );
+    // doctor makes no GLB350 comparison for TAYLOR and says why (GLB313).
+    let (code, out, err) = limited(dir.path(), &["doctor", "-f", "json", "net"], &[]);
+    assert_eq!(code, Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let notes: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "GLB313")
+        .collect();
+    assert!(
+        notes.iter().any(|f| {
+            let cause = f["cause"].as_str().unwrap();
+            f["severity"] == "info"
+                && cause.starts_with("the lists were not compared")
+                && cause.contains(stop)
+                && cause.contains("more than 150000")
+        }),
+        "{notes:?}"
+    );
+    // resync replays the same queue: refused the same way, nothing written.
+    let (code, _, err) = limited(
+        dir.path(),
+        &["resync", "--server", "net/MONTGOMERY", "-o", "NEW.GLB"],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("replayed up to sync number")
+            && err.contains("the most glbtool holds in memory to write RESYNC.GLB"),
+        "{err}"
+    );
+    assert!(!dir.path().join("NEW.GLB").exists());
 }

@@ -616,7 +616,12 @@ impl Tree {
 /// server's view would be incomplete and another finding names the cause:
 /// a purged MSTTRANS.GLB (GLB139), one that ends below the postoffice's
 /// SrvSync (GLB138), and a postoffice whose REQCONF.GLB cannot be read.
+/// A comparison that would hold more than glbtool holds in memory
+/// ([`crate::replay::MAX_HELD`], [`crate::compare::READ_LIMIT`]) is not
+/// made, and a GLB313 note says so. One replayed view is held at a time:
+/// the postoffices are taken in SrvSync order.
 fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Finding>) {
+    use crate::compare::{RequestorView, ServerView};
     let Some(mst) = server.po.find(Folder::Glb, "MSTTRANS.GLB") else {
         return;
     };
@@ -629,32 +634,58 @@ fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Find
     if first > 1 {
         return; // purged (Keep Updates): the early lists are not in MSTTRANS
     }
-    let mut views: Vec<(u32, crate::compare::ServerView)> = Vec::new();
-    for m in members {
-        let Some(srvsync) = m.reqconf().map(|c| c.srvsync) else {
-            continue;
-        };
-        if srvsync > last || srvsync == 0 {
-            continue;
+    let not_compared = |file: String, e: Error| {
+        Finding::new(
+            "GLB313",
+            file,
+            Some(FileKind::Msttrans),
+            format!(
+                "the lists were not compared with what the server's MSTTRANS.GLB says they hold (GLB350): {e}"
+            ),
+        )
+    };
+    let mut wanted: Vec<(usize, u32)> = members
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let srvsync = m.reqconf().map(|c| c.srvsync)?;
+            (srvsync != 0 && srvsync <= last).then_some((i, srvsync))
+        })
+        .collect();
+    wanted.sort_by_key(|&(i, srvsync)| (srvsync, i));
+    let mut found: Vec<(usize, Finding)> = Vec::new();
+    let mut view: Option<(u32, ServerView)> = None;
+    for (i, srvsync) in wanted {
+        if view.as_ref().map(|(s, _)| *s) != Some(srvsync) {
+            drop(view.take()); // the last one goes before the next is made
+            match ServerView::open(&mst.path, Some(srvsync)) {
+                Ok(v) => view = Some((srvsync, v)),
+                Err(e) if matches!(e.inner(), Error::Limit { .. }) => {
+                    found.push((i, not_compared(mst.path.display().to_string(), e)));
+                    break;
+                }
+                Err(_) => break,
+            }
         }
-        if !views.iter().any(|(s, _)| *s == srvsync) {
-            let Some(view) = crate::compare::ServerView::open(&mst.path, Some(srvsync)).ok() else {
-                return;
-            };
-            views.push((srvsync, view));
-        }
-        let Some((_, view)) = views.iter().find(|(s, _)| *s == srvsync) else {
-            continue;
+        let Some((_, v)) = &view else { break };
+        let m = members[i];
+        let requestor = match RequestorView::open_postoffice(m.po.root(), None) {
+            Ok(r) => r,
+            Err(e) if matches!(e.inner(), Error::Limit { .. }) => {
+                let mut f = not_compared(m.po.root().display().to_string(), e);
+                f.kind = None;
+                found.push((i, f));
+                continue;
+            }
+            Err(_) => continue,
         };
-        let Ok(requestor) = crate::compare::RequestorView::open_postoffice(m.po.root(), None)
-        else {
-            continue;
-        };
-        let cmp = crate::compare::compare(view, &requestor, None);
+        let cmp = crate::compare::compare(v, &requestor, None);
         for d in cmp.differing() {
-            out.push(list_finding(m, d, srvsync));
+            found.push((i, list_finding(m, d, srvsync)));
         }
     }
+    found.sort_by_key(|(i, _)| *i);
+    out.extend(found.into_iter().map(|(_, f)| f));
 }
 
 fn list_finding(m: &Opened, d: &crate::compare::PostofficeDiff, srvsync: u32) -> Finding {
