@@ -31,6 +31,8 @@ pub mod checksum;
 pub mod detect;
 pub mod frame;
 pub mod layout;
+#[cfg(test)]
+mod proposal_tests;
 pub mod redact;
 
 use serde::Serialize;
