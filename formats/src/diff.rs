@@ -28,8 +28,9 @@ use crate::format::{Format, ReadOptions, Reader, RecordSize};
 use crate::import::{self, Transaction};
 use crate::kind::{Family, FileKind};
 use crate::layout::{Annotate, Role, Span, Value};
-use crate::netpo::{self, Netpo};
-use crate::nme::{self, Nme};
+use crate::netpo::NetpoRecord;
+use crate::nme::{Nme, NmeRecord};
+use crate::resolve::Resolver;
 
 /// How records of the two files are paired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -140,9 +141,9 @@ pub struct Side<'a> {
     pub bytes: &'a [u8],
     /// Its kind.
     pub kind: FileKind,
-    /// For an NME file: the NETPO.GLB (GALNETPO.GLB for a GAL) its external
-    /// entries point into, to match them by address.
-    pub netpo: Option<&'a [u8]>,
+    /// For an NME file: the records of the NETPO.GLB (GALNETPO.GLB for a
+    /// GAL) its external entries point into, to match them by address.
+    pub netpo: Option<&'a Resolver>,
     /// For a USR file: its list's `NETWORK/POSTOFFICE`, the first elements of
     /// its entries' addresses.
     pub list: Option<&'a str>,
@@ -656,60 +657,42 @@ fn u32_at(raw: &[u8], start: usize) -> u32 {
         .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Resolves NME external entries to addresses through a NETPO.GLB held in memory.
-struct NmeResolver<'a> {
-    netpo: &'a [u8],
-    kind: (usize, usize),
-    name: (usize, usize),
-    pointer: usize,
-    net: (usize, usize),
-    po: (usize, usize),
-    mbx: (usize, usize),
+/// NME entries' addresses for keys, through the one resolver
+/// ([`crate::resolve::Resolver`]) on the typed NME record.
+struct NmeAddresses<'a> {
+    resolver: &'a Resolver,
 }
 
-impl<'a> NmeResolver<'a> {
-    fn new(netpo: &'a [u8]) -> Self {
-        let n = Nme::record_fields();
-        let p = Netpo::record_fields();
-        NmeResolver {
-            netpo,
-            kind: field(n, "entry_type"),
-            name: field(n, "name"),
-            pointer: field(n, "pointer").0,
-            net: field(p, "network"),
-            po: field(p, "postoffice"),
-            mbx: field(p, "mailbox"),
-        }
+impl<'a> NmeAddresses<'a> {
+    /// The typed record of an item's bytes (`None`: it does not decode).
+    fn entry(raw: &[u8]) -> Option<NmeRecord> {
+        let mut r = NmeRecord::default();
+        Nme::decode_record(raw, &mut r).ok().map(|()| r)
     }
 
     /// The NETPO record an external entry points to.
-    fn target(&self, raw: &[u8]) -> Option<&'a [u8]> {
-        let kind = raw.get(self.kind.0..self.kind.0 + 2)?;
-        if u16::from_le_bytes([kind[0], kind[1]]) != nme::entry_type::EXTERNAL_USER {
-            return None;
-        }
-        let ptr = u32_at(raw, self.pointer);
-        netpo::record_index(ptr)?;
-        let start = ptr as usize;
-        self.netpo.get(start..start + netpo::RECORD_LEN)
+    fn target(&self, raw: &[u8]) -> Option<&'a NetpoRecord> {
+        self.resolver.address_of(&Self::entry(raw)?)
     }
 
     /// Appends `PCM:NET/PO/MAILBOX`, or (no address) a 0 byte and the name.
     fn push(&self, raw: &[u8], out: &mut Vec<u8>, fold: bool) {
-        match self.target(raw) {
+        let entry = Self::entry(raw);
+        match entry.as_ref().and_then(|e| self.resolver.address_of(e)) {
             Some(rec) => {
                 out.extend_from_slice(b"PCM:");
-                push_text(out, text_at(rec, self.net.0, self.net.1), fold);
+                push_text(out, rec.network.bytes(), fold);
                 out.push(b'/');
-                push_text(out, text_at(rec, self.po.0, self.po.1), fold);
+                push_text(out, rec.postoffice.bytes(), fold);
                 out.push(b'/');
-                push_text(out, text_at(rec, self.mbx.0, self.mbx.1), fold);
+                push_text(out, rec.mailbox.bytes(), fold);
             }
             None => {
                 if fold {
                     out.push(0);
                 }
-                push_text(out, text_at(raw, self.name.0, self.name.1), fold);
+                let name = entry.as_ref().map_or(&[][..], |e| e.name.bytes());
+                push_text(out, name, fold);
             }
         }
     }
@@ -728,7 +711,7 @@ struct KeyMaker<'a> {
     parts: Vec<Part>,
     by: &'static str,
     list: Option<&'a str>,
-    nme: Option<NmeResolver<'a>>,
+    nme: Option<NmeAddresses<'a>>,
 }
 
 impl KeyMaker<'_> {
@@ -1236,7 +1219,7 @@ fn key_maker<'a>(s: &Side<'a>, parts: &[Part], family: Family, key: Key) -> KeyM
         },
         list: s.list,
         nme: (family == Family::Nme && key == Key::Address)
-            .then(|| s.netpo.map(NmeResolver::new))
+            .then(|| s.netpo.map(|resolver| NmeAddresses { resolver }))
             .flatten(),
     }
 }

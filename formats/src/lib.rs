@@ -41,6 +41,7 @@ pub mod process;
 pub mod queue;
 pub mod replay;
 pub mod reqconf;
+pub mod resolve;
 pub mod resync;
 pub mod srvconf;
 #[cfg(test)]

@@ -745,10 +745,14 @@ impl Postoffice {
     /// True when `folder` holds an entry called `name` (any letter case)
     /// that exists but cannot be read ([`Postoffice::unreadable`]).
     pub fn unreadable_in(&self, folder: Folder, name: &str) -> bool {
-        let Some((_, dir)) = self.folders.iter().find(|(f, _)| *f == folder) else {
-            return false;
-        };
-        self.unreadable.iter().any(|(p, _)| {
+        self.unreadable_entry(folder, name).is_some()
+    }
+
+    /// The path of the entry called `name` (any letter case) in `folder`
+    /// that exists but cannot be read, with the reason.
+    pub fn unreadable_entry(&self, folder: Folder, name: &str) -> Option<&(PathBuf, String)> {
+        let (_, dir) = self.folders.iter().find(|(f, _)| *f == folder)?;
+        self.unreadable.iter().find(|(p, _)| {
             p.parent() == Some(dir.as_path())
                 && p.file_name()
                     .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))

@@ -9,11 +9,10 @@ use clap::{Args, ValueEnum};
 use glb_formats::codepage;
 use glb_formats::compare::{self, RequestorView, ServerView};
 use glb_formats::diff::{self, Key, Outcome, Side, StreamSide};
-use glb_formats::format::Format;
 use glb_formats::identify;
 use glb_formats::kind::{Family, FileKind};
-use glb_formats::netpo::Netpo;
-use glb_formats::postoffice::{Folder, ListName, Postoffice};
+use glb_formats::postoffice::{ListName, Postoffice};
+use glb_formats::resolve::Resolver;
 
 use crate::input;
 use crate::output::{self, use_color, CliError, CliResult};
@@ -281,29 +280,20 @@ fn settle(a: &mut Loaded, b: &mut Loaded) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The largest NETPO.GLB `diff` reads to pair NME entries by address: 16 MiB
-/// (390,000 records; a larger one is not used, and entries pair by name).
-const NETPO_LIMIT: u64 = 16 << 20;
-
-/// The NETPO.GLB an NME file's external entries point into (GALNETPO.GLB
-/// for a GAL), when the file sits in a postoffice directory that has it.
-fn netpo_beside(path: &Path, po: Option<&Postoffice>) -> Option<Vec<u8>> {
-    let po = po?;
-    let is_gal = path
-        .file_stem()
-        .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case("GAL"));
-    let name = if is_gal { "GALNETPO.GLB" } else { "NETPO.GLB" };
-    let f = po.find(Folder::Glb, name)?;
-    let (file, meta) = glb_formats::open::regular(&f.path).ok()?;
-    if meta.len() > NETPO_LIMIT {
-        return None;
+/// The records of the NETPO.GLB an NME file's external entries point into
+/// (GALNETPO.GLB for a GAL), when the file sits in a postoffice directory
+/// that has it; `Err` says why the one there cannot be used (unreadable,
+/// damaged, larger than [`Resolver::LIMIT`]).
+fn netpo_beside(path: &Path, po: Option<&Postoffice>) -> Result<Option<Resolver>, String> {
+    let (Some(po), Some(name)) = (po, path.file_name()) else {
+        return Ok(None);
+    };
+    let r = Resolver::for_list(po, &name.to_string_lossy()).map_err(|e| e.to_string())?;
+    // Only a whole NETPO file resolves pointers.
+    match r.as_ref().and_then(Resolver::damage) {
+        Some(d) => Err(d.to_string()),
+        None => Ok(r),
     }
-    let mut bytes = Vec::new();
-    file.take(NETPO_LIMIT).read_to_end(&mut bytes).ok()?;
-    // Only a well-formed NETPO.GLB can resolve pointers.
-    Netpo::check_size(FileKind::Netpo, bytes.len() as u64)
-        .ok()
-        .map(|()| bytes)
 }
 
 /// The `NET/PO` of a USR file sitting in a postoffice directory.
@@ -322,13 +312,13 @@ fn usr_list(path: &Path, po: Option<&Postoffice>) -> Option<String> {
 }
 
 /// What a side's keys may need: the NETPO.GLB beside an NME file, a USR file's NET/PO.
-type Context = (Option<Vec<u8>>, Option<String>);
+type Context = (Option<Resolver>, Option<String>);
 
 fn side<'a>(l: &'a Loaded, kind: FileKind, c: &'a Context) -> Side<'a> {
     Side {
         bytes: &l.bytes,
         kind,
-        netpo: c.0.as_deref(),
+        netpo: c.0.as_ref(),
         list: c.1.as_deref(),
     }
 }
@@ -343,7 +333,7 @@ fn stream_side<'a>(
         src: Box::new(bar.reader(l.stream()?)),
         size: Some(l.size),
         kind,
-        netpo: c.0.as_deref(),
+        netpo: c.0.as_ref(),
         list: c.1.as_deref(),
     })
 }
@@ -375,13 +365,21 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
             .is_file()
             .then(|| Postoffice::around(&l.path))
             .flatten();
-        let netpo = (kind.family() == Family::Nme)
-            .then(|| netpo_beside(&l.path, po.as_ref()))
-            .flatten();
+        let netpo = match kind.family() {
+            Family::Nme => netpo_beside(&l.path, po.as_ref()),
+            _ => Ok(None),
+        };
         let list = (kind.family() == Family::Usr)
             .then(|| usr_list(&l.path, po.as_ref()))
             .flatten();
-        (netpo, list)
+        // A NETPO file that cannot be used is said, not passed over.
+        if let (Err(why), Key::Auto | Key::Address) = (&netpo, args.key) {
+            eprintln!(
+                "glbtool: note: {}: its entries cannot be paired by address: {why}",
+                l.path.display()
+            );
+        }
+        (netpo.ok().flatten(), list)
     };
     let (ca, cb) = (context(&a, ka), context(&b, kb));
     let addresses = ca.0.is_some() && cb.0.is_some();

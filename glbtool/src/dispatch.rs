@@ -4,17 +4,20 @@
 //! [`Format`]; the only per-family code is the text view, declared here.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use glb_formats::codepage::CodePage;
 use glb_formats::dssched;
 use glb_formats::format::{Format, Reader};
+use glb_formats::kind::{Family, FileKind};
 use glb_formats::netpo::{Galnetpo, Netpo};
 use glb_formats::network::Network;
 use glb_formats::nme::Nme;
+use glb_formats::postoffice::Postoffice;
 use glb_formats::process::ProcessFile;
 use glb_formats::queue::Queue;
 use glb_formats::reqconf::ReqConfFile;
+use glb_formats::resolve::Resolver;
 use glb_formats::srvconf::SrvConfFile;
 use glb_formats::usr::Usr;
 use glb_formats::xtn::Xtn;
@@ -206,6 +209,51 @@ impl TextView for Queue {
     }
 }
 
+/// What a list view is given besides the records, gathered before it is
+/// written: the postoffice around the file and, for an NME file, the records
+/// of the NETPO file its external entries point into. A NETPO file there
+/// that cannot be used is said on standard error, never passed over. Under
+/// `--textconv` (no surroundings), the file's name alone.
+fn list_context(ctx: &TextContext, kind: FileKind) -> ListContext {
+    let name = ctx
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut lctx = ListContext::alone(ctx.painter, ctx.codepage, &name);
+    if !ctx.surroundings {
+        return lctx;
+    }
+    lctx.po = Postoffice::around(&ctx.path);
+    if kind.family() == Family::Nme {
+        lctx.netpo = netpo_records(lctx.po.as_ref(), &ctx.path, &name);
+    }
+    lctx
+}
+
+/// The records of the NETPO file the NME list at `path` points into, when
+/// it sits in a postoffice that has one; one that cannot be used is said.
+fn netpo_records(po: Option<&Postoffice>, path: &Path, name: &str) -> Option<Resolver> {
+    match Resolver::for_list(po?, name) {
+        Ok(r) => {
+            if let Some(d) = r.as_ref().and_then(Resolver::damage) {
+                eprintln!(
+                    "glbtool: note: {}: {d}; its external entries are shown through the whole records",
+                    path.display()
+                );
+            }
+            r
+        }
+        Err(e) => {
+            eprintln!(
+                "glbtool: note: {}: its external entries are not resolved: {e}",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
 /// Implements [`TextView`] for the address-list families through their
 /// [`lists::ListView`].
 macro_rules! list_views {
@@ -216,22 +264,7 @@ macro_rules! list_views {
                 out: &mut W,
                 ctx: &TextContext,
             ) -> Result<u8, CliError> {
-                let mut lctx = if ctx.surroundings {
-                    ListContext::new(ctx.painter, ctx.codepage, &ctx.path)
-                } else {
-                    // The file alone: its name, never the directory around it.
-                    ListContext {
-                        painter: ctx.painter,
-                        codepage: ctx.codepage,
-                        file_name: ctx
-                            .path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        po: None,
-                        layout: String::new(),
-                    }
-                };
+                let mut lctx = list_context(ctx, reader.kind());
                 lctx.layout = ctx.layout.clone();
                 lists::view(reader, out, &lctx, &ctx.title)
             }

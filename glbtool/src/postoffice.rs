@@ -147,13 +147,7 @@ fn write_text<W: Write>(
     painter: Painter,
     out: &mut W,
 ) -> Result<(), CliError> {
-    let ctx = ListContext {
-        painter,
-        codepage: cp,
-        file_name: String::new(),
-        po: None,
-        layout: String::new(),
-    };
+    let ctx = ListContext::alone(painter, cp, "");
     writeln!(
         out,
         "{}",

@@ -87,6 +87,81 @@ fn an_nme_outside_a_postoffice_shows_pointers_unresolved() {
     assert!(!text.contains("POLYNOMIAL/LAGRANGE/joseph"), "{text}");
 }
 
+/// `dump --textconv FILE`: standard output, checking it exits 0 and says
+/// nothing on standard error.
+fn textconv(file: &Path) -> String {
+    let out = glbtool()
+        .args(["dump", "--textconv"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn textconv_of_a_gal_is_the_same_inside_and_outside_its_postoffice() {
+    let inside = corpus("network/TAYLOR/NME/GAL.NME");
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("GAL.NME");
+    std::fs::copy(&inside, &outside).unwrap();
+    let (a, b) = (textconv(&inside), textconv(&outside));
+    assert_eq!(
+        a, b,
+        "the view of git's copy differs from the file in place"
+    );
+    // By the file's name alone: the GAL's pointers go into GALNETPO.GLB
+    // (docs/formats/nme.md), shown as offsets, not looked up.
+    assert!(a.contains("GALNETPO.GLB record 0 (@4)"), "{a}");
+    assert!(!a.contains("POLYNOMIAL/"), "{a}");
+    // The plain view looks at the postoffice around the file.
+    let plain = view(&[], &inside);
+    assert!(
+        plain.contains("POLYNOMIAL/MONTGOMERY/able (GALNETPO.GLB record 0)"),
+        "{plain}"
+    );
+}
+
+#[test]
+fn an_unusable_netpo_is_said_not_passed_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("server");
+    common::copy_dir(&po("server"), &root);
+    let nme = root.join("NME/ADMIN.NME");
+    let dump = || {
+        let out = glbtool()
+            .args(["dump", "--color", "never"])
+            .arg(&nme)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (text(&out.stdout), text(&out.stderr))
+    };
+    // A NETPO.GLB cut inside its first record, the one the POL's external
+    // entry points to: the view says why it is not resolved.
+    let netpo = root.join("GLB/NETPO.GLB");
+    let bytes = std::fs::read(&netpo).unwrap();
+    std::fs::write(&netpo, &bytes[..4 + 20]).unwrap();
+    let (text, err) = dump();
+    assert!(
+        text.contains("NETPO.GLB record 0 (@4, past the end)"),
+        "{text}"
+    );
+    assert!(err.contains("NETPO.GLB") && err.contains("43"), "{err}");
+    // One that cannot be opened at all: said, and the pointers shown as offsets.
+    std::fs::remove_file(&netpo).unwrap();
+    std::fs::create_dir(&netpo).unwrap();
+    let (text, err) = dump();
+    assert!(text.contains("NETPO.GLB record 0 (@4)"), "{text}");
+    assert!(err.contains("not resolved"), "{err}");
+}
+
 #[test]
 fn dump_postoffice_names_every_usr_file_by_its_postoffice() {
     let dir = po("server");

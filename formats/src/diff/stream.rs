@@ -33,7 +33,7 @@ pub struct StreamSide<'a, R> {
     /// Its kind.
     pub kind: FileKind,
     /// As [`Side::netpo`].
-    pub netpo: Option<&'a [u8]>,
+    pub netpo: Option<&'a crate::resolve::Resolver>,
     /// As [`Side::list`].
     pub list: Option<&'a str>,
 }

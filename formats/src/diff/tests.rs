@@ -3,7 +3,7 @@ use crate::codepage::CodePage;
 use crate::fields::Text;
 use crate::fixed::testing::file_bytes as file;
 use crate::hexid::Hexid;
-use crate::netpo::{NetpoHeader, NetpoRecord};
+use crate::netpo::{Netpo, NetpoHeader, NetpoRecord};
 use crate::network::{Network, NetworkRecord};
 use crate::nme::NmeRecord;
 use crate::process::{ProcessFile, ProcessHeader, ProcessKind, ProcessRecord};
@@ -286,6 +286,9 @@ fn nme_by_address_resolves_external_entries_through_netpo() {
         nme(2, "Joseph", 2, 4),
         nme(1, "Local Larry", 3, 0),
     ]);
+    let resolver =
+        |b: &[u8]| crate::resolve::Resolver::read(b, FileKind::Netpo, b.len() as u64).unwrap();
+    let (na, nb) = (resolver(&na), resolver(&nb));
     let side = |bytes, netpo| Side {
         bytes,
         kind: FileKind::Nme,

@@ -5,9 +5,11 @@
 //! When the file sits in a postoffice directory (`<po>/NME/ADMIN.NME`), the
 //! view names it through the library's postoffice view: a USR file by its
 //! network and postoffice, an NME external entry by the NETPO.GLB (for the
-//! GAL: GALNETPO.GLB) record its pointer designates.
+//! GAL: GALNETPO.GLB) record its pointer designates. The views read nothing
+//! themselves: the command gathers the postoffice and the NETPO records
+//! first ([`ListContext`]), and `--textconv` gives them none.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 use glb_formats::codepage::CodePage;
@@ -15,10 +17,11 @@ use glb_formats::fields::Text;
 use glb_formats::fixed;
 use glb_formats::format::{Format, Reader};
 use glb_formats::hexid::Hexid;
-use glb_formats::netpo::{self, Galnetpo, Lookup, Netpo, NetpoRecord};
+use glb_formats::netpo::{self, Galnetpo, Netpo, NetpoRecord};
 use glb_formats::network::{Network, NetworkRecord};
 use glb_formats::nme::{entry_type, Nme, NmeRecord};
 use glb_formats::postoffice::{AddressList, Folder, ListName, NetworkEntry, Postoffice};
+use glb_formats::resolve::{Pointers, Resolver, Target};
 use glb_formats::usr::{Usr, UsrRecord};
 use glb_formats::xtn::{Xtn, XtnRecord};
 
@@ -33,23 +36,25 @@ pub struct ListContext {
     pub codepage: CodePage,
     /// The file's name.
     pub file_name: String,
-    /// The postoffice the file sits in, when it sits in one.
+    /// The postoffice the file sits in, when the command looked at it.
     pub po: Option<Postoffice>,
+    /// For an NME file: the records of the NETPO file its external entries
+    /// point into, when the command read them.
+    pub netpo: Option<Resolver>,
     /// The layout statement printed under the title (empty: none).
     pub layout: String,
 }
 
 impl ListContext {
-    /// A context for the file at `path`.
-    pub fn new(painter: Painter, codepage: CodePage, path: &Path) -> Self {
+    /// A context for the file named `file_name` alone: no postoffice around
+    /// it, no NETPO records.
+    pub fn alone(painter: Painter, codepage: CodePage, file_name: &str) -> Self {
         ListContext {
             painter,
             codepage,
-            file_name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            po: Postoffice::around(path),
+            file_name: file_name.to_string(),
+            po: None,
+            netpo: None,
             layout: String::new(),
         }
     }
@@ -161,74 +166,48 @@ fn describe(name: &ListName) -> String {
 pub const NME_COLUMNS: &str =
     "    #  Type           TID       Hexid     Name                            Address";
 
-/// Resolves NME external entries through NETPO.GLB (GALNETPO.GLB for the GAL).
+/// Shows NME external entries through the NETPO.GLB records the command
+/// gathered (GALNETPO.GLB for the GAL), by [`Resolver::get`].
 pub struct NmeResolver {
-    lookup: Option<Lookup<BufReader<std::fs::File>>>,
-    target: &'static str,
-    /// A gateway's name list: its pointers lead into the gateway's address
-    /// file `GLB\<gw>.GLB`, whose layout is not decoded.
-    gateway: Option<String>,
+    pointers: Pointers,
 }
 
 impl NmeResolver {
-    /// Opens the NETPO file of the list's postoffice, when there is one.
+    /// Where the list's pointers lead: by the postoffice's name of the list,
+    /// or by the file's name when the view does not look at the postoffice
+    /// (--textconv).
     pub fn new(ctx: &ListContext) -> Self {
-        let name = ctx.list().map(|l| &l.name);
-        let gateway = match name {
-            Some(ListName::Gateway { name }) => Some(name.clone()),
-            _ => None,
-        };
-        // The GAL by the postoffice's list, or by its name when the view
-        // does not look at the postoffice (--textconv).
-        let target = match name {
-            Some(n) => glb_formats::check::links::netpo_for(n).unwrap_or("NETPO.GLB"),
-            None if ctx.file_name.eq_ignore_ascii_case("GAL.NME") => "GALNETPO.GLB",
-            None => "NETPO.GLB",
-        };
-        let lookup = ctx
-            .po
-            .as_ref()
-            .filter(|_| gateway.is_none())
-            .and_then(|po| po.find(Folder::Glb, target))
-            .and_then(|f| Lookup::open(&f.path).ok());
         NmeResolver {
-            lookup,
-            target,
-            gateway,
+            pointers: Pointers::of(ctx.list().map(|l| &l.name), &ctx.file_name),
         }
     }
 
-    fn external(&mut self, ctx: &ListContext, pointer: u32) -> Result<String, CliError> {
-        if let Some(gw) = &self.gateway {
-            return Ok(format!(
-                "GLB/{gw}.GLB @{pointer} (the gateway's address file, not decoded)"
-            ));
-        }
+    fn external(&self, ctx: &ListContext, pointer: u32) -> String {
+        let target = match &self.pointers {
+            Pointers::Gateway(gw) => {
+                return format!("GLB/{gw}.GLB @{pointer} (the gateway's address file, not decoded)")
+            }
+            Pointers::Netpo(kind) => kind.file_name(),
+        };
         let Some(index) = netpo::record_index(pointer) else {
-            return Ok(ctx.painter.error(&format!(
-                "{} @{pointer} (not the start of a record)",
-                self.target
-            )));
+            return ctx
+                .painter
+                .error(&format!("{target} @{pointer} (not the start of a record)"));
         };
-        let at = format!("{} record {index}", self.target);
-        let Some(lookup) = self.lookup.as_mut() else {
-            return Ok(format!("{at} (@{pointer})"));
+        let at = format!("{target} record {index}");
+        let Some(resolver) = &ctx.netpo else {
+            return format!("{at} (@{pointer})");
         };
-        Ok(match lookup.get(pointer)? {
-            Some(r) => external_address(ctx, &r, &at),
-            None => ctx
+        match resolver.get(pointer) {
+            Target::Record { record, .. } => external_address(ctx, record, &at),
+            Target::PastEnd { .. } | Target::NotARecord => ctx
                 .painter
                 .error(&format!("{at} (@{pointer}, past the end)")),
-        })
+        }
     }
 
     /// One NME line.
-    pub fn row(
-        &mut self,
-        ctx: &ListContext,
-        index: u64,
-        r: &NmeRecord,
-    ) -> Result<(String, bool), CliError> {
+    pub fn row(&self, ctx: &ListContext, index: u64, r: &NmeRecord) -> (String, bool) {
         let ty = match r.entry_type_meaning() {
             Some("corrupt") => ctx.painter.error(&format!("{:<13}", "corrupt")),
             Some(m) => format!("{m:<13}"),
@@ -238,7 +217,7 @@ impl NmeResolver {
         };
         let address = match r.entry_type {
             entry_type::LOCAL_USER => format!("local mailbox (ACCESS2.GLB by TID {:08X})", r.tid),
-            entry_type::EXTERNAL_USER => self.external(ctx, r.pointer)?,
+            entry_type::EXTERNAL_USER => self.external(ctx, r.pointer),
             entry_type::GROUP => format!("group (ADMIN.GRP @{}, MEM/{:08X}.MEM)", r.pointer, r.tid),
             _ => format!("pointer @{}", r.pointer),
         };
@@ -248,7 +227,7 @@ impl NmeResolver {
             r.hexid,
             ctx.text(&r.name)
         );
-        Ok((line, r.entry_type_meaning().is_none() || r.is_corrupt()))
+        (line, r.entry_type_meaning().is_none() || r.is_corrupt())
     }
 }
 
@@ -410,8 +389,8 @@ impl ListView for Nme {
     fn rows(
         ctx: &ListContext,
     ) -> impl FnMut(u64, u64, &NmeRecord) -> Result<(String, bool), CliError> + '_ {
-        let mut resolver = NmeResolver::new(ctx);
-        move |i, _, r| resolver.row(ctx, i, r)
+        let resolver = NmeResolver::new(ctx);
+        move |i, _, r| Ok(resolver.row(ctx, i, r))
     }
 }
 
