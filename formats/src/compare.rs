@@ -245,20 +245,11 @@ impl ServerView {
 pub const READ_LIMIT: u64 = 32 << 20;
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let err = |e| Error::io(format!("reading {}", path.display()), e);
-    let (file, meta) = crate::open::regular(path).map_err(err)?;
-    if meta.len() > READ_LIMIT {
-        let message = format!(
-            "{} bytes; comparing a server with a requestor holds the files and the replayed lists in memory, so glbtool reads files of at most {} for it",
-            meta.len(),
-            crate::open::human(READ_LIMIT)
-        );
-        return Err(Error::in_file(path, Error::Limit { message }));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(READ_LIMIT).read_to_end(&mut bytes).map_err(err)?;
-    Ok(bytes)
+    crate::open::read_whole(
+        path,
+        READ_LIMIT,
+        "comparing a server with a requestor holds the files and the replayed lists in memory",
+    )
 }
 
 fn file_kind(path: &Path) -> Option<FileKind> {

@@ -213,9 +213,8 @@ pub struct Lookup<R> {
 impl Lookup<std::io::BufReader<std::fs::File>> {
     /// Opens a NETPO.GLB (or GALNETPO.GLB) file; errors name the path.
     pub fn open(path: &std::path::Path) -> Result<Self, Error> {
-        let (file, meta) = crate::open::regular(path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        let mut lookup = Lookup::new(std::io::BufReader::new(file), meta.len());
+        let (src, size) = crate::open::buffered(path)?;
+        let mut lookup = Lookup::new(src, size);
         if let Some(kind) = path
             .file_name()
             .and_then(|n| FileKind::from_file_name(&n.to_string_lossy()))

@@ -100,6 +100,41 @@ pub fn regular(path: &Path) -> io::Result<(File, Metadata)> {
     Ok((file, meta))
 }
 
+/// Opens the regular file `path` for reading, buffered, with its size: the
+/// one way the library opens a file it found or was given to read as a
+/// stream ([`regular`]: never a FIFO or device). The error names the path
+/// (`opening PATH: ...`).
+///
+/// Written here rather than taken from a crate such as `fs-err`: what
+/// matters is refusing FIFOs and devices without blocking ([`regular`]),
+/// which no such crate does, and the error is the library's own.
+pub fn buffered(path: &Path) -> crate::Result<(io::BufReader<File>, u64)> {
+    let (file, meta) =
+        regular(path).map_err(|e| crate::Error::io(format!("opening {}", path.display()), e))?;
+    Ok((io::BufReader::new(file), meta.len()))
+}
+
+/// Reads the regular file `path` whole, refusing one larger than `limit`
+/// bytes ([`crate::Error::Limit`] naming the file, the limit and `why` the
+/// file is held in memory): the one way the library reads a file whole.
+/// Errors name the path.
+pub fn read_whole(path: &Path, limit: u64, why: &str) -> crate::Result<Vec<u8>> {
+    let err = |e| crate::Error::io(format!("reading {}", path.display()), e);
+    let (file, meta) = regular(path).map_err(err)?;
+    if meta.len() > limit {
+        let message = format!(
+            "{} bytes; {why}, so glbtool reads files of at most {} for it",
+            meta.len(),
+            human(limit)
+        );
+        return Err(crate::Error::in_file(path, crate::Error::Limit { message }));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // A file that grows while it is read stops at the limit all the same.
+    file.take(limit).read_to_end(&mut bytes).map_err(err)?;
+    Ok(bytes)
+}
+
 /// An opened pipe, device or regular file.
 pub struct Opened {
     /// The file, in blocking mode again.

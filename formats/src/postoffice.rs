@@ -336,17 +336,11 @@ fn read_records_into<F: Format>(
     problems: &mut Vec<String>,
     out: &mut Vec<(u64, F::Record)>,
 ) -> Result<()> {
-    let (file, meta) = crate::open::regular(path).map_err(|e| io_error("opening", path, e))?;
-    let size = meta.len();
+    let (src, size) = crate::open::buffered(path)?;
     if let Err(e) = F::check_size(kind, size) {
         problems.push(format!("{}: {e}", path.display()));
     }
-    let mut reader = Reader::<F, _>::new(
-        std::io::BufReader::new(file),
-        kind,
-        Some(size),
-        ReadOptions { salvage: true },
-    )?;
+    let mut reader = Reader::<F, _>::new(src, kind, Some(size), ReadOptions { salvage: true })?;
     while let Some(r) = reader.next_record()? {
         out.push((r.index, r.record.clone()));
     }
@@ -362,11 +356,7 @@ fn read_records_into<F: Format>(
 /// length when one is the start of the other), `None` when they are identical.
 /// Compared buffer by buffer.
 pub fn first_difference(a: &Path, b: &Path) -> Result<Option<u64>> {
-    let open = |p: &Path| {
-        crate::open::regular(p)
-            .map(|(f, _)| std::io::BufReader::new(f))
-            .map_err(|e| io_error("opening", p, e))
-    };
+    let open = |p: &Path| crate::open::buffered(p).map(|(r, _)| r);
     let (mut fa, mut fb) = (open(a)?, open(b)?);
     let mut offset = 0u64;
     loop {

@@ -150,10 +150,8 @@ impl Resolver {
             .and_then(|n| FileKind::from_file_name(&n.to_string_lossy()))
             .filter(|k| matches!(k, FileKind::Netpo | FileKind::Galnetpo))
             .unwrap_or(FileKind::Netpo);
-        let (file, meta) = crate::open::regular(path)
-            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-        let mut r = Self::read(std::io::BufReader::new(file), kind, meta.len())
-            .map_err(|e| Error::in_file(path, e))?;
+        let (src, size) = crate::open::buffered(path)?;
+        let mut r = Self::read(src, kind, size).map_err(|e| Error::in_file(path, e))?;
         r.damage = r.damage.map(|d| format!("{}: {d}", path.display()));
         Ok(r)
     }

@@ -205,15 +205,8 @@ pub fn write<W: Write>(
 
 /// Replays a queue file (MSTTRANS.GLB, a RESYNC.GLB) into `dir`, in file order.
 pub fn replay_queue(path: &Path, kind: FileKind, dir: &mut Directory) -> Result<()> {
-    let (file, meta) = crate::open::regular(path)
-        .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-    let size = meta.len();
-    let mut reader = Reader::<Queue, _>::new(
-        std::io::BufReader::new(file),
-        kind,
-        Some(size),
-        ReadOptions::default(),
-    )?;
+    let (src, size) = crate::open::buffered(path)?;
+    let mut reader = Reader::<Queue, _>::new(src, kind, Some(size), ReadOptions::default())?;
     let mut last = (0, 0);
     let held = |dir: &Directory, (sync, offset)| {
         dir.check_held(|| replayed(sync, offset), NEEDED_FOR)
@@ -308,14 +301,9 @@ pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<Take
         };
         let ty = String::from_utf8_lossy(&key[..key.iter().position(|&b| b == b':').unwrap_or(0)])
             .into_owned();
-        let (file, _) = crate::open::regular(&list.path)
-            .map_err(|e| Error::io(format!("opening {}", list.path.display()), e))?;
-        let mut reader = Reader::<Usr, _>::new(
-            std::io::BufReader::new(file),
-            FileKind::Usr,
-            Some(list.size),
-            ReadOptions::default(),
-        )?;
+        let (src, _) = crate::open::buffered(&list.path)?;
+        let mut reader =
+            Reader::<Usr, _>::new(src, FileKind::Usr, Some(list.size), ReadOptions::default())?;
         let before = dir.lists.remove(&key).unwrap_or_default();
         let held = dir.held() + before.len();
         let mut entries = BTreeMap::new();

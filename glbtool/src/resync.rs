@@ -199,15 +199,10 @@ pub fn run(args: ResyncArgs) -> CliResult {
     let (header, server_name, dir, taken) = codepage::scope(cp, || -> Result<_, CliError> {
         // Record by record, holding at most srvconf::MAX_HELD records; a
         // regular file only.
-        let (file, meta) =
-            glb_formats::open::regular(&srvconf).map_err(|e| CliError::from(e).file(&srvconf))?;
-        let records = srvconf::read_held(
-            std::io::BufReader::new(file),
-            Some(meta.len()),
-            "work out the RESYNC header numbers",
-        )
-        .map_err(|e| CliError::from(e).file(&srvconf))?
-        .1;
+        let (src, size) = glb_formats::open::buffered(&srvconf)?;
+        let records = srvconf::read_held(src, Some(size), "work out the RESYNC header numbers")
+            .map_err(|e| CliError::from(e).file(&srvconf))?
+            .1;
         let conf = match &reqconf {
             Some(p) => crate::patch_seq::read_reqconf(p)?,
             None => None,

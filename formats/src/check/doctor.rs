@@ -22,7 +22,7 @@
 //!
 //! and returns the findings with a summary of each postoffice.
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -142,11 +142,8 @@ pub fn in_glb(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// Reads a small fixed-layout file whole (its first item, or `None`).
 fn read_small<F: crate::format::Format>(path: &Path, kind: FileKind) -> Option<F::Header> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > 16 << 20 {
-        return None;
-    }
-    let bytes = std::fs::read(path).ok()?;
+    let bytes =
+        crate::open::read_whole(path, 16 << 20, "a small file's header is read whole").ok()?;
     crate::format::Document::<F>::from_bytes(&bytes, kind, ReadOptions::default())
         .ok()?
         .header
@@ -164,11 +161,8 @@ pub fn find_server(po_root: &Path, want: &str) -> Option<PathBuf> {
         let Some(sc) = in_glb(root, "SRVCONF.GLB") else {
             return false;
         };
-        // A regular file (in_glb), of a size SRVCONF.GLB can have.
-        if std::fs::metadata(&sc).map_or(true, |m| m.len() > 64 << 20) {
-            return false;
-        }
-        let Ok(bytes) = std::fs::read(&sc) else {
+        // A regular file, of a size SRVCONF.GLB can have.
+        let Ok(bytes) = crate::open::read_whole(&sc, 64 << 20, "SRVCONF.GLB is read whole") else {
             return false;
         };
         let Ok(doc) = crate::format::Document::<crate::srvconf::SrvConfFile>::from_bytes(
@@ -431,19 +425,13 @@ impl Tree {
                     continue;
                 };
                 let file = FileRef::new(f.path.display().to_string(), kind);
-                let facts = match crate::open::regular(&f.path) {
-                    Ok((h, _)) => {
-                        let src = Counting {
-                            inner: BufReader::new(h),
-                            progress,
-                        };
+                let facts = match crate::open::buffered(&f.path) {
+                    Ok((inner, _)) => {
+                        let src = Counting { inner, progress };
                         super::file::check(&file, src, Some(f.size), &mut findings)
                     }
                     Err(e) => {
-                        findings.push(unreadable(
-                            &f.path,
-                            io_error("opening", &f.path, e).to_string(),
-                        ));
+                        findings.push(unreadable(&f.path, e.to_string()));
                         Facts::None
                     }
                 };

@@ -107,16 +107,12 @@ fn check_list_with(
     if target.is_none() && grp.is_none() {
         return;
     }
-    let Ok(file) = std::fs::File::open(&list.path) else {
+    let Ok((src, size)) = crate::open::buffered(&list.path) else {
         return; // unreadable lists are reported elsewhere (GLB301)
     };
-    let size = file.metadata().map(|m| m.len()).ok();
-    let Ok(mut reader) = Reader::<Nme, _>::new(
-        std::io::BufReader::new(file),
-        FileKind::Nme,
-        size,
-        ReadOptions::default(),
-    ) else {
+    let Ok(mut reader) =
+        Reader::<Nme, _>::new(src, FileKind::Nme, Some(size), ReadOptions::default())
+    else {
         return; // a size error is reported by the file's own check
     };
     // A copy of the NME folder alone (no GLB folder) says nothing about NETPO.
