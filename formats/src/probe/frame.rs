@@ -403,7 +403,8 @@ pub fn find(bytes: &[u8], size: u64, declared: Option<&Layout>) -> FramingReport
     rep.records_in_sample = it.records.len();
     rep.records_in_file = match found.records {
         Records::Fixed { len } => Some(size.saturating_sub(found.header as u64) / len as u64),
-        Records::None => Some(0),
+        // Of a large file only the sample is one block: the rest is unread.
+        Records::None if whole => Some(0),
         _ if whole && it.records.len() < limits::RECORDS => Some(it.records.len() as u64),
         _ => None,
     };
@@ -1038,5 +1039,11 @@ mod tests {
             .collect();
         let r = find(&b, b.len() as u64, None);
         assert_eq!(r.found.records, Records::None, "{:?}", r.evidence);
+        assert_eq!(r.records_in_file, Some(0));
+        // The first bytes of a larger file: how many records the unread
+        // rest holds is not known.
+        let r = find(&b, 1 << 30, None);
+        assert_eq!(r.found.records, Records::None, "{:?}", r.evidence);
+        assert_eq!(r.records_in_file, None);
     }
 }
