@@ -146,11 +146,17 @@ pub struct Opened {
     pub first: Vec<u8>,
 }
 
+/// How long a FIFO that no writer holds open is watched for one before it is
+/// refused: a writer started just before glbtool, in the background, may
+/// not have opened it yet. Short, so that a FIFO nobody writes to is refused
+/// without seeming to hang.
+pub const WRITER_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Opens `path`, which the user named, for reading: a regular file, or a
 /// pipe or device (never a directory). A FIFO is opened without blocking; one
-/// that no writer holds open is refused (`is a FIFO with no writer: nothing
-/// to read`) instead of waited for. Once something can come, the file is put
-/// back in blocking mode.
+/// that no writer holds open within [`WRITER_GRACE`] is refused (`is a FIFO
+/// with no writer: nothing to read`) instead of waited for. Once something
+/// can come, the file is put back in blocking mode.
 pub fn stream(path: &Path) -> io::Result<Opened> {
     let meta = metadata(path)?;
     if meta.is_dir() {
@@ -163,10 +169,19 @@ pub fn stream(path: &Path) -> io::Result<Opened> {
     }
     let mut first = Vec::new();
     if !meta.is_file() {
+        let started = std::time::Instant::now();
         let mut buf = [0u8; 4096];
         loop {
             match file.read(&mut buf) {
                 Ok(0) => {
+                    #[cfg(unix)]
+                    if meta.file_type().is_fifo() && started.elapsed() < WRITER_GRACE {
+                        // A writer started a moment before glbtool
+                        // (`cmd > FIFO & glbtool dump FIFO`) may not have
+                        // reached its open yet: look again shortly.
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                        continue;
+                    }
                     #[cfg(unix)]
                     if meta.file_type().is_fifo() {
                         return Err(io::Error::new(

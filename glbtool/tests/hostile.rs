@@ -233,6 +233,27 @@ fn a_fifo_with_a_writer_is_read_like_a_file() {
 }
 
 #[test]
+fn a_writer_arriving_just_after_glbtool_is_waited_for() {
+    // `cmd > FIFO & glbtool dump FIFO`: the writer may open the FIFO a
+    // moment after glbtool does; glbtool watches it briefly before refusing.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("MSTTRANS.GLB");
+    mkfifo(&fifo);
+    let sample = std::fs::read(corpus("samples/queue/server/MSTTRANS.GLB")).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_glbtool"))
+        .args(["validate"])
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::write(&fifo, &sample).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
 fn endless_devices_given_to_the_other_commands_stop_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("A.GLB");

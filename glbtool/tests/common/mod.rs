@@ -138,21 +138,21 @@ pub fn dump_survives(file: &Path, formats: &[&str], what: &str) -> Vec<(i32, Str
         .collect()
 }
 
-/// A named pipe `name` in `dir` that a background thread fills with `bytes`
-/// once a reader opens it (write errors, such as a reader that stops early,
-/// are ignored); `None` where `mkfifo` is not available.
-pub fn fifo_with(dir: &Path, name: &str, bytes: Vec<u8>) -> Option<PathBuf> {
+/// A named pipe `name` in `dir` (mkfifo(1), from coreutils) that a
+/// background thread fills with `bytes` once a reader opens it (write errors,
+/// such as a reader that stops early, are ignored).
+pub fn fifo_with(dir: &Path, name: &str, bytes: Vec<u8>) -> PathBuf {
     let fifo = dir.join(name);
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    if !made.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: mkfifo is not available");
-        return None;
-    }
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo(1) runs (coreutils)");
+    assert!(made.success(), "mkfifo {}", fifo.display());
     let path = fifo.clone();
     std::thread::spawn(move || {
         let _ = std::fs::write(path, bytes);
     });
-    Some(fifo)
+    fifo
 }
 
 /// A scratch directory holding a copy of `corpus/`, for running documented
