@@ -8,8 +8,8 @@
 # Usage: bench/memory.sh [--keep]
 #   --keep  keep the generated files (printed path) instead of deleting them
 #
-# Needs about 3.5 GB of disk (two 1 GB queues, a 500 MB one, two 90 MB
-# lists; the 4 GiB and 1 GB zero files are sparse). Exits non-zero only when
+# Needs about 3.8 GB of disk (two 1 GB queues, a 500 MB one, two 90 MB
+# lists, a 300 MB JSON document; the 4 GiB and 1 GB zero files are sparse). Exits non-zero only when
 # it cannot run; the figures are reported, never judged here (the bounded
 # memory tests judge: glbtool/tests/hostile.rs).
 set -euo pipefail
@@ -44,6 +44,13 @@ truncate -s $((1024 * 976563)) srv/GLB/SRVCONF.GLB
 : > srv/GLB/MSTTRANS.GLB
 cp "$OLDPWD/corpus/samples/queue/resync/RESYNC.GLB" srv/GLB/RESYNC.GLB
 mkfifo FIFO.GLB
+# The simulated network, its server's MSTTRANS.GLB the 1 GB one.
+cp -r "$OLDPWD/corpus/network" net
+ln -sf "$WORK/pair/a/MSTTRANS.GLB" net/MONTGOMERY/GLB/MSTTRANS.GLB
+# A JSON document whose one text is 300 MB, for build.
+{ printf '{"format": "glbtool-json/1", "kind": "reqtrans", "header": null, "records": [{"sync": 1, "date_stamp": 0, "text": "'
+  head -c 300000000 /dev/zero | tr '\0' A
+  printf '"}]}'; } > text300.json
 
 LIMIT_KIB=$((256 * 1024))
 echo "| command | input | peak RSS | wall | exit | standard error (first line) |"
@@ -91,3 +98,8 @@ run "FIFO, no writer" validate FIFO.GLB
 run "500 MB REQTRANS" patch-seq rq/GLB/REQTRANS.GLB --renumber-from 5 --dry-run
 run "500 MB REQTRANS" patch-seq rq/GLB/REQTRANS.GLB --renumber-from 5 --force
 run "500 MB REQTRANS" doctor rq
+run "network, 1 GB MSTTRANS on its server" diff --dss net/MONTGOMERY --requestor net/TAYLOR
+run "network, 1 GB MSTTRANS on its server" doctor net
+run "network, 1 GB MSTTRANS on its server" resync --server net/MONTGOMERY -o net/NEW.GLB
+run "JSON, one 300 MB text" build --kind reqtrans text300.json -o OUT.GLB
+run "FIFO among files" identify "$A" FIFO.GLB sparse/REQTRANS.GLB
