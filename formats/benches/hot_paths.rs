@@ -88,7 +88,11 @@ fn per_record(c: &mut Criterion) {
         b.iter(|| {
             texts
                 .iter()
-                .map(|t| import::parse(black_box(t)).issues.len())
+                .map(|t| {
+                    import::parse(black_box(t), glb_formats::CodePage::Cp850)
+                        .issues
+                        .len()
+                })
                 .sum::<usize>()
         })
     });
@@ -115,6 +119,7 @@ fn streams(c: &mut Criterion) {
             let file_ref = FileRef {
                 path: "MSTTRANS.GLB".into(),
                 kind: FileKind::Msttrans,
+                codepage: glb_formats::CodePage::Cp850,
             };
             b.iter(|| {
                 let mut r = reader(&file);

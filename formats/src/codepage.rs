@@ -17,11 +17,9 @@
 //! give an exact round trip (it decodes several byte pairs to one character
 //! and replaces undecodable bytes with U+FFFD), so bytes would change.
 //!
-//! JSON serialization of text fields needs to know the code page. Rather than
-//! thread a parameter through every serde impl, the active code page is held in
-//! a scoped thread-local set with [`scope`]; the default is 850.
-
-use std::cell::Cell;
+//! The code page travels as a value: in [`crate::format::ReadOptions`], in
+//! the views and checks that decode names, and in the JSON module, which
+//! alone gives it to the serde impls of text fields (`json::serde_codepage`).
 
 use oem_cp::code_table::{
     DECODING_TABLE_CP437, DECODING_TABLE_CP737, DECODING_TABLE_CP850, DECODING_TABLE_CP852,
@@ -179,27 +177,6 @@ impl CodePage {
     }
 }
 
-thread_local! {
-    static ACTIVE: Cell<CodePage> = const { Cell::new(CodePage::Cp850) };
-}
-
-/// The code page active on this thread (850 unless inside [`scope`]).
-pub fn active() -> CodePage {
-    ACTIVE.with(|a| a.get())
-}
-
-/// Runs `f` with `cp` as the active code page for JSON text conversion.
-pub fn scope<T>(cp: CodePage, f: impl FnOnce() -> T) -> T {
-    struct Restore(CodePage);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            ACTIVE.with(|a| a.set(self.0));
-        }
-    }
-    let _restore = Restore(ACTIVE.with(|a| a.replace(cp)));
-    f()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,12 +238,5 @@ mod tests {
         let mut all = CodePage::ALL.to_vec();
         all.sort_by_key(|c| c.number());
         assert_eq!(named, all);
-    }
-
-    #[test]
-    fn scope_restores_previous_code_page() {
-        assert_eq!(active(), CodePage::Cp850);
-        scope(CodePage::Cp437, || assert_eq!(active(), CodePage::Cp437));
-        assert_eq!(active(), CodePage::Cp850);
     }
 }

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::codepage;
+use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::format::{Document, Format, ReadOptions, Reader};
 use crate::import::{Address, AddressType};
@@ -63,6 +63,8 @@ pub struct ServerView {
     pub pending: Vec<PendingTransaction>,
     /// How many transactions are pending in all.
     pub pending_count: u64,
+    /// The code page of the queue's text.
+    pub codepage: CodePage,
 }
 
 /// How many pending transactions a [`ServerView`] keeps to show.
@@ -85,8 +87,13 @@ pub struct PendingTransaction {
 impl ServerView {
     /// Replays a queue file held in memory, in sync order (records with
     /// equal numbers in file order).
-    pub fn from_queue(bytes: &[u8], kind: FileKind, source: &str) -> Result<ServerView> {
-        ServerView::from_queue_upto(bytes, kind, source, None)
+    pub fn from_queue(
+        bytes: &[u8],
+        kind: FileKind,
+        source: &str,
+        cp: CodePage,
+    ) -> Result<ServerView> {
+        ServerView::from_queue_upto(bytes, kind, source, None, cp)
     }
 
     /// [`ServerView::from_queue`], replaying an MSTTRANS.GLB only up to sync
@@ -98,6 +105,7 @@ impl ServerView {
         kind: FileKind,
         source: &str,
         upto: Option<u32>,
+        cp: CodePage,
     ) -> Result<ServerView> {
         if !kind.is_queue() {
             return Err(Error::Diff {
@@ -141,6 +149,7 @@ impl ServerView {
             syncs,
             resync,
             replayed_to: upto,
+            codepage: cp,
             pending: Vec::new(),
             pending_count: 0,
         };
@@ -157,7 +166,7 @@ impl ServerView {
             }
             let raw = &bytes[off..off + len];
             Queue::decode_record(raw, &mut record).map_err(|f| f.at(kind, off as u64, None))?;
-            let Payload::Transaction(t) = record.payload() else {
+            let Payload::Transaction(t) = record.payload(cp) else {
                 continue;
             };
             if upto.is_some_and(|u| sync > u) {
@@ -169,8 +178,9 @@ impl ServerView {
                     view.pending.push(PendingTransaction {
                         sync,
                         command: t.command.letter(),
-                        list: replay::transaction_list(&t).map_or_else(String::new, |k| text(&k)),
-                        name: t.alias.map(text),
+                        list: replay::transaction_list(&t)
+                            .map_or_else(String::new, |k| text(cp, &k)),
+                        name: t.alias.map(|a| text(cp, a)),
                     });
                 }
                 continue;
@@ -186,19 +196,19 @@ impl ServerView {
 
     /// Reads and replays a queue file; its kind from its name (MSTTRANS.GLB
     /// when the name does not say). `upto` as for [`ServerView::from_queue_upto`].
-    pub fn open(path: &Path, upto: Option<u32>) -> Result<ServerView> {
+    pub fn open(path: &Path, upto: Option<u32>, cp: CodePage) -> Result<ServerView> {
         let bytes = read(path)?;
         let kind = file_kind(path)
             .filter(|k| k.is_queue())
             .unwrap_or(FileKind::Msttrans);
-        ServerView::from_queue_upto(&bytes, kind, &path.display().to_string(), upto)
+        ServerView::from_queue_upto(&bytes, kind, &path.display().to_string(), upto, cp)
             .map_err(|e| Error::in_file(path, e))
     }
 
     /// The server postoffice's `GLB\MSTTRANS.GLB` (or, without one, its
     /// `GLB\RESYNC.GLB`).
-    pub fn open_postoffice(dir: &Path, upto: Option<u32>) -> Result<ServerView> {
-        let po = Postoffice::open(dir)?;
+    pub fn open_postoffice(dir: &Path, upto: Option<u32>, cp: CodePage) -> Result<ServerView> {
+        let po = Postoffice::open(dir, cp)?;
         let file = po
             .find(Folder::Glb, "MSTTRANS.GLB")
             .or_else(|| po.find(Folder::Glb, "RESYNC.GLB"))
@@ -208,7 +218,7 @@ impl ServerView {
                     dir.display()
                 ),
             })?;
-        ServerView::open(&file.path, upto)
+        ServerView::open(&file.path, upto, cp)
     }
 
     /// The server's view a requestor is compared with: `dss` is the
@@ -217,9 +227,9 @@ impl ServerView {
     /// (what the server has sent it; the rest is pending, KB Q96060).
     pub fn open_for(dss: &Path, requestor: &RequestorView) -> Result<ServerView> {
         if dss.is_dir() {
-            ServerView::open_postoffice(dss, requestor.srvsync)
+            ServerView::open_postoffice(dss, requestor.srvsync, requestor.codepage)
         } else {
-            ServerView::open(dss, requestor.srvsync)
+            ServerView::open(dss, requestor.srvsync, requestor.codepage)
         }
     }
 
@@ -358,6 +368,8 @@ pub struct RequestorView {
     pub pol_others: Vec<Vec<u8>>,
     /// Lists not compared and why, and other remarks.
     pub notes: Vec<String>,
+    /// The code page of the lists' text.
+    pub codepage: CodePage,
 }
 
 fn fold(b: &[u8]) -> Vec<u8> {
@@ -472,8 +484,8 @@ impl RequestorView {
     /// through NETWORK.GLB and XTN), its gateway name lists, its POL's local
     /// users, and from REQCONF.GLB its own name and the types it requests.
     /// `local` (`NET/PO`) overrides REQCONF's name.
-    pub fn open_postoffice(dir: &Path, local: Option<&str>) -> Result<RequestorView> {
-        let po = Postoffice::open(dir)?;
+    pub fn open_postoffice(dir: &Path, local: Option<&str>, cp: CodePage) -> Result<RequestorView> {
+        let po = Postoffice::open(dir, cp)?;
         let mut view = RequestorView {
             source: dir.to_path_buf(),
             scope: Scope::Postoffice,
@@ -487,6 +499,7 @@ impl RequestorView {
             local_users: Vec::new(),
             pol_others: Vec::new(),
             notes: Vec::new(),
+            codepage: cp,
         };
         view.read_context(&po)?;
         for l in po.address_lists() {
@@ -552,12 +565,12 @@ impl RequestorView {
                 .map_err(|e| Error::in_file(&f.path, e))?;
                 if let Some(rc) = doc.header {
                     if self.local.is_none() {
-                        self.local = rc.local().map(|name| LocalPostoffice {
+                        self.local = rc.local(self.codepage).map(|name| LocalPostoffice {
                             name,
                             source: LocalSource::Reqconf,
                         });
                     }
-                    let types = rc.types_list();
+                    let types = rc.types_list(self.codepage);
                     if !types.is_empty() {
                         self.types = Some(types);
                     }
@@ -579,10 +592,10 @@ impl RequestorView {
     /// directory around it, else by `list`, `NET/PO`), or an NME file (a
     /// gateway list `<TYPE>.NME`, a GAL, or any other list named by `list`),
     /// compared by friendly name.
-    pub fn open_file(path: &Path, list: Option<&str>) -> Result<RequestorView> {
+    pub fn open_file(path: &Path, list: Option<&str>, cp: CodePage) -> Result<RequestorView> {
         let kind = file_kind(path);
         let bytes = read(path)?;
-        let around = Postoffice::around(path);
+        let around = Postoffice::around(path, cp);
         let listed = around.as_ref().and_then(|po| {
             po.address_lists()
                 .iter()
@@ -600,6 +613,7 @@ impl RequestorView {
             local_users: Vec::new(),
             pol_others: Vec::new(),
             notes: Vec::new(),
+            codepage: cp,
         };
         if let Some(po) = &around {
             view.read_context(po)?;
@@ -989,8 +1003,8 @@ impl Comparison {
     }
 }
 
-fn text(b: &[u8]) -> String {
-    codepage::active().decode(b)
+fn text(cp: CodePage, b: &[u8]) -> String {
+    cp.decode(b)
 }
 
 /// `TYPE` and `NET/PO` of a list key (`PCM:NET/PO` → (`PCM`, `NET/PO`)).
@@ -1006,18 +1020,18 @@ fn is_elemental(ty: &[u8]) -> bool {
 }
 
 /// A list's name for people.
-fn display_name(key: &[u8]) -> String {
+fn display_name(cp: CodePage, key: &[u8]) -> String {
     let (ty, body) = split_key(key);
     if key == b"GAL" {
         "GAL".into()
     } else if is_elemental(ty) && !body.is_empty() {
         if ty.eq_ignore_ascii_case(b"PCM") {
-            text(body)
+            text(cp, body)
         } else {
-            format!("{} {}", text(ty), text(body))
+            format!("{} {}", text(cp, ty), text(cp, body))
         }
     } else {
-        format!("gateway {}", text(ty))
+        format!("gateway {}", text(cp, ty))
     }
 }
 
@@ -1098,14 +1112,15 @@ fn by_name<'a>(items: impl Iterator<Item = (&'a [u8], Entry)>) -> Keyed {
 fn server_entries<'a>(
     lists: impl Iterator<Item = &'a BTreeMap<Vec<u8>, replay::Entry>>,
     matching: Matching,
+    cp: CodePage,
 ) -> Keyed {
     let entries = lists.flat_map(|l| l.iter()).map(|(k, e)| {
         (
             k,
             e.alias.as_slice(),
             Entry {
-                name: text(&e.alias),
-                address: Some(text(&e.address)),
+                name: text(cp, &e.alias),
+                address: Some(text(cp, &e.address)),
                 sync: Some(e.sync),
                 record: None,
             },
@@ -1123,14 +1138,17 @@ fn server_entries<'a>(
 /// more than once (each occurrence after the first): the same address in a
 /// list matched by address, the same entry (name and identity) in one
 /// matched by name.
-fn requestor_entries(l: &RequestorList, ty: &[u8], matching: Matching) -> (Keyed, Vec<Entry>) {
+fn requestor_entries(
+    l: &RequestorList,
+    ty: &[u8],
+    matching: Matching,
+    cp: CodePage,
+) -> (Keyed, Vec<Entry>) {
     let net_po = match &l.name {
         ListName::Postoffice {
             network,
             postoffice,
-        } => codepage::active()
-            .encode(&format!("{network}/{postoffice}"))
-            .ok(),
+        } => cp.encode(&format!("{network}/{postoffice}")).ok(),
         _ => None,
     };
     let mut duplicates = Vec::new();
@@ -1148,8 +1166,8 @@ fn requestor_entries(l: &RequestorList, ty: &[u8], matching: Matching) -> (Keyed
             (Matching::Name, _) => fold(&e.alias),
         };
         let entry = Entry {
-            name: text(&e.alias),
-            address: address.map(|a| text(&a)),
+            name: text(cp, &e.alias),
+            address: address.map(|a| text(cp, &a)),
             sync: None,
             record: Some(e.record),
         };
@@ -1249,10 +1267,10 @@ fn merge(server: Keyed, requestor: Keyed, d: &mut PostofficeDiff, removed: &Remo
     }
 }
 
-fn new_diff(key: &[u8], matching: Matching) -> PostofficeDiff {
+fn new_diff(key: &[u8], matching: Matching, cp: CodePage) -> PostofficeDiff {
     PostofficeDiff {
-        list: text(key),
-        name: display_name(key),
+        list: text(cp, key),
+        name: display_name(cp, key),
         status: ListStatus::Equal,
         matching,
         requestor_file: None,
@@ -1297,13 +1315,9 @@ fn own_list(
     requestor: &RequestorView,
     paired: &BTreeMap<Vec<u8>, usize>,
 ) -> Option<(Vec<u8>, LocalPostoffice)> {
+    let cp = requestor.codepage;
     let keyed = |l: &LocalPostoffice| {
-        let body = fold(
-            codepage::active()
-                .encode(&l.name)
-                .unwrap_or_default()
-                .as_slice(),
-        );
+        let body = fold(cp.encode(&l.name).unwrap_or_default().as_slice());
         let key = server
             .list_at(&body)
             .unwrap_or_else(|| [b"PCM:", body.as_slice()].concat());
@@ -1322,6 +1336,7 @@ fn inferred_from_pol(
     requestor: &RequestorView,
     paired: &BTreeMap<Vec<u8>, usize>,
 ) -> Option<(Vec<u8>, LocalPostoffice)> {
+    let cp = requestor.codepage;
     if requestor.scope != Scope::Postoffice || requestor.local_users.is_empty() {
         return None;
     }
@@ -1345,7 +1360,7 @@ fn inferred_from_pol(
         (
             k.clone(),
             LocalPostoffice {
-                name: text(split_key(k).1),
+                name: text(cp, split_key(k).1),
                 source: LocalSource::InferredFromPol,
             },
         )
@@ -1356,6 +1371,7 @@ fn inferred_from_pol(
 /// requestor holds. `filter` (`NET/PO`, `TYPE:NET/PO` or `TYPE:`) limits the
 /// comparison to the lists it names.
 pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&str>) -> Comparison {
+    let cp = requestor.codepage;
     let mut cmp = Comparison {
         lists: Vec::new(),
         excluded: Vec::new(),
@@ -1457,7 +1473,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
     let own = own_list(server, requestor, &paired);
     if let Some((key, local)) = &own {
         cmp.excluded.push(Excluded {
-            list: text(key),
+            list: text(cp, key),
             reason: format!(
                 "the requestor's own postoffice: Import ignores transactions for it ({}, KB Q96003)",
                 messages::bracketed(66)
@@ -1477,7 +1493,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         (!types.iter().any(|t| t.as_bytes().eq_ignore_ascii_case(ty))).then(|| {
             format!(
                 "the requestor does not request {} addresses (its REQCONF Types: {})",
-                text(ty),
+                text(cp, ty),
                 types.join("|")
             )
         })
@@ -1495,7 +1511,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         }
         if let Some(reason) = wanted(key) {
             cmp.excluded.push(Excluded {
-                list: text(key),
+                list: text(cp, key),
                 reason,
             });
             continue;
@@ -1510,11 +1526,11 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
             },
             |l| l.matching,
         );
-        let mut d = new_diff(key, matching);
+        let mut d = new_diff(key, matching, cp);
         d.server_entries = entries.len() as u64;
         d.whole = server.holds_whole(key);
         let removed = Removed::of(server, key, matching);
-        let mut s = server_entries(std::iter::once(entries), matching);
+        let mut s = server_entries(std::iter::once(entries), matching, cp);
         // A gateway list holds the requestor's own addresses too; they are
         // in its POL, and its Import skips them like its own postoffice's.
         if !split_key(key).0.eq_ignore_ascii_case(b"PCM") && !requestor.pol_others.is_empty() {
@@ -1527,7 +1543,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
                 d.requestor_file = Some(l.file.display().to_string());
                 d.requestor_entries = l.entries.len() as u64;
                 d.requestor_deleted = l.deleted;
-                let (r, duplicates) = requestor_entries(l, split_key(key).0, matching);
+                let (r, duplicates) = requestor_entries(l, split_key(key).0, matching, cp);
                 d.duplicates = duplicates;
                 merge(s, r, &mut d, &removed);
             }
@@ -1545,7 +1561,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
         if filter.is_some_and(|f| !selected(&key, f)) {
             continue;
         }
-        let mut d = new_diff(&key, l.matching);
+        let mut d = new_diff(&key, l.matching, cp);
         d.status = ListStatus::ExtraList;
         d.requestor_file = Some(l.file.display().to_string());
         d.requestor_entries = l.entries.len() as u64;
@@ -1555,7 +1571,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
             Matching::Address => &b""[..],
             Matching::Name => split_key(&key).0,
         };
-        let (r, duplicates) = requestor_entries(l, ty, l.matching);
+        let (r, duplicates) = requestor_entries(l, ty, l.matching, cp);
         let entries: Vec<Entry> = r.into_values().map(|(_, e)| e).collect();
         d.duplicates = duplicates;
         if server.purged() {
@@ -1575,7 +1591,7 @@ pub fn compare(server: &ServerView, requestor: &RequestorView, filter: Option<&s
     if requestor.scope == Scope::List && cmp.lists.is_empty() {
         if let Some(l) = requestor.lists.first() {
             let key = requestor_key(l);
-            let mut d = new_diff(&key, l.matching);
+            let mut d = new_diff(&key, l.matching, cp);
             d.requestor_file = Some(l.file.display().to_string());
             cmp.lists.push(d);
         }
@@ -1591,6 +1607,7 @@ fn compare_gal(
     filter: Option<&str>,
     cmp: &mut Comparison,
 ) {
+    let cp = requestor.codepage;
     let Some(gal) = requestor.lists.first() else {
         return;
     };
@@ -1601,13 +1618,13 @@ fn compare_gal(
         .filter(|(k, _)| filter.is_none_or(|f| selected(k, f)))
         .map(|(_, v)| v)
         .collect();
-    let mut d = new_diff(b"GAL", Matching::Name);
+    let mut d = new_diff(b"GAL", Matching::Name, cp);
     d.name = "GAL (every list, by friendly name)".into();
     d.requestor_file = Some(gal.file.display().to_string());
     d.server_entries = lists.iter().map(|l| l.len() as u64).sum();
     d.requestor_entries = gal.entries.len() as u64;
-    let s = server_entries(lists.into_iter(), Matching::Name);
-    let (r, duplicates) = requestor_entries(gal, b"", Matching::Name);
+    let s = server_entries(lists.into_iter(), Matching::Name, cp);
+    let (r, duplicates) = requestor_entries(gal, b"", Matching::Name, cp);
     d.duplicates = duplicates;
     merge(s, r, &mut d, &Removed(None));
     cmp.notes.push(

@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::codepage;
+use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::fields::Stamp;
 use crate::format::{Format, ReadOptions, Reader, RecordSize};
@@ -147,16 +147,19 @@ pub struct Side<'a> {
     /// For a USR file: its list's `NETWORK/POSTOFFICE`, the first elements of
     /// its entries' addresses.
     pub list: Option<&'a str>,
+    /// The code page of its text.
+    pub codepage: CodePage,
 }
 
 impl<'a> Side<'a> {
-    /// A side with no context.
-    pub fn new(bytes: &'a [u8], kind: FileKind) -> Self {
+    /// A side with no context, its text in code page `cp`.
+    pub fn new(bytes: &'a [u8], kind: FileKind, cp: CodePage) -> Self {
         Side {
             bytes,
             kind,
             netpo: None,
             list: None,
+            codepage: cp,
         }
     }
 }
@@ -171,7 +174,7 @@ pub enum Shown {
     Signed(i64),
     /// A time stamp (JSON: RFC 3339).
     Time(Stamp),
-    /// Text, decoded with the active code page.
+    /// Text, decoded with the file's code page.
     Text(String),
     /// A code with its meaning.
     Code {
@@ -712,6 +715,7 @@ struct KeyMaker<'a> {
     by: &'static str,
     list: Option<&'a str>,
     nme: Option<NmeAddresses<'a>>,
+    cp: CodePage,
 }
 
 impl KeyMaker<'_> {
@@ -744,7 +748,7 @@ impl KeyMaker<'_> {
                 Part::Lit(c) => out.push(c),
                 Part::ListPrefix => {
                     if let Some(l) = self.list {
-                        if let Ok(b) = codepage::active().encode(l) {
+                        if let Ok(b) = self.cp.encode(l) {
                             push_text(out, b"PCM:", false);
                             push_text(out, &b, fold);
                             out.push(b'/');
@@ -775,7 +779,7 @@ impl KeyMaker<'_> {
             _ => self.by,
         };
         RecordKey {
-            key: codepage::active().decode(&b),
+            key: self.cp.decode(&b),
             by,
         }
     }
@@ -974,10 +978,11 @@ fn field_changes<T: Annotate>(
     b: &T,
     b_raw: &[u8],
     b_off: u64,
+    cp: CodePage,
 ) -> Vec<FieldChange> {
     let (mut sa, mut sb) = (Vec::new(), Vec::new());
-    a.spans(&mut sa);
-    b.spans(&mut sb);
+    a.spans(cp, &mut sa);
+    b.spans(cp, &mut sb);
     let mut out = Vec::new();
     for x in &sa {
         let Some(y) = sb.iter().find(|y| y.name == x.name) else {
@@ -1012,9 +1017,9 @@ fn field_changes<T: Annotate>(
 }
 
 /// The fields of an item, unknown bytes and terminators left out.
-fn item_fields<T: Annotate>(rec: &T, raw: &[u8]) -> Fields {
+fn item_fields<T: Annotate>(rec: &T, raw: &[u8], cp: CodePage) -> Fields {
     let mut spans = Vec::new();
-    rec.spans(&mut spans);
+    rec.spans(cp, &mut spans);
     Fields(
         spans
             .iter()
@@ -1024,10 +1029,9 @@ fn item_fields<T: Annotate>(rec: &T, raw: &[u8]) -> Fields {
     )
 }
 
-/// Which parts of two transaction texts differ.
-pub fn transaction_changes(a: &[u8], b: &[u8]) -> Vec<PartChange> {
-    let (ta, tb) = (import::parse(a), import::parse(b));
-    let cp = codepage::active();
+/// Which parts of two transaction texts (in code page `cp`) differ.
+pub fn transaction_changes(a: &[u8], b: &[u8], cp: CodePage) -> Vec<PartChange> {
+    let (ta, tb) = (import::parse(a, cp), import::parse(b, cp));
     let s = |b: &[u8]| cp.decode(b);
     let address = |t: &Transaction<'_>| {
         t.address
@@ -1125,7 +1129,7 @@ pub fn diff_into<F: Format>(
     if ia.header != ib.header {
         let ha = F::decode_header(ia.header).map_err(|f| f.at(a.kind, 0, None))?;
         let hb = F::decode_header(ib.header).map_err(|f| f.at(b.kind, 0, None))?;
-        start.header = field_changes(&ha, ia.header, 0, &hb, ib.header, 0);
+        start.header = field_changes(&ha, ia.header, 0, &hb, ib.header, 0, a.codepage);
     }
     let (ka, kb) = (Keys::build(&ia, &ma)?, Keys::build(&ib, &mb)?);
     note_duplicates(&mut end.notes, ka.duplicates + kb.duplicates);
@@ -1218,6 +1222,7 @@ fn key_maker<'a>(s: &Side<'a>, parts: &[Part], family: Family, key: Key) -> KeyM
             Key::Name | Key::Auto => "name",
         },
         list: s.list,
+        cp: s.codepage,
         nme: (family == Family::Nme && key == Key::Address)
             .then(|| s.netpo.map(|resolver| NmeAddresses { resolver }))
             .flatten(),
@@ -1251,7 +1256,7 @@ fn changed_records<T: Annotate>(
     (rb, raw_b, pb): Located<'_, T>,
     maker: &KeyMaker<'_>,
 ) -> Changed {
-    let fields = field_changes(ra, raw_a, pa.offset, rb, raw_b, pb.offset);
+    let fields = field_changes(ra, raw_a, pa.offset, rb, raw_b, pb.offset, maker.cp);
     let mut transaction = Vec::new();
     if kind.is_queue() {
         let text = |raw: &'_ [u8]| -> Vec<u8> {
@@ -1261,7 +1266,7 @@ fn changed_records<T: Annotate>(
         };
         let (ta, tb) = (text(raw_a), text(raw_b));
         if ta != tb {
-            transaction = transaction_changes(&ta, &tb);
+            transaction = transaction_changes(&ta, &tb, maker.cp);
         }
     }
     Changed {
@@ -1278,7 +1283,7 @@ fn item_of<T: Annotate>(maker: &KeyMaker<'_>, rec: &T, raw: &[u8], place: Place)
     Item {
         key: maker.shown(raw, place.index),
         place,
-        fields: item_fields(rec, raw),
+        fields: item_fields(rec, raw, maker.cp),
     }
 }
 

@@ -414,7 +414,11 @@ mod tests {
         assert_eq!(out.records.len(), 2);
         let t3 = &out.records[0];
         assert_eq!(
-            (t3.id, t3.comment.text().as_str(), t3.reserved.0[0]),
+            (
+                t3.id,
+                t3.comment.decode(crate::codepage::CodePage::Cp850).as_str(),
+                t3.reserved.0[0]
+            ),
             (2, "keep me", 0x77)
         );
         assert_eq!(t3.run_at, utc(1994, 2, 28, 16, 0));

@@ -11,7 +11,7 @@ use binrw::{BinRead, BinResult, BinWrite, Endian};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::codepage::{self, CodePage};
+use crate::codepage::CodePage;
 
 // ---------------------------------------------------------------------------
 // Fixed-width, NUL-padded text
@@ -48,11 +48,6 @@ impl<const N: usize> Text<N> {
     /// The text decoded with `cp`.
     pub fn decode(&self, cp: CodePage) -> String {
         cp.decode(self.bytes())
-    }
-
-    /// The text decoded with the active code page.
-    pub fn text(&self) -> String {
-        self.decode(codepage::active())
     }
 
     /// True when the field has no NUL at all (text fills every byte).
@@ -132,10 +127,10 @@ struct TextObject {
 impl<const N: usize> Serialize for Text<N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if self.is_canonical() {
-            s.serialize_str(&self.text())
+            s.serialize_str(&self.decode(crate::json::serde_codepage()))
         } else {
             TextObject {
-                text: Some(self.text()),
+                text: Some(self.decode(crate::json::serde_codepage())),
                 raw: hex::encode(self.0),
             }
             .serialize(s)
@@ -158,7 +153,7 @@ impl<'de, const N: usize> Deserialize<'de> for Text<N> {
                 N
             ))
         })? {
-            Either::Plain(s) => Text::encode(&s, codepage::active()).map_err(D::Error::custom),
+            Either::Plain(s) => Text::encode(&s, crate::json::serde_codepage()).map_err(D::Error::custom),
             Either::Object(o) => {
                 let bytes = hex::decode(&o.raw)
                     .map_err(|e| D::Error::custom(format!("`raw` is not hex: {e}")))?;
@@ -167,10 +162,10 @@ impl<'de, const N: usize> Deserialize<'de> for Text<N> {
                 })?;
                 let t = Text(raw);
                 if let Some(text) = o.text {
-                    if text != t.text() {
+                    let decoded = t.decode(crate::json::serde_codepage());
+                    if text != decoded {
                         return Err(D::Error::custom(format!(
-                            "`text` {text:?} disagrees with `raw` (which decodes to {:?}); edit one of them, or drop `text`",
-                            t.text()
+                            "`text` {text:?} disagrees with `raw` (which decodes to {decoded:?}); edit one of them, or drop `text`"
                         )));
                     }
                 }

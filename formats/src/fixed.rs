@@ -167,9 +167,9 @@ pub fn spans<const N: usize>(table: &'static FieldTable, values: [Value; N], out
     }
 }
 
-/// The value of a text field, decoded with the active code page.
-pub fn text<const N: usize>(t: &crate::fields::Text<N>) -> Value {
-    Value::Text(t.text())
+/// The value of a text field, decoded with code page `cp`.
+pub fn text<const N: usize>(t: &crate::fields::Text<N>, cp: crate::codepage::CodePage) -> Value {
+    Value::Text(t.decode(cp))
 }
 
 /// The delete code of an active record (KB Q148666, Q86625).
@@ -276,8 +276,8 @@ macro_rules! fixed_format {
                 $crate::fixed::encode(r, out, $record_table)
             }
 
-            fn info(r: &$record) -> Option<$info> {
-                $info_fn(r)
+            fn info(r: &$record, cp: $crate::codepage::CodePage) -> Option<$info> {
+                $info_fn(r, cp)
             }
 
             fn derived_from(key: &str) -> &'static str {
@@ -331,7 +331,7 @@ pub(crate) mod testing {
     /// carry the table's names.
     pub fn assert_spans_cover<T: Annotate>(item: &T, table: &FieldTable) {
         let mut spans = Vec::new();
-        item.spans(&mut spans);
+        item.spans(crate::codepage::CodePage::Cp850, &mut spans);
         let got: Vec<_> = spans
             .iter()
             .map(|s| (s.start, s.len, s.name, s.role, s.provenance))

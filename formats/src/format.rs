@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::codepage::CodePage;
 use crate::error::{Cut, Error, FieldFault, Result, SizeCut};
 use crate::kind::FileKind;
 use crate::layout::{field_at, Annotate, Field, Layout};
@@ -52,7 +53,7 @@ impl<T> Model for T where
 pub struct NoHeader;
 
 impl Annotate for NoHeader {
-    fn spans(&self, _out: &mut Vec<crate::layout::Span>) {}
+    fn spans(&self, _cp: crate::codepage::CodePage, _out: &mut Vec<crate::layout::Span>) {}
 }
 
 /// One file family's byte layout.
@@ -103,8 +104,8 @@ pub trait Format: std::fmt::Debug + 'static {
     /// Appends a record's bytes.
     fn encode_record(r: &Self::Record, out: &mut Vec<u8>) -> Result<(), FieldFault>;
 
-    /// Derived facts for JSON, if any.
-    fn info(_r: &Self::Record) -> Option<Self::Info<'_>> {
+    /// Derived facts for JSON, if any, with text in code page `cp`.
+    fn info(_r: &Self::Record, _cp: CodePage) -> Option<Self::Info<'_>> {
         None
     }
 
@@ -138,6 +139,7 @@ pub trait Format: std::fmt::Debug + 'static {
     fn from_structured(
         _stored: &mut serde_json::Map<String, serde_json::Value>,
         _info: &serde_json::Value,
+        _cp: CodePage,
     ) -> Result<Option<&'static str>, (String, String)> {
         Ok(None)
     }
@@ -224,6 +226,9 @@ pub struct ReadOptions {
     /// the first unreadable item onwards as `trailing` bytes (a streaming
     /// [`Reader`] the first [`TRAILING_KEPT`] of them, counting the rest).
     pub salvage: bool,
+    /// The code page of the file's text: what views, messages and JSON
+    /// decode text with (850 unless `--codepage` says otherwise).
+    pub codepage: CodePage,
 }
 
 /// The record the reader just read, with where it came from.
@@ -449,6 +454,11 @@ impl<F: Format, R: Read> Reader<F, R> {
         };
         reader.fail(err)?;
         Ok(reader)
+    }
+
+    /// The code page of the file's text ([`ReadOptions::codepage`]).
+    pub fn codepage(&self) -> CodePage {
+        self.opts.codepage
     }
 
     /// The file kind being read.
@@ -827,7 +837,10 @@ mod tests {
                 data: &data,
                 max: 4096,
             };
-            let salvage = ReadOptions { salvage: true };
+            let salvage = ReadOptions {
+                salvage: true,
+                ..ReadOptions::default()
+            };
             let mut r = Reader::<Queue, _>::new(src, FileKind::Reqtrans, size, salvage).unwrap();
             assert!(r.next_record().unwrap().is_none());
             assert_eq!(r.trailing_offset(), Some(0));
@@ -836,9 +849,15 @@ mod tests {
             assert_eq!(r.bytes_read(), data.len() as u64);
         }
         // A whole document keeps every byte: it has them already.
-        let doc =
-            Document::<Queue>::from_bytes(&data, FileKind::Reqtrans, ReadOptions { salvage: true })
-                .unwrap();
+        let doc = Document::<Queue>::from_bytes(
+            &data,
+            FileKind::Reqtrans,
+            ReadOptions {
+                salvage: true,
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap();
         assert_eq!(doc.trailing.len(), data.len());
         assert_eq!(doc.to_bytes().unwrap(), data);
     }

@@ -13,7 +13,7 @@ use memchr::memchr;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::codepage;
+use crate::codepage::CodePage;
 use crate::messages;
 
 /// The command in column 1.
@@ -310,6 +310,9 @@ pub struct Transaction<'a> {
     pub comment: Option<&'a [u8]>,
     /// Limits broken and syntax problems found.
     pub issues: Vec<Issue>,
+    /// The code page the text is in: the messages in `issues` and the JSON
+    /// form decode names with it.
+    pub codepage: CodePage,
 }
 
 /// The documented limits (KB Q96001, Q96003, Q104869).
@@ -554,6 +557,7 @@ fn scan_elements(body: &[u8]) -> ([&[u8]; 3], [Option<usize>; 3], usize) {
 /// number of elements a 10/10/10 address must have (3 for an entry, 2 for a
 /// postoffice or node in R and T).
 fn check_address(
+    cp: CodePage,
     text: &[u8],
     addr: &Address<'_>,
     elements: usize,
@@ -614,7 +618,7 @@ fn check_address(
                     format!(
                         "{} name `{}` is {} characters, at most {} are allowed",
                         names[i],
-                        codepage::active().decode(part),
+                        cp.decode(part),
                         part.len(),
                         limits::ELEMENT
                     ),
@@ -625,11 +629,7 @@ fn check_address(
                     69 + i as u16,
                     lineno,
                     pat + bad,
-                    format!(
-                        "{} name contains {:?}",
-                        names[i],
-                        codepage::active().decode_byte(part[bad])
-                    ),
+                    format!("{} name contains {:?}", names[i], cp.decode_byte(part[bad])),
                 ));
             }
         }
@@ -802,8 +802,9 @@ fn plain_elements(body: &[u8], count: usize) -> bool {
     n == count && (1..=limits::ELEMENT).contains(&(body.len() - start))
 }
 
-/// Parses one transaction's text. Never fails: problems are listed in `issues`.
-pub fn parse(text: &[u8]) -> Transaction<'_> {
+/// Parses one transaction's text in code page `cp`. Never fails: problems
+/// are listed in `issues`.
+pub fn parse(text: &[u8], cp: CodePage) -> Transaction<'_> {
     let mut issues = Vec::new();
     let mut it = lines(text);
     let first = it.next().unwrap_or(b"");
@@ -817,6 +818,7 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
         template_defs: Vec::new(),
         comment: None,
         issues: Vec::new(),
+        codepage: cp,
     };
     let cmd = match first.first() {
         Some(b'#') => {
@@ -881,7 +883,7 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
                 ));
             } else {
                 let a = Address::parse(addr);
-                check_address(text, &a, 2, 1, &mut issues);
+                check_address(cp, text, &a, 2, 1, &mut issues);
                 t.address = Some(a);
             }
         }
@@ -890,7 +892,7 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
             t.layout = layout;
             t.alias = Some(alias);
             if let Some(a) = &address {
-                check_address(text, a, 3, 1, &mut issues);
+                check_address(cp, text, a, 3, 1, &mut issues);
             }
             t.address = address;
         }
@@ -928,7 +930,7 @@ pub fn parse(text: &[u8]) -> Transaction<'_> {
                 let (layout, alias, address) =
                     alias_and_address(text, line, start, lineno, &mut issues);
                 if let Some(a) = &address {
-                    check_address(text, a, 3, lineno, &mut issues);
+                    check_address(cp, text, a, 3, lineno, &mut issues);
                     t.modify_target = Some(ModifyTarget {
                         layout,
                         alias,
@@ -1088,15 +1090,25 @@ impl Transaction<'_> {
 // JSON form of a parsed transaction (output only; the stored text is authoritative)
 // ---------------------------------------------------------------------------
 
-struct Str<'a>(&'a [u8]);
+/// Text bytes, in JSON as a string decoded in the code page.
+struct Str<'a>(CodePage, &'a [u8]);
 impl Serialize for Str<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&codepage::active().decode(self.0))
+        s.serialize_str(&self.0.decode(self.1))
     }
 }
 
-impl Serialize for Address<'_> {
+/// An address, in JSON with its text decoded in the code page.
+struct AddressJson<'a, 'b>(CodePage, &'b Address<'a>);
+impl Serialize for AddressJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let AddressJson(cp, a) = self;
+        a.serialize_in(*cp, s)
+    }
+}
+
+impl Address<'_> {
+    fn serialize_in<S: Serializer>(&self, cp: CodePage, s: S) -> Result<S::Ok, S::Error> {
         let elemental = self.address_type.is_elemental();
         let parts: Vec<&[u8]> = if elemental {
             self.elements().collect()
@@ -1112,16 +1124,20 @@ impl Serialize for Address<'_> {
                 .iter()
                 .take(3)
                 .enumerate()
-                .map(|(i, p)| (names[i], Str(p)))
+                .map(|(i, p)| (names[i], Str(cp, p)))
                 .collect();
             st.serialize_field("elements", &ElementMap(&v))?;
         } else if self.address_type == AddressType::Fax {
-            let fields: Vec<Str> = self.body.split(|&b| b == b'~').map(Str).collect();
+            let fields: Vec<Str> = self
+                .body
+                .split(|&b| b == b'~')
+                .map(|f| Str(cp, f))
+                .collect();
             st.serialize_field("fax", &fields)?;
         } else {
             st.skip_field("elements")?;
         }
-        st.serialize_field("address", &Str(self.body))?;
+        st.serialize_field("address", &Str(cp, self.body))?;
         st.end()
     }
 }
@@ -1146,27 +1162,28 @@ impl Serialize for Transaction<'_> {
             value: Str<'a>,
         }
         #[derive(Serialize)]
-        struct Target<'a> {
+        struct Target<'a, 'b> {
             alias: Str<'a>,
-            address: Address<'a>,
+            address: AddressJson<'a, 'b>,
         }
+        let cp = self.codepage;
         let mut st = s.serialize_struct("Transaction", 9)?;
         st.serialize_field("command", &self.command)?;
         if self.command != Command::Comment {
             st.serialize_field("layout", &self.layout)?;
         }
         if let Some(a) = self.alias {
-            st.serialize_field("alias", &Str(a))?;
+            st.serialize_field("alias", &Str(cp, a))?;
         }
         if let Some(a) = &self.address {
-            st.serialize_field("address", a)?;
+            st.serialize_field("address", &AddressJson(cp, a))?;
         }
         if let Some(m) = &self.modify_target {
             st.serialize_field(
                 "new",
                 &Target {
-                    alias: Str(m.alias),
-                    address: m.address,
+                    alias: Str(cp, m.alias),
+                    address: AddressJson(cp, &m.address),
                 },
             )?;
         }
@@ -1175,18 +1192,18 @@ impl Serialize for Transaction<'_> {
                 .template_info
                 .iter()
                 .map(|i| Info {
-                    prompt: Str(i.prompt),
-                    value: Str(i.value),
+                    prompt: Str(cp, i.prompt),
+                    value: Str(cp, i.value),
                 })
                 .collect();
             st.serialize_field("template", &v)?;
         }
         if !self.template_defs.is_empty() {
-            let v: Vec<Str> = self.template_defs.iter().map(|d| Str(d)).collect();
+            let v: Vec<Str> = self.template_defs.iter().map(|d| Str(cp, d)).collect();
             st.serialize_field("template_definition", &v)?;
         }
         if let Some(c) = self.comment {
-            st.serialize_field("comment", &Str(c))?;
+            st.serialize_field("comment", &Str(cp, c))?;
         }
         if !self.issues.is_empty() {
             st.serialize_field("issues", &self.issues)?;
@@ -1205,14 +1222,20 @@ mod tests {
 
     #[test]
     fn listq_sample_transactions_parse_cleanly() {
-        let r = parse(b"R PCM:POLYNOMIAL/MONTGOMERY");
+        let r = parse(
+            b"R PCM:POLYNOMIAL/MONTGOMERY",
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(r.command, Command::Replace);
         assert_eq!(
             r.address.unwrap().elements().collect::<Vec<_>>(),
             vec![&b"POLYNOMIAL"[..], b"MONTGOMERY"]
         );
         assert!(r.issues.is_empty(), "{:?}", r.issues);
-        let a = parse(b"A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able");
+        let a = parse(
+            b"A able is he who knows his limit\tPCM:POLYNOMIAL/MONTGOMERY/able",
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(a.layout, Layout::Tabs);
         assert!(a.issues.is_empty(), "{:?}", a.issues);
         assert_eq!(a.alias.unwrap(), b"able is he who knows his limit");
@@ -1222,18 +1245,21 @@ mod tests {
     #[test]
     fn replacing_a_whole_gateway_list_is_valid_for_every_type() {
         for text in [&b"R SMTP:"[..], b"R FAX:", b"R PROFS:", b"R X400:"] {
-            let r = parse(text);
+            let r = parse(text, crate::codepage::CodePage::Cp850);
             assert_eq!(r.command, Command::Replace);
             assert!(r.issues.is_empty(), "{:?}: {:?}", text, r.issues);
         }
         // An A transaction still needs the four FAX fields.
-        assert_eq!(codes(&parse(b"A Fax\tFAX:")), vec![26]);
+        assert_eq!(
+            codes(&parse(b"A Fax\tFAX:", crate::codepage::CodePage::Cp850)),
+            vec![26]
+        );
     }
 
     #[test]
     fn fixed_columns_put_the_type_at_column_34() {
         let line = format!("D {:<30} PCM:NET1/PO1/USER1", "User1 alias");
-        let t = parse(line.as_bytes());
+        let t = parse(line.as_bytes(), crate::codepage::CodePage::Cp850);
         assert_eq!(t.layout, Layout::Columns);
         assert!(t.issues.is_empty(), "{:?}", t.issues);
         assert_eq!(t.alias.unwrap(), b"User1 alias");
@@ -1243,55 +1269,124 @@ mod tests {
             "D  {:<30} PCM:NET1/PO1/USER1",
             "User1 alias that is long enough"
         );
-        assert!(codes(&parse(shifted.as_bytes())).contains(&72));
+        assert!(codes(&parse(shifted.as_bytes(), crate::codepage::CodePage::Cp850)).contains(&72));
     }
 
     #[test]
     fn limits_name_the_import_message() {
-        assert_eq!(codes(&parse(b"A Joe\tPCM:POLYNOMIALXX/PO/joe")), vec![20]);
+        assert_eq!(
+            codes(&parse(
+                b"A Joe\tPCM:POLYNOMIALXX/PO/joe",
+                crate::codepage::CodePage::Cp850
+            )),
+            vec![20]
+        );
         let long = format!("A {}\tPCM:N/P/m", "x".repeat(31));
-        assert_eq!(codes(&parse(long.as_bytes())), vec![72]);
-        assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/jo.e")), vec![71]);
-        assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/")), vec![81]);
-        assert_eq!(codes(&parse(b"X Joe\tPCM:N/P/joe")), vec![13]);
-        assert_eq!(codes(&parse(b"1 Joe\tPCM:N/P/joe")), vec![12]);
-        assert_eq!(codes(&parse(b"A \tPCM:N/P/joe")), vec![46]);
+        assert_eq!(
+            codes(&parse(long.as_bytes(), crate::codepage::CodePage::Cp850)),
+            vec![72]
+        );
+        assert_eq!(
+            codes(&parse(
+                b"A Joe\tPCM:N/P/jo.e",
+                crate::codepage::CodePage::Cp850
+            )),
+            vec![71]
+        );
+        assert_eq!(
+            codes(&parse(b"A Joe\tPCM:N/P/", crate::codepage::CodePage::Cp850)),
+            vec![81]
+        );
+        assert_eq!(
+            codes(&parse(
+                b"X Joe\tPCM:N/P/joe",
+                crate::codepage::CodePage::Cp850
+            )),
+            vec![13]
+        );
+        assert_eq!(
+            codes(&parse(
+                b"1 Joe\tPCM:N/P/joe",
+                crate::codepage::CodePage::Cp850
+            )),
+            vec![12]
+        );
+        assert_eq!(
+            codes(&parse(b"A \tPCM:N/P/joe", crate::codepage::CodePage::Cp850)),
+            vec![46]
+        );
     }
 
     #[test]
     fn fax_fields_and_phone_characters() {
-        assert!(parse(b"A Fax Joe\tFAX:Joe~Seattle~Acme~206 555-1212")
-            .issues
-            .is_empty());
+        assert!(parse(
+            b"A Fax Joe\tFAX:Joe~Seattle~Acme~206 555-1212",
+            crate::codepage::CodePage::Cp850
+        )
+        .issues
+        .is_empty());
         let long = format!("A Fax Joe\tFAX:{}~S~A~1", "r".repeat(31));
-        assert_eq!(codes(&parse(long.as_bytes())), vec![74]);
-        assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S~A~555-CALL")), vec![15]);
         assert_eq!(
-            codes(&parse(b"A Fax Joe\tFAX:J~S~A~12345678901234567890123")),
+            codes(&parse(long.as_bytes(), crate::codepage::CodePage::Cp850)),
+            vec![74]
+        );
+        assert_eq!(
+            codes(&parse(
+                b"A Fax Joe\tFAX:J~S~A~555-CALL",
+                crate::codepage::CodePage::Cp850
+            )),
+            vec![15]
+        );
+        assert_eq!(
+            codes(&parse(
+                b"A Fax Joe\tFAX:J~S~A~12345678901234567890123",
+                crate::codepage::CodePage::Cp850
+            )),
             vec![77]
         );
-        assert_eq!(codes(&parse(b"A Fax Joe\tFAX:J~S")), vec![26]);
+        assert_eq!(
+            codes(&parse(
+                b"A Fax Joe\tFAX:J~S",
+                crate::codepage::CodePage::Cp850
+            )),
+            vec![26]
+        );
     }
 
     #[test]
     fn continuation_lines() {
-        let t = parse(b"A Joe\tPROFS:GW/NODE/joe\r\n- Phone:/(206) 635-7022\r\n- City//ST//Zip:/City, State, 12345");
+        let t = parse(b"A Joe\tPROFS:GW/NODE/joe\r\n- Phone:/(206) 635-7022\r\n- City//ST//Zip:/City, State, 12345", crate::codepage::CodePage::Cp850);
         assert!(t.issues.is_empty(), "{:?}", t.issues);
         assert_eq!(t.template_info.len(), 2);
         assert_eq!(t.template_info[1].prompt, b"City//ST//Zip:");
         assert_eq!(t.template_info[1].value, b"City, State, 12345");
-        let m = parse(b"M Joe\tPCM:N/P/joe\r\n \tJoseph\tPCM:N/P/joe");
+        let m = parse(
+            b"M Joe\tPCM:N/P/joe\r\n \tJoseph\tPCM:N/P/joe",
+            crate::codepage::CodePage::Cp850,
+        );
         assert!(m.issues.is_empty(), "{:?}", m.issues);
         assert_eq!(m.modify_target.unwrap().alias, b"Joseph");
-        let smtp = parse(b"A Joe\tSMTP:joe@example.com\r\n- Phone:/1");
+        let smtp = parse(
+            b"A Joe\tSMTP:joe@example.com\r\n- Phone:/1",
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(codes(&smtp), vec![24]);
-        let tdef = parse(b"T PROFS:GW/NODE\r\n Full Name:~10~25~A~John Doe~");
+        let tdef = parse(
+            b"T PROFS:GW/NODE\r\n Full Name:~10~25~A~John Doe~",
+            crate::codepage::CodePage::Cp850,
+        );
         assert!(tdef.issues.is_empty(), "{:?}", tdef.issues);
         assert_eq!(
             tdef.template_defs,
             vec![&b"Full Name:~10~25~A~John Doe~"[..]]
         );
-        assert_eq!(codes(&parse(b"A Joe\tPCM:N/P/joe\r\n- Phone 12")), vec![22]);
+        assert_eq!(
+            codes(&parse(
+                b"A Joe\tPCM:N/P/joe\r\n- Phone 12",
+                crate::codepage::CodePage::Cp850
+            )),
+            vec![22]
+        );
     }
 
     /// The new entry's line of an `M` has a blank command column (KB Q159308,
@@ -1310,7 +1405,7 @@ mod tests {
             &cols,
         ] {
             let text = format!("{first}{second}");
-            let t = parse(text.as_bytes());
+            let t = parse(text.as_bytes(), crate::codepage::CodePage::Cp850);
             assert!(t.issues.is_empty(), "{second:?}: {:?}", t.issues);
             let m = t.modify_target.expect(second);
             assert_eq!(m.alias, b"New Name", "{second:?}");
@@ -1321,26 +1416,27 @@ mod tests {
         // without a tab before the address).
         for second in [" New Name\tPCM:NET/PO/mbx", "\tNew Name PCM:NET/PO/mbx"] {
             let text = format!("{first}{second}");
-            let t = parse(text.as_bytes());
+            let t = parse(text.as_bytes(), crate::codepage::CodePage::Cp850);
             assert_eq!(t.modify_target, None, "{second:?}");
             assert_eq!(codes(&t), vec![23], "{second:?}");
         }
         // An M without the second line, straight into template lines (KB Q151782).
         let t = parse(
             b"M Katie Jordan\tMS:TOON/TOWN/WCOYOTE\r\n- Internal Mail Stop:/ Trey Research #86",
+            crate::codepage::CodePage::Cp850,
         );
         assert!(t.issues.is_empty(), "{:?}", t.issues);
         assert_eq!(t.modify_target, None);
         assert_eq!(t.template_info[0].value, b" Trey Research #86");
         // Column 2 of the first line is neither space nor tab: no alias is guessed.
-        let t = parse(b"AJoe\tPCM:N/P/joe");
+        let t = parse(b"AJoe\tPCM:N/P/joe", crate::codepage::CodePage::Cp850);
         assert_eq!(codes(&t), vec![23]);
         assert_eq!(t.alias, Some(&b""[..]));
         assert_eq!(t.address, None);
         // A fullname running past column 32: Import reads a long fullname
         // (KB Q104869); no address is cut out of the middle of it.
         let long = format!("A {} PCM:N/P/joe", "x".repeat(32));
-        let t = parse(long.as_bytes());
+        let t = parse(long.as_bytes(), crate::codepage::CodePage::Cp850);
         assert_eq!(codes(&t), vec![72]);
         assert_eq!(t.alias.unwrap(), &long.as_bytes()[2..]);
         assert_eq!(t.address, None);
@@ -1380,7 +1476,7 @@ mod tests {
         ) {
             let mut text = vec![command];
             text.extend(lines.join(&b"\r\n"[..]));
-            let t = parse(&text);
+            let t = parse(&text, crate::codepage::CodePage::Cp850);
             let rt = matches!(t.command, Command::Replace | Command::Template);
             if let Some(alias) = t.alias.filter(|a| !a.is_empty()) {
                 let at = offset_in(&text, alias);
@@ -1404,13 +1500,16 @@ mod tests {
 
     #[test]
     fn unknown_types_are_kept_and_reported_as_16() {
-        let t = parse(b"A Joe\tWANG:node/joe");
+        let t = parse(b"A Joe\tWANG:node/joe", crate::codepage::CodePage::Cp850);
         assert_eq!(t.address.unwrap().address_type, AddressType::Other);
         assert_eq!(t.address.unwrap().type_name.unwrap(), b"WANG");
         assert_eq!(codes(&t), vec![16]);
         // Types are case-insensitive.
         assert_eq!(
-            parse(b"A Joe\tpcm:n/p/joe").address.unwrap().address_type,
+            parse(b"A Joe\tpcm:n/p/joe", crate::codepage::CodePage::Cp850)
+                .address
+                .unwrap()
+                .address_type,
             AddressType::Pcm
         );
     }
@@ -1427,7 +1526,10 @@ mod tests {
 
     #[test]
     fn fax_with_five_fields_counts_them_all() {
-        let t = parse(b"A Fax Joe\tFAX:J~S~A~1~extra");
+        let t = parse(
+            b"A Fax Joe\tFAX:J~S~A~1~extra",
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(codes(&t), vec![26]);
         assert!(t.issues[0].detail.contains("found 5"), "{:?}", t.issues);
     }
@@ -1483,7 +1585,9 @@ mod tests {
             b"M Joe \tSMTP:joe@example.com",
         ] {
             assert!(plainly_valid(text), "{}", String::from_utf8_lossy(text));
-            assert!(parse(text).issues.is_empty());
+            assert!(parse(text, crate::codepage::CodePage::Cp850)
+                .issues
+                .is_empty());
         }
         for text in [
             &b"R PCM:N/P/x"[..],
@@ -1524,7 +1628,7 @@ mod tests {
             text.extend_from_slice(&body);
             text.extend_from_slice(tail);
             if plainly_valid(&text) {
-                let t = parse(&text);
+                let t = parse(&text, crate::codepage::CodePage::Cp850);
                 proptest::prop_assert!(t.issues.is_empty(), "{:?}: {:?}", String::from_utf8_lossy(&text), t.issues);
                 proptest::prop_assert!(t.command != Command::Comment);
             }
@@ -1555,7 +1659,7 @@ mod tests {
                 text[i] = b;
             }
             if plainly_valid(&text) {
-                let t = parse(&text);
+                let t = parse(&text, crate::codepage::CodePage::Cp850);
                 proptest::prop_assert!(t.issues.is_empty(), "{:?}: {:?}", String::from_utf8_lossy(&text), t.issues);
             }
         }
@@ -1573,7 +1677,10 @@ mod tests {
 
     #[test]
     fn comments_have_no_effect() {
-        let t = parse(b"# Dummy record installed by PODIAG.");
+        let t = parse(
+            b"# Dummy record installed by PODIAG.",
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(t.command, Command::Comment);
         assert!(t.issues.is_empty());
     }
@@ -1592,7 +1699,7 @@ mod tests {
             b"A Joe",
         ] {
             assert_eq!(
-                String::from_utf8_lossy(&parse(text).to_text()),
+                String::from_utf8_lossy(&parse(text, crate::codepage::CodePage::Cp850).to_text()),
                 String::from_utf8_lossy(text)
             );
         }
@@ -1614,12 +1721,16 @@ mod tests {
             (b"", b""),
         ];
         for (text, want) in cases {
-            let once = parse(text).to_text();
+            let once = parse(text, crate::codepage::CodePage::Cp850).to_text();
             assert_eq!(
                 String::from_utf8_lossy(&once),
                 String::from_utf8_lossy(want)
             );
-            assert_eq!(parse(&once).to_text(), once, "a fixed point");
+            assert_eq!(
+                parse(&once, crate::codepage::CodePage::Cp850).to_text(),
+                once,
+                "a fixed point"
+            );
         }
     }
 

@@ -174,7 +174,7 @@ impl Read for Pieces<'_> {
 /// Checks that an item's field map covers its bytes exactly, in order.
 fn spans_cover<M: Annotate>(what: &str, model: &M, raw: &[u8]) -> Outcome {
     let mut spans: Vec<Span> = Vec::new();
-    model.spans(&mut spans);
+    model.spans(CodePage::default(), &mut spans);
     let mut at = 0;
     for s in &spans {
         if s.start != at {
@@ -223,7 +223,7 @@ fn streamed<F: Format>(
         if let Err(b) = spans_cover(&format!("record {}", r.index), r.record, r.raw) {
             problem.get_or_insert(b);
         }
-        if let Some(info) = F::info(r.record) {
+        if let Some(info) = F::info(r.record, CodePage::default()) {
             if let Err(e) = serde_json::to_vec(&info) {
                 problem.get_or_insert(broken!("record {}: info is not JSON: {e}", r.index));
             }
@@ -249,7 +249,10 @@ fn streamed<F: Format>(
 /// - JSON (document form) then `build` gives `data` back; NDJSON is one JSON
 ///   value per line, one line per record plus two.
 pub fn parsed_bytes<F: Format>(data: &[u8], kind: FileKind) -> Outcome {
-    let salvage = ReadOptions { salvage: true };
+    let salvage = ReadOptions {
+        salvage: true,
+        ..ReadOptions::default()
+    };
     let salvaged = Document::<F>::from_bytes(data, kind, salvage)
         .map_err(|e| broken!("salvage refused the input: {e}"))?;
     let written = salvaged
@@ -344,7 +347,7 @@ fn json_round_trip<F: Format>(data: &[u8], kind: FileKind, opts: ReadOptions) ->
 ///   canonical text that parses to the same structure and writes back to the
 ///   same bytes (a fixed point).
 pub fn import_text(data: &[u8]) -> Outcome {
-    let t = import::parse(data);
+    let t = import::parse(data, CodePage::default());
     let line_count = data.split(|&b| b == b'\n').count();
     for i in &t.issues {
         if i.at > data.len() || i.line == 0 || i.line > line_count {
@@ -362,7 +365,7 @@ pub fn import_text(data: &[u8]) -> Outcome {
     }
     serde_json::to_vec(&t).map_err(|e| broken!("transaction is not JSON: {e}"))?;
     let canonical = t.to_text();
-    let again = import::parse(&canonical);
+    let again = import::parse(&canonical, CodePage::default());
     if again.without_issues() != t.without_issues() {
         return Err(broken!(
             "the canonical text {:?} parses to {:?}, not {:?}",
@@ -622,7 +625,7 @@ mod tests {
         };
         struct Gappy(Field);
         impl Annotate for Gappy {
-            fn spans(&self, out: &mut Vec<Span>) {
+            fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
                 use crate::layout::Value;
                 out.push(Span::of(&GAPPY[0], Value::Unsigned(0)));
                 out.push(Span::of(&self.0, Value::Unsigned(0)));
@@ -663,7 +666,7 @@ mod tests {
         }
 
         impl<const N: usize> Annotate for Item<N> {
-            fn spans(&self, out: &mut Vec<Span>) {
+            fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
                 out.push(Span {
                     len: N,
                     ..Span::of(&BYTES[0], Value::Bytes)

@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
-use crate::codepage::{self, CodePage};
+use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::fields::hex_bytes;
 use crate::format::{Format, Reader};
@@ -134,7 +134,7 @@ pub fn write_guessed<F: Format, R: Read, W: Write>(
     cp: CodePage,
     guessed: bool,
 ) -> Result<u64> {
-    codepage::scope(cp, || write_inner(reader, out, style, cp, guessed))
+    serde_scope::enter(cp, || write_inner(reader, out, style, cp, guessed))
 }
 
 fn write_inner<F: Format, R: Read, W: Write>(
@@ -191,7 +191,7 @@ fn write_inner<F: Format, R: Read, W: Write>(
             index: r.index,
             offset: r.offset,
             record: r.record,
-            info: info_out::<F>(r.record, stored_crc32(r.raw)),
+            info: info_out::<F>(r.record, stored_crc32(r.raw), cp),
         };
         match style {
             Style::Lines => {
@@ -307,19 +307,16 @@ pub fn digest_crc(digest: &str) -> Option<u32> {
     (c == digest_check(&hex.to_ascii_uppercase())).then(|| u32::from_str_radix(hex, 16).ok())?
 }
 
-fn info_out<F: Format>(r: &F::Record, crc: u32) -> InfoOut<'_, F> {
+fn info_out<F: Format>(r: &F::Record, crc: u32, cp: CodePage) -> InfoOut<'_, F> {
     InfoOut {
-        facts: F::info(r),
+        facts: F::info(r, cp),
         stored_digest: digest_of(crc),
     }
 }
 
 /// A record's `info` as JSON, with text in code page `cp`.
 fn info_value<F: Format>(r: &F::Record, crc: u32, cp: CodePage) -> serde_json::Value {
-    // Parsing (inside `F::info`) already decodes text for its messages.
-    codepage::scope(cp, || {
-        serde_json::to_value(info_out::<F>(r, crc)).unwrap_or(serde_json::Value::Null)
-    })
+    serde_json::to_value(info_out::<F>(r, crc, cp)).unwrap_or(serde_json::Value::Null)
 }
 
 /// Converts one JSON value to a model value, naming the JSON path on failure.
@@ -328,7 +325,7 @@ fn from_value<T: serde::de::DeserializeOwned>(
     prefix: &str,
     cp: CodePage,
 ) -> Result<T> {
-    codepage::scope(cp, || {
+    serde_scope::enter(cp, || {
         serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
             let inner = strict::path_suffix(&e.path().to_string());
             Error::json(format!("{prefix}{inner}"), e.into_inner().to_string())
@@ -413,11 +410,60 @@ pub fn build<F: Format, R: Read, W: Write>(
     )
 }
 
-/// The JSON form of a single value with the active code page, for tests and tools.
+/// The JSON form of a single value, its text fields in code page `cp`.
 pub fn to_value<T: Serialize>(v: &T, cp: CodePage) -> serde_json::Value {
-    codepage::scope(cp, || {
+    serde_scope::enter(cp, || {
         serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
     })
+}
+
+/// Writes `v` as pretty-printed JSON, its text fields in code page `cp`
+/// (a report that holds records or headers, such as validate's facts).
+pub fn to_writer_pretty<W: Write, T: Serialize>(
+    out: W,
+    v: &T,
+    cp: CodePage,
+) -> std::io::Result<()> {
+    serde_scope::enter(cp, || serde_json::to_writer_pretty(out, v)).map_err(std::io::Error::from)
+}
+
+/// The code page the serde impls of text fields (`fields::Text`, a queue
+/// record's `text`) read and write.
+///
+/// Serde gives an impl no way to receive a value from its caller, so the JSON
+/// module keeps the document's code page in a thread-local that only it
+/// sets: once around writing a document or a value, and around reading each
+/// value of a document being built, always to that document's code page.
+/// Nothing outside this module sets it; everything else that decodes text is
+/// given the code page as a value. Outside those calls it is 850.
+pub(crate) fn serde_codepage() -> CodePage {
+    serde_scope::current()
+}
+
+mod serde_scope {
+    use std::cell::Cell;
+
+    use crate::codepage::CodePage;
+
+    thread_local! {
+        static CURRENT: Cell<CodePage> = const { Cell::new(CodePage::Cp850) };
+    }
+
+    pub(super) fn current() -> CodePage {
+        CURRENT.with(Cell::get)
+    }
+
+    /// Runs `f` with `cp` as the code page of text fields, then restores the previous one.
+    pub(super) fn enter<T>(cp: CodePage, f: impl FnOnce() -> T) -> T {
+        struct Restore(CodePage);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                CURRENT.with(|c| c.set(self.0));
+            }
+        }
+        let _restore = Restore(CURRENT.with(|c| c.replace(cp)));
+        f()
+    }
 }
 
 /// The kind a JSON document or NDJSON stream names near its top: the first

@@ -45,7 +45,7 @@ pub enum Value {
     Signed(i64),
     /// A time stamp.
     Time(Stamp),
-    /// Text, already decoded with the active code page.
+    /// Text, already decoded with the code page the spans were asked in.
     Text(String),
     /// A stored checksum and, when known, the one computed over the data.
     Checksum {
@@ -354,7 +354,7 @@ impl Span {
 /// A value that can describe its own bytes.
 pub trait Annotate {
     /// Appends this item's field spans, in offset order, covering every byte.
-    fn spans(&self, out: &mut Vec<Span>);
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>);
 }
 
 /// The name of the field that covers `rel` in a field table, for error

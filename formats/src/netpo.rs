@@ -74,7 +74,7 @@ fixed::fixed_struct! {
 }
 
 impl Annotate for GalnetpoHeader {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             GAL_HEADER_FIELDS,
             [Value::Unsigned(u64::from(self.tid_source))],
@@ -84,7 +84,7 @@ impl Annotate for GalnetpoHeader {
 }
 
 impl Annotate for NetpoHeader {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             HEADER_FIELDS,
             [Value::Unsigned(u64::from(self.delete_chain))],
@@ -128,27 +128,27 @@ impl NetpoRecord {
         self.status == u16::from(fixed::DELETED)
     }
 
-    /// `NETWORK/POSTOFFICE/MAILBOX`, decoded with the active code page.
-    pub fn address(&self) -> String {
+    /// `NETWORK/POSTOFFICE/MAILBOX`, decoded with code page `cp`.
+    pub fn address(&self, cp: crate::codepage::CodePage) -> String {
         format!(
             "{}/{}/{}",
-            self.network.text(),
-            self.postoffice.text(),
-            self.mailbox.text()
+            self.network.decode(cp),
+            self.postoffice.decode(cp),
+            self.mailbox.decode(cp)
         )
     }
 }
 
 impl Annotate for NetpoRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             FIELDS,
             [
                 fixed::code(self.status, fixed::status_meaning),
                 Value::Unsigned(u64::from(self.tid)),
-                Value::Text(self.network.text()),
-                Value::Text(self.postoffice.text()),
-                Value::Text(self.mailbox.text()),
+                Value::Text(self.network.decode(cp)),
+                Value::Text(self.postoffice.decode(cp)),
+                Value::Text(self.mailbox.decode(cp)),
                 Value::Text(self.mailbag.digits()),
             ],
             out,
@@ -173,9 +173,9 @@ fixed::fixed_format!(
     Netpo,
     header: NetpoHeader = HEADER_FIELDS,
     record: NetpoRecord = FIELDS,
-    info: NetpoInfo = |r: &NetpoRecord| Some(NetpoInfo {
+    info: NetpoInfo = |r: &NetpoRecord, cp| Some(NetpoInfo {
         status: fixed::status_meaning(u64::from(r.status)),
-        address: r.address(),
+        address: r.address(cp),
     }),
     derived: &[("status", "status"), ("address", "network, postoffice and mailbox")],
     rule: "NETPO.GLB is a 4-byte header followed by a whole number of 43-byte records (KB Q77926, Q110223)",
@@ -191,9 +191,9 @@ fixed::fixed_format!(
     Galnetpo,
     header: GalnetpoHeader = GAL_HEADER_FIELDS,
     record: NetpoRecord = FIELDS,
-    info: NetpoInfo = |r: &NetpoRecord| Some(NetpoInfo {
+    info: NetpoInfo = |r: &NetpoRecord, cp| Some(NetpoInfo {
         status: fixed::status_meaning(u64::from(r.status)),
-        address: r.address(),
+        address: r.address(cp),
     }),
     derived: &[("status", "status"), ("address", "network, postoffice and mailbox")],
     rule: "glbtool reads GALNETPO.GLB as its first 4 bytes (KB Q135486) followed by a whole number of 43-byte records like NETPO.GLB's (reconstructed: no article gives GALNETPO.GLB's record size)",
@@ -366,10 +366,15 @@ mod tests {
         assert!(!doc.records[0].is_deleted());
         assert!(doc.records[1].is_deleted());
         assert_eq!(
-            Netpo::info(&doc.records[1]).unwrap().status,
+            Netpo::info(&doc.records[1], crate::codepage::CodePage::Cp850)
+                .unwrap()
+                .status,
             Some("deleted")
         );
-        assert_eq!(doc.records[1].address(), "N/P/B");
+        assert_eq!(
+            doc.records[1].address(crate::codepage::CodePage::Cp850),
+            "N/P/B"
+        );
     }
 
     #[test]
@@ -383,9 +388,21 @@ mod tests {
             ],
         );
         let mut l = Lookup::new(std::io::Cursor::new(&b), b.len() as u64);
-        assert_eq!(l.get(47).unwrap().unwrap().address(), "N/Q/B");
+        assert_eq!(
+            l.get(47)
+                .unwrap()
+                .unwrap()
+                .address(crate::codepage::CodePage::Cp850),
+            "N/Q/B"
+        );
         assert!(l.get(90).unwrap().unwrap().is_deleted());
-        assert_eq!(l.get(4).unwrap().unwrap().address(), "N/P/A");
+        assert_eq!(
+            l.get(4)
+                .unwrap()
+                .unwrap()
+                .address(crate::codepage::CodePage::Cp850),
+            "N/P/A"
+        );
         assert_eq!(l.get(48).unwrap(), None, "not the start of a record");
         assert_eq!(l.get(133).unwrap(), None, "past the end");
         assert_eq!(l.get(0).unwrap(), None, "the header");

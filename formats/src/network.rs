@@ -93,15 +93,15 @@ impl NetworkRecord {
 }
 
 impl Annotate for NetworkRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             FIELDS,
             [
                 fixed::code(self.status, fixed::status_meaning),
                 fixed::code(self.network_type, network_type_meaning),
-                Value::Text(self.name.text()),
-                Value::Text(self.xtn_hexid.text()),
-                Value::Text(self.mailbag_hexid.text()),
+                Value::Text(self.name.decode(cp)),
+                Value::Text(self.xtn_hexid.decode(cp)),
+                Value::Text(self.mailbag_hexid.decode(cp)),
                 Value::Bytes,
             ],
             out,
@@ -136,7 +136,7 @@ pub struct Network;
 fixed::fixed_format!(
     Network,
     record: NetworkRecord = FIELDS,
-    info: NetworkInfo = |r: &NetworkRecord| Some(info(r)),
+    info: NetworkInfo = |r: &NetworkRecord, _cp| Some(info(r)),
     derived: &[("status", "status"), ("network_type", "network_type"), ("xtn_file", "xtn_hexid")],
     rule: "NETWORK.GLB is a whole number of 122-byte records (KB Q77926, Q86625)",
     spec: "docs/formats/network.md",

@@ -120,12 +120,12 @@ impl NmeRecord {
 }
 
 impl Annotate for NmeRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             FIELDS,
             [
                 fixed::code(self.entry_type, entry_type_meaning),
-                Value::Text(self.name.text()),
+                Value::Text(self.name.decode(cp)),
                 Value::Unsigned(u64::from(self.tid)),
                 Value::Unsigned(u64::from(self.pointer)),
                 Value::Text(self.hexid.digits()),
@@ -163,7 +163,7 @@ pub struct Nme;
 fixed::fixed_format!(
     Nme,
     record: NmeRecord = FIELDS,
-    info: NmeInfo = |r: &NmeRecord| Some(info(r)),
+    info: NmeInfo = |r: &NmeRecord, _cp| Some(info(r)),
     derived: &[("entry_type", "entry_type"), ("pointer_into", "entry_type"), ("netpo_record", "pointer")],
     rule: "NME files are a whole number of 45-byte records (KB Q77926, Q135932)",
     spec: "docs/formats/nme.md",
@@ -173,21 +173,20 @@ fixed::fixed_format!(
 /// is sorted (KB Q86375: sorted on the full name, duplicates allowed). The
 /// real collation table, C850SORT.GLB, differs per language package and its
 /// algorithm is not documented (KB Q134953), so this is a *reconstruction*:
-/// the names are decoded with the active code page (850 by default) and
+/// the names are decoded with the postoffice's code page (850 by default) and
 /// compared character by character after Unicode upper-casing, so `bryan`
 /// and `Bryan` are equal and `é` equals `É`. It agrees with any case-blind
 /// collation on plain ASCII names; accented letters sort after `Z` here,
 /// where C850SORT.GLB may place them next to their base letter.
-pub fn gal_order(a: &Text<31>, b: &Text<31>) -> Ordering {
-    let cp = crate::codepage::active();
+pub fn gal_order(a: &Text<31>, b: &Text<31>, cp: crate::codepage::CodePage) -> Ordering {
     folded(a, cp).cmp(folded(b, cp))
 }
 
 /// The sort key [`gal_order`] compares, computed once (for sorting many
 /// names with `sort_by_cached_key`): `gal_key(a).cmp(&gal_key(b))` equals
 /// `gal_order(a, b)`.
-pub fn gal_key(name: &Text<31>) -> Vec<char> {
-    folded(name, crate::codepage::active()).collect()
+pub fn gal_key(name: &Text<31>, cp: crate::codepage::CodePage) -> Vec<char> {
+    folded(name, cp).collect()
 }
 
 /// The characters of a name, decoded and upper-cased, without allocating.
@@ -199,11 +198,14 @@ fn folded(t: &Text<31>, cp: crate::codepage::CodePage) -> impl Iterator<Item = c
 
 /// The index of the first record that sorts before its predecessor under
 /// [`gal_order`], `None` when the records are in order.
-pub fn first_out_of_order<'a>(records: impl IntoIterator<Item = &'a NmeRecord>) -> Option<u64> {
+pub fn first_out_of_order<'a>(
+    records: impl IntoIterator<Item = &'a NmeRecord>,
+    cp: crate::codepage::CodePage,
+) -> Option<u64> {
     let mut prev: Option<&NmeRecord> = None;
     for (i, r) in records.into_iter().enumerate() {
         if let Some(p) = prev {
-            if gal_order(&p.name, &r.name) == Ordering::Greater {
+            if gal_order(&p.name, &r.name, cp) == Ordering::Greater {
                 return Some(i as u64);
             }
         }
@@ -313,7 +315,9 @@ mod tests {
         assert_eq!(doc.records[1].entry_type, 3);
         assert_eq!(doc.records[2].netpo_record(), Some(1));
         assert_eq!(
-            Nme::info(&doc.records[2]).unwrap().pointer_into,
+            Nme::info(&doc.records[2], crate::codepage::CodePage::Cp850)
+                .unwrap()
+                .pointer_into,
             Some("NETPO.GLB")
         );
     }
@@ -326,9 +330,15 @@ mod tests {
             record(1, "Bryan", 1, 0, 1),
             record(1, "bryan", 1, 0, 1),
         ];
-        assert_eq!(first_out_of_order(&sorted), None);
+        assert_eq!(
+            first_out_of_order(&sorted, crate::codepage::CodePage::Cp850),
+            None
+        );
         let unsorted = [record(1, "Mark", 1, 0, 1), record(1, "Bryan", 1, 0, 1)];
-        assert_eq!(first_out_of_order(&unsorted), Some(1));
+        assert_eq!(
+            first_out_of_order(&unsorted, crate::codepage::CodePage::Cp850),
+            Some(1)
+        );
         // CP850 0x82 is é and 0x90 is É: equal once upper-cased, though the
         // bytes differ (a byte comparison would put 0x90 after 0x82).
         let accented = [
@@ -336,9 +346,16 @@ mod tests {
             record(1, "Andr\u{e9} Weil", 1, 0, 1),
             record(1, "Andr\u{c9} Weil", 1, 0, 1),
         ];
-        assert_eq!(first_out_of_order(&accented), None);
         assert_eq!(
-            gal_order(&accented[0].name, &accented[1].name),
+            first_out_of_order(&accented, crate::codepage::CodePage::Cp850),
+            None
+        );
+        assert_eq!(
+            gal_order(
+                &accented[0].name,
+                &accented[1].name,
+                crate::codepage::CodePage::Cp850
+            ),
             Ordering::Equal
         );
         // The cached key orders exactly as the comparison does.
@@ -346,8 +363,9 @@ mod tests {
         for a in &names {
             for b in &names {
                 assert_eq!(
-                    gal_key(&a.name).cmp(&gal_key(&b.name)),
-                    gal_order(&a.name, &b.name)
+                    gal_key(&a.name, crate::codepage::CodePage::Cp850)
+                        .cmp(&gal_key(&b.name, crate::codepage::CodePage::Cp850)),
+                    gal_order(&a.name, &b.name, crate::codepage::CodePage::Cp850)
                 );
             }
         }

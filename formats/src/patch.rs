@@ -20,6 +20,7 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
+use crate::codepage::CodePage;
 use crate::error::{Error, FieldFault, Result};
 use crate::format::{Format, NoHeader, ReadOptions, Reader};
 use crate::import::{self, Command};
@@ -152,13 +153,16 @@ fn encode_error(kind: FileKind, record: Option<u64>, f: FieldFault) -> Error {
 }
 
 /// Streams the file in `src` to `out` with `edit` applied, calling
-/// `on_change` for every field that changes. `size` is the file size when
-/// known (checked against the documented size rule). Memory stays constant
-/// except for the list of changed ranges in the summary.
+/// `on_change` for every field that changes (text values decoded in code
+/// page `cp`). `size` is the file size when known (checked against the
+/// documented size rule). Memory stays constant except for the list of
+/// changed ranges in the summary.
+#[allow(clippy::too_many_arguments)]
 pub fn rewrite<F, R, W, E>(
     src: R,
     kind: FileKind,
     size: Option<u64>,
+    cp: CodePage,
     mut out: W,
     edit: &mut E,
     on_change: &mut dyn FnMut(Change),
@@ -174,7 +178,10 @@ where
     let mut reader = Reader::<F, R>::new(src, kind, size, ReadOptions::default())?;
     let io = |e| Error::io(format!("writing {kind}"), e);
     let mut summary = Summary::default();
-    let mut differ = Differ::default();
+    let mut differ = Differ {
+        cp,
+        ..Differ::default()
+    };
     let mut buf = Vec::new();
     if F::HEADER_LEN > 0 {
         let old = reader.header().cloned().ok_or_else(|| Error::Patch {
@@ -244,6 +251,7 @@ struct Item<'a> {
 struct Differ {
     old_spans: Vec<Span>,
     new_spans: Vec<Span>,
+    cp: CodePage,
 }
 
 impl Differ {
@@ -274,9 +282,9 @@ impl Differ {
             return Ok(false);
         }
         self.old_spans.clear();
-        old.spans(&mut self.old_spans);
+        old.spans(self.cp, &mut self.old_spans);
         self.new_spans.clear();
-        new.spans(&mut self.new_spans);
+        new.spans(self.cp, &mut self.new_spans);
         let n = a.len();
         for std::ops::Range { start, end: i } in crate::layout::differing_runs(a, b) {
             let mut fields: Vec<&'static str> = self
@@ -460,18 +468,22 @@ pub struct SetSrvConf {
     pub srvsync: Option<u32>,
     /// Its new last cycle.
     pub last_cycle: Option<u32>,
+    /// The code page of the requestors' names.
+    pub codepage: CodePage,
     found: bool,
     names: Vec<String>,
 }
 
 impl SetSrvConf {
-    /// The header's highest SrvSync, and the numbers of the requestor `requestor`.
+    /// The header's highest SrvSync, and the numbers of the requestor
+    /// `requestor` (names read in code page `cp`).
     pub fn new(
         highest_srvsync: Option<u32>,
         requestor: Option<String>,
         reqsync: Option<u32>,
         srvsync: Option<u32>,
         last_cycle: Option<u32>,
+        cp: CodePage,
     ) -> Self {
         SetSrvConf {
             highest_srvsync,
@@ -479,6 +491,7 @@ impl SetSrvConf {
             reqsync,
             srvsync,
             last_cycle,
+            codepage: cp,
             ..SetSrvConf::default()
         }
     }
@@ -500,8 +513,8 @@ impl Edit<SrvConfFile> for SetSrvConf {
         let Some(name) = &self.requestor else {
             return Ok(());
         };
-        if self.found || !r.is_named(name) {
-            self.names.push(r.name.text());
+        if self.found || !r.is_named(name, self.codepage) {
+            self.names.push(r.name.decode(self.codepage));
             return Ok(());
         }
         self.found = true;
@@ -532,7 +545,8 @@ impl Edit<SrvConfFile> for SetSrvConf {
 /// True for a transaction that waits to be sent: anything but a `#` line
 /// (the REQMAIN and PODIAG dummies, the RESYNC header).
 pub fn is_pending(r: &QueueRecord) -> bool {
-    import::parse(&r.text).command != Command::Comment
+    // The command does not depend on the code page.
+    import::parse(&r.text, CodePage::default()).command != Command::Comment
 }
 
 /// Renumbers a REQTRANS.GLB from `from`: the pending transactions (see
@@ -924,6 +938,7 @@ mod tests {
             input,
             kind,
             Some(input.len() as u64),
+            crate::codepage::CodePage::Cp850,
             Vec::new(),
             edit,
             &mut |c| changes.push(c),

@@ -6,7 +6,7 @@
 //! record carries that mailbag hexid (KB Q134228, Q148666). Spec:
 //! `docs/formats/postoffice.md`.
 //!
-//! Names are decoded with the active code page ([`crate::codepage::scope`]).
+//! Names are decoded with the code page given to [`Postoffice::open`].
 //! Nothing here reads a whole address list: entry counts come from file
 //! sizes, so a 500,000-name GAL costs nothing. Damaged NETWORK.GLB and XTN
 //! files are read as far as they go and reported in [`Postoffice::problems`].
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
+use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::format::{Format, ReadOptions, Reader};
 use crate::hexid::Hexid;
@@ -196,6 +197,7 @@ pub struct Postoffice {
     shadow: Option<Shadow>,
     unreadable: Vec<(PathBuf, String)>,
     problems: Vec<String>,
+    codepage: CodePage,
 }
 
 /// A file that exists only while a program runs: left behind between
@@ -340,7 +342,11 @@ fn read_records_into<F: Format>(
     if let Err(e) = F::check_size(kind, size) {
         problems.push(format!("{}: {e}", path.display()));
     }
-    let mut reader = Reader::<F, _>::new(src, kind, Some(size), ReadOptions { salvage: true })?;
+    let opts = ReadOptions {
+        salvage: true,
+        ..ReadOptions::default()
+    };
+    let mut reader = Reader::<F, _>::new(src, kind, Some(size), opts)?;
     while let Some(r) = reader.next_record()? {
         out.push((r.index, r.record.clone()));
     }
@@ -381,7 +387,8 @@ impl Postoffice {
     /// cannot be listed or has none of them; the error names it. A folder or
     /// file that cannot be read, or a damaged NETWORK.GLB or XTN, is a
     /// [problem](Postoffice::problems) instead, and the rest is still read.
-    pub fn open(dir: &Path) -> Result<Postoffice> {
+    /// Names are read in code page `cp`.
+    pub fn open(dir: &Path, cp: CodePage) -> Result<Postoffice> {
         let mut problems = Vec::new();
         let mut folders: Vec<(Folder, PathBuf)> = Vec::new();
         for (name, path, ft) in list_dir(dir)? {
@@ -480,6 +487,7 @@ impl Postoffice {
             shadow: None,
             unreadable,
             problems,
+            codepage: cp,
         };
         po.read_networks();
         po.name_lists();
@@ -487,8 +495,8 @@ impl Postoffice {
     }
 
     /// The postoffice directory a file sits in (`<po>/<GLB|NME|USR|XTN>/<file>`),
-    /// if it sits in one that can be opened.
-    pub fn around(path: &Path) -> Option<Postoffice> {
+    /// if it sits in one that can be opened, its names read in code page `cp`.
+    pub fn around(path: &Path, cp: CodePage) -> Option<Postoffice> {
         let folder = path.parent()?;
         let name = folder.file_name()?.to_str()?;
         if !Folder::ALL
@@ -501,7 +509,12 @@ impl Postoffice {
             Some(r) if !r.as_os_str().is_empty() => r,
             _ => Path::new("."),
         };
-        Postoffice::open(root).ok()
+        Postoffice::open(root, cp).ok()
+    }
+
+    /// The code page its names are read in.
+    pub fn codepage(&self) -> CodePage {
+        self.codepage
     }
 
     /// The file `name` in `folder`, matched without regard to letter case.
@@ -548,7 +561,7 @@ impl Postoffice {
                     None if !entry.record.is_deleted() => self.problems.push(format!(
                         "{} record {index} ({}) names XTN/{xtn}.XTN, which does not exist",
                         network_glb.display(),
-                        entry.record.name.text()
+                        entry.record.name.decode(self.codepage)
                     )),
                     None => {}
                 }
@@ -585,8 +598,8 @@ impl Postoffice {
                 )
             });
             let name = ListName::Postoffice {
-                network: net.record.name.text(),
-                postoffice: po.record.postoffice.text(),
+                network: net.record.name.decode(self.codepage),
+                postoffice: po.record.postoffice.decode(self.codepage),
             };
             return (name, note);
         }
@@ -598,7 +611,7 @@ impl Postoffice {
         match gateway {
             Some(n) => (
                 ListName::Gateway {
-                    name: n.record.name.text(),
+                    name: n.record.name.decode(self.codepage),
                 },
                 n.record
                     .is_deleted()
@@ -867,7 +880,7 @@ mod tests {
     fn every_list_is_named_in_a_lower_case_copy() {
         let dir = temp("lower");
         lower_case_po(&dir.0);
-        let po = Postoffice::open(&dir.0).unwrap();
+        let po = Postoffice::open(&dir.0, CodePage::Cp850).unwrap();
         assert_eq!(po.folders().len(), 4, "{:?}", po.folders());
         let named: Vec<(String, String, u64)> = po
             .address_lists()
@@ -943,7 +956,7 @@ mod tests {
         x.push(0);
         put(root, "XTN/00000003.XTN", &x);
         put(root, "USR/00000005.USR", &[]);
-        let po = Postoffice::open(root).unwrap();
+        let po = Postoffice::open(root, CodePage::Cp850).unwrap();
         let all = po.problems().join("\n");
         assert!(
             all.contains("NETWORK.GLB") && all.contains("122-byte"),
@@ -964,14 +977,14 @@ mod tests {
     #[test]
     fn a_directory_without_postoffice_folders_is_an_error_naming_it() {
         let dir = temp("empty");
-        let err = Postoffice::open(&dir.0).unwrap_err();
+        let err = Postoffice::open(&dir.0, CodePage::Cp850).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains(&dir.0.display().to_string()) && msg.contains("not a postoffice"),
             "{msg}"
         );
         let missing = dir.0.join("nowhere");
-        let err = Postoffice::open(&missing).unwrap_err();
+        let err = Postoffice::open(&missing, CodePage::Cp850).unwrap_err();
         assert!(err.to_string().contains("nowhere"), "{err}");
     }
 

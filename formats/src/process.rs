@@ -191,13 +191,13 @@ impl ProcessRecord {
 }
 
 impl Annotate for ProcessHeader {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(HEADER_FIELDS, [Value::Bytes], out);
     }
 }
 
 impl Annotate for ProcessRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             RECORD_FIELDS,
             [
@@ -211,7 +211,7 @@ impl Annotate for ProcessRecord {
                 Value::Time(self.deadline),
                 Value::Time(self.next_run),
                 Value::Signed(i64::from(self.tz_offset)),
-                fixed::text(&self.comment),
+                fixed::text(&self.comment, cp),
                 Value::Bytes,
             ],
             out,
@@ -238,7 +238,7 @@ fixed::fixed_format!(
     ProcessFile,
     header: ProcessHeader = HEADER_FIELDS,
     record: ProcessRecord = RECORD_FIELDS,
-    info: ProcessInfo = |r: &ProcessRecord| r.kind().map(|k| ProcessInfo {
+    info: ProcessInfo = |r: &ProcessRecord, _cp| r.kind().map(|k| ProcessInfo {
         tag: k.tag(),
         command: k.command(),
         description: k.description(),
@@ -368,7 +368,7 @@ mod tests {
             ..ProcessRecord::default()
         };
         assert_eq!(r.kind(), None);
-        assert!(ProcessFile::info(&r).is_none());
+        assert!(ProcessFile::info(&r, crate::codepage::CodePage::Cp850).is_none());
         assert_eq!(
             parse(&schedule(vec![r.clone()]).to_bytes().unwrap())
                 .unwrap()

@@ -17,7 +17,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::checksum::{checksum_pair, checksum_parts};
-use crate::codepage;
+use crate::codepage::CodePage;
 use crate::error::FieldFault;
 use crate::fields::{Reserved, Stamp};
 use crate::format::{Format, RecordSize};
@@ -180,21 +180,19 @@ pub struct QueueRecord {
     pub text: Vec<u8>,
 }
 
-/// Serde for raw text bytes through the active code page.
+/// Serde for raw text bytes through the JSON document's code page (`json::serde_codepage`).
 pub mod cp_text {
     use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
 
-    use crate::codepage;
-
     /// As a string.
     pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&codepage::active().decode(b))
+        s.serialize_str(&crate::json::serde_codepage().decode(b))
     }
 
     /// From a string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
-        let cp = codepage::active();
+        let cp = crate::json::serde_codepage();
         cp.encode(&s).map_err(|c| {
             D::Error::custom(format!("character {c:?} does not exist in code page {cp}"))
         })
@@ -371,11 +369,11 @@ impl QueueRecord {
         self.stored_checksum() == self.computed_checksum()
     }
 
-    /// What the text means.
-    pub fn payload(&self) -> Payload<'_> {
+    /// What the text means, with a transaction's text in code page `cp`.
+    pub fn payload(&self, cp: CodePage) -> Payload<'_> {
         match ResyncHeader::from_text(&self.text) {
             Some(h) => Payload::ResyncHeader(h),
-            None => Payload::Transaction(import::parse(&self.text)),
+            None => Payload::Transaction(import::parse(&self.text, cp)),
         }
     }
 
@@ -392,7 +390,8 @@ impl QueueRecord {
 /// undocumented text: REQTRANS.GLB's first record of this kind is taken as
 /// that dummy (by `validate` and by `patch-seq --renumber-from`).
 pub fn not_a_transaction(text: &[u8]) -> bool {
-    let t = import::parse(text);
+    // Which issues a text has does not depend on the code page.
+    let t = import::parse(text, CodePage::default());
     t.command == import::Command::Comment || t.issues.iter().any(|i| i.message != 16)
 }
 
@@ -406,7 +405,7 @@ pub fn checksum_of_stored(raw: &[u8]) -> u16 {
 }
 
 impl Annotate for QueueRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         let n = self.text.len();
         let f = RECORD_FIELDS;
         out.push(Span::of(&f[0], Value::Unsigned(self.len_on_disk() as u64)));
@@ -420,11 +419,7 @@ impl Annotate for QueueRecord {
         out.push(Span::of(&f[2], Value::Unsigned(u64::from(self.sync))));
         out.push(Span::of(&f[3], Value::Time(self.date_stamp)));
         out.push(Span::of(&f[4], Value::Bytes));
-        out.push(Span::sized(
-            &f[5],
-            n,
-            Value::Text(codepage::active().decode(&self.text)),
-        ));
+        out.push(Span::sized(&f[5], n, Value::Text(cp.decode(&self.text))));
         out.push(Span {
             start: TEXT_OFFSET + n,
             ..Span::of(&f[6], Value::Unsigned(0))
@@ -592,13 +587,14 @@ impl Format for Queue {
     fn from_structured(
         stored: &mut serde_json::Map<String, serde_json::Value>,
         info: &serde_json::Value,
+        cp: CodePage,
     ) -> Result<Option<&'static str>, (String, String)> {
-        structured::complete(stored, info)
+        structured::complete(stored, info, cp)
     }
 
-    fn info(r: &QueueRecord) -> Option<QueueInfo<'_>> {
+    fn info(r: &QueueRecord, cp: CodePage) -> Option<QueueInfo<'_>> {
         let computed = r.computed_checksum();
-        let (resync_header, mut transaction) = match r.payload() {
+        let (resync_header, mut transaction) = match r.payload(cp) {
             Payload::ResyncHeader(h) => (Some(h), None),
             Payload::Transaction(t) => (None, Some(t)),
         };
@@ -625,7 +621,7 @@ mod structured {
     use serde_json::{Map, Value};
 
     use super::ResyncHeader;
-    use crate::codepage;
+    use crate::codepage::CodePage;
     use crate::import::{self, Address, Command, Layout, ModifyTarget, TemplateInfo, Transaction};
 
     type Refusal = (String, String);
@@ -638,6 +634,7 @@ mod structured {
     pub fn complete(
         stored: &mut Map<String, Value>,
         info: &Value,
+        cp: CodePage,
     ) -> Result<Option<&'static str>, Refusal> {
         if stored.contains_key("text") {
             return Ok(None);
@@ -661,19 +658,18 @@ mod structured {
             return Ok(Some("text written from info.resync_header"));
         }
         if let Some(t) = info.get("transaction") {
-            let text = transaction_text(t)?;
+            let text = transaction_text(cp, t)?;
             stored.insert("text".into(), Value::String(text));
             return Ok(Some("text written from info.transaction"));
         }
         Ok(None)
     }
 
-    /// Bytes of a JSON string in the active code page.
-    fn bytes(v: &Value, path: &str) -> Result<Vec<u8>, Refusal> {
+    /// Bytes of a JSON string in code page `cp`.
+    fn bytes(cp: CodePage, v: &Value, path: &str) -> Result<Vec<u8>, Refusal> {
         let s = v
             .as_str()
             .ok_or_else(|| refuse(path, "expected a string"))?;
-        let cp = codepage::active();
         cp.encode(s).map_err(|c| {
             refuse(
                 path,
@@ -684,11 +680,12 @@ mod structured {
 
     /// `"TYPE:body"`, or `{"type": "PCM", "address": "NET/PO/MBX"}` as dumped
     /// (`type_written: false` writes the body alone).
-    fn address(v: &Value, path: &str) -> Result<Vec<u8>, Refusal> {
+    fn address(cp: CodePage, v: &Value, path: &str) -> Result<Vec<u8>, Refusal> {
         if v.is_string() {
-            return bytes(v, path);
+            return bytes(cp, v, path);
         }
         let body = bytes(
+            cp,
             v.get("address").ok_or_else(|| {
                 refuse(
                     path,
@@ -706,7 +703,7 @@ mod structured {
             let ty = v
                 .get("type")
                 .ok_or_else(|| refuse(path, "an address needs `type` (PCM, SMTP, ...)"))?;
-            out = bytes(ty, &format!("{path}.type"))?;
+            out = bytes(cp, ty, &format!("{path}.type"))?;
             out.push(b':');
         }
         out.extend_from_slice(&body);
@@ -725,7 +722,7 @@ mod structured {
     /// documented layout (KB Q96001: alias from column 3, address from
     /// column 34; or `"layout": "tabs"`). Every field given must agree with
     /// what the written text parses to, so nothing given is lost.
-    fn transaction_text(t: &Value) -> Result<String, Refusal> {
+    fn transaction_text(cp: CodePage, t: &Value) -> Result<String, Refusal> {
         const AT: &str = "info.transaction";
         let command = match t.get("command").and_then(Value::as_str) {
             Some("A") => Command::Add,
@@ -744,19 +741,21 @@ mod structured {
         let lay = layout(t.get("layout"), &format!("{AT}.layout"))?;
         let alias = t
             .get("alias")
-            .map(|v| bytes(v, &format!("{AT}.alias")))
+            .map(|v| bytes(cp, v, &format!("{AT}.alias")))
             .transpose()?;
         let addr = t
             .get("address")
-            .map(|v| address(v, &format!("{AT}.address")))
+            .map(|v| address(cp, v, &format!("{AT}.address")))
             .transpose()?;
         let new = match t.get("new") {
             Some(n) => Some((
                 bytes(
+                    cp,
                     n.get("alias").unwrap_or(&Value::Null),
                     &format!("{AT}.new.alias"),
                 )?,
                 address(
+                    cp,
                     n.get("address").unwrap_or(&Value::Null),
                     &format!("{AT}.new.address"),
                 )?,
@@ -775,10 +774,12 @@ mod structured {
             let at = format!("{AT}.template[{i}]");
             info.push((
                 bytes(
+                    cp,
                     line.get("prompt").unwrap_or(&Value::Null),
                     &format!("{at}.prompt"),
                 )?,
                 bytes(
+                    cp,
                     line.get("value").unwrap_or(&Value::Null),
                     &format!("{at}.value"),
                 )?,
@@ -792,11 +793,11 @@ mod structured {
             .flatten()
             .enumerate()
         {
-            defs.push(bytes(d, &format!("{AT}.template_definition[{i}]"))?);
+            defs.push(bytes(cp, d, &format!("{AT}.template_definition[{i}]"))?);
         }
         let comment = t
             .get("comment")
-            .map(|v| bytes(v, &format!("{AT}.comment")))
+            .map(|v| bytes(cp, v, &format!("{AT}.comment")))
             .transpose()?;
         let parsed_address = addr.as_deref().map(Address::parse);
         let tx = Transaction {
@@ -819,13 +820,14 @@ mod structured {
             template_defs: defs.iter().map(Vec::as_slice).collect(),
             comment: comment.as_deref(),
             issues: Vec::new(),
+            codepage: cp,
         };
         let text = tx.to_text();
         if text.is_empty() {
             return Err(refuse(AT, "this transaction has no text form"));
         }
         // Everything given must be what the written text says.
-        let back = serde_json::to_value(import::parse(&text)).unwrap_or(Value::Null);
+        let back = serde_json::to_value(import::parse(&text, cp)).unwrap_or(Value::Null);
         let mut given = t.clone();
         // An address given as one string has no parts to compare.
         if given.get("address").is_some_and(Value::is_string) {
@@ -844,7 +846,7 @@ mod structured {
                 ),
             ));
         }
-        Ok(codepage::active().decode(&text))
+        Ok(cp.decode(&text))
     }
 }
 
@@ -973,7 +975,10 @@ mod tests {
         let doc = Document::<Queue>::from_bytes(
             &b[..10],
             FileKind::Reqtrans,
-            ReadOptions { salvage: true },
+            ReadOptions {
+                salvage: true,
+                ..ReadOptions::default()
+            },
         )
         .unwrap();
         assert_eq!(doc.records.len(), 0);
@@ -994,6 +999,9 @@ mod tests {
             ResyncHeader::from_text(b"# RESYNC IMPSEQ=2 REQSEQ=18 SRVSEQ=80"),
             None
         );
-        assert!(matches!(r.payload(), Payload::ResyncHeader(_)));
+        assert!(matches!(
+            r.payload(crate::codepage::CodePage::Cp850),
+            Payload::ResyncHeader(_)
+        ));
     }
 }

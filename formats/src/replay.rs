@@ -154,10 +154,6 @@ pub fn transaction_list(t: &Transaction<'_>) -> Option<ListKey> {
     })
 }
 
-fn lossy(b: &[u8]) -> String {
-    crate::codepage::active().decode(b)
-}
-
 /// The event for a transaction Import rejects: its first rejecting issue,
 /// with validate's code and fix, the others named in the detail.
 fn rejection(sync: u32, t: &Transaction<'_>) -> Option<Event> {
@@ -171,7 +167,9 @@ fn rejection(sync: u32, t: &Transaction<'_>) -> Option<Event> {
     Some(Event {
         sync,
         message: first.message,
-        list: transaction_list(t).map(|k| lossy(&k)).unwrap_or_default(),
+        list: transaction_list(t)
+            .map(|k| t.codepage.decode(&k))
+            .unwrap_or_default(),
         detail,
         code: Some(crate::check::import_code(first.message)),
         fix: Some(format!("{} ({source})", import::REJECTED_FIX)),
@@ -209,9 +207,9 @@ impl Directory {
         Ok(())
     }
 
-    /// Applies one transaction text with its sync number.
-    pub fn apply_text(&mut self, sync: u32, text: &[u8]) {
-        let t = import::parse(text);
+    /// Applies one transaction text (in code page `cp`) with its sync number.
+    pub fn apply_text(&mut self, sync: u32, text: &[u8], cp: crate::codepage::CodePage) {
+        let t = import::parse(text, cp);
         self.apply(sync, &t);
     }
 
@@ -225,7 +223,7 @@ impl Directory {
         let event = |message: u16, list: &[u8], detail: String| Event {
             sync,
             message,
-            list: lossy(list),
+            list: t.codepage.decode(list),
             detail,
             code: None,
             fix: None,
@@ -273,7 +271,7 @@ impl Directory {
                                 &lk,
                                 format!(
                                     "{} is already in the list: the A changes nothing",
-                                    lossy(&ek)
+                                    t.codepage.decode(&ek)
                                 ),
                             ));
                             return;
@@ -299,7 +297,7 @@ impl Directory {
                             self.events.push(event(
                                 29,
                                 &lk,
-                                format!("{} is not in the list", lossy(&ek)),
+                                format!("{} is not in the list", t.codepage.decode(&ek)),
                             ));
                             return;
                         }
@@ -321,7 +319,7 @@ impl Directory {
                             self.events.push(event(
                                 29,
                                 &lk,
-                                format!("{} is not in the list", lossy(&ek)),
+                                format!("{} is not in the list", t.codepage.decode(&ek)),
                             ));
                             return;
                         }
@@ -335,8 +333,8 @@ impl Directory {
                                 &nlk,
                                 format!(
                                     "the M moves {} onto {}, which another entry holds: the M changes nothing",
-                                    lossy(&ek),
-                                    lossy(&nek)
+                                    t.codepage.decode(&ek),
+                                    t.codepage.decode(&nek)
                                 ),
                             ));
                             return;
@@ -404,7 +402,7 @@ mod tests {
     fn replay(txs: &[&str]) -> Directory {
         let mut d = Directory::new();
         for (i, t) in txs.iter().enumerate() {
-            d.apply_text(i as u32 + 1, t.as_bytes());
+            d.apply_text(i as u32 + 1, t.as_bytes(), crate::codepage::CodePage::Cp850);
         }
         d
     }

@@ -112,23 +112,26 @@ pub fn template_options_meaning(code: u16) -> Option<&'static str> {
 
 impl ReqConf {
     /// The Dir-Sync server as `NET/PO`, the way LISTDS prints it.
-    pub fn server(&self) -> String {
+    pub fn server(&self, cp: crate::codepage::CodePage) -> String {
         format!(
             "{}/{}",
-            self.server_network.text(),
-            self.server_postoffice.text()
+            self.server_network.decode(cp),
+            self.server_postoffice.decode(cp)
         )
     }
 
     /// This postoffice as `NET/PO`, when REQCONF records it.
-    pub fn local(&self) -> Option<String> {
-        let (n, p) = (self.local_network.text(), self.local_postoffice.text());
+    pub fn local(&self, cp: crate::codepage::CodePage) -> Option<String> {
+        let (n, p) = (
+            self.local_network.decode(cp),
+            self.local_postoffice.decode(cp),
+        );
         (!n.is_empty() && !p.is_empty()).then(|| format!("{n}/{p}"))
     }
 
     /// The requested address types, in stored order, without empty entries.
-    pub fn types_list(&self) -> Vec<String> {
-        split_types(&self.types.text())
+    pub fn types_list(&self, cp: crate::codepage::CodePage) -> Vec<String> {
+        split_types(&self.types.decode(cp))
     }
 
     /// The four queue pointers with the names of the files they point into.
@@ -180,14 +183,14 @@ fn pointer_value(p: i32) -> Value {
 }
 
 impl Annotate for ReqConf {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         let sync = |v: u32| Value::Unsigned(u64::from(v));
         fixed::spans(
             FIELDS,
             [
-                fixed::text(&self.server_network),
-                fixed::text(&self.server_postoffice),
-                fixed::text(&self.password),
+                fixed::text(&self.server_network, cp),
+                fixed::text(&self.server_postoffice, cp),
+                fixed::text(&self.password, cp),
                 sync(self.reqsync),
                 sync(self.srvsync),
                 sync(self.impsync),
@@ -202,9 +205,9 @@ impl Annotate for ReqConf {
                     meaning: template_options_meaning(self.template_options),
                 },
                 Value::Unsigned(u64::from(self.size_limit)),
-                fixed::text(&self.types),
-                fixed::text(&self.local_network),
-                fixed::text(&self.local_postoffice),
+                fixed::text(&self.types, cp),
+                fixed::text(&self.local_network, cp),
+                fixed::text(&self.local_postoffice, cp),
                 Value::Bytes,
             ],
             out,
@@ -342,11 +345,16 @@ mod tests {
         assert!(b[93..].iter().all(|&x| x == 0));
         let back = parse(&b).unwrap();
         assert_eq!(
-            back.header.as_ref().unwrap().server(),
+            back.header
+                .as_ref()
+                .unwrap()
+                .server(crate::codepage::CodePage::Cp850),
             "POLYNOMIAL/MONTGOMERY"
         );
         assert_eq!(
-            back.header.unwrap().types_list(),
+            back.header
+                .unwrap()
+                .types_list(crate::codepage::CodePage::Cp850),
             ["PCM", "SNADS", "X400", "SMTP"]
         );
     }
@@ -414,9 +422,12 @@ mod tests {
             (c.last_export, c.last_import),
             (Stamp(0x0A0B_0C0D), Stamp(9))
         );
-        assert_eq!(c.server(), "POLYNOMIAL/MONTGOMERY");
+        assert_eq!(
+            c.server(crate::codepage::CodePage::Cp850),
+            "POLYNOMIAL/MONTGOMERY"
+        );
         assert_eq!(c.password, text("SECRET"));
-        assert!(c.types_list().is_empty());
+        assert!(c.types_list(crate::codepage::CodePage::Cp850).is_empty());
         assert_eq!(c.reserved.0[10], 0x5A);
         let b = bytes_of(&c);
         assert_eq!(&b[51..67], &[0xFF; 16]);

@@ -130,7 +130,11 @@ impl Resolver {
         kind: FileKind,
         size: u64,
     ) -> Result<Self> {
-        let mut reader = Reader::<F, R>::new(src, kind, Some(size), ReadOptions { salvage: true })?;
+        let opts = ReadOptions {
+            salvage: true,
+            ..ReadOptions::default()
+        };
+        let mut reader = Reader::<F, R>::new(src, kind, Some(size), opts)?;
         let mut records = Vec::new();
         while let Some(r) = reader.next_record()? {
             records.push(r.record.clone());

@@ -83,6 +83,7 @@ impl ServerRecord {
 pub fn server_record<'a>(
     records: &[RequestorRecord],
     confs: impl IntoIterator<Item = &'a ReqConf>,
+    cp: crate::codepage::CodePage,
 ) -> ServerRecord {
     if records.is_empty() {
         return ServerRecord::Unknown {
@@ -91,11 +92,11 @@ pub fn server_record<'a>(
     }
     let confs: Vec<&ReqConf> = confs.into_iter().collect();
     for conf in &confs {
-        let server = conf.server();
+        let server = conf.server(cp);
         if server == "/" {
             continue;
         }
-        if let Some(index) = srvconf::position_of(records, &server) {
+        if let Some(index) = srvconf::position_of(records, &server, cp) {
             return ServerRecord::Named {
                 index,
                 by: format!("the Dir-Sync server REQCONF.GLB names, {server}"),
@@ -104,8 +105,8 @@ pub fn server_record<'a>(
     }
     for conf in &confs {
         if let Some(index) = conf
-            .local()
-            .and_then(|local| srvconf::position_of(records, &local))
+            .local(cp)
+            .and_then(|local| srvconf::position_of(records, &local, cp))
         {
             return ServerRecord::Named {
                 index,
@@ -118,7 +119,7 @@ pub fn server_record<'a>(
         None => "no REQCONF.GLB names the Dir-Sync server (give the server's REQCONF.GLB, the one beside SRVCONF.GLB); glbtool does not assume record #1".to_string(),
         Some(c) => format!(
             "the REQCONF.GLB given names the Dir-Sync server {:?}, and no SRVCONF.GLB record carries that name; glbtool does not assume record #1",
-            c.server()
+            c.server(cp)
         ),
     };
     ServerRecord::Unknown { reason }
@@ -203,8 +204,14 @@ pub fn write<W: Write>(
     Ok((w.finish()?, records))
 }
 
-/// Replays a queue file (MSTTRANS.GLB, a RESYNC.GLB) into `dir`, in file order.
-pub fn replay_queue(path: &Path, kind: FileKind, dir: &mut Directory) -> Result<()> {
+/// Replays a queue file (MSTTRANS.GLB, a RESYNC.GLB) into `dir`, in file
+/// order, its text in code page `cp`.
+pub fn replay_queue(
+    path: &Path,
+    kind: FileKind,
+    dir: &mut Directory,
+    cp: crate::codepage::CodePage,
+) -> Result<()> {
     let (src, size) = crate::open::buffered(path)?;
     let mut reader = Reader::<Queue, _>::new(src, kind, Some(size), ReadOptions::default())?;
     let mut last = (0, 0);
@@ -217,7 +224,7 @@ pub fn replay_queue(path: &Path, kind: FileKind, dir: &mut Directory) -> Result<
             held(dir, (r.record.sync, r.offset))?;
         }
         last = (r.record.sync, r.offset);
-        dir.apply_text(r.record.sync, &r.record.text);
+        dir.apply_text(r.record.sync, &r.record.text, cp);
     }
     held(dir, last)
 }
@@ -388,7 +395,11 @@ mod tests {
         ];
         // The server's REQCONF names its Dir-Sync server: itself (the LISTDS -r
         // sample of KB Q96060 is MONTGOMERY's, registered with MONTGOMERY).
-        let server = server_record(&records, [&conf("POLYNOMIAL/MONTGOMERY", "")]);
+        let server = server_record(
+            &records,
+            [&conf("POLYNOMIAL/MONTGOMERY", "")],
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(server.index(), Some(0));
         let h = header_for(&records, &server);
         assert_eq!(
@@ -401,29 +412,45 @@ mod tests {
         );
         // The server's record is found wherever it is, not assumed first.
         let moved = vec![records[1].clone(), records[2].clone(), records[0].clone()];
-        let server = server_record(&moved, [&conf("polynomial/Montgomery", "")]);
+        let server = server_record(
+            &moved,
+            [&conf("polynomial/Montgomery", "")],
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(server.index(), Some(2));
         assert_eq!(header_for(&moved, &server).srvseq, 80);
         // A requestor's REQCONF names the same server.
         let server = server_record(
             &records,
             [&conf("POLYNOMIAL/OCTOBER", "POLYNOMIAL/NOVEMBER")],
+            crate::codepage::CodePage::Cp850,
         );
         assert_eq!(server.index(), Some(2));
         // The local name decides only when no registration does.
-        let server = server_record(&records, [&conf("", "polynomial/October")]);
+        let server = server_record(
+            &records,
+            [&conf("", "polynomial/October")],
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(server.index(), Some(2));
         // Without a REQCONF, or one naming no record: undecided, never record #1.
         let none: [&ReqConf; 0] = [];
-        let undecided = server_record(&records, none);
+        let undecided = server_record(&records, none, crate::codepage::CodePage::Cp850);
         assert_eq!(undecided.index(), None);
         assert!(
             matches!(&undecided, ServerRecord::Unknown { reason } if reason.contains("record #1"))
         );
         assert_eq!(header_for(&records, &undecided).srvseq, 0);
-        let stranger = server_record(&records, [&conf("OTHER/NET", "OTHER/PO")]);
+        let stranger = server_record(
+            &records,
+            [&conf("OTHER/NET", "OTHER/PO")],
+            crate::codepage::CodePage::Cp850,
+        );
         assert_eq!(stranger.index(), None);
-        assert_eq!(server_record(&[], none).index(), None);
+        assert_eq!(
+            server_record(&[], none, crate::codepage::CodePage::Cp850).index(),
+            None
+        );
         assert_eq!(header_for(&[], &undecided), ResyncHeader::default());
     }
 
@@ -440,7 +467,7 @@ mod tests {
         .iter()
         .enumerate()
         {
-            dir.apply_text(i as u32 + 1, t);
+            dir.apply_text(i as u32 + 1, t, crate::codepage::CodePage::Cp850);
         }
         let h = ResyncHeader {
             impseq: 1,
@@ -458,7 +485,7 @@ mod tests {
         assert!(doc.records.iter().any(|r| r.text == b"R FAX:"));
         // Every transaction passes Import's rules.
         for r in &doc.records[1..] {
-            let t = crate::import::parse(&r.text);
+            let t = crate::import::parse(&r.text, crate::codepage::CodePage::Cp850);
             assert!(
                 t.issues.is_empty(),
                 "{:?}: {:?}",
@@ -471,7 +498,7 @@ mod tests {
         assert!(doc.records.iter().all(|r| r.checksum_ok()));
         let mut back = Directory::new();
         for r in &doc.records {
-            back.apply_text(r.sync, &r.text);
+            back.apply_text(r.sync, &r.text, crate::codepage::CodePage::Cp850);
         }
         assert!(back.events.is_empty(), "{:?}", back.events);
         // Lists compared without the sync numbers (they are renumbered).

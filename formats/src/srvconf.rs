@@ -99,15 +99,15 @@ impl RequestorRecord {
     }
 
     /// The address type before the colon (`PCM`), if the name has one.
-    pub fn address_type(&self) -> Option<String> {
-        let name = self.name.text();
+    pub fn address_type(&self, cp: crate::codepage::CodePage) -> Option<String> {
+        let name = self.name.decode(cp);
         name.split_once(':').map(|(t, _)| t.to_string())
     }
 
     /// The `NET/PO` part of the name (everything after the first colon, or the
     /// whole name when it has none).
-    pub fn net_po(&self) -> String {
-        let name = self.name.text();
+    pub fn net_po(&self, cp: crate::codepage::CodePage) -> String {
+        let name = self.name.decode(cp);
         match name.split_once(':') {
             Some((_, rest)) => rest.to_string(),
             None => name,
@@ -118,19 +118,19 @@ impl RequestorRecord {
     /// compared with the whole record name, `NET/PO` with its postoffice part;
     /// letter case and surrounding blanks do not matter (MS Mail names are
     /// case-insensitive).
-    pub fn is_named(&self, name: &str) -> bool {
+    pub fn is_named(&self, name: &str, cp: crate::codepage::CodePage) -> bool {
         let want = name.trim();
         let have = if want.contains(':') {
-            self.name.text()
+            self.name.decode(cp)
         } else {
-            self.net_po()
+            self.net_po(cp)
         };
         have.trim().eq_ignore_ascii_case(want)
     }
 
     /// The address types the requestor receives.
-    pub fn types_list(&self) -> Vec<String> {
-        crate::reqconf::split_types(&self.types.text())
+    pub fn types_list(&self, cp: crate::codepage::CodePage) -> Vec<String> {
+        crate::reqconf::split_types(&self.types.decode(cp))
     }
 }
 
@@ -186,19 +186,24 @@ pub fn is_blank(raw: &[u8]) -> bool {
     raw.iter().all(|&b| b == 0)
 }
 
-/// The index of the first record of the requestor `name` ([`RequestorRecord::is_named`]).
-pub fn position_of(records: &[RequestorRecord], name: &str) -> Option<usize> {
-    records.iter().position(|r| r.is_named(name))
+/// The index of the first record of the requestor `name` ([`RequestorRecord::is_named`]),
+/// the records' names read in code page `cp`.
+pub fn position_of(
+    records: &[RequestorRecord],
+    name: &str,
+    cp: crate::codepage::CodePage,
+) -> Option<usize> {
+    records.iter().position(|r| r.is_named(name, cp))
 }
 
 impl Annotate for SrvConfHeader {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             HEADER_FIELDS,
             [
                 Value::Unsigned(u64::from(self.highest_srvsync)),
                 Value::Unsigned(u64::from(self.cycle)),
-                fixed::text(&self.admin_mailbox),
+                fixed::text(&self.admin_mailbox, cp),
                 Value::Unsigned(u64::from(self.keep_updates)),
                 Value::Bytes,
             ],
@@ -208,19 +213,19 @@ impl Annotate for SrvConfHeader {
 }
 
 impl Annotate for RequestorRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         let n = |v: u32| Value::Unsigned(u64::from(v));
         fixed::spans(
             RECORD_FIELDS,
             [
-                fixed::text(&self.name),
-                fixed::text(&self.password),
+                fixed::text(&self.name, cp),
+                fixed::text(&self.password, cp),
                 n(self.reqsync),
                 n(self.srvsync),
                 n(self.impsync),
                 n(self.last_cycle),
                 Value::Time(self.last_update),
-                fixed::text(&self.types),
+                fixed::text(&self.types, cp),
                 Value::Bytes,
             ],
             out,
@@ -243,7 +248,7 @@ fixed::fixed_format!(
     SrvConfFile,
     header: SrvConfHeader = HEADER_FIELDS,
     record: RequestorRecord = RECORD_FIELDS,
-    info: RequestorInfo = |r: &RequestorRecord| Some(RequestorInfo { postoffice: r.net_po() }),
+    info: RequestorInfo = |r: &RequestorRecord, cp| Some(RequestorInfo { postoffice: r.net_po(cp) }),
     derived: &[("postoffice", "name")],
     rule: "SRVCONF.GLB is a 1024-byte header plus one 1024-byte record per registered requestor, so its size is divisible by 1024 (KB Q77926, Q148705)",
     spec: "docs/formats/srvconf.md",
@@ -333,9 +338,23 @@ mod tests {
         assert_eq!(&r[61..65], b"PCM\0");
         assert!(r[65..].iter().all(|&x| x == 0));
         let back = parse(&b).unwrap();
-        assert_eq!(back.records[0].net_po(), "POLYNOMIAL/MONTGOMERY");
-        assert_eq!(back.records[0].address_type().as_deref(), Some("PCM"));
-        assert_eq!(back.header.unwrap().admin_mailbox.text(), "ADMINISTRA");
+        assert_eq!(
+            back.records[0].net_po(crate::codepage::CodePage::Cp850),
+            "POLYNOMIAL/MONTGOMERY"
+        );
+        assert_eq!(
+            back.records[0]
+                .address_type(crate::codepage::CodePage::Cp850)
+                .as_deref(),
+            Some("PCM")
+        );
+        assert_eq!(
+            back.header
+                .unwrap()
+                .admin_mailbox
+                .decode(crate::codepage::CodePage::Cp850),
+            "ADMINISTRA"
+        );
     }
 
     #[test]
@@ -344,8 +363,8 @@ mod tests {
             name: text("NET/PO"),
             ..RequestorRecord::default()
         };
-        assert_eq!(r.net_po(), "NET/PO");
-        assert_eq!(r.address_type(), None);
+        assert_eq!(r.net_po(crate::codepage::CodePage::Cp850), "NET/PO");
+        assert_eq!(r.address_type(crate::codepage::CodePage::Cp850), None);
     }
 
     #[test]

@@ -50,13 +50,13 @@ impl UsrRecord {
 }
 
 impl Annotate for UsrRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             FIELDS,
             [
                 fixed::code(self.status, fixed::status_meaning),
-                Value::Text(self.mailbox.text()),
-                Value::Text(self.name.text()),
+                Value::Text(self.mailbox.decode(cp)),
+                Value::Text(self.name.decode(cp)),
                 Value::Unsigned(u64::from(self.tid)),
                 Value::Bytes,
             ],
@@ -85,7 +85,7 @@ pub struct Usr;
 fixed::fixed_format!(
     Usr,
     record: UsrRecord = FIELDS,
-    info: UsrInfo = |r: &UsrRecord| Some(info(r)),
+    info: UsrInfo = |r: &UsrRecord, _cp| Some(info(r)),
     derived: &[("status", "status")],
     rule: "USR files are a whole number of 53-byte records (KB Q77926, Q126592)",
     spec: "docs/formats/usr.md",

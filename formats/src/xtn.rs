@@ -60,13 +60,13 @@ impl XtnRecord {
 }
 
 impl Annotate for XtnRecord {
-    fn spans(&self, out: &mut Vec<Span>) {
+    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
         fixed::spans(
             FIELDS,
             [
                 fixed::code(self.status, fixed::status_meaning),
-                Value::Text(self.postoffice.text()),
-                Value::Text(self.mailbag_hexid.text()),
+                Value::Text(self.postoffice.decode(cp)),
+                Value::Text(self.mailbag_hexid.decode(cp)),
                 Value::Bytes,
                 Value::Unsigned(u64::from(self.indirect_counter)),
                 Value::Bytes,
@@ -100,7 +100,7 @@ pub struct Xtn;
 fixed::fixed_format!(
     Xtn,
     record: XtnRecord = FIELDS,
-    info: XtnInfo = |r: &XtnRecord| Some(info(r)),
+    info: XtnInfo = |r: &XtnRecord, _cp| Some(info(r)),
     derived: &[("status", "status"), ("usr_file", "mailbag_hexid")],
     rule: "XTN files are a whole number of 698-byte records (KB Q77926, Q128243)",
     spec: "docs/formats/xtn.md",

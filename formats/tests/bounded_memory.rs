@@ -97,7 +97,10 @@ fn stream<F: Format>(data: &[u8], kind: FileKind, salvage: bool) -> Measure {
     };
     for size in [Some(data.len() as u64), None] {
         let m = measure(|| {
-            let opts = ReadOptions { salvage };
+            let opts = ReadOptions {
+                salvage,
+                ..ReadOptions::default()
+            };
             if let Ok(mut r) = Reader::<F, _>::new(pipe(data), kind, size, opts) {
                 while let Ok(Some(_)) = r.next_record() {}
             }
@@ -255,6 +258,7 @@ fn diff_streams<F: Format>(data: &[u8], kind: FileKind) -> Measure {
         kind,
         netpo: None,
         list: None,
+        codepage: glb_formats::CodePage::Cp850,
     };
     measure(
         || match diff::diff_streams_with::<F, _, _>(side(), side(), Key::Position) {
@@ -287,6 +291,7 @@ fn diff_all_added<F: Format>(data: &[u8], kind: FileKind) -> Measure {
         kind,
         netpo: None,
         list: None,
+        codepage: glb_formats::CodePage::Cp850,
     };
     measure(|| {
         match diff::diff_streams_to(

@@ -53,7 +53,12 @@ fn every_sample_equals_itself_and_every_changed_byte_is_reported() {
             if family == Family::Nme && key == Key::Address {
                 continue; // needs its NETPO.GLB: covered by the unit tests
             }
-            let same = diff::diff(&Side::new(&a, kind), &Side::new(&a, kind), key).unwrap();
+            let same = diff::diff(
+                &Side::new(&a, kind, glb_formats::CodePage::Cp850),
+                &Side::new(&a, kind, glb_formats::CodePage::Cp850),
+                key,
+            )
+            .unwrap();
             assert!(same.is_equal(), "{name} by {key:?}");
             // Every byte of small files, a spread of the others (each queue
             // diff reads through a 256 KiB window, slow in a debug build).
@@ -65,7 +70,11 @@ fn every_sample_equals_itself_and_every_changed_byte_is_reported() {
             for at in (0..a.len()).step_by(step) {
                 let mut b = a.clone();
                 b[at] ^= 0x41;
-                let Ok(d) = diff::diff(&Side::new(&a, kind), &Side::new(&b, kind), key) else {
+                let Ok(d) = diff::diff(
+                    &Side::new(&a, kind, glb_formats::CodePage::Cp850),
+                    &Side::new(&b, kind, glb_formats::CodePage::Cp850),
+                    key,
+                ) else {
                     // A queue record's length or terminator: the file no longer reads.
                     assert!(kind.is_queue(), "{name}: byte {at} made it unreadable");
                     continue;

@@ -199,7 +199,7 @@ proptest! {
     /// Canonical text -> transaction: the parts it was built from -> the same text.
     #[test]
     fn canonical_text_round_trips(c in canonical()) {
-        let t = import::parse(&c.text);
+        let t = import::parse(&c.text, glb_formats::CodePage::Cp850);
         prop_assert_eq!(t.command, c.command);
         let alias: Option<Vec<u8>> = t.alias.map(|a| a.to_vec());
         prop_assert_eq!(alias, c.alias.clone());
@@ -261,7 +261,7 @@ fn corpus_transactions_are_canonical() {
         }
         let text = std::fs::read(&p).unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&import::parse(&text).to_text()),
+            String::from_utf8_lossy(&import::parse(&text, glb_formats::CodePage::Cp850).to_text()),
             String::from_utf8_lossy(&text),
             "{}",
             p.display()

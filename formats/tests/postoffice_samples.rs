@@ -17,7 +17,7 @@ fn samples() -> PathBuf {
 /// Opens a sample postoffice and checks each list's file name, name and
 /// entry count, and that nothing is reported wrong.
 fn open_named(dir: &str, expect: &[(&str, &str, u64)]) -> Postoffice {
-    let po = Postoffice::open(&samples().join(dir)).unwrap();
+    let po = Postoffice::open(&samples().join(dir), glb_formats::CodePage::Cp850).unwrap();
     let got: Vec<(&str, String, u64)> = po
         .address_lists()
         .iter()
@@ -60,7 +60,7 @@ fn server_lists_are_named_by_postoffice() {
         .iter()
         .map(|n| {
             (
-                n.record.name.text(),
+                n.record.name.decode(glb_formats::CodePage::Cp850),
                 n.record.network_type_meaning(),
                 n.postoffices.len(),
             )
@@ -108,7 +108,7 @@ fn requestor_lists_are_named_by_postoffice() {
     let euler = po.networks()[0]
         .postoffices
         .iter()
-        .find(|p| p.record.postoffice.text() == "EULER")
+        .find(|p| p.record.postoffice.decode(glb_formats::CodePage::Cp850) == "EULER")
         .unwrap();
     assert!(euler.record.is_deleted());
     assert_eq!(euler.record.mailbag(), Some(Hexid(6)));

@@ -63,7 +63,7 @@ proptest! {
         let keep = cut.index(bytes.len() + 1);
         bytes.truncate(keep);
         for salvage in [false, true] {
-            if let Ok(doc) = Document::<Queue>::from_bytes(&bytes, FileKind::Msttrans, ReadOptions { salvage }) {
+            if let Ok(doc) = Document::<Queue>::from_bytes(&bytes, FileKind::Msttrans, ReadOptions { salvage, ..ReadOptions::default() }) {
                 prop_assert_eq!(doc.to_bytes().unwrap(), bytes.clone());
             }
         }
@@ -72,7 +72,7 @@ proptest! {
     #[test]
     fn random_bytes_never_panic_and_round_trip_when_accepted(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         for salvage in [false, true] {
-            if let Ok(doc) = Document::<Queue>::from_bytes(&bytes, FileKind::Srvtrans, ReadOptions { salvage }) {
+            if let Ok(doc) = Document::<Queue>::from_bytes(&bytes, FileKind::Srvtrans, ReadOptions { salvage, ..ReadOptions::default() }) {
                 prop_assert_eq!(doc.to_bytes().unwrap(), bytes.clone());
             }
         }

@@ -322,8 +322,8 @@ fn write_atomically<T>(
         && !dest_is_stdout(output)
     {
         let before =
-            glb_formats::check::links::with_new_netpo(output, output).map_or(0, |f| f.len());
-        if let Some(after) = glb_formats::check::links::with_new_netpo(output, staged.path()) {
+            glb_formats::check::links::with_new_netpo(output, output, cp).map_or(0, |f| f.len());
+        if let Some(after) = glb_formats::check::links::with_new_netpo(output, staged.path(), cp) {
             if after.len() > before {
                 let f = &after[0];
                 return Err(CliError::usage(format!(

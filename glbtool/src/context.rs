@@ -15,7 +15,7 @@ use glb_formats::check::{FileRef, Finding, Fix};
 use glb_formats::format::{Document, ReadOptions};
 use glb_formats::postoffice::Folder;
 use glb_formats::reqconf::{ReqConf, ReqConfFile};
-use glb_formats::{codepage, CodePage, FileKind};
+use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
 
 use crate::safe_write::beside;
@@ -149,11 +149,13 @@ fn read_reqconf(path: &Path, cp: CodePage) -> Option<ReqConf> {
     let (file, _) = glb_formats::open::regular(path).ok()?;
     let mut bytes = Vec::new();
     file.take(4096).read_to_end(&mut bytes).ok()?;
-    codepage::scope(cp, || {
-        Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
-            .ok()?
-            .header
-    })
+    let opts = ReadOptions {
+        codepage: cp,
+        ..ReadOptions::default()
+    };
+    Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, opts)
+        .ok()?
+        .header
 }
 
 /// The Dir-Sync server's files for a file at `path`: `Ok(dir of its GLB)` or why not.
@@ -170,7 +172,7 @@ fn server_glb(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Result<PathB
             rc.display()
         ));
     };
-    let name = conf.server();
+    let name = conf.server(cp);
     if name == "/" {
         return Err(format!("{} names no Dir-Sync server", rc.display()));
     }
@@ -179,7 +181,7 @@ fn server_glb(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Result<PathB
             "the file is not in a postoffice's GLB folder, so the Dir-Sync server {name} its REQCONF.GLB names was not looked for; give its files with --against"
         ));
     };
-    match find_server(&root, &name) {
+    match find_server(&root, &name, cp) {
         Some(server) => Ok(in_glb(&server, "SRVCONF.GLB")
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or(server)),
@@ -195,7 +197,7 @@ fn server_glb(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Result<PathB
 fn peer_reqconfs(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Vec<PathBuf> {
     let Some(want) = reqconf
         .and_then(|rc| read_reqconf(rc, cp))
-        .map(|c| c.server())
+        .map(|c| c.server(cp))
         .filter(|s| s != "/")
     else {
         return Vec::new();
@@ -215,7 +217,7 @@ fn peer_reqconfs(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Vec<PathB
         .iter()
         .filter(|po| !same_path(po, &root) && in_glb(po, "SRVCONF.GLB").is_none())
         .filter_map(|po| in_glb(po, "REQCONF.GLB"))
-        .filter(|rc| read_reqconf(rc, cp).is_some_and(|c| c.server().eq_ignore_ascii_case(&want)))
+        .filter(|rc| read_reqconf(rc, cp).is_some_and(|c| c.server(cp).eq_ignore_ascii_case(&want)))
         .collect()
 }
 
@@ -392,7 +394,12 @@ impl Context {
 
     /// The GLB313 notes: for each file given, the verdicts not reached for
     /// want of a file (`unread`: context files that could not be read).
-    pub fn notes(&self, given: &[(String, FileKind)], unread: &[String]) -> Vec<Finding> {
+    pub fn notes(
+        &self,
+        given: &[(String, FileKind)],
+        unread: &[String],
+        cp: CodePage,
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         for (shown, kind) in given {
             let mut lacks: Vec<String> = self
@@ -432,7 +439,7 @@ impl Context {
                 _ => "its numbers against the server's (GLB138, GLB139)",
             };
             out.push(
-                FileRef::new(shown.clone(), *kind)
+                FileRef::new(shown.clone(), *kind, cp)
                     .finding(
                         "GLB313",
                         format!("{what}: not checked against {}", lacks.join("; ")),

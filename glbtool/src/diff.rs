@@ -6,13 +6,13 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use glb_formats::codepage;
 use glb_formats::compare::{self, RequestorView, ServerView};
 use glb_formats::diff::{self, Key, Outcome, Side, StreamSide};
 use glb_formats::identify;
 use glb_formats::kind::{Family, FileKind};
 use glb_formats::postoffice::{ListName, Postoffice};
 use glb_formats::resolve::Resolver;
+use glb_formats::CodePage;
 
 use crate::input;
 use crate::output::{self, use_color, CliError, CliResult};
@@ -96,10 +96,10 @@ fn parse_key(s: &str) -> Result<Key, String> {
 pub fn run(args: DiffArgs) -> CliResult {
     let zone = args.show.zone();
     let painter = Painter::new(use_color(args.show.color));
-    codepage::scope(args.show.codepage, || match (&args.dss, &args.requestor) {
+    match (&args.dss, &args.requestor) {
         (Some(dss), Some(req)) => server_vs_requestor(&args, dss, req, painter),
         _ => files(&args, painter, &zone),
-    })
+    }
 }
 
 /// One input: a regular file (its first bytes, enough to recognise its
@@ -311,8 +311,9 @@ fn usr_list(path: &Path, po: Option<&Postoffice>) -> Option<String> {
         })
 }
 
-/// What a side's keys may need: the NETPO.GLB beside an NME file, a USR file's NET/PO.
-type Context = (Option<Resolver>, Option<String>);
+/// What a side's keys may need: the NETPO.GLB beside an NME file, a USR
+/// file's NET/PO, the code page of the text.
+type Context = (Option<Resolver>, Option<String>, CodePage);
 
 fn side<'a>(l: &'a Loaded, kind: FileKind, c: &'a Context) -> Side<'a> {
     Side {
@@ -320,6 +321,7 @@ fn side<'a>(l: &'a Loaded, kind: FileKind, c: &'a Context) -> Side<'a> {
         kind,
         netpo: c.0.as_ref(),
         list: c.1.as_deref(),
+        codepage: c.2,
     }
 }
 
@@ -335,6 +337,7 @@ fn stream_side<'a>(
         kind,
         netpo: c.0.as_ref(),
         list: c.1.as_deref(),
+        codepage: c.2,
     })
 }
 
@@ -358,12 +361,13 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         ))
         .with_hint("give --kind to read both as one kind"));
     }
+    let cp = args.show.codepage;
     let context = |l: &Loaded, kind: FileKind| {
         // A regular file may sit in a postoffice (not standard input or a pipe).
         let po = l
             .path
             .is_file()
-            .then(|| Postoffice::around(&l.path))
+            .then(|| Postoffice::around(&l.path, cp))
             .flatten();
         let netpo = match kind.family() {
             Family::Nme => netpo_beside(&l.path, po.as_ref()),
@@ -379,7 +383,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
                 l.path.display()
             );
         }
-        (netpo.ok().flatten(), list)
+        (netpo.ok().flatten(), list, cp)
     };
     let (ca, cb) = (context(&a, ka), context(&b, kb));
     let addresses = ca.0.is_some() && cb.0.is_some();
@@ -389,12 +393,9 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     // Both at once, on two threads: the first difference comes sooner.
     // Read twice when in key order: once to check, once to compare.
     let bar = Progress::bytes("checking", a.size.saturating_add(b.size), args.show.quiet);
-    let cp = codepage::active();
     let scan = |l: &Loaded, kind, c| {
-        codepage::scope(cp, || {
-            diff::scan_order(stream_side(l, kind, c, &bar)?, key, addresses)
-                .map_err(|e| CliError::from(e).file(&l.path))
-        })
+        diff::scan_order(stream_side(l, kind, c, &bar)?, key, addresses)
+            .map_err(|e| CliError::from(e).file(&l.path))
     };
     let (sa, sb) = std::thread::scope(|t| {
         let other = t.spawn(|| scan(&b, kb, &cb));
@@ -494,9 +495,9 @@ fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter
     // The requestor first: its SrvSync says how far the server's
     // transactions have reached it (the rest is pending).
     let requestor = if req.is_dir() {
-        RequestorView::open_postoffice(req, args.local.as_deref())
+        RequestorView::open_postoffice(req, args.local.as_deref(), args.show.codepage)
     } else {
-        RequestorView::open_file(req, args.postoffice.as_deref())
+        RequestorView::open_file(req, args.postoffice.as_deref(), args.show.codepage)
     }
     .map_err(|e| CliError::located(e, req))?;
     let server = ServerView::open_for(dss, &requestor).map_err(|e| CliError::located(e, dss))?;

@@ -86,6 +86,7 @@ fn config_view<'a, W: Write>(
     let view = ConfigView {
         painter: ctx.painter,
         zone: ctx.zone,
+        codepage: ctx.codepage,
     };
     view.title(out, &ctx.title, &ctx.layout)?;
     Ok(view)
@@ -117,7 +118,7 @@ impl TextView for SrvConfFile {
         let header = reader.header().cloned();
         let first = reader.next_record()?.map(|r| r.record.clone());
         if let Some(h) = &header {
-            let server = first.as_ref().map(|r| r.net_po());
+            let server = first.as_ref().map(|r| r.net_po(ctx.codepage));
             view.srvconf_header(out, h, server.as_deref())?;
         }
         let Some(first) = first else {
@@ -224,7 +225,7 @@ fn list_context(ctx: &TextContext, kind: FileKind) -> ListContext {
     if !ctx.surroundings {
         return lctx;
     }
-    lctx.po = Postoffice::around(&ctx.path);
+    lctx.po = Postoffice::around(&ctx.path, ctx.codepage);
     if kind.family() == Family::Nme {
         lctx.netpo = netpo_records(lctx.po.as_ref(), &ctx.path, &name);
     }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use glb_formats::check::doctor::{self, QueueSummary, Report, Role, Summary, Tree};
-use glb_formats::codepage;
 use glb_formats::FileKind;
 use serde::Serialize;
 
@@ -77,13 +76,10 @@ pub fn run(args: DoctorArgs) -> CliResult {
     if roots.is_empty() {
         return Ok(2);
     }
-    let report = codepage::scope(args.report.codepage, || {
-        let tree = Tree::open(&roots);
-        let bar = Progress::bytes("checking", tree.bytes_to_read(), args.report.quiet);
-        let report = tree.examine(&|n| bar.inc(n));
-        bar.finish();
-        report
-    });
+    let tree = Tree::open(&roots, args.report.codepage);
+    let bar = Progress::bytes("checking", tree.bytes_to_read(), args.report.quiet);
+    let report = tree.examine(&|n| bar.inc(n));
+    bar.finish();
     let tally = Tally::of(&report.findings);
     let mut out = output::stdout_guarded();
     match args.report.format {
@@ -127,6 +123,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
                 ),
                 crate::report::by_postoffice(&report.findings, &roots),
                 &report.findings,
+                args.report.codepage,
             )?;
         }
         ReportFormat::Text => {

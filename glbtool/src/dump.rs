@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::json::{self, Style};
 use glb_formats::pipeline::{self, Pipeline};
-use glb_formats::{codepage, with_format, CodePage, FileKind};
+use glb_formats::{with_format, FileKind};
 
 use crate::dispatch::{TextContext, TextView};
 use crate::input::{self, Input};
@@ -217,6 +217,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
     let cp = args.show.codepage;
     let opts = ReadOptions {
         salvage: args.salvage || args.textconv,
+        codepage: cp,
     };
     let shown = match (args.textconv, input.path.file_name()) {
         (true, Some(name)) => Path::new(name).display(),
@@ -265,23 +266,19 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
             } else {
                 F::dssched
             };
-            codepage::scope(cp, || view(&mut reader, &mut out, &ctx))
-                .map_err(|e| hinted(e, args.salvage))?
+            view(&mut reader, &mut out, &ctx).map_err(|e| hinted(e, args.salvage))?
         }
         DumpFormat::Hex => {
             if guessed {
                 writeln!(out, "{}", painter.warn(&title))?;
             }
-            codepage::scope(cp, || hex_dump(&mut reader, &mut out, painter, &zone, cp))
-                .map_err(|e| hinted(e, args.salvage))?;
+            hex_dump(&mut reader, &mut out, painter, &zone).map_err(|e| hinted(e, args.salvage))?;
             0
         }
         DumpFormat::Html => {
             let about = format!("{}. {}", F::layout().summary(kind.name()), zone.banner());
-            codepage::scope(cp, || {
-                html_dump(&mut reader, &mut out, &title, &about, &zone)
-            })
-            .map_err(|e| hinted(e, args.salvage))?;
+            html_dump(&mut reader, &mut out, &title, &about, &zone)
+                .map_err(|e| hinted(e, args.salvage))?;
             0
         }
     };
@@ -352,6 +349,7 @@ fn html_dump<F: Format, R: Read, W: Write>(
     use crate::excerpt::{rows_of, Excerpt, Row};
     use crate::render::html;
     let mut times = crate::timefmt::CtimeCache::new(zone);
+    let cp = reader.codepage();
     html::head(out, title, &html::escape(about))?;
     if F::HEADER_LEN > 0 {
         if let Some(h) = reader.header().cloned() {
@@ -360,7 +358,7 @@ fn html_dump<F: Format, R: Read, W: Write>(
                 title: "file header".into(),
                 offset: 0,
                 len: raw.len(),
-                rows: rows_of(&h, &raw, 0, &mut times, usize::MAX),
+                rows: rows_of(&h, &raw, 0, &mut times, usize::MAX, cp),
             };
             html::excerpt(out, &e)?;
         }
@@ -370,7 +368,7 @@ fn html_dump<F: Format, R: Read, W: Write>(
             title: format!("record {}", r.index),
             offset: r.offset,
             len: r.raw.len(),
-            rows: rows_of(r.record, r.raw, r.offset, &mut times, usize::MAX),
+            rows: rows_of(r.record, r.raw, r.offset, &mut times, usize::MAX, cp),
         };
         html::excerpt(out, &e)?;
     }
@@ -400,9 +398,9 @@ fn hex_dump<F: Format, R: Read, W: Write>(
     out: &mut W,
     painter: Painter,
     zone: &Zone,
-    cp: CodePage,
 ) -> Result<(), CliError> {
-    let mut hw = HexWriter::new(painter, zone);
+    let cp = reader.codepage();
+    let mut hw = HexWriter::new(painter, zone, cp);
     hw.legend(out, &F::layout(), reader.kind().name())?;
     if F::HEADER_LEN > 0 {
         if let Some(h) = reader.header().cloned() {
@@ -421,16 +419,13 @@ fn hex_dump<F: Format, R: Read, W: Write>(
     pipeline::run(
         reader,
         opts,
-        || (HexWriter::new(painter, zone), F::Record::default()),
+        || (HexWriter::new(painter, zone, cp), F::Record::default()),
         |(hw, record), batch| {
             let mut text = Vec::with_capacity(batch.len() * 1024);
-            codepage::scope(cp, || {
-                for r in batch.records() {
-                    F::decode_record(r.raw, record)
-                        .expect("the reader decoded these bytes already");
-                    hw.push_record(&mut text, r.index, record, r.raw, r.offset);
-                }
-            });
+            for r in batch.records() {
+                F::decode_record(r.raw, record).expect("the reader decoded these bytes already");
+                hw.push_record(&mut text, r.index, record, r.raw, r.offset);
+            }
             text
         },
         |_, text| out.write_all(&text),

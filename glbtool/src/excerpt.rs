@@ -10,7 +10,7 @@ use std::path::Path;
 use glb_formats::check::Finding;
 use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::layout::{Annotate, Provenance, Span};
-use glb_formats::with_format;
+use glb_formats::{with_format, CodePage};
 
 use crate::input;
 use crate::render::hex::value_text;
@@ -59,9 +59,10 @@ pub fn rows_of<M: Annotate>(
     base: u64,
     times: &mut CtimeCache,
     shown: usize,
+    cp: CodePage,
 ) -> Vec<Row> {
     let mut spans: Vec<Span> = Vec::new();
-    model.spans(&mut spans);
+    model.spans(cp, &mut spans);
     let mut rows = Vec::with_capacity(spans.len() + 1);
     let mut covered = 0;
     let undescribed = |from: usize, to: usize| Row {
@@ -108,7 +109,11 @@ fn item_of(f: &Finding, header_len: usize) -> Option<Option<u64>> {
 /// The annotated items the findings name, by file and item (`None`: the
 /// file header); at most [`MAX_EXCERPTS`]. A file that cannot be read, or
 /// an item it does not have, has none: the report shows the finding alone.
-pub fn for_findings(findings: &[Finding], zone: &Zone) -> BTreeMap<(String, Option<u64>), Excerpt> {
+pub fn for_findings(
+    findings: &[Finding],
+    zone: &Zone,
+    cp: CodePage,
+) -> BTreeMap<(String, Option<u64>), Excerpt> {
     let mut wanted: BTreeMap<&str, BTreeSet<Option<u64>>> = BTreeMap::new();
     // Each item titled as the findings' text names it (sync number, #n).
     let mut titles: BTreeMap<(&str, Option<u64>), String> = BTreeMap::new();
@@ -142,7 +147,7 @@ pub fn for_findings(findings: &[Finding], zone: &Zone) -> BTreeMap<(String, Opti
         };
         let family = inp.kind.family();
         let found: Vec<(Option<u64>, Excerpt)> =
-            with_format!(family, |F| read_items::<F>(inp, &items, zone), else Vec::new());
+            with_format!(family, |F| read_items::<F>(inp, &items, zone, cp), else Vec::new());
         for (item, mut e) in found {
             if let Some(t) = titles.get(&(file, item)) {
                 e.title.clone_from(t);
@@ -171,10 +176,14 @@ fn read_items<F: Format>(
     inp: input::Input,
     items: &BTreeSet<Option<u64>>,
     zone: &Zone,
+    cp: CodePage,
 ) -> Vec<(Option<u64>, Excerpt)> {
     let mut times = CtimeCache::new(zone);
     let mut out = Vec::new();
-    let opts = ReadOptions { salvage: true };
+    let opts = ReadOptions {
+        salvage: true,
+        codepage: cp,
+    };
     let Ok(mut reader) = Reader::<F, Box<dyn Read>>::new(inp.reader, inp.kind, inp.size, opts)
     else {
         return out;
@@ -188,7 +197,7 @@ fn read_items<F: Format>(
                     title: "file header".into(),
                     offset: 0,
                     len: raw.len(),
-                    rows: rows_of(&h, &raw, 0, &mut times, SHOWN_BYTES),
+                    rows: rows_of(&h, &raw, 0, &mut times, SHOWN_BYTES, cp),
                 },
             ));
         }
@@ -204,7 +213,7 @@ fn read_items<F: Format>(
                     title: format!("record {}", r.index),
                     offset: r.offset,
                     len: r.raw.len(),
-                    rows: rows_of(r.record, r.raw, r.offset, &mut times, SHOWN_BYTES),
+                    rows: rows_of(r.record, r.raw, r.offset, &mut times, SHOWN_BYTES, cp),
                 },
             ));
         }

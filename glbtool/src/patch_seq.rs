@@ -17,7 +17,7 @@ use glb_formats::queue::Queue;
 use glb_formats::reqconf::ReqConfFile;
 use glb_formats::resync;
 use glb_formats::srvconf::{self, SrvConfFile};
-use glb_formats::{codepage, CodePage, FileKind};
+use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
 
 use crate::input;
@@ -220,7 +220,7 @@ enum Plan {
 
 impl Plan {
     /// Settles what to do from the arguments and the file's kind.
-    fn from_args(a: &PatchSeqArgs, kind: FileKind) -> Result<Plan, CliError> {
+    fn from_args(a: &PatchSeqArgs, kind: FileKind, cp: CodePage) -> Result<Plan, CliError> {
         let f = &a.file;
         let Some(allowed) = options_for(kind) else {
             return Err(CliError::usage(format!(
@@ -291,6 +291,7 @@ impl Plan {
                     a.reqsync,
                     a.srvsync,
                     a.last_cycle,
+                    cp,
                 ))
             }
         })
@@ -374,22 +375,30 @@ impl Plan {
         src: R,
         kind: FileKind,
         size: u64,
+        cp: CodePage,
         out: W,
         on_change: &mut dyn FnMut(Change),
     ) -> glb_formats::Result<(W, Summary)> {
         let size = Some(size);
         match self {
-            Plan::Resync(e, _) => {
-                patch::rewrite::<Queue, _, _, _>(src, kind, size, out, &mut e.clone(), on_change)
-            }
+            Plan::Resync(e, _) => patch::rewrite::<Queue, _, _, _>(
+                src,
+                kind,
+                size,
+                cp,
+                out,
+                &mut e.clone(),
+                on_change,
+            ),
             Plan::Renumber(n) => {
                 let mut e = Renumber::new(*n);
-                patch::rewrite::<Queue, _, _, _>(src, kind, size, out, &mut e, on_change)
+                patch::rewrite::<Queue, _, _, _>(src, kind, size, cp, out, &mut e, on_change)
             }
             Plan::ReqConf(e) => patch::rewrite::<ReqConfFile, _, _, _>(
                 src,
                 kind,
                 size,
+                cp,
                 out,
                 &mut e.clone(),
                 on_change,
@@ -398,6 +407,7 @@ impl Plan {
                 src,
                 kind,
                 size,
+                cp,
                 out,
                 &mut e.clone(),
                 on_change,
@@ -423,19 +433,17 @@ fn from_srvconf(
         .file(path));
     }
     // Record by record, holding at most srvconf::MAX_HELD records.
-    let records = codepage::scope(cp, || {
-        srvconf::read_held(inp.reader, inp.size, "work out the RESYNC header numbers")
-            .map_err(|e| CliError::from(e).file(path))
-    })?
-    .1;
+    let records = srvconf::read_held(inp.reader, inp.size, "work out the RESYNC header numbers")
+        .map_err(|e| CliError::from(e).file(path))?
+        .1;
     let reqconf = safe_write::beside(path, "REQCONF.GLB");
     let conf = match &reqconf {
-        Some(p) => codepage::scope(cp, || read_reqconf(p))?,
+        Some(p) => read_reqconf(p)?,
         None => None,
     };
-    let server = resync::server_record(&records, conf.as_ref());
+    let server = resync::server_record(&records, conf.as_ref(), cp);
     let name = match &server {
-        resync::ServerRecord::Named { index, .. } => records[*index].name.text(),
+        resync::ServerRecord::Named { index, .. } => records[*index].name.decode(cp),
         resync::ServerRecord::Unknown { reason } => {
             return Err(CliError::usage(format!(
                 "--from-srvconf cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
@@ -488,12 +496,10 @@ fn from_reqconf(
             .take(64 << 10)
             .read_to_end(&mut bytes)
             .map_err(|e| CliError::from(e).file(p))?;
-        codepage::scope(cp, || {
-            Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
-                .map_err(|e| CliError::from(e).file(p))
-        })?
-        .header
-        .ok_or_else(|| CliError::usage("REQCONF.GLB holds no configuration").file(p))
+        Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
+            .map_err(|e| CliError::from(e).file(p))?
+            .header
+            .ok_or_else(|| CliError::usage("REQCONF.GLB holds no configuration").file(p))
     };
     let mut confs = Vec::new();
     for p in paths {
@@ -511,15 +517,15 @@ fn from_reqconf(
         .as_ref()
         .and_then(|o| confs.iter().find(|(p, _)| repair::same_file(p, o)))
     {
-        let server = own_conf.server();
+        let server = own_conf.server(cp);
         if let Some((p, c)) = confs
             .iter()
-            .find(|(_, c)| !c.server().eq_ignore_ascii_case(&server))
+            .find(|(_, c)| !c.server(cp).eq_ignore_ascii_case(&server))
         {
             return Err(CliError::usage(format!(
                 "--from-reqconf: {} names the Dir-Sync server {}, but {} (the requestor's own) names {server}: their numbers are not of one server's requestors; nothing was written",
                 p.display(),
-                c.server(),
+                c.server(cp),
                 own_path.display()
             ))
             .file(file));
@@ -642,7 +648,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     let size = std::fs::metadata(file)
         .map_err(|e| CliError::from(e).file(file))?
         .len();
-    let plan = Plan::from_args(&args, kind)?;
+    let plan = Plan::from_args(&args, kind, cp)?;
     let job = Job {
         args: &args,
         kind,
@@ -719,13 +725,12 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     if args.dry_run {
         // The result is kept in memory, when small enough, to be checked.
         let keep = size <= DRY_RUN_CHECKED;
-        let (bytes, summary) = codepage::scope(cp, || {
-            let sink = if keep { Some(Vec::new()) } else { None };
-            plan.apply(open_src()?, kind, size, OptionalSink(sink), &mut |c| {
+        let sink = if keep { Some(Vec::new()) } else { None };
+        let (bytes, summary) = plan
+            .apply(open_src()?, kind, size, cp, OptionalSink(sink), &mut |c| {
                 changes.push(c)
             })
-            .map_err(|e| CliError::from(e).file(file))
-        })?;
+            .map_err(|e| CliError::from(e).file(file))?;
         match bytes.0 {
             Some(bytes) if !summary.is_unchanged() => {
                 let facts = facts_of_bytes(&bytes, file, kind, cp);
@@ -756,10 +761,9 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     let mut staged = dest.stage()?;
     let summary = {
         let w = staged.writer();
-        let (w, summary) = codepage::scope(cp, || {
-            plan.apply(open_src()?, kind, size, w, &mut |c| changes.push(c))
-                .map_err(|e| CliError::from(e).file(file))
-        })?;
+        let (w, summary) = plan
+            .apply(open_src()?, kind, size, cp, w, &mut |c| changes.push(c))
+            .map_err(|e| CliError::from(e).file(file))?;
         w.into_inner()
             .map_err(|e| CliError::from(e.into_error()).file(&target))?;
         summary
@@ -850,11 +854,9 @@ impl Write for OptionalSink {
 
 /// The facts of a patched file held in memory (a dry run's result).
 fn facts_of_bytes(bytes: &[u8], shown: &Path, kind: FileKind, cp: CodePage) -> Facts {
-    let file = glb_formats::check::FileRef::new(shown.display().to_string(), kind);
+    let file = glb_formats::check::FileRef::new(shown.display().to_string(), kind, cp);
     let mut ignored = Vec::new();
-    codepage::scope(cp, || {
-        glb_formats::check::file::check(&file, bytes, Some(bytes.len() as u64), &mut ignored)
-    })
+    glb_formats::check::file::check(&file, bytes, Some(bytes.len() as u64), &mut ignored)
 }
 
 /// How the command ended.

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use glb_formats::codepage::{self, CodePage};
+use glb_formats::codepage::CodePage;
 use glb_formats::format::Format;
 use glb_formats::hexid::Hexid;
 use glb_formats::layout::Statement;
@@ -66,7 +66,7 @@ pub fn run(dir: &Path, args: &DumpArgs) -> CliResult {
             .with_hint("use --format text or --format json; dump single files for hex or ndjson"));
     }
     let cp = args.show.codepage;
-    let po = codepage::scope(cp, || Postoffice::open(dir))?;
+    let po = Postoffice::open(dir, cp)?;
     let mut out = output::stdout();
     match args.format {
         DumpFormat::Json => write_json(&po, cp, &mut out)?,

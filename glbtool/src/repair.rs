@@ -14,7 +14,7 @@ use glb_formats::check::{self, FileRef, Finding, Severity};
 use glb_formats::format::{Document, ReadOptions};
 use glb_formats::reqconf::{ReqConf, ReqConfFile};
 use glb_formats::srvconf::RequestorRecord;
-use glb_formats::{codepage, CodePage, FileKind};
+use glb_formats::{CodePage, FileKind};
 
 use crate::context::{self, ContextFile};
 use crate::input;
@@ -37,6 +37,8 @@ pub struct Surroundings {
     pub found: Vec<ContextFile>,
     /// What the verdicts could not be checked against (GLB313 causes).
     pub unchecked: Vec<String>,
+    /// The code page of the files' text.
+    codepage: CodePage,
 }
 
 /// The facts of a file found or named as context; `None` facts when it is
@@ -45,11 +47,9 @@ fn facts_of(path: &Path, kind: FileKind, cp: CodePage) -> Facts {
     let Ok(inp) = input::open_found(path, Some(kind)) else {
         return Facts::None;
     };
-    let file = FileRef::new(path.display().to_string(), kind);
+    let file = FileRef::new(path.display().to_string(), kind, cp);
     let mut ignored = Vec::new();
-    codepage::scope(cp, || {
-        check::file::check(&file, BufReader::new(inp.reader), inp.size, &mut ignored)
-    })
+    check::file::check(&file, BufReader::new(inp.reader), inp.size, &mut ignored)
 }
 
 impl Surroundings {
@@ -70,7 +70,7 @@ impl Surroundings {
         let found = ctx.files.iter().map(|c| (&c.path, &c.kind));
         for (p, k) in given.iter().map(|(p, k)| (p, k)).chain(found) {
             files.push((
-                FileRef::new(p.display().to_string(), *k),
+                FileRef::new(p.display().to_string(), *k, cp),
                 facts_of(p, *k, cp),
             ));
         }
@@ -80,7 +80,7 @@ impl Surroundings {
             .map(|(r, _)| r.path.clone())
             .collect();
         let unchecked = ctx
-            .notes(&[(file.display().to_string(), kind)], &unread)
+            .notes(&[(file.display().to_string(), kind)], &unread, cp)
             .into_iter()
             .map(|f| f.cause)
             .collect();
@@ -88,6 +88,7 @@ impl Surroundings {
             files,
             found: ctx.files,
             unchecked,
+            codepage: cp,
         }
     }
 
@@ -102,7 +103,10 @@ impl Surroundings {
     /// The cross-file findings of `file` (shown as `shown`, with `facts`)
     /// against these files.
     pub fn verdicts(&self, shown: &Path, kind: FileKind, facts: Facts) -> Vec<Finding> {
-        let me = (FileRef::new(shown.display().to_string(), kind), facts);
+        let me = (
+            FileRef::new(shown.display().to_string(), kind, self.codepage),
+            facts,
+        );
         let mut checked: Vec<(&FileRef, &Facts)> = vec![(&me.0, &me.1)];
         checked.extend(self.files.iter().map(|(r, f)| (r, f)));
         let mut out = Vec::new();
@@ -141,11 +145,13 @@ fn read_reqconf(path: &Path, cp: CodePage) -> Option<ReqConf> {
     let inp = input::open_found(path, Some(FileKind::Reqconf)).ok()?;
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut std::io::Read::take(inp.reader, 4096), &mut bytes).ok()?;
-    codepage::scope(cp, || {
-        Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
-            .ok()?
-            .header
-    })
+    let opts = ReadOptions {
+        codepage: cp,
+        ..ReadOptions::default()
+    };
+    Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, opts)
+        .ok()?
+        .header
 }
 
 /// The postoffice a file in `<po>/GLB/` belongs to, by its directory name.
@@ -185,8 +191,8 @@ pub fn registered(
             rc.display()
         )));
     };
-    let server = conf.server();
-    if server != "/" && !is_server_named(records, server_conf, &server) {
+    let server = conf.server(cp);
+    if server != "/" && !is_server_named(records, server_conf, &server, cp) {
         return Err(CliError::usage(format!(
             "--from-srvconf: {} names the Dir-Sync server {server}, but {} is not that server's SRVCONF.GLB; nothing was written",
             rc.display(),
@@ -195,19 +201,22 @@ pub fn registered(
         .file(file)
         .with_hint(format!("give the SRVCONF.GLB of {server}")));
     }
-    let names: Vec<String> = records.iter().map(|r| r.name.text()).collect();
+    let names: Vec<String> = records.iter().map(|r| r.name.decode(cp)).collect();
     // The requestor's name: its postoffice directory's, else the name its
     // REQCONF records (reconstructed), as the cross-file checks match it.
     let by_dir = |dir: &str| {
         records.iter().any(|r| {
-            r.net_po()
+            r.net_po(cp)
                 .rsplit_once('/')
                 .is_some_and(|(_, po)| po.trim().eq_ignore_ascii_case(dir))
         })
     };
-    let found = match (postoffice_dir_name(file), conf.local()) {
+    let found = match (postoffice_dir_name(file), conf.local(cp)) {
         (Some(dir), _) if by_dir(&dir) => Some((dir, true)),
-        (_, Some(local)) => Some((local.clone(), records.iter().any(|r| r.is_named(&local)))),
+        (_, Some(local)) => Some((
+            local.clone(),
+            records.iter().any(|r| r.is_named(&local, cp)),
+        )),
         (Some(dir), None) => Some((dir, false)),
         (None, None) => None,
     };

@@ -70,8 +70,9 @@ pub fn html<W: Write>(
     totals: String,
     groups: Vec<(String, Vec<&Finding>)>,
     all: &[Finding],
+    cp: glb_formats::CodePage,
 ) -> Result<(), CliError> {
-    let excerpts = excerpt::for_findings(all, &Zone::utc());
+    let excerpts = excerpt::for_findings(all, &Zone::utc(), cp);
     let page = FindingsPage {
         title,
         summary,

@@ -12,7 +12,7 @@ use glb_formats::fields::Stamp;
 use glb_formats::postoffice::Postoffice;
 use glb_formats::replay::Directory;
 use glb_formats::srvconf;
-use glb_formats::{codepage, resync, CodePage, FileKind};
+use glb_formats::{resync, CodePage, FileKind};
 
 use crate::input;
 use crate::output::{self, CliError, CliResult, WroteFormat};
@@ -196,7 +196,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
         args.quiet,
     );
     // The header (KB Q119449, Q215505) and the lists.
-    let (header, server_name, dir, taken) = codepage::scope(cp, || -> Result<_, CliError> {
+    let read = || -> Result<_, CliError> {
         // Record by record, holding at most srvconf::MAX_HELD records; a
         // regular file only.
         let (src, size) = glb_formats::open::buffered(&srvconf)?;
@@ -207,9 +207,9 @@ pub fn run(args: ResyncArgs) -> CliResult {
             Some(p) => crate::patch_seq::read_reqconf(p)?,
             None => None,
         };
-        let server = resync::server_record(&records, conf.as_ref());
+        let server = resync::server_record(&records, conf.as_ref(), cp);
         let name = match &server {
-            resync::ServerRecord::Named { index, .. } => records[*index].name.text(),
+            resync::ServerRecord::Named { index, .. } => records[*index].name.decode(cp),
             resync::ServerRecord::Unknown { reason } => {
                 return Err(CliError::usage(format!(
                     "cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
@@ -221,17 +221,18 @@ pub fn run(args: ResyncArgs) -> CliResult {
         let header = resync::header_for(&records, &server);
         let mut dir = Directory::new();
         if let Some(p) = &msttrans {
-            resync::replay_queue(p, FileKind::Msttrans, &mut dir)
+            resync::replay_queue(p, FileKind::Msttrans, &mut dir, cp)
                 .map_err(|e| CliError::located(e, p))?;
         }
         let mut taken = resync::Taken::default();
         if let Some(d) = &lists {
-            let po = Postoffice::open(d).map_err(|e| CliError::from(e).file(d))?;
+            let po = Postoffice::open(d, cp).map_err(|e| CliError::from(e).file(d))?;
             taken =
                 resync::add_postoffice_lists(&po, &mut dir).map_err(|e| CliError::located(e, d))?;
         }
         Ok((header, name, dir, taken))
-    })?;
+    };
+    let (header, server_name, dir, taken) = read()?;
 
     bar.finish();
     // Written beside the target, synced, validated, then put in place.

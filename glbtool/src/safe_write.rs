@@ -37,7 +37,7 @@ use std::time::SystemTime;
 use clap::Args;
 use glb_formats::check::{self, file::Facts, FileRef, Finding};
 use glb_formats::identify;
-use glb_formats::{codepage, CodePage, FileKind};
+use glb_formats::{CodePage, FileKind};
 use tempfile::NamedTempFile;
 
 use crate::output::CliError;
@@ -1140,14 +1140,13 @@ pub fn validate_facts(
     let file = FileRef {
         path: shown_as.display().to_string(),
         kind,
+        codepage: cp,
     };
     let mut findings = Vec::new();
     let facts = match File::open(path).and_then(|f| Ok((f.metadata()?.len(), f))) {
         Ok((size, f)) => {
             let src = io::BufReader::with_capacity(1 << 18, f);
-            codepage::scope(cp, || {
-                check::file::check(&file, src, Some(size), &mut findings)
-            })
+            check::file::check(&file, src, Some(size), &mut findings)
         }
         Err(e) => {
             findings.push(file.finding("GLB301", e.to_string()));
@@ -1172,6 +1171,7 @@ pub fn cross_check(
         FileRef {
             path: shown_as.display().to_string(),
             kind,
+            codepage: cp,
         },
         facts,
     )];
@@ -1182,6 +1182,7 @@ pub fn cross_check(
             FileRef {
                 path: p.display().to_string(),
                 kind,
+                codepage: cp,
             },
             facts,
         ));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use glb_formats::check::{self, file::Facts, FileRef, Finding};
-use glb_formats::{codepage, CodePage, FileKind};
+use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
 
 use crate::context::{self, ContextFile};
@@ -125,11 +125,11 @@ pub fn check_files(
                 let file = FileRef {
                     path: name.clone(),
                     kind: inp.kind,
+                    codepage: cp,
                 };
                 let before = findings.len();
-                let facts = codepage::scope(cp, || {
-                    check::file::check(&file, bar.reader(inp.reader), inp.size, &mut findings)
-                });
+                let facts =
+                    check::file::check(&file, bar.reader(inp.reader), inp.size, &mut findings);
                 // A file that could not be read to its end is trouble, not a finding only.
                 trouble |= findings[before..].iter().any(|f| f.code == "GLB301");
                 checked.push((name, Some(inp.kind), facts));
@@ -209,6 +209,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
                     FileRef {
                         path: p.clone(),
                         kind,
+                        codepage: cp,
                     },
                     f,
                 )
@@ -231,7 +232,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         .filter(|(p, _)| args.files.contains(p))
         .map(|(p, k)| (p.display().to_string(), *k))
         .collect();
-    all.extend(ctx.notes(&shown, &unread));
+    all.extend(ctx.notes(&shown, &unread, cp));
     let given_names: Vec<&str> = refs
         .iter()
         .map(|(r, _)| r.path.as_str())
@@ -243,7 +244,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
     if !args.alone {
         for (p, k) in given.iter().filter(|(p, _)| args.files.contains(p)) {
             if std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
-                codepage::scope(cp, || check::links::check_file(p, *k, &mut all));
+                check::links::check_file(p, *k, cp, &mut all);
             }
         }
     }
@@ -271,7 +272,8 @@ pub fn run(args: ValidateArgs) -> CliResult {
                 unlisted: tally.unlisted,
                 layouts: crate::render::layout_statements(kinds_read.iter().copied()),
             };
-            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from)?;
+            // The facts hold records whose text is in the code page given.
+            glb_formats::json::to_writer_pretty(&mut out, &report, cp)?;
             use std::io::Write;
             writeln!(out)?;
         }
@@ -319,6 +321,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
                 ),
                 crate::report::by_postoffice(&all, &[]),
                 &all,
+                cp,
             )?;
         }
         ReportFormat::Text => {

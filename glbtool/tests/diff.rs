@@ -618,7 +618,7 @@ fn usr_names(po: &Path, postoffice: &str) -> std::collections::BTreeSet<String> 
     use glb_formats::format::{Document, ReadOptions};
     use glb_formats::postoffice::Postoffice;
     use glb_formats::usr::Usr;
-    let path = Postoffice::open(po)
+    let path = Postoffice::open(po, glb_formats::CodePage::Cp850)
         .unwrap()
         .usr_for("POLYNOMIAL", postoffice)
         .unwrap_or_else(|| panic!("{} has no list of {postoffice}", po.display()));
@@ -628,7 +628,7 @@ fn usr_names(po: &Path, postoffice: &str) -> std::collections::BTreeSet<String> 
         .records
         .iter()
         .filter(|r| !r.is_deleted())
-        .map(|r| r.name.text())
+        .map(|r| r.name.decode(glb_formats::CodePage::Cp850))
         .collect()
 }
 
@@ -1053,10 +1053,13 @@ fn a_list_holding_an_address_twice_differs() {
     for po in ["MONTGOMERY", "LAGRANGE"] {
         copy_dir(&corpus("network").join(po), &dir.path().join(po));
     }
-    let usr = glb_formats::postoffice::Postoffice::open(&dir.path().join("LAGRANGE"))
-        .unwrap()
-        .usr_for("POLYNOMIAL", "MONTGOMERY")
-        .unwrap();
+    let usr = glb_formats::postoffice::Postoffice::open(
+        &dir.path().join("LAGRANGE"),
+        glb_formats::CodePage::Cp850,
+    )
+    .unwrap()
+    .usr_for("POLYNOMIAL", "MONTGOMERY")
+    .unwrap();
     let mut copied = String::new();
     edit_json(&usr, "usr", |v| {
         let records = v["records"].as_array_mut().unwrap();

@@ -399,7 +399,8 @@ fn a_list_missing_names_the_server_sent_is_350() {
         Document::<glb_formats::usr::Usr>::from_bytes(&bytes, FileKind::Usr, Default::default())
             .unwrap();
     let before = doc.records.len();
-    doc.records.retain(|r| r.name.text() != "Bryan");
+    doc.records
+        .retain(|r| r.name.decode(glb_formats::CodePage::Cp850) != "Bryan");
     assert_eq!(doc.records.len(), before - 1);
     std::fs::write(&usr, doc.to_bytes().unwrap()).unwrap();
     let (codes, text) = doctor(&net.root);

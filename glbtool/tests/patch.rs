@@ -40,6 +40,7 @@ fn renumbered(input: &[u8], from: u32) -> Vec<u8> {
         input,
         FileKind::Reqtrans,
         Some(input.len() as u64),
+        glb_formats::CodePage::Cp850,
         Vec::new(),
         &mut Renumber::new(from),
         &mut |_| {},

@@ -138,19 +138,23 @@ fn structure<F: Format>(bytes: &[u8], kind: FileKind) -> Structure {
         boundaries: vec![0],
         lengths: Vec::new(),
     };
-    let opts = ReadOptions { salvage: true };
+    let opts = ReadOptions {
+        salvage: true,
+        ..ReadOptions::default()
+    };
     let Ok(mut reader) = Reader::<F, _>::new(bytes, kind, Some(bytes.len() as u64), opts) else {
         return s;
     };
+    let cp = reader.codepage();
     let mut spans: Vec<Span> = Vec::new();
     if let Some(h) = reader.header() {
-        h.spans(&mut spans);
+        h.spans(cp, &mut spans);
         s.boundaries.push(F::HEADER_LEN);
         collect_lengths(&spans, 0, &mut s.lengths);
     }
     while let Ok(Some(r)) = reader.next_record() {
         spans.clear();
-        r.record.spans(&mut spans);
+        r.record.spans(cp, &mut spans);
         collect_lengths(&spans, r.offset as usize, &mut s.lengths);
         s.boundaries.push(r.offset as usize + r.raw.len());
     }

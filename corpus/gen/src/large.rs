@@ -696,7 +696,7 @@ mod tests {
             assert!(q.checksum_ok());
             assert!(q.sync > prev_sync && q.date_stamp.0 >= prev_stamp);
             (prev_sync, prev_stamp) = (q.sync, q.date_stamp.0);
-            let t = import::parse(&q.text);
+            let t = import::parse(&q.text, glb_formats::CodePage::Cp850);
             assert!(
                 t.issues.is_empty(),
                 "{:?}: {:?}",
@@ -754,8 +754,8 @@ mod tests {
         let (ra, rb) = (read(&a), read(&b));
         assert_eq!((ra.len() as u64, rb.len() as u64), (made.a, made.b));
         assert_eq!(made.a, 20_000);
-        assert_eq!(first_out_of_order(&ra), None);
-        assert_eq!(first_out_of_order(&rb), None);
+        assert_eq!(first_out_of_order(&ra, glb_formats::CodePage::Cp850), None);
+        assert_eq!(first_out_of_order(&rb, glb_formats::CodePage::Cp850), None);
         // 3% in all, a third each: removed, added, renamed (give or take chance).
         for n in [made.removed, made.added, made.renamed] {
             assert!((120..=280).contains(&n), "{made:?}");

@@ -44,7 +44,12 @@ fn check(params: &Params) -> Result<(), TestCaseError> {
     glb_corpus::write_all(dir.path(), &files).unwrap();
     let server_dir = dir.path().join("MONTGOMERY");
     for po in net.names() {
-        let requestor = RequestorView::open_postoffice(&dir.path().join(&po), None).unwrap();
+        let requestor = RequestorView::open_postoffice(
+            &dir.path().join(&po),
+            None,
+            glb_formats::CodePage::Cp850,
+        )
+        .unwrap();
         let server = ServerView::open_for(&server_dir, &requestor).unwrap();
         let c = compare::compare(&server, &requestor, None);
         let differing: Vec<_> = c.lists.iter().filter(|l| !l.is_equal()).collect();
@@ -64,16 +69,17 @@ fn check(params: &Params) -> Result<(), TestCaseError> {
         &server_dir.join("GLB/MSTTRANS.GLB"),
         FileKind::Msttrans,
         &mut d,
+        glb_formats::CodePage::Cp850,
     )
     .unwrap();
-    let po = Postoffice::open(&server_dir).unwrap();
+    let po = Postoffice::open(&server_dir, glb_formats::CodePage::Cp850).unwrap();
     resync::add_postoffice_lists(&po, &mut d).unwrap();
     let (bytes, _) = resync::write(Vec::new(), ResyncHeader::default(), Stamp(0), &d).unwrap();
     let doc =
         Document::<Queue>::from_bytes(&bytes, FileKind::Resync, ReadOptions::default()).unwrap();
     let mut back = Directory::new();
     for r in &doc.records {
-        back.apply_text(r.sync, &r.text);
+        back.apply_text(r.sync, &r.text, glb_formats::CodePage::Cp850);
     }
     prop_assert!(back.events.is_empty(), "{:?}", back.events);
     prop_assert_eq!(lists(&back), lists(&net.server.database));

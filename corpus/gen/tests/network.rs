@@ -96,7 +96,7 @@ fn server_view(files: &[Sample]) -> Directory {
     assert_eq!(mst.first().map(|r| r.sync), Some(1), "MSTTRANS was purged");
     let mut d = Directory::new();
     for r in &mst {
-        d.apply_text(r.sync, &r.text);
+        d.apply_text(r.sync, &r.text, glb_formats::CodePage::Cp850);
     }
     assert!(d.events.is_empty(), "{:?}", d.events);
     d
@@ -115,7 +115,7 @@ fn assert_in_sync(files: &[Sample], root: &Path, view: &Directory, names: &[Stri
     let srvconf = doc::<SrvConfFile>(file(files, "MONTGOMERY/GLB/SRVCONF.GLB"), FileKind::Srvconf);
     let highest = srvconf.header.as_ref().unwrap().highest_srvsync;
     for (i, po_name) in names.iter().enumerate() {
-        let po = Postoffice::open(&root.join(po_name)).unwrap();
+        let po = Postoffice::open(&root.join(po_name), glb_formats::CodePage::Cp850).unwrap();
         assert!(po.problems().is_empty(), "{po_name}: {:?}", po.problems());
         // Every other postoffice's list equals the server's.
         for other in names.iter().filter(|o| *o != po_name) {
@@ -166,7 +166,11 @@ fn assert_in_sync(files: &[Sample], root: &Path, view: &Directory, names: &[Stri
             FileKind::Nme,
         )
         .records;
-        assert_eq!(nme::first_out_of_order(&gal), None, "{po_name} GAL order");
+        assert_eq!(
+            nme::first_out_of_order(&gal, glb_formats::CodePage::Cp850),
+            None,
+            "{po_name} GAL order"
+        );
         let listed: u64 = po
             .address_lists()
             .iter()
@@ -215,7 +219,10 @@ fn assert_in_sync(files: &[Sample], root: &Path, view: &Directory, names: &[Stri
             conf.reqsync
         );
         let rec = &srvconf.records[i];
-        assert_eq!(rec.net_po(), format!("POLYNOMIAL/{po_name}"));
+        assert_eq!(
+            rec.net_po(glb_formats::CodePage::Cp850),
+            format!("POLYNOMIAL/{po_name}")
+        );
         assert_eq!(
             (rec.reqsync, rec.srvsync, rec.impsync),
             (conf.reqsync, conf.srvsync, conf.impsync),
@@ -223,7 +230,10 @@ fn assert_in_sync(files: &[Sample], root: &Path, view: &Directory, names: &[Stri
         );
         assert_eq!(conf.srvsync, highest);
         assert!(conf.reqsync <= conf.srvsync, "KB Q96060's health rule");
-        assert_eq!(conf.local_postoffice.text(), *po_name);
+        assert_eq!(
+            conf.local_postoffice.decode(glb_formats::CodePage::Cp850),
+            *po_name
+        );
     }
 }
 
@@ -274,14 +284,14 @@ fn after_the_keep_updates_purge_the_lists_still_agree_with_the_servers_own() {
     assert!(mst[0].sync > 1, "purged");
     let mut view = Directory::new();
     for r in net.server.dump(sim::epoch()) {
-        view.apply_text(r.sync, &r.text);
+        view.apply_text(r.sync, &r.text, glb_formats::CodePage::Cp850);
     }
     let dir = on_disk(&files);
     assert_in_sync(&files, dir.path(), &view, &names(&files));
     // And the replayed MSTTRANS tail agrees with that database.
     let mut tail = view.clone();
     for r in &mst {
-        tail.apply_text(r.sync, &r.text);
+        tail.apply_text(r.sync, &r.text, glb_formats::CodePage::Cp850);
     }
     let entries = |d: &Directory| -> BTreeSet<(Vec<u8>, Vec<u8>, Vec<u8>)> {
         d.lists
@@ -316,6 +326,7 @@ fn every_file_of_a_healthy_network_passes_validate_checks() {
         let r = FileRef {
             path: f.path.clone(),
             kind,
+            codepage: glb_formats::CodePage::Cp850,
         };
         check::file::check(&r, &f.bytes[..], Some(f.bytes.len() as u64), &mut findings);
     }
@@ -332,7 +343,7 @@ fn every_transaction_obeys_the_import_grammar() {
     let mut count = 0;
     for path in ["MONTGOMERY/GLB/MSTTRANS.GLB"] {
         for r in queue(&files, path) {
-            let t = glb_formats::import::parse(&r.text);
+            let t = glb_formats::import::parse(&r.text, glb_formats::CodePage::Cp850);
             assert!(
                 t.issues.is_empty(),
                 "{}: {:?}",

@@ -75,7 +75,7 @@ fn queue(files: &[Sample], path: &str) -> Vec<QueueRecord> {
 fn record<'a>(records: &'a [RequestorRecord], po: &str) -> &'a RequestorRecord {
     records
         .iter()
-        .find(|r| r.net_po() == format!("POLYNOMIAL/{po}"))
+        .find(|r| r.net_po(glb_formats::CodePage::Cp850) == format!("POLYNOMIAL/{po}"))
         .unwrap()
 }
 
@@ -114,7 +114,7 @@ fn error14_resync_header_is_below_the_requestors_numbers_good_resync_is_not() {
     // ResyncConnectionRDNs, here TAYLOR alone: its own SRVCONF record's.
     let named = records
         .iter()
-        .find(|r| r.name.text() == "PCM:POLYNOMIAL/TAYLOR")
+        .find(|r| r.name.decode(glb_formats::CodePage::Cp850) == "PCM:POLYNOMIAL/TAYLOR")
         .unwrap();
     assert_eq!(
         (h.impseq, h.reqseq, h.srvseq),

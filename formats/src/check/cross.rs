@@ -111,12 +111,13 @@ fn postoffice_dir(path: &str) -> Option<String> {
 /// record named by REQCONF's reconstructed `local_network/local_postoffice`.
 fn record_for<'r>(
     records: &'r [RequestorRecord],
-    path: &str,
+    file: &FileRef,
     conf: &ReqConf,
 ) -> Option<(usize, &'r RequestorRecord)> {
+    let (path, cp) = (file.path.as_str(), file.codepage);
     let by_dir = postoffice_dir(path).and_then(|po| {
         let mut m = records.iter().enumerate().filter(|(_, r)| {
-            r.net_po()
+            r.net_po(cp)
                 .rsplit('/')
                 .next()
                 .is_some_and(|p| p.trim().eq_ignore_ascii_case(&po))
@@ -128,7 +129,7 @@ fn record_for<'r>(
     });
     let i = match by_dir {
         Some(i) => i,
-        None => srvconf::position_of(records, &conf.local()?)?,
+        None => srvconf::position_of(records, &conf.local(cp)?, cp)?,
     };
     Some((i, &records[i]))
 }
@@ -144,7 +145,11 @@ pub fn server_record(
 ) -> ServerRecord {
     let own = reqconfs.iter().filter(|(f, _)| same_dir(f, srvconf));
     let others = reqconfs.iter().filter(|(f, _)| !same_dir(f, srvconf));
-    resync::server_record(records, own.chain(others).map(|(_, c)| *c))
+    resync::server_record(
+        records,
+        own.chain(others).map(|(_, c)| *c),
+        srvconf.codepage,
+    )
 }
 
 /// Runs every cross-file check over the files given together.
@@ -270,7 +275,7 @@ fn import_count_above_server(v: &View, out: &mut Vec<Finding>) {
             if same_dir(f, sc) {
                 continue;
             }
-            let Some((i, r)) = record_for(records, &f.path, conf) else {
+            let Some((i, r)) = record_for(records, f, conf) else {
                 continue;
             };
             if r.impsync >= conf.impsync {
@@ -283,7 +288,7 @@ fn import_count_above_server(v: &View, out: &mut Vec<Finding>) {
                     format!(
                         "SRVCONF record #{} ({}) holds import count {}, below this requestor's {} ({}): {}the server's replies carry its import count, and the requestor rejects them as old Dir-Sync mail without any warning, cycle after cycle",
                         i + 1,
-                        r.name.text(),
+                        r.name.decode(f.codepage),
                         r.impsync,
                         conf.impsync,
                         f.path,
@@ -321,7 +326,7 @@ fn import_beyond_limit(v: &View, out: &mut Vec<Finding>) {
         }
         let by_reqconf = conf.reqsync == 0 && conf.srvsync == 0;
         let by_record = v.srvconf.iter().any(|&(_, _, records)| {
-            record_for(records, &f.path, conf)
+            record_for(records, f, conf)
                 .is_some_and(|(_, r)| r.reqsync == 0 && r.srvsync == 0 && r.impsync == 0)
         });
         if !by_reqconf && !by_record {
@@ -493,7 +498,7 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
             let who = records
                 .iter()
                 .find(|r| r.reqsync == want.reqseq)
-                .map(|r| format!(", {}", r.name.text()))
+                .map(|r| format!(", {}", r.name.decode(sc.codepage)))
                 .unwrap_or_default();
             against_rule(
                 "REQSEQ",
@@ -519,7 +524,7 @@ fn resync_header(v: &View, out: &mut Vec<Finding>) {
                     &format!(
                         "the server postoffice's SrvSync (record #{} {}, {by})",
                         index + 1,
-                        records[*index].name.text()
+                        records[*index].name.decode(sc.codepage)
                     ),
                     &mut below,
                     &mut above,
@@ -695,7 +700,7 @@ fn srvsyncs<'a>(v: &View<'a>) -> Vec<(&'a FileRef, String, u32, Option<u64>)> {
         for (i, r) in records.iter().enumerate() {
             out.push((
                 sc,
-                format!("SRVCONF record #{} {}", i + 1, r.name.text()),
+                format!("SRVCONF record #{} {}", i + 1, r.name.decode(sc.codepage)),
                 r.srvsync,
                 Some(i as u64),
             ));
@@ -785,7 +790,7 @@ fn behind_server(v: &View, out: &mut Vec<Finding>) {
             if same_dir(f, sc) {
                 continue;
             }
-            let Some((i, r)) = record_for(records, &f.path, conf) else {
+            let Some((i, r)) = record_for(records, f, conf) else {
                 continue;
             };
             let mut behind = Vec::new();
@@ -809,7 +814,7 @@ fn behind_server(v: &View, out: &mut Vec<Finding>) {
                     "GLB341",
                     format!(
                         "{}'s REQCONF is behind SRVCONF record #{} ({}): the server's last reply was not applied (lost, or several T2 runs between this requestor's T1 and T3); the next cycle resends from the requestor's SrvSync",
-                        r.net_po(),
+                        r.net_po(f.codepage),
                         i + 1,
                         behind.join(", ")
                     ),
@@ -847,7 +852,7 @@ mod tests {
     use crate::queue::ResyncHeader;
 
     fn fref(path: &str, kind: FileKind) -> FileRef {
-        FileRef::new(path, kind)
+        FileRef::new(path, kind, crate::codepage::CodePage::Cp850)
     }
 
     fn conf(local: &str, reqsync: u32, srvsync: u32, impsync: u32) -> ReqConf {

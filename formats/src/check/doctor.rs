@@ -30,6 +30,7 @@ use serde::Serialize;
 use super::file::Facts;
 use super::queue::QueueFacts;
 use super::{unreadable, FileRef, Finding, Fix, Severity};
+use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::format::ReadOptions;
 use crate::kind::FileKind;
@@ -115,13 +116,18 @@ pub fn find_postoffices(dir: &Path) -> Result<Found> {
 /// its own record ([`crate::resync::server_record`]) carries that name; when
 /// its files do not tell which record is its own, the server its REQCONF
 /// names, else a record of that name.
-pub fn is_server_named(records: &[RequestorRecord], conf: Option<&ReqConf>, want: &str) -> bool {
-    if let Some(i) = crate::resync::server_record(records, conf).index() {
-        return records[i].is_named(want);
+pub fn is_server_named(
+    records: &[RequestorRecord],
+    conf: Option<&ReqConf>,
+    want: &str,
+    cp: CodePage,
+) -> bool {
+    if let Some(i) = crate::resync::server_record(records, conf, cp).index() {
+        return records[i].is_named(want, cp);
     }
-    match conf.map(ReqConf::server).filter(|s| s != "/") {
+    match conf.map(|c| c.server(cp)).filter(|s| s != "/") {
         Some(s) => s.eq_ignore_ascii_case(want.trim()),
-        None => crate::srvconf::position_of(records, want).is_some(),
+        None => crate::srvconf::position_of(records, want, cp).is_some(),
     }
 }
 
@@ -155,8 +161,8 @@ fn read_small<F: crate::format::Format>(path: &Path, kind: FileKind) -> Option<F
 /// directory (one or two levels down); the nearest server (a postoffice with
 /// `GLB\SRVCONF.GLB`) that carries the name. `po_root` itself is a candidate
 /// too. Folders further up are not searched: copies of other networks (old
-/// backups side by side) would be found there.
-pub fn find_server(po_root: &Path, want: &str) -> Option<PathBuf> {
+/// backups side by side) would be found there. Names are read in code page `cp`.
+pub fn find_server(po_root: &Path, want: &str, cp: CodePage) -> Option<PathBuf> {
     let named = |root: &Path| -> bool {
         let Some(sc) = in_glb(root, "SRVCONF.GLB") else {
             return false;
@@ -174,7 +180,7 @@ pub fn find_server(po_root: &Path, want: &str) -> Option<PathBuf> {
         };
         let conf = in_glb(root, "REQCONF.GLB")
             .and_then(|p| read_small::<crate::reqconf::ReqConfFile>(&p, FileKind::Reqconf));
-        is_server_named(&doc.records, conf.as_ref(), want)
+        is_server_named(&doc.records, conf.as_ref(), want, cp)
     };
     if named(po_root) {
         return Some(po_root.to_path_buf());
@@ -342,18 +348,19 @@ impl Opened {
     /// elsewhere the name REQCONF records (reconstructed).
     fn own_name(&self) -> Option<String> {
         let conf = self.reqconf();
+        let cp = self.po.codepage();
         if self.is_server() {
             if let Some(records) = self.srvconf_records() {
-                if let Some(i) = crate::resync::server_record(records, conf).index() {
-                    return Some(records[i].net_po());
+                if let Some(i) = crate::resync::server_record(records, conf, cp).index() {
+                    return Some(records[i].net_po(cp));
                 }
             }
             return conf
-                .map(ReqConf::server)
+                .map(|c| c.server(cp))
                 .filter(|s| s != "/")
-                .or_else(|| conf.and_then(ReqConf::local));
+                .or_else(|| conf.and_then(|c| c.local(cp)));
         }
-        conf.and_then(ReqConf::local)
+        conf.and_then(|c| c.local(cp))
     }
 
     fn queue_facts(&self, name: &str) -> Option<&QueueFacts> {
@@ -378,8 +385,9 @@ pub struct Tree {
 
 impl Tree {
     /// Opens every postoffice directory in `roots` (duplicates are read once).
-    /// One that cannot be opened becomes a GLB301 finding.
-    pub fn open(roots: &[PathBuf]) -> Tree {
+    /// One that cannot be opened becomes a GLB301 finding. Names are read
+    /// in code page `cp`.
+    pub fn open(roots: &[PathBuf], cp: CodePage) -> Tree {
         let mut tree = Tree {
             opened: Vec::new(),
             findings: Vec::new(),
@@ -391,7 +399,7 @@ impl Tree {
                 continue;
             }
             seen.push(key);
-            match Postoffice::open(root) {
+            match Postoffice::open(root, cp) {
                 Ok(po) => tree.opened.push(Opened {
                     po,
                     files: Vec::new(),
@@ -424,7 +432,7 @@ impl Tree {
                     }
                     continue;
                 };
-                let file = FileRef::new(f.path.display().to_string(), kind);
+                let file = FileRef::new(f.path.display().to_string(), kind, o.po.codepage());
                 let facts = match crate::open::buffered(&f.path) {
                     Ok((inner, _)) => {
                         let src = Counting { inner, progress };
@@ -452,7 +460,7 @@ impl Tree {
                 // SRVCONF.GLB (KB Q119449, Q215505).
                 let named = |o: &Opened| {
                     o.reqconf()
-                        .map(|c| c.server().to_ascii_uppercase())
+                        .map(|c| c.server(o.po.codepage()).to_ascii_uppercase())
                         .filter(|s| s != "/")
                 };
                 match named(o) {
@@ -513,11 +521,16 @@ impl Tree {
                 if o.is_server() {
                     return None;
                 }
-                let want = o.reqconf()?.server().to_ascii_uppercase();
+                let want = o.reqconf()?.server(o.po.codepage()).to_ascii_uppercase();
                 // A server whose own name its files do not tell is matched
                 // by a SRVCONF record carrying the name the requestor gives.
                 let serves = |s: usize| match self.opened[s].srvconf_records() {
-                    Some(r) => is_server_named(r, self.opened[s].reqconf(), &want),
+                    Some(r) => is_server_named(
+                        r,
+                        self.opened[s].reqconf(),
+                        &want,
+                        self.opened[s].po.codepage(),
+                    ),
                     None => names[s].as_deref() == Some(&want),
                 };
                 (0..self.opened.len())
@@ -560,7 +573,10 @@ impl Tree {
             Facts::SrvConf { header, records } => Some(ServerSummary {
                 highest_srvsync: header.highest_srvsync,
                 cycle: header.cycle,
-                requestors: records.iter().map(|r| r.name.text()).collect(),
+                requestors: records
+                    .iter()
+                    .map(|r| r.name.decode(o.po.codepage()))
+                    .collect(),
             }),
             _ => None,
         });
@@ -579,7 +595,7 @@ impl Tree {
                 Role::Requestor
             },
             has_reqconf: o.po.find(Folder::Glb, "REQCONF.GLB").is_some(),
-            registered_with: conf.map(ReqConf::server).filter(|s| s != "/"),
+            registered_with: conf.map(|c| c.server(o.po.codepage())).filter(|s| s != "/"),
             server_found: server.map(|s| self.opened[s].po.root().display().to_string()),
             reqsync: conf.map(|c| c.reqsync),
             srvsync: conf.map(|c| c.srvsync),
@@ -646,7 +662,7 @@ fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Find
     for (i, srvsync) in wanted {
         if view.as_ref().map(|(s, _)| *s) != Some(srvsync) {
             drop(view.take()); // the last one goes before the next is made
-            match ServerView::open(&mst.path, Some(srvsync)) {
+            match ServerView::open(&mst.path, Some(srvsync), server.po.codepage()) {
                 Ok(v) => view = Some((srvsync, v)),
                 Err(e) if matches!(e.inner(), Error::Limit { .. }) => {
                     found.push((i, not_compared(mst.path.display().to_string(), e)));
@@ -657,7 +673,7 @@ fn lists_against_server(server: &Opened, members: &[&Opened], out: &mut Vec<Find
         }
         let Some((_, v)) = &view else { break };
         let m = members[i];
-        let requestor = match RequestorView::open_postoffice(m.po.root(), None) {
+        let requestor = match RequestorView::open_postoffice(m.po.root(), None, m.po.codepage()) {
             Ok(r) => r,
             Err(e) if matches!(e.inner(), Error::Limit { .. }) => {
                 let mut f = not_compared(m.po.root().display().to_string(), e);
@@ -807,7 +823,7 @@ mod tests {
     #[test]
     fn a_postoffice_that_cannot_be_opened_is_a_301_finding() {
         let d = temp("doctor-open");
-        let tree = Tree::open(&[d.0.join("missing")]);
+        let tree = Tree::open(&[d.0.join("missing")], crate::codepage::CodePage::Cp850);
         assert_eq!(tree.bytes_to_read(), 0);
         let report = tree.examine(&|_| {});
         assert!(report.unreadable);
@@ -822,7 +838,7 @@ mod tests {
         put(&d.0, "GLB/NOTES.TXT", &[0; 100]); // not a known kind: not read
         put(&d.0, "NME/ADMIN.NME", &[0; 90]);
         put(&d.0, "NME/ADMINSHD.NME", &[0; 90]);
-        let tree = Tree::open(std::slice::from_ref(&d.0));
+        let tree = Tree::open(std::slice::from_ref(&d.0), crate::codepage::CodePage::Cp850);
         assert_eq!(tree.bytes_to_read(), 512 + 90 + 90);
         let read = std::cell::Cell::new(0u64);
         let report = tree.examine(&|n| read.set(read.get() + n));

@@ -48,7 +48,11 @@ pub fn scan<F: Format, R: Read>(
     findings: &mut Vec<Finding>,
     mut each: impl FnMut(&RecordRef<'_, F::Record>, &mut Capped),
 ) -> Option<(Option<F::Header>, u64)> {
-    let mut reader = match Reader::<F, R>::new(src, file.kind, size, ReadOptions::default()) {
+    let opts = ReadOptions {
+        codepage: file.codepage,
+        ..ReadOptions::default()
+    };
+    let mut reader = match Reader::<F, R>::new(src, file.kind, size, opts) {
         Ok(r) => r,
         Err(e) => {
             findings.push(from_error(file, &e));
@@ -58,14 +62,14 @@ pub fn scan<F: Format, R: Read>(
     let mut out = Capped::new(findings);
     let mut spans = Vec::new();
     if let Some(h) = reader.header() {
-        h.spans(&mut spans);
+        h.spans(file.codepage, &mut spans);
         text_fields(file, 0, None, &spans, reader.header_raw(), &mut out);
     }
     let result = loop {
         match reader.next_record() {
             Ok(Some(r)) => {
                 spans.clear();
-                r.record.spans(&mut spans);
+                r.record.spans(file.codepage, &mut spans);
                 text_fields(file, r.offset, Some(r.index), &spans, r.raw, &mut out);
                 each(&r, &mut out);
             }
@@ -208,7 +212,7 @@ pub fn nme_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Ca
                     "GLB344",
                     format!(
                         "entry {:?} has entry type 0, the documented sign of a corrupt record",
-                        rec.name.text()
+                        rec.name.decode(file.codepage)
                     ),
                 )
                 .at(r.offset, Some(r.index))
@@ -222,7 +226,7 @@ pub fn nme_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Ca
                     "GLB345",
                     format!(
                         "entry {:?} has entry type {t}, which neither the documentation (2 external user, 4 group, KB Q107767) nor glbtool's reading (1 local user, reconstructed) names; 3 is probably a Macintosh address; MS Mail's tools skip such records",
-                        rec.name.text()
+                        rec.name.decode(file.codepage)
                     ),
                 )
                 .at(r.offset, Some(r.index)),
@@ -231,15 +235,15 @@ pub fn nme_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Ca
         }
         if is_gal && !order_reported {
             if let Some(p) = &prev {
-                if nme::gal_order(p, &rec.name) == Ordering::Greater {
+                if nme::gal_order(p, &rec.name, file.codepage) == Ordering::Greater {
                     order_reported = true;
                     out.push(
                         file.finding(
                             "GLB342",
                             format!(
                                 "{:?} comes after {:?}: GAL.NME must be sorted by full name so clients can binary-search it; glbtool compares the CP850-decoded names without regard to case, a reconstruction of C850SORT.GLB's undocumented collation (accented letters may legitimately sort elsewhere)",
-                                rec.name.text(),
-                                p.text()
+                                rec.name.decode(file.codepage),
+                                p.decode(file.codepage)
                             ),
                         )
                         .at(r.offset + nme::NAME_OFFSET as u64, Some(r.index))
@@ -312,7 +316,13 @@ pub fn usr_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, UsrRecord>, &mut Ca
                 k
             })
         },
-        |r: &UsrRecord| format!("mailbox {:?} ({:?})", r.mailbox.text(), r.name.text()),
+        |r: &UsrRecord| {
+            format!(
+                "mailbox {:?} ({:?})",
+                r.mailbox.decode(file.codepage),
+                r.name.decode(file.codepage)
+            )
+        },
     )
 }
 
@@ -332,7 +342,7 @@ fn nme_duplicates(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut 
             k[41..].copy_from_slice(&r.hexid.0.to_le_bytes());
             Some(k)
         },
-        |r: &NmeRecord| format!("entry {:?}", r.name.text()),
+        |r: &NmeRecord| format!("entry {:?}", r.name.decode(file.codepage)),
     )
 }
 
@@ -456,7 +466,7 @@ mod tests {
         let mut doc = Document::<Nme>::new(FileKind::Nme);
         doc.records = records;
         let bytes = doc.to_bytes().unwrap();
-        let f = FileRef::new(path, FileKind::Nme);
+        let f = FileRef::new(path, FileKind::Nme, crate::codepage::CodePage::Cp850);
         let mut out = Vec::new();
         let got = scan::<Nme, _>(
             &f,
@@ -515,7 +525,11 @@ mod tests {
             usr(1, "PAUL", "Paul Montgomery"),
         ];
         let bytes = doc.to_bytes().unwrap();
-        let f = FileRef::new("po/USR/00000002.USR", FileKind::Usr);
+        let f = FileRef::new(
+            "po/USR/00000002.USR",
+            FileKind::Usr,
+            crate::codepage::CodePage::Cp850,
+        );
         let mut out = Vec::new();
         scan::<Usr, _>(
             &f,
@@ -586,7 +600,11 @@ mod tests {
             trailing: vec![],
         };
         let bytes = doc.to_bytes().unwrap();
-        let f = FileRef::new("REQCONF.GLB", FileKind::Reqconf);
+        let f = FileRef::new(
+            "REQCONF.GLB",
+            FileKind::Reqconf,
+            crate::codepage::CodePage::Cp850,
+        );
         let mut out = Vec::new();
         scan::<ReqConfFile, _>(&f, &bytes[..], Some(512), &mut out, |_, _| {});
         reqconf(&f, &conf, &mut out);
@@ -618,7 +636,11 @@ mod tests {
             trailing: vec![],
         };
         let bytes = doc.to_bytes().unwrap();
-        let f = FileRef::new("PROCESS.GLB", FileKind::Process);
+        let f = FileRef::new(
+            "PROCESS.GLB",
+            FileKind::Process,
+            crate::codepage::CodePage::Cp850,
+        );
         let mut out = Vec::new();
         scan::<ProcessFile, _>(
             &f,

@@ -14,6 +14,7 @@
 use std::path::Path;
 
 use super::{Finding, Fix, Severity};
+use crate::codepage::CodePage;
 use crate::format::{ReadOptions, Reader};
 use crate::kind::FileKind;
 use crate::netpo::{self, Lookup, NetpoRecord};
@@ -45,9 +46,10 @@ pub fn check(po: &Postoffice, out: &mut Vec<Finding>) {
 }
 
 /// Checks the pointers of the NME list at `path`, or of every list that
-/// points into the NETPO file at `path`, inside the postoffice it sits in.
-pub fn check_file(path: &Path, kind: FileKind, out: &mut Vec<Finding>) {
-    let Some(po) = Postoffice::around(path) else {
+/// points into the NETPO file at `path`, inside the postoffice it sits in,
+/// its names read in code page `cp`.
+pub fn check_file(path: &Path, kind: FileKind, cp: CodePage, out: &mut Vec<Finding>) {
+    let Some(po) = Postoffice::around(path, cp) else {
         return;
     };
     let same = |p: &Path| {
@@ -73,9 +75,9 @@ pub fn check_file(path: &Path, kind: FileKind, out: &mut Vec<Finding>) {
 /// GLB352 findings of the lists of the postoffice around `target` (a
 /// NETPO.GLB or GALNETPO.GLB path) that point into it, with its records read
 /// from `new` instead: what a new version of the file would break. `None`
-/// when `target` is not in a postoffice.
-pub fn with_new_netpo(target: &Path, new: &Path) -> Option<Vec<Finding>> {
-    let po = Postoffice::around(target)?;
+/// when `target` is not in a postoffice. Names are read in code page `cp`.
+pub fn with_new_netpo(target: &Path, new: &Path, cp: CodePage) -> Option<Vec<Finding>> {
+    let po = Postoffice::around(target, cp)?;
     let name = target.file_name()?.to_str()?.to_ascii_uppercase();
     let mut out = Vec::new();
     for list in po.address_lists() {
@@ -132,7 +134,8 @@ fn check_list_with(
                 let Some(t) = target else { continue };
                 match lookup.as_mut() {
                     Some(l) => {
-                        if let Some(f) = external(&shown, t, index, offset, &rec, l) {
+                        if let Some(f) = external(&shown, t, index, offset, &rec, l, po.codepage())
+                        {
                             out.push(f);
                         }
                     }
@@ -147,7 +150,7 @@ fn check_list_with(
                                 "GLB352",
                                 format!(
                                     "{} is an external user, whose address is in {t} (KB Q107767), but GLB/{t} is missing or unreadable: none of this list's external entries can be resolved",
-                                    name(&rec)
+                                    name(&rec, po.codepage())
                                 ),
                             )
                             .fix(restore(t)),
@@ -170,7 +173,7 @@ fn check_list_with(
                                 "GLB353",
                                 format!(
                                     "group {} points at byte {p} of ADMIN.GRP ({} bytes), which is not the start of a member record: ADMIN.GRP is an 8-byte header and 8-byte records (KB Q135932), and a group's pointer is where its first member's record begins (KB Q107767)",
-                                    name(&rec),
+                                    name(&rec, po.codepage()),
                                     g.size
                                 ),
                             )
@@ -187,8 +190,8 @@ fn check_list_with(
     }
 }
 
-fn name(r: &NmeRecord) -> String {
-    format!("\"{}\"", r.name.text())
+fn name(r: &NmeRecord, cp: CodePage) -> String {
+    format!("\"{}\"", r.name.decode(cp))
 }
 
 fn finding(
@@ -227,9 +230,10 @@ fn external(
     offset: u64,
     rec: &NmeRecord,
     lookup: &mut Lookup<std::io::BufReader<std::fs::File>>,
+    cp: CodePage,
 ) -> Option<Finding> {
     let p = rec.pointer;
-    let who = name(rec);
+    let who = name(rec, cp);
     // For the GAL the offset rule itself is glbtool's reconstruction
     // (docs/formats/nme.md, netpo.md): a warning that says so.
     let gal = target == "GALNETPO.GLB";
@@ -261,7 +265,7 @@ fn external(
     let at = format!(
         "record {} of {target} ({})",
         netpo::record_index(p).unwrap_or(0),
-        r.address()
+        r.address(cp)
     );
     let mut wrong = Vec::new();
     if r.status != u16::from(crate::fixed::ACTIVE) {
@@ -342,7 +346,7 @@ mod tests {
     }
 
     fn run(root: &Path) -> Vec<Finding> {
-        let po = Postoffice::open(root).unwrap();
+        let po = Postoffice::open(root, crate::codepage::CodePage::Cp850).unwrap();
         let mut out = Vec::new();
         check(&po, &mut out);
         out

@@ -17,6 +17,7 @@ pub mod sizes;
 
 use serde::Serialize;
 
+use crate::codepage::CodePage;
 use crate::kind::FileKind;
 use crate::messages;
 
@@ -166,21 +167,25 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// A file being checked: its path as given and its kind.
+/// A file being checked: its path as given, its kind and the code page of
+/// its text (what findings decode names with).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRef {
     /// Path as given.
     pub path: String,
     /// Kind.
     pub kind: FileKind,
+    /// The code page of the file's text.
+    pub codepage: CodePage,
 }
 
 impl FileRef {
-    /// A file at `path` (as the user gave it) of `kind`.
-    pub fn new(path: impl Into<String>, kind: FileKind) -> FileRef {
+    /// A file at `path` (as the user gave it) of `kind`, its text in code page `cp`.
+    pub fn new(path: impl Into<String>, kind: FileKind, cp: CodePage) -> FileRef {
         FileRef {
             path: path.into(),
             kind,
+            codepage: cp,
         }
     }
 
@@ -514,6 +519,7 @@ mod tests {
         let f = FileRef {
             path: "a".into(),
             kind: FileKind::Reqtrans,
+            codepage: CodePage::Cp850,
         };
         let mut v = vec![f.finding("GLB305", "w"), f.finding("GLB304", "e")];
         sort(&mut v);

@@ -300,7 +300,7 @@ fn pointers(po: &Postoffice, conf: &ReqConf, out: &mut Vec<Finding>) {
     let Some(rc) = po.find(Folder::Glb, "REQCONF.GLB") else {
         return;
     };
-    let file = FileRef::new(display(&rc.path), FileKind::Reqconf);
+    let file = FileRef::new(display(&rc.path), FileKind::Reqconf, po.codepage());
     for (i, (queue, p)) in conf.pointers().into_iter().enumerate() {
         if p <= NO_POINTER {
             continue; // -1 is "none"; below -1 is reported by the single-file check
@@ -363,7 +363,7 @@ fn references(po: &Postoffice, out: &mut Vec<Finding>) {
                     Some(FileKind::Network),
                     format!(
                         "network {} names XTN/{xtn}.XTN, which does not exist: its postoffices are unknown",
-                        n.record.name.text()
+                        n.record.name.decode(po.codepage())
                     ),
                 )
                 .at(n.index * crate::network::RECORD_LEN as u64, Some(n.index))
@@ -408,7 +408,7 @@ mod tests {
     }
 
     fn run(root: &Path, conf: Option<&ReqConf>) -> Vec<Finding> {
-        let po = Postoffice::open(root).unwrap();
+        let po = Postoffice::open(root, crate::codepage::CodePage::Cp850).unwrap();
         let mut out = Vec::new();
         check(&po, conf, &mut out);
         out

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::{from_error, import_code, shell_quote, Capped, FileRef, Finding, Fix, Predicted};
 
 pub use super::FINDINGS_PER_CODE;
+use crate::codepage::CodePage;
 use crate::format::{Format, Reader};
 use crate::import::{self, Command};
 use crate::kind::FileKind;
@@ -181,8 +182,9 @@ fn has_control(text: &[u8]) -> bool {
     blocks.remainder().iter().any(|&b| is_control(b))
 }
 
-/// `raw` is the record's bytes as stored, `rec` what they decode to.
-fn verdict(index: u64, offset: u64, raw: &[u8], rec: &QueueRecord) -> Verdict {
+/// `raw` is the record's bytes as stored, `rec` what they decode to, its
+/// text in code page `cp`.
+fn verdict(index: u64, offset: u64, raw: &[u8], rec: &QueueRecord, cp: CodePage) -> Verdict {
     let resync_header = rec.resync_header_numbers();
     let (control, comment, issues) = if resync_header.is_some() {
         (None, true, Vec::new())
@@ -198,7 +200,7 @@ fn verdict(index: u64, offset: u64, raw: &[u8], rec: &QueueRecord) -> Verdict {
         if import::plainly_valid(&rec.text) {
             (control, false, Vec::new())
         } else {
-            let t = import::parse(&rec.text);
+            let t = import::parse(&rec.text, cp);
             (control, t.command == Command::Comment, t.issues)
         }
     };
@@ -251,7 +253,7 @@ pub fn check_with<R: Read>(
             };
             for r in batch.records() {
                 Queue::decode_record(r.raw, rec).expect("the reader decoded it already");
-                out.push(verdict(r.index, r.offset, r.raw, rec));
+                out.push(verdict(r.index, r.offset, r.raw, rec, file.codepage));
             }
             out
         },
@@ -625,6 +627,7 @@ mod tests {
             &FileRef {
                 path: "X".into(),
                 kind,
+                codepage: CodePage::Cp850,
             },
             &mut reader,
             &mut findings,
@@ -903,6 +906,7 @@ mod tests {
         let file = FileRef {
             path: "X".into(),
             kind: FileKind::Msttrans,
+            codepage: CodePage::Cp850,
         };
         let run = |threads, batch_bytes| {
             let mut reader = Reader::<Queue, _>::new(

@@ -43,7 +43,13 @@ fn queue(records: &[(u32, &str)]) -> Vec<u8> {
 }
 
 fn server(records: &[(u32, &str)]) -> ServerView {
-    ServerView::from_queue(&queue(records), FileKind::Msttrans, "MSTTRANS.GLB").unwrap()
+    ServerView::from_queue(
+        &queue(records),
+        FileKind::Msttrans,
+        "MSTTRANS.GLB",
+        crate::codepage::CodePage::Cp850,
+    )
+    .unwrap()
 }
 
 fn usr(status: u8, mailbox: &str, name: &str) -> UsrRecord {
@@ -212,7 +218,7 @@ fn requestor_differences_by_postoffice_with_cause_and_remedy() {
         pol: &["Brook Taylor"],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
     let c = compare(&server(MST), &r, None);
     let keys: Vec<&str> = c.lists.iter().map(|l| l.list.as_str()).collect();
     assert_eq!(keys, ["PCM:N/LAGRANGE", "PCM:N/MONT", "SMTP:"]);
@@ -289,7 +295,8 @@ fn a_damaged_requestor_list_keeps_its_file_offset_record_and_field() {
     let mut b = std::fs::read(&usr_path).unwrap();
     b.truncate(b.len() - 3);
     std::fs::write(&usr_path, &b).unwrap();
-    let err = RequestorView::open_postoffice(&dir.0, None).unwrap_err();
+    let err =
+        RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap_err();
     // The structure is kept, not turned into words.
     let Error::InFile { path, source } = &err else {
         panic!("not an error in a file: {err:?}");
@@ -330,7 +337,7 @@ fn a_requestor_in_step_is_equal() {
         pol: &[],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
     assert_eq!(r.types, None, "empty Types: no filter");
     let c = compare(&server(MST), &r, None);
     assert!(c.is_equal(), "{:#?}", c.lists);
@@ -350,7 +357,7 @@ fn a_whole_missing_list_and_an_unknown_list() {
         pol: &["Brook Taylor", "Someone Local"],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
     let c = compare(&server(MST), &r, Some("PCM:"));
     // TAYLOR is recognised as the requestor's own through its POL.
     assert_eq!(
@@ -378,7 +385,9 @@ fn a_whole_missing_list_and_an_unknown_list() {
         .contains("Requestor, Export"));
     assert!(list(&c, "PCM:N/MONT").is_equal());
     // Given explicitly, the local name wins.
-    let r = RequestorView::open_postoffice(&dir.0, Some("N/MONT")).unwrap();
+    let r =
+        RequestorView::open_postoffice(&dir.0, Some("N/MONT"), crate::codepage::CodePage::Cp850)
+            .unwrap();
     let c = compare(&server(MST), &r, Some("PCM:"));
     assert_eq!(c.local.as_ref().unwrap().source, LocalSource::Given);
     assert!(c.lists.iter().any(|l| l.list == "PCM:N/TAYLOR"));
@@ -413,7 +422,7 @@ fn own_gateway_addresses_in_the_pol_are_left_out() {
         "NME/ADMIN.NME",
         bytes::<Nme>(FileKind::Nme, Default::default(), pol),
     );
-    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
     let c = compare(&server(MST), &r, None);
     assert!(c.is_equal(), "{:#?}", c.lists);
     let smtp = list(&c, "SMTP:");
@@ -435,7 +444,8 @@ fn a_server_older_than_the_requestor_is_named() {
         pol: &[],
     }
     .write(&dir.0);
-    let mut r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let mut r =
+        RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
     assert_eq!(r.srvsync, Some(0));
     assert_eq!(compare(&server(MST), &r, None).server_behind, None);
     r.srvsync = Some(20);
@@ -458,11 +468,19 @@ fn resync_header_is_skipped() {
     recs.push(QueueRecord::new(1, Stamp(0), b"R PCM:N/MONT"));
     recs.push(QueueRecord::new(2, Stamp(0), b"A Paul\tPCM:N/MONT/paul"));
     let b = bytes::<Queue>(FileKind::Resync, Default::default(), recs);
-    let s = ServerView::from_queue(&b, FileKind::Resync, "RESYNC.GLB").unwrap();
+    let s = ServerView::from_queue(
+        &b,
+        FileKind::Resync,
+        "RESYNC.GLB",
+        crate::codepage::CodePage::Cp850,
+    )
+    .unwrap();
     assert_eq!(s.transactions, 2);
     assert_eq!(s.resync.unwrap().srvseq, 80);
     assert_eq!(s.directory.entry_count(), 1);
-    assert!(ServerView::from_queue(&[], FileKind::Usr, "x").is_err());
+    assert!(
+        ServerView::from_queue(&[], FileKind::Usr, "x", crate::codepage::CodePage::Cp850).is_err()
+    );
 }
 
 #[test]
@@ -479,10 +497,15 @@ fn single_files_by_address_or_by_name() {
     )
     .unwrap();
     assert!(
-        RequestorView::open_file(&usr_path, None).is_err(),
+        RequestorView::open_file(&usr_path, None, crate::codepage::CodePage::Cp850).is_err(),
         "whose list?"
     );
-    let r = RequestorView::open_file(&usr_path, Some("N/LAGRANGE")).unwrap();
+    let r = RequestorView::open_file(
+        &usr_path,
+        Some("N/LAGRANGE"),
+        crate::codepage::CodePage::Cp850,
+    )
+    .unwrap();
     let c = compare(&server(MST), &r, None);
     assert_eq!(c.lists.len(), 1, "{:#?}", c.lists);
     assert_eq!(names(&c.lists[0].missing), ["Joseph"]);
@@ -497,7 +520,7 @@ fn single_files_by_address_or_by_name() {
         bytes::<Nme>(FileKind::Nme, Default::default(), recs),
     )
     .unwrap();
-    let r = RequestorView::open_file(&nme_path, None).unwrap();
+    let r = RequestorView::open_file(&nme_path, None, crate::codepage::CodePage::Cp850).unwrap();
     let c = compare(&server(MST), &r, None);
     assert_eq!(c.lists.len(), 1);
     assert_eq!(c.lists[0].matching, Matching::Name);
@@ -518,7 +541,7 @@ fn single_files_by_address_or_by_name() {
         bytes::<Nme>(FileKind::Nme, Default::default(), recs),
     )
     .unwrap();
-    let r = RequestorView::open_file(&gal_path, None).unwrap();
+    let r = RequestorView::open_file(&gal_path, None, crate::codepage::CodePage::Cp850).unwrap();
     assert_eq!(r.scope, Scope::Gal);
     let c = compare(&server(MST), &r, None);
     assert!(c.is_equal(), "{:#?}", c.lists);
@@ -534,7 +557,7 @@ fn json_carries_every_difference() {
         pol: &[],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
     let c = compare(&server(MST), &r, None);
     let v = serde_json::to_value(&c).unwrap();
     let lists = v["lists"].as_array().unwrap();
@@ -586,10 +609,17 @@ fn transactions_above_the_requestors_srvsync_are_pending() {
     }
     .write(&dir.0);
     set_srvsync(&dir.0, 11);
-    let r = RequestorView::open_postoffice(&dir.0, None).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
     assert_eq!(r.srvsync, Some(11));
     let bytes = queue(MST);
-    let s = ServerView::from_queue_upto(&bytes, FileKind::Msttrans, "M", r.srvsync).unwrap();
+    let s = ServerView::from_queue_upto(
+        &bytes,
+        FileKind::Msttrans,
+        "M",
+        r.srvsync,
+        crate::codepage::CodePage::Cp850,
+    )
+    .unwrap();
     let c = compare(&s, &r, None);
     assert!(c.is_equal(), "{:#?}", c.lists);
     let p = c.pending.as_ref().expect("pending");
@@ -647,10 +677,15 @@ fn a_list_file_and_its_directory_give_the_same_verdict() {
     );
     let whole = compare(
         &server(mst),
-        &RequestorView::open_postoffice(&dir.0, None).unwrap(),
+        &RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap(),
         None,
     );
-    let file = RequestorView::open_file(&dir.0.join("NME/SMTP.NME"), None).unwrap();
+    let file = RequestorView::open_file(
+        &dir.0.join("NME/SMTP.NME"),
+        None,
+        crate::codepage::CodePage::Cp850,
+    )
+    .unwrap();
     let one = compare(&server(mst), &file, None);
     let smtp = |c: &Comparison| {
         let l = list(c, "SMTP:");
@@ -658,7 +693,12 @@ fn a_list_file_and_its_directory_give_the_same_verdict() {
     };
     assert_eq!(smtp(&whole), (ListStatus::Equal, 1, 0));
     assert_eq!(smtp(&one), smtp(&whole));
-    let usr = RequestorView::open_file(&dir.0.join("USR/00000010.USR"), None).unwrap();
+    let usr = RequestorView::open_file(
+        &dir.0.join("USR/00000010.USR"),
+        None,
+        crate::codepage::CodePage::Cp850,
+    )
+    .unwrap();
     let c = compare(&server(mst), &usr, None);
     assert_eq!(c.lists.len(), 1);
     assert_eq!(list(&c, "PCM:N/MONT").status, ListStatus::Equal);
@@ -689,7 +729,7 @@ fn the_same_address_twice_is_a_difference() {
     ];
     let c = compare(
         &server(mst),
-        &RequestorView::open_postoffice(&dir.0, None).unwrap(),
+        &RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap(),
         None,
     );
     let mont = list(&c, "PCM:N/MONT");
@@ -751,7 +791,7 @@ fn a_list_whose_r_was_purged_is_judged_by_what_remains() {
     );
     let c = compare(
         &s,
-        &RequestorView::open_postoffice(&dir.0, None).unwrap(),
+        &RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap(),
         None,
     );
     let p = list(&c, "PCM:N/P");
@@ -788,7 +828,8 @@ fn a_list_whose_r_was_purged_is_judged_by_what_remains() {
     let s = server(&[(20, "A Bob\tPCM:N/Q/bob"), (21, "A Carl\tPCM:N/Q/carl")]);
     let c = compare(
         &s,
-        &RequestorView::open_postoffice(&dir.0, Some("N/P")).unwrap(),
+        &RequestorView::open_postoffice(&dir.0, Some("N/P"), crate::codepage::CodePage::Cp850)
+            .unwrap(),
         Some("N/Q"),
     );
     assert_eq!(list(&c, "PCM:N/Q").status, ListStatus::CannotJudge);

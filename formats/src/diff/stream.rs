@@ -36,6 +36,8 @@ pub struct StreamSide<'a, R> {
     pub netpo: Option<&'a crate::resolve::Resolver>,
     /// As [`Side::list`].
     pub list: Option<&'a str>,
+    /// As [`Side::codepage`].
+    pub codepage: crate::codepage::CodePage,
 }
 
 impl<'a, R> StreamSide<'a, R> {
@@ -45,6 +47,7 @@ impl<'a, R> StreamSide<'a, R> {
             kind: self.kind,
             netpo: self.netpo,
             list: self.list,
+            codepage: self.codepage,
         }
     }
 }
@@ -180,7 +183,7 @@ pub fn diff_streams_into<F: Format, RA: Read, RB: Read>(
     let (ha, hb) = (ca.reader.header_raw(), cb.reader.header_raw());
     if ha != hb {
         if let (Some(x), Some(y)) = (ca.reader.header(), cb.reader.header()) {
-            start.header = super::field_changes(x, ha, 0, y, hb, 0);
+            start.header = super::field_changes(x, ha, 0, y, hb, 0, sa.codepage);
         }
     }
     if !ca.advance()? || !cb.advance()? {

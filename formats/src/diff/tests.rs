@@ -41,7 +41,11 @@ fn nmes(records: Vec<NmeRecord>) -> Vec<u8> {
 }
 
 fn diff_of(a: &[u8], b: &[u8], kind: FileKind, key: Key) -> FileDiff {
-    both(&Side::new(a, kind), &Side::new(b, kind), key)
+    both(
+        &Side::new(a, kind, crate::codepage::CodePage::Cp850),
+        &Side::new(b, kind, crate::codepage::CodePage::Cp850),
+        key,
+    )
 }
 
 /// The streaming diff of two sides, read in pieces of 5 bytes.
@@ -56,6 +60,7 @@ fn streamed(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<Streamed> {
             kind: s.kind,
             netpo: s.netpo,
             list: s.list,
+            codepage: s.codepage,
         }
     }
     diff_streams(stream(a), stream(b), key)
@@ -181,6 +186,7 @@ fn transaction_parts_cover_command_address_and_modify_target() {
     let p = transaction_changes(
         b"M Paul\tPCM:N/P/paul\r\n \tPaul M\tPCM:N/P/paul",
         b"D Paul\tPCM:N/Q/paul",
+        crate::codepage::CodePage::Cp850,
     );
     let parts: Vec<&str> = p.iter().map(|c| c.part).collect();
     assert_eq!(parts, ["command", "address", "new alias", "new address"]);
@@ -294,6 +300,7 @@ fn nme_by_address_resolves_external_entries_through_netpo() {
         kind: FileKind::Nme,
         netpo: Some(netpo),
         list: None,
+        codepage: crate::codepage::CodePage::Cp850,
     };
     let d = both(&side(&a, &na), &side(&b, &nb), Key::Auto);
     assert_eq!(d.key, Key::Address);
@@ -338,6 +345,7 @@ fn usr_entries_pair_by_address_and_show_deletion() {
         kind: FileKind::Usr,
         netpo: None,
         list: Some("POLY/TAYLOR"),
+        codepage: crate::codepage::CodePage::Cp850,
     };
     let d = both(&side(&a), &side(&b), Key::Auto);
     assert_eq!(d.key, Key::Address);
@@ -509,23 +517,23 @@ fn process_records_pair_by_id() {
 fn keys_that_do_not_apply_are_refused() {
     let n = file::<Network>(FileKind::Network, Default::default(), vec![]);
     let err = diff(
-        &Side::new(&n, FileKind::Network),
-        &Side::new(&n, FileKind::Network),
+        &Side::new(&n, FileKind::Network, crate::codepage::CodePage::Cp850),
+        &Side::new(&n, FileKind::Network, crate::codepage::CodePage::Cp850),
         Key::Tid,
     )
     .unwrap_err();
     assert!(err.to_string().contains("name, position"), "{err}");
     let e = nmes(vec![]);
     let err = diff(
-        &Side::new(&e, FileKind::Nme),
-        &Side::new(&e, FileKind::Nme),
+        &Side::new(&e, FileKind::Nme, crate::codepage::CodePage::Cp850),
+        &Side::new(&e, FileKind::Nme, crate::codepage::CodePage::Cp850),
         Key::Address,
     )
     .unwrap_err();
     assert!(err.to_string().contains("NETPO.GLB"), "{err}");
     let err = diff(
-        &Side::new(&e, FileKind::Nme),
-        &Side::new(&n, FileKind::Network),
+        &Side::new(&e, FileKind::Nme, crate::codepage::CodePage::Cp850),
+        &Side::new(&n, FileKind::Network, crate::codepage::CodePage::Cp850),
         Key::Auto,
     )
     .unwrap_err();
@@ -547,15 +555,19 @@ fn every_key_of_every_family_resolves_its_fields() {
 #[test]
 fn size_errors_are_errors() {
     let err = diff(
-        &Side::new(&[0; 44], FileKind::Nme),
-        &Side::new(&[], FileKind::Nme),
+        &Side::new(&[0; 44], FileKind::Nme, crate::codepage::CodePage::Cp850),
+        &Side::new(&[], FileKind::Nme, crate::codepage::CodePage::Cp850),
         Key::Auto,
     )
     .unwrap_err();
     assert!(matches!(err, Error::Size { size: 44, .. }), "{err}");
     let err = diff(
-        &Side::new(&[30, 0, 1], FileKind::Msttrans),
-        &Side::new(&[], FileKind::Msttrans),
+        &Side::new(
+            &[30, 0, 1],
+            FileKind::Msttrans,
+            crate::codepage::CodePage::Cp850,
+        ),
+        &Side::new(&[], FileKind::Msttrans, crate::codepage::CodePage::Cp850),
         Key::Auto,
     )
     .unwrap_err();
@@ -599,7 +611,10 @@ fn large_shuffled_lists_diff_by_sorting() {
     assert_eq!(keys(&d.added), ["Someone Else"]);
     assert_eq!(d.unchanged, 100_000 - 101);
     assert!(d.reordered.is_some());
-    let (sa, sb) = (Side::new(&a, FileKind::Nme), Side::new(&b, FileKind::Nme));
+    let (sa, sb) = (
+        Side::new(&a, FileKind::Nme, crate::codepage::CodePage::Cp850),
+        Side::new(&b, FileKind::Nme, crate::codepage::CodePage::Cp850),
+    );
     assert!(matches!(
         streamed(&sa, &sb, Key::Name).unwrap(),
         Streamed::OutOfOrder
@@ -629,8 +644,8 @@ fn queues_in_sync_order_diff_as_streams() {
     b.extend((20_001..=20_300).map(|i| q(i, &text(i))));
     let (fa, fb) = (queue(a), queue(b));
     let (sa, sb) = (
-        Side::new(&fa, FileKind::Msttrans),
-        Side::new(&fb, FileKind::Msttrans),
+        Side::new(&fa, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
+        Side::new(&fb, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
     );
     let Streamed::Diff(d) = streamed(&sa, &sb, Key::Auto).unwrap() else {
         panic!("both queues are in sync order");
@@ -690,8 +705,8 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
         .collect();
     let (fa, fb) = (queue(a), queue(b));
     let (sa, sb) = (
-        Side::new(&fa, FileKind::Msttrans),
-        Side::new(&fb, FileKind::Msttrans),
+        Side::new(&fa, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
+        Side::new(&fb, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
     );
     fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
         StreamSide {
@@ -703,6 +718,7 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
             kind: s.kind,
             netpo: None,
             list: None,
+            codepage: s.codepage,
         }
     }
     // Both files read through first: they read, and they are in sync order.
@@ -757,7 +773,11 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
     // A file out of key order is found by the first read.
     let rev = queue((1..=50).rev().map(|i| q(i, &text(i))).collect());
     let scan = scan_order(
-        stream(&Side::new(&rev, FileKind::Msttrans)),
+        stream(&Side::new(
+            &rev,
+            FileKind::Msttrans,
+            crate::codepage::CodePage::Cp850,
+        )),
         Key::Sync,
         false,
     )
@@ -766,7 +786,11 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
     // And an unreadable one is an error, naming where.
     let cut = &fa[..fa.len() - 3];
     let e = scan_order(
-        stream(&Side::new(cut, FileKind::Msttrans)),
+        stream(&Side::new(
+            cut,
+            FileKind::Msttrans,
+            crate::codepage::CodePage::Cp850,
+        )),
         Key::Sync,
         false,
     )

@@ -28,7 +28,7 @@ use super::strict::{self, Budget, Guarded};
 use super::{
     digest_crc, first_difference, info_value, stored_crc32, Style, DOCUMENT_FORMAT, LINES_FORMAT,
 };
-use crate::codepage::{self, CodePage};
+use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::format::{Format, Writer};
 use crate::kind::FileKind;
@@ -389,7 +389,7 @@ impl<F: Format, W: Write> Target<W> for Builder<F, W> {
             mut stored, info, ..
         } = raw;
         let constructed = match &info {
-            Some(v) => codepage::scope(cp, || F::from_structured(&mut stored, v))
+            Some(v) => F::from_structured(&mut stored, v, cp)
                 .map_err(|(p, m)| Error::json(format!("{at}.{p}"), m))?,
             None => None,
         };

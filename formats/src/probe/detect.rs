@@ -520,7 +520,12 @@ fn text_found(rows: &[&[u8]], start: usize, len: usize, tail: bool, ctx: &Contex
         if crate::hexid::Hexid::from_digits(t).is_some() {
             hexids += 1;
         }
-        if tail && crate::import::parse(t).issues.is_empty() {
+        // Whether a text has issues does not depend on the code page.
+        if tail
+            && crate::import::parse(t, crate::codepage::CodePage::default())
+                .issues
+                .is_empty()
+        {
             parsed += 1;
         }
     }

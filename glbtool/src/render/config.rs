@@ -20,6 +20,8 @@ pub struct ConfigView<'a> {
     pub painter: Painter,
     /// Time zone for the times shown.
     pub zone: &'a Zone,
+    /// Code page of the text shown.
+    pub codepage: glb_formats::CodePage,
 }
 
 /// `Password: (none)` or `set`: the text views do not print passwords
@@ -92,7 +94,7 @@ impl ConfigView<'_> {
             "Highest SrvSync is {}, Current Dirsync Cycle is {}",
             h.highest_srvsync, h.cycle
         )?;
-        let mailbox = h.admin_mailbox.text();
+        let mailbox = h.admin_mailbox.decode(self.codepage);
         writeln!(
             out,
             "Administrator mailbox: {}, Keep Updates: {} days",
@@ -128,7 +130,11 @@ impl ConfigView<'_> {
             self.painter
                 .heading(&format!("     Server Requestor Record #{number}"))
         )?;
-        writeln!(out, "Requestor name: {}", visible(&r.name.text()))?;
+        writeln!(
+            out,
+            "Requestor name: {}",
+            visible(&r.name.decode(self.codepage))
+        )?;
         writeln!(
             out,
             "ReqSync = {}, SrvSync = {}, Last Cycle = {}",
@@ -143,7 +149,7 @@ impl ConfigView<'_> {
             out,
             "Import count = {}, Types: {}, Password: {}",
             r.impsync,
-            types_text(&r.types_list()),
+            types_text(&r.types_list(self.codepage)),
             password_note(&r.password)
         )?;
         self.note(out, unknown_note(&r.reserved, &format!("record #{number}")))
@@ -151,9 +157,11 @@ impl ConfigView<'_> {
 
     /// The LISTDS `-r` view, then the fields LISTDS does not print.
     pub fn reqconf<W: Write>(&self, out: &mut W, c: &ReqConf) -> io::Result<()> {
-        let local = c.local().unwrap_or_else(|| "REQCONF.GLB".into());
+        let local = c
+            .local(self.codepage)
+            .unwrap_or_else(|| "REQCONF.GLB".into());
         writeln!(out, "Examining {local} Requestor Configuration Record")?;
-        if c.local().is_some() {
+        if c.local(self.codepage).is_some() {
             writeln!(
                 out,
                 "{}",
@@ -163,7 +171,11 @@ impl ConfigView<'_> {
             )?;
         }
         writeln!(out)?;
-        writeln!(out, "Dir-Sync Server: {}", visible(&c.server()))?;
+        writeln!(
+            out,
+            "Dir-Sync Server: {}",
+            visible(&c.server(self.codepage))
+        )?;
         writeln!(out, "ReqSync = {}, SrvSync = {}", c.reqsync, c.srvsync)?;
         writeln!(out, "Import count = {}", c.impsync)?;
         writeln!(
@@ -192,7 +204,7 @@ impl ConfigView<'_> {
         writeln!(
             out,
             "Requested address types: {}",
-            types_text(&c.types_list())
+            types_text(&c.types_list(self.codepage))
         )?;
         writeln!(
             out,
@@ -274,7 +286,7 @@ impl ConfigView<'_> {
             "This instance next runs on {}",
             ctime(r.next_run, self.zone)
         )?;
-        let comment = r.comment.text();
+        let comment = r.comment.decode(self.codepage);
         writeln!(
             out,
             "Process comment: {}",

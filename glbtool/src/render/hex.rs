@@ -11,6 +11,7 @@
 use std::io::{self, Write};
 
 use glb_formats::layout::{Annotate, Layout, Provenance, Role, Span, Value, MARK_LEGEND};
+use glb_formats::CodePage;
 use owo_colors::Style;
 
 use super::Painter;
@@ -197,11 +198,12 @@ pub struct HexWriter {
     heading: Paint,
     squeeze: Vec<u8>,
     painter: Painter,
+    cp: CodePage,
 }
 
 impl HexWriter {
-    /// A writer.
-    pub fn new(painter: Painter, zone: &Zone) -> Self {
+    /// A writer showing times in `zone` and text in code page `cp`.
+    pub fn new(painter: Painter, zone: &Zone, cp: CodePage) -> Self {
         let roles = ROLES.map(|r| Paint::new(painter, Painter::role_style(r)));
         let marks = mark_styles().map(|s| Paint::new(painter, s));
         let mut squeeze = painter.dim("*").into_bytes();
@@ -215,6 +217,7 @@ impl HexWriter {
             heading: Paint::new(painter, Style::new().bold()),
             squeeze,
             painter,
+            cp,
         }
     }
 
@@ -321,7 +324,7 @@ impl HexWriter {
     fn push_item<M: Annotate>(&mut self, out: &mut Vec<u8>, model: &M, raw: &[u8], base: u64) {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        model.spans(&mut spans);
+        model.spans(self.cp, &mut spans);
         let mut covered = 0;
         let mut value = Vec::with_capacity(64);
         for s in &spans {
@@ -577,7 +580,7 @@ mod tests {
 
     #[test]
     fn titles_are_padded_to_78_characters_at_any_offset() {
-        let w = HexWriter::new(Painter::new(false), &Zone::utc());
+        let w = HexWriter::new(Painter::new(false), &Zone::utc(), CodePage::Cp850);
         for (offset, hex) in [(0u64, "0x00000000"), (0x1_0000_0000, "0x100000000")] {
             let mut out = Vec::new();
             w.push_title(&mut out, b"record", Some(7), offset, 49);

@@ -278,7 +278,10 @@ mod tests {
         let c = november_reset_reqconf();
         assert_eq!((c.reqsync, c.srvsync, c.impsync), (0, 0, 0));
         assert_eq!(c.pointers().map(|p| p.1), [-1; 4]);
-        assert_eq!(c.server(), "POLYNOMIAL/MONTGOMERY");
+        assert_eq!(
+            c.server(glb_formats::CodePage::Cp850),
+            "POLYNOMIAL/MONTGOMERY"
+        );
         assert_eq!(c.last_import, utc(1994, 2, 10, 11, 5, 0));
     }
 

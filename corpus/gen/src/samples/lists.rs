@@ -291,7 +291,7 @@ fn netpo_record(
 }
 
 fn sorted(mut records: Vec<NmeRecord>) -> Vec<NmeRecord> {
-    records.sort_by(|a, b| nme::gal_order(&a.name, &b.name));
+    records.sort_by(|a, b| nme::gal_order(&a.name, &b.name, CodePage::Cp850));
     records
 }
 
@@ -365,7 +365,8 @@ impl Site {
                 remote_people.push((r, p));
             }
         }
-        remote_people.sort_by(|a, b| nme::gal_order(&text(a.1.name), &text(b.1.name)));
+        remote_people
+            .sort_by(|a, b| nme::gal_order(&text(a.1.name), &text(b.1.name), CodePage::Cp850));
         let mut galnetpo = Vec::new();
         let mut gal = self.own_entries();
         for (i, (r, p)) in remote_people.into_iter().enumerate() {
@@ -611,7 +612,11 @@ mod tests {
         ] {
             let records = nme(path);
             assert!(records.len() > 3);
-            assert_eq!(nme::first_out_of_order(&records), None, "{path}");
+            assert_eq!(
+                nme::first_out_of_order(&records, glb_formats::CodePage::Cp850),
+                None,
+                "{path}"
+            );
         }
     }
 
@@ -637,7 +642,10 @@ mod tests {
             ReadOptions::default(),
         )
         .unwrap();
-        assert_eq!(netpo.records[0].address(), "POLYNOMIAL/LAGRANGE/joseph");
+        assert_eq!(
+            netpo.records[0].address(glb_formats::CodePage::Cp850),
+            "POLYNOMIAL/LAGRANGE/joseph"
+        );
         assert!(netpo.records[2].is_deleted());
         assert_eq!(netpo.header.unwrap().delete_chain, 90);
         let andre = pol

@@ -66,7 +66,7 @@ fn nme(records: Vec<NmeRecord>) -> Vec<u8> {
 /// order; its key is computed once per entry ([`glb_formats::nme::gal_key`]):
 /// sorting a 20,000-name GAL compares names some 300,000 times.
 fn sort_gal<T>(items: &mut [T], name: impl Fn(&T) -> &Text<31>) {
-    items.sort_by_cached_key(|t| glb_formats::nme::gal_key(name(t)));
+    items.sort_by_cached_key(|t| glb_formats::nme::gal_key(name(t), glb_formats::CodePage::Cp850));
 }
 
 fn sorted(mut records: Vec<NmeRecord>) -> Vec<NmeRecord> {

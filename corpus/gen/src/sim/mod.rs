@@ -592,7 +592,7 @@ impl Postoffice {
         let own_gateway = self.own_gateway_keys();
         let before = self.received.events.len();
         for r in &srvtrans.records {
-            let t = import::parse(&r.text);
+            let t = import::parse(&r.text, glb_formats::CodePage::Cp850);
             let Some(list) = replay::transaction_list(&t) else {
                 continue;
             };
@@ -629,7 +629,7 @@ impl Postoffice {
             .srvtrans
             .iter()
             .filter(|r| {
-                let t = import::parse(&r.text);
+                let t = import::parse(&r.text, glb_formats::CodePage::Cp850);
                 t.address.is_some_and(|a| a.address_type.is_elemental())
             })
             .cloned()
@@ -741,7 +741,8 @@ impl Server {
             for r in tx.records.iter().filter(|r| r.sync >= rec.reqsync) {
                 self.header.highest_srvsync += 1;
                 let m = QueueRecord::new(self.header.highest_srvsync, now, &r.text);
-                self.database.apply_text(m.sync, &m.text);
+                self.database
+                    .apply_text(m.sync, &m.text, glb_formats::CodePage::Cp850);
                 self.msttrans.push(m);
                 accepted += 1;
             }

@@ -336,7 +336,7 @@ mod tests {
             for name in [&p.name, &renamed] {
                 let text = format!("A {name}\tPCM:{NETWORK}/TAYLOR/{}", p.mailbox);
                 let bytes = CodePage::Cp850.encode(&text).expect("CP850");
-                let t = import::parse(&bytes);
+                let t = import::parse(&bytes, glb_formats::CodePage::Cp850);
                 assert!(t.issues.is_empty(), "{text}: {:?}", t.issues);
             }
         }
@@ -344,7 +344,7 @@ mod tests {
         for i in 0..60 {
             for (name, address) in gateway_addresses(i, &postoffice_name(i)) {
                 let text = format!("A {name}\t{address}");
-                let t = import::parse(text.as_bytes());
+                let t = import::parse(text.as_bytes(), glb_formats::CodePage::Cp850);
                 assert!(t.issues.is_empty(), "{text}: {:?}", t.issues);
             }
         }
