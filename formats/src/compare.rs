@@ -525,7 +525,31 @@ impl RequestorView {
                         l.name
                     ))
                 }
-                _ => {}
+                // Lists of the other kinds, and the lists compared as part
+                // of the postoffice above (the local and GAL lists).
+                (FileKind::Usr | FileKind::Nme, _) => {}
+                (
+                    FileKind::Reqtrans
+                    | FileKind::Srvtrans
+                    | FileKind::Msttrans
+                    | FileKind::Resync
+                    | FileKind::Usrtrans
+                    | FileKind::Nmetrans
+                    | FileKind::Gwtrans
+                    | FileKind::Srvupds
+                    | FileKind::Requpds
+                    | FileKind::Iusrtran
+                    | FileKind::Inmetran
+                    | FileKind::Igwtrans
+                    | FileKind::Reqconf
+                    | FileKind::Srvconf
+                    | FileKind::Process
+                    | FileKind::Netpo
+                    | FileKind::Galnetpo
+                    | FileKind::Network
+                    | FileKind::Xtn,
+                    _,
+                ) => {}
             }
             view.check_held(&l.path)?;
         }
@@ -674,7 +698,28 @@ impl RequestorView {
                         .into(),
                 );
             }
-            _ => {
+            None
+            | Some(
+                FileKind::Reqtrans
+                | FileKind::Srvtrans
+                | FileKind::Msttrans
+                | FileKind::Resync
+                | FileKind::Usrtrans
+                | FileKind::Nmetrans
+                | FileKind::Gwtrans
+                | FileKind::Srvupds
+                | FileKind::Requpds
+                | FileKind::Iusrtran
+                | FileKind::Inmetran
+                | FileKind::Igwtrans
+                | FileKind::Reqconf
+                | FileKind::Srvconf
+                | FileKind::Process
+                | FileKind::Netpo
+                | FileKind::Galnetpo
+                | FileKind::Network
+                | FileKind::Xtn,
+            ) => {
                 return Err(Error::Diff {
                     message: format!(
                         "{}: compare a requestor's postoffice directory, a USR file or an NME file",

@@ -645,7 +645,9 @@ fn key_parts<F: Format>(family: Family, key: Key) -> Vec<Part> {
             text("mailbox"),
         ],
         (Family::Xtn, _) => vec![text("postoffice")],
-        _ => vec![text("name")],
+        (Family::ReqConf | Family::SrvConf | Family::Nme | Family::Usr | Family::Network, _) => {
+            vec![text("name")]
+        }
     }
 }
 
@@ -1340,7 +1342,20 @@ fn notes(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Vec<String> {
         (Family::SrvConf, Key::Name) => {
             notes.push("requestor records matched by requestor name, letter case ignored".into())
         }
-        _ => {}
+        // The other keys need no note.
+        (
+            Family::Queue
+            | Family::ReqConf
+            | Family::SrvConf
+            | Family::Process
+            | Family::Nme
+            | Family::Usr
+            | Family::Netpo
+            | Family::Galnetpo
+            | Family::Network
+            | Family::Xtn,
+            _,
+        ) => {}
     }
     notes
 }
@@ -1348,17 +1363,17 @@ fn notes(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Vec<String> {
 /// Checks that one side can be read whole (its size rule, every record of a
 /// queue), so that a caller can say which file is unreadable before comparing.
 pub fn readable(side: &Side<'_>) -> Result<()> {
-    crate::with_format!(side.kind.family(), |F| Indexed::new::<F>(side).map(|_| ()), else unreachable!())
+    crate::with_format!(side.kind.family(), |F| Indexed::new::<F>(side).map(|_| ()))
 }
 
 /// Compares two files of one family, picking the family's format.
 pub fn diff(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
-    crate::with_format!(a.kind.family(), |F| diff_with::<F>(a, b, key), else unreachable!())
+    crate::with_format!(a.kind.family(), |F| diff_with::<F>(a, b, key))
 }
 
 /// [`diff_into`], picking the family's format.
 pub fn diff_to(a: &Side<'_>, b: &Side<'_>, key: Key, sink: &mut dyn Sink) -> Result<Outcome> {
-    crate::with_format!(a.kind.family(), |F| diff_into::<F>(a, b, key, sink), else unreachable!())
+    crate::with_format!(a.kind.family(), |F| diff_into::<F>(a, b, key, sink))
 }
 
 mod stream;

@@ -1,15 +1,16 @@
 //! The one place that maps a [`Family`](crate::Family) to its [`Format`](crate::Format) type.
 //!
-//! `with_format!(family, |F| expr, else fallback)` evaluates `expr` with the
-//! type alias `F` bound to the family's format, so generic code
-//! (`dump::<F>()`, `Reader::<F, _>`) can be written once and used for every
-//! family. Adding a family means adding one arm here.
+//! `with_format!(family, |F| expr)` evaluates `expr` with the type alias `F`
+//! bound to the family's format, so generic code (`dump::<F>()`,
+//! `Reader::<F, _>`) can be written once and used for every family. The match
+//! has no wildcard arm: adding a [`Family`](crate::Family) variant is a
+//! compile error here (and at every other match over kinds and families)
+//! until it is given its format.
 
 /// Runs an expression with `F` bound to the format type of a family.
 #[macro_export]
 macro_rules! with_format {
-    ($family:expr, |$F:ident| $body:expr, else $other:expr) => {{
-        #[allow(unreachable_patterns)]
+    ($family:expr, |$F:ident| $body:expr $(,)?) => {{
         match $family {
             $crate::Family::Queue => {
                 type $F = $crate::queue::Queue;
@@ -51,7 +52,6 @@ macro_rules! with_format {
                 type $F = $crate::xtn::Xtn;
                 $body
             }
-            _ => $other,
         }
     }};
 }

@@ -138,7 +138,7 @@ pub fn candidates(size: u64, head: &[u8]) -> Vec<FileKind> {
         (Family::Queue, FileKind::Srvtrans),
     ];
     for (family, kind) in families {
-        let ok = crate::with_format!(family, |F| fits::<F>(size, head), else false);
+        let ok = crate::with_format!(family, |F| fits::<F>(size, head));
         if ok {
             out.push(kind);
         }

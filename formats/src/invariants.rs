@@ -118,7 +118,7 @@ fn family<F: Format>(t: &mut Vec<Target>, name: &str) {
 pub fn kind_of<F: Format>() -> Option<FileKind> {
     FileKind::ALL
         .into_iter()
-        .find(|k| with_format!(k.family(), |G| TypeId::of::<G>() == TypeId::of::<F>(), else false))
+        .find(|k| with_format!(k.family(), |G| TypeId::of::<G>() == TypeId::of::<F>()))
 }
 
 fn parsed_bytes_of<F: Format>(data: &[u8]) -> Outcome {
@@ -386,7 +386,7 @@ pub fn json_document(data: &[u8]) -> Outcome {
         kind: FileKind,
     }
     let kind = serde_json::from_slice::<Kind>(data).map_or(FileKind::Msttrans, |k| k.kind);
-    with_format!(kind.family(), |F| built::<F>(data, kind), else Ok(()))
+    with_format!(kind.family(), |F| built::<F>(data, kind))
 }
 
 fn built<F: Format>(data: &[u8], kind: FileKind) -> Outcome {

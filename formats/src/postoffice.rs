@@ -624,22 +624,47 @@ impl Postoffice {
     fn name_lists(&mut self) {
         let mut lists = Vec::new();
         for f in &self.files {
-            let (kind, entries) = match (f.folder, f.kind) {
-                (Folder::Nme, Some(FileKind::Nme)) => {
-                    (FileKind::Nme, Nme::record_count_for_size(f.size))
-                }
-                (Folder::Usr, Some(FileKind::Usr)) => {
-                    (FileKind::Usr, Usr::record_count_for_size(f.size))
-                }
-                _ => continue,
+            let (kind, entries, size_check) = match (f.folder, f.kind) {
+                (Folder::Nme, Some(FileKind::Nme)) => (
+                    FileKind::Nme,
+                    Nme::record_count_for_size(f.size),
+                    Nme::check_size(FileKind::Nme, f.size),
+                ),
+                (Folder::Usr, Some(FileKind::Usr)) => (
+                    FileKind::Usr,
+                    Usr::record_count_for_size(f.size),
+                    Usr::check_size(FileKind::Usr, f.size),
+                ),
+                // An address list out of its folder, or a file of no kind.
+                (_, Some(FileKind::Nme | FileKind::Usr) | None) => continue,
+                (
+                    _,
+                    Some(
+                        FileKind::Reqtrans
+                        | FileKind::Srvtrans
+                        | FileKind::Msttrans
+                        | FileKind::Resync
+                        | FileKind::Usrtrans
+                        | FileKind::Nmetrans
+                        | FileKind::Gwtrans
+                        | FileKind::Srvupds
+                        | FileKind::Requpds
+                        | FileKind::Iusrtran
+                        | FileKind::Inmetran
+                        | FileKind::Igwtrans
+                        | FileKind::Reqconf
+                        | FileKind::Srvconf
+                        | FileKind::Process
+                        | FileKind::Netpo
+                        | FileKind::Galnetpo
+                        | FileKind::Network
+                        | FileKind::Xtn,
+                    ),
+                ) => continue,
             };
             let upper = f.name.to_ascii_uppercase();
             let stem = upper.rsplit_once('.').map_or(upper.as_str(), |(s, _)| s);
             let mut problems = Vec::new();
-            let size_check = match kind {
-                FileKind::Nme => Nme::check_size(kind, f.size),
-                _ => Usr::check_size(kind, f.size),
-            };
             if let Err(e) = size_check {
                 problems.push(format!("{}: {e}", f.path.display()));
             }

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::format::{Format, ReadOptions, Reader};
-use crate::kind::FileKind;
+use crate::kind::{Family, FileKind};
 use crate::netpo::{self, Galnetpo, Netpo, NetpoRecord};
 use crate::nme::{entry_type, NmeRecord};
 use crate::postoffice::{Folder, ListName, Postoffice};
@@ -119,9 +119,17 @@ impl Resolver {
             });
         }
         let src = src.take(Self::LIMIT);
-        match kind {
-            FileKind::Galnetpo => Self::read_as::<Galnetpo, _>(src, kind, size),
-            _ => Self::read_as::<Netpo, _>(src, kind, size),
+        match kind.family() {
+            Family::Galnetpo => Self::read_as::<Galnetpo, _>(src, kind, size),
+            Family::Queue
+            | Family::ReqConf
+            | Family::SrvConf
+            | Family::Process
+            | Family::Nme
+            | Family::Usr
+            | Family::Netpo
+            | Family::Network
+            | Family::Xtn => Self::read_as::<Netpo, _>(src, kind, size),
         }
     }
 

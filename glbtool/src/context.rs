@@ -103,7 +103,24 @@ fn needs(kind: FileKind, on_server: bool) -> &'static [Role] {
             Role::ServerReqconf,
             Role::ServerMsttrans,
         ],
-        _ => &[],
+        (
+            FileKind::Srvtrans
+            | FileKind::Usrtrans
+            | FileKind::Nmetrans
+            | FileKind::Gwtrans
+            | FileKind::Srvupds
+            | FileKind::Requpds
+            | FileKind::Iusrtran
+            | FileKind::Inmetran
+            | FileKind::Igwtrans
+            | FileKind::Nme
+            | FileKind::Usr
+            | FileKind::Netpo
+            | FileKind::Galnetpo
+            | FileKind::Network
+            | FileKind::Xtn,
+            _,
+        ) => &[],
     }
 }
 
@@ -436,7 +453,23 @@ impl Context {
                 }
                 FileKind::Reqconf => "its numbers against the server's (GLB138, GLB139, GLB341)",
                 FileKind::Process => "whether it schedules T2 on a requestor (GLB161)",
-                _ => "its numbers against the server's (GLB138, GLB139)",
+                FileKind::Srvtrans
+                | FileKind::Msttrans
+                | FileKind::Usrtrans
+                | FileKind::Nmetrans
+                | FileKind::Gwtrans
+                | FileKind::Srvupds
+                | FileKind::Requpds
+                | FileKind::Iusrtran
+                | FileKind::Inmetran
+                | FileKind::Igwtrans
+                | FileKind::Srvconf
+                | FileKind::Nme
+                | FileKind::Usr
+                | FileKind::Netpo
+                | FileKind::Galnetpo
+                | FileKind::Network
+                | FileKind::Xtn => "its numbers against the server's (GLB138, GLB139)",
             };
             out.push(
                 FileRef::new(shown.clone(), *kind, cp)

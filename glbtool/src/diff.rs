@@ -371,7 +371,15 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
             .flatten();
         let netpo = match kind.family() {
             Family::Nme => netpo_beside(&l.path, po.as_ref()),
-            _ => Ok(None),
+            Family::Queue
+            | Family::ReqConf
+            | Family::SrvConf
+            | Family::Process
+            | Family::Usr
+            | Family::Netpo
+            | Family::Galnetpo
+            | Family::Network
+            | Family::Xtn => Ok(None),
         };
         let list = (kind.family() == Family::Usr)
             .then(|| usr_list(&l.path, po.as_ref()))

@@ -113,10 +113,7 @@ pub fn run(args: DumpArgs) -> CliResult {
             input.kind
         )));
     }
-    let r = with_format!(family, |F| dump_with::<F>(input, &args), else Err(CliError::usage(format!(
-        "{} files are recognised but glbtool cannot show them yet",
-        family_name(&args, file)
-    ))));
+    let r = with_format!(family, |F| dump_with::<F>(input, &args));
     r.map_err(|e| e.file(&path))
 }
 
@@ -133,9 +130,7 @@ fn textconv(file: &Path, args: &DumpArgs) -> CliResult {
         Err(e) => return plain(file, &reason(&e)),
     };
     let kind = input.kind;
-    let r = with_format!(kind.family(), |F| dump_with::<F>(input, args), else Err(CliError::usage(format!(
-        "glbtool does not decode {kind} files"
-    ))));
+    let r = with_format!(kind.family(), |F| dump_with::<F>(input, args));
     match r {
         Ok(_) => Ok(0),
         Err(e) if e.is_io() || e.is_broken_pipe() => Err(e.file(file)),
@@ -200,11 +195,6 @@ fn plain(file: &Path, why: &str) -> CliResult {
     }
     output::finish(out)?;
     Ok(0)
-}
-
-fn family_name(args: &DumpArgs, file: &Path) -> String {
-    args.kind
-        .map_or_else(|| file.display().to_string(), |k| k.to_string())
 }
 
 fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {

@@ -72,11 +72,21 @@ pub fn run(args: EditArgs) -> CliResult {
     let original = std::fs::read(file).map_err(|e| CliError::from(e).file(file))?;
     let mut text = Vec::new();
     with_format!(kind.family(), |F| {
-        let mut reader = Reader::<F, _>::new(&original[..], kind, Some(original.len() as u64), ReadOptions::default())
-            .map_err(|e| CliError::from(e).file(file).with_hint("glbtool edit reads whole files only; dump --salvage shows what can be read"))?;
-        json::write(&mut reader, &mut text, Style::Document, cp).map_err(|e| CliError::from(e).file(file))?;
+        let mut reader = Reader::<F, _>::new(
+            &original[..],
+            kind,
+            Some(original.len() as u64),
+            ReadOptions::default(),
+        )
+        .map_err(|e| {
+            CliError::from(e).file(file).with_hint(
+                "glbtool edit reads whole files only; dump --salvage shows what can be read",
+            )
+        })?;
+        json::write(&mut reader, &mut text, Style::Document, cp)
+            .map_err(|e| CliError::from(e).file(file))?;
         Ok::<(), CliError>(())
-    }, else Err(CliError::usage(format!("glbtool cannot edit {kind} files")).file(file)))?;
+    })?;
 
     let dir = tempfile::Builder::new()
         .prefix("glbtool-edit-")

@@ -128,7 +128,7 @@ pub fn for_findings(
         else {
             continue;
         };
-        let header = with_format!(kind.family(), |F| F::HEADER_LEN, else 0);
+        let header = with_format!(kind.family(), |F| F::HEADER_LEN);
         if let Some(item) = item_of(f, header) {
             if wanted.entry(f.file.as_str()).or_default().insert(item) {
                 count += 1;
@@ -147,7 +147,7 @@ pub fn for_findings(
         };
         let family = inp.kind.family();
         let found: Vec<(Option<u64>, Excerpt)> =
-            with_format!(family, |F| read_items::<F>(inp, &items, zone, cp), else Vec::new());
+            with_format!(family, |F| read_items::<F>(inp, &items, zone, cp));
         for (item, mut e) in found {
             if let Some(t) = titles.get(&(file, item)) {
                 e.title.clone_from(t);

@@ -86,7 +86,8 @@ pub fn run(args: IdentifyArgs) -> CliResult {
             Ok(inp) => {
                 let (kind, evidence, size) = (inp.kind, inp.evidence, inp.size);
                 let family = kind.family();
-                let parsed: Result<u64, glb_formats::Error> = with_format!(family, |F| count::<F>(inp), else Err(glb_formats::Error::Diff { message: "glbtool cannot read this kind yet".into() }));
+                let parsed: Result<u64, glb_formats::Error> =
+                    with_format!(family, |F| count::<F>(inp));
                 if parsed.as_ref().is_err_and(glb_formats::Error::is_io) {
                     // Not a fault of the data: the file could not be read.
                     code = 2;

@@ -16,7 +16,7 @@ use glb_formats::queue::AFTER_TEXT;
 use glb_formats::{with_format, FileKind};
 use serde::Serialize;
 
-use crate::output::{self, use_color, CliError, CliResult};
+use crate::output::{self, use_color, CliResult};
 use crate::render::Painter;
 use crate::ColorChoice;
 
@@ -188,8 +188,7 @@ fn field_json(f: &Field) -> FieldJson {
 
 /// Runs `layout`.
 pub fn run(args: LayoutArgs) -> CliResult {
-    let layout = with_format!(args.kind.family(), |F| Some(F::layout()), else None)
-        .ok_or_else(|| CliError::usage(format!("glbtool has no layout for {}", args.kind)))?;
+    let layout = with_format!(args.kind.family(), |F| F::layout());
     let painter = Painter::new(use_color(args.color));
     let mut out = output::stdout();
     match args.format {

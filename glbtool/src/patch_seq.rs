@@ -196,7 +196,23 @@ fn options_for(kind: FileKind) -> Option<&'static [&'static str]> {
             "--last-cycle",
             "--highest-srvsync",
         ],
-        _ => return None,
+        FileKind::Srvtrans
+        | FileKind::Msttrans
+        | FileKind::Usrtrans
+        | FileKind::Nmetrans
+        | FileKind::Gwtrans
+        | FileKind::Srvupds
+        | FileKind::Requpds
+        | FileKind::Iusrtran
+        | FileKind::Inmetran
+        | FileKind::Igwtrans
+        | FileKind::Process
+        | FileKind::Nme
+        | FileKind::Usr
+        | FileKind::Netpo
+        | FileKind::Galnetpo
+        | FileKind::Network
+        | FileKind::Xtn => return None,
     })
 }
 
@@ -222,8 +238,8 @@ impl Plan {
     /// Settles what to do from the arguments and the file's kind.
     fn from_args(a: &PatchSeqArgs, kind: FileKind, cp: CodePage) -> Result<Plan, CliError> {
         let f = &a.file;
-        let Some(allowed) = options_for(kind) else {
-            return Err(CliError::usage(format!(
+        let not_patched = || {
+            CliError::usage(format!(
                 "patch-seq patches RESYNC.GLB, REQTRANS.GLB, REQCONF.GLB and SRVCONF.GLB; this file is {kind}"
             ))
             .file(f)
@@ -231,7 +247,10 @@ impl Plan {
                 "the numbers in the other queues are assigned by Dir-Sync itself: regenerate them (requestors Export, then a new RESYNC.GLB, KB Q96060)"
             } else {
                 "glbtool patches no numbers in this kind of file"
-            }));
+            })
+        };
+        let Some(allowed) = options_for(kind) else {
+            return Err(not_patched());
         };
         let given = given(a);
         if let Some(bad) = given.iter().find(|g| !allowed.contains(g)) {
@@ -270,7 +289,24 @@ impl Plan {
                 srvsync: a.srvsync,
                 impsync: a.impsync,
             }),
-            _ => {
+            FileKind::Srvtrans
+            | FileKind::Msttrans
+            | FileKind::Usrtrans
+            | FileKind::Nmetrans
+            | FileKind::Gwtrans
+            | FileKind::Srvupds
+            | FileKind::Requpds
+            | FileKind::Iusrtran
+            | FileKind::Inmetran
+            | FileKind::Igwtrans
+            | FileKind::Process
+            | FileKind::Nme
+            | FileKind::Usr
+            | FileKind::Netpo
+            | FileKind::Galnetpo
+            | FileKind::Network
+            | FileKind::Xtn => return Err(not_patched()),
+            FileKind::Srvconf => {
                 let per_requestor =
                     a.reqsync.is_some() || a.srvsync.is_some() || a.last_cycle.is_some();
                 if per_requestor && a.requestor.is_none() {

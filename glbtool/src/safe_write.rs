@@ -696,7 +696,7 @@ fn reads_as(file: &File, size: u64, kind: FileKind) -> bool {
             }
         }
     }
-    glb_formats::with_format!(kind.family(), |F| all::<F>(file, size, kind), else false)
+    glb_formats::with_format!(kind.family(), |F| all::<F>(file, size, kind))
 }
 
 /// Makes a temporary file in `dir` for `for_path` (deleted when dropped

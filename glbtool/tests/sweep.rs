@@ -192,7 +192,7 @@ fn family_inputs(family: usize, share: usize, rng: &mut Rng) -> Vec<Input> {
         "a directory where a file is expected".into(),
     );
     for (path, bytes) in &seeds {
-        let s = with_format!(kind.family(), |F| structure::<F>(bytes, kind), else panic!("{name}: no format"));
+        let s = with_format!(kind.family(), |F| structure::<F>(bytes, kind));
         push(path, Some(bytes.clone()), "as committed".into());
         for &b in &s.boundaries {
             for cut in [b.saturating_sub(1), b, b + 1] {

@@ -72,8 +72,7 @@ pub fn seeds(samples: &[Sample]) -> Vec<Sample> {
             continue;
         };
         let name = stem(&s.path);
-        if let Some(doc) = with_format!(kind.family(), |F| json_of::<F>(&s.bytes, kind), else None)
-        {
+        if let Some(doc) = with_format!(kind.family(), |F| json_of::<F>(&s.bytes, kind)) {
             out.push(Sample::new(format!("seeds/json_build/{name}.json"), doc));
         }
         if kind.is_queue() {

@@ -66,7 +66,24 @@ fn view<'a>(files: &[Checked<'a>]) -> View<'a> {
                 FileKind::Reqtrans => v.reqtrans.push((file, q)),
                 FileKind::Msttrans => v.msttrans.push((file, q)),
                 FileKind::Resync => v.resync.push((file, q)),
-                _ => {}
+                FileKind::Srvtrans
+                | FileKind::Usrtrans
+                | FileKind::Nmetrans
+                | FileKind::Gwtrans
+                | FileKind::Srvupds
+                | FileKind::Requpds
+                | FileKind::Iusrtran
+                | FileKind::Inmetran
+                | FileKind::Igwtrans
+                | FileKind::Reqconf
+                | FileKind::Srvconf
+                | FileKind::Process
+                | FileKind::Nme
+                | FileKind::Usr
+                | FileKind::Netpo
+                | FileKind::Galnetpo
+                | FileKind::Network
+                | FileKind::Xtn => {}
             },
             Facts::ReqConf(c) => v.reqconf.push((file, c)),
             Facts::SrvConf { header, records } => v.srvconf.push((file, header, records)),

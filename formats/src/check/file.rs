@@ -135,9 +135,9 @@ pub fn check<R: Read>(
             fixed::scan::<crate::usr::Usr, R>(file, src, size, findings, fixed::usr_hook(file));
             Facts::None
         }
-        family => {
-            crate::with_format!(family, |F| { fixed::scan::<F, R>(file, src, size, findings, |_, _| {}); }, else {
-                findings.push(file.finding("GLB302", format!("glbtool cannot read {} files yet", file.kind)));
+        family @ (Family::Netpo | Family::Galnetpo | Family::Network | Family::Xtn) => {
+            crate::with_format!(family, |F| {
+                fixed::scan::<F, R>(file, src, size, findings, |_, _| {});
             });
             Facts::None
         }

@@ -64,7 +64,24 @@ pub fn check_file(path: &Path, kind: FileKind, cp: CodePage, out: &mut Vec<Findi
             FileKind::Netpo | FileKind::Galnetpo => netpo_for(&list.name)
                 .and_then(|n| po.find(Folder::Glb, n))
                 .is_some_and(|f| same(&f.path)),
-            _ => false,
+            FileKind::Reqtrans
+            | FileKind::Srvtrans
+            | FileKind::Msttrans
+            | FileKind::Resync
+            | FileKind::Usrtrans
+            | FileKind::Nmetrans
+            | FileKind::Gwtrans
+            | FileKind::Srvupds
+            | FileKind::Requpds
+            | FileKind::Iusrtran
+            | FileKind::Inmetran
+            | FileKind::Igwtrans
+            | FileKind::Reqconf
+            | FileKind::Srvconf
+            | FileKind::Process
+            | FileKind::Usr
+            | FileKind::Network
+            | FileKind::Xtn => false,
         };
         if wanted {
             check_list(&po, list, out);

@@ -290,7 +290,9 @@ pub fn scan_order_with<F: Format, R: Read>(
 /// `scan_order_with`, picking the family's format. `addresses`: both
 /// files of the comparison have a NETPO.GLB at hand (see [`Key::resolve`]).
 pub fn scan_order<R: Read>(s: StreamSide<'_, R>, key: Key, addresses: bool) -> Result<Scan> {
-    crate::with_format!(s.kind.family(), |F| scan_order_with::<F, R>(s, key, addresses), else unreachable!())
+    crate::with_format!(s.kind.family(), |F| scan_order_with::<F, R>(
+        s, key, addresses
+    ))
 }
 
 /// Compares two streamed files of one family, picking the family's format.
@@ -299,7 +301,9 @@ pub fn diff_streams<RA: Read, RB: Read>(
     b: StreamSide<'_, RB>,
     key: Key,
 ) -> Result<Streamed> {
-    crate::with_format!(a.kind.family(), |F| diff_streams_with::<F, RA, RB>(a, b, key), else unreachable!())
+    crate::with_format!(a.kind.family(), |F| diff_streams_with::<F, RA, RB>(
+        a, b, key
+    ))
 }
 
 /// [`diff_streams_into`], picking the family's format.
@@ -310,5 +314,7 @@ pub fn diff_streams_to<RA: Read, RB: Read>(
     records: (Option<u64>, Option<u64>),
     sink: &mut dyn Sink,
 ) -> Result<Outcome> {
-    crate::with_format!(a.kind.family(), |F| diff_streams_into::<F, RA, RB>(a, b, key, records, sink), else unreachable!())
+    crate::with_format!(a.kind.family(), |F| diff_streams_into::<F, RA, RB>(
+        a, b, key, records, sink
+    ))
 }

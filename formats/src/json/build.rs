@@ -199,11 +199,9 @@ fn make_target<'w, W: Write + 'w>(
     opts: BuildOptions,
     out: W,
 ) -> Result<Box<dyn Target<W> + 'w>> {
-    crate::with_format!(
-        kind.family(),
-        |F| builder_for::<F, W>(kind, cp, style, opts, out),
-        else Err(Error::json("kind", format!("glbtool cannot build {kind} files")))
-    )
+    crate::with_format!(kind.family(), |F| builder_for::<F, W>(
+        kind, cp, style, opts, out
+    ))
 }
 
 /// The format `F`, whatever the kind.

@@ -283,14 +283,7 @@ fn rust_type(d: &FieldDecl, len: usize) -> (String, bool) {
 
 /// glbtool's own layout for `kind`, read from the family's field tables.
 pub fn declared(kind: FileKind) -> Layout {
-    crate::with_format!(kind.family(), |F| from_format::<F>(kind), else Layout {
-        name: kind.name().into(),
-        size_rule: String::new(),
-        header_len: 0,
-        records: Records::None,
-        header: Vec::new(),
-        record: Vec::new(),
-    })
+    crate::with_format!(kind.family(), |F| from_format::<F>(kind))
 }
 
 fn from_format<F: Format>(kind: FileKind) -> Layout {

@@ -157,7 +157,7 @@ impl Sibling {
                     }
                     _ => None,
                 }
-            }, else None)
+            })
         });
         Sibling {
             name: name.to_string(),

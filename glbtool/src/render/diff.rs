@@ -51,8 +51,8 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 // ---------------------------------------------------------------------------
 
 /// The layout of a kind's family.
-fn layout_of(kind: FileKind) -> Option<Layout> {
-    with_format!(kind.family(), |F| Some(F::layout()), else None)
+fn layout_of(kind: FileKind) -> Layout {
+    with_format!(kind.family(), |F| F::layout())
 }
 
 /// How a key is named in the text report: `sync 12`, `"Paul"`, `address PCM:N/P/paul`.
@@ -263,14 +263,13 @@ impl<'z, W: Write> FileReport<'z, W> {
                 self.zone.label()
             ))
         )?;
-        if let Some(layout) = layout_of(d.kind_a) {
-            writeln!(out, "{}", p.dim(&layout.summary(d.kind_a.name())))?;
-            writeln!(
-                out,
-                "{}",
-                p.dim(&format!("Marks before changed fields: {MARK_LEGEND}"))
-            )?;
-        }
+        let layout = layout_of(d.kind_a);
+        writeln!(out, "{}", p.dim(&layout.summary(d.kind_a.name())))?;
+        writeln!(
+            out,
+            "{}",
+            p.dim(&format!("Marks before changed fields: {MARK_LEGEND}"))
+        )?;
         for n in &d.notes {
             writeln!(out, "{}", p.dim(&format!("note: {n}")))?;
         }
@@ -291,7 +290,7 @@ impl<'z, W: Write> FileReport<'z, W> {
         writeln!(out, "  \"mode\": \"files\",")?;
         writeln!(out, "  \"a\": {},", compact(&s.a))?;
         writeln!(out, "  \"b\": {},", compact(&s.b))?;
-        let layout = layout_of(d.kind_a).map(|l| l.statement(d.kind_a.name()));
+        let layout = layout_of(d.kind_a).statement(d.kind_a.name());
         writeln!(out, "  \"layout\": {},", compact(&layout))?;
         writeln!(out, "  \"kind_a\": {},", compact(&d.kind_a))?;
         writeln!(out, "  \"kind_b\": {},", compact(&d.kind_b))?;

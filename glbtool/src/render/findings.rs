@@ -125,7 +125,16 @@ pub fn place(f: &Finding) -> String {
                 format!("record #{} at {}: ", r.saturating_add(1), at(o))
             }
             Some(Family::Queue) => format!("at {}: ", at(o)),
-            _ => format!("record {r} at {}: ", at(o)),
+            Some(
+                Family::ReqConf
+                | Family::Nme
+                | Family::Usr
+                | Family::Netpo
+                | Family::Galnetpo
+                | Family::Network
+                | Family::Xtn,
+            )
+            | None => format!("record {r} at {}: ", at(o)),
         },
         (None, _, Some(o)) => format!("at {}: ", at(o)),
         _ => String::new(),

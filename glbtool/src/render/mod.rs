@@ -36,8 +36,11 @@ fn one_per_family(kinds: impl IntoIterator<Item = FileKind>) -> Vec<FileKind> {
 pub fn layout_lines(kinds: impl IntoIterator<Item = FileKind>) -> Vec<String> {
     one_per_family(kinds)
         .into_iter()
-        .filter_map(|k| {
-            with_format!(k.family(), |F| Some(format!("{k}: {}", F::layout().summary(k.name()))), else None)
+        .map(|k| {
+            with_format!(k.family(), |F| format!(
+                "{k}: {}",
+                F::layout().summary(k.name())
+            ))
         })
         .collect()
 }
@@ -49,9 +52,13 @@ pub fn layout_digest(kinds: impl IntoIterator<Item = FileKind>) -> String {
     for k in one_per_family(kinds) {
         let names: Vec<&str> = with_format!(k.family(), |F| F::layout()
             .fields()
-            .filter(|f| !matches!(f.provenance, glb_formats::layout::Provenance::Reconstructed(_) | glb_formats::layout::Provenance::Unknown(_)))
+            .filter(|f| !matches!(
+                f.provenance,
+                glb_formats::layout::Provenance::Reconstructed(_)
+                    | glb_formats::layout::Provenance::Unknown(_)
+            ))
             .map(|f| f.name)
-            .collect(), else Vec::new());
+            .collect());
         if !names.is_empty() {
             documented.push(format!("{k} {}", names.join(", ")));
         }
@@ -66,9 +73,7 @@ pub fn layout_digest(kinds: impl IntoIterator<Item = FileKind>) -> String {
 pub fn layout_statements(kinds: impl IntoIterator<Item = FileKind>) -> Vec<Statement> {
     one_per_family(kinds)
         .into_iter()
-        .filter_map(
-            |k| with_format!(k.family(), |F| Some(F::layout().statement(k.name())), else None),
-        )
+        .map(|k| with_format!(k.family(), |F| F::layout().statement(k.name())))
         .collect()
 }
 
