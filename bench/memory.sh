@@ -67,7 +67,7 @@ run() {
     local rss wall code
     read -r rss wall code < <(tail -1 time.txt)
     local first
-    first=$(grep -v '^Command exited' "$err" | head -1 | cut -c1-110 | sed 's/|/\\|/g')
+    first=$({ grep -v '^Command exited' "$err" || true; } | head -1 | cut -c1-110 | sed 's/|/\\|/g')
     printf '| `glbtool %s` | %s | %s MB | %s s | %s | %s |\n' \
         "$*" "$input" "$(( (rss + 512) / 1024 ))" "$wall" "$code" "$first"
     rm -f "$err"
