@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 use glb_formats::check::doctor::{find_server, in_glb};
 use glb_formats::check::file::Facts;
 use glb_formats::check::{FileRef, Finding, Fix};
-use glb_formats::format::{Document, ReadOptions};
 use glb_formats::postoffice::Folder;
-use glb_formats::reqconf::{ReqConf, ReqConfFile};
+use glb_formats::reqconf::ReqConf;
 use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
 
@@ -160,19 +159,14 @@ fn po_root_of(path: &Path) -> Option<PathBuf> {
     })
 }
 
-fn read_reqconf(path: &Path, cp: CodePage) -> Option<ReqConf> {
-    use std::io::Read;
-    // Found, not given: a regular file only, and no more than a REQCONF can hold.
-    let (file, _) = glb_formats::open::regular(path).ok()?;
-    let mut bytes = Vec::new();
-    file.take(4096).read_to_end(&mut bytes).ok()?;
-    let opts = ReadOptions {
-        codepage: cp,
-        ..ReadOptions::default()
-    };
-    Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, opts)
-        .ok()?
-        .header
+/// The REQCONF.GLB at `path`, or why it cannot be read (without its path:
+/// the sentences around name it).
+fn read_reqconf(path: &Path, cp: CodePage) -> Result<ReqConf, String> {
+    match crate::input::found_reqconf(path, cp) {
+        Ok(Some(conf)) => Ok(conf),
+        Ok(None) => Err("it holds no configuration".into()),
+        Err(e) => Err(crate::input::reason(&e)),
+    }
 }
 
 /// The Dir-Sync server's files for a file at `path`: `Ok(dir of its GLB)` or why not.
@@ -183,11 +177,14 @@ fn server_glb(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Result<PathB
     let Some(rc) = reqconf else {
         return Err("no REQCONF.GLB beside it names its Dir-Sync server".into());
     };
-    let Some(conf) = read_reqconf(rc, cp) else {
-        return Err(format!(
-            "{} cannot be read, so its Dir-Sync server is not known",
-            rc.display()
-        ));
+    let conf = match read_reqconf(rc, cp) {
+        Ok(conf) => conf,
+        Err(why) => {
+            return Err(format!(
+                "{} cannot be read ({why}), so its Dir-Sync server is not known",
+                rc.display()
+            ))
+        }
     };
     let name = conf.server(cp);
     if name == "/" {
@@ -210,32 +207,53 @@ fn server_glb(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Result<PathB
 
 /// The REQCONF.GLB files of the other requestors in the tree around the
 /// postoffice of `path` (found as `doctor` finds postoffices, below its parent)
-/// registered with the same Dir-Sync server as its own REQCONF.GLB names.
-fn peer_reqconfs(path: &Path, reqconf: Option<&Path>, cp: CodePage) -> Vec<PathBuf> {
+/// registered with the same Dir-Sync server as its own REQCONF.GLB names,
+/// and those that cannot be read (whether they are is not known), each with
+/// the reason.
+fn peer_reqconfs(
+    path: &Path,
+    reqconf: Option<&Path>,
+    cp: CodePage,
+) -> (Vec<PathBuf>, Vec<Missing>) {
+    let none = (Vec::new(), Vec::new());
+    // Its own REQCONF.GLB unread is said with the server's files (`server_glb`).
     let Some(want) = reqconf
-        .and_then(|rc| read_reqconf(rc, cp))
+        .and_then(|rc| read_reqconf(rc, cp).ok())
         .map(|c| c.server(cp))
         .filter(|s| s != "/")
     else {
-        return Vec::new();
+        return none;
     };
     let Some(root) = po_root_of(path) else {
-        return Vec::new();
+        return none;
     };
     let parent = match root.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let Ok(found) = glb_formats::check::doctor::find_postoffices(&parent) else {
-        return Vec::new();
+        return none;
     };
-    found
+    let (mut peers, mut unread) = none;
+    for rc in found
         .postoffices
         .iter()
         .filter(|po| !same_path(po, &root) && in_glb(po, "SRVCONF.GLB").is_none())
         .filter_map(|po| in_glb(po, "REQCONF.GLB"))
-        .filter(|rc| read_reqconf(rc, cp).is_some_and(|c| c.server(cp).eq_ignore_ascii_case(&want)))
-        .collect()
+    {
+        match read_reqconf(&rc, cp) {
+            Ok(c) if c.server(cp).eq_ignore_ascii_case(&want) => peers.push(rc),
+            Ok(_) => {}
+            Err(why) => unread.push(Missing {
+                role: Role::PeerReqconf,
+                why: format!(
+                    "{} cannot be read ({why}), so whether it is registered with {want} is not known",
+                    rc.display()
+                ),
+            }),
+        }
+    }
+    (peers, unread)
 }
 
 /// Finds the context of the files `given` (path and kind; files and `--against`
@@ -369,9 +387,11 @@ pub fn find(given: &[(PathBuf, FileKind)], alone: bool, cp: CodePage) -> Context
                 // requestors registered with the same server stand in for its
                 // SRVCONF.GLB (the KB Q119449 rule over their REQCONF.GLB).
                 if *kind == FileKind::Resync && !alone && !given_kind(FileKind::Srvconf) {
-                    for p in peer_reqconfs(path, own_reqconf.as_deref(), cp) {
+                    let (peers, unread) = peer_reqconfs(path, own_reqconf.as_deref(), cp);
+                    for p in peers {
                         add(&mut ctx, p, Role::PeerReqconf);
                     }
+                    missing.extend(unread);
                 }
                 for role in server_roles {
                     let filled = match role {

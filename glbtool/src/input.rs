@@ -3,9 +3,11 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use glb_formats::format::{Document, Format, ReadOptions};
 use glb_formats::identify::{self, Evidence};
 use glb_formats::open::{self, Limited};
-use glb_formats::FileKind;
+use glb_formats::reqconf::{ReqConf, ReqConfFile};
+use glb_formats::{CodePage, FileKind};
 
 use crate::output::CliError;
 
@@ -186,6 +188,55 @@ pub fn read_small(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, CliErr
         .file(path));
     }
     Ok(bytes)
+}
+
+/// The most bytes glbtool reads of a REQCONF.GLB it found beside a file: the
+/// file is always exactly 512 bytes (KB Q77926, Q123437, Q148705), so this
+/// leaves room for a damaged one to be read and its size reported.
+const FOUND_REQCONF_LIMIT: u64 = 4096;
+
+/// Reads the REQCONF.GLB found at `path` (found, not given: a regular file
+/// only, never a FIFO or device), its names in code page `cp`: the one way
+/// glbtool reads the REQCONF.GLB beside a file. Every error names the file;
+/// one larger than [`FOUND_REQCONF_LIMIT`] is refused unread, with the
+/// located size error reading it whole would give (`file is 5512 bytes, but
+/// REQCONF.GLB is always exactly 512 bytes ...: the header ends at byte
+/// offset 512 (0x200) and 5000 more bytes follow it`).
+pub fn found_reqconf(path: &Path, cp: CodePage) -> Result<Option<ReqConf>, glb_formats::Error> {
+    let bytes = open::read_whole(
+        path,
+        FOUND_REQCONF_LIMIT,
+        "REQCONF.GLB is always exactly 512 bytes (KB Q77926, Q123437, Q148705)",
+    )
+    .map_err(|e| {
+        // Too large: what is wrong is its size, said as for any REQCONF.GLB.
+        let size = matches!(e.inner(), glb_formats::Error::Limit { .. })
+            .then(|| open::metadata(path).ok())
+            .flatten()
+            .map(|m| m.len());
+        match size.and_then(|n| ReqConfFile::check_size(FileKind::Reqconf, n).err()) {
+            Some(located) => glb_formats::Error::in_file(path, located),
+            None => e,
+        }
+    })?;
+    let opts = ReadOptions {
+        codepage: cp,
+        ..ReadOptions::default()
+    };
+    Ok(
+        Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, opts)
+            .map_err(|e| glb_formats::Error::in_file(path, e))?
+            .header,
+    )
+}
+
+/// What `e`, an error reading a file glbtool found, says, without the
+/// file's path (for a sentence that names the file itself).
+pub fn reason(e: &glb_formats::Error) -> String {
+    match e.inner() {
+        glb_formats::Error::Io { source, .. } => source.to_string(),
+        inner => inner.to_string(),
+    }
 }
 
 /// The error for a file whose name says it is an MS Mail file glbtool does

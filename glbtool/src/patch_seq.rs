@@ -474,7 +474,7 @@ fn from_srvconf(
         .1;
     let reqconf = safe_write::beside(path, "REQCONF.GLB");
     let conf = match &reqconf {
-        Some(p) => read_reqconf(p)?,
+        Some(p) => input::found_reqconf(p, cp)?,
         None => None,
     };
     let server = resync::server_record(&records, conf.as_ref(), cp);
@@ -584,21 +584,6 @@ fn from_reqconf(
             note: Some("numbers of requestors whose REQCONF.GLB was not given may be higher: Exchange's DXA with GlobalMaxSeqInResync=1 takes the highest numbers of every requestor registered on the server (KB Q215505); give them all".into()),
         },
     ))
-}
-
-/// Reads the REQCONF.GLB found at `p` (not given: a regular file only, and
-/// no more than a REQCONF holds).
-pub fn read_reqconf(p: &Path) -> Result<Option<glb_formats::reqconf::ReqConf>, CliError> {
-    let (file, _) = glb_formats::open::regular(p).map_err(|e| CliError::from(e).file(p))?;
-    let mut bytes = Vec::new();
-    file.take(4096)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CliError::from(e).file(p))?;
-    Ok(
-        Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, ReadOptions::default())
-            .map_err(|e| CliError::from(e).file(p))?
-            .header,
-    )
 }
 
 /// The first changes, and how many there were.

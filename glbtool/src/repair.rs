@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 use glb_formats::check::doctor::is_server_named;
 use glb_formats::check::file::Facts;
 use glb_formats::check::{self, FileRef, Finding, Severity};
-use glb_formats::format::{Document, ReadOptions};
-use glb_formats::reqconf::{ReqConf, ReqConfFile};
+use glb_formats::reqconf::ReqConf;
 use glb_formats::srvconf::RequestorRecord;
 use glb_formats::{CodePage, FileKind};
 
@@ -141,19 +140,6 @@ pub fn still_predicted(shown: &Path, before: &[Finding], after: &[Finding]) -> V
         .collect()
 }
 
-fn read_reqconf(path: &Path, cp: CodePage) -> Option<ReqConf> {
-    let inp = input::open_found(path, Some(FileKind::Reqconf)).ok()?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(inp.reader, 4096), &mut bytes).ok()?;
-    let opts = ReadOptions {
-        codepage: cp,
-        ..ReadOptions::default()
-    };
-    Document::<ReqConfFile>::from_bytes(&bytes, FileKind::Reqconf, opts)
-        .ok()?
-        .header
-}
-
 /// The postoffice a file in `<po>/GLB/` belongs to, by its directory name.
 fn postoffice_dir_name(file: &Path) -> Option<String> {
     let glb = file.parent()?;
@@ -184,12 +170,23 @@ pub fn registered(
             file.display()
         )));
     };
-    let Some(conf) = read_reqconf(&rc, cp) else {
-        return Ok(Some(format!(
-            "not checked that the requestor is registered in {}: {} cannot be read",
-            srvconf.display(),
-            rc.display()
-        )));
+    let conf = match input::found_reqconf(&rc, cp) {
+        Ok(Some(conf)) => conf,
+        Ok(None) => {
+            return Ok(Some(format!(
+                "not checked that the requestor is registered in {}: {} holds no configuration",
+                srvconf.display(),
+                rc.display()
+            )))
+        }
+        Err(e) => {
+            return Ok(Some(format!(
+                "not checked that the requestor is registered in {}: {} cannot be read ({})",
+                srvconf.display(),
+                rc.display(),
+                input::reason(&e)
+            )))
+        }
     };
     let server = conf.server(cp);
     if server != "/" && !is_server_named(records, server_conf, &server, cp) {

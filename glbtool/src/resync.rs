@@ -204,7 +204,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
             .map_err(|e| CliError::from(e).file(&srvconf))?
             .1;
         let conf = match &reqconf {
-            Some(p) => crate::patch_seq::read_reqconf(p)?,
+            Some(p) => crate::input::found_reqconf(p, cp)?,
             None => None,
         };
         let server = resync::server_record(&records, conf.as_ref(), cp);

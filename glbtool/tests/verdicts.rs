@@ -784,3 +784,110 @@ fn documented_behaviour_of_kb_q136487_q99961_q119450_q77926_q123437_is_checked()
     );
     assert!(f["fix"]["source"].as_str().unwrap().contains("Q123437"));
 }
+
+/// Pads the file at `path` with zeros to `size` bytes.
+fn pad_to(path: &Path, size: usize) {
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes.resize(size, 0);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn an_oversized_reqconf_beside_a_resync_is_reported_with_its_size_not_passed_over() {
+    // REQCONF.GLB is always exactly 512 bytes (KB Q77926, Q123437, Q148705).
+    // One of 5512 bytes found beside a file is refused with its true size and
+    // where it goes wrong (past the 512-byte header), never read cut at 4096
+    // bytes and reported as a 4096-byte file, never hidden.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree("scenarios/error14", tmp.path());
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    let own = tmp.path().join("TAYLOR/GLB/REQCONF.GLB");
+    let server_glb = tmp.path().join("MONTGOMERY/GLB");
+    let server = server_glb.join("REQCONF.GLB");
+    let size_error = "file is 5512 bytes, but REQCONF.GLB is always exactly 512 bytes (KB Q77926, Q123437, Q148705): the header ends at byte offset 512 (0x200) and 5000 more bytes follow it";
+
+    // The requestor's own: validate says why its server's files were not read.
+    pad_to(&own, 5512);
+    let (code, report) = validate(&[s(&resync)]);
+    assert_eq!(code, 0, "{report:#}");
+    let note = finding(&report, "GLB313")["cause"].as_str().unwrap();
+    assert!(
+        note.contains(&format!(
+            "{} cannot be read (REQCONF.GLB: {size_error})",
+            own.display()
+        )),
+        "{note}"
+    );
+    // patch-seq --from-srvconf says why it could not check the registration.
+    let (code, out, err) = run(&[
+        "patch-seq",
+        s(&resync),
+        "--from-srvconf",
+        s(&server_glb.join("SRVCONF.GLB")),
+        "--dry-run",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let all = out + &err;
+    assert!(
+        all.contains(&format!(
+            "not checked that the requestor is registered in {}: {} cannot be read (REQCONF.GLB: {size_error})",
+            server_glb.join("SRVCONF.GLB").display(),
+            own.display()
+        )),
+        "{all}"
+    );
+    assert!(!all.contains("4096"), "{all}");
+    copy_tree("scenarios/error14/TAYLOR", &tmp.path().join("TAYLOR"));
+
+    // The server's own REQCONF.GLB, which names its SRVCONF.GLB record: the
+    // repair stops, naming the file and its size.
+    pad_to(&server, 5512);
+    for args in [
+        vec![
+            "patch-seq",
+            s(&resync),
+            "--from-srvconf",
+            s(&server_glb.join("SRVCONF.GLB")),
+            "--dry-run",
+        ],
+        vec![
+            "resync",
+            "--server",
+            s(server_glb.parent().unwrap()),
+            "--output",
+            s(&tmp.path().join("NEW.GLB")),
+        ],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("{}: REQCONF.GLB: {size_error}", server.display())),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("4096"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn another_requestors_reqconf_that_cannot_be_read_is_said_not_skipped() {
+    // Exchange as the server (no SRVCONF.GLB): the requestors registered with
+    // it stand in for it (KB Q119449 over their REQCONF.GLB). One whose
+    // REQCONF.GLB cannot be read may hold the largest numbers: it is named,
+    // with the reason, instead of being left out in silence.
+    let tmp = tempfile::tempdir().unwrap();
+    for po in ["TAYLOR", "LAGRANGE"] {
+        copy_tree(&format!("scenarios/error14/{po}"), &tmp.path().join(po));
+    }
+    let resync = tmp.path().join("TAYLOR/GLB/RESYNC.GLB");
+    let peer = tmp.path().join("LAGRANGE/GLB/REQCONF.GLB");
+    pad_to(&peer, 600);
+    let (_, report) = validate(&[s(&resync)]);
+    let note = finding(&report, "GLB313")["cause"].as_str().unwrap();
+    assert!(
+        note.contains(&format!(
+            "{} cannot be read (REQCONF.GLB: file is 600 bytes, but REQCONF.GLB is always exactly 512 bytes",
+            peer.display()
+        )),
+        "{note}"
+    );
+}
