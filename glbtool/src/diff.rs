@@ -213,26 +213,29 @@ fn load(path: &Path, kind: Option<FileKind>, budget: u64) -> Result<Loaded, CliE
 }
 
 impl Loaded {
-    /// The input from its first byte, read as a stream.
+    /// The input from its first byte, read as a stream (a regular file is
+    /// opened again: never a FIFO or device in its place; errors name it).
     fn stream(&self) -> Result<Box<dyn Read + Send + '_>, CliError> {
         if self.whole {
             return Ok(Box::new(self.bytes.as_slice()));
         }
-        let (file, _) = glb_formats::open::regular(&self.path)
-            .map_err(|e| CliError::from(e).file(&self.path))?;
-        Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+        let (src, _) = glb_formats::open::buffered(&self.path)?;
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            src.into_inner(),
+        )))
     }
 
-    /// Reads the whole input, for the diff that sorts.
+    /// Reads the whole input, for the diff that sorts: as large as it was
+    /// when first read (what the memory limit was checked against); one that
+    /// has grown since is refused, naming its size, not cut.
     fn read_whole(&mut self) -> Result<(), CliError> {
         if !self.whole {
-            let (file, _) = glb_formats::open::regular(&self.path)
-                .map_err(|e| CliError::from(e).file(&self.path))?;
-            let mut bytes = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0));
-            file.take(self.size)
-                .read_to_end(&mut bytes)
-                .map_err(|e| CliError::from(e).file(&self.path))?;
-            self.bytes = bytes;
+            self.bytes = glb_formats::open::read_whole(
+                &self.path,
+                self.size,
+                "it grew while diff read it, and diff holds both files as large as they were when first read, to pair records out of key order",
+            )?;
             self.whole = true;
         }
         Ok(())

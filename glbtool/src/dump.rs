@@ -160,11 +160,16 @@ fn plain(file: &Path, why: &str) -> CliResult {
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut src = std::fs::File::open(file).map_err(|e| CliError::from(e).file(file))?;
-    let size = src
-        .metadata()
-        .map_err(|e| CliError::from(e).file(file))?
-        .len();
+    // Opened again: a regular file only (a pipe's bytes were read once
+    // already; opening a FIFO again would wait for a writer that may never come).
+    let (mut src, size) = glb_formats::open::buffered(file).map_err(|e| {
+        CliError::usage(format!(
+            "not shown as records: {why}; nor as bytes: {}",
+            input::reason(&e)
+        ))
+        .file(file)
+        .with_hint("save it to a file first: glbtool shows a file it cannot decode in hex")
+    })?;
     let mut out = output::stdout();
     writeln!(out, "{name}: not shown as records: {why}")?;
     writeln!(out, "{name}: all {size} bytes in hex")?;

@@ -69,7 +69,14 @@ pub fn run(args: EditArgs) -> CliResult {
     // The file as it is now: changed by someone else before the end, nothing is written.
     let dest = Destination::claim(file, kind, &args.backup, false, &[])?;
     let expect = vec![Expect::now(file)?];
-    let original = std::fs::read(file).map_err(|e| CliError::from(e).file(file))?;
+    // Read whole (a regular file only, errors naming it), as large as it was
+    // when opened: one that grew since is refused now, naming its size, as
+    // `expect` would refuse it before writing.
+    let original = glb_formats::open::read_whole(
+        file,
+        inp.size.unwrap_or(0),
+        "it grew since glbtool edit opened it, and edit reads it as it was then",
+    )?;
     let mut text = Vec::new();
     with_format!(kind.family(), |F| {
         let mut reader = Reader::<F, _>::new(

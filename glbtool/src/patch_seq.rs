@@ -739,9 +739,9 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     // 3. A dry run computes the same patch into nothing.
     let mut changes = Changes::default();
     let open_src = || -> Result<BufReader<File>, CliError> {
-        File::open(file)
-            .map(|f| BufReader::with_capacity(1 << 18, f))
-            .map_err(|e| CliError::from(e).file(file))
+        // Opened again: a regular file only (errors name it); read in large blocks.
+        let (src, _) = glb_formats::open::buffered(file)?;
+        Ok(BufReader::with_capacity(1 << 18, src.into_inner()))
     };
     if args.dry_run {
         // The result is kept in memory, when small enough, to be checked.

@@ -1303,3 +1303,25 @@ fn comparing_a_server_with_a_huge_queue_is_refused_not_aborted() {
     );
     assert!(!dir.path().join("NEW.GLB").exists());
 }
+
+#[test]
+fn textconv_of_a_fifo_it_cannot_decode_is_refused_not_waited_for() {
+    // git runs textconv on files, but a user may give a FIFO. Bytes glbtool
+    // cannot decode are shown in hex from the file opened again; a FIFO
+    // read once already is not opened again (that waits for a writer that
+    // may never come): the reason and why no bytes follow are said.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = common::fifo_with(dir.path(), "unknown", b"not a file of any kind".to_vec());
+    let o = bounded()
+        .args(["dump", "--textconv"])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("cannot tell the file's kind"), "{err}");
+    assert!(
+        err.contains("nor as bytes: not readable: is a FIFO"),
+        "{err}"
+    );
+}
