@@ -619,7 +619,11 @@ impl RequestorView {
     pub fn open_file(path: &Path, list: Option<&str>, cp: CodePage) -> Result<RequestorView> {
         let kind = file_kind(path);
         let bytes = read(path)?;
-        let around = Postoffice::around(path, cp);
+        // A postoffice around it that cannot be opened is said in the notes.
+        let (around, unopened) = match Postoffice::around(path, cp) {
+            Ok(po) => (po, None),
+            Err(e) => (None, Some(e)),
+        };
         let listed = around.as_ref().and_then(|po| {
             po.address_lists()
                 .iter()
@@ -641,6 +645,11 @@ impl RequestorView {
         };
         if let Some(po) = &around {
             view.read_context(po)?;
+        }
+        if let Some(e) = unopened {
+            view.notes.push(format!(
+                "the postoffice around it was not read ({e}): its own postoffice, requested types and SrvSync are not known from it"
+            ));
         }
         match kind {
             Some(FileKind::Usr) => {

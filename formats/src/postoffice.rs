@@ -495,21 +495,30 @@ impl Postoffice {
     }
 
     /// The postoffice directory a file sits in (`<po>/<GLB|NME|USR|XTN>/<file>`),
-    /// if it sits in one that can be opened, its names read in code page `cp`.
-    pub fn around(path: &Path, cp: CodePage) -> Option<Postoffice> {
-        let folder = path.parent()?;
-        let name = folder.file_name()?.to_str()?;
-        if !Folder::ALL
-            .iter()
-            .any(|f| f.name().eq_ignore_ascii_case(name))
-        {
-            return None;
+    /// its names read in code page `cp`: `Ok(None)` when the file does not
+    /// sit in such a folder, the error of [`Postoffice::open`] (naming the
+    /// directory) when it does but the directory cannot be opened, for the
+    /// caller to say.
+    pub fn around(path: &Path, cp: CodePage) -> Result<Option<Postoffice>> {
+        let Some(folder) = path.parent() else {
+            return Ok(None);
+        };
+        let in_folder = folder
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|name| {
+                Folder::ALL
+                    .iter()
+                    .any(|f| f.name().eq_ignore_ascii_case(name))
+            });
+        if !in_folder {
+            return Ok(None);
         }
         let root = match folder.parent() {
             Some(r) if !r.as_os_str().is_empty() => r,
             _ => Path::new("."),
         };
-        Postoffice::open(root, cp).ok()
+        Postoffice::open(root, cp).map(Some)
     }
 
     /// The code page its names are read in.

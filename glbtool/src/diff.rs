@@ -370,7 +370,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         let po = l
             .path
             .is_file()
-            .then(|| Postoffice::around(&l.path, cp))
+            .then(|| crate::dispatch::around(&l.path, cp))
             .flatten();
         let netpo = match kind.family() {
             Family::Nme => netpo_beside(&l.path, po.as_ref()),

@@ -225,11 +225,24 @@ fn list_context(ctx: &TextContext, kind: FileKind) -> ListContext {
     if !ctx.surroundings {
         return lctx;
     }
-    lctx.po = Postoffice::around(&ctx.path, ctx.codepage);
+    lctx.po = around(&ctx.path, ctx.codepage);
     if kind.family() == Family::Nme {
         lctx.netpo = netpo_records(lctx.po.as_ref(), &ctx.path, &name);
     }
     lctx
+}
+
+/// The postoffice directory the file at `path` sits in, if any; one that
+/// cannot be opened is said on standard error (the file is then shown on its
+/// own), never passed over.
+pub fn around(path: &Path, cp: CodePage) -> Option<Postoffice> {
+    Postoffice::around(path, cp).unwrap_or_else(|e| {
+        eprintln!(
+            "glbtool: note: {}: shown without the postoffice around it, which cannot be read: {e}",
+            path.display()
+        );
+        None
+    })
 }
 
 /// The records of the NETPO file the NME list at `path` points into, when

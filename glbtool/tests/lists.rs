@@ -305,3 +305,55 @@ fn random_list_files_never_panic() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_postoffice_around_a_list_that_cannot_be_opened_is_said_not_passed_over() {
+    // Every folder of the postoffice is a symbolic link: glbtool does not take
+    // such a directory for a postoffice, so the NME list is shown on its own.
+    // That was silent; dump and diff now say why on standard error, and
+    // still show the file (exit 0).
+    let tmp = tempfile::tempdir().unwrap();
+    let po = tmp.path().join("TAYLOR");
+    common::copy_dir(&corpus("network/TAYLOR"), &po);
+    for folder in ["GLB", "NME", "USR", "XTN"] {
+        let real = po.join(format!("{folder}.real"));
+        std::fs::rename(po.join(folder), &real).unwrap();
+        std::os::unix::fs::symlink(&real, po.join(folder)).unwrap();
+    }
+    let gal = po.join("NME/GAL.NME");
+    let note = format!(
+        "glbtool: note: {}: shown without the postoffice around it, which cannot be read: opening postoffice {}: ",
+        gal.display(),
+        po.display()
+    );
+    for args in [vec!["dump"], vec!["diff"]] {
+        let mut cmd = glbtool();
+        cmd.args(&args).arg(&gal);
+        if args == ["diff"] {
+            cmd.arg(&gal);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.contains(&note), "{args:?}: {err}");
+    }
+    // Compared with the server's lists, the list alone: the note says why.
+    let out = glbtool()
+        .args(["diff", "--dss"])
+        .arg(corpus("network/MONTGOMERY"))
+        .arg("--requestor")
+        .arg(&gal)
+        .output()
+        .unwrap();
+    let all =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains(&format!(
+            "the postoffice around it was not read (opening postoffice {}: ",
+            po.display()
+        )),
+        "{all}"
+    );
+}

@@ -49,7 +49,9 @@ pub fn check(po: &Postoffice, out: &mut Vec<Finding>) {
 /// points into the NETPO file at `path`, inside the postoffice it sits in,
 /// its names read in code page `cp`.
 pub fn check_file(path: &Path, kind: FileKind, cp: CodePage, out: &mut Vec<Finding>) {
-    let Some(po) = Postoffice::around(path, cp) else {
+    // A postoffice directory that cannot be opened is not checked here (the
+    // commands that show the file say why on standard error).
+    let Ok(Some(po)) = Postoffice::around(path, cp) else {
         return;
     };
     let same = |p: &Path| {
@@ -94,7 +96,7 @@ pub fn check_file(path: &Path, kind: FileKind, cp: CodePage, out: &mut Vec<Findi
 /// from `new` instead: what a new version of the file would break. `None`
 /// when `target` is not in a postoffice. Names are read in code page `cp`.
 pub fn with_new_netpo(target: &Path, new: &Path, cp: CodePage) -> Option<Vec<Finding>> {
-    let po = Postoffice::around(target, cp)?;
+    let po = Postoffice::around(target, cp).ok().flatten()?;
     let name = target.file_name()?.to_str()?.to_ascii_uppercase();
     let mut out = Vec::new();
     for list in po.address_lists() {
