@@ -5,19 +5,25 @@
 //! of fixed-record families.
 //!
 //! A family declares each struct once with `fixed_struct!`: the binrw
-//! struct and its field table (offset, width, name, type, role, provenance)
-//! come from the one declaration, offsets and widths from the field types.
-//! The same table names the field a truncation cuts (`Format::header_fields`
-//! and `record_fields`), places the spans of the annotated dump, lists the
-//! reconstructed fields in JSON and is printed by `glbtool layout`.
+//! struct, its field table (offset, width, name, type, role, provenance) and
+//! its spans in the annotated dump (the [`Annotate`] impl, each field's value
+//! by its type, [`FieldValue`], or by the view its declaration names) come
+//! from the one declaration, offsets and widths from the field types. The
+//! same table names the field a truncation cuts (`Format::header_fields` and
+//! `record_fields`), lists the reconstructed fields in JSON, is printed by
+//! `glbtool layout` and is the table of `docs/formats/*.md` (a test compares
+//! them).
 
 use std::io::Cursor;
 
 use binrw::{BinRead, BinWrite, Endian};
 
+use crate::codepage::CodePage;
 use crate::error::FieldFault;
 use crate::fields::{Reserved, Stamp, Text};
 use crate::hexid::Hexid;
+#[cfg(doc)]
+use crate::layout::Annotate;
 use crate::layout::{Field, Span, Value};
 
 /// A field table in offset order, covering every byte.
@@ -59,7 +65,70 @@ impl<const N: usize> Width for Reserved<N> {
     const TYPE: &'static str = "bytes";
 }
 
-/// Declares a fixed-layout struct and its field table together.
+/// How a field of a fixed layout is shown in the annotated dump, by its type
+/// (numbers as numbers, times as times, text decoded with the code page,
+/// hexids as their digits, unknown bytes as bytes). A field whose number is
+/// a code with a meaning names its own view in its declaration.
+pub trait FieldValue {
+    /// The field's value.
+    fn value(&self, cp: CodePage) -> Value;
+}
+
+macro_rules! unsigned_value {
+    ($($t:ty),*) => {$(
+        impl FieldValue for $t {
+            fn value(&self, _cp: CodePage) -> Value {
+                Value::Unsigned(u64::from(*self))
+            }
+        }
+    )*};
+}
+
+unsigned_value!(u8, u16, u32);
+
+impl FieldValue for i32 {
+    fn value(&self, _cp: CodePage) -> Value {
+        Value::Signed(i64::from(*self))
+    }
+}
+
+impl FieldValue for Stamp {
+    fn value(&self, _cp: CodePage) -> Value {
+        Value::Time(*self)
+    }
+}
+
+impl FieldValue for Hexid {
+    fn value(&self, _cp: CodePage) -> Value {
+        Value::Text(self.digits())
+    }
+}
+
+impl<const N: usize> FieldValue for Text<N> {
+    fn value(&self, cp: CodePage) -> Value {
+        Value::Text(self.decode(cp))
+    }
+}
+
+impl<const N: usize> FieldValue for Reserved<N> {
+    fn value(&self, _cp: CodePage) -> Value {
+        Value::Bytes
+    }
+}
+
+/// One field's value in [`fixed_struct!`]'s [`Annotate`] impl: by its type,
+/// or through the view its declaration names.
+macro_rules! field_value {
+    ($value:expr, $cp:expr) => {
+        $crate::fixed::FieldValue::value(&$value, $cp)
+    };
+    ($value:expr, $cp:expr, $view:expr) => {
+        ($view)(&$value)
+    };
+}
+pub(crate) use field_value;
+
+/// Declares a fixed-layout struct, its field table and its spans together.
 ///
 /// ```ignore
 /// fixed_struct! {
@@ -68,7 +137,9 @@ impl<const N: usize> Width for Reserved<N> {
 ///     #[brw(little)]
 ///     pub struct NetworkRecord in FIELDS {
 ///         /// The delete code.
-///         pub status: u8 = (Flag, "01 active, 00 deleted", Documented("KB Q148666")),
+///         pub status: u8 = (Flag, "01 active, 00 deleted", Documented("KB Q148666"),
+///             view = fixed::status),
+///         pub name: Text<11> = (Text, "network name", Start("KB Q148666", "...")),
 ///         ...
 ///     }
 /// }
@@ -76,16 +147,22 @@ impl<const N: usize> Width for Reserved<N> {
 ///
 /// Each field is followed by its role (a [`Role`](crate::layout::Role)
 /// variant), what it holds and its [`Provenance`](crate::layout::Provenance)
-/// (variants in scope). The table, a `const` named after `in`, lays the fields
+/// (variants in scope), and optionally `view =` a function from the field to
+/// its [`Value`] (for codes with a meaning; otherwise the type's
+/// [`FieldValue`]). The table, a `const` named after `in`, lays the fields
 /// out back to back in declaration order, each as wide as its type
-/// ([`Width`]), exactly as binrw reads the struct.
+/// ([`Width`]), exactly as binrw reads the struct; the struct's [`Annotate`]
+/// impl gives one span per table entry, so the annotated dump cannot
+/// disagree with the table.
 macro_rules! fixed_struct {
     (
         $(#[$meta:meta])*
         $vis:vis struct $name:ident in $table:ident {
             $(
                 $(#[$fmeta:meta])*
-                $fvis:vis $field:ident : $fty:ty = ($role:ident, $note:expr, $prov:expr)
+                $fvis:vis $field:ident : $fty:ty = (
+                    $role:ident, $note:expr, $prov:expr $(, view = $view:expr)? $(,)?
+                )
             ),* $(,)?
         }
     ) => {
@@ -110,6 +187,20 @@ macro_rules! fixed_struct {
                 }
             ),*
         ]);
+
+        impl $crate::layout::Annotate for $name {
+            fn spans(
+                &self,
+                cp: $crate::codepage::CodePage,
+                out: &mut Vec<$crate::layout::Span>,
+            ) {
+                $crate::fixed::spans(
+                    $table,
+                    [$($crate::fixed::field_value!(self.$field, cp $(, $view)?)),*],
+                    out,
+                );
+            }
+        }
     };
 }
 pub(crate) use fixed_struct;
@@ -167,9 +258,10 @@ pub fn spans<const N: usize>(table: &'static FieldTable, values: [Value; N], out
     }
 }
 
-/// The value of a text field, decoded with code page `cp`.
-pub fn text<const N: usize>(t: &crate::fields::Text<N>, cp: crate::codepage::CodePage) -> Value {
-    Value::Text(t.decode(cp))
+/// The view of a delete code ([`status_meaning`]), for `view =` in
+/// `fixed_struct!`.
+pub fn status<T: Copy + Into<u64>>(code: &T) -> Value {
+    self::code(*code, status_meaning)
 }
 
 /// The delete code of an active record (KB Q148666, Q86625).

@@ -23,7 +23,6 @@ use crate::fixed;
 use crate::format::Format;
 use crate::hexid::Hexid;
 use crate::kind::FileKind;
-use crate::layout::{Annotate, Span, Value};
 
 /// Bytes of the file header (KB Q77926, Q110223, Q175694).
 pub const HEADER_LEN: usize = 4;
@@ -73,26 +72,6 @@ fixed::fixed_struct! {
     }
 }
 
-impl Annotate for GalnetpoHeader {
-    fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            GAL_HEADER_FIELDS,
-            [Value::Unsigned(u64::from(self.tid_source))],
-            out,
-        );
-    }
-}
-
-impl Annotate for NetpoHeader {
-    fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            HEADER_FIELDS,
-            [Value::Unsigned(u64::from(self.delete_chain))],
-            out,
-        );
-    }
-}
-
 fixed::fixed_struct! {
     /// One external address.
     #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, BinRead, BinWrite)]
@@ -102,7 +81,8 @@ fixed::fixed_struct! {
     pub struct NetpoRecord in FIELDS {
         /// 1 active, 0 deleted; other values are kept.
         pub status: u16 = (Flag, "1 active, 0 deleted; other values kept",
-            Reconstructed("records are marked deleted (KB Q112904); width and place are the facts file's arrangement \"validity flag u16\"")),
+            Reconstructed("records are marked deleted (KB Q112904); width and place are the facts file's arrangement \"validity flag u16\""),
+            view = fixed::status),
         /// The address's TID.
         #[serde(with = "crate::fields::hex_u32")]
         pub tid: u32 = (Number, "the address's TID",
@@ -136,23 +116,6 @@ impl NetpoRecord {
             self.postoffice.decode(cp),
             self.mailbox.decode(cp)
         )
-    }
-}
-
-impl Annotate for NetpoRecord {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            FIELDS,
-            [
-                fixed::code(self.status, fixed::status_meaning),
-                Value::Unsigned(u64::from(self.tid)),
-                Value::Text(self.network.decode(cp)),
-                Value::Text(self.postoffice.decode(cp)),
-                Value::Text(self.mailbox.decode(cp)),
-                Value::Text(self.mailbag.digits()),
-            ],
-            out,
-        );
     }
 }
 

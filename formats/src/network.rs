@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::fields::{Reserved, Text};
 use crate::fixed;
 use crate::hexid::Hexid;
-use crate::layout::{Annotate, Span, Value};
 
 /// Bytes per record (KB Q77926, Q86625).
 pub const RECORD_LEN: usize = 122;
@@ -47,11 +46,13 @@ fixed::fixed_struct! {
     pub struct NetworkRecord in FIELDS {
         /// 01 active, 00 deleted; other values are kept.
         pub status: u8 = (Flag, "01 active, 00 deleted; other values kept",
-            Documented("KB Q148666")),
+            Documented("KB Q148666"),
+            view = fixed::status),
         /// The record type: see [`network_type`]; unknown codes are kept.
         #[serde(with = "crate::fields::hex_u8")]
         pub network_type: u8 = (Flag, "0x10 MSMAIL connection record (a mailbag, no XTN), 0x64 FFAPI gateway record (an XTN); other codes kept as stored",
-            Documented("KB Q148666; the codes 0x10 and 0x64 KB Q148666, Q103820; the codes of other network kinds, an ordinary PC Mail network's among them, are unknown")),
+            Documented("KB Q148666; the codes 0x10 and 0x64 KB Q148666, Q103820; the codes of other network kinds, an ordinary PC Mail network's among them, are unknown"),
+            view = |t: &u8| fixed::code(*t, network_type_meaning)),
         /// The network (or gateway) name.
         pub name: Text<11> = (Text, "network name, NUL-terminated",
             Start("KB Q148666", "the next field starts at +13, and 10 characters + NUL fits the 10-character limit (KB Q123398)")),
@@ -89,23 +90,6 @@ impl NetworkRecord {
     /// The mailbag hexid, when the field holds 8 hex digits.
     pub fn mailbag(&self) -> Option<Hexid> {
         Hexid::from_text(&self.mailbag_hexid)
-    }
-}
-
-impl Annotate for NetworkRecord {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            FIELDS,
-            [
-                fixed::code(self.status, fixed::status_meaning),
-                fixed::code(self.network_type, network_type_meaning),
-                Value::Text(self.name.decode(cp)),
-                Value::Text(self.xtn_hexid.decode(cp)),
-                Value::Text(self.mailbag_hexid.decode(cp)),
-                Value::Bytes,
-            ],
-            out,
-        );
     }
 }
 

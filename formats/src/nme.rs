@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use crate::fields::Text;
 use crate::fixed;
 use crate::hexid::Hexid;
-use crate::layout::{Annotate, Span, Value};
 use crate::netpo;
 
 /// Bytes per record (KB Q77926, Q106510, Q112881, Q135932, Q86375).
@@ -64,7 +63,8 @@ fixed::fixed_struct! {
     pub struct NmeRecord in FIELDS {
         /// The alias type: see [`entry_type`]; unknown codes are kept.
         pub entry_type: u16 = (Flag, "alias type: 2 external user, 4 group, 0 corrupt, 1 local user (glbtool's reading); other values kept",
-            Reconstructed("codes 2 and 4 documented (KB Q107767), 0 as the sign of corruption (KB Q85647); 1 for a local user is glbtool's reading, no article gives it. Place and width: the name starts at +2 (documented), which leaves two bytes before it, read as one little-endian number; whether byte +1 is a separate flag is unknown")),
+            Reconstructed("codes 2 and 4 documented (KB Q107767), 0 as the sign of corruption (KB Q85647); 1 for a local user is glbtool's reading, no article gives it. Place and width: the name starts at +2 (documented), which leaves two bytes before it, read as one little-endian number; whether byte +1 is a separate flag is unknown"),
+            view = |t: &u16| fixed::code(*t, entry_type_meaning)),
         /// The friendly name (alias, full name), at most 30 characters.
         pub name: Text<31> = (Text, "friendly name, NUL-terminated, CP850",
             Start("KB Q119563: 41 - 39 = 2", "30 characters (KB Q104869) plus the NUL; bytes after the NUL are kept")),
@@ -116,22 +116,6 @@ impl NmeRecord {
         } else {
             None
         }
-    }
-}
-
-impl Annotate for NmeRecord {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            FIELDS,
-            [
-                fixed::code(self.entry_type, entry_type_meaning),
-                Value::Text(self.name.decode(cp)),
-                Value::Unsigned(u64::from(self.tid)),
-                Value::Unsigned(u64::from(self.pointer)),
-                Value::Text(self.hexid.digits()),
-            ],
-            out,
-        );
     }
 }
 

@@ -17,7 +17,7 @@ use crate::fields::{Reserved, Stamp, Text};
 use crate::fixed;
 use crate::format::Document;
 use crate::kind::FileKind;
-use crate::layout::{Annotate, Span, Value};
+use crate::layout::Value;
 
 /// The documented size of the header.
 pub const HEADER_LEN: usize = 512;
@@ -127,7 +127,11 @@ fixed::fixed_struct! {
             Reconstructed("field documented (KB Q148718); u16 and its place are glbtool's choice")),
         /// Which process: see [`ProcessKind::from_code`]; other codes are kept.
         pub process: u8 = (Flag, "1 = T1 NSDA -RT, 2 = T2 NSDA -S, 3 = T3 NSDA -RR",
-            Reconstructed("the three processes documented (KB Q96060, Q148718); the codes follow the T1/T2/T3 numbering; other codes are kept and shown as unknown")),
+            Reconstructed("the three processes documented (KB Q96060, Q148718); the codes follow the T1/T2/T3 numbering; other codes are kept and shown as unknown"),
+            view = |c: &u8| Value::Code {
+                raw: u64::from(*c),
+                meaning: ProcessKind::from_code(*c).map(ProcessKind::description),
+            }),
         /// "Current time to run" (KB Q148718).
         pub run_at: Stamp = (Time, "current time to run, seconds since 1970 UTC", Reconstructed(TIME)),
         /// "Run window" in seconds: 4 hours from ADMIN 3.0, 8 hours from 3.2+ (KB Q119590).
@@ -187,35 +191,6 @@ impl ProcessRecord {
         self.run_at = run_at;
         self.deadline = Stamp(run_at.0.saturating_add(self.window_seconds));
         self.next_run = Stamp(run_at.0.saturating_add(WEEK_SECONDS));
-    }
-}
-
-impl Annotate for ProcessHeader {
-    fn spans(&self, _cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(HEADER_FIELDS, [Value::Bytes], out);
-    }
-}
-
-impl Annotate for ProcessRecord {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            RECORD_FIELDS,
-            [
-                Value::Unsigned(u64::from(self.id)),
-                Value::Code {
-                    raw: u64::from(self.process),
-                    meaning: self.kind().map(ProcessKind::description),
-                },
-                Value::Time(self.run_at),
-                Value::Unsigned(u64::from(self.window_seconds)),
-                Value::Time(self.deadline),
-                Value::Time(self.next_run),
-                Value::Signed(i64::from(self.tz_offset)),
-                fixed::text(&self.comment, cp),
-                Value::Bytes,
-            ],
-            out,
-        );
     }
 }
 

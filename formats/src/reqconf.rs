@@ -16,7 +16,7 @@ use crate::error::FieldFault;
 use crate::fields::{Reserved, Stamp, Text};
 use crate::fixed;
 use crate::format::{Format, NoHeader, RecordSize};
-use crate::layout::{Annotate, Span, Value};
+use crate::layout::Value;
 
 /// The documented size of REQCONF.GLB.
 pub const REQCONF_LEN: usize = 512;
@@ -76,7 +76,11 @@ fixed::fixed_struct! {
         pub nmetrans_pointer: i32 = (Pointer, "in NMETRANS.GLB", Reconstructed(POINTER)),
         /// Template exchange (Options): see [`template_options_meaning`].
         pub template_options: u16 = (Flag, "0 none, 1 receive (incoming), 2 send (outgoing), 3 both",
-            Reconstructed("option documented (KB Q96060, Q134753); the codes follow Exchange's documented requestor attribute DXA-Template-Options (0 none, 1 incoming, 2 outgoing, 3 both, Exchange SDK schema); other values are kept and shown as unknown")),
+            Reconstructed("option documented (KB Q96060, Q134753); the codes follow Exchange's documented requestor attribute DXA-Template-Options (0 none, 1 incoming, 2 outgoing, 3 both, Exchange SDK schema); other values are kept and shown as unknown"),
+            view = |o: &u16| Value::Code {
+                raw: u64::from(*o),
+                meaning: template_options_meaning(*o),
+            }),
         /// The largest update the server may send in one reply before pacing
         /// (Options, Limit, KB Q133719); unit undocumented; 0 taken as no limit.
         pub size_limit: u32 = (Number, "Options, Limit",
@@ -176,43 +180,6 @@ pub fn split_types(s: &str) -> Vec<String> {
         .filter(|t| !t.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn pointer_value(p: i32) -> Value {
-    Value::Signed(i64::from(p))
-}
-
-impl Annotate for ReqConf {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        let sync = |v: u32| Value::Unsigned(u64::from(v));
-        fixed::spans(
-            FIELDS,
-            [
-                fixed::text(&self.server_network, cp),
-                fixed::text(&self.server_postoffice, cp),
-                fixed::text(&self.password, cp),
-                sync(self.reqsync),
-                sync(self.srvsync),
-                sync(self.impsync),
-                Value::Time(self.last_export),
-                Value::Time(self.last_import),
-                pointer_value(self.srvtrans_pointer),
-                pointer_value(self.usrtrans_pointer),
-                pointer_value(self.gwtrans_pointer),
-                pointer_value(self.nmetrans_pointer),
-                Value::Code {
-                    raw: u64::from(self.template_options),
-                    meaning: template_options_meaning(self.template_options),
-                },
-                Value::Unsigned(u64::from(self.size_limit)),
-                fixed::text(&self.types, cp),
-                fixed::text(&self.local_network, cp),
-                fixed::text(&self.local_postoffice, cp),
-                Value::Bytes,
-            ],
-            out,
-        );
-    }
 }
 
 /// The REQCONF.GLB layout: a 512-byte file with no records.

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Stamp, Text};
 use crate::fixed;
-use crate::layout::{Annotate, Span, Value};
 
 /// The documented size of the header and of each requestor block.
 pub const BLOCK_LEN: usize = 1024;
@@ -194,43 +193,6 @@ pub fn position_of(
     cp: crate::codepage::CodePage,
 ) -> Option<usize> {
     records.iter().position(|r| r.is_named(name, cp))
-}
-
-impl Annotate for SrvConfHeader {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            HEADER_FIELDS,
-            [
-                Value::Unsigned(u64::from(self.highest_srvsync)),
-                Value::Unsigned(u64::from(self.cycle)),
-                fixed::text(&self.admin_mailbox, cp),
-                Value::Unsigned(u64::from(self.keep_updates)),
-                Value::Bytes,
-            ],
-            out,
-        );
-    }
-}
-
-impl Annotate for RequestorRecord {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        let n = |v: u32| Value::Unsigned(u64::from(v));
-        fixed::spans(
-            RECORD_FIELDS,
-            [
-                fixed::text(&self.name, cp),
-                fixed::text(&self.password, cp),
-                n(self.reqsync),
-                n(self.srvsync),
-                n(self.impsync),
-                n(self.last_cycle),
-                Value::Time(self.last_update),
-                fixed::text(&self.types, cp),
-                Value::Bytes,
-            ],
-            out,
-        );
-    }
 }
 
 /// Derived facts about a requestor record, shown under `info` in JSON.

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::fields::{Reserved, Text};
 use crate::fixed;
-use crate::layout::{Annotate, Span, Value};
 
 /// Bytes per record (KB Q77926, Q126592, Q103291).
 pub const RECORD_LEN: usize = 53;
@@ -24,7 +23,8 @@ fixed::fixed_struct! {
     pub struct UsrRecord in FIELDS {
         /// 01 active, 00 deleted; other values are kept.
         pub status: u8 = (Flag, "01 active, 00 deleted; other values kept",
-            Reconstructed("NETWORK.GLB and XTN records start with this delete code (KB Q148666, Q86625), and deleted records are kept in place in the files Dir-Sync maintains (KB Q87465); USR files are written by the same programs")),
+            Reconstructed("NETWORK.GLB and XTN records start with this delete code (KB Q148666, Q86625), and deleted records are kept in place in the files Dir-Sync maintains (KB Q87465); USR files are written by the same programs"),
+            view = fixed::status),
         /// The mailbox name on the external postoffice.
         pub mailbox: Text<11> = (Text, "mailbox name, NUL-terminated",
             Reconstructed("10 characters (KB Q123398) plus the NUL; mailbox before name because the Remote client's packed directory, generated from the USR files, lists each user as \"10 B of mailbox plus 30 B of name\" in that order (KB Q103291, Q117713)")),
@@ -46,22 +46,6 @@ impl UsrRecord {
     /// True when the status marks the record deleted (it stays in the file).
     pub fn is_deleted(&self) -> bool {
         self.status == fixed::DELETED
-    }
-}
-
-impl Annotate for UsrRecord {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            FIELDS,
-            [
-                fixed::code(self.status, fixed::status_meaning),
-                Value::Text(self.mailbox.decode(cp)),
-                Value::Text(self.name.decode(cp)),
-                Value::Unsigned(u64::from(self.tid)),
-                Value::Bytes,
-            ],
-            out,
-        );
     }
 }
 

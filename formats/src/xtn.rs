@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::fields::{Reserved, Text};
 use crate::fixed;
 use crate::hexid::Hexid;
-use crate::layout::{Annotate, Span, Value};
 
 /// Bytes per record (0x2BA; KB Q77926, Q128243).
 pub const RECORD_LEN: usize = 698;
@@ -26,7 +25,8 @@ fixed::fixed_struct! {
     pub struct XtnRecord in FIELDS {
         /// 01 active, 00 deleted; other values are kept.
         pub status: u8 = (Flag, "01 active, 00 deleted; other values kept",
-            Documented("KB Q86625")),
+            Documented("KB Q86625"),
+            view = fixed::status),
         /// The postoffice name.
         pub postoffice: Text<11> = (Text, "postoffice name, NUL-terminated",
             Start("KB Q86625", "the mailbag starts at +12, and 10 characters + NUL fits the limit (KB Q123398)")),
@@ -56,23 +56,6 @@ impl XtnRecord {
     /// The mailbag hexid, when the field holds 8 hex digits.
     pub fn mailbag(&self) -> Option<Hexid> {
         Hexid::from_text(&self.mailbag_hexid)
-    }
-}
-
-impl Annotate for XtnRecord {
-    fn spans(&self, cp: crate::codepage::CodePage, out: &mut Vec<Span>) {
-        fixed::spans(
-            FIELDS,
-            [
-                fixed::code(self.status, fixed::status_meaning),
-                Value::Text(self.postoffice.decode(cp)),
-                Value::Text(self.mailbag_hexid.decode(cp)),
-                Value::Bytes,
-                Value::Unsigned(u64::from(self.indirect_counter)),
-                Value::Bytes,
-            ],
-            out,
-        );
     }
 }
 
@@ -149,6 +132,8 @@ mod tests {
     fn field_table_covers_the_record() {
         testing::table_covers::<Xtn>(RECORD_LEN);
         assert_eq!(INDIRECT_COUNTER_OFFSET, 649);
+        let counter = FIELDS.iter().find(|f| f.name == "indirect_counter");
+        assert_eq!(counter.map(|f| f.start), Some(INDIRECT_COUNTER_OFFSET));
     }
 
     #[test]
