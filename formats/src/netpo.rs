@@ -128,6 +128,20 @@ pub struct NetpoInfo {
     pub address: String,
 }
 
+/// The derived facts of a record, NETPO.GLB's and GALNETPO.GLB's alike.
+fn info(r: &NetpoRecord, cp: crate::codepage::CodePage) -> Option<NetpoInfo> {
+    Some(NetpoInfo {
+        status: fixed::status_meaning(u64::from(r.status)),
+        address: r.address(cp),
+    })
+}
+
+/// The stored fields each derived fact comes from.
+const DERIVED: &[(&str, &str)] = &[
+    ("status", "status"),
+    ("address", "network, postoffice and mailbox"),
+];
+
 /// The NETPO.GLB format.
 #[derive(Debug, Clone, Copy)]
 pub struct Netpo;
@@ -136,11 +150,8 @@ fixed::fixed_format!(
     Netpo,
     header: NetpoHeader = HEADER_FIELDS,
     record: NetpoRecord = FIELDS,
-    info: NetpoInfo = |r: &NetpoRecord, cp| Some(NetpoInfo {
-        status: fixed::status_meaning(u64::from(r.status)),
-        address: r.address(cp),
-    }),
-    derived: &[("status", "status"), ("address", "network, postoffice and mailbox")],
+    info: NetpoInfo = info,
+    derived: DERIVED,
     rule: "NETPO.GLB is a 4-byte header followed by a whole number of 43-byte records (KB Q77926, Q110223)",
     spec: "docs/formats/netpo.md",
 );
@@ -154,11 +165,8 @@ fixed::fixed_format!(
     Galnetpo,
     header: GalnetpoHeader = GAL_HEADER_FIELDS,
     record: NetpoRecord = FIELDS,
-    info: NetpoInfo = |r: &NetpoRecord, cp| Some(NetpoInfo {
-        status: fixed::status_meaning(u64::from(r.status)),
-        address: r.address(cp),
-    }),
-    derived: &[("status", "status"), ("address", "network, postoffice and mailbox")],
+    info: NetpoInfo = info,
+    derived: DERIVED,
     rule: "glbtool reads GALNETPO.GLB as its first 4 bytes (KB Q135486) followed by a whole number of 43-byte records like NETPO.GLB's (reconstructed: no article gives GALNETPO.GLB's record size)",
     spec: "docs/formats/netpo.md",
 );

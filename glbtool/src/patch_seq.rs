@@ -177,43 +177,64 @@ fn given(a: &PatchSeqArgs) -> Vec<&'static str> {
     g
 }
 
-/// The options each kind accepts.
-fn options_for(kind: FileKind) -> Option<&'static [&'static str]> {
-    Some(match kind {
-        FileKind::Resync => &[
-            "--impseq",
-            "--reqseq",
-            "--srvseq",
-            "--from-srvconf",
-            "--from-reqconf",
-        ],
-        FileKind::Reqtrans => &["--renumber-from"],
-        FileKind::Reqconf => &["--reqsync", "--srvsync", "--impsync", "--reset"],
-        FileKind::Srvconf => &[
-            "--requestor",
-            "--reqsync",
-            "--srvsync",
-            "--last-cycle",
-            "--highest-srvsync",
-        ],
-        FileKind::Srvtrans
-        | FileKind::Msttrans
-        | FileKind::Usrtrans
-        | FileKind::Nmetrans
-        | FileKind::Gwtrans
-        | FileKind::Srvupds
-        | FileKind::Requpds
-        | FileKind::Iusrtran
-        | FileKind::Inmetran
-        | FileKind::Igwtrans
-        | FileKind::Process
-        | FileKind::Nme
-        | FileKind::Usr
-        | FileKind::Netpo
-        | FileKind::Galnetpo
-        | FileKind::Network
-        | FileKind::Xtn => return None,
-    })
+/// The files patch-seq patches.
+#[derive(Debug, Clone, Copy)]
+enum Patched {
+    Resync,
+    Reqtrans,
+    Reqconf,
+    Srvconf,
+}
+
+impl Patched {
+    /// The file's kind as one patch-seq patches; `None` for the others.
+    fn of(kind: FileKind) -> Option<Patched> {
+        Some(match kind {
+            FileKind::Resync => Patched::Resync,
+            FileKind::Reqtrans => Patched::Reqtrans,
+            FileKind::Reqconf => Patched::Reqconf,
+            FileKind::Srvconf => Patched::Srvconf,
+            FileKind::Srvtrans
+            | FileKind::Msttrans
+            | FileKind::Usrtrans
+            | FileKind::Nmetrans
+            | FileKind::Gwtrans
+            | FileKind::Srvupds
+            | FileKind::Requpds
+            | FileKind::Iusrtran
+            | FileKind::Inmetran
+            | FileKind::Igwtrans
+            | FileKind::Process
+            | FileKind::Nme
+            | FileKind::Usr
+            | FileKind::Netpo
+            | FileKind::Galnetpo
+            | FileKind::Network
+            | FileKind::Xtn => return None,
+        })
+    }
+
+    /// The options each kind accepts.
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            Patched::Resync => &[
+                "--impseq",
+                "--reqseq",
+                "--srvseq",
+                "--from-srvconf",
+                "--from-reqconf",
+            ],
+            Patched::Reqtrans => &["--renumber-from"],
+            Patched::Reqconf => &["--reqsync", "--srvsync", "--impsync", "--reset"],
+            Patched::Srvconf => &[
+                "--requestor",
+                "--reqsync",
+                "--srvsync",
+                "--last-cycle",
+                "--highest-srvsync",
+            ],
+        }
+    }
 }
 
 /// Where a `--from-srvconf` or `--from-reqconf` patch took the header's numbers.
@@ -238,8 +259,8 @@ impl Plan {
     /// Settles what to do from the arguments and the file's kind.
     fn from_args(a: &PatchSeqArgs, kind: FileKind, cp: CodePage) -> Result<Plan, CliError> {
         let f = &a.file;
-        let not_patched = || {
-            CliError::usage(format!(
+        let Some(patched) = Patched::of(kind) else {
+            return Err(CliError::usage(format!(
                 "patch-seq patches RESYNC.GLB, REQTRANS.GLB, REQCONF.GLB and SRVCONF.GLB; this file is {kind}"
             ))
             .file(f)
@@ -247,11 +268,9 @@ impl Plan {
                 "the numbers in the other queues are assigned by Dir-Sync itself: regenerate them (requestors Export, then a new RESYNC.GLB, KB Q96060)"
             } else {
                 "glbtool patches no numbers in this kind of file"
-            })
+            }));
         };
-        let Some(allowed) = options_for(kind) else {
-            return Err(not_patched());
-        };
+        let allowed = patched.options();
         let given = given(a);
         if let Some(bad) = given.iter().find(|g| !allowed.contains(g)) {
             return Err(CliError::usage(format!("{bad} does not apply to {kind}"))
@@ -263,8 +282,8 @@ impl Plan {
                 CliError::usage(format!("nothing to patch: give {}", allowed.join(", "))).file(f),
             );
         }
-        Ok(match kind {
-            FileKind::Resync => match &a.from_srvconf {
+        Ok(match patched {
+            Patched::Resync => match &a.from_srvconf {
                 Some(sc) => {
                     let (edit, from) = from_srvconf(sc, f, a.codepage)?;
                     Plan::Resync(edit, Some(from))
@@ -282,31 +301,14 @@ impl Plan {
                     None,
                 ),
             },
-            FileKind::Reqtrans => Plan::Renumber(a.renumber_from.unwrap_or_default()),
-            FileKind::Reqconf => Plan::ReqConf(SetReqConf {
+            Patched::Reqtrans => Plan::Renumber(a.renumber_from.unwrap_or_default()),
+            Patched::Reqconf => Plan::ReqConf(SetReqConf {
                 reset: a.reset,
                 reqsync: a.reqsync,
                 srvsync: a.srvsync,
                 impsync: a.impsync,
             }),
-            FileKind::Srvtrans
-            | FileKind::Msttrans
-            | FileKind::Usrtrans
-            | FileKind::Nmetrans
-            | FileKind::Gwtrans
-            | FileKind::Srvupds
-            | FileKind::Requpds
-            | FileKind::Iusrtran
-            | FileKind::Inmetran
-            | FileKind::Igwtrans
-            | FileKind::Process
-            | FileKind::Nme
-            | FileKind::Usr
-            | FileKind::Netpo
-            | FileKind::Galnetpo
-            | FileKind::Network
-            | FileKind::Xtn => return Err(not_patched()),
-            FileKind::Srvconf => {
+            Patched::Srvconf => {
                 let per_requestor =
                     a.reqsync.is_some() || a.srvsync.is_some() || a.last_cycle.is_some();
                 if per_requestor && a.requestor.is_none() {
