@@ -435,22 +435,6 @@ pub(crate) mod testing {
         assert_eq!(got, want);
     }
 
-    /// The bytes of a file made of `header` and `records`.
-    pub fn file_bytes<F: Format>(
-        kind: FileKind,
-        header: F::Header,
-        records: Vec<F::Record>,
-    ) -> Vec<u8> {
-        Document::<F> {
-            kind,
-            header: Some(header),
-            records,
-            trailing: vec![],
-        }
-        .to_bytes()
-        .unwrap()
-    }
-
     /// Parses `bytes` as a whole file and checks writing gives them back.
     pub fn bytes_round_trip<F: Format>(kind: FileKind, bytes: &[u8]) -> Document<F> {
         let doc = Document::<F>::from_bytes(bytes, kind, ReadOptions::default())

@@ -36,6 +36,22 @@ pub enum Role {
     Terminator,
 }
 
+/// The lower-case name of a field role, for JSON and colours.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Length => "length",
+        Role::Checksum => "checksum",
+        Role::Sync => "sync",
+        Role::Time => "time",
+        Role::Text => "text",
+        Role::Flag => "flag",
+        Role::Number => "number",
+        Role::Pointer => "pointer",
+        Role::Unknown => "unknown",
+        Role::Terminator => "terminator",
+    }
+}
+
 /// The typed value of a field, for display.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -2,18 +2,26 @@
 //! Microsoft Mail for PC Networks 3.x directory synchronization (Dir-Sync) and
 //! the address lists it keeps in step.
 //!
+//! It owns bytes <-> typed records, one file at a time, and nothing else:
+//! the machinery (`format`, `error`, `fields`, `fixed`, `layout`, `hexid`),
+//! text (`codepage`, `checksum`, `timezone`, `messages`), one module per
+//! file family (`queue`, `reqconf`, `srvconf`, `process`, `nme`, `usr`,
+//! `netpo`, `network`, `xtn`, `dssched`, `msmail`), the family registry (`kind`, `identify`,
+//! `dispatch`), conversion (`json`, `import`, `pipeline`), and what reads
+//! bytes without knowing the family (`probe`, `invariants`). It never opens
+//! a file: it reads from any `Read`/`Seek` it is given. Reasoning across
+//! files, and opening them, is `glb-dirsync`'s job, which depends on this
+//! crate and never the other way round (`.ci/run` checks it).
+//!
 //! Data flows one way: bytes -> typed records ([`format::Reader`]) -> findings,
-//! diffs and patches -> the CLI's renderers. Nothing here prints or exits.
-//! Every layout is specified in `docs/formats/`, each field tagged *documented*
-//! (with its KB article) or *reconstructed* (with the reasoning).
+//! diffs and patches (glb-dirsync) -> the CLI's renderers. Nothing here prints
+//! or exits. Every layout is specified in `docs/formats/`, each field tagged
+//! *documented* (with its KB article) or *reconstructed* (with the reasoning).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod check;
 pub mod checksum;
 pub mod codepage;
-pub mod compare;
-pub mod diff;
 pub mod dispatch;
 pub mod dssched;
 pub mod error;
@@ -32,20 +40,12 @@ pub mod msmail;
 pub mod netpo;
 pub mod network;
 pub mod nme;
-pub mod open;
-pub mod patch;
 pub mod pipeline;
-pub mod postoffice;
 pub mod probe;
 pub mod process;
 pub mod queue;
-pub mod replay;
 pub mod reqconf;
-pub mod resolve;
-pub mod resync;
 pub mod srvconf;
-#[cfg(test)]
-pub(crate) mod testdir;
 pub mod timezone;
 pub mod usr;
 pub mod xtn;

@@ -181,21 +181,6 @@ pub struct Lookup<R> {
     buf: Vec<u8>,
 }
 
-impl Lookup<std::io::BufReader<std::fs::File>> {
-    /// Opens a NETPO.GLB (or GALNETPO.GLB) file; errors name the path.
-    pub fn open(path: &std::path::Path) -> Result<Self, Error> {
-        let (src, size) = crate::open::buffered(path)?;
-        let mut lookup = Lookup::new(src, size);
-        if let Some(kind) = path
-            .file_name()
-            .and_then(|n| FileKind::from_file_name(&n.to_string_lossy()))
-        {
-            lookup.kind = kind;
-        }
-        Ok(lookup)
-    }
-}
-
 impl<R: Read + Seek> Lookup<R> {
     /// Looks records up in `src`, a file of `size` bytes.
     pub fn new(src: R, size: u64) -> Self {
@@ -205,6 +190,12 @@ impl<R: Read + Seek> Lookup<R> {
             kind: FileKind::Netpo,
             buf: vec![0; RECORD_LEN],
         }
+    }
+
+    /// Reads `kind`'s records (NETPO.GLB or GALNETPO.GLB, as named).
+    pub fn with_kind(mut self, kind: FileKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     /// The record that starts at byte offset `pointer`; `None` when no whole

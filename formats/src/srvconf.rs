@@ -84,19 +84,6 @@ fixed::fixed_struct! {
 }
 
 impl RequestorRecord {
-    /// A record named `name` (`TYPE:NET/PO`) with these numbers, the rest
-    /// zero: for tests.
-    #[cfg(test)]
-    pub(crate) fn numbered(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> Self {
-        RequestorRecord {
-            name: Text::from_bytes(name.as_bytes()).unwrap(),
-            reqsync,
-            srvsync,
-            impsync,
-            ..RequestorRecord::default()
-        }
-    }
-
     /// The address type before the colon (`PCM`), if the name has one.
     pub fn address_type(&self, cp: crate::codepage::CodePage) -> Option<String> {
         let name = self.name.decode(cp);

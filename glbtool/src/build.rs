@@ -142,19 +142,19 @@ pub fn run(args: BuildArgs) -> CliResult {
     );
     // A pipe, device or standard input is opened without blocking and read
     // up to the stream limit (docs/architecture.md, "Inputs").
-    let limit = glb_formats::open::stream_limit();
+    let limit = glb_dirsync::open::stream_limit();
     let source: Box<dyn Read> = if input.as_os_str() == "-" {
-        Box::new(glb_formats::open::Limited::new(
+        Box::new(glb_dirsync::open::Limited::new(
             std::io::stdin().lock(),
             limit,
         ))
     } else {
         let opened =
-            glb_formats::open::stream(&input).map_err(|e| CliError::from(e).file(&input))?;
+            glb_dirsync::open::stream(&input).map_err(|e| CliError::from(e).file(&input))?;
         if opened.meta.is_file() {
             Box::new(bar.reader(opened.file))
         } else {
-            Box::new(glb_formats::open::Limited::new(
+            Box::new(glb_dirsync::open::Limited::new(
                 std::io::Cursor::new(opened.first).chain(opened.file),
                 limit,
             ))
@@ -322,8 +322,8 @@ fn write_atomically<T>(
         && !dest_is_stdout(output)
     {
         let before =
-            glb_formats::check::links::with_new_netpo(output, output, cp).map_or(0, |f| f.len());
-        if let Some(after) = glb_formats::check::links::with_new_netpo(output, staged.path(), cp) {
+            glb_dirsync::check::links::with_new_netpo(output, output, cp).map_or(0, |f| f.len());
+        if let Some(after) = glb_dirsync::check::links::with_new_netpo(output, staged.path(), cp) {
             if after.len() > before {
                 let f = &after[0];
                 return Err(CliError::usage(format!(

@@ -9,10 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
-use glb_formats::check::doctor::{find_server, in_glb};
-use glb_formats::check::file::Facts;
-use glb_formats::check::{FileRef, Finding, Fix};
-use glb_formats::postoffice::Folder;
+use glb_dirsync::check::doctor::{find_server, in_glb};
+use glb_dirsync::check::file::Facts;
+use glb_dirsync::check::{FileRef, Finding, Fix};
+use glb_dirsync::postoffice::Folder;
 use glb_formats::reqconf::ReqConf;
 use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
@@ -231,7 +231,7 @@ fn peer_reqconfs(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let Ok(found) = glb_formats::check::doctor::find_postoffices(&parent) else {
+    let Ok(found) = glb_dirsync::check::doctor::find_postoffices(&parent) else {
         return none;
     };
     let (mut peers, mut unread) = none;

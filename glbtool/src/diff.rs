@@ -6,12 +6,12 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use glb_formats::compare::{self, RequestorView, ServerView};
-use glb_formats::diff::{self, Key, Outcome, Side, StreamSide};
+use glb_dirsync::compare::{self, RequestorView, ServerView};
+use glb_dirsync::diff::{self, Key, Outcome, Side, StreamSide};
+use glb_dirsync::postoffice::{ListName, Postoffice};
+use glb_dirsync::resolve::Resolver;
 use glb_formats::identify;
 use glb_formats::kind::{Family, FileKind};
-use glb_formats::postoffice::{ListName, Postoffice};
-use glb_formats::resolve::Resolver;
 use glb_formats::CodePage;
 
 use crate::input;
@@ -143,7 +143,7 @@ fn read_held(src: impl Read, path: &Path, budget: u64) -> Result<Vec<u8>, CliErr
     if bytes.len() as u64 > budget {
         return Err(CliError::usage(format!(
             "a pipe, device or standard input is read whole by diff, and this one holds more than the {} diff keeps in memory (--memory-limit)",
-            glb_formats::open::human(budget)
+            glb_dirsync::open::human(budget)
         ))
         .file(path)
         .with_hint("save it to a file first: diff streams files whose records are in key order"));
@@ -158,7 +158,7 @@ fn load(path: &Path, kind: Option<FileKind>, budget: u64) -> Result<Loaded, CliE
         let size = b.len() as u64;
         (b, true, size)
     } else {
-        let opened = glb_formats::open::stream(path).map_err(|e| {
+        let opened = glb_dirsync::open::stream(path).map_err(|e| {
             let dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
             let err = CliError::from(e).file(path);
             if dir {
@@ -219,7 +219,7 @@ impl Loaded {
         if self.whole {
             return Ok(Box::new(self.bytes.as_slice()));
         }
-        let (src, _) = glb_formats::open::buffered(&self.path)?;
+        let (src, _) = glb_dirsync::open::buffered(&self.path)?;
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
             src.into_inner(),
@@ -231,7 +231,7 @@ impl Loaded {
     /// has grown since is refused, naming its size, not cut.
     fn read_whole(&mut self) -> Result<(), CliError> {
         if !self.whole {
-            self.bytes = glb_formats::open::read_whole(
+            self.bytes = glb_dirsync::open::read_whole(
                 &self.path,
                 self.size,
                 "it grew while diff read it, and diff holds both files as large as they were when first read, to pair records out of key order",
@@ -455,7 +455,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
                 out_of_order.display(),
                 key.name(),
                 held,
-                glb_formats::open::human(budget)
+                glb_dirsync::open::human(budget)
             ))
             .with_hint(MEMORY_HINT));
         }

@@ -6,6 +6,8 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use glb_dirsync::postoffice::Postoffice;
+use glb_dirsync::resolve::Resolver;
 use glb_formats::codepage::CodePage;
 use glb_formats::dssched;
 use glb_formats::format::{Format, Reader};
@@ -13,11 +15,9 @@ use glb_formats::kind::{Family, FileKind};
 use glb_formats::netpo::{Galnetpo, Netpo};
 use glb_formats::network::Network;
 use glb_formats::nme::Nme;
-use glb_formats::postoffice::Postoffice;
 use glb_formats::process::ProcessFile;
 use glb_formats::queue::Queue;
 use glb_formats::reqconf::ReqConfFile;
-use glb_formats::resolve::Resolver;
 use glb_formats::srvconf::SrvConfFile;
 use glb_formats::usr::Usr;
 use glb_formats::xtn::Xtn;

@@ -1,12 +1,12 @@
 //! `glbtool doctor DIR...`: find the postoffices in each DIR, run every
-//! check on them (`glb_formats::check::doctor`), and show one summary per
+//! check on them (`glb_dirsync::check::doctor`), and show one summary per
 //! postoffice, then the findings, errors first, grouped by file.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use glb_formats::check::doctor::{self, QueueSummary, Report, Role, Summary, Tree};
+use glb_dirsync::check::doctor::{self, QueueSummary, Report, Role, Summary, Tree};
 use glb_formats::FileKind;
 use serde::Serialize;
 
@@ -35,7 +35,7 @@ pub struct DoctorArgs {
 struct Json<'a> {
     format: &'static str,
     postoffices: &'a [Summary],
-    findings: &'a [glb_formats::check::Finding],
+    findings: &'a [glb_dirsync::check::Finding],
     errors: usize,
     warnings: usize,
     notes: usize,

@@ -162,7 +162,7 @@ fn plain(file: &Path, why: &str) -> CliResult {
     );
     // Opened again: a regular file only (a pipe's bytes were read once
     // already; opening a FIFO again would wait for a writer that may never come).
-    let (mut src, size) = glb_formats::open::buffered(file).map_err(|e| {
+    let (mut src, size) = glb_dirsync::open::buffered(file).map_err(|e| {
         CliError::usage(format!(
             "not shown as records: {why}; nor as bytes: {}",
             input::reason(&e)
@@ -443,6 +443,6 @@ fn omitted_note(kept: usize, o: glb_formats::json::Omitted) -> String {
         o.length,
         o.offset,
         o.offset,
-        glb_formats::open::human(glb_formats::format::TRAILING_KEPT as u64)
+        glb_dirsync::open::human(glb_formats::format::TRAILING_KEPT as u64)
     )
 }

@@ -72,7 +72,7 @@ pub fn run(args: EditArgs) -> CliResult {
     // Read whole (a regular file only, errors naming it), as large as it was
     // when opened: one that grew since is refused now, naming its size, as
     // `expect` would refuse it before writing.
-    let original = glb_formats::open::read_whole(
+    let original = glb_dirsync::open::read_whole(
         file,
         inp.size.unwrap_or(0),
         "it grew since glbtool edit opened it, and edit reads it as it was then",
@@ -179,7 +179,7 @@ pub fn run(args: EditArgs) -> CliResult {
     }
     for f in findings
         .iter()
-        .filter(|f| f.severity == glb_formats::check::Severity::Error)
+        .filter(|f| f.severity == glb_dirsync::check::Severity::Error)
     {
         eprintln!("glbtool: after the edit: {} {}", f.code, f.cause);
     }

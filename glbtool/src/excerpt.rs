@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
-use glb_formats::check::Finding;
+use glb_dirsync::check::Finding;
 use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::layout::{Annotate, Provenance, Span};
 use glb_formats::{with_format, CodePage};

@@ -3,9 +3,9 @@
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use glb_dirsync::open::{self, Limited};
 use glb_formats::format::{Document, Format, ReadOptions};
 use glb_formats::identify::{self, Evidence};
-use glb_formats::open::{self, Limited};
 use glb_formats::reqconf::{ReqConf, ReqConfFile};
 use glb_formats::{CodePage, FileKind};
 

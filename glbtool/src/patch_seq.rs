@@ -7,15 +7,15 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glb_formats::check::file::Facts;
-use glb_formats::check::{Finding, Severity};
-use glb_formats::format::{Document, ReadOptions};
-use glb_formats::patch::{
+use glb_dirsync::check::file::Facts;
+use glb_dirsync::check::{Finding, Severity};
+use glb_dirsync::patch::{
     self, ByteRange, Change, Renumber, SetReqConf, SetResyncHeader, SetSrvConf, Summary,
 };
+use glb_dirsync::resync;
+use glb_formats::format::{Document, ReadOptions};
 use glb_formats::queue::Queue;
 use glb_formats::reqconf::ReqConfFile;
-use glb_formats::resync;
 use glb_formats::srvconf::{self, SrvConfFile};
 use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
@@ -742,7 +742,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     let mut changes = Changes::default();
     let open_src = || -> Result<BufReader<File>, CliError> {
         // Opened again: a regular file only (errors name it); read in large blocks.
-        let (src, _) = glb_formats::open::buffered(file)?;
+        let (src, _) = glb_dirsync::open::buffered(file)?;
         Ok(BufReader::with_capacity(1 << 18, src.into_inner()))
     };
     if args.dry_run {
@@ -836,7 +836,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
             ));
         } else {
             let hint = match still[0].fix.clone() {
-                glb_formats::check::Fix::Command { command, .. } => {
+                glb_dirsync::check::Fix::Command { command, .. } => {
                     format!("the repair it needs: {command}; --force writes anyway")
                 }
                 _ => "glbtool validate explains it; --force writes anyway".to_string(),
@@ -877,9 +877,9 @@ impl Write for OptionalSink {
 
 /// The facts of a patched file held in memory (a dry run's result).
 fn facts_of_bytes(bytes: &[u8], shown: &Path, kind: FileKind, cp: CodePage) -> Facts {
-    let file = glb_formats::check::FileRef::new(shown.display().to_string(), kind, cp);
+    let file = glb_dirsync::check::FileRef::new(shown.display().to_string(), kind, cp);
     let mut ignored = Vec::new();
-    glb_formats::check::file::check(&file, bytes, Some(bytes.len() as u64), &mut ignored)
+    glb_dirsync::check::file::check(&file, bytes, Some(bytes.len() as u64), &mut ignored)
 }
 
 /// How the command ended.
@@ -1043,7 +1043,7 @@ impl Job<'_> {
                         out,
                         "  ... {unlisted} more changed byte ranges after offset {last} (0x{last:x}), not listed ({} in all; at most {} are listed)",
                         summary.ranges_total,
-                        glb_formats::patch::RANGES_KEPT
+                        glb_dirsync::patch::RANGES_KEPT
                     )?;
                 }
                 match outcome {

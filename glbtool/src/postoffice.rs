@@ -5,12 +5,12 @@
 use std::io::Write;
 use std::path::Path;
 
+use glb_dirsync::postoffice::{AddressList, PoFile, Postoffice};
 use glb_formats::codepage::CodePage;
 use glb_formats::format::Format;
 use glb_formats::hexid::Hexid;
 use glb_formats::layout::Statement;
 use glb_formats::network::Network;
-use glb_formats::postoffice::{AddressList, PoFile, Postoffice};
 use glb_formats::xtn::Xtn;
 use serde::Serialize;
 

@@ -136,7 +136,7 @@ fn exit_code(r: &Report) -> u8 {
 /// Standard input and pipes are read to the end to learn their size, keeping
 /// only the first bytes.
 fn read_sample(path: &Path) -> Result<(Vec<u8>, u64, bool), CliError> {
-    use glb_formats::open::{self, Limited};
+    use glb_dirsync::open::{self, Limited};
     let (src, size, regular): (Box<dyn Read>, Option<u64>, bool) = if path.as_os_str() == "-" {
         (
             Box::new(Limited::new(io::stdin(), open::stream_limit())),

@@ -8,9 +8,9 @@
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use glb_formats::check::doctor::is_server_named;
-use glb_formats::check::file::Facts;
-use glb_formats::check::{self, FileRef, Finding, Severity};
+use glb_dirsync::check::doctor::is_server_named;
+use glb_dirsync::check::file::Facts;
+use glb_dirsync::check::{self, FileRef, Finding, Severity};
 use glb_formats::reqconf::ReqConf;
 use glb_formats::srvconf::RequestorRecord;
 use glb_formats::{CodePage, FileKind};

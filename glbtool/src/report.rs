@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use glb_formats::check::Finding;
+use glb_dirsync::check::Finding;
 
 use crate::excerpt;
 use crate::output::CliError;

@@ -7,12 +7,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use glb_formats::check::Severity;
+use glb_dirsync::check::Severity;
+use glb_dirsync::postoffice::Postoffice;
+use glb_dirsync::replay::Directory;
+use glb_dirsync::resync;
 use glb_formats::fields::Stamp;
-use glb_formats::postoffice::Postoffice;
-use glb_formats::replay::Directory;
 use glb_formats::srvconf;
-use glb_formats::{resync, CodePage, FileKind};
+use glb_formats::{CodePage, FileKind};
 
 use crate::input;
 use crate::output::{self, CliError, CliResult, WroteFormat};
@@ -92,7 +93,7 @@ struct Report<'a> {
     /// USR files left out, and why.
     skipped: &'a [String],
     /// Transactions of MSTTRANS.GLB that changed no list, as Import reports them.
-    replay_events: &'a [glb_formats::replay::Event],
+    replay_events: &'a [glb_dirsync::replay::Event],
     /// The previous file, kept.
     backup: Option<String>,
     /// Where the positions of the numbers read and written come from.
@@ -199,7 +200,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
     let read = || -> Result<_, CliError> {
         // Record by record, holding at most srvconf::MAX_HELD records; a
         // regular file only.
-        let (src, size) = glb_formats::open::buffered(&srvconf)?;
+        let (src, size) = glb_dirsync::open::buffered(&srvconf)?;
         let records = srvconf::read_held(src, Some(size), "work out the RESYNC header numbers")
             .map_err(|e| CliError::from(e).file(&srvconf))?
             .1;

@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use clap::Args;
-use glb_formats::check::{self, file::Facts, FileRef, Finding};
+use glb_dirsync::check::{self, file::Facts, FileRef, Finding};
 use glb_formats::identify;
 use glb_formats::{CodePage, FileKind};
 use tempfile::NamedTempFile;
@@ -233,7 +233,7 @@ pub fn fingerprint(path: &Path) -> Result<Option<Fingerprint>, CliError> {
     }
     // Only a regular file has a content to fingerprint: a FIFO is never
     // opened (it would wait for a writer), nor a device read (it may not end).
-    let (file, _) = glb_formats::open::regular(path).map_err(err)?;
+    let (file, _) = glb_dirsync::open::regular(path).map_err(err)?;
     fingerprint_of(&file).map(Some).map_err(err)
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use glb_formats::check::{self, file::Facts, FileRef, Finding};
+use glb_dirsync::check::{self, file::Facts, FileRef, Finding};
 use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
 

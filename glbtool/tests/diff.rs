@@ -615,8 +615,8 @@ fn works_as_git_textconv_and_difftool() {
 
 /// The friendly names in `po`'s user list of `postoffice` (active records).
 fn usr_names(po: &Path, postoffice: &str) -> std::collections::BTreeSet<String> {
+    use glb_dirsync::postoffice::Postoffice;
     use glb_formats::format::{Document, ReadOptions};
-    use glb_formats::postoffice::Postoffice;
     use glb_formats::usr::Usr;
     let path = Postoffice::open(po, glb_formats::CodePage::Cp850)
         .unwrap()
@@ -1053,7 +1053,7 @@ fn a_list_holding_an_address_twice_differs() {
     for po in ["MONTGOMERY", "LAGRANGE"] {
         copy_dir(&corpus("network").join(po), &dir.path().join(po));
     }
-    let usr = glb_formats::postoffice::Postoffice::open(
+    let usr = glb_dirsync::postoffice::Postoffice::open(
         &dir.path().join("LAGRANGE"),
         glb_formats::CodePage::Cp850,
     )

@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{corpus, glbtool};
+use glb_dirsync::patch::{self, Renumber};
 use glb_formats::fields::Stamp;
-use glb_formats::patch::{self, Renumber};
 use glb_formats::queue::{Checksum, Queue, QueueRecord};
 use glb_formats::{FileKind, Writer};
 use predicates::prelude::*;

@@ -8,13 +8,14 @@
 use std::collections::BTreeMap;
 
 use glb_corpus::sim::{self, Params};
-use glb_formats::compare::{self, RequestorView, ServerView};
+use glb_dirsync::compare::{self, RequestorView, ServerView};
+use glb_dirsync::postoffice::Postoffice;
+use glb_dirsync::replay::Directory;
+use glb_dirsync::resync;
 use glb_formats::fields::Stamp;
 use glb_formats::format::{Document, ReadOptions};
-use glb_formats::postoffice::Postoffice;
 use glb_formats::queue::{Queue, ResyncHeader};
-use glb_formats::replay::Directory;
-use glb_formats::{resync, FileKind};
+use glb_formats::FileKind;
 use proptest::prelude::*;
 
 /// The lists of a directory as (list, address key) -> (alias, address):

@@ -8,14 +8,14 @@ use std::path::Path;
 
 use glb_corpus::sim::{self, Params};
 use glb_corpus::Sample;
-use glb_formats::check::{self, FileRef, Severity};
+use glb_dirsync::check::{self, FileRef, Severity};
+use glb_dirsync::postoffice::Postoffice;
+use glb_dirsync::replay::Directory;
 use glb_formats::format::{Document, Format, ReadOptions};
 use glb_formats::import::Address;
 use glb_formats::netpo::Netpo;
 use glb_formats::nme::{self, entry_type, Nme};
-use glb_formats::postoffice::Postoffice;
 use glb_formats::queue::{Queue, QueueRecord};
-use glb_formats::replay::Directory;
 use glb_formats::reqconf::{ReqConf, ReqConfFile};
 use glb_formats::srvconf::SrvConfFile;
 use glb_formats::usr::Usr;

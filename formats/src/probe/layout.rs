@@ -165,7 +165,7 @@ pub struct FieldDecl {
 }
 
 fn serialize_role<S: Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(crate::diff::role_name(*role))
+    s.serialize_str(crate::layout::role_name(*role))
 }
 
 /// A layout: framing, header fields and record fields.

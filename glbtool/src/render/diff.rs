@@ -4,10 +4,10 @@
 
 use std::io::{self, Write};
 
-use glb_formats::compare::{
+use glb_dirsync::compare::{
     Comparison, Entry, ListStatus, LocalSource, Matching, PostofficeDiff, RequestorView, ServerView,
 };
-use glb_formats::diff::{
+use glb_dirsync::diff::{
     ByteRange, Difference, End, FieldChange, Flow, Item, Key, Place, RecordKey, Shown, Sink, Start,
 };
 use glb_formats::format::Format;
@@ -510,7 +510,7 @@ struct ServerJson<'a> {
 #[derive(Serialize)]
 struct RequestorJson<'a> {
     source: String,
-    scope: glb_formats::compare::Scope,
+    scope: glb_dirsync::compare::Scope,
     types: &'a Option<Vec<String>>,
     lists: usize,
 }
@@ -520,7 +520,7 @@ struct ListJson<'a> {
     #[serde(flatten)]
     list: &'a PostofficeDiff,
     #[serde(skip_serializing_if = "Option::is_none")]
-    advice: Option<glb_formats::compare::Advice>,
+    advice: Option<glb_dirsync::compare::Advice>,
 }
 
 #[derive(Serialize)]
@@ -542,13 +542,13 @@ struct CompareJson<'a> {
     equal: bool,
     server: ServerJson<'a>,
     requestor: RequestorJson<'a>,
-    local: &'a Option<glb_formats::compare::LocalPostoffice>,
+    local: &'a Option<glb_dirsync::compare::LocalPostoffice>,
     lists: Vec<ListJson<'a>>,
-    excluded: &'a [glb_formats::compare::Excluded],
+    excluded: &'a [glb_dirsync::compare::Excluded],
     notes: &'a [String],
-    server_events: &'a [glb_formats::replay::Event],
-    pending: &'a Option<glb_formats::compare::Pending>,
-    server_behind: &'a Option<glb_formats::compare::ServerBehind>,
+    server_events: &'a [glb_dirsync::replay::Event],
+    pending: &'a Option<glb_dirsync::compare::Pending>,
+    server_behind: &'a Option<glb_dirsync::compare::ServerBehind>,
     summary: Summary,
     /// Where the positions of the fields read come from: the server's queue,
     /// the requestor's lists and configuration.
@@ -674,7 +674,7 @@ fn list_heading(l: &PostofficeDiff) -> String {
         }
         ListStatus::CannotJudge => format!(
             "{} ({} not in the remaining transactions)",
-            glb_formats::compare::PURGED_R,
+            glb_dirsync::compare::PURGED_R,
             names(l.unjudged.len() as u64)
         ),
     }

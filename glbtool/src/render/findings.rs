@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use glb_formats::check::doctor::Counts;
-use glb_formats::check::{Finding, Fix, Severity};
+use glb_dirsync::check::doctor::Counts;
+use glb_dirsync::check::{Finding, Fix, Severity};
 use glb_formats::{Family, FileKind};
 
 use super::Painter;
@@ -56,7 +56,7 @@ impl Tally {
                 format!(
                     " ({} not listed: at most {} of each kind per file are)",
                     self.unlisted,
-                    glb_formats::check::FINDINGS_PER_CODE
+                    glb_dirsync::check::FINDINGS_PER_CODE
                 )
             } else {
                 String::new()

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use glb_formats::check::{Finding, Fix, Severity};
+use glb_dirsync::check::{Finding, Fix, Severity};
 use glb_formats::layout::{Provenance, MARK_LEGEND};
 
 use super::findings::{cite, place};

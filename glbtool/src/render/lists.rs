@@ -12,6 +12,8 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
+use glb_dirsync::postoffice::{AddressList, Folder, ListName, NetworkEntry, Postoffice};
+use glb_dirsync::resolve::{Pointers, Resolver, Target};
 use glb_formats::codepage::CodePage;
 use glb_formats::fields::Text;
 use glb_formats::fixed;
@@ -20,8 +22,6 @@ use glb_formats::hexid::Hexid;
 use glb_formats::netpo::{self, Galnetpo, Netpo, NetpoRecord};
 use glb_formats::network::{Network, NetworkRecord};
 use glb_formats::nme::{entry_type, Nme, NmeRecord};
-use glb_formats::postoffice::{AddressList, Folder, ListName, NetworkEntry, Postoffice};
-use glb_formats::resolve::{Pointers, Resolver, Target};
 use glb_formats::usr::{Usr, UsrRecord};
 use glb_formats::xtn::{Xtn, XtnRecord};
 

@@ -23,7 +23,7 @@ use glb_formats::FileKind;
 use super::people::{NETWORK, PROFS_GATEWAY};
 use super::{cp850, epoch, text, Network, Postoffice, DAY, T1_AT, T2_AT, T3_AT};
 use crate::Sample;
-use glb_formats::replay;
+use glb_dirsync::replay;
 
 /// REBUILD's default first "new TID" for the GAL (KB Q135486).
 pub const GAL_FIRST_TID: u32 = 0x7F67_697F;

@@ -35,13 +35,13 @@ pub mod scenario;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use glb_dirsync::replay::{self, Directory};
 use glb_formats::fields::{Stamp, Text};
 use glb_formats::format::{Document, ReadOptions};
 use glb_formats::import::{self, Address, Command};
 use glb_formats::netpo::NetpoRecord;
 use glb_formats::nme::NmeRecord;
 use glb_formats::queue::{Queue, QueueRecord, ResyncHeader};
-use glb_formats::replay::{self, Directory};
 use glb_formats::reqconf::{ReqConf, NO_POINTER};
 use glb_formats::srvconf::{RequestorRecord, SrvConfHeader};
 use glb_formats::{CodePage, FileKind};

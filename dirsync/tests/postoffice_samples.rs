@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use glb_dirsync::postoffice::{ListName, Postoffice};
 use glb_formats::codepage::CodePage;
 use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::json::{self, Style};
-use glb_formats::postoffice::{ListName, Postoffice};
 use glb_formats::{netpo, network, nme, usr, xtn, Family, FileKind, Hexid};
 
 fn samples() -> PathBuf {

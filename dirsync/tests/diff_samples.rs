@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use glb_formats::diff::{self, FileDiff, Key, Side};
+use glb_dirsync::diff::{self, FileDiff, Key, Side};
 use glb_formats::{Family, FileKind};
 
 fn samples() -> PathBuf {

@@ -370,7 +370,7 @@ mod tests {
     use crate::format::Document;
 
     fn rec(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> RequestorRecord {
-        RequestorRecord::numbered(name, reqsync, srvsync, impsync)
+        crate::testdir::requestor(name, reqsync, srvsync, impsync)
     }
 
     fn conf(server: &str, local: &str) -> ReqConf {

@@ -885,7 +885,7 @@ mod tests {
     }
 
     fn rec(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> RequestorRecord {
-        RequestorRecord::numbered(name, reqsync, srvsync, impsync)
+        crate::testdir::requestor(name, reqsync, srvsync, impsync)
     }
 
     fn codes(files: &[(FileRef, Facts)]) -> Vec<&'static str> {

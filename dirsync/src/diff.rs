@@ -27,7 +27,7 @@ use crate::fields::Stamp;
 use crate::format::{Format, ReadOptions, Reader, RecordSize};
 use crate::import::{self, Transaction};
 use crate::kind::{Family, FileKind};
-use crate::layout::{Annotate, Role, Span, Value};
+use crate::layout::{role_name, Annotate, Role, Span, Value};
 use crate::netpo::NetpoRecord;
 use crate::nme::{Nme, NmeRecord};
 use crate::resolve::Resolver;
@@ -216,22 +216,6 @@ impl Shown {
                 hex: hex::encode(raw),
             },
         }
-    }
-}
-
-/// The lower-case name of a field role, for JSON and colours.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Length => "length",
-        Role::Checksum => "checksum",
-        Role::Sync => "sync",
-        Role::Time => "time",
-        Role::Text => "text",
-        Role::Flag => "flag",
-        Role::Number => "number",
-        Role::Pointer => "pointer",
-        Role::Unknown => "unknown",
-        Role::Terminator => "terminator",
     }
 }
 

@@ -141,8 +141,8 @@ fn check_list_with(
     let target = target.filter(|_| has_glb);
     let netpo_file = target.and_then(|t| po.find(Folder::Glb, t));
     let mut lookup = match netpo_at {
-        Some(p) => Lookup::open(p).ok(),
-        None => netpo_file.and_then(|f| Lookup::open(&f.path).ok()),
+        Some(p) => crate::open::netpo_lookup(p).ok(),
+        None => netpo_file.and_then(|f| crate::open::netpo_lookup(&f.path).ok()),
     };
     let shown = list.path.display().to_string();
     let mut missing_said = false;

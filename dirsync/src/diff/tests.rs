@@ -1,7 +1,6 @@
 use super::*;
 use crate::codepage::CodePage;
 use crate::fields::Text;
-use crate::fixed::testing::file_bytes as file;
 use crate::hexid::Hexid;
 use crate::netpo::{Netpo, NetpoHeader, NetpoRecord};
 use crate::network::{Network, NetworkRecord};
@@ -10,6 +9,7 @@ use crate::process::{ProcessFile, ProcessHeader, ProcessKind, ProcessRecord};
 use crate::queue::{Queue, QueueRecord};
 use crate::reqconf::{ReqConf, ReqConfFile};
 use crate::srvconf::{RequestorRecord, SrvConfFile, SrvConfHeader};
+use crate::testdir::file_bytes as file;
 use crate::usr::{Usr, UsrRecord};
 use crate::xtn::{Xtn, XtnRecord};
 use proptest::prelude::*;

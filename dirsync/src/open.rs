@@ -114,6 +114,17 @@ pub fn buffered(path: &Path) -> crate::Result<(io::BufReader<File>, u64)> {
     Ok((io::BufReader::new(file), meta.len()))
 }
 
+/// Opens a NETPO.GLB (or GALNETPO.GLB, as named) for looking records up by
+/// the offsets NME pointers hold; errors name the path.
+pub fn netpo_lookup(path: &Path) -> crate::Result<crate::netpo::Lookup<io::BufReader<File>>> {
+    let (src, size) = buffered(path)?;
+    let kind = path
+        .file_name()
+        .and_then(|n| crate::FileKind::from_file_name(&n.to_string_lossy()))
+        .unwrap_or(crate::FileKind::Netpo);
+    Ok(crate::netpo::Lookup::new(src, size).with_kind(kind))
+}
+
 /// Reads the regular file `path` whole, refusing one larger than `limit`
 /// bytes ([`crate::Error::Limit`] naming the file, the limit and `why` the
 /// file is held in memory): the one way the library reads a file whole.

@@ -1,12 +1,12 @@
 use super::*;
 use crate::codepage::CodePage;
 use crate::fields::{Stamp, Text};
-use crate::fixed::testing::file_bytes as bytes;
 use crate::hexid::Hexid;
 use crate::network::{Network, NetworkRecord};
 use crate::nme::NmeRecord;
 use crate::queue::QueueRecord;
 use crate::reqconf::ReqConf;
+use crate::testdir::file_bytes as bytes;
 use crate::usr::UsrRecord;
 use crate::xtn::{Xtn, XtnRecord};
 

@@ -9,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use glb_formats::check::{self, FileRef};
+use glb_dirsync::check::{self, FileRef};
 use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::import;
 use glb_formats::json::{self, Style};

@@ -14,7 +14,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use glb_formats::diff::{self, Key, StreamSide, Streamed};
+use glb_dirsync::diff::{self, Key, StreamSide, Streamed};
 use glb_formats::format::{Document, Format, ReadOptions, Reader};
 use glb_formats::invariants::Pieces;
 use glb_formats::json::{self, Style};
