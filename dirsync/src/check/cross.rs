@@ -51,6 +51,24 @@ struct View<'a> {
     process: Vec<(&'a FileRef, &'a ProcessFacts)>,
 }
 
+impl<'a> View<'a> {
+    /// Each requestor's REQCONF.GLB (outside the server's directory) with
+    /// the server's SRVCONF.GLB and the record it holds for that requestor
+    /// ([`record_for`]): `(reqconf, its values, record index, record)`.
+    fn requestor_records(
+        &self,
+    ) -> impl Iterator<Item = (&'a FileRef, &'a ReqConf, usize, &'a RequestorRecord)> + '_ {
+        self.srvconf.iter().flat_map(move |&(sc, _, records)| {
+            self.reqconf.iter().filter_map(move |&(f, conf)| {
+                if same_dir(f, sc) {
+                    return None;
+                }
+                record_for(records, f, conf).map(|(i, r)| (f, conf, i, r))
+            })
+        })
+    }
+}
+
 fn view<'a>(files: &[Checked<'a>]) -> View<'a> {
     let mut v = View {
         reqtrans: vec![],
@@ -287,46 +305,38 @@ fn server_process_on_requestor(v: &View, out: &mut Vec<Finding>) {
 /// 0). The server's replies carry that import count, and the requestor
 /// rejects them, silently, as old Dir-Sync mail.
 fn import_count_above_server(v: &View, out: &mut Vec<Finding>) {
-    for &(sc, _, records) in &v.srvconf {
-        for &(f, conf) in &v.reqconf {
-            if same_dir(f, sc) {
-                continue;
-            }
-            let Some((i, r)) = record_for(records, f, conf) else {
-                continue;
-            };
-            if r.impsync >= conf.impsync {
-                continue;
-            }
-            let zeroed = r.reqsync == 0 && r.srvsync == 0 && r.impsync == 0;
-            out.push(
-                f.finding(
-                    "GLB315",
-                    format!(
-                        "SRVCONF record #{} ({}) holds import count {}, below this requestor's {} ({}): {}the server's replies carry its import count, and the requestor rejects them as old Dir-Sync mail without any warning, cycle after cycle",
-                        i + 1,
-                        r.name.decode(f.codepage),
-                        r.impsync,
-                        conf.impsync,
-                        f.path,
-                        if zeroed {
-                            "every number of the record is 0, as after the requestor was deleted and registered again on the server; "
-                        } else {
-                            ""
-                        }
-                    ),
-                )
-                .predicts(Predicted {
-                    program: "REQMAIN -R",
-                    number: None,
-                    text: "no message: the server's updates are rejected as old Dir-Sync mail; DIRSYNC.LOG shows zero updates received".into(),
-                })
-                .fix(Fix::Procedure {
-                    text: "the requestor's administrator requests an Import (Config, Dir-Sync, Requestor, Import), or the server's administrator makes a RESYNC.GLB for it (glbtool resync --server DIR, or IMPORT -S) to apply with IMPORT -Q".into(),
-                    source: "KB Q99961",
-                }),
-            );
+    for (f, conf, i, r) in v.requestor_records() {
+        if r.impsync >= conf.impsync {
+            continue;
         }
+        let zeroed = r.reqsync == 0 && r.srvsync == 0 && r.impsync == 0;
+        out.push(
+            f.finding(
+                "GLB315",
+                format!(
+                    "SRVCONF record #{} ({}) holds import count {}, below this requestor's {} ({}): {}the server's replies carry its import count, and the requestor rejects them as old Dir-Sync mail without any warning, cycle after cycle",
+                    i + 1,
+                    r.name.decode(f.codepage),
+                    r.impsync,
+                    conf.impsync,
+                    f.path,
+                    if zeroed {
+                        "every number of the record is 0, as after the requestor was deleted and registered again on the server; "
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .predicts(Predicted {
+                program: "REQMAIN -R",
+                number: None,
+                text: "no message: the server's updates are rejected as old Dir-Sync mail; DIRSYNC.LOG shows zero updates received".into(),
+            })
+            .fix(Fix::Procedure {
+                text: "the requestor's administrator requests an Import (Config, Dir-Sync, Requestor, Import), or the server's administrator makes a RESYNC.GLB for it (glbtool resync --server DIR, or IMPORT -S) to apply with IMPORT -Q".into(),
+                source: "KB Q99961",
+            }),
+        );
     }
 }
 
@@ -802,46 +812,38 @@ fn mst_range(v: &View, out: &mut Vec<Finding>) {
 }
 
 fn behind_server(v: &View, out: &mut Vec<Finding>) {
-    for &(sc, _, records) in &v.srvconf {
-        for &(f, conf) in &v.reqconf {
-            if same_dir(f, sc) {
-                continue;
-            }
-            let Some((i, r)) = record_for(records, f, conf) else {
-                continue;
-            };
-            let mut behind = Vec::new();
-            if conf.srvsync < r.srvsync {
-                behind.push(format!(
-                    "SrvSync {} < {} in the server's record",
-                    conf.srvsync, r.srvsync
-                ));
-            }
-            if conf.reqsync < r.reqsync {
-                behind.push(format!(
-                    "ReqSync {} < {} in the server's record",
-                    conf.reqsync, r.reqsync
-                ));
-            }
-            if behind.is_empty() {
-                continue;
-            }
-            out.push(
-                f.finding(
-                    "GLB341",
-                    format!(
-                        "{}'s REQCONF is behind SRVCONF record #{} ({}): the server's last reply was not applied (lost, or several T2 runs between this requestor's T1 and T3); the next cycle resends from the requestor's SrvSync",
-                        r.net_po(f.codepage),
-                        i + 1,
-                        behind.join(", ")
-                    ),
-                )
-                .fix(Fix::Procedure {
-                    text: "let the next Dir-Sync cycle run (T1, T2, T3 in order); if the gap remains, make RESYNC.GLB for this requestor".into(),
-                    source: "KB Q142841, Q96060",
-                }),
-            );
+    for (f, conf, i, r) in v.requestor_records() {
+        let mut behind = Vec::new();
+        if conf.srvsync < r.srvsync {
+            behind.push(format!(
+                "SrvSync {} < {} in the server's record",
+                conf.srvsync, r.srvsync
+            ));
         }
+        if conf.reqsync < r.reqsync {
+            behind.push(format!(
+                "ReqSync {} < {} in the server's record",
+                conf.reqsync, r.reqsync
+            ));
+        }
+        if behind.is_empty() {
+            continue;
+        }
+        out.push(
+            f.finding(
+                "GLB341",
+                format!(
+                    "{}'s REQCONF is behind SRVCONF record #{} ({}): the server's last reply was not applied (lost, or several T2 runs between this requestor's T1 and T3); the next cycle resends from the requestor's SrvSync",
+                    r.net_po(f.codepage),
+                    i + 1,
+                    behind.join(", ")
+                ),
+            )
+            .fix(Fix::Procedure {
+                text: "let the next Dir-Sync cycle run (T1, T2, T3 in order); if the gap remains, make RESYNC.GLB for this requestor".into(),
+                source: "KB Q142841, Q96060",
+            }),
+        );
     }
 }
 
