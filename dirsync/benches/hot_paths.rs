@@ -1,7 +1,7 @@
 //! Benchmarks of the hot paths, one per function, so a regression shows where
 //! it happened: record decoding, the checksum, the Import grammar, JSON
 //! rendering, and whole-stream reading and checking. Run with
-//! `cargo bench -p glb-formats`; `bench/run.sh` times the command line.
+//! `cargo bench -p glb-dirsync`; `bench/run.sh` times the command line.
 //!
 //! The input is the same realistic Dir-Sync traffic `glb-corpus large` writes
 //! (generated here in memory, so the benches need no files).
