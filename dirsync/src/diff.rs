@@ -517,9 +517,14 @@ pub enum Outcome {
     Complete(End),
     /// The sink asked to stop.
     Stopped,
-    /// A streamed file's records were not in key order (see
-    /// [`diff_streams_into`]); what the sink was told is incomplete.
-    OutOfOrder,
+    /// A streamed file's records were not in key order, found before the
+    /// sink was told anything (see [`diff_streams_into`]): compare the files
+    /// with [`diff_into`], which sorts.
+    OutOfOrder(Box<Disorder>),
+    /// A streamed file's records went out of key order after the sink had
+    /// been told the differences of the records compared so far (see
+    /// [`diff_streams_into`]): the report is cut short there.
+    CutShort(Box<Disorder>),
 }
 
 /// A [`Sink`] that keeps everything: the [`FileDiff`] of small files.
@@ -1362,8 +1367,8 @@ pub fn diff_to(a: &Side<'_>, b: &Side<'_>, key: Key, sink: &mut dyn Sink) -> Res
 
 mod stream;
 pub use stream::{
-    diff_streams, diff_streams_into, diff_streams_to, diff_streams_with, scan_order, Scan,
-    StreamSide, Streamed,
+    diff_streams, diff_streams_into, diff_streams_to, diff_streams_with, scan_order, Disorder,
+    Scan, StreamSide, Streamed,
 };
 
 #[cfg(test)]

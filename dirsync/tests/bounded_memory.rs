@@ -253,6 +253,7 @@ mod queue {
 /// Measures the streaming diff of `data` with itself, by record position.
 fn diff_streams<F: Format>(data: &[u8], kind: FileKind) -> Measure {
     let side = || StreamSide {
+        path: None,
         src: pipe(data),
         size: Some(data.len() as u64),
         kind,
@@ -286,6 +287,7 @@ impl diff::Sink for Drop {
 fn diff_all_added<F: Format>(data: &[u8], kind: FileKind) -> Measure {
     let empty = &data[..F::HEADER_LEN];
     let side = |bytes| StreamSide {
+        path: None,
         src: pipe(bytes),
         size: Some(bytes.len() as u64),
         kind,
@@ -299,6 +301,7 @@ fn diff_all_added<F: Format>(data: &[u8], kind: FileKind) -> Measure {
             side(data),
             Key::Position,
             (None, None),
+            0,
             &mut Drop,
         ) {
             Ok(diff::Outcome::Complete(end)) => {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use glb_dirsync::compare::{self, RequestorView, ServerView};
-use glb_dirsync::diff::{self, Key, Outcome, Side, StreamSide};
+use glb_dirsync::diff::{self, Disorder, Key, Outcome, Side, StreamSide};
 use glb_dirsync::postoffice::{ListName, Postoffice};
 use glb_dirsync::resolve::Resolver;
 use glb_formats::identify;
@@ -336,6 +336,7 @@ fn stream_side<'a>(
 ) -> Result<StreamSide<'a, Box<dyn Read + Send + 'a>>, CliError> {
     Ok(StreamSide {
         src: Box::new(bar.reader(l.stream()?)),
+        path: Some(&l.path),
         size: Some(l.size),
         kind,
         netpo: c.0.as_ref(),
@@ -399,24 +400,35 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     let (ca, cb) = (context(&a, ka), context(&b, kb));
     let addresses = ca.0.is_some() && cb.0.is_some();
     let key = args.key.resolve(ka.family(), ka, addresses)?;
-    // Each file is read through once first: it must read, and its records
-    // must be in key order for the differences to be printed as they are found.
-    // Both at once, on two threads: the first difference comes sooner.
-    // Read twice when in key order: once to check, once to compare.
-    let bar = Progress::bytes("checking", a.size.saturating_add(b.size), args.show.quiet);
+    // Files small enough to be held (sorted, if out of key order) are each
+    // read through once first: they must read, and their records must be in
+    // key order for the differences to be printed as they are found. Both at
+    // once, on two threads. Larger files cannot be sorted within the limit:
+    // they are merged in one pass, the report printed as it goes.
+    let held = a.size.saturating_add(b.size);
+    let one_pass = held > budget;
+    let bar = Progress::bytes(
+        if one_pass { "comparing" } else { "checking" },
+        held,
+        args.show.quiet,
+    );
     let scan = |l: &Loaded, kind, c| {
         diff::scan_order(stream_side(l, kind, c, &bar)?, key, addresses)
             .map_err(|e| CliError::from(e).file(&l.path))
     };
-    let (sa, sb) = std::thread::scope(|t| {
-        let other = t.spawn(|| scan(&b, kb, &cb));
-        let sa = scan(&a, ka, &ca);
-        let sb = other
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (sa, sb)
-    });
-    let (sa, sb) = (sa?, sb?);
+    let scanned = if one_pass {
+        None
+    } else {
+        let (sa, sb) = std::thread::scope(|t| {
+            let other = t.spawn(|| scan(&b, kb, &cb));
+            let sa = scan(&a, ka, &ca);
+            let sb = other
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (sa, sb)
+        });
+        Some((sa?, sb?))
+    };
     let sources = Sources {
         a: a.shown(),
         b: b.shown(),
@@ -436,34 +448,46 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     };
     let mut report = FileReport::new(out, style, painter, zone, sources);
     bar.phase("comparing");
-    let outcome = if sa.in_order && sb.in_order {
-        diff::diff_streams_to(
+    let outcome = match scanned {
+        None => {
+            let streamed = diff::diff_streams_to(
+                stream_side(&a, ka, &ca, &bar)?,
+                stream_side(&b, kb, &cb, &bar)?,
+                key,
+                (None, None),
+                HOLD,
+                &mut report,
+            );
+            match streamed {
+                Ok(o) => o,
+                Err(e) if report.started() => {
+                    bar.finish();
+                    report.cut_short("a file could not be read to its end (see the error)")?;
+                    return Err(CliError::from(e).with_hint(
+                        "the differences printed compare only the records read before that point",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Some((sa, sb)) if sa.in_order && sb.in_order => diff::diff_streams_to(
             stream_side(&a, ka, &ca, &bar)?,
             stream_side(&b, kb, &cb, &bar)?,
             key,
             (Some(sa.records), Some(sb.records)),
+            0,
             &mut report,
-        )?
-    } else {
-        // Pairing records out of key order needs every key at once: both
-        // files are held, within the memory limit.
-        let held = a.size.saturating_add(b.size);
-        if held > budget {
-            let out_of_order = if sa.in_order { &b.path } else { &a.path };
-            return Err(CliError::usage(format!(
-                "the records of {} are not in {} order, so diff must hold both files ({} bytes) to pair them, more than the {} it keeps in memory (--memory-limit)",
-                out_of_order.display(),
-                key.name(),
-                held,
-                glb_dirsync::open::human(budget)
-            ))
-            .with_hint(MEMORY_HINT));
+        )?,
+        Some(_) => {
+            // Pairing records out of key order needs every key at once: both
+            // files are held, within the memory limit (checked above).
+            a.read_whole()?;
+            b.read_whole()?;
+            diff::diff_to(&side(&a, ka, &ca), &side(&b, kb, &cb), key, &mut report)?
         }
-        a.read_whole()?;
-        b.read_whole()?;
-        diff::diff_to(&side(&a, ka, &ca), &side(&b, kb, &cb), key, &mut report)?
     };
     bar.finish();
+    let path_of = |d: &Disorder| if d.second { &b.path } else { &a.path };
     match outcome {
         Outcome::Complete(end) => {
             let equal = report.end(&end)?;
@@ -477,10 +501,69 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
             report.finish()?;
             Ok(1)
         }
-        Outcome::OutOfOrder => Err(CliError::usage(
-            "a file changed while it was being compared (its records were in key order when first read, and are not now)",
-        )),
+        // Out of key order early: nothing was printed, and both files
+        // cannot be held to be sorted.
+        Outcome::OutOfOrder(d) => Err(CliError::usage(format!(
+            "the records of {} are not in {} order ({}: {} comes after {}), so diff must hold both files ({} bytes) to pair them, more than the {} it keeps in memory (--memory-limit)",
+            path_of(&d).display(),
+            key.name(),
+            d.at,
+            shown_key(&d.key),
+            shown_key(&d.before),
+            held,
+            glb_dirsync::open::human(budget)
+        ))
+        .with_hint(MEMORY_HINT)),
+        Outcome::CutShort(d) => {
+            let path = path_of(&d).clone();
+            let which = if d.second { "B" } else { "A" };
+            report.cut_short(&format!(
+                "{which} is not in {} order at its record {} (see the error); the differences above compare A's first {} records with B's first {}",
+                key.name(),
+                d.at.record.unwrap_or(0),
+                d.compared.0,
+                d.compared.1
+            ))?;
+            Err(cut_short(&d, &path, key, held, args.format))
+        }
     }
+}
+
+/// Records of each file `diff` reads before it prints anything when it
+/// merges files too large to be sorted: a file out of key order within
+/// them is refused with nothing printed.
+const HOLD: u64 = 4096;
+
+/// A key as the report shows it: `sync 50`.
+fn shown_key(k: &diff::RecordKey) -> String {
+    format!("{} {}", k.by, k.key)
+}
+
+/// The error when a file goes out of key order after `diff` has started
+/// printing: where, what the printed differences cover, and the way to
+/// the whole comparison.
+fn cut_short(d: &Disorder, path: &Path, key: Key, held: u64, format: DiffFormat) -> CliError {
+    let message = format!(
+        "{} comes after {}: the records are not in {} order, which diff found after it had started printing. The differences printed compare A's first {} records with B's first {}: a changed record (~) is paired there as the whole comparison pairs it, but a record shown only in A or only in B (-, +) may have its partner among the records not compared, and the counts and the verdict are missing{}",
+        shown_key(&d.key),
+        shown_key(&d.before),
+        key.name(),
+        d.compared.0,
+        d.compared.1,
+        if format == DiffFormat::Json {
+            " (the JSON document is left unfinished)"
+        } else {
+            ""
+        }
+    );
+    let e = glb_formats::Error::Format {
+        at: d.at.clone(),
+        message,
+    };
+    CliError::from(e).file(path).with_hint(format!(
+        "--memory-limit {} lets diff hold both files and sort them: the whole comparison; --key position compares records in file order, streaming",
+        held.div_ceil(1 << 20)
+    ))
 }
 
 /// The start of diff's HTML page, up to the opening of the report's text.

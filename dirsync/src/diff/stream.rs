@@ -8,19 +8,29 @@
 //! file order is the merge itself, and no paired record can be reordered.
 //! When a record comes out of key order it stops with
 //! [`Streamed::OutOfOrder`]; the caller then reads the files whole and uses
-//! [`super::diff`], which sorts. A caller that prints differences as they are
-//! found ([`diff_streams_into`] with a printing [`Sink`]) first reads each
-//! file once with [`scan_order`], which checks that it reads and is in key
-//! order, so that nothing printed is ever withdrawn.
+//! [`super::diff`], which sorts.
+//!
+//! A caller that prints differences as they are found ([`diff_streams_into`]
+//! with a printing [`Sink`]) either reads each file once first with
+//! [`scan_order`], which checks that it reads and is in key order, so that
+//! nothing printed is ever withdrawn; or merges in one pass, the sink hearing
+//! nothing until each file has given `hold` records (or ended), so that a
+//! file out of key order early stops with [`Outcome::OutOfOrder`] and nothing
+//! told. A file that goes out of key order later stops with
+//! [`Outcome::CutShort`]: the sink was told the differences between the
+//! records compared so far, which the [`Disorder`] counts. Those are right
+//! for those records (a changed record `~` is paired as the whole comparison
+//! pairs it: equal keys pair in file order either way), but a record told as
+//! only in one file may have its partner among the records not compared.
 
 use std::cmp::Ordering;
 use std::io::Read;
 
 use super::{
     changed_records, item_of, key_maker, key_parts, tell, Collector, Difference, End, FileDiff,
-    Flow, Key, KeyMaker, Outcome, Place, Side, Sink, Start,
+    Key, KeyMaker, Outcome, Part, Place, RecordKey, Side, Sink, Start,
 };
-use crate::error::Result;
+use crate::error::{Location, Result};
 use crate::format::{Format, ReadOptions, Reader};
 use crate::kind::FileKind;
 
@@ -28,6 +38,8 @@ use crate::kind::FileKind;
 pub struct StreamSide<'a, R> {
     /// The file's bytes, from the start.
     pub src: R,
+    /// Its path, when it has one: errors met reading it name it.
+    pub path: Option<&'a std::path::Path>,
     /// The file's size when known (a file), `None` for standard input.
     pub size: Option<u64>,
     /// Its kind.
@@ -78,21 +90,44 @@ struct Cursor<'a, F: Format, R: Read> {
     /// The key of the last record read, to check the order.
     last: Vec<u8>,
     duplicates: u64,
+    /// Records compared (paired or told as only in this file).
+    done: u64,
+    /// The record that came out of key order: where, its key, the key before.
+    disorder: Option<(Place, RecordKey, RecordKey)>,
+    /// The file's path, for its errors.
+    path: Option<&'a std::path::Path>,
 }
 
 impl<'a, F: Format, R: Read> Cursor<'a, F, R> {
-    fn new(reader: Reader<F, R>, maker: KeyMaker<'a>) -> Self {
+    fn new(reader: Reader<F, R>, maker: KeyMaker<'a>, path: Option<&'a std::path::Path>) -> Self {
         Cursor {
+            path,
             reader,
             maker,
             at: None,
             last: Vec::new(),
             duplicates: 0,
+            done: 0,
+            disorder: None,
         }
     }
 
+    /// True when it has ended or given more than `hold` records.
+    fn past(&self, hold: u64) -> bool {
+        self.at.is_none() || self.reader.records_read() > hold
+    }
+
     /// Moves to the next record; `Ok(false)` when it is out of key order.
+    /// An error names the file, when it has a path.
     fn advance(&mut self) -> Result<bool> {
+        let path = self.path;
+        self.step().map_err(|e| match path {
+            Some(p) => crate::error::Error::in_file(p, e),
+            None => e,
+        })
+    }
+
+    fn step(&mut self) -> Result<bool> {
         let Some(r) = self.reader.next_record()? else {
             self.at = None;
             return Ok(true);
@@ -111,7 +146,15 @@ impl<'a, F: Format, R: Read> Cursor<'a, F, R> {
         self.maker.push(r.raw, r.index, &mut cur.key, true);
         if r.index > 0 {
             match cur.key.cmp(&self.last) {
-                Ordering::Less => return Ok(false),
+                Ordering::Less => {
+                    let place = Place {
+                        index: r.index,
+                        offset: r.offset,
+                    };
+                    let before = self.maker.shown(&cur.raw, cur.place.index);
+                    self.disorder = Some((place, self.maker.shown(r.raw, r.index), before));
+                    return Ok(false);
+                }
                 Ordering::Equal => self.duplicates += 1,
                 Ordering::Greater => {}
             }
@@ -137,13 +180,38 @@ pub fn diff_streams_with<F: Format, RA: Read, RB: Read>(
     key: Key,
 ) -> Result<Streamed> {
     let mut c = Collector::default();
+    // Held to the end: a file out of key order anywhere tells nothing.
     Ok(
-        match diff_streams_into::<F, RA, RB>(a, b, key, (None, None), &mut c)? {
+        match diff_streams_into::<F, RA, RB>(a, b, key, (None, None), u64::MAX, &mut c)? {
             Outcome::Complete(end) => Streamed::Diff(Box::new(c.finish(end))),
-            Outcome::OutOfOrder => Streamed::OutOfOrder,
-            Outcome::Stopped => unreachable!("a collector never stops"),
+            Outcome::OutOfOrder(_) => Streamed::OutOfOrder,
+            Outcome::Stopped | Outcome::CutShort(_) => {
+                unreachable!("a collector never stops, and hears nothing before the end")
+            }
         },
     )
+}
+
+/// A record that came out of key order in a streamed file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Disorder {
+    /// False: the first file (A); true: the second (B).
+    pub second: bool,
+    /// Where: the record and its key's field.
+    pub at: Location,
+    /// Its key.
+    pub key: RecordKey,
+    /// The key of the record before it, which is greater.
+    pub before: RecordKey,
+    /// Records of each file compared (paired, or told as only in one file)
+    /// before it: what the differences told cover.
+    pub compared: (u64, u64),
+}
+
+/// What the sink has not heard yet while the first records are held back.
+struct Held {
+    start: Start,
+    differences: Vec<Difference>,
 }
 
 /// Compares two streamed files of the family `F` (see the module comment),
@@ -151,32 +219,44 @@ pub fn diff_streams_with<F: Format, RA: Read, RB: Read>(
 /// record counts when known beforehand (from [`scan_order`]), for the start
 /// of the report.
 ///
-/// When a record comes out of key order it stops with
-/// [`Outcome::OutOfOrder`], and what the sink was told is incomplete: check
-/// both files with [`scan_order`] first when the sink prints as it goes.
+/// The sink hears nothing until each file has given `hold` records or
+/// ended (`u64::MAX`: until the end; 0: at once). When a record comes out
+/// of key order before that, it stops with [`Outcome::OutOfOrder`], the sink
+/// told nothing; after that, with [`Outcome::CutShort`], the sink told the
+/// differences of the records compared so far (see the module comment).
 pub fn diff_streams_into<F: Format, RA: Read, RB: Read>(
     a: StreamSide<'_, RA>,
     b: StreamSide<'_, RB>,
     key: Key,
     records: (Option<u64>, Option<u64>),
+    hold: u64,
     sink: &mut dyn Sink,
 ) -> Result<Outcome> {
     let (sa, sb) = (a.side(), b.side());
     let family = super::check_families(&sa, &sb)?;
     let key = key.resolve(family, a.kind, a.netpo.is_some() && b.netpo.is_some())?;
-    for (kind, size) in [(a.kind, a.size), (b.kind, b.size)] {
+    let named = |path: Option<&std::path::Path>, e| match path {
+        Some(p) => crate::error::Error::in_file(p, e),
+        None => e,
+    };
+    for (kind, size, path) in [(a.kind, a.size, a.path), (b.kind, b.size, b.path)] {
         if let Some(size) = size {
-            F::check_size(kind, size)?;
+            F::check_size(kind, size).map_err(|e| named(path, e))?;
         }
     }
     let parts = key_parts::<F>(family, key);
+    let field = key_field::<F>(&parts, key);
     let mut ca = Cursor::new(
-        Reader::<F, _>::new(a.src, a.kind, a.size, ReadOptions::default())?,
+        Reader::<F, _>::new(a.src, a.kind, a.size, ReadOptions::default())
+            .map_err(|e| named(a.path, e))?,
         key_maker(&sa, &parts, family, key),
+        a.path,
     );
     let mut cb = Cursor::new(
-        Reader::<F, _>::new(b.src, b.kind, b.size, ReadOptions::default())?,
+        Reader::<F, _>::new(b.src, b.kind, b.size, ReadOptions::default())
+            .map_err(|e| named(b.path, e))?,
         key_maker(&sb, &parts, family, key),
+        b.path,
     );
     let mut start = Start::new(&sa, &sb, family, key);
     (start.records_a, start.records_b) = records;
@@ -186,62 +266,130 @@ pub fn diff_streams_into<F: Format, RA: Read, RB: Read>(
             start.header = super::field_changes(x, ha, 0, y, hb, 0, sa.codepage);
         }
     }
-    if !ca.advance()? || !cb.advance()? {
-        return Ok(Outcome::OutOfOrder);
-    }
-    if sink.start(&start)?.is_break() {
-        return Ok(Outcome::Stopped);
-    }
+    let mut held = Some(Held {
+        start,
+        differences: Vec::new(),
+    });
     let mut end = End::new(0, 0);
-    loop {
+    let mut in_order = ca.advance()? && cb.advance()?;
+    while in_order {
+        // Past the held stretch: the sink hears what was held, then the rest as found.
+        if held.is_some() && ca.past(hold) && cb.past(hold) {
+            let h = held.take().expect("held");
+            if sink.start(&h.start)?.is_break() {
+                return Ok(Outcome::Stopped);
+            }
+            for d in h.differences {
+                if sink.difference(d)?.is_break() {
+                    return Ok(Outcome::Stopped);
+                }
+            }
+        }
         let ord = match (&ca.at, &cb.at) {
             (Some(x), Some(y)) => x.key.cmp(&y.key),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => break,
         };
-        let (flow, in_order) = match ord {
+        let (d, ok) = match ord {
             Ordering::Less => {
                 let x = ca.at.as_ref().expect("compared");
                 let d = Difference::Removed(item_of(&ca.maker, &x.record, &x.raw, x.place));
-                (tell(sink, &mut end, d)?, ca.advance()?)
+                ca.done += 1;
+                (Some(d), ca.advance()?)
             }
             Ordering::Greater => {
                 let y = cb.at.as_ref().expect("compared");
                 let d = Difference::Added(item_of(&cb.maker, &y.record, &y.raw, y.place));
-                (tell(sink, &mut end, d)?, cb.advance()?)
+                cb.done += 1;
+                (Some(d), cb.advance()?)
             }
             Ordering::Equal => {
                 let (x, y) = (
                     ca.at.as_ref().expect("compared"),
                     cb.at.as_ref().expect("compared"),
                 );
-                let flow = if x.raw == y.raw {
+                let d = if x.raw == y.raw {
                     end.unchanged += 1;
-                    Flow::Continue(())
+                    None
                 } else {
-                    let d = Difference::Changed(changed_records(
+                    Some(Difference::Changed(changed_records(
                         a.kind,
                         (&x.record, &x.raw, x.place),
                         (&y.record, &y.raw, y.place),
                         &ca.maker,
-                    ));
-                    tell(sink, &mut end, d)?
+                    )))
                 };
-                (flow, ca.advance()? && cb.advance()?)
+                ca.done += 1;
+                cb.done += 1;
+                (d, ca.advance()? && cb.advance()?)
             }
         };
-        if !in_order {
-            return Ok(Outcome::OutOfOrder);
+        in_order = ok;
+        if let Some(d) = d {
+            match &mut held {
+                Some(h) => {
+                    end.count(&d);
+                    h.differences.push(d);
+                }
+                None => {
+                    if tell(sink, &mut end, d)?.is_break() {
+                        return Ok(Outcome::Stopped);
+                    }
+                }
+            }
         }
-        if flow.is_break() {
+    }
+    if !in_order {
+        let (second, found, kind) = match ca.disorder.take() {
+            Some(d) => (false, Some(d), a.kind),
+            None => (true, cb.disorder.take(), b.kind),
+        };
+        let (place, key, before) = found.expect("a record out of order");
+        let disorder = Box::new(Disorder {
+            second,
+            at: Location {
+                kind,
+                offset: place.offset + field.1 as u64,
+                record: Some(place.index),
+                field: field.0,
+            },
+            key,
+            before,
+            compared: (ca.done, cb.done),
+        });
+        return Ok(if held.is_some() {
+            Outcome::OutOfOrder(disorder)
+        } else {
+            Outcome::CutShort(disorder)
+        });
+    }
+    if let Some(h) = held {
+        if sink.start(&h.start)?.is_break() {
             return Ok(Outcome::Stopped);
+        }
+        for d in h.differences {
+            if sink.difference(d)?.is_break() {
+                return Ok(Outcome::Stopped);
+            }
         }
     }
     end.records_a = ca.reader.records_read();
     end.records_b = cb.reader.records_read();
     super::note_duplicates(&mut end.notes, ca.duplicates + cb.duplicates);
     Ok(Outcome::Complete(end))
+}
+
+/// The field a key is read from, and its place in the record: the key's
+/// first field (an NME address, read through NETPO.GLB: the record itself).
+fn key_field<F: Format>(parts: &[Part], key: Key) -> (&'static str, usize) {
+    let start = parts.iter().find_map(|p| match *p {
+        Part::Text(s, _) | Part::U32(s, _) | Part::U16(s) => Some(s),
+        Part::Lit(_) | Part::ListPrefix | Part::NmeAddress | Part::Index => None,
+    });
+    start
+        .and_then(|s| F::record_fields().iter().find(|f| f.start == s))
+        .map_or((key.name(), 0), |f| (f.name, f.start))
 }
 
 /// What [`scan_order`] found in one file.
@@ -268,6 +416,7 @@ pub fn scan_order_with<F: Format, R: Read>(
     let mut cursor = Cursor::<F, R>::new(
         Reader::<F, _>::new(s.src, s.kind, s.size, ReadOptions::default())?,
         key_maker(&side, &parts, family, key),
+        None,
     );
     let mut key_now = Vec::new();
     while let Some(r) = cursor.reader.next_record()? {
@@ -312,9 +461,10 @@ pub fn diff_streams_to<RA: Read, RB: Read>(
     b: StreamSide<'_, RB>,
     key: Key,
     records: (Option<u64>, Option<u64>),
+    hold: u64,
     sink: &mut dyn Sink,
 ) -> Result<Outcome> {
     crate::with_format!(a.kind.family(), |F| diff_streams_into::<F, RA, RB>(
-        a, b, key, records, sink
+        a, b, key, records, hold, sink
     ))
 }

@@ -48,34 +48,70 @@ fn diff_of(a: &[u8], b: &[u8], kind: FileKind, key: Key) -> FileDiff {
     )
 }
 
+/// A side read as a stream, in pieces of 5 bytes.
+fn in_pieces<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
+    StreamSide {
+        path: None,
+        src: crate::invariants::Pieces {
+            data: s.bytes,
+            max: 5,
+        },
+        size: Some(s.bytes.len() as u64),
+        kind: s.kind,
+        netpo: s.netpo,
+        list: s.list,
+        codepage: s.codepage,
+    }
+}
+
 /// The streaming diff of two sides, read in pieces of 5 bytes.
 fn streamed(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<Streamed> {
-    fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
-        StreamSide {
-            src: crate::invariants::Pieces {
-                data: s.bytes,
-                max: 5,
-            },
-            size: Some(s.bytes.len() as u64),
-            kind: s.kind,
-            netpo: s.netpo,
-            list: s.list,
-            codepage: s.codepage,
-        }
-    }
-    diff_streams(stream(a), stream(b), key)
+    diff_streams(in_pieces(a), in_pieces(b), key)
 }
 
 /// The diff of two sides, checking that the streaming diff gives the same
-/// whenever both files are in key order, and says so when they are not.
+/// whenever both files are in key order, and says so when they are not;
+/// and that the one-pass streaming diff, which tells a sink after a few
+/// records, tells the same, or stops where a file goes out of key order
+/// having told only changed records the whole comparison also reports.
 fn both(a: &Side<'_>, b: &Side<'_>, key: Key) -> FileDiff {
     let d = diff(a, b, key).unwrap();
+    let ordered = in_key_order(a, d.key) && in_key_order(b, d.key);
     match streamed(a, b, key).unwrap() {
         Streamed::Diff(s) => assert_eq!(*s, d, "the streaming diff differs"),
         Streamed::OutOfOrder => assert!(
-            !in_key_order(a, d.key) || !in_key_order(b, d.key),
+            !ordered,
             "both files are in key order, yet the streaming diff gave up"
         ),
+    }
+    let mut told = Told::default();
+    match diff_streams_to(in_pieces(a), in_pieces(b), key, (None, None), 2, &mut told).unwrap() {
+        Outcome::Complete(end) => {
+            assert!(ordered, "out of key order, yet the one-pass diff ended");
+            let mut c = Collector::default();
+            let _ = c
+                .start(told.start.as_ref().expect("told the start"))
+                .unwrap();
+            for x in told.all {
+                let _ = c.difference(x).unwrap();
+            }
+            assert_eq!(c.finish(end), d, "the one-pass streaming diff differs");
+        }
+        Outcome::OutOfOrder(_) => {
+            assert!(!ordered);
+            assert!(!told.started, "told something before giving up");
+        }
+        Outcome::CutShort(why) => {
+            assert!(!ordered && told.started);
+            let (n, m) = why.compared;
+            assert!(n <= d.records_a && m <= d.records_b, "{why:?}");
+            for x in &told.all {
+                if let Difference::Changed(c) = x {
+                    assert!(d.changed.contains(c), "told {c:?}, not in the whole diff");
+                }
+            }
+        }
+        Outcome::Stopped => panic!("the sink never stops"),
     }
     d
 }
@@ -665,13 +701,15 @@ fn queues_in_sync_order_diff_as_streams() {
 #[derive(Default)]
 struct Told {
     started: bool,
+    start: Option<Start>,
     all: Vec<Difference>,
     stop_after: Option<usize>,
 }
 
 impl Sink for Told {
-    fn start(&mut self, _: &Start) -> Result<Flow> {
+    fn start(&mut self, start: &Start) -> Result<Flow> {
         self.started = true;
+        self.start = Some(start.clone());
         Ok(Flow::Continue(()))
     }
     fn difference(&mut self, d: Difference) -> Result<Flow> {
@@ -710,6 +748,7 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
     );
     fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
         StreamSide {
+            path: None,
             src: crate::invariants::Pieces {
                 data: s.bytes,
                 max: 7,
@@ -730,6 +769,7 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
         stream(&sb),
         Key::Auto,
         (Some(scan_a.records), None),
+        0,
         &mut streamed,
     )
     .unwrap() else {
@@ -762,6 +802,7 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
                 stream(&sb),
                 Key::Auto,
                 (None, None),
+                0,
                 &mut first,
             )
         } else {
@@ -815,4 +856,70 @@ proptest! {
             prop_assert_eq!(d.is_equal(), fa == fb);
         }
     }
+}
+
+#[test]
+fn a_queue_out_of_sync_order_late_cuts_the_one_pass_report_short() {
+    // A: syncs 1..=100, then 50 again (record 100) and 101..=110; B: 1..=120
+    // with 30 changed. Holding back 10 records, the sink hears the
+    // differences of the records before A's record 100, then it stops there.
+    let text = |i: u32| format!("A User {i}\tPCM:POLY/TAYLOR/u{i}");
+    let mut a: Vec<QueueRecord> = (1..=100).map(|i| q(i, &text(i))).collect();
+    a.push(q(50, &text(50)));
+    a.extend((101..=110).map(|i| q(i, &text(i))));
+    let b: Vec<QueueRecord> = (1..=120)
+        .map(|i| q(i, &text(if i == 30 { 999 } else { i })))
+        .collect();
+    let (fa, fb) = (queue(a), queue(b));
+    let (sa, sb) = (
+        Side::new(&fa, FileKind::Msttrans, CodePage::Cp850),
+        Side::new(&fb, FileKind::Msttrans, CodePage::Cp850),
+    );
+    let mut told = Told::default();
+    let out = diff_streams_to(
+        in_pieces(&sa),
+        in_pieces(&sb),
+        Key::Auto,
+        (None, None),
+        10,
+        &mut told,
+    )
+    .unwrap();
+    let Outcome::CutShort(why) = out else {
+        panic!("{out:?}");
+    };
+    assert!(!why.second);
+    assert_eq!(why.at.record, Some(100));
+    assert_eq!(why.at.field, "sync");
+    assert_eq!(
+        (why.key.key.as_str(), why.before.key.as_str()),
+        ("50", "100")
+    );
+    // A's 100 records were compared with B's first 100.
+    assert_eq!(why.compared, (100, 100));
+    // Told: sync 30 changed, which the whole comparison also says.
+    assert_eq!(told.all.iter().map(key_of).collect::<Vec<_>>(), [30]);
+    let whole = diff(&sa, &sb, Key::Auto).unwrap();
+    let changed: Vec<&str> = whole.changed.iter().map(|c| c.key.key.as_str()).collect();
+    assert_eq!(changed, ["30"]);
+    // The offset is that of record 100's sync field.
+    let at = crate::with_format!(Family::Queue, |F| {
+        let ix = Indexed::new::<F>(&sa).unwrap();
+        ix.decode::<F>(100).unwrap().2.offset
+    });
+    let sync = crate::layout::field_named(crate::queue::Queue::record_fields(), "sync").unwrap();
+    assert_eq!(why.at.offset, at + sync.start as u64);
+    // Held back longer, the same file gives up before telling anything.
+    let mut none = Told::default();
+    let out = diff_streams_to(
+        in_pieces(&sa),
+        in_pieces(&sb),
+        Key::Auto,
+        (None, None),
+        1_000,
+        &mut none,
+    )
+    .unwrap();
+    assert!(matches!(out, Outcome::OutOfOrder(_)), "{out:?}");
+    assert!(!none.started && none.all.is_empty());
 }

@@ -441,6 +441,25 @@ impl<'z, W: Write> FileReport<'z, W> {
         Ok(e.is_equal(&start))
     }
 
+    /// True once the start of the report is out (or in its buffer).
+    pub fn started(&self) -> bool {
+        self.start.is_some()
+    }
+
+    /// Ends a report cut short before the end of the files: the text says
+    /// `why` on its last line; a JSON document is left unfinished, so that
+    /// no reader takes it for a whole comparison. Flushes what was written.
+    pub fn cut_short(mut self, why: &str) -> Result<(), glb_formats::Error> {
+        match self.style {
+            DiffFormat::Text | DiffFormat::Html => {
+                let line = self.p.heading(&format!("Cut short: {why}"));
+                writeln!(self.out, "{line}").map_err(io_err)?;
+            }
+            DiffFormat::Json => {}
+        }
+        self.finish()
+    }
+
     /// Flushes what was written (a report cut short ends here).
     pub fn finish(mut self) -> Result<(), glb_formats::Error> {
         self.out.flush().map_err(io_err)
