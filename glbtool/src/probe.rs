@@ -7,7 +7,6 @@
 //! `--redacted-copy`, the whole file once more, streaming. The analysis is
 //! `glb_formats::probe`; the text view is `render::probe`.
 
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -294,7 +293,10 @@ fn write_copy(
     let plan = redact::Plan::new(&report.framing.found, &report.header, &report.record);
     let mut staged = dest.stage()?;
     {
-        let src = File::open(input).map_err(|e| CliError::from(e).file(input))?;
+        // Read a second time, so only a regular file: a FIFO or device is
+        // refused here instead of waited for (its bytes were read already).
+        let (src, _) =
+            glb_dirsync::open::regular(input).map_err(|e| CliError::from(e).file(input))?;
         let mut w = staged.writer();
         plan.copy(io::BufReader::with_capacity(1 << 18, src), &mut w)
             .map_err(|e| CliError::from(e).file(target))?;

@@ -289,6 +289,34 @@ fn a_fifo_with_no_writer_is_refused_at_once_by_every_command() {
 }
 
 #[test]
+fn a_redacted_copy_of_a_fifo_is_refused_not_waited_for() {
+    // probe reads its input twice to write a redacted copy: a FIFO, whose
+    // bytes are gone after the first read, is refused, never reopened.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("MSTTRANS.GLB");
+    mkfifo(&fifo);
+    let sample = std::fs::read(corpus("samples/queue/server/MSTTRANS.GLB")).unwrap();
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let _ = std::fs::write(path, sample);
+    });
+    let o = bounded()
+        .current_dir(dir.path())
+        .args(["probe", "--redacted-copy", "COPY.GLB"])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    writer.join().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("needs a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("COPY.GLB").exists());
+}
+
+#[test]
 fn a_fifo_with_a_writer_is_read_like_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("MSTTRANS.GLB");
