@@ -11,6 +11,7 @@ use glb_formats::json;
 use glb_formats::process::{schedule, ProcessFile, ProcessKind};
 use glb_formats::{CodePage, FileKind};
 
+use crate::console::Console;
 use crate::output::{self, CliError, CliResult, WroteFormat};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 use crate::timefmt::Zone;
@@ -128,9 +129,9 @@ struct Report<'a> {
 }
 
 /// Runs `build`.
-pub fn run(args: BuildArgs) -> CliResult {
+pub fn run(args: BuildArgs, con: &mut Console) -> CliResult {
     if let Some(times) = &args.from_dssched {
-        return from_dssched(times, &args).map_err(|e| e.file(times));
+        return from_dssched(times, &args, con).map_err(|e| e.file(times));
     }
     let input = args.input.clone().ok_or_else(|| {
         CliError::usage("give the JSON document to build from, or --from-dssched")
@@ -138,16 +139,13 @@ pub fn run(args: BuildArgs) -> CliResult {
     let bar = crate::progress::Progress::bytes(
         "building from",
         crate::progress::size_of([input.as_path()]),
-        args.quiet,
+        !con.progress(args.quiet),
     );
     // A pipe, device or standard input is opened without blocking and read
     // up to the stream limit (docs/architecture.md, "Inputs").
     let limit = glb_dirsync::open::stream_limit();
     let source: Box<dyn Read> = if input.as_os_str() == "-" {
-        Box::new(glb_dirsync::open::Limited::new(
-            std::io::stdin().lock(),
-            limit,
-        ))
+        Box::new(glb_dirsync::open::Limited::new(con.stdin.reader(), limit))
     } else {
         let opened =
             glb_dirsync::open::stream(&input).map_err(|e| CliError::from(e).file(&input))?;
@@ -185,7 +183,7 @@ pub fn run(args: BuildArgs) -> CliResult {
         kind: Some(kind),
         ..options(&args)
     };
-    let (summary, shown, backup) = write_atomically(&args, kind, |w| {
+    let (summary, shown, backup) = write_atomically(&args, kind, con, |w| {
         json::build_from(source, opts, w).map_err(|e| {
             CliError::from(e)
                 .file(&input)
@@ -196,6 +194,7 @@ pub fn run(args: BuildArgs) -> CliResult {
     if args.format == WroteFormat::Json {
         return json_report(
             &args,
+            con,
             &Report {
                 format: FORMAT,
                 wrote: &shown,
@@ -211,8 +210,8 @@ pub fn run(args: BuildArgs) -> CliResult {
             },
         );
     }
-    report_build(&summary);
-    report(&shown, summary.records, summary.trailing, backup);
+    report_build(&summary, con.err);
+    report(&shown, summary.records, summary.trailing, backup, con.err);
     Ok(0)
 }
 
@@ -242,13 +241,14 @@ pub fn options(args: &BuildArgs) -> json::BuildOptions {
 }
 
 /// What build did beyond copying the document: notes, re-sealed records,
-/// records filtered out of an NDJSON stream.
-pub fn report_build(s: &json::BuildSummary) {
+/// records filtered out of an NDJSON stream; on `err` (standard error).
+pub fn report_build(s: &json::BuildSummary, err: &mut dyn Write) {
     for n in &s.notes {
-        eprintln!("glbtool: {n}");
+        say!(err, "glbtool: {n}");
     }
     if s.notes_count > s.notes.len() as u64 {
-        eprintln!(
+        say!(
+            err,
             "glbtool: ... and {} more",
             s.notes_count - s.notes.len() as u64
         );
@@ -256,7 +256,8 @@ pub fn report_build(s: &json::BuildSummary) {
     if s.resealed_count > 0 {
         let list: Vec<String> = s.resealed.iter().map(u64::to_string).collect();
         let more = s.resealed_count - s.resealed.len() as u64;
-        eprintln!(
+        say!(
+            err,
             "glbtool: re-sealed {} edited record{} with glbtool's checksum (records {}{}); MS Mail's checksum algorithm is undocumented, so MS Mail may reject re-sealed records",
             s.resealed_count,
             if s.resealed_count == 1 { "" } else { "s" },
@@ -265,7 +266,8 @@ pub fn report_build(s: &json::BuildSummary) {
         );
     }
     if let Some(n) = s.dropped.filter(|&n| n > 0) {
-        eprintln!(
+        say!(
+            err,
             "glbtool: {n} record{} of the dumped file {} not in the stream: the rest were renumbered",
             if n == 1 { "" } else { "s" },
             if n == 1 { "was" } else { "were" }
@@ -282,6 +284,7 @@ pub fn report_build(s: &json::BuildSummary) {
 fn write_atomically<T>(
     args: &BuildArgs,
     kind: FileKind,
+    con: &mut Console,
     fill: impl FnOnce(BufWriter<&mut File>) -> Result<(BufWriter<&mut File>, T), CliError>,
 ) -> Result<(T, String, Option<PathBuf>), CliError> {
     let output = &args.output;
@@ -299,7 +302,7 @@ fn write_atomically<T>(
         }
     }
     let shown = dest.shown();
-    let mut staged = dest.stage()?;
+    let mut staged = dest.stage(con)?;
     let (writer, value) = fill(staged.writer())?;
     writer
         .into_inner()
@@ -339,25 +342,26 @@ fn write_atomically<T>(
             }
         }
     }
-    let done = staged.commit(&expect)?;
+    let done = staged.commit(&expect, con)?;
     Ok((value, shown, done.backup))
 }
 
 /// Writes the JSON report on standard output, or on standard error when
 /// standard output is the file itself (`-o -`).
-fn json_report(args: &BuildArgs, r: &Report) -> CliResult {
+fn json_report(args: &BuildArgs, con: &mut Console, r: &Report) -> CliResult {
     if args.output.as_os_str() == "-" {
-        output::write_json(&mut std::io::stderr().lock(), r)?;
+        output::write_json(&mut con.err, r)?;
     } else {
-        let mut out = output::stdout();
+        let mut out = output::buffered(con.out);
         output::write_json(&mut out, r)?;
         output::finish(out)?;
     }
     Ok(0)
 }
 
-fn report(shown: &str, records: u64, trailing: u64, backup: Option<PathBuf>) {
-    eprintln!(
+fn report(shown: &str, records: u64, trailing: u64, backup: Option<PathBuf>, err: &mut dyn Write) {
+    say!(
+        err,
         "glbtool: wrote {} ({} record{}{}){}",
         shown,
         records,
@@ -376,7 +380,7 @@ fn report(shown: &str, records: u64, trailing: u64, backup: Option<PathBuf>) {
 
 /// `build --kind process --from-dssched TIMES.TXT [--base PROCESS.GLB]`:
 /// what `dssched -i` does (KB Q96060, Q119590).
-fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
+fn from_dssched(times: &Path, args: &BuildArgs, con: &mut Console) -> CliResult {
     if let Some(kind) = args.kind.filter(|k| *k != FileKind::Process) {
         return Err(CliError::usage(format!(
             "--from-dssched builds PROCESS.GLB (--kind process), not {kind}"
@@ -384,7 +388,7 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
     }
     // A schedule is a few lines: anything past 1 MiB is not one (and
     // /dev/zero is refused there instead of read without end).
-    let bytes = crate::input::read_small(times, 1 << 20, "a DSSCHED schedule")?;
+    let bytes = crate::input::read_small(times, 1 << 20, "a DSSCHED schedule", &con.stdin)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         CliError::usage(format!(
             "not a DSSCHED schedule: the text is not UTF-8 (byte {})",
@@ -396,7 +400,8 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
     let base = match &args.base {
         Some(p) => {
             // Held whole to be rewritten: 16 MiB is 85,000 records, far more than a schedule has.
-            let bytes = crate::input::read_small(p, 16 << 20, "a PROCESS.GLB to start from")?;
+            let bytes =
+                crate::input::read_small(p, 16 << 20, "a PROCESS.GLB to start from", &con.stdin)?;
             Document::<ProcessFile>::from_bytes(&bytes, FileKind::Process, ReadOptions::default())
                 .map_err(|e| CliError::from(e).file(p))?
         }
@@ -419,17 +424,19 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
         .map_err(|e| CliError::usage(e.to_string()))?;
     let skipped = lines.len() - doc.records.len();
     if skipped > 0 {
-        eprintln!(
+        say!(
+            con.err,
             "glbtool: {skipped} T2 entr{} ignored: a requestor does not run T2 (use --role server for the Dir-Sync server)",
             if skipped == 1 { "y" } else { "ies" }
         );
     }
-    eprintln!(
+    say!(
+        con.err,
         "glbtool: DSSCHED times read as local times in {}",
         zone.label()
     );
     let bytes = doc.to_bytes()?;
-    let ((), shown, backup) = write_atomically(args, FileKind::Process, |mut w| {
+    let ((), shown, backup) = write_atomically(args, FileKind::Process, con, |mut w| {
         w.write_all(&bytes)
             .map_err(|e| CliError::from(e).file(&args.output))?;
         Ok((w, ()))
@@ -437,6 +444,7 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
     if args.format == WroteFormat::Json {
         return json_report(
             args,
+            con,
             &Report {
                 format: FORMAT,
                 wrote: &shown,
@@ -452,6 +460,6 @@ fn from_dssched(times: &Path, args: &BuildArgs) -> CliResult {
             },
         );
     }
-    report(&shown, doc.records.len() as u64, 0, backup);
+    report(&shown, doc.records.len() as u64, 0, backup, con.err);
     Ok(0)
 }

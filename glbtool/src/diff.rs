@@ -14,6 +14,7 @@ use glb_formats::identify;
 use glb_formats::kind::{Family, FileKind};
 use glb_formats::CodePage;
 
+use crate::console::{Console, Stdin};
 use crate::input;
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::progress::Progress;
@@ -93,12 +94,12 @@ fn parse_key(s: &str) -> Result<Key, String> {
 }
 
 /// Runs `diff`.
-pub fn run(args: DiffArgs) -> CliResult {
+pub fn run(args: DiffArgs, con: &mut Console) -> CliResult {
     let zone = args.show.zone();
-    let painter = Painter::new(use_color(args.show.color));
+    let painter = Painter::new(use_color(args.show.color, con.tty));
     match (&args.dss, &args.requestor) {
-        (Some(dss), Some(req)) => server_vs_requestor(&args, dss, req, painter),
-        _ => files(&args, painter, &zone),
+        (Some(dss), Some(req)) => server_vs_requestor(&args, dss, req, painter, con),
+        _ => files(&args, painter, &zone, con),
     }
 }
 
@@ -152,9 +153,14 @@ fn read_held(src: impl Read, path: &Path, budget: u64) -> Result<Vec<u8>, CliErr
 }
 
 /// Opens one input; `budget` is what it may hold in memory if it must be read whole.
-fn load(path: &Path, kind: Option<FileKind>, budget: u64) -> Result<Loaded, CliError> {
+fn load(
+    path: &Path,
+    kind: Option<FileKind>,
+    budget: u64,
+    stdin: &Stdin,
+) -> Result<Loaded, CliError> {
     let (bytes, whole, size) = if path.as_os_str() == "-" {
-        let b = read_held(std::io::stdin(), path, budget)?;
+        let b = read_held(stdin.reader(), path, budget)?;
         let size = b.len() as u64;
         (b, true, size)
     } else {
@@ -345,16 +351,16 @@ fn stream_side<'a>(
     })
 }
 
-fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
+fn files(args: &DiffArgs, painter: Painter, zone: &Zone, con: &mut Console) -> CliResult {
     let [pa, pb] = args.files.as_slice() else {
         return Err(CliError::usage(
             "give two files, or --dss SERVER --requestor REQUESTOR",
         ));
     };
     let budget = args.memory_limit.saturating_mul(1 << 20);
-    let mut a = load(pa, args.kind, budget)?;
+    let mut a = load(pa, args.kind, budget, &con.stdin)?;
     let held = if a.whole { a.size } else { 0 };
-    let mut b = load(pb, args.kind, budget.saturating_sub(held))?;
+    let mut b = load(pb, args.kind, budget.saturating_sub(held), &con.stdin)?;
     settle(&mut a, &mut b)?;
     let (ka, kb) = (a.kind.expect("settled"), b.kind.expect("settled"));
     if ka.family() != kb.family() {
@@ -366,12 +372,12 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         .with_hint("give --kind to read both as one kind"));
     }
     let cp = args.show.codepage;
-    let context = |l: &Loaded, kind: FileKind| {
+    let mut context = |l: &Loaded, kind: FileKind| {
         // A regular file may sit in a postoffice (not standard input or a pipe).
         let po = l
             .path
             .is_file()
-            .then(|| crate::dispatch::around(&l.path, cp))
+            .then(|| crate::dispatch::around(&l.path, cp, con.err))
             .flatten();
         let netpo = match kind.family() {
             Family::Nme => netpo_beside(&l.path, po.as_ref()),
@@ -390,7 +396,8 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
             .flatten();
         // A NETPO file that cannot be used is said, not passed over.
         if let (Err(why), Key::Auto | Key::Address) = (&netpo, args.key) {
-            eprintln!(
+            say!(
+                con.err,
                 "glbtool: note: {}: its entries cannot be paired by address: {why}",
                 l.path.display()
             );
@@ -410,7 +417,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
     let bar = Progress::bytes(
         if one_pass { "comparing" } else { "checking" },
         held,
-        args.show.quiet,
+        !con.progress(args.show.quiet),
     );
     let scan = |l: &Loaded, kind, c| {
         diff::scan_order(stream_side(l, kind, c, &bar)?, key, addresses)
@@ -434,7 +441,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone) -> CliResult {
         b: b.shown(),
     };
     let html = args.format == DiffFormat::Html;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout: &mut dyn std::io::Write = &mut *con.out;
     let title = format!("glbtool diff {} {}", sources.a, sources.b);
     let (out, style, painter): (Box<dyn std::io::Write + '_>, _, _) = if html {
         page_head(&mut stdout, &title)?;
@@ -582,10 +589,20 @@ fn page_tail<W: std::io::Write>(out: &mut W) -> std::io::Result<()> {
     crate::render::html::tail(out)
 }
 
-fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter) -> CliResult {
+fn server_vs_requestor(
+    args: &DiffArgs,
+    dss: &Path,
+    req: &Path,
+    painter: Painter,
+    con: &mut Console,
+) -> CliResult {
     // The server's transactions are replayed: a spinner while that is long.
     let replayed = crate::progress::size_of([dss, &dss.join("GLB").join("MSTTRANS.GLB")]);
-    let bar = Progress::spinner("replaying and comparing", replayed, args.show.quiet);
+    let bar = Progress::spinner(
+        "replaying and comparing",
+        replayed,
+        !con.progress(args.show.quiet),
+    );
     // The requestor first: its SrvSync says how far the server's
     // transactions have reached it (the rest is pending).
     let requestor = if req.is_dir() {
@@ -602,7 +619,7 @@ fn server_vs_requestor(args: &DiffArgs, dss: &Path, req: &Path, painter: Painter
     };
     let c = compare::compare(&server, &requestor, filter);
     bar.finish();
-    let mut out = output::stdout_guarded();
+    let mut out = output::guarded(con.out);
     match args.format {
         DiffFormat::Json => view::compare_json(&mut out, &server, &requestor, &c)?,
         DiffFormat::Text => view::compare_text(&mut out, painter, &server, &requestor, &c)?,

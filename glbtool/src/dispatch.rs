@@ -3,6 +3,7 @@
 //! Generic commands (`dump`, `build`, `identify`) are written once over
 //! [`Format`]; the only per-family code is the text view, declared here.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,9 @@ pub struct TextContext<'a> {
     /// False when the view must depend on the file's bytes and name alone
     /// (`--textconv`): the list views then do not look at the postoffice.
     pub surroundings: bool,
+    /// Standard error, for notes beside the view (which must stay the
+    /// file's view alone: a DSSCHED file, say).
+    pub err: RefCell<&'a mut dyn Write>,
 }
 
 /// A family's human-readable view.
@@ -63,7 +67,8 @@ pub trait TextView: Format {
     where
         Self: Sized;
 
-    /// Writes the DSSCHED text form (`T1 Sat 13:45` lines); only PROCESS.GLB has one.
+    /// Writes the DSSCHED text form (`T1 Sat 13:45` lines); only PROCESS.GLB
+    /// has one.
     fn dssched<R: Read, W: Write>(
         _reader: &mut Reader<Self, R>,
         _out: &mut W,
@@ -161,11 +166,14 @@ impl TextView for ProcessFile {
     ) -> Result<u8, CliError> {
         // The zone and the layout go to standard error so that the output
         // stays a DSSCHED file.
-        eprintln!(
+        let mut err = ctx.err.borrow_mut();
+        say!(
+            err,
             "glbtool: DSSCHED times are local times in {} (use --tz to change)",
             ctx.zone.label()
         );
-        eprintln!(
+        say!(
+            err,
             "glbtool: the times and process codes come from PROCESS.GLB's run_at and process: {}",
             ctx.layout
         );
@@ -177,7 +185,10 @@ impl TextView for ProcessFile {
             }
         }
         if skipped > 0 {
-            eprintln!("glbtool: {skipped} record(s) with an unknown process code have no DSSCHED form and were left out");
+            say!(
+                err,
+                "glbtool: {skipped} record(s) with an unknown process code have no DSSCHED form and were left out"
+            );
         }
         Ok(0)
     }
@@ -225,19 +236,21 @@ fn list_context(ctx: &TextContext, kind: FileKind) -> ListContext {
     if !ctx.surroundings {
         return lctx;
     }
-    lctx.po = around(&ctx.path, ctx.codepage);
+    let mut err = ctx.err.borrow_mut();
+    lctx.po = around(&ctx.path, ctx.codepage, &mut **err);
     if kind.family() == Family::Nme {
-        lctx.netpo = netpo_records(lctx.po.as_ref(), &ctx.path, &name);
+        lctx.netpo = netpo_records(lctx.po.as_ref(), &ctx.path, &name, &mut **err);
     }
     lctx
 }
 
 /// The postoffice directory the file at `path` sits in, if any; one that
-/// cannot be opened is said on standard error (the file is then shown on its
-/// own), never passed over.
-pub fn around(path: &Path, cp: CodePage) -> Option<Postoffice> {
+/// cannot be opened is said on `err`, standard error (the file is then shown
+/// on its own), never passed over.
+pub fn around(path: &Path, cp: CodePage, err: &mut dyn Write) -> Option<Postoffice> {
     Postoffice::around(path, cp).unwrap_or_else(|e| {
-        eprintln!(
+        say!(
+            err,
             "glbtool: note: {}: shown without the postoffice around it, which cannot be read: {e}",
             path.display()
         );
@@ -246,12 +259,19 @@ pub fn around(path: &Path, cp: CodePage) -> Option<Postoffice> {
 }
 
 /// The records of the NETPO file the NME list at `path` points into, when
-/// it sits in a postoffice that has one; one that cannot be used is said.
-fn netpo_records(po: Option<&Postoffice>, path: &Path, name: &str) -> Option<Resolver> {
+/// it sits in a postoffice that has one; one that cannot be used is said
+/// on `err` (standard error).
+fn netpo_records(
+    po: Option<&Postoffice>,
+    path: &Path,
+    name: &str,
+    err: &mut dyn Write,
+) -> Option<Resolver> {
     match Resolver::for_list(po?, name) {
         Ok(r) => {
             if let Some(d) = r.as_ref().and_then(Resolver::damage) {
-                eprintln!(
+                say!(
+                    err,
                     "glbtool: note: {}: {d}; its external entries are shown through the whole records",
                     path.display()
                 );
@@ -259,7 +279,8 @@ fn netpo_records(po: Option<&Postoffice>, path: &Path, name: &str) -> Option<Res
             r
         }
         Err(e) => {
-            eprintln!(
+            say!(
+                err,
                 "glbtool: note: {}: its external entries are not resolved: {e}",
                 path.display()
             );

@@ -10,6 +10,7 @@ use glb_dirsync::check::doctor::{self, QueueSummary, Report, Role, Summary, Tree
 use glb_formats::FileKind;
 use serde::Serialize;
 
+use crate::console::Console;
 use crate::output::{self, use_color, CliResult};
 use crate::progress::Progress;
 use crate::render::findings::{self, Tally};
@@ -48,18 +49,19 @@ struct Json<'a> {
 
 /// Runs `doctor`. Exit 0 when nothing worth a warning was found, 1 when
 /// findings exist, 2 when a DIR holds no postoffice or something cannot be read.
-pub fn run(args: DoctorArgs) -> CliResult {
+pub fn run(args: DoctorArgs, con: &mut Console) -> CliResult {
     let mut trouble = false;
     let mut roots = Vec::new();
     for dir in &args.dirs {
         match doctor::find_postoffices(dir) {
             Ok(found) => {
                 for (path, err) in &found.unreadable {
-                    eprintln!("glbtool: {}: {err}", path.display());
+                    say!(con.err, "glbtool: {}: {err}", path.display());
                     trouble = true;
                 }
                 if found.postoffices.is_empty() {
-                    eprintln!(
+                    say!(
+                        con.err,
                         "glbtool: {}: no postoffice found (a directory holding GLB, here or one or two levels down)",
                         dir.display()
                     );
@@ -68,7 +70,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
                 roots.extend(found.postoffices);
             }
             Err(e) => {
-                eprintln!("glbtool: {e}");
+                say!(con.err, "glbtool: {e}");
                 trouble = true;
             }
         }
@@ -77,11 +79,15 @@ pub fn run(args: DoctorArgs) -> CliResult {
         return Ok(2);
     }
     let tree = Tree::open(&roots, args.report.codepage);
-    let bar = Progress::bytes("checking", tree.bytes_to_read(), args.report.quiet);
+    let bar = Progress::bytes(
+        "checking",
+        tree.bytes_to_read(),
+        !con.progress(args.report.quiet),
+    );
     let report = tree.examine(&|n| bar.inc(n));
     bar.finish();
     let tally = Tally::of(&report.findings);
-    let mut out = output::stdout_guarded();
+    let mut out = output::guarded(con.out);
     match args.report.format {
         ReportFormat::Json => {
             let doc = Json {
@@ -127,7 +133,7 @@ pub fn run(args: DoctorArgs) -> CliResult {
             )?;
         }
         ReportFormat::Text => {
-            let p = Painter::new(use_color(args.report.color)).wrapping(output::terminal_width());
+            let p = Painter::new(use_color(args.report.color, con.tty)).wrapping(con.tty.width);
             write_text(&mut out, &p, &report, &tally)?;
         }
     }

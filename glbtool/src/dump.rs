@@ -1,5 +1,6 @@
 //! `glbtool dump`: one file as text, annotated hex, JSON or NDJSON.
 
+use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use glb_formats::json::{self, Style};
 use glb_formats::pipeline::{self, Pipeline};
 use glb_formats::{with_format, FileKind};
 
+use crate::console::Console;
 use crate::dispatch::{TextContext, TextView};
 use crate::input::{self, Input};
 use crate::output::{self, use_color, CliError, CliResult};
@@ -74,9 +76,9 @@ pub struct DumpArgs {
 }
 
 /// Runs `dump`.
-pub fn run(args: DumpArgs) -> CliResult {
+pub fn run(args: DumpArgs, con: &mut Console) -> CliResult {
     if let Some(dir) = &args.postoffice {
-        return crate::postoffice::run(dir, &args);
+        return crate::postoffice::run(dir, &args, con);
     }
     let Some(file) = &args.file else {
         return Err(CliError::usage("give a FILE, or --postoffice DIR"));
@@ -88,15 +90,15 @@ pub fn run(args: DumpArgs) -> CliResult {
         .with_hint("JSON: info.checksum_ok and info.checksum_computed of each record"));
     }
     if args.textconv {
-        return textconv(file, &args);
+        return textconv(file, &args, con);
     }
-    let input = match input::open(file, args.kind) {
+    let input = match input::open(file, args.kind, &con.stdin) {
         Ok(input) => input,
         // A file whose name says it is an MS Mail file glbtool does not
         // decode: its bytes, plainly, saying so; never fields it does not have.
         Err(e) if e.undecoded().is_some() => {
             return match args.format {
-                DumpFormat::Text | DumpFormat::Hex => plain(file, &reason(&e)),
+                DumpFormat::Text | DumpFormat::Hex => plain(file, &reason(&e), con.out),
                 _ => Err(e.file(file).with_hint(
                     "glbtool shows such a file only as bytes (--format hex); --kind reads it as a kind glbtool decodes",
                 )),
@@ -113,7 +115,7 @@ pub fn run(args: DumpArgs) -> CliResult {
             input.kind
         )));
     }
-    let r = with_format!(family, |F| dump_with::<F>(input, &args));
+    let r = with_format!(family, |F| dump_with::<F>(input, &args, con));
     r.map_err(|e| e.file(&path))
 }
 
@@ -123,19 +125,19 @@ pub fn run(args: DumpArgs) -> CliResult {
 /// after a one-line reason. Exit 0 whenever the file can be read; the output
 /// depends only on the file's bytes and name (UTC unless --tz, no look at
 /// the postoffice around it).
-fn textconv(file: &Path, args: &DumpArgs) -> CliResult {
-    let input = match input::open(file, args.kind) {
+fn textconv(file: &Path, args: &DumpArgs, con: &mut Console) -> CliResult {
+    let input = match input::open(file, args.kind, &con.stdin) {
         Ok(input) => input,
         Err(e) if e.is_io() => return Err(e),
-        Err(e) => return plain(file, &reason(&e)),
+        Err(e) => return plain(file, &reason(&e), con.out),
     };
     let kind = input.kind;
-    let r = with_format!(kind.family(), |F| dump_with::<F>(input, args));
+    let r = with_format!(kind.family(), |F| dump_with::<F>(input, args, con));
     match r {
         Ok(_) => Ok(0),
         Err(e) if e.is_io() || e.is_broken_pipe() => Err(e.file(file)),
         // What was shown stays; the reason and every byte follow.
-        Err(e) => plain(file, &reason(&e)),
+        Err(e) => plain(file, &reason(&e), con.out),
     }
 }
 
@@ -154,8 +156,9 @@ fn reason(e: &CliError) -> String {
 }
 
 /// The plain view of a file glbtool cannot show as records: its name, the
-/// reason, its size, then every byte (offset, hex, ASCII), read in blocks.
-fn plain(file: &Path, why: &str) -> CliResult {
+/// reason, its size, then every byte (offset, hex, ASCII), read in blocks,
+/// on `out` (standard output).
+fn plain(file: &Path, why: &str, out: &mut dyn Write) -> CliResult {
     let name = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -170,7 +173,7 @@ fn plain(file: &Path, why: &str) -> CliResult {
         .file(file)
         .with_hint("save it to a file first: glbtool shows a file it cannot decode in hex")
     })?;
-    let mut out = output::stdout();
+    let mut out = output::buffered(out);
     writeln!(out, "{name}: not shown as records: {why}")?;
     writeln!(out, "{name}: all {size} bytes in hex")?;
     let mut block = vec![0u8; 1 << 16];
@@ -202,13 +205,13 @@ fn plain(file: &Path, why: &str) -> CliResult {
     Ok(0)
 }
 
-fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
+fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs, con: &mut Console) -> CliResult {
     // Under --textconv the view depends on the file alone: UTC unless --tz.
     let zone = match (&args.show.tz, args.textconv) {
         (None, true) => Zone::utc(),
         _ => args.show.zone(),
     };
-    let painter = Painter::new(use_color(args.show.color));
+    let painter = Painter::new(use_color(args.show.color, con.tty));
     let cp = args.show.codepage;
     let opts = ReadOptions {
         salvage: args.salvage || args.textconv,
@@ -229,11 +232,15 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
     };
     let input_path = input.path.clone();
     let kind = input.kind;
-    let bar = crate::progress::Progress::bytes("reading", input.size.unwrap_or(0), args.show.quiet);
+    let bar = crate::progress::Progress::bytes(
+        "reading",
+        input.size.unwrap_or(0),
+        !con.progress(args.show.quiet),
+    );
     let src: Box<dyn Read> = Box::new(bar.reader(input.reader));
     let mut reader = Reader::<F, Box<dyn Read>>::new(src, kind, input.size, opts)
         .map_err(|e| hinted(CliError::from(e), args.salvage))?;
-    let mut out = output::stdout();
+    let mut out = output::buffered(con.out);
     let code = match args.format {
         DumpFormat::Json | DumpFormat::Ndjson => {
             let style = if args.format == DumpFormat::Json {
@@ -255,6 +262,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
                 layout: F::layout().summary(kind.name()),
                 path: input_path.clone(),
                 surroundings: !args.textconv,
+                err: RefCell::new(&mut *con.err),
             };
             let view = if args.format == DumpFormat::Text {
                 F::text
@@ -306,7 +314,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs) -> CliResult {
     output::finish(out)?;
     if let Some(e) = reader.salvage_error() {
         if !args.textconv {
-            eprintln!("glbtool: {}: salvaged: {e}", input_path.display());
+            say!(con.err, "glbtool: {}: salvaged: {e}", input_path.display());
         }
     }
     // git takes any other exit code of a textconv filter as a failure.

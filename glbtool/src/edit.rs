@@ -4,7 +4,7 @@
 //! does not build reopens the editor with the error at the top, as
 //! `git commit` and `kubectl edit` do.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,6 +13,7 @@ use glb_formats::format::{ReadOptions, Reader};
 use glb_formats::json::{self, Style};
 use glb_formats::{with_format, CodePage, FileKind};
 
+use crate::console::Console;
 use crate::output::{CliError, CliResult};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
@@ -50,9 +51,11 @@ fn editor() -> String {
 }
 
 /// Runs `edit`.
-pub fn run(args: EditArgs) -> CliResult {
+pub fn run(args: EditArgs, con: &mut Console) -> CliResult {
     let file = &args.file;
-    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+    // The editor runs on the process's own terminal (and `show_diff` runs
+    // glbtool again on it): never with given streams.
+    if !(con.tty.stdin && con.tty.stderr && con.is_process()) {
         return Err(CliError::usage(
             "glbtool edit opens an editor and needs a terminal; none is attached",
         )
@@ -63,7 +66,7 @@ pub fn run(args: EditArgs) -> CliResult {
             file.display()
         )));
     }
-    let inp = crate::input::open(file, args.kind)?;
+    let inp = crate::input::open(file, args.kind, &con.stdin)?;
     let kind = inp.kind;
     let cp = args.codepage;
     // The file as it is now: changed by someone else before the end, nothing is written.
@@ -123,7 +126,7 @@ pub fn run(args: EditArgs) -> CliResult {
         let edited = std::fs::read(&doc).map_err(|e| CliError::from(e).file(&doc))?;
         let json_text = strip_comments(&edited);
         if json_text == strip_comments(&text) || json_text.iter().all(u8::is_ascii_whitespace) {
-            eprintln!("glbtool: no changes; nothing was written");
+            say!(con.err, "glbtool: no changes; nothing was written");
             return Ok(0);
         }
         let opts = json::BuildOptions {
@@ -134,7 +137,10 @@ pub fn run(args: EditArgs) -> CliResult {
         match json::build_from(json_text, opts, Vec::new()) {
             Ok((bytes, summary)) => {
                 if bytes == original {
-                    eprintln!("glbtool: the edit leaves the file as it was; nothing was written");
+                    say!(
+                        con.err,
+                        "glbtool: the edit leaves the file as it was; nothing was written"
+                    );
                     return Ok(0);
                 }
                 break (bytes, summary);
@@ -156,10 +162,10 @@ pub fn run(args: EditArgs) -> CliResult {
             }
         }
     };
-    crate::build::report_build(&summary);
+    crate::build::report_build(&summary, con.err);
 
     // The new version beside the file, checked, shown, then put in place.
-    let mut staged = dest.stage()?;
+    let mut staged = dest.stage(con)?;
     {
         let mut w = staged.writer();
         w.write_all(&built)
@@ -181,10 +187,11 @@ pub fn run(args: EditArgs) -> CliResult {
         .iter()
         .filter(|f| f.severity == glb_dirsync::check::Severity::Error)
     {
-        eprintln!("glbtool: after the edit: {} {}", f.code, f.cause);
+        say!(con.err, "glbtool: after the edit: {} {}", f.code, f.cause);
     }
-    let done = staged.commit(&expect)?;
-    eprintln!(
+    let done = staged.commit(&expect, con)?;
+    say!(
+        con.err,
         "glbtool: wrote {} ({} record{}){}",
         file.display(),
         summary.records,

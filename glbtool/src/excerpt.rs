@@ -12,6 +12,7 @@ use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::layout::{Annotate, Provenance, Span};
 use glb_formats::{with_format, CodePage};
 
+use crate::console::Stdin;
 use crate::input;
 use crate::render::hex::value_text;
 use crate::timefmt::{CtimeCache, Zone};
@@ -142,7 +143,8 @@ pub fn for_findings(
             .iter()
             .find(|f| f.file == file)
             .and_then(|f| f.kind);
-        let Ok(inp) = input::open(Path::new(file), kind) else {
+        // Standard input (`-`) was read to its end by the check.
+        let Ok(inp) = input::open(Path::new(file), kind, &Stdin::spent()) else {
             continue;
         };
         let family = inp.kind.family();

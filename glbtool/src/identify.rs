@@ -9,6 +9,7 @@ use glb_formats::identify::Evidence;
 use glb_formats::{with_format, FileKind};
 use serde::Serialize;
 
+use crate::console::Console;
 use crate::input;
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::render::Painter;
@@ -72,7 +73,7 @@ struct MsMail {
 
 /// Runs `identify`. Exit 0 when every file is recognised and parses, 1 when
 /// some do not, 2 when a file cannot be read at all.
-pub fn run(args: IdentifyArgs) -> CliResult {
+pub fn run(args: IdentifyArgs, con: &mut Console) -> CliResult {
     if args.kind.is_none() && args.files.iter().any(|p| p.as_os_str() == "-") {
         // Not a finding about a file: nothing can be said about standard
         // input without its kind (trouble, exit 2, as in every command).
@@ -82,7 +83,7 @@ pub fn run(args: IdentifyArgs) -> CliResult {
     let mut all = Vec::new();
     let mut code = 0u8;
     for path in &args.files {
-        let id = match input::open(path, args.kind) {
+        let id = match input::open(path, args.kind, &con.stdin) {
             Ok(inp) => {
                 let (kind, evidence, size) = (inp.kind, inp.evidence, inp.size);
                 let family = kind.family();
@@ -159,14 +160,14 @@ pub fn run(args: IdentifyArgs) -> CliResult {
         }
         all.push(id);
     }
-    let mut out = output::stdout_guarded();
+    let mut out = output::guarded(con.out);
     match args.format {
         IdentifyFormat::Json => {
             output::write_json(&mut out, &all)?;
         }
         IdentifyFormat::Text => {
             use std::io::Write;
-            let p = Painter::new(use_color(args.color));
+            let p = Painter::new(use_color(args.color, con.tty));
             for id in &all {
                 if let Some(m) = &id.msmail {
                     let size = id.size.map_or(String::new(), |s| format!("; {s} bytes"));

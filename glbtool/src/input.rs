@@ -9,6 +9,7 @@ use glb_formats::identify::{self, Evidence};
 use glb_formats::reqconf::{ReqConf, ReqConfFile};
 use glb_formats::{CodePage, FileKind};
 
+use crate::console::Stdin;
 use crate::output::CliError;
 
 /// An opened input.
@@ -60,7 +61,7 @@ fn open_error(path: &Path, e: io::Error) -> CliError {
 /// it and then read again from memory, never by reopening it. A pipe or
 /// device is opened without blocking (a FIFO no writer holds is refused, not
 /// waited for) and read up to [`open::stream_limit`], as is standard input.
-pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
+pub fn open(path: &Path, kind: Option<FileKind>, stdin: &Stdin) -> Result<Input, CliError> {
     if path.as_os_str() == "-" {
         let kind = kind.ok_or_else(|| {
             CliError::usage("reading standard input needs --kind")
@@ -71,7 +72,7 @@ pub fn open(path: &Path, kind: Option<FileKind>) -> Result<Input, CliError> {
             kind,
             evidence: Evidence::Given,
             size: None,
-            reader: Box::new(Limited::new(io::stdin(), open::stream_limit())),
+            reader: Box::new(Limited::new(stdin.reader(), open::stream_limit())),
         });
     }
     let opened = open::stream(path).map_err(|e| open_error(path, e))?;
@@ -169,9 +170,9 @@ fn settle(path: &Path, kind: Option<FileKind>, opened: open::Opened) -> Result<I
 /// memory, refusing one longer than `limit` bytes (`what` says what it is,
 /// for the message): a pipe or device is opened without blocking, as in
 /// [`open()`], and never read past the limit.
-pub fn read_small(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, CliError> {
+pub fn read_small(path: &Path, limit: u64, what: &str, stdin: &Stdin) -> Result<Vec<u8>, CliError> {
     let src: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(io::stdin())
+        stdin.reader()
     } else {
         let opened = open::stream(path).map_err(|e| open_error(path, e))?;
         Box::new(io::Cursor::new(opened.first).chain(opened.file))

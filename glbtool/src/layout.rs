@@ -16,6 +16,7 @@ use glb_formats::queue::AFTER_TEXT;
 use glb_formats::{with_format, FileKind};
 use serde::Serialize;
 
+use crate::console::Console;
 use crate::output::{self, use_color, CliResult};
 use crate::render::Painter;
 use crate::ColorChoice;
@@ -187,10 +188,10 @@ fn field_json(f: &Field) -> FieldJson {
 }
 
 /// Runs `layout`.
-pub fn run(args: LayoutArgs) -> CliResult {
+pub fn run(args: LayoutArgs, con: &mut Console) -> CliResult {
     let layout = with_format!(args.kind.family(), |F| F::layout());
-    let painter = Painter::new(use_color(args.color));
-    let mut out = output::stdout();
+    let painter = Painter::new(use_color(args.color, con.tty));
+    let mut out = output::buffered(con.out);
     match args.format {
         LayoutFormat::Markdown => {
             for (part, fields) in parts(&layout) {

@@ -1,9 +1,10 @@
 //! Command errors, colour decisions and the buffered standard output.
 
 use std::fmt;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::console::Terminals;
 use crate::ColorChoice;
 
 /// An error a command reports: what went wrong, which file, and a way out.
@@ -161,7 +162,10 @@ pub enum WroteFormat {
 
 /// Writes a command's JSON report, pretty, with a final newline. A failed
 /// write keeps its kind (a reader that left is a broken pipe, not trouble).
-pub fn write_json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::Result<()> {
+pub fn write_json<W: Write + ?Sized, T: serde::Serialize>(
+    out: &mut W,
+    value: &T,
+) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
     writeln!(out)
 }
@@ -169,31 +173,21 @@ pub fn write_json<W: Write, T: serde::Serialize>(out: &mut W, value: &T) -> io::
 /// Result of a command: the exit code on success.
 pub type CliResult = Result<u8, CliError>;
 
-/// Decides whether to colour standard output.
-pub fn use_color(choice: ColorChoice) -> bool {
+/// Decides whether to colour standard output (`tty`: what the console's streams are).
+pub fn use_color(choice: ColorChoice, tty: Terminals) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            !no_color && io::stdout().is_terminal()
+            !no_color && tty.stdout
         }
     }
 }
 
-/// The width to wrap text at: the terminal's, when standard output is one;
-/// `None` (no wrapping) when it is a pipe or a file.
-pub fn terminal_width() -> Option<usize> {
-    let out = io::stdout();
-    if !out.is_terminal() {
-        return None;
-    }
-    terminal_size::terminal_size_of(&out).map(|(w, _)| usize::from(w.0))
-}
-
-/// Buffered standard output (locked once, flushed at the end).
-pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
-    io::BufWriter::with_capacity(1 << 16, io::stdout().lock())
+/// Buffered standard output (the console's `out`, flushed at the end).
+pub fn buffered(out: &mut dyn Write) -> io::BufWriter<&mut dyn Write> {
+    io::BufWriter::with_capacity(1 << 16, out)
 }
 
 /// Flushes, mapping errors.
@@ -254,6 +248,6 @@ impl<W: Write> Write for Guarded<W> {
 }
 
 /// Buffered standard output through [`Guarded`]: a closed pipe never fails a write.
-pub fn stdout_guarded() -> io::BufWriter<Guarded<io::StdoutLock<'static>>> {
-    io::BufWriter::with_capacity(1 << 16, Guarded::new(io::stdout().lock()))
+pub fn guarded(out: &mut dyn Write) -> io::BufWriter<Guarded<&mut dyn Write>> {
+    io::BufWriter::with_capacity(1 << 16, Guarded::new(out))
 }

@@ -20,6 +20,7 @@ use glb_formats::srvconf::{self, SrvConfFile};
 use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
 
+use crate::console::{Console, Stdin};
 use crate::input;
 use crate::output::{self, CliError, CliResult};
 use crate::repair::{self, Surroundings};
@@ -256,8 +257,14 @@ enum Plan {
 }
 
 impl Plan {
-    /// Settles what to do from the arguments and the file's kind.
-    fn from_args(a: &PatchSeqArgs, kind: FileKind, cp: CodePage) -> Result<Plan, CliError> {
+    /// Settles what to do from the arguments and the file's kind (`stdin`
+    /// for a file given as `-`).
+    fn from_args(
+        a: &PatchSeqArgs,
+        kind: FileKind,
+        cp: CodePage,
+        stdin: &Stdin,
+    ) -> Result<Plan, CliError> {
         let f = &a.file;
         let Some(patched) = Patched::of(kind) else {
             return Err(CliError::usage(format!(
@@ -285,11 +292,11 @@ impl Plan {
         Ok(match patched {
             Patched::Resync => match &a.from_srvconf {
                 Some(sc) => {
-                    let (edit, from) = from_srvconf(sc, f, a.codepage)?;
+                    let (edit, from) = from_srvconf(sc, f, a.codepage, stdin)?;
                     Plan::Resync(edit, Some(from))
                 }
                 None if !a.from_reqconf.is_empty() => {
-                    let (edit, from) = from_reqconf(&a.from_reqconf, f, a.codepage)?;
+                    let (edit, from) = from_reqconf(&a.from_reqconf, f, a.codepage, stdin)?;
                     Plan::Resync(edit, Some(from))
                 }
                 None => Plan::Resync(
@@ -461,8 +468,9 @@ fn from_srvconf(
     path: &Path,
     file: &Path,
     cp: CodePage,
+    stdin: &Stdin,
 ) -> Result<(SetResyncHeader, FromSrvconf), CliError> {
-    let inp = input::open(path, None)?;
+    let inp = input::open(path, None, stdin)?;
     let kind = inp.kind;
     if kind != FileKind::Srvconf {
         return Err(CliError::usage(format!(
@@ -519,9 +527,10 @@ fn from_reqconf(
     paths: &[PathBuf],
     file: &Path,
     cp: CodePage,
+    stdin: &Stdin,
 ) -> Result<(SetResyncHeader, FromSrvconf), CliError> {
     let read = |p: &Path| -> Result<glb_formats::reqconf::ReqConf, CliError> {
-        let inp = input::open(p, None)?;
+        let inp = input::open(p, None, stdin)?;
         if inp.kind != FileKind::Reqconf {
             return Err(CliError::usage(format!(
                 "--from-reqconf needs requestors' REQCONF.GLB files; this file is {}",
@@ -623,7 +632,7 @@ fn finding_line(f: &Finding) -> String {
 }
 
 /// Runs `patch-seq`.
-pub fn run(args: PatchSeqArgs) -> CliResult {
+pub fn run(args: PatchSeqArgs, con: &mut Console) -> CliResult {
     let file = &args.file;
     if file.as_os_str() == "-" {
         return Err(CliError::usage(
@@ -631,7 +640,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
         )
         .with_hint("give the file's path (use -o OUT to write the result elsewhere)"));
     }
-    let kind = input::open(file, args.kind)?.kind;
+    let kind = input::open(file, args.kind, &con.stdin)?.kind;
     let target = args.output.clone().unwrap_or_else(|| file.clone());
     let cp = args.codepage;
 
@@ -640,7 +649,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     // reading anything.
     let mut given = Vec::new();
     for p in &args.against {
-        given.push((p.clone(), input::open(p, None)?.kind));
+        given.push((p.clone(), input::open(p, None, &con.stdin)?.kind));
     }
     if let Some(sc) = &args.from_srvconf {
         given.push((sc.clone(), FileKind::Srvconf));
@@ -671,7 +680,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     let size = std::fs::metadata(file)
         .map_err(|e| CliError::from(e).file(file))?
         .len();
-    let plan = Plan::from_args(&args, kind, cp)?;
+    let plan = Plan::from_args(&args, kind, cp, &con.stdin)?;
     let job = Job {
         args: &args,
         kind,
@@ -776,12 +785,12 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
                 "{foreign_note}; without --dry-run glbtool would refuse unless --force is given"
             ));
         }
-        job.report(&summary, &changes, &notes, Outcome::DryRun)?;
+        job.report(&summary, &changes, &notes, Outcome::DryRun, con)?;
         return Ok(0);
     }
 
     // 4. The new file is written beside the target, flushed and synced.
-    let mut staged = dest.stage()?;
+    let mut staged = dest.stage(con)?;
     let summary = {
         let w = staged.writer();
         let (w, summary) = plan
@@ -793,7 +802,7 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     };
     staged.finish()?;
     if summary.is_unchanged() && in_place {
-        job.report(&summary, &changes, &notes, Outcome::Unchanged)?;
+        job.report(&summary, &changes, &notes, Outcome::Unchanged, con)?;
         return Ok(0);
     }
     if foreign_checksums && !summary.is_unchanged() {
@@ -851,8 +860,14 @@ pub fn run(args: PatchSeqArgs) -> CliResult {
     }
 
     // 6. Unchanged inputs, backup, unchanged target, atomic rename.
-    let done = staged.commit(&expect)?;
-    job.report(&summary, &changes, &notes, Outcome::Written(done.backup))?;
+    let done = staged.commit(&expect, con)?;
+    job.report(
+        &summary,
+        &changes,
+        &notes,
+        Outcome::Written(done.backup),
+        con,
+    )?;
     Ok(0)
 }
 
@@ -936,6 +951,7 @@ impl Job<'_> {
         changes: &Changes,
         notes: &[String],
         outcome: Outcome,
+        con: &mut Console,
     ) -> Result<(), CliError> {
         let Job {
             args,
@@ -946,10 +962,10 @@ impl Job<'_> {
         let kind = *kind;
         // With -o - the file went to standard output: the report goes to standard error.
         let to_stdout = target.as_os_str() == "-";
-        let mut out: Box<dyn Write> = if to_stdout {
-            Box::new(io::stderr().lock())
+        let mut out: Box<dyn Write + '_> = if to_stdout {
+            Box::new(&mut *con.err)
         } else {
-            Box::new(output::stdout())
+            Box::new(output::buffered(con.out))
         };
         let shown = if to_stdout {
             "standard output".to_string()

@@ -14,6 +14,7 @@ use glb_formats::network::Network;
 use glb_formats::xtn::Xtn;
 use serde::Serialize;
 
+use crate::console::Console;
 use crate::dump::{DumpArgs, DumpFormat};
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::render::lists::{self, plural, ListContext};
@@ -60,17 +61,22 @@ struct XtnJson {
 /// Runs `dump --postoffice DIR`. Exit 0, or 1 when something was found wrong
 /// (a list whose size is not whole records, a USR named only through deleted
 /// records, a differing shadow, a damaged NETWORK.GLB or XTN).
-pub fn run(dir: &Path, args: &DumpArgs) -> CliResult {
+pub fn run(dir: &Path, args: &DumpArgs, con: &mut Console) -> CliResult {
     if !matches!(args.format, DumpFormat::Text | DumpFormat::Json) {
         return Err(CliError::usage("--postoffice shows text or json")
             .with_hint("use --format text or --format json; dump single files for hex or ndjson"));
     }
     let cp = args.show.codepage;
     let po = Postoffice::open(dir, cp)?;
-    let mut out = output::stdout();
+    let mut out = output::buffered(con.out);
     match args.format {
         DumpFormat::Json => write_json(&po, cp, &mut out)?,
-        _ => write_text(&po, cp, Painter::new(use_color(args.show.color)), &mut out)?,
+        _ => write_text(
+            &po,
+            cp,
+            Painter::new(use_color(args.show.color, con.tty)),
+            &mut out,
+        )?,
     }
     output::finish(out)?;
     let clean =

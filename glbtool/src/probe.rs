@@ -14,6 +14,7 @@ use clap::{Args, ValueEnum};
 use glb_formats::probe::{self, limits, redact, Options, Report, Sample, Sibling, Verdict};
 use glb_formats::FileKind;
 
+use crate::console::{Console, Stdin};
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::render::Painter;
 use crate::safe_write::{BackupOptions, Destination, Expect};
@@ -59,10 +60,10 @@ pub struct ProbeArgs {
 }
 
 /// Runs `probe`.
-pub fn run(args: ProbeArgs) -> CliResult {
+pub fn run(args: ProbeArgs, con: &mut Console) -> CliResult {
     let zone = args.show.zone();
     let path = &args.file;
-    let (bytes, size, regular) = read_sample(path).map_err(|e| e.file(path))?;
+    let (bytes, size, regular) = read_sample(path, &con.stdin).map_err(|e| e.file(path))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -89,10 +90,10 @@ pub fn run(args: ProbeArgs) -> CliResult {
     );
     drop(bytes);
     let copy = match &args.redacted_copy {
-        Some(target) => Some(write_copy(path, target, &report, regular, args.force)?),
+        Some(target) => Some(write_copy(path, target, &report, regular, args.force, con)?),
         None => None,
     };
-    let mut out = output::stdout();
+    let mut out = output::buffered(con.out);
     match args.format {
         ProbeFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &report)
@@ -100,7 +101,7 @@ pub fn run(args: ProbeArgs) -> CliResult {
             writeln!(out)?;
         }
         ProbeFormat::Text => {
-            let painter = Painter::new(use_color(args.show.color));
+            let painter = Painter::new(use_color(args.show.color, con.tty));
             crate::render::probe::report(
                 &mut out,
                 &report,
@@ -134,11 +135,11 @@ fn exit_code(r: &Report) -> u8 {
 /// The first bytes of the file, its size, and whether it is a regular file.
 /// Standard input and pipes are read to the end to learn their size, keeping
 /// only the first bytes.
-fn read_sample(path: &Path) -> Result<(Vec<u8>, u64, bool), CliError> {
+fn read_sample(path: &Path, stdin: &Stdin) -> Result<(Vec<u8>, u64, bool), CliError> {
     use glb_dirsync::open::{self, Limited};
     let (src, size, regular): (Box<dyn Read>, Option<u64>, bool) = if path.as_os_str() == "-" {
         (
-            Box::new(Limited::new(io::stdin(), open::stream_limit())),
+            Box::new(Limited::new(stdin.reader(), open::stream_limit())),
             None,
             false,
         )
@@ -250,6 +251,7 @@ fn write_copy(
     report: &Report,
     regular: bool,
     force: bool,
+    con: &mut Console,
 ) -> Result<PathBuf, CliError> {
     if !regular {
         return Err(CliError::usage(
@@ -291,7 +293,7 @@ fn write_copy(
     let dest = Destination::claim(target, kind, &BackupOptions::default(), force, &[input])?;
     let expect = [Expect::now(input)?];
     let plan = redact::Plan::new(&report.framing.found, &report.header, &report.record);
-    let mut staged = dest.stage()?;
+    let mut staged = dest.stage(con)?;
     {
         // Read a second time, so only a regular file: a FIFO or device is
         // refused here instead of waited for (its bytes were read already).
@@ -305,7 +307,7 @@ fn write_copy(
     staged.finish()?;
     // Re-read the copy: it has the file's size, and, as redaction keeps
     // every length and NUL, it frames as the file did.
-    let (bytes, size, _) = read_sample(staged.path()).map_err(|e| e.file(target))?;
+    let (bytes, size, _) = read_sample(staged.path(), &con.stdin).map_err(|e| e.file(target))?;
     let declared = report.kind.map(probe::layout::declared);
     let again = probe::frame::find(&bytes, size, declared.as_ref());
     if size != report.size || again.found != report.framing.found {
@@ -317,6 +319,6 @@ fn write_copy(
         ))
         .file(target));
     }
-    staged.commit(&expect)?;
+    staged.commit(&expect, con)?;
     Ok(target.to_path_buf())
 }

@@ -3,7 +3,7 @@
 //! is a terminal and `--quiet` was not given; cleared when the work ends, so
 //! that nothing of it stays in the terminal or ever reaches a pipe or file.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
@@ -24,9 +24,11 @@ pub struct Progress {
     bar: ProgressBar,
 }
 
-/// Whether a bar for work of `size` bytes is drawn.
+/// Whether a bar for work of `size` bytes is drawn. `quiet`: no bar at all
+/// (`--quiet`, or standard error is no terminal: callers pass
+/// `!Console::progress(quiet)`).
 fn shown(size: u64, quiet: bool) -> bool {
-    !quiet && size >= threshold() && std::io::stderr().is_terminal()
+    !quiet && size >= threshold()
 }
 
 impl Progress {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
+use crate::console::Console;
 use crate::output::{self, CliError, CliResult};
 
 /// Arguments of `completions`.
@@ -41,9 +42,9 @@ fn command() -> clap::Command {
 }
 
 /// Runs `completions`.
-pub fn completions(args: CompletionsArgs) -> CliResult {
+pub fn completions(args: CompletionsArgs, con: &mut Console) -> CliResult {
     let mut cmd = command();
-    let mut out = output::stdout();
+    let mut out = output::buffered(con.out);
     clap_complete::generate(args.shell, &mut cmd, "glbtool", &mut out);
     output::finish(out)?;
     Ok(0)
@@ -59,12 +60,12 @@ fn page(cmd: clap::Command) -> Result<Vec<u8>, CliError> {
 }
 
 /// Runs `man`.
-pub fn man(args: ManArgs) -> CliResult {
+pub fn man(args: ManArgs, con: &mut Console) -> CliResult {
     let cmd = command();
     let mut pages = vec![cmd.clone()];
     pages.extend(cmd.get_subcommands().cloned());
     if let Some(dir) = &args.dir {
-        let mut out = output::stdout();
+        let mut out = output::buffered(con.out);
         for p in pages {
             let name = format!("{}.1", p.get_display_name().unwrap_or(p.get_name()));
             let path = dir.join(&name);
@@ -82,7 +83,7 @@ pub fn man(args: ManArgs) -> CliResult {
                 .with_hint(format!("one of: {}", names.join(", ")))
         })?,
     };
-    let mut out = output::stdout();
+    let mut out = output::buffered(con.out);
     out.write_all(&page(wanted)?)?;
     output::finish(out)?;
     Ok(0)

@@ -3,7 +3,6 @@
 //! requestor (KB Q215505), validated before it is written through the safe
 //! write sequence (`docs/safety.md`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -15,6 +14,7 @@ use glb_formats::fields::Stamp;
 use glb_formats::srvconf;
 use glb_formats::{CodePage, FileKind};
 
+use crate::console::{Console, Stdin};
 use crate::input;
 use crate::output::{self, CliError, CliResult, WroteFormat};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
@@ -120,8 +120,8 @@ fn in_glb(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// Refuses a file that is not of the kind `want` (recognised by name or content).
-fn need_kind(path: &Path, want: FileKind) -> Result<(), CliError> {
-    let kind = input::open(path, None)?.kind;
+fn need_kind(path: &Path, want: FileKind, stdin: &Stdin) -> Result<(), CliError> {
+    let kind = input::open(path, None, stdin)?.kind;
     if kind == want {
         Ok(())
     } else {
@@ -130,7 +130,7 @@ fn need_kind(path: &Path, want: FileKind) -> Result<(), CliError> {
 }
 
 /// Runs `resync`.
-pub fn run(args: ResyncArgs) -> CliResult {
+pub fn run(args: ResyncArgs, con: &mut Console) -> CliResult {
     let cp = args.codepage;
     let server = args.server.as_deref();
     let srvconf = args
@@ -159,12 +159,12 @@ pub fn run(args: ResyncArgs) -> CliResult {
             "no addresses: give --server DIR, or --msttrans and/or --lists DIR",
         ));
     }
-    need_kind(&srvconf, FileKind::Srvconf)?;
+    need_kind(&srvconf, FileKind::Srvconf, &con.stdin)?;
     if let Some(p) = &reqconf {
-        need_kind(p, FileKind::Reqconf)?;
+        need_kind(p, FileKind::Reqconf, &con.stdin)?;
     }
     if let Some(p) = &msttrans {
-        need_kind(p, FileKind::Msttrans)?;
+        need_kind(p, FileKind::Msttrans, &con.stdin)?;
     }
     let stamp = match &args.date {
         Some(d) => Stamp::parse(d).map_err(CliError::usage)?,
@@ -194,7 +194,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
     let bar = crate::progress::Progress::spinner(
         "reading the server's lists",
         crate::progress::size_of(inputs.iter().copied()),
-        args.quiet,
+        !con.progress(args.quiet),
     );
     // The header (KB Q119449, Q215505) and the lists.
     let read = || -> Result<_, CliError> {
@@ -238,7 +238,7 @@ pub fn run(args: ResyncArgs) -> CliResult {
     bar.finish();
     // Written beside the target, synced, validated, then put in place.
     let out = &args.output;
-    let mut staged = dest.stage()?;
+    let mut staged = dest.stage(con)?;
     let (w, records) = resync::write(staged.writer(), header, stamp, &dir)
         .map_err(|e| CliError::from(e).file(out))?;
     w.into_inner()
@@ -265,17 +265,17 @@ pub fn run(args: ResyncArgs) -> CliResult {
         ))
         .file(out));
     }
-    let done = staged.commit(&expect)?;
+    let done = staged.commit(&expect, con)?;
     let entries = dir.entry_count();
     // With -o - the file went to standard output: the report goes to standard error.
-    let mut report: Box<dyn std::io::Write> = if args.output.as_os_str() == "-" {
-        Box::new(std::io::stderr())
+    let report: &mut dyn std::io::Write = if args.output.as_os_str() == "-" {
+        con.err
     } else {
-        Box::new(std::io::stdout())
+        con.out
     };
     if args.format == WroteFormat::Json {
         output::write_json(
-            &mut report,
+            report,
             &Report {
                 format: FORMAT,
                 wrote: &shown,

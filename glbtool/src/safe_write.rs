@@ -30,7 +30,7 @@
 //! test shows each guarantee.
 
 use std::fs::{self, File, Metadata};
-use std::io::{self, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -40,6 +40,7 @@ use glb_formats::identify;
 use glb_formats::{CodePage, FileKind};
 use tempfile::NamedTempFile;
 
+use crate::console::Console;
 use crate::output::CliError;
 
 /// Options about the backup and file names, shared by every command that writes a file.
@@ -500,10 +501,11 @@ impl Destination {
     /// Creates the temporary file the new version is written to: beside the
     /// target, with its mode, owner and group; for standard output, a private
     /// file in the system's temporary directory. Refuses to write a binary
-    /// file to a terminal.
-    pub fn stage(self) -> Result<Staged, CliError> {
+    /// file to a terminal. A note about the new file's owner goes to the
+    /// console's standard error.
+    pub fn stage(self, con: &mut Console) -> Result<Staged, CliError> {
         if self.stdout {
-            if io::stdout().is_terminal() {
+            if con.tty.stdout {
                 return Err(CliError::usage(
                     "standard output is a terminal; glbtool does not print a binary file there",
                 )
@@ -527,6 +529,7 @@ impl Destination {
             &self.path,
             self.old.as_ref().map(|o| &o.meta),
             &mut dos,
+            con.err,
         )?;
         hook(Step::TempCreated)?;
         Ok(Staged {
@@ -714,6 +717,7 @@ fn temp_in(
     for_path: &Path,
     like: Option<&Metadata>,
     dos: &mut bool,
+    err: &mut dyn Write,
 ) -> Result<NamedTempFile, CliError> {
     let mut b = tempfile::Builder::new();
     #[cfg(unix)]
@@ -737,7 +741,7 @@ fn temp_in(
         *dos = true;
     };
     if let Some(meta) = like {
-        take_owner_and_mode(tmp.as_file(), meta, tmp.path(), for_path)?;
+        take_owner_and_mode(tmp.as_file(), meta, tmp.path(), for_path, err)?;
     }
     Ok(tmp)
 }
@@ -775,6 +779,7 @@ fn take_owner_and_mode(
     like: &Metadata,
     at: &Path,
     for_path: &Path,
+    err: &mut dyn Write,
 ) -> Result<(), CliError> {
     #[cfg(unix)]
     {
@@ -784,7 +789,8 @@ fn take_owner_and_mode(
             let whole = std::os::unix::fs::fchown(file, Some(like.uid()), Some(like.gid()));
             if whole.is_err() {
                 let group = std::os::unix::fs::fchown(file, None, Some(like.gid())).is_ok();
-                eprintln!(
+                say!(
+                    err,
                     "glbtool: note: {} belonged to uid {} gid {}; only root may give a file away, so the new file belongs to uid {} gid {}",
                     for_path.display(),
                     like.uid(),
@@ -844,8 +850,9 @@ impl Staged {
 
     /// Puts the new version in place (see the module documentation). On any
     /// error the target is not replaced, the temporary file is removed and no
-    /// new backup is left.
-    pub fn commit(self, expect: &[Expect]) -> Result<Committed, CliError> {
+    /// new backup is left. The console's standard output receives the file
+    /// for `-o -`; its standard error, a note about a backup's owner.
+    pub fn commit(self, expect: &[Expect], con: &mut Console) -> Result<Committed, CliError> {
         hook(Step::Validated)?;
         for e in expect {
             e.check()?;
@@ -853,9 +860,8 @@ impl Staged {
         let Staged { dest, tmp, dos } = self;
         if dest.stdout {
             let mut src = tmp.reopen().map_err(CliError::from)?;
-            let mut out = io::stdout().lock();
-            io::copy(&mut src, &mut out)?;
-            out.flush()?;
+            io::copy(&mut src, con.out)?;
+            con.out.flush()?;
             hook(Step::Done)?;
             return Ok(Committed::default());
         }
@@ -886,6 +892,7 @@ impl Staged {
                     &base,
                     numbered_dos,
                     Some(&old.fingerprint.hash),
+                    con.err,
                 )?;
                 Some(made)
             }
@@ -939,7 +946,7 @@ impl Staged {
             let base = dest
                 .backup_base(dos)
                 .map_or_else(|| default_backup(target, dos), |(b, _)| b);
-            let saved = copy_backup(old, target, &base, dos, None)?;
+            let saved = copy_backup(old, target, &base, dos, None, con.err)?;
             sync_dir(parent_dir(target))?;
             return Err(CliError::usage(format!(
                 "was written by another program while glbtool replaced it; the file now holds glbtool's result, and the version with the other program's change is kept as {}",
@@ -1058,10 +1065,11 @@ fn copy_backup(
     base: &Path,
     dos: bool,
     want: Option<&blake3::Hash>,
+    err: &mut dyn Write,
 ) -> Result<PathBuf, CliError> {
     let dir = parent_dir(base);
     let mut dos_here = dos;
-    let mut tmp = temp_in(dir, base, Some(&old.meta), &mut dos_here)?;
+    let mut tmp = temp_in(dir, base, Some(&old.meta), &mut dos_here, err)?;
     let mut src = &old.file;
     src.seek(SeekFrom::Start(0)).map_err(io_err(target))?;
     let mut hasher = blake3::Hasher::new();
@@ -1211,9 +1219,19 @@ pub fn is_structural(code: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Runs `f` with a console of no input whose output is thrown away.
+    fn quiet<T>(f: impl FnOnce(&mut Console) -> T) -> T {
+        let (mut out, mut err) = (io::sink(), io::sink());
+        f(&mut Console::given(
+            Box::new(io::empty()),
+            &mut out,
+            &mut err,
+        ))
+    }
+
     fn write_new(target: &Path, bytes: &[u8], opts: &BackupOptions) -> Staged {
         let dest = Destination::claim(target, FileKind::Reqtrans, opts, true, &[]).unwrap();
-        let mut staged = dest.stage().unwrap();
+        let mut staged = quiet(|con| dest.stage(con)).unwrap();
         {
             let mut w = staged.writer();
             w.write_all(bytes).unwrap();
@@ -1240,7 +1258,7 @@ mod tests {
         let staged = write_new(&target, b"new", &BackupOptions::default());
         // Same size, different content: the hash notices.
         fs::write(&target, b"odd").unwrap();
-        let err = staged.commit(&[]).unwrap_err();
+        let err = quiet(|con| staged.commit(&[], con)).unwrap_err();
         assert!(err.to_string().contains("changed"), "{err}");
         assert_eq!(fs::read(&target).unwrap(), b"odd");
         // Neither a backup nor a temporary file is left.
@@ -1253,7 +1271,7 @@ mod tests {
         let target = dir.path().join("X.GLB");
         fs::write(&target, b"old bytes").unwrap();
         let staged = write_new(&target, b"new bytes!", &BackupOptions::default());
-        let done = staged.commit(&[]).unwrap();
+        let done = quiet(|con| staged.commit(&[], con)).unwrap();
         let bak = dir.path().join("X.GLB.bak");
         assert_eq!(done.backup.as_deref(), Some(bak.as_path()));
         assert_eq!(fs::read(&target).unwrap(), b"new bytes!");
@@ -1267,7 +1285,7 @@ mod tests {
         let target = dir.path().join("NEW.GLB");
         let staged = write_new(&target, b"", &BackupOptions::default());
         fs::write(&target, b"someone else").unwrap();
-        let err = staged.commit(&[]).unwrap_err();
+        let err = quiet(|con| staged.commit(&[], con)).unwrap_err();
         assert!(err.to_string().contains("appeared"), "{err}");
         assert_eq!(fs::read(&target).unwrap(), b"someone else");
     }

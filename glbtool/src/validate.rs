@@ -8,6 +8,7 @@ use glb_dirsync::check::{self, file::Facts, FileRef, Finding};
 use glb_formats::{CodePage, FileKind};
 use serde::Serialize;
 
+use crate::console::Console;
 use crate::context::{self, ContextFile};
 use crate::input;
 use crate::output::{self, use_color, CliResult};
@@ -104,11 +105,14 @@ pub type Checked = (String, Option<FileKind>, Facts);
 ///
 /// `named`: the user gave these files; otherwise glbtool found them and reads
 /// regular files only (never a FIFO or device it was not given).
+/// `con`: standard input (for `-`) and error (where a file that cannot be
+/// opened is said).
 pub fn check_files(
     paths: &[(PathBuf, Option<FileKind>)],
     cp: CodePage,
     named: bool,
     bar: &Progress,
+    con: &mut Console,
 ) -> (Vec<Checked>, Vec<Finding>, bool) {
     let mut findings = Vec::new();
     let mut checked = Vec::new();
@@ -116,7 +120,7 @@ pub fn check_files(
     for (path, kind) in paths {
         let name = path.display().to_string();
         let opened = if named {
-            input::open(path, *kind)
+            input::open(path, *kind, &con.stdin)
         } else {
             input::open_found(path, *kind)
         };
@@ -152,7 +156,7 @@ pub fn check_files(
                 if let Some(h) = e.hint() {
                     msg.push_str(&format!(" ({h})"));
                 }
-                eprintln!("glbtool: {msg}");
+                say!(con.err, "glbtool: {msg}");
                 trouble = true;
                 checked.push((name, None, Facts::None));
             }
@@ -163,7 +167,7 @@ pub fn check_files(
 
 /// Runs `validate`. Exit 0 when nothing worth a warning was found, 1 when
 /// findings exist, 2 when an input cannot be opened or read to its end.
-pub fn run(args: ValidateArgs) -> CliResult {
+pub fn run(args: ValidateArgs, con: &mut Console) -> CliResult {
     let mut paths: Vec<(PathBuf, Option<FileKind>)> =
         args.files.iter().map(|p| (p.clone(), args.kind)).collect();
     paths.extend(args.against.iter().map(|p| (p.clone(), None)));
@@ -171,9 +175,9 @@ pub fn run(args: ValidateArgs) -> CliResult {
     let bar = Progress::bytes(
         "checking",
         crate::progress::size_of(paths.iter().map(|(p, _)| p.as_path())),
-        args.report.quiet,
+        !con.progress(args.report.quiet),
     );
-    let (checked, mut all, trouble) = check_files(&paths, cp, true, &bar);
+    let (checked, mut all, trouble) = check_files(&paths, cp, true, &bar, con);
     bar.finish();
     // Files read as a kind their name does not say (no --kind): guessed from
     // their size and content, and said so.
@@ -199,7 +203,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         .filter_map(|((p, _), (_, k, _))| k.map(|k| (p.clone(), k)))
         .collect();
     let ctx = context::find(&given, args.alone, cp);
-    let (ctx_checked, _, _) = check_files(&ctx.paths(), cp, false, &Progress::hidden());
+    let (ctx_checked, _, _) = check_files(&ctx.paths(), cp, false, &Progress::hidden(), con);
     let refs: Vec<(FileRef, &Facts)> = checked
         .iter()
         .chain(&ctx_checked)
@@ -251,7 +255,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
     check::sort(&mut all);
     let tally = Tally::of(&all);
     let kinds_read: Vec<FileKind> = refs.iter().map(|(r, _)| r.kind).collect();
-    let mut out = output::stdout_guarded();
+    let mut out = output::guarded(con.out);
     match args.report.format {
         ReportFormat::Json => {
             let report = Report {
@@ -326,7 +330,7 @@ pub fn run(args: ValidateArgs) -> CliResult {
         }
         ReportFormat::Text => {
             use std::io::Write;
-            let p = Painter::new(use_color(args.report.color)).wrapping(output::terminal_width());
+            let p = Painter::new(use_color(args.report.color, con.tty)).wrapping(con.tty.width);
             // A file glbtool does not decode (GLB360) was skipped, not unread.
             let skipped = |name: &str| all.iter().any(|f| f.file == name && f.code == "GLB360");
             let names: Vec<(String, bool)> = checked
