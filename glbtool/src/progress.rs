@@ -56,6 +56,9 @@ impl Progress {
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        // Drawn at once, not at the first tick: work that ends within it
+        // still shows it was going on (and the bar is cleared at the end).
+        bar.tick();
         Progress { bar }
     }
 
