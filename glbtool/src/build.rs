@@ -419,7 +419,7 @@ fn from_dssched(times: &Path, args: &BuildArgs, con: &mut Console) -> CliResult 
         }
         None => PostofficeRole::Requestor,
     };
-    let zone = args.tz.clone().unwrap_or_else(Zone::from_env);
+    let zone = args.tz.clone().unwrap_or_else(|| Zone::from_env(con.err));
     let doc = dssched::apply(&base, &lines, role, zone.tz())
         .map_err(|e| CliError::usage(e.to_string()))?;
     let skipped = lines.len() - doc.records.len();

@@ -95,7 +95,7 @@ fn parse_key(s: &str) -> Result<Key, String> {
 
 /// Runs `diff`.
 pub fn run(args: DiffArgs, con: &mut Console) -> CliResult {
-    let zone = args.show.zone();
+    let zone = args.show.zone(con.err);
     let painter = Painter::new(use_color(args.show.color, con.tty));
     match (&args.dss, &args.requestor) {
         (Some(dss), Some(req)) => server_vs_requestor(&args, dss, req, painter, con),

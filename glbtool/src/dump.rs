@@ -209,7 +209,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs, con: &mut Cons
     // Under --textconv the view depends on the file alone: UTC unless --tz.
     let zone = match (&args.show.tz, args.textconv) {
         (None, true) => Zone::utc(),
-        _ => args.show.zone(),
+        _ => args.show.zone(con.err),
     };
     let painter = Painter::new(use_color(args.show.color, con.tty));
     let cp = args.show.codepage;

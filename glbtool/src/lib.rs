@@ -168,9 +168,12 @@ pub(crate) struct ShowOptions {
 }
 
 impl ShowOptions {
-    /// The zone to show times in: --tz, else the TZ environment variable's, else UTC.
-    pub fn zone(&self) -> timefmt::Zone {
-        self.tz.clone().unwrap_or_else(timefmt::Zone::from_env)
+    /// The zone to show times in: --tz, else the TZ environment variable's,
+    /// else UTC (an unreadable `TZ` is said on `err`).
+    pub fn zone(&self, err: &mut dyn std::io::Write) -> timefmt::Zone {
+        self.tz
+            .clone()
+            .unwrap_or_else(|| timefmt::Zone::from_env(err))
     }
 }
 

@@ -61,7 +61,7 @@ pub struct ProbeArgs {
 
 /// Runs `probe`.
 pub fn run(args: ProbeArgs, con: &mut Console) -> CliResult {
-    let zone = args.show.zone();
+    let zone = args.show.zone(con.err);
     let path = &args.file;
     let (bytes, size, regular) = read_sample(path, &con.stdin).map_err(|e| e.file(path))?;
     let name = path

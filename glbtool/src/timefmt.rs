@@ -45,33 +45,37 @@ impl Zone {
 
     /// The zone when --tz is not given: the `TZ` environment variable's
     /// when it is set (as DSSCHED and every MS C program read it, KB
-    /// Q96060), else UTC. A `TZ` glbtool cannot read is said on standard
-    /// error and UTC is used: the option, not the environment, is the place
-    /// for a hard error.
-    pub fn from_env() -> Zone {
+    /// Q96060), else UTC. A `TZ` glbtool cannot read is said on `err`
+    /// (standard error) and UTC is used: the option, not the environment,
+    /// is the place for a hard error.
+    pub fn from_env(err: &mut dyn std::io::Write) -> Zone {
         match std::env::var("TZ") {
-            Ok(v) if !v.trim().is_empty() => Zone::from_tz_variable(&v),
+            Ok(v) if !v.trim().is_empty() => Zone::from_tz_variable(&v).unwrap_or_else(|e| {
+                // A closed standard error must not stop the command.
+                let _ = writeln!(
+                    err,
+                    "glbtool: the TZ environment variable is not used: {e}; times are shown in UTC"
+                );
+                Zone::utc()
+            }),
             _ => Zone::utc(),
         }
     }
 
     /// The zone of a `TZ` environment variable's value (with POSIX's
     /// optional leading `:`).
-    fn from_tz_variable(value: &str) -> Zone {
+    fn from_tz_variable(value: &str) -> Result<Zone, String> {
         let name = value.trim().trim_start_matches(':');
-        match Zone::parse(name) {
-            Ok(z) if z.label == "UTC" => z,
-            Ok(z) => Zone {
-                label: format!("{} (from the TZ environment variable)", z.label),
-                tz: z.tz,
-            },
-            Err(e) => {
-                eprintln!(
-                    "glbtool: the TZ environment variable is not used: {e}; times are shown in UTC"
-                );
-                Zone::utc()
+        Zone::parse(name).map(|z| {
+            if z.label == "UTC" {
+                z
+            } else {
+                Zone {
+                    label: format!("{} (from the TZ environment variable)", z.label),
+                    tz: z.tz,
+                }
             }
-        }
+        })
     }
 
     /// Parses a `--tz` value, as people write zones: `UTC`; an offset

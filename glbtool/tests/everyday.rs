@@ -243,6 +243,18 @@ fn the_tz_environment_variable_is_the_default_and_said_so() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("TZ environment variable is not used"));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Mon Feb 14 08:00:00 1994"));
+    // ... and when standard error cannot be written (a full disk), the
+    // command still runs (through `eprintln!` the warning panicked: exit 101).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("\"$0\" dump \"$1\" 2>/dev/full")
+        .arg(env!("CARGO_BIN_EXE_glbtool"))
+        .arg(corpus("network/TAYLOR/GLB/REQCONF.GLB"))
+        .env("TZ", "Not/AZone")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Mon Feb 14 08:00:00 1994"));
     // The hex view says its zone too.
     let out = glbtool()
         .args(["dump", "-f", "hex", "--tz", "CET"])
