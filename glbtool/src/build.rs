@@ -184,11 +184,16 @@ pub fn run(args: BuildArgs, con: &mut Console) -> CliResult {
         ..options(&args)
     };
     let (summary, shown, backup) = write_atomically(&args, kind, con, |w| {
-        json::build_from(source, opts, w).map_err(|e| {
-            CliError::from(e)
-                .file(&input)
-                .with_hint("the output file was not written")
-        })
+        json::build_from(source, opts, w)
+            .map(|(w, summary)| {
+                let cp = summary.codepage;
+                (w, summary, cp)
+            })
+            .map_err(|e| {
+                CliError::from(e)
+                    .file(&input)
+                    .with_hint("the output file was not written")
+            })
     })?;
     bar.finish();
     if args.format == WroteFormat::Json {
@@ -279,13 +284,14 @@ pub fn report_build(s: &json::BuildSummary, err: &mut dyn Write) {
 /// the output checked and claimed, a temporary file beside it, synced, read
 /// back, renamed into place only when `fill` succeeded and nobody changed
 /// `output` or the input meanwhile; an existing file is kept as a new backup.
-/// A failure leaves nothing behind. Returns `fill`'s value, the output in
-/// words and the backup written.
+/// A failure leaves nothing behind. `fill` returns the writer, its value and
+/// the code page of the text it wrote (the document's, which reading back
+/// uses). Returns `fill`'s value, the output in words and the backup written.
 fn write_atomically<T>(
     args: &BuildArgs,
     kind: FileKind,
     con: &mut Console,
-    fill: impl FnOnce(BufWriter<&mut File>) -> Result<(BufWriter<&mut File>, T), CliError>,
+    fill: impl FnOnce(BufWriter<&mut File>) -> Result<(BufWriter<&mut File>, T, CodePage), CliError>,
 ) -> Result<(T, String, Option<PathBuf>), CliError> {
     let output = &args.output;
     let inputs: Vec<&Path> = [&args.input, &args.from_dssched, &args.base]
@@ -303,13 +309,12 @@ fn write_atomically<T>(
     }
     let shown = dest.shown();
     let mut staged = dest.stage(con)?;
-    let (writer, value) = fill(staged.writer())?;
+    let (writer, value, cp) = fill(staged.writer())?;
     writer
         .into_inner()
         .map_err(|e| CliError::from(e.into_error()).file(output))?;
     staged.finish()?;
     // The new file must read back; findings about its content are the user's business.
-    let cp = args.codepage.unwrap_or_default();
     let findings = safe_write::validate(staged.path(), output, kind, cp);
     if let Some(f) = findings.iter().find(|f| safe_write::is_structural(f.code)) {
         return Err(CliError::usage(format!(
@@ -439,7 +444,7 @@ fn from_dssched(times: &Path, args: &BuildArgs, con: &mut Console) -> CliResult 
     let ((), shown, backup) = write_atomically(args, FileKind::Process, con, |mut w| {
         w.write_all(&bytes)
             .map_err(|e| CliError::from(e).file(&args.output))?;
-        Ok((w, ()))
+        Ok((w, (), args.codepage.unwrap_or_default()))
     })?;
     if args.format == WroteFormat::Json {
         return json_report(
