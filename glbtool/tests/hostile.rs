@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -15,6 +16,35 @@ fn stderr(o: &Output) -> String {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The findings with `code` in a validate or doctor JSON report.
+fn findings<'a>(report: &'a serde_json::Value, code: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// Runs `glbtool ARGS` (validate or doctor, `-f json`) and checks its first
+/// GLB303 finding: placed at byte `offset` and `record`, its cause saying `place`.
+fn assert_glb303(args: &[&str], place: &str, offset: u64, record: u64) {
+    let o = glbtool().args(args).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = *findings(&v, "GLB303")
+        .first()
+        .unwrap_or_else(|| panic!("{args:?}: no GLB303: {v}"));
+    assert_eq!(
+        (f["offset"].as_u64(), f["record"].as_u64()),
+        (Some(offset), Some(record)),
+        "{args:?}: {f}"
+    );
+    assert!(
+        f["cause"].as_str().unwrap().contains(place),
+        "{args:?}: {f}"
+    );
 }
 
 /// Copies the sample postoffice `name` (`requestor`, `server`) into `dest`.
@@ -73,24 +103,9 @@ fn size_errors_name_the_last_whole_record_and_the_cut_field_in_every_command() {
     let o = glbtool().args(["identify", g]).output().unwrap();
     assert!(stdout(&o).contains(GAL_WHERE), "{}", stdout(&o));
     // validate and doctor: GLB303 placed at the cut record, where the last whole one ends.
-    let check = |args: &[&str]| {
-        let o = glbtool().args(args).output().unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let f = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == "GLB303")
-            .unwrap_or_else(|| panic!("{args:?}: no GLB303: {v}"))
-            .clone();
-        assert_eq!(
-            (f["offset"].as_u64(), f["record"].as_u64()),
-            (Some(270), Some(6))
-        );
-        assert!(f["cause"].as_str().unwrap().contains(GAL_WHERE), "{f}");
-    };
-    check(&["validate", "-f", "json", g]);
-    check(&["doctor", "-f", "json", po.to_str().unwrap()]);
+    assert_glb303(&["validate", "-f", "json", g], GAL_WHERE, 270, 6);
+    let p = po.to_str().unwrap();
+    assert_glb303(&["doctor", "-f", "json", p], GAL_WHERE, 270, 6);
 }
 
 /// Each fixed-size family, 3 bytes cut off a committed sample: the expected
@@ -145,27 +160,8 @@ fn size_errors_of_every_fixed_size_family_are_located_in_dump_and_validate() {
         let o = glbtool().arg("dump").arg(&file).output().unwrap();
         assert_eq!(o.status.code(), Some(2), "{sample}: {}", stderr(&o));
         assert!(stderr(&o).contains(place), "{sample}: {}", stderr(&o));
-        let o = glbtool()
-            .args(["validate", "-f", "json"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let f = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["code"] == "GLB303")
-            .unwrap_or_else(|| panic!("{sample}: no GLB303: {v}"));
-        assert_eq!(
-            (f["offset"].as_u64(), f["record"].as_u64()),
-            (Some(offset), Some(record)),
-            "{sample}: {f}"
-        );
-        assert!(
-            f["cause"].as_str().unwrap().contains(place),
-            "{sample}: {f}"
-        );
+        let args = ["validate", "-f", "json", file.to_str().unwrap()];
+        assert_glb303(&args, place, offset, record);
     }
 }
 
@@ -228,6 +224,23 @@ fn mkfifo(path: &Path) {
         .success();
     assert!(ok, "mkfifo {}", path.display());
 }
+
+/// Every `--kind`.
+const KINDS: [&str; 10] = [
+    "reqtrans", "msttrans", "reqconf", "srvconf", "process", "nme", "usr", "netpo", "network",
+    "xtn",
+];
+
+/// `build` of a PROCESS.GLB from an endless DSSCHED file.
+const BUILD_FROM_ZERO: [&str; 7] = [
+    "build",
+    "--kind",
+    "process",
+    "--from-dssched",
+    "/dev/zero",
+    "-o",
+    "P.GLB",
+];
 
 /// glbtool with a deadline: a run that hangs fails the test instead.
 fn bounded() -> assert_cmd::Command {
@@ -367,15 +380,7 @@ fn endless_devices_given_to_the_other_commands_stop_with_exit_2() {
         vec!["probe", "/dev/zero"],
         vec!["diff", "--kind", "msttrans", "/dev/zero", a],
         vec!["diff", "--kind", "msttrans", a, "/dev/zero"],
-        vec![
-            "build",
-            "--kind",
-            "process",
-            "--from-dssched",
-            "/dev/zero",
-            "-o",
-            "P.GLB",
-        ],
+        BUILD_FROM_ZERO.to_vec(),
         vec!["build", "--kind", "reqtrans", "/dev/zero", "-o", "OUT.GLB"],
     ] {
         let o = bounded()
@@ -395,10 +400,7 @@ fn endless_devices_given_to_the_other_commands_stop_with_exit_2() {
 
 #[test]
 fn endless_devices_stop_at_the_stream_limit_with_exit_2() {
-    for kind in [
-        "reqtrans", "msttrans", "reqconf", "srvconf", "process", "nme", "usr", "netpo", "network",
-        "xtn",
-    ] {
+    for kind in KINDS {
         for cmd in ["identify", "dump", "validate"] {
             let o = bounded()
                 .env("GLBTOOL_STREAM_LIMIT", "1000000")
@@ -546,17 +548,46 @@ fn validate_and_doctor_never_open_a_fifo_they_were_not_given() {
 // diff: streamed, bounded, and truthful when its reader goes away
 // ---------------------------------------------------------------------------
 
+/// glbtool to be spawned, its standard output a pipe to read and its
+/// standard error dropped.
+fn piped() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("glbtool"));
+    c.env("TZ", "UTC")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    c
+}
+
+/// Spawns `cmd` (made by `piped`) and reads the first line of its standard
+/// output; returns the running child, that line and the rest of its output.
+fn first_line(
+    cmd: &mut std::process::Command,
+) -> (
+    std::process::Child,
+    String,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
+    use std::io::BufRead;
+    let mut child = cmd.spawn().unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    (child, first, out)
+}
+
+/// The number after `key` in /proc/PID/`file` (`rchar:` of `io`, `VmHWM:`
+/// of `status`), while the process runs.
+fn proc_value(pid: u32, file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line[key.len()..].split_whitespace().next()?.parse().ok()
+}
+
 /// Runs glbtool with `args`, reads `n` bytes of its standard output, closes
 /// the pipe (as `| head -c N` does) and returns the exit code.
 fn exit_after_reading(args: &[&str], n: usize) -> Option<i32> {
     use std::io::Read;
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("glbtool"))
-        .args(args)
-        .env("TZ", "UTC")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = piped().args(args).spawn().unwrap();
     let mut out = child.stdout.take().unwrap();
     let mut buf = vec![0; n];
     out.read_exact(&mut buf).unwrap();
@@ -624,6 +655,17 @@ fn a_closed_output_pipe_never_turns_different_into_0() {
     assert_eq!(exit_after_reading(&["identify", g], 5), Some(1));
 }
 
+/// `glbtool diff --kind msttrans OPTIONS A B`, with a deadline.
+fn diff_msttrans(options: &[&str], a: impl AsRef<OsStr>, b: impl AsRef<OsStr>) -> Output {
+    bounded()
+        .args(["diff", "--kind", "msttrans"])
+        .args(options)
+        .arg(a)
+        .arg(b)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
     let dir = tempfile::tempdir().unwrap();
@@ -631,11 +673,7 @@ fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
     queue_file(&a, 30_000, |_| None);
     // B out of sync order early: its first transaction tenth.
     queue_with(&b, (2..=10).chain([1]).chain(11..=30_000), |_| None);
-    let o = bounded()
-        .args(["diff", "--kind", "msttrans", "--memory-limit", "1"])
-        .args([&a, &b])
-        .output()
-        .unwrap();
+    let o = diff_msttrans(&["--memory-limit", "1"], &a, &b);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("are not in sync order (MSTTRANS.GLB at byte offset ")
@@ -656,19 +694,7 @@ fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
         (i % 1000 == 0).then(|| format!("A Someone {i}\tPCM:POLY/TAYLOR/u{i}"))
     });
     for format in ["text", "json"] {
-        let o = bounded()
-            .args([
-                "diff",
-                "--kind",
-                "msttrans",
-                "--memory-limit",
-                "1",
-                "-f",
-                format,
-            ])
-            .args([&a, &b])
-            .output()
-            .unwrap();
+        let o = diff_msttrans(&["--memory-limit", "1", "-f", format], &a, &b);
         let (out, err) = (stdout(&o), stderr(&o));
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(
@@ -700,11 +726,7 @@ fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
         }
     }
     // With the limit the hint gives, the whole comparison: sync 1 moved.
-    let o = bounded()
-        .args(["diff", "--kind", "msttrans", "--memory-limit", "4"])
-        .args([&a, &b])
-        .output()
-        .unwrap();
+    let o = diff_msttrans(&["--memory-limit", "4"], &a, &b);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("30 changed, 0 only in A, 0 only in B"),
@@ -713,25 +735,10 @@ fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
     );
     queue_with(&b, (2..=30_000).chain([1]), |_| None);
     // Within the limit, the sorting diff finds the moved record.
-    let o = bounded()
-        .args(["diff", "--kind", "msttrans"])
-        .args([&a, &b])
-        .output()
-        .unwrap();
+    let o = diff_msttrans(&[], &a, &b);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     // An endless device is read only up to the limit.
-    let o = bounded()
-        .args([
-            "diff",
-            "--kind",
-            "msttrans",
-            "--memory-limit",
-            "4",
-            "/dev/zero",
-        ])
-        .arg(&a)
-        .output()
-        .unwrap();
+    let o = diff_msttrans(&["--memory-limit", "4"], "/dev/zero", &a);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("/dev/zero: a pipe, device or standard input is read whole by diff, and this one holds more than the 4 MiB"),
@@ -747,21 +754,32 @@ fn diff_holds_files_out_of_key_order_only_up_to_its_memory_limit() {
 /// Address-space limit of the runs below: 256 MiB (`ulimit -v`, in KiB).
 const LIMIT_KIB: u64 = 256 * 1024;
 
-/// Runs glbtool with `args` in `dir` under the 256 MiB address-space limit;
-/// returns the exit code (`None`: killed by a signal), stdout and stderr.
-fn limited(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-    let mut c = assert_cmd::Command::new("sh");
+/// glbtool with `args` in `dir`, started by `SHELL -c 'ulimit -v LIMIT_KIB
+/// THEN'` where `then` runs it as `"$0" "$@"`, with a deadline of `secs`.
+fn under_limit(
+    shell: &str,
+    then: &str,
+    dir: &Path,
+    args: &[&str],
+    secs: u64,
+) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::new(shell);
     c.arg("-c")
-        .arg(format!("ulimit -v {LIMIT_KIB} && exec \"$0\" \"$@\""))
+        .arg(format!("ulimit -v {LIMIT_KIB} {then}"))
         .arg(assert_cmd::cargo::cargo_bin("glbtool"))
         .args(args)
         .current_dir(dir)
         .env("TZ", "UTC")
-        .timeout(std::time::Duration::from_secs(300));
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let o = c.output().unwrap();
+        .timeout(std::time::Duration::from_secs(secs));
+    c
+}
+
+/// Runs glbtool with `args` in `dir` under the 256 MiB address-space limit;
+/// returns the exit code (`None`: killed by a signal), stdout and stderr.
+fn limited(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let o = under_limit("sh", "&& exec \"$0\" \"$@\"", dir, args, 300)
+        .output()
+        .unwrap();
     (o.status.code(), stdout(&o), stderr(&o))
 }
 
@@ -780,7 +798,6 @@ fn salvaging_a_4_gib_file_keeps_a_bounded_prefix_and_names_the_rest() {
         let (code, out, err) = limited(
             dir.path(),
             &["dump", "--salvage", "-f", format, "REQTRANS.GLB"],
-            &[],
         );
         assert_eq!(code, Some(0), "{format}: {err}");
         assert!(
@@ -808,7 +825,6 @@ fn salvaging_a_4_gib_file_keeps_a_bounded_prefix_and_names_the_rest() {
     let (_, json, _) = limited(
         dir.path(),
         &["dump", "--salvage", "-f", "json", "REQTRANS.GLB"],
-        &[],
     );
     let o = glbtool()
         .args(["build", "--kind", "reqtrans", "-", "-o"])
@@ -848,12 +864,7 @@ fn finding_counts_are_real_counts_and_the_listing_cap_says_so() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let glb022: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "GLB022")
-        .collect();
+    let glb022 = findings(&v, "GLB022");
     assert_eq!(
         glb022.len(),
         101,
@@ -885,15 +896,10 @@ fn an_all_zero_srvconf_does_not_validate_clean() {
     let dir = tempfile::tempdir().unwrap();
     let srvconf = dir.path().join("SRVCONF.GLB");
     sparse(&srvconf, 1024 * 10_000);
-    let (code, out, err) = limited(dir.path(), &["validate", "-f", "json", "SRVCONF.GLB"], &[]);
+    let (code, out, err) = limited(dir.path(), &["validate", "-f", "json", "SRVCONF.GLB"]);
     assert_eq!(code, Some(1), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let blank: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "GLB354")
-        .collect();
+    let blank = findings(&v, "GLB354");
     assert_eq!(blank.len(), 101);
     assert_eq!(v["errors"].as_u64(), Some(9_999), "{}", v["errors"]);
     let first = blank.iter().find(|f| f["record"] == 0).unwrap();
@@ -910,12 +916,7 @@ fn an_all_zero_srvconf_does_not_validate_clean() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "GLB354")
-        .unwrap();
+    let f = findings(&v, "GLB354")[0];
     assert_eq!(f["severity"], "warning");
 }
 
@@ -930,7 +931,7 @@ fn a_srvconf_with_more_records_than_glbtool_holds_is_checked_and_refused_where_n
         dir.path().join("RESYNC.GLB"),
     )
     .unwrap();
-    let (code, out, err) = limited(dir.path(), &["validate", "SRVCONF.GLB"], &[]);
+    let (code, out, err) = limited(dir.path(), &["validate", "SRVCONF.GLB"]);
     assert_eq!(code, Some(1), "{err}");
     assert!(
         out.contains("GLB355")
@@ -949,7 +950,6 @@ fn a_srvconf_with_more_records_than_glbtool_holds_is_checked_and_refused_where_n
             "SRVCONF.GLB",
             "--dry-run",
         ],
-        &[],
     );
     assert_eq!(code, Some(2), "{err}");
     assert!(
@@ -966,21 +966,12 @@ fn renumbering_a_long_queue_reports_a_bounded_summary() {
     // 5,000 pending transactions numbered 1..=5000, renumbered from 10: each
     // record's sync number (and checksum) changes.
     queue_file(&glb.join("REQTRANS.GLB"), 5_000, |_| None);
-    let (code, out, err) = limited(
-        dir.path(),
-        &[
-            "patch-seq",
-            "GLB/REQTRANS.GLB",
-            "--kind",
-            "reqtrans",
-            "--renumber-from",
-            "10",
-            "--dry-run",
-            "-f",
-            "json",
-        ],
-        &[],
-    );
+    let renumber = |options: &[&str]| {
+        let args = ["patch-seq", "GLB/REQTRANS.GLB", "--kind", "reqtrans"];
+        let args = [&args[..], &["--renumber-from", "10", "--dry-run"], options].concat();
+        limited(dir.path(), &args)
+    };
+    let (code, out, err) = renumber(&["-f", "json"]);
     assert_eq!(code, Some(0), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["ranges"].as_array().unwrap().len(), 1000);
@@ -991,19 +982,7 @@ fn renumbering_a_long_queue_reports_a_bounded_summary() {
     );
     assert_eq!(v["changes"].as_array().unwrap().len(), 1000);
     assert!(v["changes_total"].as_u64().unwrap() >= 5_000);
-    let (_, text, _) = limited(
-        dir.path(),
-        &[
-            "patch-seq",
-            "GLB/REQTRANS.GLB",
-            "--kind",
-            "reqtrans",
-            "--renumber-from",
-            "10",
-            "--dry-run",
-        ],
-        &[],
-    );
+    let (_, text, _) = renumber(&[]);
     assert!(
         text.contains("more changed byte ranges after offset"),
         "{text}"
@@ -1021,6 +1000,24 @@ fn create(path: &Path) -> std::io::BufWriter<std::fs::File> {
     std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap())
 }
 
+/// Two 1 GB MSTTRANS.GLB in `d`, `pair/a` and `pair/b`, differing in 1 % of
+/// their transactions; returns the spec they were made from.
+fn gigabyte_pair(d: &Path) -> glb_corpus::large::QueueSpec {
+    let spec = glb_corpus::large::QueueSpec {
+        transactions: None,
+        bytes: Some(1_000_000_000),
+        seed: 1,
+    };
+    glb_corpus::large::write_msttrans_pair(
+        create(&d.join("pair/a/MSTTRANS.GLB")),
+        create(&d.join("pair/b/MSTTRANS.GLB")),
+        spec,
+        1.0,
+    )
+    .unwrap();
+    spec
+}
+
 /// Every command on each red-team input under a 256 MiB address-space limit:
 /// each completes or exits 2 with a message naming the file; none aborts
 /// (exit 134), is killed, or hangs (the deadline of `limited`).
@@ -1031,18 +1028,7 @@ fn red_team_inputs_under_an_address_space_limit() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Two 1 GB MSTTRANS.GLB differing in 1 % of their transactions; an empty one.
-    let spec = QueueSpec {
-        transactions: None,
-        bytes: Some(1_000_000_000),
-        seed: 1,
-    };
-    large::write_msttrans_pair(
-        create(&d.join("pair/a/MSTTRANS.GLB")),
-        create(&d.join("pair/b/MSTTRANS.GLB")),
-        spec,
-        1.0,
-    )
-    .unwrap();
+    let spec = gigabyte_pair(d);
     drop(create(&d.join("empty/MSTTRANS.GLB")));
     // Two GAL.NME of 2,000,000 entries (90 MB each).
     let gal = ListSpec {
@@ -1087,6 +1073,7 @@ fn red_team_inputs_under_an_address_space_limit() {
         "gal/a/GAL.NME",
         "FIFO.GLB",
     ];
+    const RENUMBER_RQ: &[&str] = &["patch-seq", "rq/GLB/REQTRANS.GLB", "--renumber-from", "5"];
     let mut runs: Vec<Vec<String>> = Vec::new();
     let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     for f in files {
@@ -1098,10 +1085,7 @@ fn red_team_inputs_under_an_address_space_limit() {
             runs.push(v(&["dump", "--salvage", "-f", format, f]));
         }
     }
-    for kind in [
-        "reqtrans", "msttrans", "reqconf", "srvconf", "process", "nme", "usr", "netpo", "network",
-        "xtn",
-    ] {
+    for kind in KINDS {
         runs.push(v(&["validate", "--kind", kind, "/dev/zero"]));
         runs.push(v(&["dump", "--kind", kind, "/dev/zero"]));
         runs.push(v(&["identify", "--kind", kind, "/dev/zero"]));
@@ -1181,51 +1165,24 @@ fn red_team_inputs_under_an_address_space_limit() {
             "srv/GLB/SRVCONF.GLB",
             "--dry-run",
         ]),
-        v(&[
-            "patch-seq",
-            "rq/GLB/REQTRANS.GLB",
-            "--renumber-from",
-            "5",
-            "--dry-run",
-        ]),
-        v(&[
-            "patch-seq",
-            "rq/GLB/REQTRANS.GLB",
-            "--renumber-from",
-            "5",
-            "--force",
-        ]),
+        v(&[RENUMBER_RQ, &["--dry-run"]].concat()),
+        v(&[RENUMBER_RQ, &["--force"]].concat()),
         v(&["resync", "--server", "srv", "-o", "srv/NEW.GLB"]),
-        v(&[
-            "build",
-            "--kind",
-            "process",
-            "--from-dssched",
-            "/dev/zero",
-            "-o",
-            "P.GLB",
-        ]),
+        v(&BUILD_FROM_ZERO),
     ]);
     let mut failures = Vec::new();
     for args in &runs {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         // Standard output's end is kept: identify and validate say there why
         // a file could not be read.
-        let mut c = assert_cmd::Command::new("bash");
-        c.arg("-c")
-            .arg(format!(
-                "ulimit -v {LIMIT_KIB} || exit 99; \"$0\" \"$@\" | tail -c 20000; exit ${{PIPESTATUS[0]}}"
-            ))
-            .arg(assert_cmd::cargo::cargo_bin("glbtool"))
-            .args(&a)
-            .current_dir(d)
-            .env("TZ", "UTC")
+        let then = "|| exit 99; \"$0\" \"$@\" | tail -c 20000; exit ${PIPESTATUS[0]}";
+        let o = under_limit("bash", then, d, &a, 600)
             // Pipes and devices are read up to 300 MB: more than the
             // 256 MiB address space, so a command that held what it streams
             // would fail, and a third of the time a 1 GB limit took.
             .env("GLBTOOL_STREAM_LIMIT", "300000000")
-            .timeout(std::time::Duration::from_secs(600));
-        let o = c.output().unwrap();
+            .output()
+            .unwrap();
         let err = stderr(&o) + &stdout(&o);
         // A located message names the file: on standard error, or in the
         // report of identify and validate.
@@ -1265,7 +1222,7 @@ fn red_team_inputs_under_an_address_space_limit() {
 #[test]
 #[cfg(target_os = "linux")]
 fn diff_prints_its_first_line_before_reading_the_files_through() {
-    use std::io::{BufRead, Read};
+    use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("A.GLB"), dir.path().join("B.GLB"));
     // 60,000 transactions each, every one changed: megabytes of report.
@@ -1277,27 +1234,16 @@ fn diff_prints_its_first_line_before_reading_the_files_through() {
         .iter()
         .map(|f| std::fs::metadata(f).unwrap().len())
         .sum::<u64>();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("glbtool"))
-        .args(["diff", "--kind", "msttrans", "--memory-limit", "1"])
-        .args([&a, &b])
-        .env("TZ", "UTC")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, first, mut out) = first_line(
+        piped()
+            .args(["diff", "--kind", "msttrans", "--memory-limit", "1"])
+            .args([&a, &b]),
+    );
     let pid = child.id();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
     assert!(first.starts_with("--- A "), "{first}");
     // Let it run on until the pipe is full.
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap();
-    let read: u64 = io
-        .lines()
-        .find_map(|l| l.strip_prefix("rchar:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap();
+    let read = proc_value(pid, "io", "rchar:").unwrap();
     assert!(
         read < total / 2,
         "the first line came out after reading {read} bytes of the {total} bytes of both files"
@@ -1315,45 +1261,21 @@ fn diff_prints_its_first_line_before_reading_the_files_through() {
 #[test]
 #[ignore = "makes two 1 GB files: .ci/run runs it in release mode"]
 fn diff_of_1_gb_queues_prints_while_comparing_in_bounded_memory() {
-    use glb_corpus::large::{self, QueueSpec};
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let spec = QueueSpec {
-        transactions: None,
-        bytes: Some(1_000_000_000),
-        seed: 1,
-    };
-    large::write_msttrans_pair(
-        create(&d.join("pair/a/MSTTRANS.GLB")),
-        create(&d.join("pair/b/MSTTRANS.GLB")),
-        spec,
-        1.0,
-    )
-    .unwrap();
+    gigabyte_pair(d);
     let total = ["pair/a/MSTTRANS.GLB", "pair/b/MSTTRANS.GLB"]
         .iter()
         .map(|f| std::fs::metadata(d.join(f)).unwrap().len())
         .sum::<u64>();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("glbtool"))
-        .args(["diff", "pair/a/MSTTRANS.GLB", "pair/b/MSTTRANS.GLB"])
-        .current_dir(d)
-        .env("TZ", "UTC")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (mut child, _, mut out) = first_line(
+        piped()
+            .args(["diff", "pair/a/MSTTRANS.GLB", "pair/b/MSTTRANS.GLB"])
+            .current_dir(d),
+    );
     let pid = child.id();
-    let proc_file = |name: &str| std::fs::read_to_string(format!("/proc/{pid}/{name}"));
-    let field = |text: &str, key: &str| -> Option<u64> {
-        let line = text.lines().find(|l| l.starts_with(key))?;
-        line[key.len()..].split_whitespace().next()?.parse().ok()
-    };
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
     // The first line is out: how much had been read by then.
-    let read = field(&proc_file("io").unwrap(), "rchar:").unwrap();
+    let read = proc_value(pid, "io", "rchar:").unwrap();
     assert!(
         read < total,
         "the first line came after reading {read} bytes of the {total} bytes of both files"
@@ -1361,7 +1283,7 @@ fn diff_of_1_gb_queues_prints_while_comparing_in_bounded_memory() {
     let drain = std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()).unwrap());
     let mut peak_kib = 0;
     while child.try_wait().unwrap().is_none() {
-        if let Some(kib) = proc_file("status").ok().and_then(|s| field(&s, "VmHWM:")) {
+        if let Some(kib) = proc_value(pid, "status", "VmHWM:") {
             peak_kib = peak_kib.max(kib);
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -1392,7 +1314,7 @@ fn comparing_a_server_with_a_huge_queue_is_refused_not_aborted() {
         "--requestor",
         "net/TAYLOR",
     ];
-    let (code, _, err) = limited(dir.path(), &dss, &[]);
+    let (code, _, err) = limited(dir.path(), &dss);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("MSTTRANS.GLB: 67108864 bytes") && err.contains("at most 32 MiB"),
@@ -1409,7 +1331,7 @@ fn comparing_a_server_with_a_huge_queue_is_refused_not_aborted() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let (code, _, err) = limited(dir.path(), &dss, &[]);
+    let (code, _, err) = limited(dir.path(), &dss);
     assert_eq!(code, Some(2), "{err}");
     let stop = "net/MONTGOMERY/GLB/MSTTRANS.GLB: replayed up to sync number";
     assert!(
@@ -1418,15 +1340,10 @@ fn comparing_a_server_with_a_huge_queue_is_refused_not_aborted() {
         "{err}"
     );
     // doctor makes no GLB350 comparison for TAYLOR and says why (GLB313).
-    let (code, out, err) = limited(dir.path(), &["doctor", "-f", "json", "net"], &[]);
+    let (code, out, err) = limited(dir.path(), &["doctor", "-f", "json", "net"]);
     assert_eq!(code, Some(1), "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let notes: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "GLB313")
-        .collect();
+    let notes = findings(&v, "GLB313");
     assert!(
         notes.iter().any(|f| {
             let cause = f["cause"].as_str().unwrap();
@@ -1441,7 +1358,6 @@ fn comparing_a_server_with_a_huge_queue_is_refused_not_aborted() {
     let (code, _, err) = limited(
         dir.path(),
         &["resync", "--server", "net/MONTGOMERY", "-o", "NEW.GLB"],
-        &[],
     );
     assert_eq!(code, Some(2), "{err}");
     assert!(
