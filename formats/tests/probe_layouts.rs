@@ -161,7 +161,24 @@ fn assert_text(r: &Report, start: usize) {
     assert!(matches!(f.what, What::Text { .. }), "+{start}: {f:?}");
 }
 
-fn assert_checksum(r: &Report, start: usize, len: usize, rule: Rule) {
+/// Checks the checksum found at `start`, `len` bytes: `algorithm` over the
+/// record's bytes `from` to `to`, stored with `endian`.
+fn assert_checksum(
+    r: &Report,
+    start: usize,
+    len: usize,
+    algorithm: &'static str,
+    (from, to): (usize, End),
+    endian: Endian,
+) {
+    let rule = Rule {
+        algorithm,
+        cover: Cover::Span {
+            start: from,
+            end: to,
+        },
+        endian,
+    };
     let f = at(r, start);
     match &f.what {
         What::Checksum {
@@ -170,6 +187,16 @@ fn assert_checksum(r: &Report, start: usize, len: usize, rule: Rule) {
         other => panic!("+{start}: expected a checksum, got {other:?}"),
     }
     assert_eq!(f.len, Some(len));
+}
+
+/// Checks the framing probe found: `records` after `header` bytes.
+fn assert_framing(r: &Report, header: usize, records: Records) {
+    assert_eq!(
+        r.framing.found,
+        Framing { header, records },
+        "{:?}",
+        r.framing.evidence
+    );
 }
 
 /// The file does not fit glbtool's layout for `kind`, and the proposal fits the file.
@@ -216,13 +243,7 @@ fn other_field_orders_and_widths() {
         file.extend_from_slice(&r);
     }
     let r = run(&file, None);
-    assert_eq!(
-        r.framing.found,
-        Framing {
-            header: 0,
-            records: Records::Fixed { len: 56 }
-        }
-    );
+    assert_framing(&r, 0, Records::Fixed { len: 56 });
     assert_text(&r, 0);
     assert_time(&r, 32, Endian::Little, TimeEncoding::Unix);
     assert_counter(&r, 36, 2, Endian::Little, true);
@@ -231,14 +252,9 @@ fn other_field_orders_and_widths() {
         &r,
         52,
         4,
-        Rule {
-            algorithm: "CRC-32/ISO-HDLC",
-            cover: Cover::Span {
-                start: 0,
-                end: End::At(52),
-            },
-            endian: Endian::Little,
-        },
+        "CRC-32/ISO-HDLC",
+        (0, End::At(52)),
+        Endian::Little,
     );
     assert_foreign(&file, FileKind::Nme, &r);
 }
@@ -270,35 +286,26 @@ fn a_length_prefix() {
         file.extend_from_slice(&r);
     }
     let r = run(&file, None);
-    assert_eq!(
-        r.framing.found,
-        Framing {
-            header: 0,
-            records: Records::Prefixed {
-                length: LengthField {
-                    offset: 0,
-                    width: 4,
-                    endian: Endian::Little,
-                    adjust: 4
-                }
-            }
+    assert_framing(
+        &r,
+        0,
+        Records::Prefixed {
+            length: LengthField {
+                offset: 0,
+                width: 4,
+                endian: Endian::Little,
+                adjust: 4,
+            },
         },
-        "{:?}",
-        r.framing.evidence
     );
     assert_counter(&r, 4, 4, Endian::Little, true);
     assert_checksum(
         &r,
         8,
         2,
-        Rule {
-            algorithm: "CRC-16/KERMIT",
-            cover: Cover::Span {
-                start: 10,
-                end: End::FromEnd(0),
-            },
-            endian: Endian::Little,
-        },
+        "CRC-16/KERMIT",
+        (10, End::FromEnd(0)),
+        Endian::Little,
     );
     assert_time(&r, 10, Endian::Little, TimeEncoding::Unix);
     assert_text(&r, 14);
@@ -338,29 +345,11 @@ fn big_endian_numbers() {
         file.extend_from_slice(&r);
     }
     let r = run(&file, None);
-    assert_eq!(
-        r.framing.found,
-        Framing {
-            header: 0,
-            records: Records::Fixed { len: 64 }
-        }
-    );
+    assert_framing(&r, 0, Records::Fixed { len: 64 });
     assert_counter(&r, 0, 4, Endian::Big, true);
     assert_time(&r, 4, Endian::Big, TimeEncoding::Unix);
     assert_text(&r, 9);
-    assert_checksum(
-        &r,
-        62,
-        2,
-        Rule {
-            algorithm: "CRC-16/IBM-3740",
-            cover: Cover::Span {
-                start: 0,
-                end: End::At(62),
-            },
-            endian: Endian::Big,
-        },
-    );
+    assert_checksum(&r, 62, 2, "CRC-16/IBM-3740", (0, End::At(62)), Endian::Big);
     assert_foreign(&file, FileKind::Usr, &r);
 }
 
@@ -392,31 +381,11 @@ fn a_header_record() {
         file.extend_from_slice(&r);
     }
     let r = run(&file, None);
-    assert_eq!(
-        r.framing.found,
-        Framing {
-            header: 128,
-            records: Records::Fixed { len: 40 }
-        },
-        "{:?}",
-        r.framing.evidence
-    );
+    assert_framing(&r, 128, Records::Fixed { len: 40 });
     assert_time(&r, 0, Endian::Little, TimeEncoding::Unix);
     assert_counter(&r, 4, 4, Endian::Little, false);
     assert_text(&r, 8);
-    assert_checksum(
-        &r,
-        36,
-        4,
-        Rule {
-            algorithm: "CRC-32/BZIP2",
-            cover: Cover::Span {
-                start: 0,
-                end: End::At(36),
-            },
-            endian: Endian::Little,
-        },
-    );
+    assert_checksum(&r, 36, 4, "CRC-32/BZIP2", (0, End::At(36)), Endian::Little);
     // The header's text is seen too.
     assert!(r
         .header
@@ -446,26 +415,8 @@ fn another_crc_over_another_range() {
         file.extend_from_slice(&r);
     }
     let r = run(&file, None);
-    assert_eq!(
-        r.framing.found,
-        Framing {
-            header: 0,
-            records: Records::Fixed { len: 50 }
-        }
-    );
-    assert_checksum(
-        &r,
-        0,
-        2,
-        Rule {
-            algorithm: "CRC-16/MODBUS",
-            cover: Cover::Span {
-                start: 6,
-                end: End::At(50),
-            },
-            endian: Endian::Little,
-        },
-    );
+    assert_framing(&r, 0, Records::Fixed { len: 50 });
+    assert_checksum(&r, 0, 2, "CRC-16/MODBUS", (6, End::At(50)), Endian::Little);
     assert_counter(&r, 2, 4, Endian::Little, true);
     assert_time(&r, 6, Endian::Little, TimeEncoding::Unix);
     assert_text(&r, 10);
@@ -498,13 +449,7 @@ fn dos_date_and_time_stamps() {
         file.extend_from_slice(&r);
     }
     let r = run(&file, None);
-    assert_eq!(
-        r.framing.found,
-        Framing {
-            header: 0,
-            records: Records::Fixed { len: 46 }
-        }
-    );
+    assert_framing(&r, 0, Records::Fixed { len: 46 });
     assert_text(&r, 1);
     assert_time(
         &r,
@@ -517,14 +462,9 @@ fn dos_date_and_time_stamps() {
         &r,
         34,
         2,
-        Rule {
-            algorithm: "16-bit sum of bytes",
-            cover: Cover::Span {
-                start: 0,
-                end: End::At(34),
-            },
-            endian: Endian::Little,
-        },
+        "16-bit sum of bytes",
+        (0, End::At(34)),
+        Endian::Little,
     );
     assert_foreign(&file, FileKind::Nme, &r);
 }
@@ -571,13 +511,7 @@ fn codes_constants_pointers_and_hexids() {
         },
         &Options::default(),
     );
-    assert_eq!(
-        r.framing.found,
-        Framing {
-            header: 0,
-            records: Records::Fixed { len: 48 }
-        }
-    );
+    assert_framing(&r, 0, Records::Fixed { len: 48 });
     assert!(
         matches!(&at(&r, 0).what, What::Constant { hex } if hex == "01 02"),
         "{:?}",
