@@ -3,20 +3,21 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use common::{corpus, glbtool};
 
-/// Runs `glbtool edit ARGS` on a pseudo-terminal with `visual` as $VISUAL.
-fn edit_on_a_terminal(dir: &Path, visual: &str, args: &str) -> Output {
+/// Runs `glbtool edit ARGS` on a pseudo-terminal with `visual` as $VISUAL;
+/// returns the exit code and what the terminal showed.
+fn edit_on_a_terminal(dir: &Path, visual: &str, args: &str) -> (Option<i32>, String) {
     let script = dir.join("visual.sh");
     std::fs::write(&script, format!("#!/bin/sh\nset -e\n{visual}\n")).unwrap();
     let mut perms = std::fs::metadata(&script).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&script, perms).unwrap();
     let bin = assert_cmd::cargo::cargo_bin("glbtool");
-    Command::new("script")
+    let o = Command::new("script")
         .args([
             "-qec",
             &format!("{} edit {args}", bin.display()),
@@ -26,10 +27,25 @@ fn edit_on_a_terminal(dir: &Path, visual: &str, args: &str) -> Output {
         .env("TZ", "UTC")
         .current_dir(dir)
         .output()
-        .unwrap()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
 }
 
-fn copy(rel: &str, dir: &Path, name: &str) -> std::path::PathBuf {
+/// A scratch directory holding a copy of TAYLOR's REQTRANS.GLB, and the copy.
+fn scratch_reqtrans() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = copy(
+        "network/TAYLOR/GLB/REQTRANS.GLB",
+        dir.path(),
+        "REQTRANS.GLB",
+    );
+    (dir, f)
+}
+
+fn copy(rel: &str, dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::copy(corpus(rel), &p).unwrap();
     p
@@ -46,12 +62,7 @@ fn dump(file: &Path) -> String {
 
 #[test]
 fn without_a_terminal_edit_refuses_and_says_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
-    let f = copy(
-        "network/TAYLOR/GLB/REQTRANS.GLB",
-        dir.path(),
-        "REQTRANS.GLB",
-    );
+    let (_dir, f) = scratch_reqtrans();
     let o = glbtool()
         .arg("edit")
         .arg(&f)
@@ -73,13 +84,12 @@ fn a_saved_edit_is_shown_validated_and_written_with_a_backup() {
     let dir = tempfile::tempdir().unwrap();
     let f = copy("samples/queue/resync/RESYNC.GLB", dir.path(), "RESYNC.GLB");
     // The RESYNC header's REQSEQ, written as a person would: 13, not 0000000013.
-    let o = edit_on_a_terminal(
+    let (code, out) = edit_on_a_terminal(
         dir.path(),
         r#"sed -i 's/REQSEQ=0000000018/REQSEQ=13/' "$1""#,
         "RESYNC.GLB",
     );
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(code, Some(0), "{out}");
     // The structural diff of what changes.
     assert!(out.contains("REQSEQ"), "{out}");
     assert!(out.contains("re-sealed"), "{out}");
@@ -97,12 +107,7 @@ fn a_saved_edit_is_shown_validated_and_written_with_a_backup() {
 
 #[test]
 fn an_edit_that_does_not_build_reopens_the_editor_with_the_error_on_top() {
-    let dir = tempfile::tempdir().unwrap();
-    let f = copy(
-        "network/TAYLOR/GLB/REQTRANS.GLB",
-        dir.path(),
-        "REQTRANS.GLB",
-    );
+    let (dir, f) = scratch_reqtrans();
     let before = std::fs::read(&f).unwrap();
     // First save: a sync number that cannot be stored. Second: the error is
     // at the top of the file; the script records it and fixes the number.
@@ -114,9 +119,8 @@ else
   touch round1
   sed -i '0,/"sync": [0-9]*/s//"sync": -5/' "$1"
 fi"#;
-    let o = edit_on_a_terminal(dir.path(), visual, "REQTRANS.GLB");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{out}");
+    let (code, out) = edit_on_a_terminal(dir.path(), visual, "REQTRANS.GLB");
+    assert_eq!(code, Some(0), "{out}");
     let seen = std::fs::read_to_string(dir.path().join("seen.txt")).unwrap();
     assert!(
         seen.starts_with("# glbtool could not build this edit"),
@@ -129,16 +133,10 @@ fi"#;
 
 #[test]
 fn an_unchanged_or_abandoned_edit_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let f = copy(
-        "network/TAYLOR/GLB/REQTRANS.GLB",
-        dir.path(),
-        "REQTRANS.GLB",
-    );
+    let (dir, f) = scratch_reqtrans();
     let before = std::fs::read(&f).unwrap();
     for visual in ["true", r#": > "$1""#, "exit 3"] {
-        let o = edit_on_a_terminal(dir.path(), visual, "REQTRANS.GLB");
-        let out = String::from_utf8_lossy(&o.stdout);
+        let (_, out) = edit_on_a_terminal(dir.path(), visual, "REQTRANS.GLB");
         assert!(out.contains("nothing was written"), "{visual}: {out}");
         assert_eq!(std::fs::read(&f).unwrap(), before);
         assert!(!dir.path().join("REQTRANS.GLB.bak").exists());
@@ -147,19 +145,13 @@ fn an_unchanged_or_abandoned_edit_writes_nothing() {
 
 #[test]
 fn a_file_changed_during_the_edit_is_not_overwritten() {
-    let dir = tempfile::tempdir().unwrap();
-    let f = copy(
-        "network/TAYLOR/GLB/REQTRANS.GLB",
-        dir.path(),
-        "REQTRANS.GLB",
-    );
+    let (dir, f) = scratch_reqtrans();
     // While the editor is open, someone else writes the file.
     let visual = r#"
 printf 'x' >> REQTRANS.GLB
 sed -i '0,/"sync": [0-9]*/s//"sync": 99/' "$1""#;
-    let o = edit_on_a_terminal(dir.path(), visual, "REQTRANS.GLB");
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(2), "{out}");
+    let (code, out) = edit_on_a_terminal(dir.path(), visual, "REQTRANS.GLB");
+    assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("changed"), "{out}");
     assert!(std::fs::read(&f).unwrap().ends_with(b"x"));
 }

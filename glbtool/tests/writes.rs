@@ -627,19 +627,7 @@ fn a_kill_at_each_step_leaves_the_old_or_the_new_file_and_an_intact_backup() {
 )]
 fn an_append_at_any_step_is_never_lost() {
     // A complete transaction record, appended by another program.
-    let record = {
-        use glb_formats::fields::Stamp;
-        use glb_formats::queue::{Queue, QueueRecord};
-        let mut w =
-            glb_formats::Writer::<Queue, _>::new(Vec::new(), glb_formats::FileKind::Reqtrans);
-        w.record(&QueueRecord::new(
-            90,
-            Stamp(765_720_900),
-            b"A Racer\tPCM:NET/PO/racer",
-        ))
-        .unwrap();
-        w.finish().unwrap()
-    };
+    let record = racer();
     let contains = |hay: &[u8]| hay.windows(record.len()).any(|w| w == record.as_slice());
     for step in &STEPS[..STEPS.len() - 1] {
         let tmp = tempfile::tempdir().unwrap();
@@ -708,6 +696,19 @@ fn an_append_at_any_step_is_never_lost() {
     );
 }
 
+/// The text of the transaction another program appends.
+const RACER: &[u8] = b"A Racer\tPCM:NET/PO/racer";
+
+/// A complete REQTRANS.GLB transaction record, sync 90, text `RACER`.
+fn racer() -> Vec<u8> {
+    use glb_formats::fields::Stamp;
+    use glb_formats::queue::{Queue, QueueRecord};
+    let mut w = glb_formats::Writer::<Queue, _>::new(Vec::new(), glb_formats::FileKind::Reqtrans);
+    w.record(&QueueRecord::new(90, Stamp(765_720_900), RACER))
+        .unwrap();
+    w.finish().unwrap()
+}
+
 /// Appends `bytes` to `path` as an ordinary program does (open, write, close; no lock).
 fn append(path: &Path, bytes: &[u8]) {
     use std::io::Write;
@@ -738,22 +739,10 @@ fn a_second_writer_is_refused_while_the_first_holds_the_file() {
 #[test]
 fn concurrent_writers_and_appends_never_both_succeed_with_a_change_lost() {
     const TRIALS: usize = 40;
-    let record = {
-        use glb_formats::fields::Stamp;
-        use glb_formats::queue::{Queue, QueueRecord};
-        let mut w =
-            glb_formats::Writer::<Queue, _>::new(Vec::new(), glb_formats::FileKind::Reqtrans);
-        w.record(&QueueRecord::new(
-            90,
-            Stamp(765_720_900),
-            b"A Racer\tPCM:NET/PO/racer",
-        ))
-        .unwrap();
-        w.finish().unwrap()
-    };
+    let record = racer();
     // The appended text (glbtool may renumber the record, never its text).
-    let text = b"A Racer\tPCM:NET/PO/racer";
-    let contains = |hay: &[u8]| hay.windows(text.len()).any(|w| w == text.as_slice());
+    let text = RACER;
+    let contains = |hay: &[u8]| hay.windows(text.len()).any(|w| w == text);
     let mut rng = common::Rng(0x5eed);
     let (mut both, mut one, mut appended_first, mut refused) = (0, 0, 0, 0);
     for trial in 0..TRIALS {
