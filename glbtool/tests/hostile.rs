@@ -8,7 +8,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{copy_dir, corpus, glbtool};
+use common::{copy_dir, corpus, glbtool, mkfifo};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
@@ -215,16 +215,6 @@ fn size_errors_of_headers_and_header_only_files_are_located() {
 // Pipes and devices never hang; endless ones stop at a limit (point 2)
 // ---------------------------------------------------------------------------
 
-/// Makes a FIFO at `path` (mkfifo(1), from coreutils).
-fn mkfifo(path: &Path) {
-    let ok = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("mkfifo runs")
-        .success();
-    assert!(ok, "mkfifo {}", path.display());
-}
-
 /// Every `--kind`.
 const KINDS: [&str; 10] = [
     "reqtrans", "msttrans", "reqconf", "srvconf", "process", "nme", "usr", "netpo", "network",
@@ -306,13 +296,8 @@ fn a_redacted_copy_of_a_fifo_is_refused_not_waited_for() {
     // probe reads its input twice to write a redacted copy: a FIFO, whose
     // bytes are gone after the first read, is refused, never reopened.
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("MSTTRANS.GLB");
-    mkfifo(&fifo);
     let sample = std::fs::read(corpus("samples/queue/server/MSTTRANS.GLB")).unwrap();
-    let path = fifo.clone();
-    let writer = std::thread::spawn(move || {
-        let _ = std::fs::write(path, sample);
-    });
+    let (fifo, writer) = common::fifo_writer(dir.path(), "MSTTRANS.GLB", sample);
     let o = bounded()
         .current_dir(dir.path())
         .args(["probe", "--redacted-copy", "COPY.GLB"])

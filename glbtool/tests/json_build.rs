@@ -7,21 +7,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{corpus, glbtool};
+use common::{corpus, glbtool, listing};
 
 /// The path of the glbtool binary under test.
 fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("glbtool")
-}
-
-/// The names in `dir`, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 /// Runs `build - -o OUT` under a 256 MiB address-space limit with standard
@@ -88,7 +78,7 @@ fn huge_values_exit_2_with_their_path_under_256_mib_and_leave_nothing() {
     assert!(err.contains("JSON records[0].info.x["), "{err}");
 
     // No output and no temporary file beside it.
-    assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    assert!(listing(dir.path()).is_empty(), "{:?}", listing(dir.path()));
 }
 
 #[test]
@@ -104,7 +94,7 @@ fn an_empty_object_writes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("JSON format: missing"), "{err}");
-    assert!(names(dir.path()).is_empty());
+    assert!(listing(dir.path()).is_empty());
     let o = glbtool()
         .args(["build", "--kind", "reqtrans", "-", "-o"])
         .arg(&out)
@@ -114,7 +104,7 @@ fn an_empty_object_writes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("JSON records: missing"), "{err}");
-    assert!(names(dir.path()).is_empty());
+    assert!(listing(dir.path()).is_empty());
 }
 
 #[test]
@@ -137,7 +127,7 @@ fn duplicate_records_arrays_are_refused_not_concatenated() {
         err.contains("JSON records: duplicate key `records`"),
         "{err}"
     );
-    assert!(names(dir.path()).is_empty());
+    assert!(listing(dir.path()).is_empty());
 }
 
 #[test]

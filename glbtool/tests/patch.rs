@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{corpus, glbtool};
+use common::{corpus, glbtool, listing};
 use glb_dirsync::patch::{self, Renumber};
 use glb_formats::fields::Stamp;
 use glb_formats::queue::{Checksum, Queue, QueueRecord};
@@ -47,16 +47,6 @@ fn renumbered(input: &[u8], from: u32) -> Vec<u8> {
     )
     .unwrap()
     .0
-}
-
-/// The names in a directory, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 /// Offsets of every record of a queue file, found by walking the length fields.

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{corpus, glbtool};
+use common::{corpus, glbtool, listing};
 
 /// The steps of the write sequence, as the test hook names them (glbtool/src/safe_write.rs).
 const STEPS: [&str; 10] = [
@@ -38,16 +38,6 @@ fn copy_tree(rel: &str, to: &Path) {
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::copy(&f, &dest).unwrap();
     }
-}
-
-/// The names in a directory, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 fn read(p: &Path) -> Vec<u8> {

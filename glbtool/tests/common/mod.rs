@@ -36,25 +36,7 @@ pub fn stdout_of(args: &[&str]) -> String {
 /// Dumps `file` in each of `formats` and returns each exit code with its
 /// standard error, after checking that glbtool exited 0 or 2 without panicking.
 pub fn dump_outcomes(file: &Path, formats: &[&str]) -> Vec<(i32, String)> {
-    formats
-        .iter()
-        .map(|format| {
-            let out = glbtool()
-                .args(["dump", "--format", format])
-                .arg(file)
-                .output()
-                .unwrap();
-            let code = out.status.code().unwrap();
-            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-            assert!(
-                code == 0 || code == 2,
-                "exit {code} for --format {format} of {}",
-                file.display()
-            );
-            assert!(!stderr.contains("panicked"), "{stderr}");
-            (code, stderr)
-        })
-        .collect()
+    dump_survives(file, formats, &file.display().to_string())
 }
 
 /// Copies the directory `from` to `to`, recursively.
@@ -131,28 +113,56 @@ pub fn dump_survives(file: &Path, formats: &[&str], what: &str) -> Vec<(i32, Str
                 .unwrap();
             let code = out.status.code().unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-            assert!(code == 0 || code == 2, "{what}: exit {code}");
+            assert!(
+                code == 0 || code == 2,
+                "{what}: exit {code} for --format {format}"
+            );
             assert!(!stderr.contains("panicked"), "{what}: {stderr}");
             (code, stderr)
         })
         .collect()
 }
 
-/// A named pipe `name` in `dir` (mkfifo(1), from coreutils) that a
-/// background thread fills with `bytes` once a reader opens it (write errors,
-/// such as a reader that stops early, are ignored).
-pub fn fifo_with(dir: &Path, name: &str, bytes: Vec<u8>) -> PathBuf {
-    let fifo = dir.join(name);
+/// Makes a named pipe at `path` (mkfifo(1), from coreutils).
+pub fn mkfifo(path: &Path) {
     let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
+        .arg(path)
         .status()
         .expect("mkfifo(1) runs (coreutils)");
-    assert!(made.success(), "mkfifo {}", fifo.display());
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// A named pipe `name` in `dir` that a background thread fills with `bytes`
+/// once a reader opens it (write errors, such as a reader that stops early,
+/// are ignored).
+pub fn fifo_with(dir: &Path, name: &str, bytes: Vec<u8>) -> PathBuf {
+    fifo_writer(dir, name, bytes).0
+}
+
+/// `fifo_with`, and the writing thread: it ends once a reader has opened the
+/// pipe (joining it waits for that).
+pub fn fifo_writer(
+    dir: &Path,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (PathBuf, std::thread::JoinHandle<()>) {
+    let fifo = dir.join(name);
+    mkfifo(&fifo);
     let path = fifo.clone();
-    std::thread::spawn(move || {
+    let writer = std::thread::spawn(move || {
         let _ = std::fs::write(path, bytes);
     });
-    fifo
+    (fifo, writer)
+}
+
+/// The names in a directory, sorted.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }
 
 /// A scratch directory holding a copy of `corpus/`, for running documented
