@@ -26,7 +26,7 @@ use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::format::{Document, Format, ReadOptions, Reader};
 use crate::import::{Address, AddressType};
-use crate::kind::FileKind;
+use crate::kind::{FileKind, ListFile};
 use crate::messages;
 use crate::nme::{entry_type, Nme};
 use crate::postoffice::{Folder, ListName, Postoffice};
@@ -503,22 +503,22 @@ impl RequestorView {
         };
         view.read_context(&po)?;
         for l in po.address_lists() {
-            match (&l.kind, &l.name) {
-                (FileKind::Usr, ListName::Postoffice { .. }) => {
+            match (l.kind.list_file(), &l.name) {
+                (Some(ListFile::Usr), ListName::Postoffice { .. }) => {
                     let bytes = read(&l.path)?;
                     view.lists.push(usr_list(&l.path, &bytes, l.name.clone())?);
                 }
-                (FileKind::Usr, ListName::Gateway { .. }) => {
+                (Some(ListFile::Usr), ListName::Gateway { .. }) => {
                     let bytes = read(&l.path)?;
                     let mut list = usr_list(&l.path, &bytes, l.name.clone())?;
                     list.matching = Matching::Name;
                     view.lists.push(list);
                 }
-                (FileKind::Nme, ListName::Gateway { .. }) => {
+                (Some(ListFile::Nme), ListName::Gateway { .. }) => {
                     let bytes = read(&l.path)?;
                     view.lists.push(nme_list(&l.path, &bytes, l.name.clone())?);
                 }
-                (FileKind::Usr, ListName::Unresolved { .. } | ListName::Unknown { .. }) => {
+                (Some(ListFile::Usr), ListName::Unresolved { .. } | ListName::Unknown { .. }) => {
                     view.notes.push(format!(
                         "{}: not compared: no NETWORK.GLB or XTN record names it ({})",
                         l.path.display(),
@@ -527,29 +527,7 @@ impl RequestorView {
                 }
                 // Lists of the other kinds, and the lists compared as part
                 // of the postoffice above (the local and GAL lists).
-                (FileKind::Usr | FileKind::Nme, _) => {}
-                (
-                    FileKind::Reqtrans
-                    | FileKind::Srvtrans
-                    | FileKind::Msttrans
-                    | FileKind::Resync
-                    | FileKind::Usrtrans
-                    | FileKind::Nmetrans
-                    | FileKind::Gwtrans
-                    | FileKind::Srvupds
-                    | FileKind::Requpds
-                    | FileKind::Iusrtran
-                    | FileKind::Inmetran
-                    | FileKind::Igwtrans
-                    | FileKind::Reqconf
-                    | FileKind::Srvconf
-                    | FileKind::Process
-                    | FileKind::Netpo
-                    | FileKind::Galnetpo
-                    | FileKind::Network
-                    | FileKind::Xtn,
-                    _,
-                ) => {}
+                (Some(ListFile::Usr | ListFile::Nme) | None, _) => {}
             }
             view.check_held(&l.path)?;
         }
@@ -651,8 +629,8 @@ impl RequestorView {
                 "the postoffice around it was not read ({e}): its own postoffice, requested types and SrvSync are not known from it"
             ));
         }
-        match kind {
-            Some(FileKind::Usr) => {
+        match kind.and_then(FileKind::list_file) {
+            Some(ListFile::Usr) => {
                 let name = given.or(listed).ok_or_else(|| Error::Diff {
                     message: format!(
                         "{}: a USR file does not say whose list it is; name it with --postoffice NET/PO \
@@ -662,7 +640,7 @@ impl RequestorView {
                 })?;
                 view.lists.push(usr_list(path, &bytes, name)?);
             }
-            Some(FileKind::Nme) => {
+            Some(ListFile::Nme) => {
                 let name = match (given, listed) {
                     (Some(g), _) => g,
                     (None, Some(ListName::Gal)) => ListName::Gal,
@@ -707,28 +685,7 @@ impl RequestorView {
                         .into(),
                 );
             }
-            None
-            | Some(
-                FileKind::Reqtrans
-                | FileKind::Srvtrans
-                | FileKind::Msttrans
-                | FileKind::Resync
-                | FileKind::Usrtrans
-                | FileKind::Nmetrans
-                | FileKind::Gwtrans
-                | FileKind::Srvupds
-                | FileKind::Requpds
-                | FileKind::Iusrtran
-                | FileKind::Inmetran
-                | FileKind::Igwtrans
-                | FileKind::Reqconf
-                | FileKind::Srvconf
-                | FileKind::Process
-                | FileKind::Netpo
-                | FileKind::Galnetpo
-                | FileKind::Network
-                | FileKind::Xtn,
-            ) => {
+            None => {
                 return Err(Error::Diff {
                     message: format!(
                         "{}: compare a requestor's postoffice directory, a USR file or an NME file",

@@ -20,7 +20,7 @@ use crate::codepage::CodePage;
 use crate::error::{Error, Result};
 use crate::format::{Format, ReadOptions, Reader};
 use crate::hexid::Hexid;
-use crate::kind::FileKind;
+use crate::kind::{FileKind, ListFile};
 use crate::network::{Network, NetworkRecord};
 use crate::nme::Nme;
 use crate::usr::Usr;
@@ -633,43 +633,21 @@ impl Postoffice {
     fn name_lists(&mut self) {
         let mut lists = Vec::new();
         for f in &self.files {
-            let (kind, entries, size_check) = match (f.folder, f.kind) {
-                (Folder::Nme, Some(FileKind::Nme)) => (
+            let (kind, entries, size_check) = match (f.folder, f.kind.and_then(FileKind::list_file))
+            {
+                (Folder::Nme, Some(ListFile::Nme)) => (
                     FileKind::Nme,
                     Nme::record_count_for_size(f.size),
                     Nme::check_size(FileKind::Nme, f.size),
                 ),
-                (Folder::Usr, Some(FileKind::Usr)) => (
+                (Folder::Usr, Some(ListFile::Usr)) => (
                     FileKind::Usr,
                     Usr::record_count_for_size(f.size),
                     Usr::check_size(FileKind::Usr, f.size),
                 ),
-                // An address list out of its folder, or a file of no kind.
-                (_, Some(FileKind::Nme | FileKind::Usr) | None) => continue,
-                (
-                    _,
-                    Some(
-                        FileKind::Reqtrans
-                        | FileKind::Srvtrans
-                        | FileKind::Msttrans
-                        | FileKind::Resync
-                        | FileKind::Usrtrans
-                        | FileKind::Nmetrans
-                        | FileKind::Gwtrans
-                        | FileKind::Srvupds
-                        | FileKind::Requpds
-                        | FileKind::Iusrtran
-                        | FileKind::Inmetran
-                        | FileKind::Igwtrans
-                        | FileKind::Reqconf
-                        | FileKind::Srvconf
-                        | FileKind::Process
-                        | FileKind::Netpo
-                        | FileKind::Galnetpo
-                        | FileKind::Network
-                        | FileKind::Xtn,
-                    ),
-                ) => continue,
+                // An address list out of its folder, or a file of no kind or
+                // of a kind that is no address list.
+                (_, Some(ListFile::Nme | ListFile::Usr) | None) => continue,
             };
             let upper = f.name.to_ascii_uppercase();
             let stem = upper.rsplit_once('.').map_or(upper.as_str(), |(s, _)| s);

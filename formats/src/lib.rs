@@ -94,4 +94,4 @@ pub use codepage::CodePage;
 pub use error::{Error, Location, Result};
 pub use format::{Document, Format, ReadOptions, Reader, RecordRef, Writer};
 pub use hexid::Hexid;
-pub use kind::{Family, FileKind};
+pub use kind::{Family, FileKind, ListFile, SyncFile};

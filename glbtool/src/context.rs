@@ -14,7 +14,7 @@ use glb_dirsync::check::file::Facts;
 use glb_dirsync::check::{FileRef, Finding, Fix};
 use glb_dirsync::postoffice::Folder;
 use glb_formats::reqconf::ReqConf;
-use glb_formats::{CodePage, FileKind};
+use glb_formats::{CodePage, FileKind, SyncFile};
 use serde::Serialize;
 
 use crate::safe_write::beside;
@@ -86,40 +86,23 @@ fn lossy<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
 /// The roles a file of `kind` needs for its verdicts. `on_server`: the file
 /// sits beside a SRVCONF.GLB.
 fn needs(kind: FileKind, on_server: bool) -> &'static [Role] {
-    match (kind, on_server) {
-        (FileKind::Resync, false) => &[
+    match (kind.sync_file(), on_server) {
+        (Some(SyncFile::Resync), false) => &[
             Role::RequestorReqconf,
             Role::ServerSrvconf,
             Role::ServerReqconf,
         ],
-        (FileKind::Resync, true) => &[Role::ServerSrvconf, Role::ServerReqconf],
-        (FileKind::Reqtrans, _) => &[Role::RequestorReqconf],
+        (Some(SyncFile::Resync), true) => &[Role::ServerSrvconf, Role::ServerReqconf],
+        (Some(SyncFile::Reqtrans), _) => &[Role::RequestorReqconf],
         // Whether it is a requestor's: REQCONF.GLB and no SRVCONF.GLB beside.
-        (FileKind::Process, _) => &[Role::RequestorReqconf],
-        (FileKind::Reqconf, _) => &[Role::ServerSrvconf, Role::ServerMsttrans],
-        (FileKind::Srvconf, _) | (FileKind::Msttrans, _) => &[
+        (Some(SyncFile::Process), _) => &[Role::RequestorReqconf],
+        (Some(SyncFile::Reqconf), _) => &[Role::ServerSrvconf, Role::ServerMsttrans],
+        (Some(SyncFile::Srvconf), _) | (Some(SyncFile::Msttrans), _) => &[
             Role::ServerSrvconf,
             Role::ServerReqconf,
             Role::ServerMsttrans,
         ],
-        (
-            FileKind::Srvtrans
-            | FileKind::Usrtrans
-            | FileKind::Nmetrans
-            | FileKind::Gwtrans
-            | FileKind::Srvupds
-            | FileKind::Requpds
-            | FileKind::Iusrtran
-            | FileKind::Inmetran
-            | FileKind::Igwtrans
-            | FileKind::Nme
-            | FileKind::Usr
-            | FileKind::Netpo
-            | FileKind::Galnetpo
-            | FileKind::Network
-            | FileKind::Xtn,
-            _,
-        ) => &[],
+        (None, _) => &[],
     }
 }
 
@@ -466,30 +449,18 @@ impl Context {
             if lacks.is_empty() {
                 continue;
             }
-            let what = match kind {
-                FileKind::Resync => "its header numbers (GLB014, KB Q119449)",
-                FileKind::Reqtrans => {
+            let what = match kind.sync_file() {
+                Some(SyncFile::Resync) => "its header numbers (GLB014, KB Q119449)",
+                Some(SyncFile::Reqtrans) => {
                     "its transaction numbers against ReqSync (GLB171, KB Q119452)"
                 }
-                FileKind::Reqconf => "its numbers against the server's (GLB138, GLB139, GLB341)",
-                FileKind::Process => "whether it schedules T2 on a requestor (GLB161)",
-                FileKind::Srvtrans
-                | FileKind::Msttrans
-                | FileKind::Usrtrans
-                | FileKind::Nmetrans
-                | FileKind::Gwtrans
-                | FileKind::Srvupds
-                | FileKind::Requpds
-                | FileKind::Iusrtran
-                | FileKind::Inmetran
-                | FileKind::Igwtrans
-                | FileKind::Srvconf
-                | FileKind::Nme
-                | FileKind::Usr
-                | FileKind::Netpo
-                | FileKind::Galnetpo
-                | FileKind::Network
-                | FileKind::Xtn => "its numbers against the server's (GLB138, GLB139)",
+                Some(SyncFile::Reqconf) => {
+                    "its numbers against the server's (GLB138, GLB139, GLB341)"
+                }
+                Some(SyncFile::Process) => "whether it schedules T2 on a requestor (GLB161)",
+                Some(SyncFile::Srvconf | SyncFile::Msttrans) | None => {
+                    "its numbers against the server's (GLB138, GLB139)"
+                }
             };
             out.push(
                 FileRef::new(shown.clone(), *kind, cp)

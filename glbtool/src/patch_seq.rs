@@ -17,7 +17,7 @@ use glb_formats::format::{Document, ReadOptions};
 use glb_formats::queue::Queue;
 use glb_formats::reqconf::ReqConfFile;
 use glb_formats::srvconf::{self, SrvConfFile};
-use glb_formats::{CodePage, FileKind};
+use glb_formats::{CodePage, FileKind, SyncFile};
 use serde::Serialize;
 
 use crate::console::{Console, Stdin};
@@ -190,28 +190,12 @@ enum Patched {
 impl Patched {
     /// The file's kind as one patch-seq patches; `None` for the others.
     fn of(kind: FileKind) -> Option<Patched> {
-        Some(match kind {
-            FileKind::Resync => Patched::Resync,
-            FileKind::Reqtrans => Patched::Reqtrans,
-            FileKind::Reqconf => Patched::Reqconf,
-            FileKind::Srvconf => Patched::Srvconf,
-            FileKind::Srvtrans
-            | FileKind::Msttrans
-            | FileKind::Usrtrans
-            | FileKind::Nmetrans
-            | FileKind::Gwtrans
-            | FileKind::Srvupds
-            | FileKind::Requpds
-            | FileKind::Iusrtran
-            | FileKind::Inmetran
-            | FileKind::Igwtrans
-            | FileKind::Process
-            | FileKind::Nme
-            | FileKind::Usr
-            | FileKind::Netpo
-            | FileKind::Galnetpo
-            | FileKind::Network
-            | FileKind::Xtn => return None,
+        Some(match kind.sync_file()? {
+            SyncFile::Resync => Patched::Resync,
+            SyncFile::Reqtrans => Patched::Reqtrans,
+            SyncFile::Reqconf => Patched::Reqconf,
+            SyncFile::Srvconf => Patched::Srvconf,
+            SyncFile::Msttrans | SyncFile::Process => return None,
         })
     }
 

@@ -26,7 +26,7 @@ use std::path::Path;
 use super::file::{Facts, ProcessFacts};
 use super::queue::QueueFacts;
 use super::{shell_quote, FileRef, Finding, Fix, Predicted, Severity};
-use crate::kind::FileKind;
+use crate::kind::SyncFile;
 use crate::reqconf::ReqConf;
 use crate::resync::{self, ServerRecord};
 use crate::srvconf::{self, RequestorRecord, SrvConfHeader};
@@ -80,28 +80,11 @@ fn view<'a>(files: &[Checked<'a>]) -> View<'a> {
     };
     for &(file, facts) in files {
         match facts {
-            Facts::Queue(q) => match file.kind {
-                FileKind::Reqtrans => v.reqtrans.push((file, q)),
-                FileKind::Msttrans => v.msttrans.push((file, q)),
-                FileKind::Resync => v.resync.push((file, q)),
-                FileKind::Srvtrans
-                | FileKind::Usrtrans
-                | FileKind::Nmetrans
-                | FileKind::Gwtrans
-                | FileKind::Srvupds
-                | FileKind::Requpds
-                | FileKind::Iusrtran
-                | FileKind::Inmetran
-                | FileKind::Igwtrans
-                | FileKind::Reqconf
-                | FileKind::Srvconf
-                | FileKind::Process
-                | FileKind::Nme
-                | FileKind::Usr
-                | FileKind::Netpo
-                | FileKind::Galnetpo
-                | FileKind::Network
-                | FileKind::Xtn => {}
+            Facts::Queue(q) => match file.kind.sync_file() {
+                Some(SyncFile::Reqtrans) => v.reqtrans.push((file, q)),
+                Some(SyncFile::Msttrans) => v.msttrans.push((file, q)),
+                Some(SyncFile::Resync) => v.resync.push((file, q)),
+                Some(SyncFile::Reqconf | SyncFile::Srvconf | SyncFile::Process) | None => {}
             },
             Facts::ReqConf(c) => v.reqconf.push((file, c)),
             Facts::SrvConf { header, records } => v.srvconf.push((file, header, records)),
@@ -868,6 +851,7 @@ fn reqsync_above_srvsync(v: &View, out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::fields::Text;
+    use crate::kind::FileKind;
     use crate::queue::ResyncHeader;
 
     fn fref(path: &str, kind: FileKind) -> FileRef {

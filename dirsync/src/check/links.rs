@@ -16,7 +16,7 @@ use std::path::Path;
 use super::{Finding, Fix, Severity};
 use crate::codepage::CodePage;
 use crate::format::{ReadOptions, Reader};
-use crate::kind::FileKind;
+use crate::kind::{Family, FileKind};
 use crate::netpo::{self, Lookup, NetpoRecord};
 use crate::nme::{entry_type, Nme, NmeRecord};
 use crate::postoffice::{AddressList, Folder, ListName, Postoffice};
@@ -61,29 +61,18 @@ pub fn check_file(path: &Path, kind: FileKind, cp: CodePage, out: &mut Vec<Findi
             && p.parent().and_then(Path::file_name) == path.parent().and_then(Path::file_name)
     };
     for list in po.address_lists() {
-        let wanted = match kind {
-            FileKind::Nme => same(&list.path),
-            FileKind::Netpo | FileKind::Galnetpo => netpo_for(&list.name)
+        let wanted = match kind.family() {
+            Family::Nme => same(&list.path),
+            Family::Netpo | Family::Galnetpo => netpo_for(&list.name)
                 .and_then(|n| po.find(Folder::Glb, n))
                 .is_some_and(|f| same(&f.path)),
-            FileKind::Reqtrans
-            | FileKind::Srvtrans
-            | FileKind::Msttrans
-            | FileKind::Resync
-            | FileKind::Usrtrans
-            | FileKind::Nmetrans
-            | FileKind::Gwtrans
-            | FileKind::Srvupds
-            | FileKind::Requpds
-            | FileKind::Iusrtran
-            | FileKind::Inmetran
-            | FileKind::Igwtrans
-            | FileKind::Reqconf
-            | FileKind::Srvconf
-            | FileKind::Process
-            | FileKind::Usr
-            | FileKind::Network
-            | FileKind::Xtn => false,
+            Family::Queue
+            | Family::ReqConf
+            | Family::SrvConf
+            | Family::Process
+            | Family::Usr
+            | Family::Network
+            | Family::Xtn => false,
         };
         if wanted {
             check_list(&po, list, out);

@@ -77,6 +77,37 @@ pub enum Family {
     Xtn,
 }
 
+/// The files that carry the state of the Dir-Sync cycle: its sequence
+/// numbers (KB Q119449, Q119452) and its schedule. The checks across files
+/// and the repairs treat each of them one by one, and no other kind; a
+/// match on [`FileKind::sync_file`] names each of them and `None`, so adding
+/// one makes the compiler point at every such decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncFile {
+    /// `REQTRANS.GLB`.
+    Reqtrans,
+    /// `MSTTRANS.GLB`.
+    Msttrans,
+    /// `RESYNC.GLB`.
+    Resync,
+    /// `REQCONF.GLB`.
+    Reqconf,
+    /// `SRVCONF.GLB`.
+    Srvconf,
+    /// `PROCESS.GLB`.
+    Process,
+}
+
+/// The address lists among the kinds: the files a postoffice keeps its
+/// names in, matched on through [`FileKind::list_file`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFile {
+    /// `*.NME`.
+    Nme,
+    /// `*.USR`.
+    Usr,
+}
+
 impl FileKind {
     /// Every kind, in documentation order.
     pub const ALL: [FileKind; 21] = [
@@ -103,85 +134,63 @@ impl FileKind {
         FileKind::Xtn,
     ];
 
+    /// What glbtool knows of each kind, one line a kind: its lower-case
+    /// name, its usual file name, its layout family, and whether it is one
+    /// of the Dir-Sync cycle's files ([`SyncFile`]) or an address list
+    /// ([`ListFile`]). Adding a kind starts here: the compiler points at
+    /// this match, and the questions below answer from it.
+    #[rustfmt::skip]
+    fn facts(self) -> (&'static str, &'static str, Family, Option<SyncFile>, Option<ListFile>) {
+        use {Family as F, FileKind as K, ListFile as L, SyncFile as S};
+        match self {
+            K::Reqtrans => ("reqtrans", "REQTRANS.GLB", F::Queue,     Some(S::Reqtrans),  None),
+            K::Srvtrans => ("srvtrans", "SRVTRANS.GLB", F::Queue,     None,               None),
+            K::Msttrans => ("msttrans", "MSTTRANS.GLB", F::Queue,     Some(S::Msttrans),  None),
+            K::Resync =>   ("resync",   "RESYNC.GLB",   F::Queue,     Some(S::Resync),    None),
+            K::Usrtrans => ("usrtrans", "USRTRANS.GLB", F::Queue,     None,               None),
+            K::Nmetrans => ("nmetrans", "NMETRANS.GLB", F::Queue,     None,               None),
+            K::Gwtrans =>  ("gwtrans",  "GWTRANS.GLB",  F::Queue,     None,               None),
+            K::Srvupds =>  ("srvupds",  "SRVUPDS.GLB",  F::Queue,     None,               None),
+            K::Requpds =>  ("requpds",  "REQUPDS.GLB",  F::Queue,     None,               None),
+            K::Iusrtran => ("iusrtran", "IUSRTRAN.GLB", F::Queue,     None,               None),
+            K::Inmetran => ("inmetran", "INMETRAN.GLB", F::Queue,     None,               None),
+            K::Igwtrans => ("igwtrans", "IGWTRANS.GLB", F::Queue,     None,               None),
+            K::Reqconf =>  ("reqconf",  "REQCONF.GLB",  F::ReqConf,   Some(S::Reqconf),   None),
+            K::Srvconf =>  ("srvconf",  "SRVCONF.GLB",  F::SrvConf,   Some(S::Srvconf),   None),
+            K::Process =>  ("process",  "PROCESS.GLB",  F::Process,   Some(S::Process),   None),
+            K::Nme =>      ("nme",      "*.NME",        F::Nme,       None,               Some(L::Nme)),
+            K::Usr =>      ("usr",      "*.USR",        F::Usr,       None,               Some(L::Usr)),
+            K::Netpo =>    ("netpo",    "NETPO.GLB",    F::Netpo,     None,               None),
+            K::Galnetpo => ("galnetpo", "GALNETPO.GLB", F::Galnetpo,  None,               None),
+            K::Network =>  ("network",  "NETWORK.GLB",  F::Network,   None,               None),
+            K::Xtn =>      ("xtn",      "*.XTN",        F::Xtn,       None,               None),
+        }
+    }
+
     /// The lower-case name used on the command line and in JSON.
     pub fn name(self) -> &'static str {
-        match self {
-            FileKind::Reqtrans => "reqtrans",
-            FileKind::Srvtrans => "srvtrans",
-            FileKind::Msttrans => "msttrans",
-            FileKind::Resync => "resync",
-            FileKind::Usrtrans => "usrtrans",
-            FileKind::Nmetrans => "nmetrans",
-            FileKind::Gwtrans => "gwtrans",
-            FileKind::Srvupds => "srvupds",
-            FileKind::Requpds => "requpds",
-            FileKind::Iusrtran => "iusrtran",
-            FileKind::Inmetran => "inmetran",
-            FileKind::Igwtrans => "igwtrans",
-            FileKind::Reqconf => "reqconf",
-            FileKind::Srvconf => "srvconf",
-            FileKind::Process => "process",
-            FileKind::Nme => "nme",
-            FileKind::Usr => "usr",
-            FileKind::Netpo => "netpo",
-            FileKind::Galnetpo => "galnetpo",
-            FileKind::Network => "network",
-            FileKind::Xtn => "xtn",
-        }
+        self.facts().0
     }
 
     /// The file's usual name on a postoffice (`*` for per-object files).
     pub fn file_name(self) -> &'static str {
-        match self {
-            FileKind::Reqtrans => "REQTRANS.GLB",
-            FileKind::Srvtrans => "SRVTRANS.GLB",
-            FileKind::Msttrans => "MSTTRANS.GLB",
-            FileKind::Resync => "RESYNC.GLB",
-            FileKind::Usrtrans => "USRTRANS.GLB",
-            FileKind::Nmetrans => "NMETRANS.GLB",
-            FileKind::Gwtrans => "GWTRANS.GLB",
-            FileKind::Srvupds => "SRVUPDS.GLB",
-            FileKind::Requpds => "REQUPDS.GLB",
-            FileKind::Iusrtran => "IUSRTRAN.GLB",
-            FileKind::Inmetran => "INMETRAN.GLB",
-            FileKind::Igwtrans => "IGWTRANS.GLB",
-            FileKind::Reqconf => "REQCONF.GLB",
-            FileKind::Srvconf => "SRVCONF.GLB",
-            FileKind::Process => "PROCESS.GLB",
-            FileKind::Nme => "*.NME",
-            FileKind::Usr => "*.USR",
-            FileKind::Netpo => "NETPO.GLB",
-            FileKind::Galnetpo => "GALNETPO.GLB",
-            FileKind::Network => "NETWORK.GLB",
-            FileKind::Xtn => "*.XTN",
-        }
+        self.facts().1
     }
 
     /// The layout family.
     pub fn family(self) -> Family {
-        match self {
-            FileKind::Reqtrans
-            | FileKind::Srvtrans
-            | FileKind::Msttrans
-            | FileKind::Resync
-            | FileKind::Usrtrans
-            | FileKind::Nmetrans
-            | FileKind::Gwtrans
-            | FileKind::Srvupds
-            | FileKind::Requpds
-            | FileKind::Iusrtran
-            | FileKind::Inmetran
-            | FileKind::Igwtrans => Family::Queue,
-            FileKind::Reqconf => Family::ReqConf,
-            FileKind::Srvconf => Family::SrvConf,
-            FileKind::Process => Family::Process,
-            FileKind::Nme => Family::Nme,
-            FileKind::Usr => Family::Usr,
-            FileKind::Netpo => Family::Netpo,
-            FileKind::Galnetpo => Family::Galnetpo,
-            FileKind::Network => Family::Network,
-            FileKind::Xtn => Family::Xtn,
-        }
+        self.facts().2
+    }
+
+    /// Which of the Dir-Sync cycle's files this is; `None` for every other
+    /// kind.
+    pub fn sync_file(self) -> Option<SyncFile> {
+        self.facts().3
+    }
+
+    /// Which kind of address list this is; `None` for every other kind.
+    pub fn list_file(self) -> Option<ListFile> {
+        self.facts().4
     }
 
     /// True for the transaction-queue kinds.
