@@ -78,7 +78,15 @@ pub struct DumpArgs {
 /// Runs `dump`.
 pub fn run(args: DumpArgs, con: &mut Console) -> CliResult {
     if let Some(dir) = &args.postoffice {
-        return crate::postoffice::run(dir, &args, con);
+        if !matches!(args.format, DumpFormat::Text | DumpFormat::Json) {
+            return Err(
+                CliError::usage("--postoffice shows text or json").with_hint(
+                    "use --format text or --format json; dump single files for hex or ndjson",
+                ),
+            );
+        }
+        let json = args.format == DumpFormat::Json;
+        return crate::postoffice::run(dir, json, &args.show, con);
     }
     let Some(file) = &args.file else {
         return Err(CliError::usage("give a FILE, or --postoffice DIR"));

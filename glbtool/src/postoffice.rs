@@ -15,10 +15,10 @@ use glb_formats::xtn::Xtn;
 use serde::Serialize;
 
 use crate::console::Console;
-use crate::dump::{DumpArgs, DumpFormat};
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::render::lists::{self, plural, ListContext};
 use crate::render::Painter;
+use crate::ShowOptions;
 
 /// The `format` value of the JSON document.
 pub const FORMAT: &str = "glbtool-postoffice/1";
@@ -58,25 +58,23 @@ struct XtnJson {
     mailbag: Option<Hexid>,
 }
 
-/// Runs `dump --postoffice DIR`. Exit 0, or 1 when something was found wrong
+/// Runs `dump --postoffice DIR` (`json`: `--format json`, else text; `dump`
+/// refuses the other formats). Exit 0, or 1 when something was found wrong
 /// (a list whose size is not whole records, a USR named only through deleted
 /// records, a differing shadow, a damaged NETWORK.GLB or XTN).
-pub fn run(dir: &Path, args: &DumpArgs, con: &mut Console) -> CliResult {
-    if !matches!(args.format, DumpFormat::Text | DumpFormat::Json) {
-        return Err(CliError::usage("--postoffice shows text or json")
-            .with_hint("use --format text or --format json; dump single files for hex or ndjson"));
-    }
-    let cp = args.show.codepage;
+pub fn run(dir: &Path, json: bool, show: &ShowOptions, con: &mut Console) -> CliResult {
+    let cp = show.codepage;
     let po = Postoffice::open(dir, cp)?;
     let mut out = output::buffered(con.out);
-    match args.format {
-        DumpFormat::Json => write_json(&po, cp, &mut out)?,
-        _ => write_text(
+    if json {
+        write_json(&po, cp, &mut out)?;
+    } else {
+        write_text(
             &po,
             cp,
-            Painter::new(use_color(args.show.color, con.tty)),
+            Painter::new(use_color(show.color, con.tty)),
             &mut out,
-        )?,
+        )?;
     }
     output::finish(out)?;
     let clean =
