@@ -3,6 +3,8 @@
 //! field, a byte range of unknown bytes, a header field, or a record only in
 //! one file when the byte belongs to the key).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use glb_dirsync::diff::{self, FileDiff, Key, Side};
@@ -10,17 +12,6 @@ use glb_formats::{Family, FileKind};
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/samples")
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
 }
 
 /// True when the diff reports the byte at absolute offset `at` of file B.
@@ -40,9 +31,7 @@ fn reports(d: &FileDiff, at: u64) -> bool {
 
 #[test]
 fn every_sample_equals_itself_and_every_changed_byte_is_reported() {
-    let mut all = Vec::new();
-    files(&samples(), &mut all);
-    all.sort();
+    let all = common::files_below(&samples());
     let mut checked = 0;
     for path in all {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

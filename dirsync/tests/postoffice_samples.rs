@@ -2,6 +2,8 @@
 //! USR file is named by its postoffice, and every file survives
 //! bytes -> JSON -> bytes unchanged.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use glb_dirsync::postoffice::{ListName, Postoffice};
@@ -134,22 +136,9 @@ fn json_round_trip<F: Format>(path: &Path, kind: FileKind) {
     );
 }
 
-fn files_below(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            files_below(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn every_sample_file_round_trips_through_json() {
-    let mut files = Vec::new();
-    files_below(&samples(), &mut files);
-    files.sort();
+    let files = common::files_below(&samples());
     assert_eq!(files.len(), 20, "{files:?}");
     for path in files {
         let kind = FileKind::from_file_name(&path.to_string_lossy())

@@ -8,15 +8,15 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
+/// The `.rs` files below `dir`.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let paths = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap().into_path());
+    let files = paths.filter(|p| !p.is_dir());
+    files
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect()
 }
 
 /// Whether `line` names file-system access: `std::fs`, `fs::`, `File::`,
@@ -42,8 +42,7 @@ fn formats_opens_no_file() {
     assert!(touches_files("use std::fs::File;"));
     assert!(touches_files("let f = File::open(p)?;"));
     assert!(!touches_files("SrvConfFile::check_size(k, 10)"));
-    let mut files = Vec::new();
-    rust_files(&root().join("formats/src"), &mut files);
+    let files = rust_files(&root().join("formats/src"));
     assert!(files.len() > 20, "formats/src not found");
     let mut found = Vec::new();
     for path in files {

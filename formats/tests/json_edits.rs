@@ -218,27 +218,15 @@ fn every_edit_of_every_family_takes_effect_or_is_refused_with_its_path() {
     assert_eq!(families, all);
 }
 
-/// Every file below `dir`.
-fn files_below(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            files_below(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn every_corpus_file_round_trips_through_json_and_ndjson() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-    let mut files = Vec::new();
-    for d in ["network", "scenarios", "samples"] {
-        files_below(&root.join(d), &mut files);
-    }
     let mut n = 0;
-    for p in files {
+    let walks = ["network", "scenarios", "samples"].map(|d| walkdir::WalkDir::new(root.join(d)));
+    for p in walks.into_iter().flatten().map(|e| e.unwrap().into_path()) {
+        if p.is_dir() {
+            continue;
+        }
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         let Some(kind) = FileKind::from_file_name(&name) else {
             continue;

@@ -551,53 +551,53 @@ fn codes_constants_pointers_and_hexids() {
     assert_eq!(back.verdict, Verdict::Fits, "{}", r.proposal.declaration());
 }
 
+/// The files of `corpus/network` and `corpus/samples`, sorted.
+fn corpus_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
+    let walks = ["network", "samples"].map(|d| walkdir::WalkDir::new(root.join(d)));
+    let walks = walks.map(|w| w.sort_by_file_name().into_iter());
+    let paths = walks.into_iter().flatten().map(|e| e.unwrap().into_path());
+    paths.filter(|p| !p.is_dir()).collect()
+}
+
 /// Every file glbtool itself makes fits its layout (the export sample holds
 /// the checksums MS Mail wrote, KB Q96060, which glbtool's reconstructed
 /// algorithm does not reproduce), and the layout proposed for each fits it.
 #[test]
 fn glbtools_own_corpus_files_fit() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-    let mut stack = vec![root.join("samples"), root.join("network")];
     let mut seen = 0;
     let mut wrong = String::new();
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let kind = FileKind::from_file_name(&name).unwrap();
-            let bytes = std::fs::read(&p).unwrap();
-            let r = run(&bytes, Some(kind));
-            let export = p.ends_with("queue/export/REQTRANS.GLB");
-            let want = if export {
-                Verdict::FitsExceptChecksum
-            } else {
-                Verdict::Fits
-            };
-            assert_eq!(
-                r.summary.verdict,
-                want,
-                "{}: {}\n{:#?}",
-                p.display(),
-                r.summary.headline,
-                r.comparison
-            );
-            let back = layout::check(&r.proposal, &bytes, bytes.len() as u64, &[]);
-            assert_eq!(
-                back.verdict,
-                Verdict::Fits,
-                "{}: the proposal should fit\n{}\n{back:#?}",
-                p.display(),
-                r.proposal.declaration()
-            );
-            if r.records_analysed >= 8 {
-                wrong += &found_where_declared(&p, &r);
-            }
-            seen += 1;
+    for p in corpus_files() {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let kind = FileKind::from_file_name(&name).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let r = run(&bytes, Some(kind));
+        let export = p.ends_with("queue/export/REQTRANS.GLB");
+        let want = if export {
+            Verdict::FitsExceptChecksum
+        } else {
+            Verdict::Fits
+        };
+        assert_eq!(
+            r.summary.verdict,
+            want,
+            "{}: {}\n{:#?}",
+            p.display(),
+            r.summary.headline,
+            r.comparison
+        );
+        let back = layout::check(&r.proposal, &bytes, bytes.len() as u64, &[]);
+        assert_eq!(
+            back.verdict,
+            Verdict::Fits,
+            "{}: the proposal should fit\n{}\n{back:#?}",
+            p.display(),
+            r.proposal.declaration()
+        );
+        if r.records_analysed >= 8 {
+            wrong += &found_where_declared(&p, &r);
         }
+        seen += 1;
     }
     assert!(seen > 50, "only {seen} corpus files");
     assert!(wrong.is_empty(), "{wrong}");
@@ -646,20 +646,7 @@ fn found_where_declared(p: &std::path::Path, r: &Report) -> String {
 /// redacted or not.
 #[test]
 fn probe_keeps_its_invariants_on_damaged_files() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-    let mut files = Vec::new();
-    let mut stack = vec![root.join("samples"), root.join("network")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = corpus_files();
     let mut rng = Rng(0xD1CE);
     let mut failures = Vec::new();
     let mut runs = 0;

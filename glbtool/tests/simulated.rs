@@ -3,23 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{corpus, glbtool};
-
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_below(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
+use common::{corpus, files_below, glbtool};
 
 #[test]
 fn validate_reports_nothing_on_the_healthy_network() {

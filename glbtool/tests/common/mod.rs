@@ -55,20 +55,9 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Every file below `dir`, sorted.
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    let walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+    let paths = walk.map(|e| e.unwrap().into_path());
+    paths.filter(|p| !p.is_dir()).collect()
 }
 
 /// A deterministic pseudo-random byte source (xorshift), for hostile inputs.
