@@ -12,6 +12,7 @@ use glb_formats::process::{schedule, ProcessFile, ProcessKind};
 use glb_formats::{CodePage, FileKind};
 
 use crate::console::Console;
+use crate::options::QuietOption;
 use crate::output::{self, CliError, CliResult, WroteFormat};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 use crate::timefmt::Zone;
@@ -98,10 +99,8 @@ pub struct BuildArgs {
     /// one JSON document on standard output (standard error with `-o -`).
     #[arg(long, short = 'f', value_enum, default_value_t = WroteFormat::Text)]
     pub format: WroteFormat,
-    /// No progress bar. One is shown on standard error while more than a
-    /// few megabytes are read, only when standard error is a terminal.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: QuietOption,
 }
 
 /// The `format` value of the JSON report.
@@ -139,7 +138,7 @@ pub fn run(args: BuildArgs, con: &mut Console) -> CliResult {
     let bar = crate::progress::Progress::bytes(
         "building from",
         crate::progress::size_of([input.as_path()]),
-        !con.progress(args.quiet),
+        !con.progress(args.quiet.value),
     );
     // A pipe, device or standard input is opened without blocking and read
     // up to the stream limit (docs/architecture.md, "Inputs").

@@ -16,6 +16,7 @@ use glb_formats::CodePage;
 
 use crate::console::{Console, Stdin};
 use crate::input;
+use crate::options::KindOption;
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::progress::Progress;
 use crate::render::diff::{self as view, FileReport, Sources};
@@ -72,9 +73,8 @@ pub struct DiffArgs {
     /// tid, name, id or position.
     #[arg(long, default_value = "auto", value_parser = parse_key)]
     pub key: Key,
-    /// The kind of both files, when their names do not say.
-    #[arg(long, value_parser = crate::help::KindParser)]
-    pub kind: Option<FileKind>,
+    #[command(flatten)]
+    pub kind: KindOption,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
@@ -96,7 +96,7 @@ fn parse_key(s: &str) -> Result<Key, String> {
 /// Runs `diff`.
 pub fn run(args: DiffArgs, con: &mut Console) -> CliResult {
     let zone = args.show.zone(con.err);
-    let painter = Painter::new(use_color(args.show.color, con.tty));
+    let painter = Painter::new(use_color(args.show.color.value, con.tty));
     match (&args.dss, &args.requestor) {
         (Some(dss), Some(req)) => server_vs_requestor(&args, dss, req, painter, con),
         _ => files(&args, painter, &zone, con),
@@ -358,9 +358,9 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone, con: &mut Console) -> C
         ));
     };
     let budget = args.memory_limit.saturating_mul(1 << 20);
-    let mut a = load(pa, args.kind, budget, &con.stdin)?;
+    let mut a = load(pa, args.kind.value, budget, &con.stdin)?;
     let held = if a.whole { a.size } else { 0 };
-    let mut b = load(pb, args.kind, budget.saturating_sub(held), &con.stdin)?;
+    let mut b = load(pb, args.kind.value, budget.saturating_sub(held), &con.stdin)?;
     settle(&mut a, &mut b)?;
     let (ka, kb) = (a.kind.expect("settled"), b.kind.expect("settled"));
     if ka.family() != kb.family() {
@@ -371,7 +371,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone, con: &mut Console) -> C
         ))
         .with_hint("give --kind to read both as one kind"));
     }
-    let cp = args.show.codepage;
+    let cp = args.show.codepage.value;
     let mut context = |l: &Loaded, kind: FileKind| {
         // A regular file may sit in a postoffice (not standard input or a pipe).
         let po = l
@@ -417,7 +417,7 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone, con: &mut Console) -> C
     let bar = Progress::bytes(
         if one_pass { "comparing" } else { "checking" },
         held,
-        !con.progress(args.show.quiet),
+        !con.progress(args.show.quiet.value),
     );
     let scan = |l: &Loaded, kind, c| {
         diff::scan_order(stream_side(l, kind, c, &bar)?, key, addresses)
@@ -601,14 +601,14 @@ fn server_vs_requestor(
     let bar = Progress::spinner(
         "replaying and comparing",
         replayed,
-        !con.progress(args.show.quiet),
+        !con.progress(args.show.quiet.value),
     );
     // The requestor first: its SrvSync says how far the server's
     // transactions have reached it (the rest is pending).
     let requestor = if req.is_dir() {
-        RequestorView::open_postoffice(req, args.local.as_deref(), args.show.codepage)
+        RequestorView::open_postoffice(req, args.local.as_deref(), args.show.codepage.value)
     } else {
-        RequestorView::open_file(req, args.postoffice.as_deref(), args.show.codepage)
+        RequestorView::open_file(req, args.postoffice.as_deref(), args.show.codepage.value)
     }
     .map_err(|e| CliError::located(e, req))?;
     let server = ServerView::open_for(dss, &requestor).map_err(|e| CliError::located(e, dss))?;

@@ -78,11 +78,11 @@ pub fn run(args: DoctorArgs, con: &mut Console) -> CliResult {
     if roots.is_empty() {
         return Ok(2);
     }
-    let tree = Tree::open(&roots, args.report.codepage);
+    let tree = Tree::open(&roots, args.report.codepage.value);
     let bar = Progress::bytes(
         "checking",
         tree.bytes_to_read(),
-        !con.progress(args.report.quiet),
+        !con.progress(args.report.quiet.value),
     );
     let report = tree.examine(&|n| bar.inc(n));
     bar.finish();
@@ -129,11 +129,12 @@ pub fn run(args: DoctorArgs, con: &mut Console) -> CliResult {
                 ),
                 crate::report::by_postoffice(&report.findings, &roots),
                 &report.findings,
-                args.report.codepage,
+                args.report.codepage.value,
             )?;
         }
         ReportFormat::Text => {
-            let p = Painter::new(use_color(args.report.color, con.tty)).wrapping(con.tty.width);
+            let p =
+                Painter::new(use_color(args.report.color.value, con.tty)).wrapping(con.tty.width);
             write_text(&mut out, &p, &report, &tally)?;
         }
     }

@@ -8,11 +8,12 @@ use clap::{Args, ValueEnum};
 use glb_formats::format::{Format, ReadOptions, Reader};
 use glb_formats::json::{self, Style};
 use glb_formats::pipeline::{self, Pipeline};
-use glb_formats::{with_format, FileKind};
+use glb_formats::with_format;
 
 use crate::console::Console;
 use crate::dispatch::{TextContext, TextView};
 use crate::input::{self, Input};
+use crate::options::KindOption;
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::render::hex::HexWriter;
 use crate::render::Painter;
@@ -53,9 +54,8 @@ pub struct DumpArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DumpFormat::Text)]
     pub format: DumpFormat,
-    /// The file's kind, when its name does not say (see `glbtool identify`).
-    #[arg(long, value_parser = crate::help::KindParser)]
-    pub kind: Option<FileKind>,
+    #[command(flatten)]
+    pub kind: KindOption,
     /// Mark records whose stored checksum differs from glbtool's CRC-16/ARC
     /// (LISTQ -c) in the text view of a queue; exit 1 when one does.
     #[arg(long)]
@@ -100,7 +100,7 @@ pub fn run(args: DumpArgs, con: &mut Console) -> CliResult {
     if args.textconv {
         return textconv(file, &args, con);
     }
-    let input = match input::open(file, args.kind, &con.stdin) {
+    let input = match input::open(file, args.kind.value, &con.stdin) {
         Ok(input) => input,
         // A file whose name says it is an MS Mail file glbtool does not
         // decode: its bytes, plainly, saying so; never fields it does not have.
@@ -134,7 +134,7 @@ pub fn run(args: DumpArgs, con: &mut Console) -> CliResult {
 /// depends only on the file's bytes and name (UTC unless --tz, no look at
 /// the postoffice around it).
 fn textconv(file: &Path, args: &DumpArgs, con: &mut Console) -> CliResult {
-    let input = match input::open(file, args.kind, &con.stdin) {
+    let input = match input::open(file, args.kind.value, &con.stdin) {
         Ok(input) => input,
         Err(e) if e.is_io() => return Err(e),
         Err(e) => return plain(file, &reason(&e), con.out),
@@ -219,8 +219,8 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs, con: &mut Cons
         (None, true) => Zone::utc(),
         _ => args.show.zone(con.err),
     };
-    let painter = Painter::new(use_color(args.show.color, con.tty));
-    let cp = args.show.codepage;
+    let painter = Painter::new(use_color(args.show.color.value, con.tty));
+    let cp = args.show.codepage.value;
     let opts = ReadOptions {
         salvage: args.salvage || args.textconv,
         codepage: cp,
@@ -243,7 +243,7 @@ fn dump_with<F: Format + TextView>(input: Input, args: &DumpArgs, con: &mut Cons
     let bar = crate::progress::Progress::bytes(
         "reading",
         input.size.unwrap_or(0),
-        !con.progress(args.show.quiet),
+        !con.progress(args.show.quiet.value),
     );
     let src: Box<dyn Read> = Box::new(bar.reader(input.reader));
     let mut reader = Reader::<F, Box<dyn Read>>::new(src, kind, input.size, opts)

@@ -14,6 +14,7 @@ use glb_formats::json::{self, Style};
 use glb_formats::{with_format, CodePage, FileKind};
 
 use crate::console::Console;
+use crate::options::{CodepageOption, KindOption};
 use crate::output::{CliError, CliResult};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
@@ -24,12 +25,10 @@ use crate::safe_write::{self, BackupOptions, Destination, Expect};
 pub struct EditArgs {
     /// The file to edit.
     pub file: PathBuf,
-    /// The file's kind, when its name does not say.
-    #[arg(long, value_parser = crate::help::KindParser)]
-    pub kind: Option<FileKind>,
-    /// Code page of the text in the file.
-    #[arg(long, default_value = "850")]
-    pub codepage: CodePage,
+    #[command(flatten)]
+    pub kind: KindOption,
+    #[command(flatten)]
+    pub codepage: CodepageOption,
     /// Re-seal every record whose checksum is not glbtool's (as `build --reseal`).
     #[arg(long)]
     pub reseal: bool,
@@ -66,9 +65,9 @@ pub fn run(args: EditArgs, con: &mut Console) -> CliResult {
             file.display()
         )));
     }
-    let inp = crate::input::open(file, args.kind, &con.stdin)?;
+    let inp = crate::input::open(file, args.kind.value, &con.stdin)?;
     let kind = inp.kind;
-    let cp = args.codepage;
+    let cp = args.codepage.value;
     // The file as it is now: changed by someone else before the end, nothing is written.
     let dest = Destination::claim(file, kind, &args.backup, false, &[])?;
     let expect = vec![Expect::now(file)?];

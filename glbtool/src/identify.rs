@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use crate::console::Console;
 use crate::input;
+use crate::options::{ColorOption, KindOption};
 use crate::output::{self, use_color, CliError, CliResult};
 use crate::render::Painter;
-use crate::ColorChoice;
 
 /// Output format of `identify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -31,15 +31,13 @@ pub struct IdentifyArgs {
     /// Files to identify.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Treat every file as this kind instead of recognising it.
-    #[arg(long, value_parser = crate::help::KindParser)]
-    pub kind: Option<FileKind>,
+    #[command(flatten)]
+    pub kind: KindOption,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = IdentifyFormat::Text)]
     pub format: IdentifyFormat,
-    /// Colour output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub color: ColorOption,
 }
 
 #[derive(Serialize)]
@@ -74,7 +72,7 @@ struct MsMail {
 /// Runs `identify`. Exit 0 when every file is recognised and parses, 1 when
 /// some do not, 2 when a file cannot be read at all.
 pub fn run(args: IdentifyArgs, con: &mut Console) -> CliResult {
-    if args.kind.is_none() && args.files.iter().any(|p| p.as_os_str() == "-") {
+    if args.kind.value.is_none() && args.files.iter().any(|p| p.as_os_str() == "-") {
         // Not a finding about a file: nothing can be said about standard
         // input without its kind (trouble, exit 2, as in every command).
         return Err(CliError::usage("reading standard input needs --kind")
@@ -83,7 +81,7 @@ pub fn run(args: IdentifyArgs, con: &mut Console) -> CliResult {
     let mut all = Vec::new();
     let mut code = 0u8;
     for path in &args.files {
-        let id = match input::open(path, args.kind, &con.stdin) {
+        let id = match input::open(path, args.kind.value, &con.stdin) {
             Ok(inp) => {
                 let (kind, evidence, size) = (inp.kind, inp.evidence, inp.size);
                 let family = kind.family();
@@ -167,7 +165,7 @@ pub fn run(args: IdentifyArgs, con: &mut Console) -> CliResult {
         }
         IdentifyFormat::Text => {
             use std::io::Write;
-            let p = Painter::new(use_color(args.color, con.tty));
+            let p = Painter::new(use_color(args.color.value, con.tty));
             for id in &all {
                 if let Some(m) = &id.msmail {
                     let size = id.size.map_or(String::new(), |s| format!("; {s} bytes"));

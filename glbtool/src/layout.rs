@@ -17,9 +17,9 @@ use glb_formats::{with_format, FileKind};
 use serde::Serialize;
 
 use crate::console::Console;
+use crate::options::ColorOption;
 use crate::output::{self, use_color, CliResult};
 use crate::render::Painter;
-use crate::ColorChoice;
 
 /// Output format of `layout`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,9 +51,8 @@ pub struct LayoutArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = LayoutFormat::Text)]
     pub format: LayoutFormat,
-    /// Colour output: auto, always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub color: ColorOption,
 }
 
 /// The two parts of a layout, each with its name and size.
@@ -190,7 +189,7 @@ fn field_json(f: &Field) -> FieldJson {
 /// Runs `layout`.
 pub fn run(args: LayoutArgs, con: &mut Console) -> CliResult {
     let layout = with_format!(args.kind.family(), |F| F::layout());
-    let painter = Painter::new(use_color(args.color, con.tty));
+    let painter = Painter::new(use_color(args.color.value, con.tty));
     let mut out = output::buffered(con.out);
     match args.format {
         LayoutFormat::Markdown => {

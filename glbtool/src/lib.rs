@@ -32,6 +32,7 @@ mod help;
 mod identify;
 mod input;
 mod layout;
+mod options;
 mod output;
 mod patch_seq;
 mod postoffice;
@@ -49,7 +50,9 @@ mod validate;
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+
+pub(crate) use options::{ColorChoice, ShowOptions};
 
 /// Inspect, convert and repair MS Mail 3.x Dir-Sync files.
 ///
@@ -128,54 +131,6 @@ enum Command {
 /// built from when built from a git checkout (build.rs; nothing when git or
 /// the repository is missing).
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("GLBTOOL_COMMIT"));
-
-/// When to colour output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub(crate) enum ColorChoice {
-    /// Colour when writing to a terminal and NO_COLOR is not set.
-    #[default]
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
-}
-
-/// Options shared by commands that show text.
-#[derive(Args, Debug, Clone)]
-pub(crate) struct ShowOptions {
-    /// Colour output: auto (terminal and NO_COLOR unset), always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
-    pub color: ColorChoice,
-    /// Time zone for showing time stamps: UTC, an offset such as -08:00,
-    /// `local`, an MS C TZ value such as PST8PDT, or a name of the system's
-    /// time-zone database such as America/Los_Angeles, CET or EST. Default:
-    /// the TZ environment variable when set, else UTC. Stored values never
-    /// change.
-    #[arg(long, global = true, value_name = "ZONE", value_parser = timefmt::Zone::parse, allow_hyphen_values = true)]
-    pub tz: Option<timefmt::Zone>,
-    /// Code page of the text in the files: 850 (English and Western European
-    /// postoffices, the default), 852 (Czech, Hungarian, Polish), 866
-    /// (Russian), 737 (Greek) (KB Q156063), or 437 (not a documented
-    /// postoffice code page). The double-byte 932, 936, 949 and 950 of the
-    /// Asian builds are refused: no exact round trip (docs/formats/README.md).
-    #[arg(long, default_value = "850", global = true)]
-    pub codepage: glb_formats::CodePage,
-    /// No progress bar. One is shown on standard error while more than a
-    /// few megabytes are read, only when standard error is a terminal.
-    #[arg(long, short = 'q', global = true)]
-    pub quiet: bool,
-}
-
-impl ShowOptions {
-    /// The zone to show times in: --tz, else the TZ environment variable's,
-    /// else UTC (an unreadable `TZ` is said on `err`).
-    pub fn zone(&self, err: &mut dyn std::io::Write) -> timefmt::Zone {
-        self.tz
-            .clone()
-            .unwrap_or_else(|| timefmt::Zone::from_env(err))
-    }
-}
 
 /// Runs glbtool on `args` (the first is the program's name, as in
 /// `std::env::args_os`) with the given standard input, output and error,

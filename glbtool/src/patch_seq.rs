@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::console::{Console, Stdin};
 use crate::input;
+use crate::options::{CodepageOption, KindOption};
 use crate::output::{self, CliError, CliResult};
 use crate::repair::{self, Surroundings};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
@@ -45,9 +46,8 @@ pub struct PatchSeqArgs {
     /// The file to patch: RESYNC.GLB (its header numbers), REQTRANS.GLB (its
     /// pending transactions), REQCONF.GLB or SRVCONF.GLB (their sync numbers).
     pub file: PathBuf,
-    /// Treat FILE as this kind instead of recognising it from its name or content.
-    #[arg(long, value_parser = crate::help::KindParser)]
-    pub kind: Option<FileKind>,
+    #[command(flatten)]
+    pub kind: KindOption,
     /// Set IMPSEQ, the import count, in the RESYNC.GLB header.
     #[arg(long, value_name = "N", value_parser = seq_number, allow_hyphen_values = true, help_heading = "RESYNC.GLB")]
     pub impseq: Option<u32>,
@@ -138,9 +138,8 @@ pub struct PatchSeqArgs {
     /// Output format of the report.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
-    /// Code page of the text in the file.
-    #[arg(long, default_value = "850")]
-    pub codepage: CodePage,
+    #[command(flatten)]
+    pub codepage: CodepageOption,
 }
 
 /// Parses a sync number with a message that says what is allowed.
@@ -276,11 +275,11 @@ impl Plan {
         Ok(match patched {
             Patched::Resync => match &a.from_srvconf {
                 Some(sc) => {
-                    let (edit, from) = from_srvconf(sc, f, a.codepage, stdin)?;
+                    let (edit, from) = from_srvconf(sc, f, a.codepage.value, stdin)?;
                     Plan::Resync(edit, Some(from))
                 }
                 None if !a.from_reqconf.is_empty() => {
-                    let (edit, from) = from_reqconf(&a.from_reqconf, f, a.codepage, stdin)?;
+                    let (edit, from) = from_reqconf(&a.from_reqconf, f, a.codepage.value, stdin)?;
                     Plan::Resync(edit, Some(from))
                 }
                 None => Plan::Resync(
@@ -624,9 +623,9 @@ pub fn run(args: PatchSeqArgs, con: &mut Console) -> CliResult {
         )
         .with_hint("give the file's path (use -o OUT to write the result elsewhere)"));
     }
-    let kind = input::open(file, args.kind, &con.stdin)?.kind;
+    let kind = input::open(file, args.kind.value, &con.stdin)?.kind;
     let target = args.output.clone().unwrap_or_else(|| file.clone());
-    let cp = args.codepage;
+    let cp = args.codepage.value;
 
     // 1. The target checked, locked and fingerprinted, then fingerprints of
     // the file and the files the patch takes its numbers from, before

@@ -63,7 +63,7 @@ struct XtnJson {
 /// (a list whose size is not whole records, a USR named only through deleted
 /// records, a differing shadow, a damaged NETWORK.GLB or XTN).
 pub fn run(dir: &Path, json: bool, show: &ShowOptions, con: &mut Console) -> CliResult {
-    let cp = show.codepage;
+    let cp = show.codepage.value;
     let po = Postoffice::open(dir, cp)?;
     let mut out = output::buffered(con.out);
     if json {
@@ -72,7 +72,7 @@ pub fn run(dir: &Path, json: bool, show: &ShowOptions, con: &mut Console) -> Cli
         write_text(
             &po,
             cp,
-            Painter::new(use_color(show.color, con.tty)),
+            Painter::new(use_color(show.color.value, con.tty)),
             &mut out,
         )?;
     }

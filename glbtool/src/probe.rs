@@ -84,7 +84,7 @@ pub fn run(args: ProbeArgs, con: &mut Console) -> CliResult {
     let report = probe::probe(
         &sample,
         &Options {
-            codepage: args.show.codepage,
+            codepage: args.show.codepage.value,
             redact: redacting,
         },
     );
@@ -101,7 +101,7 @@ pub fn run(args: ProbeArgs, con: &mut Console) -> CliResult {
             writeln!(out)?;
         }
         ProbeFormat::Text => {
-            let painter = Painter::new(use_color(args.show.color, con.tty));
+            let painter = Painter::new(use_color(args.show.color.value, con.tty));
             crate::render::probe::report(
                 &mut out,
                 &report,

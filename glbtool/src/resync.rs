@@ -12,10 +12,11 @@ use glb_dirsync::replay::Directory;
 use glb_dirsync::resync;
 use glb_formats::fields::Stamp;
 use glb_formats::srvconf;
-use glb_formats::{CodePage, FileKind};
+use glb_formats::FileKind;
 
 use crate::console::{Console, Stdin};
 use crate::input;
+use crate::options::{CodepageOption, QuietOption};
 use crate::output::{self, CliError, CliResult, WroteFormat};
 use crate::safe_write::{self, BackupOptions, Destination, Expect};
 
@@ -60,16 +61,13 @@ pub struct ResyncArgs {
     pub date: Option<String>,
     #[command(flatten)]
     pub backup: BackupOptions,
-    /// Code page of the names.
-    #[arg(long, default_value = "850")]
-    pub codepage: CodePage,
+    #[command(flatten)]
+    pub codepage: CodepageOption,
     /// Format of the report (on standard error with `-o -`).
     #[arg(long, short = 'f', value_enum, default_value_t = WroteFormat::Text)]
     pub format: WroteFormat,
-    /// No progress bar. One is shown on standard error while more than a
-    /// few megabytes are read, only when standard error is a terminal.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: QuietOption,
 }
 
 /// The `format` value of the JSON report.
@@ -131,7 +129,7 @@ fn need_kind(path: &Path, want: FileKind, stdin: &Stdin) -> Result<(), CliError>
 
 /// Runs `resync`.
 pub fn run(args: ResyncArgs, con: &mut Console) -> CliResult {
-    let cp = args.codepage;
+    let cp = args.codepage.value;
     let server = args.server.as_deref();
     let srvconf = args
         .srvconf
@@ -194,7 +192,7 @@ pub fn run(args: ResyncArgs, con: &mut Console) -> CliResult {
     let bar = crate::progress::Progress::spinner(
         "reading the server's lists",
         crate::progress::size_of(inputs.iter().copied()),
-        !con.progress(args.quiet),
+        !con.progress(args.quiet.value),
     );
     // The header (KB Q119449, Q215505) and the lists.
     let read = || -> Result<_, CliError> {

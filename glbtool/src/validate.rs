@@ -11,11 +11,11 @@ use serde::Serialize;
 use crate::console::Console;
 use crate::context::{self, ContextFile};
 use crate::input;
+use crate::options::{CodepageOption, ColorOption, KindOption, QuietOption};
 use crate::output::{self, use_color, CliResult};
 use crate::progress::Progress;
 use crate::render::findings::{self, Tally};
 use crate::render::Painter;
-use crate::ColorChoice;
 
 /// Output format of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,9 +47,8 @@ pub struct ValidateArgs {
     /// tree): check only what is given.
     #[arg(long)]
     pub alone: bool,
-    /// Treat every FILE as this kind.
-    #[arg(long, value_parser = crate::help::KindParser)]
-    pub kind: Option<FileKind>,
+    #[command(flatten)]
+    pub kind: KindOption,
     #[command(flatten)]
     pub report: ReportOptions,
 }
@@ -60,16 +59,12 @@ pub struct ReportOptions {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
-    /// Colour output: auto (terminal and NO_COLOR unset), always or never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Code page of the text in the files.
-    #[arg(long, default_value = "850")]
-    pub codepage: CodePage,
-    /// No progress bar. One is shown on standard error while more than a
-    /// few megabytes are read, only when standard error is a terminal.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub color: ColorOption,
+    #[command(flatten)]
+    pub codepage: CodepageOption,
+    #[command(flatten)]
+    pub quiet: QuietOption,
 }
 
 #[derive(Serialize)]
@@ -168,14 +163,17 @@ pub fn check_files(
 /// Runs `validate`. Exit 0 when nothing worth a warning was found, 1 when
 /// findings exist, 2 when an input cannot be opened or read to its end.
 pub fn run(args: ValidateArgs, con: &mut Console) -> CliResult {
-    let mut paths: Vec<(PathBuf, Option<FileKind>)> =
-        args.files.iter().map(|p| (p.clone(), args.kind)).collect();
+    let mut paths: Vec<(PathBuf, Option<FileKind>)> = args
+        .files
+        .iter()
+        .map(|p| (p.clone(), args.kind.value))
+        .collect();
     paths.extend(args.against.iter().map(|p| (p.clone(), None)));
-    let cp = args.report.codepage;
+    let cp = args.report.codepage.value;
     let bar = Progress::bytes(
         "checking",
         crate::progress::size_of(paths.iter().map(|(p, _)| p.as_path())),
-        !con.progress(args.report.quiet),
+        !con.progress(args.report.quiet.value),
     );
     let (checked, mut all, trouble) = check_files(&paths, cp, true, &bar, con);
     bar.finish();
@@ -330,7 +328,8 @@ pub fn run(args: ValidateArgs, con: &mut Console) -> CliResult {
         }
         ReportFormat::Text => {
             use std::io::Write;
-            let p = Painter::new(use_color(args.report.color, con.tty)).wrapping(con.tty.width);
+            let p =
+                Painter::new(use_color(args.report.color.value, con.tty)).wrapping(con.tty.width);
             // A file glbtool does not decode (GLB360) was skipped, not unread.
             let skipped = |name: &str| all.iter().any(|f| f.file == name && f.code == "GLB360");
             let names: Vec<(String, bool)> = checked
