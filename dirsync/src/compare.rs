@@ -20,20 +20,20 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use glb_formats::codepage::CodePage;
+use glb_formats::error::{Error, Result};
+use glb_formats::format::{Document, Format, ReadOptions, Reader};
+use glb_formats::import::{Address, AddressType};
+use glb_formats::kind::{FileKind, ListFile};
+use glb_formats::messages;
+use glb_formats::nme::{entry_type, Nme};
+use glb_formats::queue::{Payload, Queue, ResyncHeader};
+use glb_formats::reqconf::ReqConfFile;
+use glb_formats::usr::Usr;
 use serde::Serialize;
 
-use crate::codepage::CodePage;
-use crate::error::{Error, Result};
-use crate::format::{Document, Format, ReadOptions, Reader};
-use crate::import::{Address, AddressType};
-use crate::kind::{FileKind, ListFile};
-use crate::messages;
-use crate::nme::{entry_type, Nme};
 use crate::postoffice::{Folder, ListName, Postoffice};
-use crate::queue::{Payload, Queue, ResyncHeader};
 use crate::replay::{self, Directory, Event};
-use crate::reqconf::ReqConfFile;
-use crate::usr::Usr;
 
 // ---------------------------------------------------------------------------
 // The server's view
@@ -153,7 +153,7 @@ impl ServerView {
             pending: Vec::new(),
             pending_count: 0,
         };
-        let mut record = crate::queue::QueueRecord::default();
+        let mut record = glb_formats::queue::QueueRecord::default();
         let held = |view: &ServerView, sync: u32, off: usize| {
             view.directory.check_held(
                 || format!("replayed up to sync number {sync} (byte offset {off})"),
@@ -170,7 +170,7 @@ impl ServerView {
                 continue;
             };
             if upto.is_some_and(|u| sync > u) {
-                if t.command == crate::import::Command::Comment {
+                if t.command == glb_formats::import::Command::Comment {
                     continue;
                 }
                 view.pending_count += 1;
@@ -661,7 +661,7 @@ impl RequestorView {
                                     ),
                                 })
                             }
-                            _ if crate::hexid::Hexid::from_file_name(&stem).is_none() => {
+                            _ if glb_formats::hexid::Hexid::from_file_name(&stem).is_none() => {
                                 ListName::Gateway { name: stem }
                             }
                             _ => {

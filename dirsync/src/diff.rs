@@ -18,18 +18,18 @@
 
 use std::cmp::Ordering;
 
+use glb_formats::codepage::CodePage;
+use glb_formats::error::{Error, Result};
+use glb_formats::fields::Stamp;
+use glb_formats::format::{Format, ReadOptions, Reader, RecordSize};
+use glb_formats::import::{self, Transaction};
+use glb_formats::kind::{Family, FileKind};
+use glb_formats::layout::{role_name, Annotate, Role, Span, Value};
+use glb_formats::netpo::NetpoRecord;
+use glb_formats::nme::{Nme, NmeRecord};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::codepage::CodePage;
-use crate::error::{Error, Result};
-use crate::fields::Stamp;
-use crate::format::{Format, ReadOptions, Reader, RecordSize};
-use crate::import::{self, Transaction};
-use crate::kind::{Family, FileKind};
-use crate::layout::{role_name, Annotate, Role, Span, Value};
-use crate::netpo::NetpoRecord;
-use crate::nme::{Nme, NmeRecord};
 use crate::resolve::Resolver;
 
 /// How records of the two files are paired.
@@ -247,7 +247,7 @@ pub struct FieldChange {
     #[serde(serialize_with = "serialize_role")]
     pub role: Role,
     /// Whether its position is documented or glbtool's reconstruction.
-    pub provenance: crate::layout::Provenance,
+    pub provenance: glb_formats::layout::Provenance,
     /// Its value in the first file.
     pub a: Shown,
     /// Its value in the second file.
@@ -604,8 +604,8 @@ enum Part {
     Index,
 }
 
-fn field(table: &'static [crate::layout::Field], name: &str) -> (usize, usize) {
-    crate::layout::field_named(table, name)
+fn field(table: &'static [glb_formats::layout::Field], name: &str) -> (usize, usize) {
+    glb_formats::layout::field_named(table, name)
         .map(|f| (f.start, f.len))
         // The tables are static; a unit test resolves every key of every family.
         .unwrap_or_else(|| panic!("no field `{name}` in the record table"))
@@ -950,7 +950,7 @@ fn differing_runs(a: &[u8], b: &[u8], a_base: u64, b_base: u64, out: &mut Vec<By
         a: hex::encode(a.get(r.start..ea).unwrap_or(&[])),
         b: hex::encode(b.get(r.start..eb).unwrap_or(&[])),
     };
-    out.extend(crate::layout::differing_runs(a, b).map(|r| run(r.clone(), r.end, r.end)));
+    out.extend(glb_formats::layout::differing_runs(a, b).map(|r| run(r.clone(), r.end, r.end)));
     let n = a.len().min(b.len());
     if a.len() != b.len() {
         out.push(run(n..n, a.len(), b.len()));
@@ -1251,7 +1251,7 @@ fn changed_records<T: Annotate>(
     let mut transaction = Vec::new();
     if kind.is_queue() {
         let text = |raw: &'_ [u8]| -> Vec<u8> {
-            raw.get(crate::queue::TEXT_OFFSET..raw.len().saturating_sub(1))
+            raw.get(glb_formats::queue::TEXT_OFFSET..raw.len().saturating_sub(1))
                 .unwrap_or(&[])
                 .to_vec()
         };
@@ -1352,17 +1352,17 @@ fn notes(a: &Side<'_>, b: &Side<'_>, family: Family, key: Key) -> Vec<String> {
 /// Checks that one side can be read whole (its size rule, every record of a
 /// queue), so that a caller can say which file is unreadable before comparing.
 pub fn readable(side: &Side<'_>) -> Result<()> {
-    crate::with_format!(side.kind.family(), |F| Indexed::new::<F>(side).map(|_| ()))
+    glb_formats::with_format!(side.kind.family(), |F| Indexed::new::<F>(side).map(|_| ()))
 }
 
 /// Compares two files of one family, picking the family's format.
 pub fn diff(a: &Side<'_>, b: &Side<'_>, key: Key) -> Result<FileDiff> {
-    crate::with_format!(a.kind.family(), |F| diff_with::<F>(a, b, key))
+    glb_formats::with_format!(a.kind.family(), |F| diff_with::<F>(a, b, key))
 }
 
 /// [`diff_into`], picking the family's format.
 pub fn diff_to(a: &Side<'_>, b: &Side<'_>, key: Key, sink: &mut dyn Sink) -> Result<Outcome> {
-    crate::with_format!(a.kind.family(), |F| diff_into::<F>(a, b, key, sink))
+    glb_formats::with_format!(a.kind.family(), |F| diff_into::<F>(a, b, key, sink))
 }
 
 mod stream;

@@ -23,14 +23,3 @@ pub mod resolve;
 pub mod resync;
 #[cfg(test)]
 pub(crate) mod testdir;
-
-// The modules of glb-formats the analyses build on, named `crate::codepage`,
-// `crate::queue`, ... inside this crate for short paths. Not re-exported:
-// users of a format module import it from glb-formats.
-#[cfg(test)]
-use glb_formats::invariants;
-use glb_formats::{
-    codepage, error, fields, fixed, format, hexid, import, kind, layout, messages, msmail, netpo,
-    network, nme, pipeline, process, queue, reqconf, srvconf, usr, with_format, xtn, Error,
-    FileKind, Result,
-};

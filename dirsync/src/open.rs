@@ -10,10 +10,9 @@
 
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{self, Read};
-use std::path::Path;
-
 #[cfg(unix)]
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
 
 /// What a directory entry is, in words: `a FIFO`, `a directory`, ...
 pub fn describe(ft: &FileType) -> &'static str {
@@ -108,29 +107,31 @@ pub fn regular(path: &Path) -> io::Result<(File, Metadata)> {
 /// Written here rather than taken from a crate such as `fs-err`: what
 /// matters is refusing FIFOs and devices without blocking ([`regular`]),
 /// which no such crate does, and the error is the library's own.
-pub fn buffered(path: &Path) -> crate::Result<(io::BufReader<File>, u64)> {
-    let (file, meta) =
-        regular(path).map_err(|e| crate::Error::io(format!("opening {}", path.display()), e))?;
+pub fn buffered(path: &Path) -> glb_formats::Result<(io::BufReader<File>, u64)> {
+    let (file, meta) = regular(path)
+        .map_err(|e| glb_formats::Error::io(format!("opening {}", path.display()), e))?;
     Ok((io::BufReader::new(file), meta.len()))
 }
 
 /// Opens a NETPO.GLB (or GALNETPO.GLB, as named) for looking records up by
 /// the offsets NME pointers hold; errors name the path.
-pub fn netpo_lookup(path: &Path) -> crate::Result<crate::netpo::Lookup<io::BufReader<File>>> {
+pub fn netpo_lookup(
+    path: &Path,
+) -> glb_formats::Result<glb_formats::netpo::Lookup<io::BufReader<File>>> {
     let (src, size) = buffered(path)?;
     let kind = path
         .file_name()
-        .and_then(|n| crate::FileKind::from_file_name(&n.to_string_lossy()))
-        .unwrap_or(crate::FileKind::Netpo);
-    Ok(crate::netpo::Lookup::new(src, size).with_kind(kind))
+        .and_then(|n| glb_formats::FileKind::from_file_name(&n.to_string_lossy()))
+        .unwrap_or(glb_formats::FileKind::Netpo);
+    Ok(glb_formats::netpo::Lookup::new(src, size).with_kind(kind))
 }
 
 /// Reads the regular file `path` whole, refusing one larger than `limit`
-/// bytes ([`crate::Error::Limit`] naming the file, the limit and `why` the
+/// bytes ([`glb_formats::Error::Limit`] naming the file, the limit and `why` the
 /// file is held in memory): the one way the library reads a file whole.
 /// Errors name the path.
-pub fn read_whole(path: &Path, limit: u64, why: &str) -> crate::Result<Vec<u8>> {
-    let err = |e| crate::Error::io(format!("reading {}", path.display()), e);
+pub fn read_whole(path: &Path, limit: u64, why: &str) -> glb_formats::Result<Vec<u8>> {
+    let err = |e| glb_formats::Error::io(format!("reading {}", path.display()), e);
     let (file, meta) = regular(path).map_err(err)?;
     if meta.len() > limit {
         let message = format!(
@@ -138,7 +139,10 @@ pub fn read_whole(path: &Path, limit: u64, why: &str) -> crate::Result<Vec<u8>> 
             meta.len(),
             human(limit)
         );
-        return Err(crate::Error::in_file(path, crate::Error::Limit { message }));
+        return Err(glb_formats::Error::in_file(
+            path,
+            glb_formats::Error::Limit { message },
+        ));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // A file that grows while it is read stops at the limit all the same.

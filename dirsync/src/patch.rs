@@ -18,17 +18,16 @@
 
 use std::io::{Read, Write};
 
+use glb_formats::codepage::CodePage;
+use glb_formats::error::{Error, FieldFault, Result};
+use glb_formats::format::{Format, NoHeader, ReadOptions, Reader};
+use glb_formats::import::{self, Command};
+use glb_formats::kind::FileKind;
+use glb_formats::layout::{Annotate, Span, Value};
+use glb_formats::queue::{Checksum, Queue, QueueRecord, TEXT_OFFSET};
+use glb_formats::reqconf::{ReqConf, ReqConfFile};
+use glb_formats::srvconf::{RequestorRecord, SrvConfFile, SrvConfHeader};
 use serde::Serialize;
-
-use crate::codepage::CodePage;
-use crate::error::{Error, FieldFault, Result};
-use crate::format::{Format, NoHeader, ReadOptions, Reader};
-use crate::import::{self, Command};
-use crate::kind::FileKind;
-use crate::layout::{Annotate, Span, Value};
-use crate::queue::{Checksum, Queue, QueueRecord, TEXT_OFFSET};
-use crate::reqconf::{ReqConf, ReqConfFile};
-use crate::srvconf::{RequestorRecord, SrvConfFile, SrvConfHeader};
 
 /// One field whose bytes a patch changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -286,7 +285,7 @@ impl Differ {
         self.new_spans.clear();
         new.spans(self.cp, &mut self.new_spans);
         let n = a.len();
-        for std::ops::Range { start, end: i } in crate::layout::differing_runs(a, b) {
+        for std::ops::Range { start, end: i } in glb_formats::layout::differing_runs(a, b) {
             let mut fields: Vec<&'static str> = self
                 .new_spans
                 .iter()
@@ -440,7 +439,7 @@ impl Edit<ReqConfFile> for SetReqConf {
         _: FileKind,
         _: u64,
         _: u64,
-        _: &mut crate::format::NoHeader,
+        _: &mut glb_formats::format::NoHeader,
     ) -> Result<()> {
         Ok(())
     }
@@ -552,7 +551,7 @@ pub fn is_pending(r: &QueueRecord) -> bool {
 /// Renumbers a REQTRANS.GLB from `from`: the pending transactions (see
 /// [`is_pending`]) get `from`, `from + 1`, ... in file order; `#` lines keep
 /// their numbers. The first record, when its text is no transaction Import
-/// would apply ([`crate::queue::not_a_transaction`]), is taken as REQMAIN's
+/// would apply ([`glb_formats::queue::not_a_transaction`]), is taken as REQMAIN's
 /// dummy, which keeps the last confirmed ReqSync (KB Q96060, Q133428): it
 /// gets `from - 1` when it holds less (so the numbering REQMAIN continues
 /// from it lies above ReqSync), else keeps its number. Refuses when the
@@ -592,7 +591,7 @@ impl Edit<Queue> for Renumber {
         record: &mut QueueRecord,
     ) -> Result<()> {
         let at_sync = offset + 4;
-        let dummy = index == 0 && crate::queue::not_a_transaction(&record.text);
+        let dummy = index == 0 && glb_formats::queue::not_a_transaction(&record.text);
         let pending = !dummy && is_pending(record);
         if dummy {
             let confirmed = self.from.saturating_sub(1);
@@ -646,11 +645,12 @@ impl Edit<Queue> for Renumber {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::fields::Stamp;
-    use crate::format::Document;
-    use crate::queue::ResyncHeader;
+    use glb_formats::fields::Stamp;
+    use glb_formats::format::Document;
+    use glb_formats::queue::ResyncHeader;
     use proptest::prelude::*;
+
+    use super::*;
 
     fn bytes_of(kind: FileKind, records: &[QueueRecord]) -> Vec<u8> {
         let mut doc = Document::<Queue>::new(kind);
@@ -938,7 +938,7 @@ mod tests {
             input,
             kind,
             Some(input.len() as u64),
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
             Vec::new(),
             edit,
             &mut |c| changes.push(c),
@@ -958,7 +958,7 @@ mod tests {
 
     #[test]
     fn reqconf_reset_changes_only_the_reset_fields() {
-        use crate::fields::{Reserved, Text};
+        use glb_formats::fields::{Reserved, Text};
         let conf = ReqConf {
             server_network: Text::from_bytes(b"POLYNOMIAL").unwrap(),
             server_postoffice: Text::from_bytes(b"MONTGOMERY").unwrap(),
@@ -1020,7 +1020,7 @@ mod tests {
     }
 
     fn srvconf_bytes() -> Vec<u8> {
-        use crate::fields::Text;
+        use glb_formats::fields::Text;
         let rec = |name: &str, reqsync: u32, srvsync: u32| RequestorRecord {
             name: Text::from_bytes(name.as_bytes()).unwrap(),
             reqsync,
@@ -1117,7 +1117,7 @@ mod tests {
                             prop_assert!((2..8).contains(&rel));
                             prop_assert!(
                                 is_pending(&recs[r])
-                                    || (r == 0 && crate::queue::not_a_transaction(&recs[0].text))
+                                    || (r == 0 && glb_formats::queue::not_a_transaction(&recs[0].text))
                             );
                         }
                     }

@@ -14,17 +14,16 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use glb_formats::codepage::CodePage;
+use glb_formats::error::{Error, Result};
+use glb_formats::format::{Format, ReadOptions, Reader};
+use glb_formats::hexid::Hexid;
+use glb_formats::kind::{FileKind, ListFile};
+use glb_formats::network::{Network, NetworkRecord};
+use glb_formats::nme::Nme;
+use glb_formats::usr::Usr;
+use glb_formats::xtn::{Xtn, XtnRecord};
 use serde::{Serialize, Serializer};
-
-use crate::codepage::CodePage;
-use crate::error::{Error, Result};
-use crate::format::{Format, ReadOptions, Reader};
-use crate::hexid::Hexid;
-use crate::kind::{FileKind, ListFile};
-use crate::network::{Network, NetworkRecord};
-use crate::nme::Nme;
-use crate::usr::Usr;
-use crate::xtn::{Xtn, XtnRecord};
 
 /// The postoffice folders glbtool reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -798,13 +797,14 @@ impl Postoffice {
 
 #[cfg(test)]
 mod tests {
+    use glb_formats::codepage::CodePage;
+    use glb_formats::fields::Text;
+    use glb_formats::format::Document;
+    use glb_formats::network::NetworkRecord;
+    use glb_formats::usr::UsrRecord;
+
     use super::*;
-    use crate::codepage::CodePage;
-    use crate::fields::Text;
-    use crate::format::Document;
-    use crate::network::NetworkRecord;
     use crate::testdir::{put, temp};
-    use crate::usr::UsrRecord;
 
     fn t<const N: usize>(s: &str) -> Text<N> {
         Text::encode(s, CodePage::Cp850).unwrap()

@@ -27,9 +27,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use glb_formats::import::{self, Address, Command, Transaction};
 use serde::Serialize;
-
-use crate::import::{self, Address, Command, Transaction};
 
 /// The key of one address list: `PCM:NET/PO`, `PROFS:GW/NODE`, `SMTP:`.
 pub type ListKey = Vec<u8>;
@@ -82,8 +81,8 @@ pub const MAX_HELD: usize = 150_000;
 /// The error for a replay or a comparison that would hold more than
 /// [`MAX_HELD`] items: `what` says what was being read and where it stopped,
 /// `needed_for` what holding them is for.
-pub fn too_much(what: &str, needed_for: &str) -> crate::Error {
-    crate::Error::Limit {
+pub fn too_much(what: &str, needed_for: &str) -> glb_formats::Error {
+    glb_formats::Error::Limit {
         message: format!(
             "{what}: more than {MAX_HELD} address-list entries (with the removed addresses and the transactions that changed nothing), the most glbtool holds in memory to {needed_for}; it stops here rather than exhaust memory (dump and validate read the file in constant memory)"
         ),
@@ -163,7 +162,7 @@ fn rejection(sync: u32, t: &Transaction<'_>) -> Option<Event> {
     for i in rejecting {
         detail.push_str(&format!("; also {} {}", i.bracketed(), i.detail));
     }
-    let source = crate::messages::message(first.message).map_or("KB Q96001", |m| m.source);
+    let source = glb_formats::messages::message(first.message).map_or("KB Q96001", |m| m.source);
     Some(Event {
         sync,
         message: first.message,
@@ -200,7 +199,11 @@ impl Directory {
 
     /// [`too_much`] when the replay holds more than [`MAX_HELD`]; `what`
     /// names the file and where the replay is (called only when needed).
-    pub fn check_held(&self, what: impl FnOnce() -> String, needed_for: &str) -> crate::Result<()> {
+    pub fn check_held(
+        &self,
+        what: impl FnOnce() -> String,
+        needed_for: &str,
+    ) -> glb_formats::Result<()> {
         if self.held() > MAX_HELD {
             return Err(too_much(&what(), needed_for));
         }
@@ -208,7 +211,7 @@ impl Directory {
     }
 
     /// Applies one transaction text (in code page `cp`) with its sync number.
-    pub fn apply_text(&mut self, sync: u32, text: &[u8], cp: crate::codepage::CodePage) {
+    pub fn apply_text(&mut self, sync: u32, text: &[u8], cp: glb_formats::codepage::CodePage) {
         let t = import::parse(text, cp);
         self.apply(sync, &t);
     }
@@ -402,7 +405,11 @@ mod tests {
     fn replay(txs: &[&str]) -> Directory {
         let mut d = Directory::new();
         for (i, t) in txs.iter().enumerate() {
-            d.apply_text(i as u32 + 1, t.as_bytes(), crate::codepage::CodePage::Cp850);
+            d.apply_text(
+                i as u32 + 1,
+                t.as_bytes(),
+                glb_formats::codepage::CodePage::Cp850,
+            );
         }
         d
     }

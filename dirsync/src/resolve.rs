@@ -14,11 +14,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::{Error, Result};
-use crate::format::{Format, ReadOptions, Reader};
-use crate::kind::{Family, FileKind};
-use crate::netpo::{self, Galnetpo, Netpo, NetpoRecord};
-use crate::nme::{entry_type, NmeRecord};
+use glb_formats::error::{Error, Result};
+use glb_formats::format::{Format, ReadOptions, Reader};
+use glb_formats::kind::{Family, FileKind};
+use glb_formats::netpo::{self, Galnetpo, Netpo, NetpoRecord};
+use glb_formats::nme::{entry_type, NmeRecord};
+
 use crate::postoffice::{Folder, ListName, Postoffice};
 
 /// Where the pointers of an NME list's external entries lead.
@@ -233,11 +234,12 @@ impl Resolver {
 
 #[cfg(test)]
 mod tests {
+    use glb_formats::codepage::CodePage;
+    use glb_formats::fields::Text;
+    use glb_formats::format::Document;
+    use glb_formats::netpo::NetpoHeader;
+
     use super::*;
-    use crate::codepage::CodePage;
-    use crate::fields::Text;
-    use crate::format::Document;
-    use crate::netpo::NetpoHeader;
 
     fn record(mbx: &str) -> NetpoRecord {
         NetpoRecord {

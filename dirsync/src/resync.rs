@@ -24,18 +24,18 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use glb_formats::error::{Error, Result};
+use glb_formats::fields::Stamp;
+use glb_formats::format::{ReadOptions, Reader, Writer};
+use glb_formats::kind::FileKind;
+use glb_formats::queue::{Queue, QueueRecord, ResyncHeader};
+use glb_formats::reqconf::ReqConf;
+use glb_formats::srvconf::{self, RequestorRecord};
+use glb_formats::usr::Usr;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::fields::Stamp;
-use crate::format::{ReadOptions, Reader, Writer};
-use crate::kind::FileKind;
 use crate::postoffice::{ListName, Postoffice};
-use crate::queue::{Queue, QueueRecord, ResyncHeader};
 use crate::replay::{Directory, Entry};
-use crate::reqconf::ReqConf;
-use crate::srvconf::{self, RequestorRecord};
-use crate::usr::Usr;
 
 /// Which SRVCONF.GLB record is the server postoffice's own: the record KB
 /// Q119449 takes SRVSEQ from ("the srvsync number corresponding to the server
@@ -83,7 +83,7 @@ impl ServerRecord {
 pub fn server_record<'a>(
     records: &[RequestorRecord],
     confs: impl IntoIterator<Item = &'a ReqConf>,
-    cp: crate::codepage::CodePage,
+    cp: glb_formats::codepage::CodePage,
 ) -> ServerRecord {
     if records.is_empty() {
         return ServerRecord::Unknown {
@@ -210,7 +210,7 @@ pub fn replay_queue(
     path: &Path,
     kind: FileKind,
     dir: &mut Directory,
-    cp: crate::codepage::CodePage,
+    cp: glb_formats::codepage::CodePage,
 ) -> Result<()> {
     let (src, size) = crate::open::buffered(path)?;
     let mut reader = Reader::<Queue, _>::new(src, kind, Some(size), ReadOptions::default())?;
@@ -259,7 +259,8 @@ fn typed_key(dir: &Directory, network: &str, postoffice: &str) -> Option<Vec<u8>
         .into_bytes();
     let mut named = dir.lists.keys().filter(|k| {
         k.iter().position(|&b| b == b':').is_some_and(|i| {
-            crate::import::AddressType::from_name(&k[..i]).is_elemental() && k[i + 1..] == body[..]
+            glb_formats::import::AddressType::from_name(&k[..i]).is_elemental()
+                && k[i + 1..] == body[..]
         })
     });
     match (named.next(), named.next()) {
@@ -360,14 +361,15 @@ pub fn add_postoffice_lists(po: &Postoffice, dir: &mut Directory) -> Result<Take
 
 /// The key replay uses for an entry's address.
 fn entry_key(address: &[u8]) -> Vec<u8> {
-    crate::import::Address::parse(address).key()
+    glb_formats::import::Address::parse(address).key()
 }
 
 #[cfg(test)]
 mod tests {
+    use glb_formats::fields::Text;
+    use glb_formats::format::Document;
+
     use super::*;
-    use crate::fields::Text;
-    use crate::format::Document;
 
     fn rec(name: &str, reqsync: u32, srvsync: u32, impsync: u32) -> RequestorRecord {
         crate::testdir::requestor(name, reqsync, srvsync, impsync)
@@ -398,7 +400,7 @@ mod tests {
         let server = server_record(
             &records,
             [&conf("POLYNOMIAL/MONTGOMERY", "")],
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         assert_eq!(server.index(), Some(0));
         let h = header_for(&records, &server);
@@ -415,7 +417,7 @@ mod tests {
         let server = server_record(
             &moved,
             [&conf("polynomial/Montgomery", "")],
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         assert_eq!(server.index(), Some(2));
         assert_eq!(header_for(&moved, &server).srvseq, 80);
@@ -423,19 +425,19 @@ mod tests {
         let server = server_record(
             &records,
             [&conf("POLYNOMIAL/OCTOBER", "POLYNOMIAL/NOVEMBER")],
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         assert_eq!(server.index(), Some(2));
         // The local name decides only when no registration does.
         let server = server_record(
             &records,
             [&conf("", "polynomial/October")],
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         assert_eq!(server.index(), Some(2));
         // Without a REQCONF, or one naming no record: undecided, never record #1.
         let none: [&ReqConf; 0] = [];
-        let undecided = server_record(&records, none, crate::codepage::CodePage::Cp850);
+        let undecided = server_record(&records, none, glb_formats::codepage::CodePage::Cp850);
         assert_eq!(undecided.index(), None);
         assert!(
             matches!(&undecided, ServerRecord::Unknown { reason } if reason.contains("record #1"))
@@ -444,11 +446,11 @@ mod tests {
         let stranger = server_record(
             &records,
             [&conf("OTHER/NET", "OTHER/PO")],
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         assert_eq!(stranger.index(), None);
         assert_eq!(
-            server_record(&[], none, crate::codepage::CodePage::Cp850).index(),
+            server_record(&[], none, glb_formats::codepage::CodePage::Cp850).index(),
             None
         );
         assert_eq!(header_for(&[], &undecided), ResyncHeader::default());
@@ -467,7 +469,7 @@ mod tests {
         .iter()
         .enumerate()
         {
-            dir.apply_text(i as u32 + 1, t, crate::codepage::CodePage::Cp850);
+            dir.apply_text(i as u32 + 1, t, glb_formats::codepage::CodePage::Cp850);
         }
         let h = ResyncHeader {
             impseq: 1,
@@ -485,7 +487,7 @@ mod tests {
         assert!(doc.records.iter().any(|r| r.text == b"R FAX:"));
         // Every transaction passes Import's rules.
         for r in &doc.records[1..] {
-            let t = crate::import::parse(&r.text, crate::codepage::CodePage::Cp850);
+            let t = glb_formats::import::parse(&r.text, glb_formats::codepage::CodePage::Cp850);
             assert!(
                 t.issues.is_empty(),
                 "{:?}: {:?}",
@@ -498,7 +500,7 @@ mod tests {
         assert!(doc.records.iter().all(|r| r.checksum_ok()));
         let mut back = Directory::new();
         for r in &doc.records {
-            back.apply_text(r.sync, &r.text, crate::codepage::CodePage::Cp850);
+            back.apply_text(r.sync, &r.text, glb_formats::codepage::CodePage::Cp850);
         }
         assert!(back.events.is_empty(), "{:?}", back.events);
         // Lists compared without the sync numbers (they are renumbered).

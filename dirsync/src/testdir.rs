@@ -29,12 +29,12 @@ pub fn put(root: &Path, rel: &str, bytes: &[u8]) {
 }
 
 /// The bytes of a file made of `header` and `records`.
-pub fn file_bytes<F: crate::format::Format>(
-    kind: crate::FileKind,
+pub fn file_bytes<F: glb_formats::format::Format>(
+    kind: glb_formats::FileKind,
     header: F::Header,
     records: Vec<F::Record>,
 ) -> Vec<u8> {
-    crate::format::Document::<F> {
+    glb_formats::format::Document::<F> {
         kind,
         header: Some(header),
         records,
@@ -51,9 +51,9 @@ pub fn requestor(
     reqsync: u32,
     srvsync: u32,
     impsync: u32,
-) -> crate::srvconf::RequestorRecord {
-    crate::srvconf::RequestorRecord {
-        name: crate::fields::Text::from_bytes(name.as_bytes()).unwrap(),
+) -> glb_formats::srvconf::RequestorRecord {
+    glb_formats::srvconf::RequestorRecord {
+        name: glb_formats::fields::Text::from_bytes(name.as_bytes()).unwrap(),
         reqsync,
         srvsync,
         impsync,

@@ -23,13 +23,14 @@
 
 use std::path::Path;
 
+use glb_formats::kind::SyncFile;
+use glb_formats::reqconf::ReqConf;
+use glb_formats::srvconf::{self, RequestorRecord, SrvConfHeader};
+
 use super::file::{Facts, ProcessFacts};
 use super::queue::QueueFacts;
 use super::{shell_quote, FileRef, Finding, Fix, Predicted, Severity};
-use crate::kind::SyncFile;
-use crate::reqconf::ReqConf;
 use crate::resync::{self, ServerRecord};
-use crate::srvconf::{self, RequestorRecord, SrvConfHeader};
 
 /// One checked file with its facts.
 pub type Checked<'a> = (&'a FileRef, &'a Facts);
@@ -849,13 +850,14 @@ fn reqsync_above_srvsync(v: &View, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    use glb_formats::fields::Text;
+    use glb_formats::kind::FileKind;
+    use glb_formats::queue::ResyncHeader;
+
     use super::*;
-    use crate::fields::Text;
-    use crate::kind::FileKind;
-    use crate::queue::ResyncHeader;
 
     fn fref(path: &str, kind: FileKind) -> FileRef {
-        FileRef::new(path, kind, crate::codepage::CodePage::Cp850)
+        FileRef::new(path, kind, glb_formats::codepage::CodePage::Cp850)
     }
 
     fn conf(local: &str, reqsync: u32, srvsync: u32, impsync: u32) -> ReqConf {
@@ -1405,8 +1407,8 @@ mod tests {
         files
     }
 
-    fn queue_bytes(kind: FileKind, records: Vec<crate::queue::QueueRecord>) -> Vec<u8> {
-        let mut doc = crate::format::Document::<crate::queue::Queue>::new(kind);
+    fn queue_bytes(kind: FileKind, records: Vec<glb_formats::queue::QueueRecord>) -> Vec<u8> {
+        let mut doc = glb_formats::format::Document::<glb_formats::queue::Queue>::new(kind);
         doc.records = records;
         doc.to_bytes().unwrap()
     }
@@ -1416,8 +1418,8 @@ mod tests {
     /// a dummy behind ReqSync is GLB171.
     #[test]
     fn the_harness_sees_the_predictions_the_numbers_give() {
-        use crate::fields::Stamp;
-        use crate::queue::QueueRecord;
+        use glb_formats::fields::Stamp;
+        use glb_formats::queue::QueueRecord;
         let bytes = queue_bytes(
             FileKind::Resync,
             vec![QueueRecord::resync_header(header(1, 12, 80), Stamp(0))],
@@ -1442,8 +1444,8 @@ mod tests {
             sync in proptest::prelude::any::<u32>(),
         ) {
             proptest::prop_assume!(ResyncHeader::from_text(&text).is_none());
-            use crate::queue::QueueRecord;
-            use crate::fields::Stamp;
+            use glb_formats::queue::QueueRecord;
+            use glb_formats::fields::Stamp;
             let bytes = queue_bytes(FileKind::Resync, vec![
                 QueueRecord::new(sync, Stamp(0), &text),
                 QueueRecord::new(1, Stamp(0), b"R PCM:POLY/MONT"),
@@ -1460,8 +1462,8 @@ mod tests {
         fn any_dummy_text_of_a_49_byte_reqtrans_predicts_nothing(
             text in proptest::collection::vec(proptest::prelude::any::<u8>(), 24),
         ) {
-            use crate::queue::QueueRecord;
-            use crate::fields::Stamp;
+            use glb_formats::queue::QueueRecord;
+            use glb_formats::fields::Stamp;
             let bytes = queue_bytes(FileKind::Reqtrans, vec![QueueRecord::new(12, Stamp(0), &text)]);
             proptest::prop_assert_eq!(bytes.len(), 49);
             let v = verdicts(FileKind::Reqtrans, &bytes, &taylor_and_server());

@@ -25,18 +25,18 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use glb_formats::codepage::CodePage;
+use glb_formats::error::{Error, Result};
+use glb_formats::format::ReadOptions;
+use glb_formats::kind::FileKind;
+use glb_formats::reqconf::ReqConf;
+use glb_formats::srvconf::RequestorRecord;
 use serde::Serialize;
 
 use super::file::Facts;
 use super::queue::QueueFacts;
 use super::{unreadable, FileRef, Finding, Fix, Severity};
-use crate::codepage::CodePage;
-use crate::error::{Error, Result};
-use crate::format::ReadOptions;
-use crate::kind::FileKind;
 use crate::postoffice::{Folder, Postoffice};
-use crate::reqconf::ReqConf;
-use crate::srvconf::RequestorRecord;
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::io(format!("{what} {}", path.display()), e)
@@ -127,7 +127,7 @@ pub fn is_server_named(
     }
     match conf.map(|c| c.server(cp)).filter(|s| s != "/") {
         Some(s) => s.eq_ignore_ascii_case(want.trim()),
-        None => crate::srvconf::position_of(records, want, cp).is_some(),
+        None => glb_formats::srvconf::position_of(records, want, cp).is_some(),
     }
 }
 
@@ -147,10 +147,10 @@ pub fn in_glb(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 /// Reads a small fixed-layout file whole (its first item, or `None`).
-fn read_small<F: crate::format::Format>(path: &Path, kind: FileKind) -> Option<F::Header> {
+fn read_small<F: glb_formats::format::Format>(path: &Path, kind: FileKind) -> Option<F::Header> {
     let bytes =
         crate::open::read_whole(path, 16 << 20, "a small file's header is read whole").ok()?;
-    crate::format::Document::<F>::from_bytes(&bytes, kind, ReadOptions::default())
+    glb_formats::format::Document::<F>::from_bytes(&bytes, kind, ReadOptions::default())
         .ok()?
         .header
 }
@@ -171,15 +171,17 @@ pub fn find_server(po_root: &Path, want: &str, cp: CodePage) -> Option<PathBuf> 
         let Ok(bytes) = crate::open::read_whole(&sc, 64 << 20, "SRVCONF.GLB is read whole") else {
             return false;
         };
-        let Ok(doc) = crate::format::Document::<crate::srvconf::SrvConfFile>::from_bytes(
-            &bytes,
-            FileKind::Srvconf,
-            ReadOptions::default(),
-        ) else {
+        let Ok(doc) =
+            glb_formats::format::Document::<glb_formats::srvconf::SrvConfFile>::from_bytes(
+                &bytes,
+                FileKind::Srvconf,
+                ReadOptions::default(),
+            )
+        else {
             return false;
         };
         let conf = in_glb(root, "REQCONF.GLB")
-            .and_then(|p| read_small::<crate::reqconf::ReqConfFile>(&p, FileKind::Reqconf));
+            .and_then(|p| read_small::<glb_formats::reqconf::ReqConfFile>(&p, FileKind::Reqconf));
         is_server_named(&doc.records, conf.as_ref(), want, cp)
     };
     if named(po_root) {
@@ -823,7 +825,10 @@ mod tests {
     #[test]
     fn a_postoffice_that_cannot_be_opened_is_a_301_finding() {
         let d = temp("doctor-open");
-        let tree = Tree::open(&[d.0.join("missing")], crate::codepage::CodePage::Cp850);
+        let tree = Tree::open(
+            &[d.0.join("missing")],
+            glb_formats::codepage::CodePage::Cp850,
+        );
         assert_eq!(tree.bytes_to_read(), 0);
         let report = tree.examine(&|_| {});
         assert!(report.unreadable);
@@ -838,7 +843,10 @@ mod tests {
         put(&d.0, "GLB/NOTES.TXT", &[0; 100]); // not a known kind: not read
         put(&d.0, "NME/ADMIN.NME", &[0; 90]);
         put(&d.0, "NME/ADMINSHD.NME", &[0; 90]);
-        let tree = Tree::open(std::slice::from_ref(&d.0), crate::codepage::CodePage::Cp850);
+        let tree = Tree::open(
+            std::slice::from_ref(&d.0),
+            glb_formats::codepage::CodePage::Cp850,
+        );
         assert_eq!(tree.bytes_to_read(), 512 + 90 + 90);
         let read = std::cell::Cell::new(0u64);
         let report = tree.examine(&|n| read.set(read.get() + n));

@@ -4,17 +4,17 @@
 
 use std::io::Read;
 
+use glb_formats::format::{ReadOptions, Reader};
+use glb_formats::kind::Family;
+use glb_formats::nme::Nme;
+use glb_formats::process::{ProcessFile, ProcessKind};
+use glb_formats::reqconf::ReqConfFile;
+use glb_formats::srvconf::{self, SrvConfFile};
 use serde::Serialize;
 
 use super::fixed;
 use super::queue::QueueFacts;
 use super::{from_error, FileRef, Finding};
-use crate::format::{ReadOptions, Reader};
-use crate::kind::Family;
-use crate::nme::Nme;
-use crate::process::{ProcessFile, ProcessKind};
-use crate::reqconf::ReqConfFile;
-use crate::srvconf::{self, SrvConfFile};
 
 /// What a checked file holds, for the cross-file checks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,13 +23,13 @@ pub enum Facts {
     /// A queue file.
     Queue(QueueFacts),
     /// REQCONF.GLB.
-    ReqConf(Box<crate::reqconf::ReqConf>),
+    ReqConf(Box<glb_formats::reqconf::ReqConf>),
     /// SRVCONF.GLB.
     SrvConf {
         /// The header.
-        header: Box<crate::srvconf::SrvConfHeader>,
+        header: Box<glb_formats::srvconf::SrvConfHeader>,
         /// The requestor records.
-        records: Vec<crate::srvconf::RequestorRecord>,
+        records: Vec<glb_formats::srvconf::RequestorRecord>,
     },
     /// PROCESS.GLB.
     Process(ProcessFacts),
@@ -55,7 +55,7 @@ pub fn check<R: Read>(
 ) -> Facts {
     match file.kind.family() {
         Family::Queue => {
-            let mut reader = match Reader::<crate::queue::Queue, R>::new(
+            let mut reader = match Reader::<glb_formats::queue::Queue, R>::new(
                 src,
                 file.kind,
                 size,
@@ -132,11 +132,17 @@ pub fn check<R: Read>(
             Facts::None
         }
         Family::Usr => {
-            fixed::scan::<crate::usr::Usr, R>(file, src, size, findings, fixed::usr_hook(file));
+            fixed::scan::<glb_formats::usr::Usr, R>(
+                file,
+                src,
+                size,
+                findings,
+                fixed::usr_hook(file),
+            );
             Facts::None
         }
         family @ (Family::Netpo | Family::Galnetpo | Family::Network | Family::Xtn) => {
-            crate::with_format!(family, |F| {
+            glb_formats::with_format!(family, |F| {
                 fixed::scan::<F, R>(file, src, size, findings, |_, _| {});
             });
             Facts::None

@@ -21,15 +21,16 @@
 use std::cmp::Ordering;
 use std::io::Read;
 
+use glb_formats::fields::Text;
+use glb_formats::format::{Format, ReadOptions, Reader, RecordRef};
+use glb_formats::layout::{Annotate, Role, Span};
+use glb_formats::nme::{self, NmeRecord};
+use glb_formats::process::{ProcessKind, ProcessRecord, WEEK_SECONDS};
+use glb_formats::reqconf::{ReqConf, NO_POINTER};
+use glb_formats::srvconf::{self, RequestorRecord};
+use glb_formats::usr::UsrRecord;
+
 use super::{from_error, Capped, FileRef, Finding, Fix, Predicted};
-use crate::fields::Text;
-use crate::format::{Format, ReadOptions, Reader, RecordRef};
-use crate::layout::{Annotate, Role, Span};
-use crate::nme::{self, NmeRecord};
-use crate::process::{ProcessKind, ProcessRecord, WEEK_SECONDS};
-use crate::reqconf::{ReqConf, NO_POINTER};
-use crate::srvconf::{self, RequestorRecord};
-use crate::usr::UsrRecord;
 
 /// True for the bytes no name or text field may hold: C0 controls and DEL.
 /// (Tab, CR and LF are not allowed in a fixed name field either.)
@@ -442,15 +443,16 @@ pub fn process_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, ProcessRecord>,
 
 #[cfg(test)]
 mod tests {
+    use glb_formats::codepage::CodePage;
+    use glb_formats::fields::Stamp;
+    use glb_formats::format::Document;
+    use glb_formats::hexid::Hexid;
+    use glb_formats::kind::FileKind;
+    use glb_formats::nme::Nme;
+    use glb_formats::process::{ProcessFile, ProcessHeader};
+    use glb_formats::reqconf::ReqConfFile;
+
     use super::*;
-    use crate::codepage::CodePage;
-    use crate::fields::Stamp;
-    use crate::format::Document;
-    use crate::hexid::Hexid;
-    use crate::kind::FileKind;
-    use crate::nme::Nme;
-    use crate::process::{ProcessFile, ProcessHeader};
-    use crate::reqconf::ReqConfFile;
 
     fn entry(entry_type: u16, name: &str) -> NmeRecord {
         NmeRecord {
@@ -466,7 +468,7 @@ mod tests {
         let mut doc = Document::<Nme>::new(FileKind::Nme);
         doc.records = records;
         let bytes = doc.to_bytes().unwrap();
-        let f = FileRef::new(path, FileKind::Nme, crate::codepage::CodePage::Cp850);
+        let f = FileRef::new(path, FileKind::Nme, glb_formats::codepage::CodePage::Cp850);
         let mut out = Vec::new();
         let got = scan::<Nme, _>(
             &f,
@@ -510,7 +512,7 @@ mod tests {
     /// Issue 14 point 8: the same entry twice in one list is a list finding.
     #[test]
     fn the_same_entry_twice_in_a_list_is_glb351() {
-        use crate::usr::{Usr, UsrRecord};
+        use glb_formats::usr::{Usr, UsrRecord};
         let usr = |status: u8, mailbox: &str, name: &str| UsrRecord {
             status,
             mailbox: Text::encode(mailbox, CodePage::Cp850).unwrap(),
@@ -528,7 +530,7 @@ mod tests {
         let f = FileRef::new(
             "po/USR/00000002.USR",
             FileKind::Usr,
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         let mut out = Vec::new();
         scan::<Usr, _>(
@@ -603,7 +605,7 @@ mod tests {
         let f = FileRef::new(
             "REQCONF.GLB",
             FileKind::Reqconf,
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         let mut out = Vec::new();
         scan::<ReqConfFile, _>(&f, &bytes[..], Some(512), &mut out, |_, _| {});
@@ -639,7 +641,7 @@ mod tests {
         let f = FileRef::new(
             "PROCESS.GLB",
             FileKind::Process,
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         );
         let mut out = Vec::new();
         scan::<ProcessFile, _>(

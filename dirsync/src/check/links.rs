@@ -13,12 +13,13 @@
 
 use std::path::Path;
 
+use glb_formats::codepage::CodePage;
+use glb_formats::format::{ReadOptions, Reader};
+use glb_formats::kind::{Family, FileKind};
+use glb_formats::netpo::{self, Lookup, NetpoRecord};
+use glb_formats::nme::{entry_type, Nme, NmeRecord};
+
 use super::{Finding, Fix, Severity};
-use crate::codepage::CodePage;
-use crate::format::{ReadOptions, Reader};
-use crate::kind::{Family, FileKind};
-use crate::netpo::{self, Lookup, NetpoRecord};
-use crate::nme::{entry_type, Nme, NmeRecord};
 use crate::postoffice::{AddressList, Folder, ListName, Postoffice};
 
 /// Bytes of ADMIN.GRP's header and of each of its records (KB Q135932).
@@ -276,7 +277,7 @@ fn external(
         r.address(cp)
     );
     let mut wrong = Vec::new();
-    if r.status != u16::from(crate::fixed::ACTIVE) {
+    if r.status != u16::from(glb_formats::fixed::ACTIVE) {
         wrong.push(format!("it is not active (status {})", r.status));
     }
     if r.mailbag != rec.hexid {
@@ -315,12 +316,13 @@ fn external(
 
 #[cfg(test)]
 mod tests {
+    use glb_formats::codepage::CodePage;
+    use glb_formats::fields::Text;
+    use glb_formats::format::Document;
+    use glb_formats::hexid::Hexid;
+    use glb_formats::netpo::{Netpo, NetpoHeader};
+
     use super::*;
-    use crate::codepage::CodePage;
-    use crate::fields::Text;
-    use crate::format::Document;
-    use crate::hexid::Hexid;
-    use crate::netpo::{Netpo, NetpoHeader};
     use crate::testdir::{put, temp};
 
     fn nme(entries: &[(u16, &str, u32, u32, u32)]) -> Vec<u8> {
@@ -354,7 +356,7 @@ mod tests {
     }
 
     fn run(root: &Path) -> Vec<Finding> {
-        let po = Postoffice::open(root, crate::codepage::CodePage::Cp850).unwrap();
+        let po = Postoffice::open(root, glb_formats::codepage::CodePage::Cp850).unwrap();
         let mut out = Vec::new();
         check(&po, &mut out);
         out

@@ -15,11 +15,10 @@ pub mod postoffice;
 pub mod queue;
 pub mod sizes;
 
+use glb_formats::codepage::CodePage;
+use glb_formats::kind::FileKind;
+use glb_formats::messages;
 use serde::Serialize;
-
-use crate::codepage::CodePage;
-use crate::kind::FileKind;
-use crate::messages;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -426,11 +425,11 @@ pub fn sort(findings: &mut [Finding]) {
 }
 
 /// Converts a read error into a finding.
-pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
+pub fn from_error(file: &FileRef, err: &glb_formats::Error) -> Finding {
     // The finding names the file; what is wrong in it is the error inside.
     let err = err.inner();
     match err {
-        crate::Error::Size { kind, size, at, .. } => {
+        glb_formats::Error::Size { kind, size, at, .. } => {
             let fix = if *kind == FileKind::Reqconf {
                 // KB Q123437, Q112301: a REQCONF.GLB from another postoffice, reset.
                 Fix::Procedure {
@@ -454,7 +453,7 @@ pub fn from_error(file: &FileRef, err: &crate::Error) -> Finding {
                 f
             }
         }
-        crate::Error::Io { .. } => file.finding("GLB301", err.to_string()),
+        glb_formats::Error::Io { .. } => file.finding("GLB301", err.to_string()),
         other => {
             let mut f = file.finding("GLB302", other.to_string()).fix(Fix::Command {
                 command: format!("glbtool dump --salvage {}", shell_quote(&file.path)),

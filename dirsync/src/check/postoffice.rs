@@ -17,11 +17,12 @@
 
 use std::path::Path;
 
+use glb_formats::kind::FileKind;
+use glb_formats::nme;
+use glb_formats::reqconf::{ReqConf, NO_POINTER};
+
 use super::{FileRef, Finding, Fix, Severity};
-use crate::kind::FileKind;
-use crate::nme;
 use crate::postoffice::{temporary, Folder, ListName, Postoffice, Shadow};
-use crate::reqconf::{ReqConf, NO_POINTER};
 
 /// The queues Import empties at the end of every cycle (KB Q96060, Q122750).
 pub const IDLE_EMPTY: [FileKind; 4] = [
@@ -366,7 +367,7 @@ fn references(po: &Postoffice, out: &mut Vec<Finding>) {
                         n.record.name.decode(po.codepage())
                     ),
                 )
-                .at(n.index * crate::network::RECORD_LEN as u64, Some(n.index))
+                .at(n.index * glb_formats::network::RECORD_LEN as u64, Some(n.index))
                 .fix(restore()),
             );
         }
@@ -408,7 +409,7 @@ mod tests {
     }
 
     fn run(root: &Path, conf: Option<&ReqConf>) -> Vec<Finding> {
-        let po = Postoffice::open(root, crate::codepage::CodePage::Cp850).unwrap();
+        let po = Postoffice::open(root, glb_formats::codepage::CodePage::Cp850).unwrap();
         let mut out = Vec::new();
         check(&po, conf, &mut out);
         out

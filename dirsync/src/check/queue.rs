@@ -8,17 +8,16 @@
 
 use std::io::Read;
 
+use glb_formats::codepage::CodePage;
+use glb_formats::format::{Format, Reader};
+use glb_formats::import::{self, Command};
+use glb_formats::kind::FileKind;
+use glb_formats::pipeline::{self, Pipeline};
+use glb_formats::queue::{checksum_of_stored, Queue, QueueRecord, ResyncHeader, TEXT_OFFSET};
 use serde::Serialize;
 
-use super::{from_error, import_code, shell_quote, Capped, FileRef, Finding, Fix, Predicted};
-
 pub use super::FINDINGS_PER_CODE;
-use crate::codepage::CodePage;
-use crate::format::{Format, Reader};
-use crate::import::{self, Command};
-use crate::kind::FileKind;
-use crate::pipeline::{self, Pipeline};
-use crate::queue::{checksum_of_stored, Queue, QueueRecord, ResyncHeader, TEXT_OFFSET};
+use super::{from_error, import_code, shell_quote, Capped, FileRef, Finding, Fix, Predicted};
 
 /// What a queue file holds, for the cross-file checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -588,7 +587,7 @@ fn transaction_findings(
                 ))
                 .fix(Fix::Procedure {
                     text: import::REJECTED_FIX.into(),
-                    source: crate::messages::message(issue.message)
+                    source: glb_formats::messages::message(issue.message)
                         .map_or("KB Q96001", |m| m.source),
                 }),
         );
@@ -605,11 +604,12 @@ fn resync_fix() -> Fix {
 
 #[cfg(test)]
 mod tests {
+    use glb_formats::fields::Stamp;
+    use glb_formats::format::{Document, ReadOptions};
+    use glb_formats::queue::{Checksum, QueueRecord};
+
     use super::*;
     use crate::check::Severity;
-    use crate::fields::Stamp;
-    use crate::format::{Document, ReadOptions};
-    use crate::queue::{Checksum, QueueRecord};
 
     fn run(kind: FileKind, records: Vec<QueueRecord>) -> (QueueFacts, Vec<Finding>) {
         let mut doc = Document::<Queue>::new(kind);

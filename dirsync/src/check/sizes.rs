@@ -4,15 +4,16 @@
 //! Q124042 names what ADMIN says when two of them are too short. Only what the
 //! KB states is checked; a file of another name is not judged.
 //!
-//! The files and their rules are declared once, in [`crate::msmail`] (which
+//! The files and their rules are declared once, in [`glb_formats::msmail`] (which
 //! `identify`, `validate` and `doctor` use to name these files as MS Mail files
 //! glbtool does not decode); [`check`] gives the GLB303 finding such a file
 //! carries when its size breaks its rule, and what ADMIN says of it.
 
 use std::path::Path;
 
+use glb_formats::msmail::{self, SizeRule};
+
 use super::{Finding, Fix, Predicted};
-use crate::msmail::{self, SizeRule};
 
 /// The GLB303 finding of a file glbtool does not decode whose size (`size`)
 /// breaks its documented rule; `None` when it keeps it or has none. A

@@ -1,14 +1,15 @@
+use glb_formats::codepage::CodePage;
+use glb_formats::fields::{Stamp, Text};
+use glb_formats::hexid::Hexid;
+use glb_formats::network::{Network, NetworkRecord};
+use glb_formats::nme::NmeRecord;
+use glb_formats::queue::QueueRecord;
+use glb_formats::reqconf::ReqConf;
+use glb_formats::usr::UsrRecord;
+use glb_formats::xtn::{Xtn, XtnRecord};
+
 use super::*;
-use crate::codepage::CodePage;
-use crate::fields::{Stamp, Text};
-use crate::hexid::Hexid;
-use crate::network::{Network, NetworkRecord};
-use crate::nme::NmeRecord;
-use crate::queue::QueueRecord;
-use crate::reqconf::ReqConf;
 use crate::testdir::file_bytes as bytes;
-use crate::usr::UsrRecord;
-use crate::xtn::{Xtn, XtnRecord};
 
 struct TempDir(PathBuf);
 impl Drop for TempDir {
@@ -47,7 +48,7 @@ fn server(records: &[(u32, &str)]) -> ServerView {
         &queue(records),
         FileKind::Msttrans,
         "MSTTRANS.GLB",
-        crate::codepage::CodePage::Cp850,
+        glb_formats::codepage::CodePage::Cp850,
     )
     .unwrap()
 }
@@ -218,7 +219,8 @@ fn requestor_differences_by_postoffice_with_cause_and_remedy() {
         pol: &["Brook Taylor"],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+        .unwrap();
     let c = compare(&server(MST), &r, None);
     let keys: Vec<&str> = c.lists.iter().map(|l| l.list.as_str()).collect();
     assert_eq!(keys, ["PCM:N/LAGRANGE", "PCM:N/MONT", "SMTP:"]);
@@ -295,8 +297,8 @@ fn a_damaged_requestor_list_keeps_its_file_offset_record_and_field() {
     let mut b = std::fs::read(&usr_path).unwrap();
     b.truncate(b.len() - 3);
     std::fs::write(&usr_path, &b).unwrap();
-    let err =
-        RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap_err();
+    let err = RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+        .unwrap_err();
     // The structure is kept, not turned into words.
     let Error::InFile { path, source } = &err else {
         panic!("not an error in a file: {err:?}");
@@ -337,7 +339,8 @@ fn a_requestor_in_step_is_equal() {
         pol: &[],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+        .unwrap();
     assert_eq!(r.types, None, "empty Types: no filter");
     let c = compare(&server(MST), &r, None);
     assert!(c.is_equal(), "{:#?}", c.lists);
@@ -357,7 +360,8 @@ fn a_whole_missing_list_and_an_unknown_list() {
         pol: &["Brook Taylor", "Someone Local"],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+        .unwrap();
     let c = compare(&server(MST), &r, Some("PCM:"));
     // TAYLOR is recognised as the requestor's own through its POL.
     assert_eq!(
@@ -385,9 +389,12 @@ fn a_whole_missing_list_and_an_unknown_list() {
         .contains("Requestor, Export"));
     assert!(list(&c, "PCM:N/MONT").is_equal());
     // Given explicitly, the local name wins.
-    let r =
-        RequestorView::open_postoffice(&dir.0, Some("N/MONT"), crate::codepage::CodePage::Cp850)
-            .unwrap();
+    let r = RequestorView::open_postoffice(
+        &dir.0,
+        Some("N/MONT"),
+        glb_formats::codepage::CodePage::Cp850,
+    )
+    .unwrap();
     let c = compare(&server(MST), &r, Some("PCM:"));
     assert_eq!(c.local.as_ref().unwrap().source, LocalSource::Given);
     assert!(c.lists.iter().any(|l| l.list == "PCM:N/TAYLOR"));
@@ -422,7 +429,8 @@ fn own_gateway_addresses_in_the_pol_are_left_out() {
         "NME/ADMIN.NME",
         bytes::<Nme>(FileKind::Nme, Default::default(), pol),
     );
-    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+        .unwrap();
     let c = compare(&server(MST), &r, None);
     assert!(c.is_equal(), "{:#?}", c.lists);
     let smtp = list(&c, "SMTP:");
@@ -445,7 +453,8 @@ fn a_server_older_than_the_requestor_is_named() {
     }
     .write(&dir.0);
     let mut r =
-        RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
+        RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+            .unwrap();
     assert_eq!(r.srvsync, Some(0));
     assert_eq!(compare(&server(MST), &r, None).server_behind, None);
     r.srvsync = Some(20);
@@ -472,15 +481,19 @@ fn resync_header_is_skipped() {
         &b,
         FileKind::Resync,
         "RESYNC.GLB",
-        crate::codepage::CodePage::Cp850,
+        glb_formats::codepage::CodePage::Cp850,
     )
     .unwrap();
     assert_eq!(s.transactions, 2);
     assert_eq!(s.resync.unwrap().srvseq, 80);
     assert_eq!(s.directory.entry_count(), 1);
-    assert!(
-        ServerView::from_queue(&[], FileKind::Usr, "x", crate::codepage::CodePage::Cp850).is_err()
-    );
+    assert!(ServerView::from_queue(
+        &[],
+        FileKind::Usr,
+        "x",
+        glb_formats::codepage::CodePage::Cp850
+    )
+    .is_err());
 }
 
 #[test]
@@ -497,13 +510,13 @@ fn single_files_by_address_or_by_name() {
     )
     .unwrap();
     assert!(
-        RequestorView::open_file(&usr_path, None, crate::codepage::CodePage::Cp850).is_err(),
+        RequestorView::open_file(&usr_path, None, glb_formats::codepage::CodePage::Cp850).is_err(),
         "whose list?"
     );
     let r = RequestorView::open_file(
         &usr_path,
         Some("N/LAGRANGE"),
-        crate::codepage::CodePage::Cp850,
+        glb_formats::codepage::CodePage::Cp850,
     )
     .unwrap();
     let c = compare(&server(MST), &r, None);
@@ -520,7 +533,8 @@ fn single_files_by_address_or_by_name() {
         bytes::<Nme>(FileKind::Nme, Default::default(), recs),
     )
     .unwrap();
-    let r = RequestorView::open_file(&nme_path, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r =
+        RequestorView::open_file(&nme_path, None, glb_formats::codepage::CodePage::Cp850).unwrap();
     let c = compare(&server(MST), &r, None);
     assert_eq!(c.lists.len(), 1);
     assert_eq!(c.lists[0].matching, Matching::Name);
@@ -541,7 +555,8 @@ fn single_files_by_address_or_by_name() {
         bytes::<Nme>(FileKind::Nme, Default::default(), recs),
     )
     .unwrap();
-    let r = RequestorView::open_file(&gal_path, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r =
+        RequestorView::open_file(&gal_path, None, glb_formats::codepage::CodePage::Cp850).unwrap();
     assert_eq!(r.scope, Scope::Gal);
     let c = compare(&server(MST), &r, None);
     assert!(c.is_equal(), "{:#?}", c.lists);
@@ -557,7 +572,8 @@ fn json_carries_every_difference() {
         pol: &[],
     }
     .write(&dir.0);
-    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+        .unwrap();
     let c = compare(&server(MST), &r, None);
     let v = serde_json::to_value(&c).unwrap();
     let lists = v["lists"].as_array().unwrap();
@@ -609,7 +625,8 @@ fn transactions_above_the_requestors_srvsync_are_pending() {
     }
     .write(&dir.0);
     set_srvsync(&dir.0, 11);
-    let r = RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap();
+    let r = RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+        .unwrap();
     assert_eq!(r.srvsync, Some(11));
     let bytes = queue(MST);
     let s = ServerView::from_queue_upto(
@@ -617,7 +634,7 @@ fn transactions_above_the_requestors_srvsync_are_pending() {
         FileKind::Msttrans,
         "M",
         r.srvsync,
-        crate::codepage::CodePage::Cp850,
+        glb_formats::codepage::CodePage::Cp850,
     )
     .unwrap();
     let c = compare(&s, &r, None);
@@ -677,13 +694,14 @@ fn a_list_file_and_its_directory_give_the_same_verdict() {
     );
     let whole = compare(
         &server(mst),
-        &RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap(),
+        &RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+            .unwrap(),
         None,
     );
     let file = RequestorView::open_file(
         &dir.0.join("NME/SMTP.NME"),
         None,
-        crate::codepage::CodePage::Cp850,
+        glb_formats::codepage::CodePage::Cp850,
     )
     .unwrap();
     let one = compare(&server(mst), &file, None);
@@ -696,7 +714,7 @@ fn a_list_file_and_its_directory_give_the_same_verdict() {
     let usr = RequestorView::open_file(
         &dir.0.join("USR/00000010.USR"),
         None,
-        crate::codepage::CodePage::Cp850,
+        glb_formats::codepage::CodePage::Cp850,
     )
     .unwrap();
     let c = compare(&server(mst), &usr, None);
@@ -729,7 +747,8 @@ fn the_same_address_twice_is_a_difference() {
     ];
     let c = compare(
         &server(mst),
-        &RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap(),
+        &RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+            .unwrap(),
         None,
     );
     let mont = list(&c, "PCM:N/MONT");
@@ -791,7 +810,8 @@ fn a_list_whose_r_was_purged_is_judged_by_what_remains() {
     );
     let c = compare(
         &s,
-        &RequestorView::open_postoffice(&dir.0, None, crate::codepage::CodePage::Cp850).unwrap(),
+        &RequestorView::open_postoffice(&dir.0, None, glb_formats::codepage::CodePage::Cp850)
+            .unwrap(),
         None,
     );
     let p = list(&c, "PCM:N/P");
@@ -828,8 +848,12 @@ fn a_list_whose_r_was_purged_is_judged_by_what_remains() {
     let s = server(&[(20, "A Bob\tPCM:N/Q/bob"), (21, "A Carl\tPCM:N/Q/carl")]);
     let c = compare(
         &s,
-        &RequestorView::open_postoffice(&dir.0, Some("N/P"), crate::codepage::CodePage::Cp850)
-            .unwrap(),
+        &RequestorView::open_postoffice(
+            &dir.0,
+            Some("N/P"),
+            glb_formats::codepage::CodePage::Cp850,
+        )
+        .unwrap(),
         Some("N/Q"),
     );
     assert_eq!(list(&c, "PCM:N/Q").status, ListStatus::CannotJudge);

@@ -26,13 +26,14 @@
 use std::cmp::Ordering;
 use std::io::Read;
 
+use glb_formats::error::{Location, Result};
+use glb_formats::format::{Format, ReadOptions, Reader};
+use glb_formats::kind::FileKind;
+
 use super::{
     changed_records, item_of, key_maker, key_parts, tell, Collector, Difference, End, FileDiff,
     Key, KeyMaker, Outcome, Part, Place, RecordKey, Side, Sink, Start,
 };
-use crate::error::{Location, Result};
-use crate::format::{Format, ReadOptions, Reader};
-use crate::kind::FileKind;
 
 /// One of the two files, read as a stream, with what its keys may need.
 pub struct StreamSide<'a, R> {
@@ -49,7 +50,7 @@ pub struct StreamSide<'a, R> {
     /// As [`Side::list`].
     pub list: Option<&'a str>,
     /// As [`Side::codepage`].
-    pub codepage: crate::codepage::CodePage,
+    pub codepage: glb_formats::codepage::CodePage,
 }
 
 impl<'a, R> StreamSide<'a, R> {
@@ -122,7 +123,7 @@ impl<'a, F: Format, R: Read> Cursor<'a, F, R> {
     fn advance(&mut self) -> Result<bool> {
         let path = self.path;
         self.step().map_err(|e| match path {
-            Some(p) => crate::error::Error::in_file(p, e),
+            Some(p) => glb_formats::error::Error::in_file(p, e),
             None => e,
         })
     }
@@ -236,7 +237,7 @@ pub fn diff_streams_into<F: Format, RA: Read, RB: Read>(
     let family = super::check_families(&sa, &sb)?;
     let key = key.resolve(family, a.kind, a.netpo.is_some() && b.netpo.is_some())?;
     let named = |path: Option<&std::path::Path>, e| match path {
-        Some(p) => crate::error::Error::in_file(p, e),
+        Some(p) => glb_formats::error::Error::in_file(p, e),
         None => e,
     };
     for (kind, size, path) in [(a.kind, a.size, a.path), (b.kind, b.size, b.path)] {
@@ -439,7 +440,7 @@ pub fn scan_order_with<F: Format, R: Read>(
 /// `scan_order_with`, picking the family's format. `addresses`: both
 /// files of the comparison have a NETPO.GLB at hand (see [`Key::resolve`]).
 pub fn scan_order<R: Read>(s: StreamSide<'_, R>, key: Key, addresses: bool) -> Result<Scan> {
-    crate::with_format!(s.kind.family(), |F| scan_order_with::<F, R>(
+    glb_formats::with_format!(s.kind.family(), |F| scan_order_with::<F, R>(
         s, key, addresses
     ))
 }
@@ -450,7 +451,7 @@ pub fn diff_streams<RA: Read, RB: Read>(
     b: StreamSide<'_, RB>,
     key: Key,
 ) -> Result<Streamed> {
-    crate::with_format!(a.kind.family(), |F| diff_streams_with::<F, RA, RB>(
+    glb_formats::with_format!(a.kind.family(), |F| diff_streams_with::<F, RA, RB>(
         a, b, key
     ))
 }
@@ -464,7 +465,7 @@ pub fn diff_streams_to<RA: Read, RB: Read>(
     hold: u64,
     sink: &mut dyn Sink,
 ) -> Result<Outcome> {
-    crate::with_format!(a.kind.family(), |F| diff_streams_into::<F, RA, RB>(
+    glb_formats::with_format!(a.kind.family(), |F| diff_streams_into::<F, RA, RB>(
         a, b, key, records, hold, sink
     ))
 }

@@ -1,18 +1,19 @@
-use super::*;
-use crate::codepage::CodePage;
-use crate::fields::Text;
-use crate::hexid::Hexid;
-use crate::netpo::{Netpo, NetpoHeader, NetpoRecord};
-use crate::network::{Network, NetworkRecord};
-use crate::nme::NmeRecord;
-use crate::process::{ProcessFile, ProcessHeader, ProcessKind, ProcessRecord};
-use crate::queue::{Queue, QueueRecord};
-use crate::reqconf::{ReqConf, ReqConfFile};
-use crate::srvconf::{RequestorRecord, SrvConfFile, SrvConfHeader};
-use crate::testdir::file_bytes as file;
-use crate::usr::{Usr, UsrRecord};
-use crate::xtn::{Xtn, XtnRecord};
+use glb_formats::codepage::CodePage;
+use glb_formats::fields::Text;
+use glb_formats::hexid::Hexid;
+use glb_formats::netpo::{Netpo, NetpoHeader, NetpoRecord};
+use glb_formats::network::{Network, NetworkRecord};
+use glb_formats::nme::NmeRecord;
+use glb_formats::process::{ProcessFile, ProcessHeader, ProcessKind, ProcessRecord};
+use glb_formats::queue::{Queue, QueueRecord};
+use glb_formats::reqconf::{ReqConf, ReqConfFile};
+use glb_formats::srvconf::{RequestorRecord, SrvConfFile, SrvConfHeader};
+use glb_formats::usr::{Usr, UsrRecord};
+use glb_formats::xtn::{Xtn, XtnRecord};
 use proptest::prelude::*;
+
+use super::*;
+use crate::testdir::file_bytes as file;
 
 fn text<const N: usize>(s: &str) -> Text<N> {
     Text::encode(s, CodePage::Cp850).unwrap()
@@ -42,17 +43,17 @@ fn nmes(records: Vec<NmeRecord>) -> Vec<u8> {
 
 fn diff_of(a: &[u8], b: &[u8], kind: FileKind, key: Key) -> FileDiff {
     both(
-        &Side::new(a, kind, crate::codepage::CodePage::Cp850),
-        &Side::new(b, kind, crate::codepage::CodePage::Cp850),
+        &Side::new(a, kind, glb_formats::codepage::CodePage::Cp850),
+        &Side::new(b, kind, glb_formats::codepage::CodePage::Cp850),
         key,
     )
 }
 
 /// A side read as a stream, in pieces of 5 bytes.
-fn in_pieces<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
+fn in_pieces<'a>(s: &Side<'a>) -> StreamSide<'a, glb_formats::invariants::Pieces<'a>> {
     StreamSide {
         path: None,
-        src: crate::invariants::Pieces {
+        src: glb_formats::invariants::Pieces {
             data: s.bytes,
             max: 5,
         },
@@ -118,7 +119,7 @@ fn both(a: &Side<'_>, b: &Side<'_>, key: Key) -> FileDiff {
 
 /// True when the records of `s` are in `key` order (equal keys allowed).
 fn in_key_order(s: &Side<'_>, key: Key) -> bool {
-    crate::with_format!(s.kind.family(), |F| {
+    glb_formats::with_format!(s.kind.family(), |F| {
         let ix = Indexed::new::<F>(s).unwrap();
         let parts = key_parts::<F>(s.kind.family(), key);
         let maker = key_maker(s, &parts, s.kind.family(), key);
@@ -222,7 +223,7 @@ fn transaction_parts_cover_command_address_and_modify_target() {
     let p = transaction_changes(
         b"M Paul\tPCM:N/P/paul\r\n \tPaul M\tPCM:N/P/paul",
         b"D Paul\tPCM:N/Q/paul",
-        crate::codepage::CodePage::Cp850,
+        glb_formats::codepage::CodePage::Cp850,
     );
     let parts: Vec<&str> = p.iter().map(|c| c.part).collect();
     assert_eq!(parts, ["command", "address", "new alias", "new address"]);
@@ -336,7 +337,7 @@ fn nme_by_address_resolves_external_entries_through_netpo() {
         kind: FileKind::Nme,
         netpo: Some(netpo),
         list: None,
-        codepage: crate::codepage::CodePage::Cp850,
+        codepage: glb_formats::codepage::CodePage::Cp850,
     };
     let d = both(&side(&a, &na), &side(&b, &nb), Key::Auto);
     assert_eq!(d.key, Key::Address);
@@ -381,7 +382,7 @@ fn usr_entries_pair_by_address_and_show_deletion() {
         kind: FileKind::Usr,
         netpo: None,
         list: Some("POLY/TAYLOR"),
-        codepage: crate::codepage::CodePage::Cp850,
+        codepage: glb_formats::codepage::CodePage::Cp850,
     };
     let d = both(&side(&a), &side(&b), Key::Auto);
     assert_eq!(d.key, Key::Address);
@@ -553,23 +554,35 @@ fn process_records_pair_by_id() {
 fn keys_that_do_not_apply_are_refused() {
     let n = file::<Network>(FileKind::Network, Default::default(), vec![]);
     let err = diff(
-        &Side::new(&n, FileKind::Network, crate::codepage::CodePage::Cp850),
-        &Side::new(&n, FileKind::Network, crate::codepage::CodePage::Cp850),
+        &Side::new(
+            &n,
+            FileKind::Network,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
+        &Side::new(
+            &n,
+            FileKind::Network,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
         Key::Tid,
     )
     .unwrap_err();
     assert!(err.to_string().contains("name, position"), "{err}");
     let e = nmes(vec![]);
     let err = diff(
-        &Side::new(&e, FileKind::Nme, crate::codepage::CodePage::Cp850),
-        &Side::new(&e, FileKind::Nme, crate::codepage::CodePage::Cp850),
+        &Side::new(&e, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
+        &Side::new(&e, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
         Key::Address,
     )
     .unwrap_err();
     assert!(err.to_string().contains("NETPO.GLB"), "{err}");
     let err = diff(
-        &Side::new(&e, FileKind::Nme, crate::codepage::CodePage::Cp850),
-        &Side::new(&n, FileKind::Network, crate::codepage::CodePage::Cp850),
+        &Side::new(&e, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
+        &Side::new(
+            &n,
+            FileKind::Network,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
         Key::Auto,
     )
     .unwrap_err();
@@ -583,7 +596,7 @@ fn every_key_of_every_family_resolves_its_fields() {
     for kind in FileKind::ALL {
         let family = kind.family();
         for &key in Key::choices(family) {
-            crate::with_format!(family, |F| key_parts::<F>(family, key));
+            glb_formats::with_format!(family, |F| key_parts::<F>(family, key));
         }
     }
 }
@@ -591,8 +604,12 @@ fn every_key_of_every_family_resolves_its_fields() {
 #[test]
 fn size_errors_are_errors() {
     let err = diff(
-        &Side::new(&[0; 44], FileKind::Nme, crate::codepage::CodePage::Cp850),
-        &Side::new(&[], FileKind::Nme, crate::codepage::CodePage::Cp850),
+        &Side::new(
+            &[0; 44],
+            FileKind::Nme,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
+        &Side::new(&[], FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
         Key::Auto,
     )
     .unwrap_err();
@@ -601,9 +618,13 @@ fn size_errors_are_errors() {
         &Side::new(
             &[30, 0, 1],
             FileKind::Msttrans,
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         ),
-        &Side::new(&[], FileKind::Msttrans, crate::codepage::CodePage::Cp850),
+        &Side::new(
+            &[],
+            FileKind::Msttrans,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
         Key::Auto,
     )
     .unwrap_err();
@@ -648,8 +669,8 @@ fn large_shuffled_lists_diff_by_sorting() {
     assert_eq!(d.unchanged, 100_000 - 101);
     assert!(d.reordered.is_some());
     let (sa, sb) = (
-        Side::new(&a, FileKind::Nme, crate::codepage::CodePage::Cp850),
-        Side::new(&b, FileKind::Nme, crate::codepage::CodePage::Cp850),
+        Side::new(&a, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
+        Side::new(&b, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
     );
     assert!(matches!(
         streamed(&sa, &sb, Key::Name).unwrap(),
@@ -680,8 +701,16 @@ fn queues_in_sync_order_diff_as_streams() {
     b.extend((20_001..=20_300).map(|i| q(i, &text(i))));
     let (fa, fb) = (queue(a), queue(b));
     let (sa, sb) = (
-        Side::new(&fa, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
-        Side::new(&fb, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
+        Side::new(
+            &fa,
+            FileKind::Msttrans,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
+        Side::new(
+            &fb,
+            FileKind::Msttrans,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
     );
     let Streamed::Diff(d) = streamed(&sa, &sb, Key::Auto).unwrap() else {
         panic!("both queues are in sync order");
@@ -743,13 +772,21 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
         .collect();
     let (fa, fb) = (queue(a), queue(b));
     let (sa, sb) = (
-        Side::new(&fa, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
-        Side::new(&fb, FileKind::Msttrans, crate::codepage::CodePage::Cp850),
+        Side::new(
+            &fa,
+            FileKind::Msttrans,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
+        Side::new(
+            &fb,
+            FileKind::Msttrans,
+            glb_formats::codepage::CodePage::Cp850,
+        ),
     );
-    fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, crate::invariants::Pieces<'a>> {
+    fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, glb_formats::invariants::Pieces<'a>> {
         StreamSide {
             path: None,
-            src: crate::invariants::Pieces {
+            src: glb_formats::invariants::Pieces {
                 data: s.bytes,
                 max: 7,
             },
@@ -817,7 +854,7 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
         stream(&Side::new(
             &rev,
             FileKind::Msttrans,
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         )),
         Key::Sync,
         false,
@@ -830,7 +867,7 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
         stream(&Side::new(
             cut,
             FileKind::Msttrans,
-            crate::codepage::CodePage::Cp850,
+            glb_formats::codepage::CodePage::Cp850,
         )),
         Key::Sync,
         false,
@@ -903,11 +940,12 @@ fn a_queue_out_of_sync_order_late_cuts_the_one_pass_report_short() {
     let changed: Vec<&str> = whole.changed.iter().map(|c| c.key.key.as_str()).collect();
     assert_eq!(changed, ["30"]);
     // The offset is that of record 100's sync field.
-    let at = crate::with_format!(Family::Queue, |F| {
+    let at = glb_formats::with_format!(Family::Queue, |F| {
         let ix = Indexed::new::<F>(&sa).unwrap();
         ix.decode::<F>(100).unwrap().2.offset
     });
-    let sync = crate::layout::field_named(crate::queue::Queue::record_fields(), "sync").unwrap();
+    let sync = glb_formats::layout::field_named(glb_formats::queue::Queue::record_fields(), "sync")
+        .unwrap();
     assert_eq!(why.at.offset, at + sync.start as u64);
     // Held back longer, the same file gives up before telling anything.
     let mut none = Told::default();
