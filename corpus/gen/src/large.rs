@@ -634,27 +634,37 @@ mod tests {
         v
     }
 
+    /// `n` transactions from `seed`.
+    fn transactions(n: u64, seed: u64) -> QueueSpec {
+        QueueSpec {
+            transactions: Some(n),
+            bytes: None,
+            seed,
+        }
+    }
+
+    /// A reader of the MSTTRANS.GLB `bytes`.
+    fn reader(bytes: &[u8]) -> Reader<Queue, &[u8]> {
+        Reader::new(
+            bytes,
+            FileKind::Msttrans,
+            Some(bytes.len() as u64),
+            ReadOptions::default(),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn a_queue_pair_differs_in_the_share_asked_and_stays_in_sync_order() {
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        let spec = QueueSpec {
-            transactions: Some(30_000),
-            bytes: None,
-            seed: 3,
-        };
+        let spec = transactions(30_000, 3);
         let m = write_msttrans_pair(&mut a, &mut b, spec, 3.0).unwrap();
         // A is the stream of write_msttrans less the transactions only in B.
         assert_eq!(m.a.records, 30_000);
         let share = (m.removed + m.added + m.changed) as f64 / 30_000.0;
         assert!((0.02..0.04).contains(&share), "{m:?}");
         for (bytes, n) in [(&a, m.a.records), (&b, m.b.records)] {
-            let mut r = Reader::<Queue, _>::new(
-                &bytes[..],
-                FileKind::Msttrans,
-                Some(bytes.len() as u64),
-                ReadOptions::default(),
-            )
-            .unwrap();
+            let mut r = reader(bytes);
             let mut last = 0;
             while let Some(rec) = r.next_record().unwrap() {
                 assert!(rec.record.sync > last);
@@ -666,29 +676,15 @@ mod tests {
 
     #[test]
     fn same_seed_same_bytes_and_other_seed_other_bytes() {
-        let spec = QueueSpec {
-            transactions: Some(500),
-            bytes: None,
-            seed: 7,
-        };
+        let spec = transactions(500, 7);
         assert_eq!(make(spec), make(spec));
         assert_ne!(make(spec), make(QueueSpec { seed: 8, ..spec }));
     }
 
     #[test]
     fn transactions_are_valid_varied_and_ordered() {
-        let bytes = make(QueueSpec {
-            transactions: Some(5000),
-            bytes: None,
-            seed: 1,
-        });
-        let mut r = Reader::<Queue, _>::new(
-            &bytes[..],
-            FileKind::Msttrans,
-            Some(bytes.len() as u64),
-            ReadOptions::default(),
-        )
-        .unwrap();
+        let bytes = make(transactions(5000, 1));
+        let mut r = reader(&bytes);
         let (mut prev_sync, mut prev_stamp) = (0, 0);
         let mut seen = std::collections::BTreeSet::new();
         while let Some(rec) = r.next_record().unwrap() {
