@@ -20,17 +20,10 @@ KEEP=0
 say() { echo "memory: $*" >&2; }
 [ -x /usr/bin/time ] || { say "needs GNU time at /usr/bin/time (apt-get install time)"; exit 2; }
 
-say "building glbtool and glb-corpus (release)"
-cargo build --release --quiet -p glbtool -p glb-corpus >&2
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-GLBTOOL="$TARGET_DIR/release/glbtool"
-CORPUS="$TARGET_DIR/release/glb-corpus"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/glbtool-memory.XXXXXX")
-cleanup() {
-    if [ "$KEEP" = 1 ]; then say "kept inputs in $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+build_release
+make_work memory
 cd "$WORK"
 
 say "generating inputs in $WORK"

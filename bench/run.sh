@@ -56,20 +56,14 @@ done
 # ---------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------
-say "building glbtool and glb-corpus (release)"
-cargo build --release --quiet -p glbtool -p glb-corpus >&2
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-GLBTOOL="$TARGET_DIR/release/glbtool"
-CORPUS="$TARGET_DIR/release/glb-corpus"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+build_release
 
 # ---------------------------------------------------------------------------
 # Inputs
 # ---------------------------------------------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/glbtool-bench.XXXXXX")
-cleanup() {
-    if [ "$KEEP" = 1 ]; then say "kept inputs in $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+make_work bench
 
 say "generating inputs in $WORK"
 mkdir -p "$WORK/1m" "$WORK/10m" "$WORK/100m" "$WORK/1g"
