@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{corpus, dump_outcomes, glbtool, Rng};
+use common::{assert_has, corpus, dump_outcomes, glbtool, Rng};
 use predicates::prelude::*;
 
 fn run(args: &[&str]) -> (String, String) {
@@ -130,14 +130,15 @@ fn process_view_is_the_dssched_record_dump() {
     insta::assert_snapshot!("dssched_requestor", text);
     let server = view("samples/config/server/PROCESS.GLB", &[]);
     // The DSSCHED -x sample of KB Q96060.
-    for line in [
-        "Current time to run NSDA -RT: Sat Feb 26 13:45:00 1994",
-        "Current time to run NSDA -RR: Mon Feb 28 15:00:00 1994",
-        "Current time to run NSDA -S: Mon Feb 28 14:55:00 1994",
-        "Server process (Dispatch runs NSDA -S)",
-    ] {
-        assert!(server.contains(line), "{line} missing:\n{server}");
-    }
+    assert_has(
+        &server,
+        &[
+            "Current time to run NSDA -RT: Sat Feb 26 13:45:00 1994",
+            "Current time to run NSDA -RR: Mon Feb 28 15:00:00 1994",
+            "Current time to run NSDA -S: Mon Feb 28 14:55:00 1994",
+            "Server process (Dispatch runs NSDA -S)",
+        ],
+    );
     insta::assert_snapshot!("dssched_server", server);
 }
 
@@ -250,13 +251,12 @@ fn build_from_dssched_applies_the_documented_rules_and_reports_errors() {
         .stderr(predicate::str::contains("1 T2 entry ignored"));
     assert_eq!(std::fs::metadata(&out).unwrap().len(), 512 + 2 * 197);
     let text = view_path(&out);
-    assert!(
-        text.contains("Run window is 8 hours (28800 seconds)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Current time to run NSDA -RR: Tue Mar 01 03:00:00 1994"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "Run window is 8 hours (28800 seconds)",
+            "Current time to run NSDA -RR: Tue Mar 01 03:00:00 1994",
+        ],
     );
     // A bad entry names its line and writes nothing.
     let bad_out = tmp.path().join("BAD.GLB");

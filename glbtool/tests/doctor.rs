@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{copy_dir, corpus, glbtool};
+use common::{assert_has, copy_dir, corpus, glbtool};
 use glb_formats::fields::{Stamp, Text};
 use glb_formats::queue::{Queue, QueueRecord, ResyncHeader};
 use glb_formats::reqconf::{ReqConf, ReqConfFile};
@@ -243,31 +243,18 @@ fn a_healthy_network_has_no_findings() {
     let (codes, text) = doctor(&net.root);
     assert!(codes.is_empty(), "{text}");
     // One summary block per postoffice, with role, numbers, queues and lists.
-    assert!(
-        text.contains("Postoffice POLYNOMIAL/MONTGOMERY  Dir-Sync server"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Postoffice POLYNOMIAL/TAYLOR  requestor"),
-        "{text}"
-    );
-    assert!(
-        text.contains("ReqSync 4, SrvSync 16, import count 1; server POLYNOMIAL/MONTGOMERY at"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Highest SrvSync 16, cycle 3, 2 requestors"),
-        "{text}"
-    );
-    assert!(
-        text.contains("MSTTRANS 1136 B (16 rec, sync 1-16)"),
-        "{text}"
-    );
-    assert!(text.contains("REQTRANS 49 B (1 rec, sync 4)"), "{text}");
-    assert!(text.contains("No findings."), "{text}");
-    assert!(
-        text.contains("0 errors, 0 warnings, 0 notes in 2 postoffices"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "Postoffice POLYNOMIAL/MONTGOMERY  Dir-Sync server",
+            "Postoffice POLYNOMIAL/TAYLOR  requestor",
+            "ReqSync 4, SrvSync 16, import count 1; server POLYNOMIAL/MONTGOMERY at",
+            "Highest SrvSync 16, cycle 3, 2 requestors",
+            "MSTTRANS 1136 B (16 rec, sync 1-16)",
+            "REQTRANS 49 B (1 rec, sync 4)",
+            "No findings.",
+            "0 errors, 0 warnings, 0 notes in 2 postoffices",
+        ],
     );
     // Given one level up, or as the two postoffices, doctor finds the same.
     assert!(doctor(net.root.parent().unwrap()).0.is_empty());
@@ -288,12 +275,14 @@ fn error_14_resync_made_the_pre_fix_dxa_way() {
     net.resync(1, 4, 16);
     let (codes, text) = doctor(&net.root);
     assert_eq!(codes, ["GLB014"], "{text}");
-    assert!(
-        text.contains("Fatal error 14: \"Error processing Resync.glb\""),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "Fatal error 14: \"Error processing Resync.glb\"",
+            "--from-srvconf",
+            "TAYLOR/GLB/RESYNC.GLB",
+        ],
     );
-    assert!(text.contains("--from-srvconf"), "{text}");
-    assert!(text.contains("TAYLOR/GLB/RESYNC.GLB"), "{text}");
 }
 
 #[test]
@@ -338,11 +327,13 @@ fn server_restored_from_backup_is_138() {
     );
     let (codes, text) = doctor(&net.root);
     assert_eq!(codes, ["GLB138"], "{text}");
-    assert!(
-        text.contains("Server sync does not exist anymore"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "Server sync does not exist anymore",
+            "TAYLOR/GLB/REQCONF.GLB",
+        ],
     );
-    assert!(text.contains("TAYLOR/GLB/REQCONF.GLB"), "{text}");
 }
 
 #[test]
@@ -405,10 +396,15 @@ fn a_list_missing_names_the_server_sent_is_350() {
     std::fs::write(&usr, doc.to_bytes().unwrap()).unwrap();
     let (codes, text) = doctor(&net.root);
     assert_eq!(codes, ["GLB350"], "{text}");
-    assert!(text.contains("TAYLOR/USR/00000004.USR"), "{text}");
-    assert!(text.contains("list of POLYNOMIAL/MONTGOMERY"), "{text}");
-    assert!(text.contains("missing \"Bryan\""), "{text}");
-    assert!(text.contains("full import"), "{text}");
+    assert_has(
+        &text,
+        &[
+            "TAYLOR/USR/00000004.USR",
+            "list of POLYNOMIAL/MONTGOMERY",
+            "missing \"Bryan\"",
+            "full import",
+        ],
+    );
 }
 
 #[test]
@@ -426,10 +422,12 @@ fn a_stale_queue_and_a_leftover_temporary_file_are_330_and_331() {
     std::fs::write(net.taylor().join("GLB/IUSRTRAN.GLB"), []).unwrap();
     let (codes, text) = doctor(&net.root);
     assert_eq!(codes, ["GLB330", "GLB331"], "{text}");
-    assert!(text.contains("TAYLOR/GLB/SRVTRANS.GLB"), "{text}");
-    assert!(
-        text.contains("IUSRTRAN.GLB is a temporary file of Import"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "TAYLOR/GLB/SRVTRANS.GLB",
+            "IUSRTRAN.GLB is a temporary file of Import",
+        ],
     );
 }
 
@@ -439,9 +437,14 @@ fn a_missing_reqtrans_on_a_requestor_is_002_with_the_resync_repair() {
     std::fs::remove_file(net.taylor().join("GLB/REQTRANS.GLB")).unwrap();
     let (codes, text) = doctor(&net.root);
     assert_eq!(codes, ["GLB002"], "{text}");
-    assert!(text.contains("TAYLOR/GLB/REQTRANS.GLB"), "{text}");
-    assert!(text.contains("Fatal [ 40]"), "{text}");
-    assert!(text.contains("patch-seq REQCONF.GLB --reset"), "{text}");
+    assert_has(
+        &text,
+        &[
+            "TAYLOR/GLB/REQTRANS.GLB",
+            "Fatal [ 40]",
+            "patch-seq REQCONF.GLB --reset",
+        ],
+    );
 }
 
 #[test]
@@ -450,8 +453,13 @@ fn a_missing_msttrans_on_the_server_is_002() {
     std::fs::remove_file(net.server().join("GLB/MSTTRANS.GLB")).unwrap();
     let (codes, text) = doctor(&net.root);
     assert!(codes.contains(&"GLB002".to_string()), "{text}");
-    assert!(text.contains("MONTGOMERY/GLB/MSTTRANS.GLB"), "{text}");
-    assert!(text.contains("Error opening file: MSTTRANS"), "{text}");
+    assert_has(
+        &text,
+        &[
+            "MONTGOMERY/GLB/MSTTRANS.GLB",
+            "Error opening file: MSTTRANS",
+        ],
+    );
 }
 
 #[test]
@@ -475,8 +483,7 @@ fn a_file_of_the_wrong_size_is_303() {
     std::fs::write(&path, &bytes[..511]).unwrap();
     let (codes, text) = doctor(&net.root);
     assert_eq!(codes, ["GLB303"], "{text}");
-    assert!(text.contains("512"), "{text}");
-    assert!(text.contains("REQCONF   cannot be read"), "{text}");
+    assert_has(&text, &["512", "REQCONF   cannot be read"]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{corpus, glbtool};
+use common::{assert_has, corpus, glbtool};
 
 /// Runs `glbtool edit ARGS` on a pseudo-terminal with `visual` as $VISUAL;
 /// returns the exit code and what the terminal showed.
@@ -71,8 +71,7 @@ fn without_a_terminal_edit_refuses_and_says_what_to_do() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("needs a terminal"), "{err}");
-    assert!(err.contains("glbtool build"), "{err}");
+    assert_has(&err, &["needs a terminal", "glbtool build"]);
     assert_eq!(
         std::fs::read(&f).unwrap(),
         std::fs::read(corpus("network/TAYLOR/GLB/REQTRANS.GLB")).unwrap()
@@ -91,8 +90,7 @@ fn a_saved_edit_is_shown_validated_and_written_with_a_backup() {
     );
     assert_eq!(code, Some(0), "{out}");
     // The structural diff of what changes.
-    assert!(out.contains("REQSEQ"), "{out}");
-    assert!(out.contains("re-sealed"), "{out}");
+    assert_has(&out, &["REQSEQ", "re-sealed"]);
     // Written in glbtool's header form, the old file kept.
     let shown = dump(&f);
     assert!(shown.contains("REQSEQ=0000000013"), "{shown}");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{corpus, glbtool, stdout_of};
+use common::{assert_has, corpus, glbtool, stdout_of};
 
 fn json_of(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout_of(args)).unwrap()
@@ -156,8 +156,7 @@ fn galnetpo_first_bytes_are_not_a_delete_chain() {
     let path = f.to_str().unwrap();
     let text = stdout_of(&["dump", path]);
     assert!(!text.contains("Delete chain"), "{text}");
-    assert!(text.contains("First 4 bytes: 0"), "{text}");
-    assert!(text.contains("KB Q135486"), "{text}");
+    assert_has(&text, &["First 4 bytes: 0", "KB Q135486"]);
     let doc = json_of(&["dump", "-f", "json", path]);
     assert_eq!(doc["kind"], "galnetpo");
     assert_eq!(doc["header"], serde_json::json!({ "tid_source": 0 }));
@@ -255,10 +254,12 @@ fn the_zero_pointer_warning_says_it_is_an_inference() {
     std::fs::rename(&built, &conf).unwrap();
     let out = glbtool().arg("doctor").arg(&po).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("GLB045"), "{text}");
-    assert!(
-        text.contains("glbtool expects -1 (none) between cycles (reconstructed"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "GLB045",
+            "glbtool expects -1 (none) between cycles (reconstructed",
+        ],
     );
 }
 
@@ -373,8 +374,7 @@ fn a_resync_waiting_over_changes_not_yet_sent_is_said() {
     assert_eq!(f["severity"], "warning");
     assert!(f["predicts"].is_null(), "{f}");
     let cause = f["cause"].as_str().unwrap();
-    assert!(cause.contains("1 change(s) numbered 13 to 13"), "{cause}");
-    assert!(cause.contains("REQSEQ is 13"), "{cause}");
+    assert_has(cause, &["1 change(s) numbered 13 to 13", "REQSEQ is 13"]);
     assert!(f.to_string().contains("KB Q119452"), "{f}");
     // validate of the RESYNC.GLB alone reads the REQTRANS.GLB beside it.
     let resync = glb.join("RESYNC.GLB");
@@ -506,10 +506,12 @@ fn what_is_documented_and_what_is_glbtools_is_said_in_each_place() {
     std::fs::write(&f, swapped).unwrap();
     let out = glbtool().arg("validate").arg(&f).output().unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
-    assert!(report.contains("GLB342"), "{report}");
-    assert!(
-        report.contains("a reconstruction of C850SORT.GLB's undocumented collation"),
-        "{report}"
+    assert_has(
+        &report,
+        &[
+            "GLB342",
+            "a reconstruction of C850SORT.GLB's undocumented collation",
+        ],
     );
     // Row 115: naming a USR list after a NETWORK record's own mailbag is
     // glbtool's reconstruction (KB Q148666 gives that field to the MSMAIL

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{corpus, files_below, glbtool, root, stdout_of};
+use common::{assert_has, corpus, files_below, glbtool, root, stdout_of};
 
 /// The kinds whose layout the docs hold, one per family, with their page.
 const FAMILIES: [(&str, &str); 10] = [
@@ -184,11 +184,7 @@ fn every_report_that_quotes_values_names_its_layouts() {
     let lost = lost.to_str().unwrap();
     let out = glbtool().args(["validate", lost]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("ReqSync 12 < 14"), "{text}");
-    assert!(
-        text.contains("REQCONF.GLB: Layout: docs/formats/reqconf.md; every field position is glbtool's reconstruction"),
-        "{text}"
-    );
+    assert_has(&text, &["ReqSync 12 < 14", "REQCONF.GLB: Layout: docs/formats/reqconf.md; every field position is glbtool's reconstruction"]);
     let out = glbtool()
         .args(["validate", "-f", "json", lost])
         .output()
@@ -222,10 +218,12 @@ fn every_report_that_quotes_values_names_its_layouts() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("reqsync 17 -> 0"), "{text}");
-    assert!(
-        text.contains("REQCONF.GLB: Layout: docs/formats/reqconf.md"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "reqsync 17 -> 0",
+            "REQCONF.GLB: Layout: docs/formats/reqconf.md",
+        ],
     );
     let out = glbtool()
         .args(["diff", "--dss"])
@@ -245,10 +243,12 @@ fn every_report_that_quotes_values_names_its_layouts() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("header IMPSEQ="), "{text}");
-    assert!(
-        text.contains("RESYNC.GLB: Layout: docs/formats/queue.md"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "header IMPSEQ=",
+            "RESYNC.GLB: Layout: docs/formats/queue.md",
+        ],
     );
 }
 
@@ -345,12 +345,7 @@ fn html_pages_say_which_positions_are_reconstructed() {
     let reset = corpus("samples/config/reset/REQCONF.GLB");
     let c = conf.to_str().unwrap();
     let dump = stdout_of(&["dump", "-f", "html", c]);
-    assert!(dump.contains("Layout: docs/formats/reqconf.md;"), "{dump}");
-    assert!(
-        dump.contains("D documented position (KB), S documented start with reconstructed width, R position reconstructed by glbtool"),
-        "{dump}"
-    );
-    assert!(dump.contains("class=\"mark m-R\">R<"), "{dump}");
+    assert_has(&dump, &["Layout: docs/formats/reqconf.md;", "D documented position (KB), S documented start with reconstructed width, R position reconstructed by glbtool", "class=\"mark m-R\">R<"]);
     let validate = glbtool()
         .args(["validate", "-f", "html", c])
         .output()

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{corpus, glbtool, Rng};
+use common::{assert_has, corpus, glbtool, stdout_exiting, Rng};
 use predicates::prelude::*;
 
 fn po(rel: &str) -> PathBuf {
@@ -82,8 +82,7 @@ fn an_nme_outside_a_postoffice_shows_pointers_unresolved() {
     let f = tmp.path().join("ADMIN.NME");
     std::fs::copy(po("server/NME/ADMIN.NME"), &f).unwrap();
     let text = view(&[], &f);
-    assert!(text.contains("Joseph-Louis Lagrange"), "{text}");
-    assert!(text.contains("NETPO.GLB record 0 (@4)"), "{text}");
+    assert_has(&text, &["Joseph-Louis Lagrange", "NETPO.GLB record 0 (@4)"]);
     assert!(!text.contains("POLYNOMIAL/LAGRANGE/joseph"), "{text}");
 }
 
@@ -229,15 +228,16 @@ fn dump_postoffice_reports_problems_with_exit_1_and_refuses_hex() {
     // A USR file no XTN record names, and a shadow that differs from the POL.
     std::fs::write(root.join("USR/0000000F.USR"), [0u8; 53]).unwrap();
     std::fs::write(root.join("NME/ADMINSHD.NME"), [0u8; 45]).unwrap();
-    let out = glbtool()
-        .args(["dump", "--color", "never", "--postoffice"])
-        .arg(root)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("unresolved 0000000F"), "{text}");
-    assert!(text.contains("must be identical (KB Q85647)"), "{text}");
+    let text = stdout_exiting(
+        glbtool()
+            .args(["dump", "--color", "never", "--postoffice"])
+            .arg(root),
+        1,
+    );
+    assert_has(
+        &text,
+        &["unresolved 0000000F", "must be identical (KB Q85647)"],
+    );
     glbtool()
         .args(["dump", "--format", "hex", "--postoffice"])
         .arg(root)

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{corpus, glbtool, listing};
+use common::{assert_has, corpus, finding_codes, glbtool, listing};
 use glb_dirsync::patch::{self, Renumber};
 use glb_formats::fields::Stamp;
 use glb_formats::queue::{Checksum, Queue, QueueRecord};
@@ -87,13 +87,15 @@ fn dry_run_prints_the_changes_and_writes_nothing() {
     let text = patch_seq_ok(&["--renumber-from", "18", "--dry-run"], &f);
     // Field, old value, new value and byte offset of each change: the first
     // pending record starts after the 49-byte dummy, its sync at +4.
-    assert!(
-        text.contains("record 1, offset 53 (0x35), 4 bytes: sync 1 -> 18"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "record 1, offset 53 (0x35), 4 bytes: sync 1 -> 18",
+            "record 3, offset",
+            "sync 3 -> 20",
+            "dry run: nothing was written",
+        ],
     );
-    assert!(text.contains("record 3, offset"), "{text}");
-    assert!(text.contains("sync 3 -> 20"), "{text}");
-    assert!(text.contains("dry run: nothing was written"), "{text}");
     assert_eq!(std::fs::read(&f).unwrap(), original);
     assert_eq!(std::fs::metadata(&f).unwrap().modified().unwrap(), before);
     assert_eq!(listing(dir.path()), vec!["REQTRANS.GLB"]);
@@ -534,14 +536,15 @@ fn resync_on_the_server_directory_suits_every_requestor() {
     // files, the server's own users from MSTTRANS.
     let dump =
         String::from_utf8(glbtool().arg("dump").arg(&resync).output().unwrap().stdout).unwrap();
-    for line in [
-        "R PCM:POLYNOMIAL/TAYLOR",
-        "A Brook Taylor<tab>PCM:POLYNOMIAL/TAYLOR/brook",
-        "R PCM:POLYNOMIAL/LAGRANGE",
-        "A Paul Montgomery<tab>PCM:POLYNOMIAL/MONTGOMERY/paul",
-    ] {
-        assert!(dump.contains(line), "{line} missing:\n{dump}");
-    }
+    assert_has(
+        &dump,
+        &[
+            "R PCM:POLYNOMIAL/TAYLOR",
+            "A Brook Taylor<tab>PCM:POLYNOMIAL/TAYLOR/brook",
+            "R PCM:POLYNOMIAL/LAGRANGE",
+            "A Paul Montgomery<tab>PCM:POLYNOMIAL/MONTGOMERY/paul",
+        ],
+    );
     assert!(!dump.contains("/apple"), "apple was deleted:\n{dump}");
     // Accepted against the server's configuration...
     let (code, report) = validate_json(&[&resync, Path::new("--against"), &srvconf, &reqconf]);
@@ -728,12 +731,7 @@ fn the_error14_scenario_of_the_simulated_network_is_repaired_by_the_suggested_co
     let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let (code, report) = validate_json(&paths);
     assert_eq!(code, 1);
-    let codes: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = finding_codes(&report);
     assert_eq!(codes, vec!["GLB014"], "{report:#}");
     let fix = report["findings"][0]["fix"]["command"]
         .as_str()
@@ -773,11 +771,12 @@ fn resync_on_the_simulated_server_is_accepted_by_every_requestor() {
     // Replaying it gives every list the server holds for the other postoffices.
     let dump =
         String::from_utf8(glbtool().arg("dump").arg(&taylor).output().unwrap().stdout).unwrap();
-    for list in [
-        "R PCM:POLYNOMIAL/TAYLOR",
-        "R PCM:POLYNOMIAL/LAGRANGE",
-        "R PCM:POLYNOMIAL/MONTGOMERY",
-    ] {
-        assert!(dump.contains(list), "{list} missing:\n{dump}");
-    }
+    assert_has(
+        &dump,
+        &[
+            "R PCM:POLYNOMIAL/TAYLOR",
+            "R PCM:POLYNOMIAL/LAGRANGE",
+            "R PCM:POLYNOMIAL/MONTGOMERY",
+        ],
+    );
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{corpus, glbtool, stdout_of};
+use common::{assert_has, corpus, glbtool, stdout_of};
 use glb_formats::probe::checksum;
 
 /// Runs `glbtool probe ARGS`; returns exit code and standard output.
@@ -66,10 +66,12 @@ fn a_file_written_by_ms_mail_fits_except_the_checksum() {
     let f = corpus("samples/queue/export/REQTRANS.GLB");
     let (code, text) = probe(&[path(&f)]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("Verdict: FITS EXCEPT THE CHECKSUM"), "{text}");
-    assert!(
-        text.contains("probe searched this field: no CRC-16, CRC-32 or sum"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "Verdict: FITS EXCEPT THE CHECKSUM",
+            "probe searched this field: no CRC-16, CRC-32 or sum",
+        ],
     );
 }
 
@@ -97,8 +99,7 @@ fn a_file_that_does_not_fit_says_where_its_fields_are() {
     std::fs::write(&f, &file).unwrap();
     let (code, text) = probe(&[path(&f)]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("Verdict: DOES NOT FIT"), "{text}");
-    assert!(text.contains("(checksum, sync)"), "{text}");
+    assert_has(&text, &["Verdict: DOES NOT FIT", "(checksum, sync)"]);
     let sync = text
         .lines()
         .find(|l| l.trim_start().starts_with("sync "))
@@ -107,14 +108,7 @@ fn a_file_that_does_not_fit_says_where_its_fields_are() {
         sync.contains("DIFFERS") && sync.contains("values there are not increasing"),
         "{sync}"
     );
-    assert!(
-        text.contains("-> a counter (u32 LE) is at +2: +1 per record in 11 of 11 steps"),
-        "{text}"
-    );
-    assert!(
-        text.contains("-> a checksum (u16 LE) is at +6: CRC-16/ARC over every byte of the record except the field"),
-        "{text}"
-    );
+    assert_has(&text, &["-> a counter (u32 LE) is at +2: +1 per record in 11 of 11 steps", "-> a checksum (u16 LE) is at +6: CRC-16/ARC over every byte of the record except the field"]);
 }
 
 #[test]
@@ -248,8 +242,7 @@ fn standard_input_and_trouble() {
     std::fs::copy(corpus("network/MONTGOMERY/NME/GAL.NME"), &g).unwrap();
     let (code, text) = probe(&[path(&g)]);
     assert_eq!(code, 0);
-    assert!(text.contains("Verdict: NO LAYOUT TO COMPARE"), "{text}");
-    assert!(text.contains("45-byte records"), "{text}");
+    assert_has(&text, &["Verdict: NO LAYOUT TO COMPARE", "45-byte records"]);
 }
 
 /// `--kind` names the layout to compare a renamed file with: the right
@@ -262,16 +255,20 @@ fn kind_names_the_layout_of_a_renamed_file() {
     std::fs::copy(corpus("network/MONTGOMERY/NME/GAL.NME"), &g).unwrap();
     let (code, text) = probe(&["--kind", "nme", path(&g)]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("Verdict: FITS\n"), "{text}");
-    assert!(
-        text.contains("glbtool's nme layout against the bytes"),
-        "{text}"
+    assert_has(
+        &text,
+        &["Verdict: FITS\n", "glbtool's nme layout against the bytes"],
     );
     let (code, text) = probe(&["--kind", "usr", path(&g)]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("Verdict: DOES NOT FIT"), "{text}");
-    assert!(text.contains("53-byte records"), "{text}");
-    assert!(text.contains("the bytes show 45-byte records"), "{text}");
+    assert_has(
+        &text,
+        &[
+            "Verdict: DOES NOT FIT",
+            "53-byte records",
+            "the bytes show 45-byte records",
+        ],
+    );
     let (_, json) = probe(&["--kind", "nme", "-f", "json", path(&g)]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["kind"], "nme");

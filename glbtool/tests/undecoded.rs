@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{corpus, glbtool};
+use common::{assert_has, corpus, glbtool};
 
 struct Out {
     code: i32,
@@ -64,13 +64,12 @@ fn identify_names_ms_mail_files_and_never_guesses_them() {
             .to_string()
     };
     let control = line("CONTROL.GLB");
-    assert!(
-        control.contains("MS Mail file, not decoded by glbtool: CONTROL.GLB"),
-        "{control}"
-    );
-    assert!(
-        control.contains("documented size: always 8 bytes, which this file does not meet"),
-        "{control}"
+    assert_has(
+        &control,
+        &[
+            "MS Mail file, not decoded by glbtool: CONTROL.GLB",
+            "documented size: always 8 bytes, which this file does not meet",
+        ],
     );
     assert!(!control.contains("SRVCONF"), "{control}");
     let access2 = line("ACCESS2.GLB");

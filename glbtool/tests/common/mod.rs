@@ -22,6 +22,38 @@ pub fn glbtool() -> Command {
     c
 }
 
+/// Asserts that `text` contains each of `parts`, in turn; the message names
+/// the missing part and shows `text`.
+#[track_caller]
+pub fn assert_has(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "no {part:?} in:\n{text}");
+    }
+}
+
+/// The code of each finding of a validate or doctor JSON report, in order.
+pub fn finding_codes(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect()
+}
+
+/// Runs `cmd` (a `glbtool()`), checks that it exits `code` and returns its
+/// standard output.
+pub fn stdout_exiting(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The standard output of a glbtool run that must succeed.
 pub fn stdout_of(args: &[&str]) -> String {
     let out = glbtool().args(args).output().unwrap();
