@@ -180,22 +180,38 @@ pub struct QueueRecord {
     pub text: Vec<u8>,
 }
 
-/// Serde for raw text bytes through the JSON document's code page (`json::serde_codepage`).
+/// Serde for raw text bytes: JSON in the document's code page through
+/// `glb_formats::json`, in CP850 through serde_json called directly (see
+/// `fields::text_serde`).
 pub mod cp_text {
     use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
 
+    use crate::codepage::CodePage;
+    use crate::fields::text_serde::{self, Shape, TextField};
+
     /// As a string.
     pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::json::serde_codepage().decode(b))
+        text_serde::serialize(b, Shape::Free, s)
     }
 
     /// From a string.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        let cp = crate::json::serde_codepage();
-        cp.encode(&s).map_err(|c| {
-            D::Error::custom(format!("character {c:?} does not exist in code page {cp}"))
-        })
+        text_serde::deserialize::<_, Free>(d).map(|f| f.0)
+    }
+
+    struct Free(Vec<u8>);
+
+    impl TextField for Free {
+        fn read<'de, D: Deserializer<'de>>(d: D, cp: CodePage) -> Result<Self, D::Error> {
+            let s = String::deserialize(d)?;
+            cp.encode(&s).map(Free).map_err(|c| {
+                D::Error::custom(format!("character {c:?} does not exist in code page {cp}"))
+            })
+        }
+
+        fn from_raw(raw: Vec<u8>) -> Result<Self, String> {
+            Ok(Free(raw))
+        }
     }
 }
 

@@ -13,6 +13,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codepage::CodePage;
 
+#[path = "text_serde.rs"]
+pub(crate) mod text_serde;
+
 // ---------------------------------------------------------------------------
 // Fixed-width, NUL-padded text
 // ---------------------------------------------------------------------------
@@ -41,8 +44,7 @@ impl<const N: usize> Text<N> {
 
     /// The bytes before the first NUL.
     pub fn bytes(&self) -> &[u8] {
-        let end = self.0.iter().position(|&b| b == 0).unwrap_or(N);
-        &self.0[..end]
+        before_nul(&self.0)
     }
 
     /// The text decoded with `cp`.
@@ -57,10 +59,7 @@ impl<const N: usize> Text<N> {
 
     /// True when the field is in canonical shape (see the type documentation).
     pub fn is_canonical(&self) -> bool {
-        match self.0.iter().position(|&b| b == 0) {
-            Some(end) => self.0[end..].iter().all(|&b| b == 0),
-            None => false,
-        }
+        canonical(&self.0)
     }
 
     /// Builds a canonical field from raw text bytes, or says why it does not fit.
@@ -124,22 +123,53 @@ struct TextObject {
     raw: String,
 }
 
-impl<const N: usize> Serialize for Text<N> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.is_canonical() {
-            s.serialize_str(&self.decode(crate::json::serde_codepage()))
-        } else {
-            TextObject {
-                text: Some(self.decode(crate::json::serde_codepage())),
-                raw: hex::encode(self.0),
-            }
-            .serialize(s)
-        }
+/// The bytes of a fixed field before the first NUL.
+fn before_nul(raw: &[u8]) -> &[u8] {
+    let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
+    &raw[..end]
+}
+
+/// True when a fixed field's bytes are in canonical shape: a NUL, then only NULs.
+fn canonical(raw: &[u8]) -> bool {
+    match raw.iter().position(|&b| b == 0) {
+        Some(end) => raw[end..].iter().all(|&b| b == 0),
+        None => false,
     }
 }
 
+/// The JSON form of a fixed field's bytes, its text decoded with `cp`
+/// ([`text_serde::Shape::Fixed`]).
+fn write_fixed<S: Serializer>(raw: &[u8], cp: CodePage, s: S) -> Result<S::Ok, S::Error> {
+    let text = cp.decode(before_nul(raw));
+    if canonical(raw) {
+        s.serialize_str(&text)
+    } else {
+        TextObject {
+            text: Some(text),
+            raw: hex::encode(raw),
+        }
+        .serialize(s)
+    }
+}
+
+/// JSON in the document's code page through `glb_formats::json`, in CP850
+/// through serde_json called directly (see [`text_serde`]).
+impl<const N: usize> Serialize for Text<N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        text_serde::serialize(&self.0, text_serde::Shape::Fixed, s)
+    }
+}
+
+/// JSON in the document's code page through `glb_formats::json`, in CP850
+/// through serde_json called directly (see [`text_serde`]).
 impl<'de, const N: usize> Deserialize<'de> for Text<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        text_serde::deserialize(d)
+    }
+}
+
+impl<const N: usize> text_serde::TextField for Text<N> {
+    fn read<'de, D: Deserializer<'de>>(d: D, cp: CodePage) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Either {
@@ -153,16 +183,13 @@ impl<'de, const N: usize> Deserialize<'de> for Text<N> {
                 N
             ))
         })? {
-            Either::Plain(s) => Text::encode(&s, crate::json::serde_codepage()).map_err(D::Error::custom),
+            Either::Plain(s) => Text::encode(&s, cp).map_err(D::Error::custom),
             Either::Object(o) => {
                 let bytes = hex::decode(&o.raw)
                     .map_err(|e| D::Error::custom(format!("`raw` is not hex: {e}")))?;
-                let raw: [u8; N] = bytes.try_into().map_err(|b: Vec<u8>| {
-                    D::Error::custom(format!("`raw` holds {} bytes, the field is {N}", b.len()))
-                })?;
-                let t = Text(raw);
+                let t = Self::from_raw(bytes).map_err(D::Error::custom)?;
                 if let Some(text) = o.text {
-                    let decoded = t.decode(crate::json::serde_codepage());
+                    let decoded = t.decode(cp);
                     if text != decoded {
                         return Err(D::Error::custom(format!(
                             "`text` {text:?} disagrees with `raw` (which decodes to {decoded:?}); edit one of them, or drop `text`"
@@ -172,6 +199,13 @@ impl<'de, const N: usize> Deserialize<'de> for Text<N> {
                 Ok(t)
             }
         }
+    }
+
+    fn from_raw(bytes: Vec<u8>) -> Result<Self, String> {
+        let raw: [u8; N] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| format!("`raw` holds {} bytes, the field is {N}", b.len()))?;
+        Ok(Text(raw))
     }
 }
 

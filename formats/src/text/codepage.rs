@@ -18,8 +18,9 @@
 //! and replaces undecodable bytes with U+FFFD), so bytes would change.
 //!
 //! The code page travels as a value: in [`crate::format::ReadOptions`], in
-//! the views and checks that decode names, and in the JSON module, which
-//! alone gives it to the serde impls of text fields (`json::serde_codepage`).
+//! the views and checks that decode names, and in the JSON module's functions,
+//! whose serializer and deserializer carry it to the serde impls of text fields
+//! (`fields::text_serde`); serde_json called directly on a text field uses 850.
 
 use oem_cp::code_table::{
     DECODING_TABLE_CP437, DECODING_TABLE_CP737, DECODING_TABLE_CP850, DECODING_TABLE_CP852,

@@ -23,7 +23,10 @@ use crate::kind::FileKind;
 use crate::layout::Statement;
 
 mod build;
+mod cp_serde;
 mod strict;
+
+use cp_serde::Cp;
 
 pub use build::{
     build_as, build_from, BuildOptions, BuildSummary, HEADER_BUDGET, HEADER_NODES, KEY_BUDGET,
@@ -134,16 +137,6 @@ pub fn write_guessed<F: Format, R: Read, W: Write>(
     cp: CodePage,
     guessed: bool,
 ) -> Result<u64> {
-    serde_scope::enter(cp, || write_inner(reader, out, style, cp, guessed))
-}
-
-fn write_inner<F: Format, R: Read, W: Write>(
-    reader: &mut Reader<F, R>,
-    out: &mut W,
-    style: Style,
-    cp: CodePage,
-    guessed: bool,
-) -> Result<u64> {
     let kind = reader.kind();
     let header = if F::HEADER_LEN == 0 {
         None
@@ -152,18 +145,15 @@ fn write_inner<F: Format, R: Read, W: Write>(
     };
     match style {
         Style::Lines => {
-            serde_json::to_writer(
-                &mut *out,
-                &FileLine {
-                    format: LINES_FORMAT,
-                    kind,
-                    kind_guessed: guessed.then_some(true),
-                    codepage: cp,
-                    layout: F::layout().statement(kind.name()),
-                    header: header.as_ref(),
-                },
-            )
-            .map_err(ser_err)?;
+            let line = FileLine {
+                format: LINES_FORMAT,
+                kind,
+                kind_guessed: guessed.then_some(true),
+                codepage: cp,
+                layout: F::layout().statement(kind.name()),
+                header: header.as_ref(),
+            };
+            serde_json::to_writer(&mut *out, &Cp::new(&line, cp)).map_err(ser_err)?;
             out.write_all(b"\n").map_err(io_err)?;
         }
         Style::Document => {
@@ -178,9 +168,9 @@ fn write_inner<F: Format, R: Read, W: Write>(
                     .map_err(io_err)?;
             }
             write!(out, ",\n  \"codepage\": {},\n  \"layout\": ", cp.number()).map_err(io_err)?;
-            write_indented(out, &F::layout().statement(kind.name()), "  ")?;
+            write_indented(out, &F::layout().statement(kind.name()), "  ", cp)?;
             out.write_all(b",\n  \"header\": ").map_err(io_err)?;
-            write_indented(out, &header, "  ")?;
+            write_indented(out, &header, "  ", cp)?;
             out.write_all(b",\n  \"records\": [").map_err(io_err)?;
         }
     }
@@ -195,13 +185,13 @@ fn write_inner<F: Format, R: Read, W: Write>(
         };
         match style {
             Style::Lines => {
-                serde_json::to_writer(&mut *out, &entry).map_err(ser_err)?;
+                serde_json::to_writer(&mut *out, &Cp::new(&entry, cp)).map_err(ser_err)?;
                 out.write_all(b"\n").map_err(io_err)?;
             }
             Style::Document => {
                 out.write_all(if first { b"\n    " } else { b",\n    " })
                     .map_err(io_err)?;
-                write_indented(out, &entry, "    ")?;
+                write_indented(out, &entry, "    ", cp)?;
             }
         }
         first = false;
@@ -241,9 +231,15 @@ fn write_inner<F: Format, R: Read, W: Write>(
     Ok(count)
 }
 
-/// Writes `value` pretty-printed, with every line after the first indented by `indent`.
-fn write_indented<W: Write, T: Serialize>(out: &mut W, value: &T, indent: &str) -> Result<()> {
-    let text = serde_json::to_vec_pretty(value).map_err(ser_err)?;
+/// Writes `value` pretty-printed, its text in code page `cp`, with every
+/// line after the first indented by `indent`.
+fn write_indented<W: Write, T: Serialize>(
+    out: &mut W,
+    value: &T,
+    indent: &str,
+    cp: CodePage,
+) -> Result<()> {
+    let text = serde_json::to_vec_pretty(&Cp::new(value, cp)).map_err(ser_err)?;
     let mut lines = text.split(|&b| b == b'\n');
     if let Some(l) = lines.next() {
         out.write_all(l).map_err(io_err)?;
@@ -316,7 +312,7 @@ fn info_out<F: Format>(r: &F::Record, crc: u32, cp: CodePage) -> InfoOut<'_, F> 
 
 /// A record's `info` as JSON, with text in code page `cp`.
 fn info_value<F: Format>(r: &F::Record, crc: u32, cp: CodePage) -> serde_json::Value {
-    serde_json::to_value(info_out::<F>(r, crc, cp)).unwrap_or(serde_json::Value::Null)
+    to_value(&info_out::<F>(r, crc, cp), cp)
 }
 
 /// Converts one JSON value to a model value, naming the JSON path on failure.
@@ -325,11 +321,11 @@ fn from_value<T: serde::de::DeserializeOwned>(
     prefix: &str,
     cp: CodePage,
 ) -> Result<T> {
-    serde_scope::enter(cp, || {
-        serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-            let inner = strict::path_suffix(&e.path().to_string());
-            Error::json(format!("{prefix}{inner}"), e.into_inner().to_string())
-        })
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(value, &mut track);
+    T::deserialize(Cp::new(de, cp)).map_err(|e| {
+        let inner = strict::path_suffix(&track.path().to_string());
+        Error::json(format!("{prefix}{inner}"), e.to_string())
     })
 }
 
@@ -412,9 +408,7 @@ pub fn build<F: Format, R: Read, W: Write>(
 
 /// The JSON form of a single value, its text fields in code page `cp`.
 pub fn to_value<T: Serialize>(v: &T, cp: CodePage) -> serde_json::Value {
-    serde_scope::enter(cp, || {
-        serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
-    })
+    serde_json::to_value(Cp::new(v, cp)).unwrap_or(serde_json::Value::Null)
 }
 
 /// Writes `v` as pretty-printed JSON, its text fields in code page `cp`
@@ -424,46 +418,7 @@ pub fn to_writer_pretty<W: Write, T: Serialize>(
     v: &T,
     cp: CodePage,
 ) -> std::io::Result<()> {
-    serde_scope::enter(cp, || serde_json::to_writer_pretty(out, v)).map_err(std::io::Error::from)
-}
-
-/// The code page the serde impls of text fields (`fields::Text`, a queue
-/// record's `text`) read and write.
-///
-/// Serde gives an impl no way to receive a value from its caller, so the JSON
-/// module keeps the document's code page in a thread-local that only it
-/// sets: once around writing a document or a value, and around reading each
-/// value of a document being built, always to that document's code page.
-/// Nothing outside this module sets it; everything else that decodes text is
-/// given the code page as a value. Outside those calls it is 850.
-pub(crate) fn serde_codepage() -> CodePage {
-    serde_scope::current()
-}
-
-mod serde_scope {
-    use std::cell::Cell;
-
-    use crate::codepage::CodePage;
-
-    thread_local! {
-        static CURRENT: Cell<CodePage> = const { Cell::new(CodePage::Cp850) };
-    }
-
-    pub(super) fn current() -> CodePage {
-        CURRENT.with(Cell::get)
-    }
-
-    /// Runs `f` with `cp` as the code page of text fields, then restores the previous one.
-    pub(super) fn enter<T>(cp: CodePage, f: impl FnOnce() -> T) -> T {
-        struct Restore(CodePage);
-        impl Drop for Restore {
-            fn drop(&mut self) {
-                CURRENT.with(|c| c.set(self.0));
-            }
-        }
-        let _restore = Restore(CURRENT.with(|c| c.replace(cp)));
-        f()
-    }
+    serde_json::to_writer_pretty(out, &Cp::new(v, cp)).map_err(std::io::Error::from)
 }
 
 /// The kind a JSON document or NDJSON stream names near its top: the first
@@ -547,6 +502,59 @@ mod tests {
         .unwrap();
         assert_eq!(summary.records, 2);
         assert_eq!(back, bytes);
+    }
+
+    /// A REQTRANS of one record whose text holds 0x9B and 0xE0 (`¢α` in
+    /// code page 437, `Ыр` in 866, `øÓ` in 850).
+    fn high_bytes() -> Vec<u8> {
+        let mut doc = Document::<Queue>::new(FileKind::Reqtrans);
+        doc.records.push(QueueRecord::new(
+            1,
+            Stamp(765_720_832),
+            b"R PCM:\x9B\xE0/MONTGOMERY",
+        ));
+        doc.to_bytes().unwrap()
+    }
+
+    /// Dumps [`high_bytes`] in `cp`, checks the text against `want`, builds
+    /// it back and checks the bytes.
+    fn round_trip_in(cp: CodePage, want: &str) {
+        let bytes = high_bytes();
+        let mut reader = Reader::<Queue, _>::new(
+            &bytes[..],
+            FileKind::Reqtrans,
+            Some(bytes.len() as u64),
+            ReadOptions::default(),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write(&mut reader, &mut out, Style::Document, cp).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["records"][0]["text"], want, "code page {cp}");
+        let (back, _) = build::<Queue, _, _>(&out[..], FileKind::Reqtrans, Vec::new(), cp).unwrap();
+        assert_eq!(back, bytes, "code page {cp}");
+    }
+
+    #[test]
+    fn documents_in_different_code_pages_on_two_threads_each_keep_their_own() {
+        let start = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            for (cp, want) in [
+                (CodePage::Cp437, "R PCM:\u{a2}\u{3b1}/MONTGOMERY"),
+                (CodePage::Cp866, "R PCM:\u{42b}\u{440}/MONTGOMERY"),
+            ] {
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    for _ in 0..200 {
+                        round_trip_in(cp, want);
+                    }
+                });
+            }
+        });
+        // And one after the other on this thread.
+        round_trip_in(CodePage::Cp437, "R PCM:\u{a2}\u{3b1}/MONTGOMERY");
+        round_trip_in(CodePage::Cp850, "R PCM:\u{f8}\u{d3}/MONTGOMERY");
     }
 
     #[test]
