@@ -187,32 +187,29 @@ trait Target<W> {
     fn finish(self: Box<Self>) -> Result<(W, BuildSummary)>;
 }
 
-/// Makes the writer of a file of `kind`.
-type Factory<'w, W> =
-    fn(FileKind, CodePage, Style, BuildOptions, W) -> Result<Box<dyn Target<W> + 'w>>;
-
-/// The family's format, chosen by the kind (`with_format!`).
-fn make_target<'w, W: Write + 'w>(
+/// What a file is built as: its kind and code page, the form of the input, the options.
+#[derive(Clone, Copy)]
+struct Setup {
     kind: FileKind,
     cp: CodePage,
     style: Style,
     opts: BuildOptions,
-    out: W,
-) -> Result<Box<dyn Target<W> + 'w>> {
-    crate::with_format!(kind.family(), |F| builder_for::<F, W>(
-        kind, cp, style, opts, out
-    ))
+}
+
+/// Makes the writer of a file of `setup.kind`.
+type Factory<'w, W> = fn(Setup, W) -> Result<Box<dyn Target<W> + 'w>>;
+
+/// The family's format, chosen by the kind (`with_format!`).
+fn make_target<'w, W: Write + 'w>(setup: Setup, out: W) -> Result<Box<dyn Target<W> + 'w>> {
+    crate::with_format!(setup.kind.family(), |F| builder_for::<F, W>(setup, out))
 }
 
 /// The format `F`, whatever the kind.
 fn builder_for<'w, F: Format, W: Write + 'w>(
-    kind: FileKind,
-    cp: CodePage,
-    style: Style,
-    opts: BuildOptions,
+    setup: Setup,
     out: W,
 ) -> Result<Box<dyn Target<W> + 'w>> {
-    Ok(Box::new(Builder::<F, W>::new(kind, cp, style, opts, out)))
+    Ok(Box::new(Builder::<F, W>::new(setup, out)))
 }
 
 struct Builder<F: Format, W: Write> {
@@ -232,7 +229,13 @@ struct Builder<F: Format, W: Write> {
 }
 
 impl<F: Format, W: Write> Builder<F, W> {
-    fn new(kind: FileKind, cp: CodePage, style: Style, opts: BuildOptions, out: W) -> Self {
+    fn new(setup: Setup, out: W) -> Self {
+        let Setup {
+            kind,
+            cp,
+            style,
+            opts,
+        } = setup;
         Builder {
             kind,
             cp,
@@ -608,8 +611,13 @@ impl<'w, W: Write + 'w> Doc<'w, W> {
                 .out
                 .take()
                 .ok_or_else(|| self.fail::<E>(Error::json(key, "internal: no output")))?;
-            let mut t = (self.factory)(kind, cp, Style::Document, self.opts, out)
-                .map_err(|e| self.fail::<E>(e))?;
+            let setup = Setup {
+                kind,
+                cp,
+                style: Style::Document,
+                opts: self.opts,
+            };
+            let mut t = (self.factory)(setup, out).map_err(|e| self.fail::<E>(e))?;
             if let Some(l) = self.layout.take() {
                 t.layout(l, "layout").map_err(|e| self.fail::<E>(e))?;
             }
@@ -1154,7 +1162,13 @@ fn build_lines<'w, R: BufRead, W: Write + 'w>(
         }
     }
     let kind = kind.ok_or_else(|| Error::json("line 1: kind", "missing (or give --kind)"))?;
-    let mut target = factory(kind, cp.unwrap_or_default(), Style::Lines, opts, out)?;
+    let setup = Setup {
+        kind,
+        cp: cp.unwrap_or_default(),
+        style: Style::Lines,
+        opts,
+    };
+    let mut target = factory(setup, out)?;
     if let Some(l) = layout {
         target.layout(l, "line 1: layout")?;
     }
