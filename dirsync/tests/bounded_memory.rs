@@ -320,6 +320,35 @@ fn reading_is_bounded_and_streaming() {
     }
 }
 
+/// Runs `run` on the `small` file and on the 16 times `large` one, prints
+/// what each peaked at, and checks that the large one peaks at most 1 KiB
+/// above the small one: memory does not grow with the file. Returns the
+/// large file's measurement.
+fn assert_flat(
+    kind: FileKind,
+    what: &str,
+    small: &[u8],
+    large: &[u8],
+    run: impl Fn(&[u8]) -> Measure,
+) -> Measure {
+    let (ms, ml) = (run(small), run(large));
+    println!(
+        "{kind}: {what}: {} bytes peak at {} bytes, {} bytes at {} bytes (largest allocation {})",
+        small.len(),
+        ms.peak,
+        large.len(),
+        ml.peak,
+        ml.largest
+    );
+    assert!(
+        ml.peak <= ms.peak + 1024,
+        "{kind}: {what}: 1 MiB peaks at {} bytes, 64 KiB at {}: memory grows with the file",
+        ml.peak,
+        ms.peak
+    );
+    ml
+}
+
 fn check<F: Format>(fam: &Family, kind: FileKind) {
     // Hostile inputs. Strict reading: no allocation beyond twice the input's
     // size (vector growth) plus 4 KiB, and never beyond 128 KiB. Salvage keeps
@@ -355,63 +384,28 @@ fn check<F: Format>(fam: &Family, kind: FileKind) {
     }
     let small = (fam.big)(64 * 1024);
     let large = (fam.big)(1024 * 1024);
-    let (ms, ml) = (
-        stream::<F>(&small, kind, false),
-        stream::<F>(&large, kind, false),
-    );
-    println!(
-        "{kind}: streaming {} bytes peaks at {} bytes, {} bytes at {} bytes (largest allocation {})",
-        small.len(),
-        ms.peak,
-        large.len(),
-        ml.peak,
-        ml.largest
-    );
-    assert!(
-        ml.peak <= ms.peak + 1024,
-        "{kind}: reading 1 MiB peaks at {} bytes, 64 KiB at {}: memory grows with the file",
-        ml.peak,
-        ms.peak
-    );
+    let ml = assert_flat(kind, "streaming", &small, &large, |d| {
+        stream::<F>(d, kind, false)
+    });
     // The streaming diff (records paired by position, so in key order for any
     // family) holds one record of each side, not the files: diffing a file
     // 16 times larger with itself needs no more memory.
-    let (ds, dl) = (
-        diff_streams::<F>(&small, kind),
-        diff_streams::<F>(&large, kind),
-    );
-    println!(
-        "{kind}: streaming diff of {} bytes with itself peaks at {} bytes, {} bytes at {} bytes",
-        small.len(),
-        ds.peak,
-        large.len(),
-        dl.peak
-    );
-    assert!(
-        dl.peak <= ds.peak + 1024,
-        "{kind}: the streaming diff of 1 MiB peaks at {} bytes, 64 KiB at {}: memory grows with the files",
-        dl.peak,
-        ds.peak
+    assert_flat(
+        kind,
+        "the streaming diff with itself",
+        &small,
+        &large,
+        |d| diff_streams::<F>(d, kind),
     );
     // Every record a difference (an empty file against the whole one), told
     // to a sink that writes each out at once: memory does not grow with the
     // differences either.
-    let (es, el) = (
-        diff_all_added::<F>(&small, kind),
-        diff_all_added::<F>(&large, kind),
-    );
-    println!(
-        "{kind}: streaming diff of an empty file with {} bytes (every record added) peaks at {} bytes, with {} bytes at {} bytes",
-        small.len(),
-        es.peak,
-        large.len(),
-        el.peak
-    );
-    assert!(
-        el.peak <= es.peak + 1024,
-        "{kind}: told difference by difference, 1 MiB of added records peaks at {} bytes, 64 KiB at {}",
-        el.peak,
-        es.peak
+    assert_flat(
+        kind,
+        "the streaming diff of an empty file (every record added)",
+        &small,
+        &large,
+        |d| diff_all_added::<F>(d, kind),
     );
     // A whole Document, by contrast, holds every record (it is for small files).
     let doc = measure(|| {
