@@ -165,15 +165,11 @@ fn load(
         (b, true, size)
     } else {
         let opened = glb_dirsync::open::stream(path).map_err(|e| {
-            let dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
-            let err = CliError::from(e).file(path);
-            if dir {
-                err.with_hint(
-                    "to compare a server with a requestor, use --dss SERVER --requestor REQUESTOR",
-                )
-            } else {
-                err
-            }
+            crate::input::open_error(
+                path,
+                e,
+                "to compare a server with a requestor, use --dss SERVER --requestor REQUESTOR",
+            )
         })?;
         let meta = opened.meta;
         let mut file = opened.file;

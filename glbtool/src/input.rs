@@ -40,14 +40,16 @@ pub fn head<R: Read>(file: &mut R, path: &Path) -> Result<Vec<u8>, CliError> {
     Ok(head)
 }
 
-/// The error for a `path` that cannot be opened, with a way out for a directory.
-fn open_error(path: &Path, e: io::Error) -> CliError {
+/// The way out [`open_error`] gives for a directory where a file was wanted.
+const DIR_HINT: &str = "give one of the files inside it (glbtool identify DIR/* lists them); for a whole postoffice: glbtool doctor DIR (every check) or glbtool dump --postoffice DIR (its lists)";
+
+/// The error for a `path` that cannot be opened, with `dir_hint` as the way
+/// out when it is a directory.
+pub fn open_error(path: &Path, e: io::Error, dir_hint: &str) -> CliError {
     let dir = std::fs::metadata(path).is_ok_and(|m| m.is_dir());
     let err = CliError::from(e).file(path);
     if dir {
-        err.with_hint(
-            "give one of the files inside it (glbtool identify DIR/* lists them); for a whole postoffice: glbtool doctor DIR (every check) or glbtool dump --postoffice DIR (its lists)",
-        )
+        err.with_hint(dir_hint)
     } else {
         err
     }
@@ -75,7 +77,7 @@ pub fn open(path: &Path, kind: Option<FileKind>, stdin: &Stdin) -> Result<Input,
             reader: Box::new(Limited::new(stdin.reader(), open::stream_limit())),
         });
     }
-    let opened = open::stream(path).map_err(|e| open_error(path, e))?;
+    let opened = open::stream(path).map_err(|e| open_error(path, e, DIR_HINT))?;
     settle(path, kind, opened)
 }
 
@@ -174,7 +176,7 @@ pub fn read_small(path: &Path, limit: u64, what: &str, stdin: &Stdin) -> Result<
     let src: Box<dyn Read> = if path.as_os_str() == "-" {
         stdin.reader()
     } else {
-        let opened = open::stream(path).map_err(|e| open_error(path, e))?;
+        let opened = open::stream(path).map_err(|e| open_error(path, e, DIR_HINT))?;
         Box::new(io::Cursor::new(opened.first).chain(opened.file))
     };
     let mut bytes = Vec::new();

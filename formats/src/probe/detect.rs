@@ -169,20 +169,11 @@ pub fn single(block: &[u8], ctx: &Context<'_>) -> Vec<Found> {
         let v = Endian::Little.read(&block[o..o + 4]);
         if plausible_unix(v) {
             taken[o..o + 4].iter_mut().for_each(|t| *t = true);
-            out.push(Found {
-                start: o,
-                len: Some(4),
-                ty: Ty::U32(Endian::Little),
-                what: What::Time {
-                    encoding: TimeEncoding::Unix,
-                    earliest: v as i64,
-                    latest: v as i64,
-                    unset: 0,
-                },
-                confidence: Confidence::Low,
-                evidence: "one value, reading as a date between 1985 and 2010".into(),
-                examples: Vec::new(),
-            });
+            out.push(one_unix_time(
+                o,
+                v,
+                "one value, reading as a date between 1985 and 2010".into(),
+            ));
             o += 4;
         } else {
             o += 1;
@@ -192,6 +183,26 @@ pub fn single(block: &[u8], ctx: &Context<'_>) -> Vec<Found> {
     out.sort_by_key(|f| f.start);
     fill_examples(&mut out, Some(block), ctx, false);
     out
+}
+
+/// A little-endian 32-bit field at `start` that holds one value, `v`,
+/// plausible as a C `time_t`: a time stamp, at low confidence (one value
+/// cannot tell more).
+fn one_unix_time(start: usize, v: u64, evidence: String) -> Found {
+    Found {
+        start,
+        len: Some(4),
+        ty: Ty::U32(Endian::Little),
+        what: What::Time {
+            encoding: TimeEncoding::Unix,
+            earliest: v as i64,
+            latest: v as i64,
+            unset: 0,
+        },
+        confidence: Confidence::Low,
+        evidence,
+        examples: Vec::new(),
+    }
 }
 
 /// A candidate reading of a byte range.
@@ -593,22 +604,13 @@ fn number_candidates(rows: &[&[u8]], taken: &[bool], ctx: &Context<'_>) -> Vec<C
                     out.push(Candidate {
                         rank: 0,
                         quality: 0,
-                        found: Found {
-                            start: o,
-                            len: Some(4),
-                            ty: Ty::U32(Endian::Little),
-                            what: What::Time {
-                                encoding: TimeEncoding::Unix,
-                                earliest: v as i64,
-                                latest: v as i64,
-                                unset: 0,
-                            },
-                            confidence: Confidence::Low,
-                            evidence: format!(
+                        found: one_unix_time(
+                            o,
+                            v,
+                            format!(
                                 "the same value in all {n} records, reading as a C time_t date between 1985 and 2010"
                             ),
-                            examples: Vec::new(),
-                        },
+                        ),
                     });
                 }
                 continue;
