@@ -41,12 +41,13 @@ fn nmes(records: Vec<NmeRecord>) -> Vec<u8> {
     file::<Nme>(FileKind::Nme, Default::default(), records)
 }
 
+/// One side of a comparison, its text in CP850.
+fn side(bytes: &[u8], kind: FileKind) -> Side<'_> {
+    Side::new(bytes, kind, glb_formats::codepage::CodePage::Cp850)
+}
+
 fn diff_of(a: &[u8], b: &[u8], kind: FileKind, key: Key) -> FileDiff {
-    both(
-        &Side::new(a, kind, glb_formats::codepage::CodePage::Cp850),
-        &Side::new(b, kind, glb_formats::codepage::CodePage::Cp850),
-        key,
-    )
+    both(&side(a, kind), &side(b, kind), key)
 }
 
 /// A side read as a stream, in pieces of 5 bytes.
@@ -554,35 +555,23 @@ fn process_records_pair_by_id() {
 fn keys_that_do_not_apply_are_refused() {
     let n = file::<Network>(FileKind::Network, Default::default(), vec![]);
     let err = diff(
-        &Side::new(
-            &n,
-            FileKind::Network,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
-        &Side::new(
-            &n,
-            FileKind::Network,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
+        &side(&n, FileKind::Network),
+        &side(&n, FileKind::Network),
         Key::Tid,
     )
     .unwrap_err();
     assert!(err.to_string().contains("name, position"), "{err}");
     let e = nmes(vec![]);
     let err = diff(
-        &Side::new(&e, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
-        &Side::new(&e, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
+        &side(&e, FileKind::Nme),
+        &side(&e, FileKind::Nme),
         Key::Address,
     )
     .unwrap_err();
     assert!(err.to_string().contains("NETPO.GLB"), "{err}");
     let err = diff(
-        &Side::new(&e, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
-        &Side::new(
-            &n,
-            FileKind::Network,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
+        &side(&e, FileKind::Nme),
+        &side(&n, FileKind::Network),
         Key::Auto,
     )
     .unwrap_err();
@@ -604,27 +593,15 @@ fn every_key_of_every_family_resolves_its_fields() {
 #[test]
 fn size_errors_are_errors() {
     let err = diff(
-        &Side::new(
-            &[0; 44],
-            FileKind::Nme,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
-        &Side::new(&[], FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
+        &side(&[0; 44], FileKind::Nme),
+        &side(&[], FileKind::Nme),
         Key::Auto,
     )
     .unwrap_err();
     assert!(matches!(err, Error::Size { size: 44, .. }), "{err}");
     let err = diff(
-        &Side::new(
-            &[30, 0, 1],
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
-        &Side::new(
-            &[],
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
+        &side(&[30, 0, 1], FileKind::Msttrans),
+        &side(&[], FileKind::Msttrans),
         Key::Auto,
     )
     .unwrap_err();
@@ -668,10 +645,7 @@ fn large_shuffled_lists_diff_by_sorting() {
     assert_eq!(keys(&d.added), ["Someone Else"]);
     assert_eq!(d.unchanged, 100_000 - 101);
     assert!(d.reordered.is_some());
-    let (sa, sb) = (
-        Side::new(&a, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
-        Side::new(&b, FileKind::Nme, glb_formats::codepage::CodePage::Cp850),
-    );
+    let (sa, sb) = (side(&a, FileKind::Nme), side(&b, FileKind::Nme));
     assert!(matches!(
         streamed(&sa, &sb, Key::Name).unwrap(),
         Streamed::OutOfOrder
@@ -700,18 +674,7 @@ fn queues_in_sync_order_diff_as_streams() {
         .collect();
     b.extend((20_001..=20_300).map(|i| q(i, &text(i))));
     let (fa, fb) = (queue(a), queue(b));
-    let (sa, sb) = (
-        Side::new(
-            &fa,
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
-        Side::new(
-            &fb,
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
-    );
+    let (sa, sb) = (side(&fa, FileKind::Msttrans), side(&fb, FileKind::Msttrans));
     let Streamed::Diff(d) = streamed(&sa, &sb, Key::Auto).unwrap() else {
         panic!("both queues are in sync order");
     };
@@ -771,18 +734,7 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
         .map(|i| q(i, &text(if i % 13 == 0 { i + 1 } else { i })))
         .collect();
     let (fa, fb) = (queue(a), queue(b));
-    let (sa, sb) = (
-        Side::new(
-            &fa,
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
-        Side::new(
-            &fb,
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        ),
-    );
+    let (sa, sb) = (side(&fa, FileKind::Msttrans), side(&fb, FileKind::Msttrans));
     fn stream<'a>(s: &Side<'a>) -> StreamSide<'a, glb_formats::invariants::Pieces<'a>> {
         StreamSide {
             path: None,
@@ -850,29 +802,11 @@ fn differences_are_told_as_found_in_key_order_by_both_ways() {
     }
     // A file out of key order is found by the first read.
     let rev = queue((1..=50).rev().map(|i| q(i, &text(i))).collect());
-    let scan = scan_order(
-        stream(&Side::new(
-            &rev,
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        )),
-        Key::Sync,
-        false,
-    )
-    .unwrap();
+    let scan = scan_order(stream(&side(&rev, FileKind::Msttrans)), Key::Sync, false).unwrap();
     assert_eq!((scan.records, scan.in_order), (1, false));
     // And an unreadable one is an error, naming where.
     let cut = &fa[..fa.len() - 3];
-    let e = scan_order(
-        stream(&Side::new(
-            cut,
-            FileKind::Msttrans,
-            glb_formats::codepage::CodePage::Cp850,
-        )),
-        Key::Sync,
-        false,
-    )
-    .unwrap_err();
+    let e = scan_order(stream(&side(cut, FileKind::Msttrans)), Key::Sync, false).unwrap_err();
     assert!(e.location().is_some(), "{e}");
 }
 
@@ -908,10 +842,7 @@ fn a_queue_out_of_sync_order_late_cuts_the_one_pass_report_short() {
         .map(|i| q(i, &text(if i == 30 { 999 } else { i })))
         .collect();
     let (fa, fb) = (queue(a), queue(b));
-    let (sa, sb) = (
-        Side::new(&fa, FileKind::Msttrans, CodePage::Cp850),
-        Side::new(&fb, FileKind::Msttrans, CodePage::Cp850),
-    );
+    let (sa, sb) = (side(&fa, FileKind::Msttrans), side(&fb, FileKind::Msttrans));
     let mut told = Told::default();
     let out = diff_streams_to(
         in_pieces(&sa),
