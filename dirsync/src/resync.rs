@@ -125,6 +125,25 @@ pub fn server_record<'a>(
     ServerRecord::Unknown { reason }
 }
 
+/// The header numbers that suit every requestor and the server postoffice's
+/// name, from SRVCONF.GLB's `records` and the REQCONF.GLB `conf` beside it
+/// ([`server_record`], [`header_for`]); or, when the server's own record
+/// (whose SrvSync is SRVSEQ, KB Q119449) cannot be told, why not.
+pub fn header_from_srvconf(
+    records: &[RequestorRecord],
+    conf: Option<&ReqConf>,
+    cp: glb_formats::codepage::CodePage,
+) -> Result<(ResyncHeader, String), String> {
+    let server = server_record(records, conf, cp);
+    match &server {
+        ServerRecord::Named { index, .. } => Ok((
+            header_for(records, &server),
+            records[*index].name.decode(cp),
+        )),
+        ServerRecord::Unknown { reason } => Err(reason.clone()),
+    }
+}
+
 /// The header numbers that suit every requestor (KB Q119449, Q215505), from
 /// SRVCONF's requestor records and the server's own record (SRVSEQ is 0 when
 /// that is unknown: check [`ServerRecord::index`] before using it).

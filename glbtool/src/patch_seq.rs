@@ -470,20 +470,15 @@ fn from_srvconf(
         Some(p) => input::found_reqconf(p, cp)?,
         None => None,
     };
-    let server = resync::server_record(&records, conf.as_ref(), cp);
-    let name = match &server {
-        resync::ServerRecord::Named { index, .. } => records[*index].name.decode(cp),
-        resync::ServerRecord::Unknown { reason } => {
-            return Err(CliError::usage(format!(
-                "--from-srvconf cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
-            ))
-            .file(path)
-            .with_hint(
-                "put the server's REQCONF.GLB beside SRVCONF.GLB (it names the Dir-Sync server), or give the numbers with --impseq, --reqseq and --srvseq",
-            ));
-        }
-    };
-    let h = resync::header_for(&records, &server);
+    let (h, name) = resync::header_from_srvconf(&records, conf.as_ref(), cp).map_err(|reason| {
+        CliError::usage(format!(
+            "--from-srvconf cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
+        ))
+        .file(path)
+        .with_hint(
+            "put the server's REQCONF.GLB beside SRVCONF.GLB (it names the Dir-Sync server), or give the numbers with --impseq, --reqseq and --srvseq",
+        )
+    })?;
     let note = repair::registered(file, path, &records, conf.as_ref(), cp)?;
     Ok((
         SetResyncHeader {

@@ -206,18 +206,14 @@ pub fn run(args: ResyncArgs, con: &mut Console) -> CliResult {
             Some(p) => crate::input::found_reqconf(p, cp)?,
             None => None,
         };
-        let server = resync::server_record(&records, conf.as_ref(), cp);
-        let name = match &server {
-            resync::ServerRecord::Named { index, .. } => records[*index].name.decode(cp),
-            resync::ServerRecord::Unknown { reason } => {
-                return Err(CliError::usage(format!(
+        let (header, name) = resync::header_from_srvconf(&records, conf.as_ref(), cp)
+            .map_err(|reason| {
+                CliError::usage(format!(
                     "cannot tell which SRVCONF.GLB record is the server postoffice's, whose SrvSync is SRVSEQ (KB Q119449): {reason}"
                 ))
                 .file(&srvconf)
-                .with_hint("give the server's REQCONF.GLB with --reqconf (it names the Dir-Sync server)"))
-            }
-        };
-        let header = resync::header_for(&records, &server);
+                .with_hint("give the server's REQCONF.GLB with --reqconf (it names the Dir-Sync server)")
+            })?;
         let mut dir = Directory::new();
         if let Some(p) = &msttrans {
             resync::replay_queue(p, FileKind::Msttrans, &mut dir, cp)
