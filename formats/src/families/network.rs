@@ -30,9 +30,9 @@ pub mod network_type {
 
 /// What a network type code means; `None` for the undocumented codes.
 pub fn network_type_meaning(code: u64) -> Option<&'static str> {
-    match code {
-        0x10 => Some("MSMAIL connection"),
-        0x64 => Some("FFAPI gateway"),
+    match u8::try_from(code).ok()? {
+        network_type::MSMAIL_CONNECTION => Some("MSMAIL connection"),
+        network_type::FFAPI => Some("FFAPI gateway"),
         _ => None,
     }
 }

@@ -45,11 +45,11 @@ pub mod entry_type {
 
 /// What an entry type code means; `None` for codes the documentation does not name.
 pub fn entry_type_meaning(code: u64) -> Option<&'static str> {
-    match code {
-        0 => Some("corrupt"),
-        1 => Some("local user"),
-        2 => Some("external user"),
-        4 => Some("group"),
+    match u16::try_from(code).ok()? {
+        entry_type::CORRUPT => Some("corrupt"),
+        entry_type::LOCAL_USER => Some("local user"),
+        entry_type::EXTERNAL_USER => Some("external user"),
+        entry_type::GROUP => Some("group"),
         _ => None,
     }
 }
