@@ -153,7 +153,7 @@ fn write_fixed<S: Serializer>(raw: &[u8], cp: CodePage, s: S) -> Result<S::Ok, S
 }
 
 /// JSON in the document's code page through `glb_formats::json`, in CP850
-/// through serde_json called directly (see [`text_serde`]).
+/// through serde_json called directly (see `machinery/text_serde.rs`).
 impl<const N: usize> Serialize for Text<N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         text_serde::serialize(&self.0, text_serde::Shape::Fixed, s)
@@ -161,7 +161,7 @@ impl<const N: usize> Serialize for Text<N> {
 }
 
 /// JSON in the document's code page through `glb_formats::json`, in CP850
-/// through serde_json called directly (see [`text_serde`]).
+/// through serde_json called directly (see `machinery/text_serde.rs`).
 impl<'de, const N: usize> Deserialize<'de> for Text<N> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         text_serde::deserialize(d)
