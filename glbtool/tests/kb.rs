@@ -510,8 +510,19 @@ fn what_is_documented_and_what_is_glbtools_is_said_in_each_place() {
         &report,
         &[
             "GLB342",
+            "names decoded in code page 850",
             "a reconstruction of C850SORT.GLB's undocumented collation",
         ],
+    );
+    // ... decoded in the code page given, and saying so.
+    let out = glbtool()
+        .args(["validate", "--codepage", "852"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_has(
+        &String::from_utf8_lossy(&out.stdout),
+        &["GLB342", "names decoded in code page 852"],
     );
     // Row 115: naming a USR list after a NETWORK record's own mailbag is
     // glbtool's reconstruction (KB Q148666 gives that field to the MSMAIL

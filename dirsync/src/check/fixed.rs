@@ -242,9 +242,10 @@ pub fn nme_hook(file: &FileRef) -> impl FnMut(&RecordRef<'_, NmeRecord>, &mut Ca
                         file.finding(
                             "GLB342",
                             format!(
-                                "{:?} comes after {:?}: GAL.NME must be sorted by full name so clients can binary-search it; glbtool compares the CP850-decoded names without regard to case, a reconstruction of C850SORT.GLB's undocumented collation (accented letters may legitimately sort elsewhere)",
+                                "{:?} comes after {:?}: GAL.NME must be sorted by full name so clients can binary-search it; glbtool compares the names decoded in code page {} without regard to case, a reconstruction of C850SORT.GLB's undocumented collation (accented letters may legitimately sort elsewhere)",
                                 rec.name.decode(file.codepage),
-                                p.decode(file.codepage)
+                                p.decode(file.codepage),
+                                file.codepage
                             ),
                         )
                         .at(r.offset + nme::NAME_OFFSET as u64, Some(r.index))
