@@ -235,6 +235,14 @@ pub fn run(args: ValidateArgs, con: &mut Console) -> CliResult {
         .map(|(p, k)| (p.display().to_string(), *k))
         .collect();
     all.extend(ctx.notes(&shown, &unread, cp));
+    // The files checked against: those found and read (one that could not be
+    // read is named in the GLB313 note instead).
+    let read_ctx: Vec<ContextFile> = ctx
+        .files
+        .iter()
+        .filter(|c| !unread.contains(&c.path.display().to_string()))
+        .cloned()
+        .collect();
     let given_names: Vec<&str> = refs
         .iter()
         .map(|(r, _)| r.path.as_str())
@@ -266,7 +274,7 @@ pub fn run(args: ValidateArgs, con: &mut Console) -> CliResult {
                         facts: f,
                     })
                     .collect(),
-                context: &ctx.files,
+                context: &read_ctx,
                 findings: &all,
                 errors: tally.errors,
                 warnings: tally.warnings,
@@ -300,7 +308,7 @@ pub fn run(args: ValidateArgs, con: &mut Console) -> CliResult {
                 };
                 summary.push_str(&format!("{name}  {status}\n"));
             }
-            for c in &ctx.files {
+            for c in &read_ctx {
                 summary.push_str(&format!(
                     "checked against {} ({})\n",
                     c.path.display(),
@@ -337,7 +345,7 @@ pub fn run(args: ValidateArgs, con: &mut Console) -> CliResult {
                 .map(|c| (c.0.clone(), c.1.is_some() || skipped(&c.0)))
                 .collect();
             findings::grouped(&mut out, &p, &names, &guessed, &all)?;
-            for c in &ctx.files {
+            for c in &read_ctx {
                 p.line(
                     &mut out,
                     &format!(

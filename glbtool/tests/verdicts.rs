@@ -821,6 +821,21 @@ fn an_oversized_reqconf_beside_a_resync_is_reported_with_its_size_not_passed_ove
         )),
         "{note}"
     );
+    // ... and is not named among the files the RESYNC.GLB was checked against.
+    let own_shown = own.display().to_string();
+    assert!(
+        report["context"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["path"] != own_shown.as_str()),
+        "{report:#}"
+    );
+    let (_, text, _) = run(&["validate", s(&resync)]);
+    assert!(
+        text.contains("cannot be read") && !text.contains(&format!("checked against {own_shown}")),
+        "{text}"
+    );
     // patch-seq --from-srvconf says why it could not check the registration.
     let (code, out, err) = run(&[
         "patch-seq",
