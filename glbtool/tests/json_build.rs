@@ -131,6 +131,45 @@ fn duplicate_records_arrays_are_refused_not_concatenated() {
 }
 
 #[test]
+fn an_ndjson_duplicate_key_is_reported_on_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = corpus("samples/queue/server/MSTTRANS.GLB");
+    let dump = glbtool()
+        .args(["dump", "-f", "ndjson"])
+        .arg(&queue)
+        .output()
+        .unwrap();
+    assert!(dump.status.success());
+    let text = String::from_utf8(dump.stdout).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    assert!(lines.len() > 4, "{text}");
+    // Line 3 is the second record: give it a second `sync`, as a person
+    // editing by hand might.
+    assert!(lines[2].starts_with('{'), "{}", lines[2]);
+    lines[2] = format!("{{\"sync\":7,{}", &lines[2][1..]);
+    let stream = dir.path().join("MSTTRANS.ndjson");
+    std::fs::write(&stream, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("OUT.GLB");
+    let o = glbtool()
+        .args(["build"])
+        .arg(&stream)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("JSON line 3: .sync: duplicate key `sync`"),
+        "{err}"
+    );
+    // serde_json's own position (it reads one line at a time) said line 1.
+    assert!(err.contains(" at line 3 column "), "{err}");
+    assert!(!err.contains("line 1"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn kind_and_code_page_come_from_the_document() {
     let dir = tempfile::tempdir().unwrap();
     let file = corpus("network/MONTGOMERY/NME/GAL.NME");

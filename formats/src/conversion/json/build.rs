@@ -668,7 +668,7 @@ impl<'de> DeserializeSeed<'de> for Strict<'_> {
             let err = if self.budget.tripped() {
                 too_long(self.at, self.limit)
             } else {
-                Error::json(format!("{}{path}", self.at), msg)
+                Error::json(format!("{}{path}", self.at), msg.to_string())
             };
             let mut f = self.fail.borrow_mut();
             if f.is_none() {
@@ -1118,15 +1118,51 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::R
     }
 }
 
-/// One NDJSON line as a strict value, its errors located at `at`.
-fn line_value(line: &[u8], at: &str) -> Result<Value> {
+/// The place of NDJSON line `line_no` in an error's path: `line 3: `.
+fn line_place(line_no: u64) -> String {
+    format!("line {line_no}: ")
+}
+
+/// One NDJSON line (line `line_no` of the stream) as a strict value, its
+/// errors located at that line.
+fn line_value(line: &[u8], line_no: u64) -> Result<Value> {
+    let at = |path: &str| {
+        format!("{}{path}", line_place(line_no))
+            .trim_end_matches(": ")
+            .to_string()
+    };
     let mut de = serde_json::Deserializer::from_slice(line);
     let nodes = std::cell::Cell::new(RECORD_NODES);
     let v = strict::read_value(&mut de, &nodes)
-        .map_err(|(path, msg)| Error::json(format!("{at}{path}"), msg))?;
-    de.end()
-        .map_err(|e| Error::json(at, format!("more than one JSON value on the line: {e}")))?;
+        .map_err(|(path, e)| Error::json(at(&path), in_stream(&e, line_no)))?;
+    de.end().map_err(|e| {
+        Error::json(
+            at(""),
+            format!(
+                "more than one JSON value on the line: {}",
+                in_stream(&e, line_no)
+            ),
+        )
+    })?;
     Ok(v)
+}
+
+/// `e`'s message with its position restated in the stream: serde_json read
+/// the line alone, so it counts that line as line 1.
+fn in_stream(e: &serde_json::Error, line_no: u64) -> String {
+    let text = e.to_string();
+    if e.line() == 0 {
+        return text;
+    }
+    let said = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&said) {
+        Some(message) => format!(
+            "{message} at line {} column {}",
+            line_no + e.line() as u64 - 1,
+            e.column()
+        ),
+        None => text,
+    }
 }
 
 fn build_lines<'w, R: BufRead, W: Write + 'w>(
@@ -1136,7 +1172,7 @@ fn build_lines<'w, R: BufRead, W: Write + 'w>(
     out: W,
     factory: Factory<'w, W>,
 ) -> Result<(W, BuildSummary)> {
-    let Value::Object(file) = line_value(first, "line 1: ")? else {
+    let Value::Object(file) = line_value(first, 1)? else {
         return Err(Error::json(
             "line 1",
             "expected the file line, a JSON object",
@@ -1180,7 +1216,7 @@ fn build_lines<'w, R: BufRead, W: Write + 'w>(
     let mut ended = false;
     loop {
         line_no += 1;
-        let place = format!("line {line_no}: ");
+        let place = line_place(line_no);
         match read_line(&mut input, &mut buf, RECORD_BUDGET as usize)
             .map_err(|e| Error::io("reading NDJSON", e))?
         {
@@ -1196,7 +1232,7 @@ fn build_lines<'w, R: BufRead, W: Write + 'w>(
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let v = line_value(&buf, &place)?;
+        let v = line_value(&buf, line_no)?;
         let Value::Object(mut m) = v else {
             return Err(Error::json(
                 place.trim_end_matches(": "),
@@ -1297,6 +1333,47 @@ mod tests {
         );
         let netpo = r#"{"format": "glbtool-json/1", "kind": "netpo", "header": {"delete_chain": 0, "delete_chain": 4}, "records": []}"#;
         refused(netpo, "header.delete_chain");
+    }
+
+    #[test]
+    fn an_ndjson_error_names_the_line_of_the_stream_it_is_on() {
+        // serde_json reads each line alone and calls it line 1: the message
+        // must give the line of the stream instead (here line 4, after a
+        // blank line 3), with the path and the column inside that line.
+        let stream = |third: &str| {
+            format!(
+                "{{\"format\":\"glbtool-ndjson/1\",\"kind\":\"reqtrans\",\"header\":null}}\n{}\n\n{third}\n",
+                record("")
+            )
+        };
+        let err = |s: String| {
+            build_from(s.as_bytes(), BuildOptions::default(), Vec::new())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(build_from(
+            stream(&record("")).as_bytes(),
+            BuildOptions::default(),
+            Vec::new()
+        )
+        .is_ok());
+        // The column is serde_json's, inside the line; the line is the
+        // stream's.
+        let e = err(stream(r#"{"info": {"a": 1, "a": 2}}"#));
+        assert!(e.contains("JSON line 4: .info.a: duplicate key `a`"), "{e}");
+        assert!(e.contains(" at line 4 column "), "{e}");
+        assert!(!e.contains("line 1"), "{e}");
+        let e = err(stream(r#"{"sync": 1} {}"#));
+        assert!(
+            e.starts_with("JSON line 4: more than one JSON value on the line: trailing characters at line 4 column "),
+            "{e}"
+        );
+        let e = err(stream(r#"{"sync": 1,"#));
+        assert!(e.starts_with("JSON line 4"), "{e}");
+        assert!(
+            e.contains("EOF while parsing a value at line 4 column "),
+            "{e}"
+        );
     }
 
     #[test]

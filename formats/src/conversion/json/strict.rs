@@ -138,18 +138,16 @@ pub fn duplicate(key: &str) -> String {
 }
 
 /// Reads one value strictly, of at most `nodes` values; on failure the
-/// path inside it and the message.
+/// path inside it and the deserializer's error (kept whole, so that a caller
+/// reading one line of a stream can restate where it happened).
 pub fn read_value<'de, D: Deserializer<'de>>(
     d: D,
     nodes: &Cell<u64>,
-) -> Result<Value, (String, String)>
-where
-    D::Error: fmt::Display,
-{
+) -> Result<Value, (String, D::Error)> {
     let mut track = serde_path_to_error::Track::new();
     StrictValue(nodes)
         .deserialize(serde_path_to_error::Deserializer::new(d, &mut track))
-        .map_err(|e| (path_suffix(&track.path().to_string()), e.to_string()))
+        .map_err(|e| (path_suffix(&track.path().to_string()), e))
 }
 
 /// `.a.b[2]` from serde_path_to_error's `a.b[2]` (empty for the value itself).
@@ -248,7 +246,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(path, ".a.b[1].c");
-        assert!(msg.contains("duplicate key `c`"), "{msg}");
+        assert!(msg.to_string().contains("duplicate key `c`"), "{msg}");
     }
 
     #[test]
@@ -257,7 +255,7 @@ mod tests {
         let n = Cell::new(500);
         let (path, msg) =
             read_value(&mut serde_json::Deserializer::from_str(&zeros), &n).unwrap_err();
-        assert!(msg.starts_with(TOO_MANY), "{msg}");
+        assert!(msg.to_string().starts_with(TOO_MANY), "{msg}");
         assert_eq!(path, "[499]", "the array takes one of the 500");
         assert!(read_value(
             &mut serde_json::Deserializer::from_str(&zeros),
