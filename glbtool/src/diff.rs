@@ -437,10 +437,15 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone, con: &mut Console) -> C
         b: b.shown(),
     };
     let html = args.format == DiffFormat::Html;
-    let mut stdout: &mut dyn std::io::Write = &mut *con.out;
     let title = format!("glbtool diff {} {}", sources.a, sources.b);
+    let mut stdout = if html {
+        let mut head = Vec::new();
+        page_head(&mut head, &title)?;
+        Page::new(&mut *con.out, head)
+    } else {
+        Page::new(&mut *con.out, Vec::new())
+    };
     let (out, style, painter): (Box<dyn std::io::Write + '_>, _, _) = if html {
-        page_head(&mut stdout, &title)?;
         (
             Box::new(crate::render::html::Escaping::new(&mut stdout)),
             DiffFormat::Text,
@@ -466,6 +471,9 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone, con: &mut Console) -> C
                 Err(e) if report.started() => {
                     bar.finish();
                     report.cut_short("a file could not be read to its end (see the error)")?;
+                    if html {
+                        page_tail(&mut stdout)?;
+                    }
                     return Err(CliError::from(e).with_hint(
                         "the differences printed compare only the records read before that point",
                     ));
@@ -527,6 +535,9 @@ fn files(args: &DiffArgs, painter: Painter, zone: &Zone, con: &mut Console) -> C
                 d.compared.0,
                 d.compared.1
             ))?;
+            if html {
+                page_tail(&mut stdout)?;
+            }
             Err(cut_short(&d, &path, key, held, args.format))
         }
     }
@@ -567,6 +578,35 @@ fn cut_short(d: &Disorder, path: &Path, key: Key, held: u64, format: DiffFormat)
         "--memory-limit {} lets diff hold both files and sort them: the whole comparison; --key position compares records in file order, streaming",
         held.div_ceil(1 << 20)
     ))
+}
+
+/// Standard output with diff's HTML page head held back until the report
+/// writes its first byte: a comparison refused before it prints anything
+/// (a file out of key order among the records held back, a file that cannot
+/// be opened again) leaves standard output empty, not half a page.
+struct Page<W: std::io::Write> {
+    out: W,
+    /// The head not written yet (empty once written, or for text and JSON).
+    head: Vec<u8>,
+}
+
+impl<W: std::io::Write> Page<W> {
+    fn new(out: W, head: Vec<u8>) -> Self {
+        Page { out, head }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Page<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.head.is_empty() && !buf.is_empty() {
+            self.out.write_all(&std::mem::take(&mut self.head))?;
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// The start of diff's HTML page, up to the opening of the report's text.

@@ -346,6 +346,86 @@ fn unreadable_or_incomparable_input_exits_2() {
     );
 }
 
+/// An HTML report refused before it compares anything writes nothing to
+/// standard output (it wrote the page's head, then exited 2: half a page).
+#[cfg(unix)]
+#[test]
+fn an_html_diff_refused_before_comparing_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = sample("queue/server/MSTTRANS.GLB");
+    let gal = sample("postoffice/server/NME/GAL.NME");
+    let fifo = dir.path().join("REQTRANS.GLB");
+    common::mkfifo(&fifo);
+    let fifo = fifo.display().to_string();
+    // Sync 2 before sync 1, with no memory to sort them: refused when the
+    // first records are read, before anything is printed.
+    let disordered = temp_file(&dir, "A.GLB", &queue_bytes([2, 1, 3].into_iter(), "A"));
+    let in_order = temp_file(&dir, "B.GLB", &queue_bytes(1..=3, "A"));
+    let samples = corpus("samples").display().to_string();
+    for (args, names) in [
+        (
+            vec!["/no/such/REQTRANS.GLB", &queue],
+            "/no/such/REQTRANS.GLB",
+        ),
+        (vec![&samples, &queue], samples.as_str()),
+        (vec![&gal, &queue], gal.as_str()),
+        (vec![&fifo, &queue], fifo.as_str()),
+        (
+            vec![
+                "--kind",
+                "msttrans",
+                "--memory-limit",
+                "0",
+                &disordered,
+                &in_order,
+            ],
+            disordered.as_str(),
+        ),
+    ] {
+        let o = glbtool()
+            .args(["diff", "-f", "html"])
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert_eq!(text(&o), "", "{args:?}: {err}");
+        assert!(err.contains(names), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// A report cut short after it has started printing (B out of sync order
+/// past the records held back) is still a whole page, ending with the note.
+#[test]
+fn an_html_diff_cut_short_is_a_whole_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = temp_file(&dir, "A.GLB", &queue_bytes(1..=5000, "A"));
+    let b = temp_file(&dir, "B.GLB", &queue_bytes((2..=5000).chain([1]), "A"));
+    let o = run(&[
+        "diff",
+        "-f",
+        "html",
+        "--kind",
+        "msttrans",
+        "--memory-limit",
+        "0",
+        &a,
+        &b,
+    ]);
+    let (out, err) = (text(&o), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(err.contains("B.GLB"), "{err}");
+    assert!(out.starts_with("<!DOCTYPE html>\n"), "{out}");
+    assert!(
+        out.contains("Cut short: B is not in sync order at its record 4999"),
+        "{out}"
+    );
+    assert!(out.contains("</pre>\n"), "{out}");
+    assert!(out.ends_with("</body>\n</html>\n"), "{out}");
+}
+
 #[test]
 fn colour_is_optional() {
     let a = sample("queue/export/REQTRANS.GLB");
