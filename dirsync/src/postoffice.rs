@@ -397,9 +397,7 @@ impl Postoffice {
             else {
                 continue;
             };
-            // A folder may be a symbolic link to one (a postoffice put
-            // together from backups); `path.is_dir()` follows it.
-            if !(ft.is_dir() || ft.is_symlink() && path.is_dir()) {
+            if !ft.is_dir() {
                 continue;
             }
             if let Some((_, first)) = folders.iter().find(|(f, _)| *f == folder) {

@@ -177,35 +177,3 @@ fn json_shows_names_hexids_and_meanings() {
         .unwrap();
     assert_eq!(group["info"]["pointer_into"], "ADMIN.GRP");
 }
-
-#[test]
-#[cfg(unix)]
-fn folders_that_are_symbolic_links_are_read() {
-    // A postoffice put together from backups: each folder a symbolic link to
-    // the sample's. It holds the same lists as the sample itself.
-    let tmp = tempfile::tempdir().unwrap();
-    let real = samples().join("server");
-    let mut linked = 0;
-    for entry in std::fs::read_dir(&real).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            std::os::unix::fs::symlink(entry.path(), tmp.path().join(entry.file_name())).unwrap();
-            linked += 1;
-        }
-    }
-    assert!(
-        linked >= 3,
-        "GLB, NME, USR and XTN are folders of the sample"
-    );
-    let names = |po: &Postoffice| -> Vec<(String, u64)> {
-        po.address_lists()
-            .iter()
-            .map(|l| (l.file_name.clone(), l.entries))
-            .collect()
-    };
-    let po = Postoffice::open(tmp.path(), CodePage::Cp850).unwrap();
-    let want = Postoffice::open(&real, CodePage::Cp850).unwrap();
-    assert_eq!(names(&po), names(&want));
-    assert_eq!(names(&po).len(), 6);
-    assert!(po.problems().is_empty(), "{:?}", po.problems());
-}
